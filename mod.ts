@@ -1,0 +1,24 @@
+/**
+ * psweep: parameter sweeps in parallel for Deno, a port of WaterTAP's
+ * `parameter_sweep` package.
+ *
+ * @example Serial scatter and gather
+ * ```ts
+ * import { SingleProcessManager, type Matrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const pm = new SingleProcessManager();
+ * await pm.scatter(() => [2], {}, (p: Matrix, k: number) => p.data.map((x) => x * k), [[1], [2]]);
+ * const [chunk] = await pm.gather();
+ * assert.deepEqual([...(chunk.results as Float64Array)], [2, 4]);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./src/parallel/matrix.ts";
+export * from "./src/parallel/parallel_manager.ts";
+export * from "./src/parallel/build_and_execute.ts";
+export * from "./src/parallel/single_process_manager.ts";
+export * from "./src/parallel/deno_worker_manager.ts";
+export * from "./src/parallel/create_parallel_manager.ts";

@@ -1,0 +1,101 @@
+// Internal: every message between the pool (deno_worker_manager.ts) and its workers (_worker.ts),
+// and between peers of a peer group (_peer_group.ts). Numbers travel as typed arrays.
+import type { ErrorInfo } from "./parallel_manager.ts";
+
+/** A function reference as it crosses threads: always an absolute URL string. */
+export interface WireFunction {
+  module: string;
+  name: string;
+}
+
+/** The rows every chunk of one scatter reads, shared by all workers. */
+export interface WireRows {
+  /** Row-major values; backed by a SharedArrayBuffer so chunks cost no copy. */
+  data: Float64Array;
+  columns: number;
+}
+
+/** Pool -> worker: import and build for a new scatter (once per worker per scatter). */
+export interface JobMessage {
+  type: "job";
+  job: number;
+  build: WireFunction;
+  kwargs: Record<string, unknown>;
+  execute: WireFunction;
+  rows: WireRows;
+}
+
+/** Pool -> worker: execute rows `start`..`end` of the current job. */
+export interface ChunkMessage {
+  type: "chunk";
+  job: number;
+  chunk: number;
+  start: number;
+  end: number;
+}
+
+/** Pool -> worker: run a peer-group entry as `rank` of `size`. */
+export interface PeerMessage {
+  type: "peer";
+  rank: number;
+  size: number;
+  /** On rank 0, one port per other rank (index r - 1); elsewhere, the single port to rank 0. */
+  ports: MessagePort[];
+  entry: WireFunction;
+  args: unknown[];
+}
+
+/** Everything the pool sends to a worker. */
+export type ToWorker = JobMessage | ChunkMessage | PeerMessage;
+
+/** Worker -> pool: the worker's listener is installed and it is ready for work. */
+export interface ReadyMessage {
+  type: "ready";
+}
+
+/** Worker -> pool: a chunk finished, with what doExecute returned, or why it failed. */
+export interface ChunkDoneMessage {
+  type: "chunkDone";
+  job: number;
+  chunk: number;
+  results?: unknown;
+  error?: ErrorInfo;
+  /** Milliseconds the chunk took inside the worker, for chunk sizing. */
+  elapsed: number;
+}
+
+/** Worker -> pool: the job's build failed; no chunk of this job can run on this worker. */
+export interface BuildFailedMessage {
+  type: "buildFailed";
+  job: number;
+  error: ErrorInfo;
+}
+
+/** Worker -> pool: a peer entry finished. */
+export interface PeerDoneMessage {
+  type: "peerDone";
+  result?: unknown;
+  error?: ErrorInfo;
+}
+
+/** Worker -> pool: the worker is about to end (self.close or Deno.exit in user code), or crashed. */
+export interface DyingMessage {
+  type: "dying";
+  reason: ErrorInfo;
+}
+
+/** Everything a worker sends to the pool. */
+export type FromWorker =
+  | ReadyMessage
+  | ChunkDoneMessage
+  | BuildFailedMessage
+  | PeerDoneMessage
+  | DyingMessage;
+
+/** Peer <-> peer over a MessageChannel port: one step of a collective. */
+export interface PeerStep {
+  /** Which collective call this step belongs to (every rank counts calls alike). */
+  seq: number;
+  op: string;
+  value: unknown;
+}

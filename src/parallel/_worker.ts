@@ -1,0 +1,131 @@
+// Internal: the entry module of every pool worker. It imports the job's modules, builds once
+// per job (a ParallelActor), then executes chunks of rows it reads from shared memory.
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+import { toErrorInfo } from "./_errors.ts";
+import { PeerGroupManager } from "./_peer_group.ts";
+import type { FromWorker, JobMessage, PeerMessage, ToWorker } from "./_protocol.ts";
+import { ParallelActor, resolveCallable } from "./build_and_execute.ts";
+
+const post = (message: FromWorker, transfer: Transferable[] = []) =>
+  self.postMessage(message, transfer);
+
+// The listener goes in first: messages sent before it exists would be lost.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  // One message at a time, in arrival order, even when handlers await.
+  queue = queue.then(() => handle(e.data)).catch((error) => dying(error));
+};
+
+// Deno gives the pool no event when a worker ends itself, so say so first.
+const realExit = Deno.exit;
+const realClose = self.close.bind(self);
+Deno.exit = ((code?: number) => {
+  post({ type: "dying", reason: { name: "WorkerExit", message: `Deno.exit(${code ?? ""}) was called in a worker` } });
+  realExit(code);
+}) as typeof Deno.exit;
+self.close = () => {
+  post({ type: "dying", reason: { name: "WorkerExit", message: "self.close() was called in a worker" } });
+  realClose();
+};
+self.addEventListener("error", (e) => {
+  e.preventDefault();
+  dying(e.error ?? new Error(e.message));
+});
+self.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  dying(e.reason);
+});
+
+function dying(error: unknown): void {
+  post({ type: "dying", reason: toErrorInfo(error) });
+  realClose();
+}
+
+let job: JobMessage | undefined;
+let built: Promise<ParallelActor> | undefined;
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case "job": {
+      job = message;
+      const actor = new ParallelActor(message.build, message.kwargs, message.execute);
+      built = actor.buildModel().then(() => actor);
+      // Failures surface when the first chunk awaits the build; avoid an unhandled rejection now.
+      built.catch(() => {});
+      return;
+    }
+    case "chunk": {
+      if (!job || job.job !== message.job || !built) {
+        throw new Error(`chunk ${message.chunk} of job ${message.job} arrived before its job`);
+      }
+      let actor: ParallelActor;
+      try {
+        actor = await built;
+      } catch (error) {
+        post({ type: "buildFailed", job: message.job, error: toErrorInfo(error) });
+        return;
+      }
+      const { data, columns } = job.rows;
+      const rows = {
+        rows: message.end - message.start,
+        columns,
+        data: data.subarray(message.start * columns, message.end * columns),
+      };
+      const t0 = performance.now();
+      try {
+        const results = await actor.execute(rows);
+        const elapsed = performance.now() - t0;
+        post(
+          { type: "chunkDone", job: message.job, chunk: message.chunk, results, elapsed },
+          transferables(results),
+        );
+      } catch (error) {
+        const elapsed = performance.now() - t0;
+        post({
+          type: "chunkDone",
+          job: message.job,
+          chunk: message.chunk,
+          error: toErrorInfo(error),
+          elapsed,
+        });
+      }
+      return;
+    }
+    case "peer":
+      return await runPeer(message);
+  }
+}
+
+async function runPeer(message: PeerMessage): Promise<void> {
+  const peers = new PeerGroupManager(message.rank, message.size, message.ports);
+  try {
+    const entry = await resolveCallable<(...args: unknown[]) => unknown>(message.entry, "entry");
+    const result = await Reflect.apply(entry, undefined, [peers, ...message.args]);
+    post({ type: "peerDone", result }, transferables(result));
+  } catch (error) {
+    post({ type: "peerDone", error: toErrorInfo(error) });
+  } finally {
+    peers.close();
+  }
+}
+
+// Typed arrays that own their whole (non-shared) buffer move instead of being copied: at the top
+// level of the result, or as direct items of an array or values of a plain object.
+function transferables(value: unknown): Transferable[] {
+  const out = new Set<ArrayBuffer>();
+  const consider = (v: unknown) => {
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.byteOffset === 0 &&
+      v.byteLength === v.buffer.byteLength && v.byteLength > 0) {
+      out.add(v.buffer);
+    }
+  };
+  consider(value);
+  if (Array.isArray(value)) value.forEach(consider);
+  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    Object.values(value).forEach(consider);
+  }
+  return [...out];
+}
+
+post({ type: "ready" });

@@ -1,0 +1,56 @@
+/**
+ * The factory that picks a manager from options (WaterTAP's `create_parallel_manager`).
+ *
+ * @module
+ */
+
+import { describe } from "../_describe.ts";
+import type { ParallelManager } from "./parallel_manager.ts";
+import { SingleProcessManager } from "./single_process_manager.ts";
+import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
+
+/** Options of {@linkcode createParallelManager}. */
+export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
+  /**
+   * How many workers to use; 1 gives the serial {@linkcode SingleProcessManager}.
+   * @default {navigator.hardwareConcurrency}
+   */
+  readonly workers?: number;
+}
+
+/** A manager that can be closed, as every manager this factory makes is. */
+export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
+  close(): Promise<void>;
+};
+
+/**
+ * Makes a manager: the serial one for one worker, otherwise a
+ * {@linkcode DenoWorkerManager} with the given options.
+ *
+ * @param options How many workers, and the worker manager's options.
+ * @returns A manager; close it (or `await using` it) when done.
+ * @throws {RangeError} When `workers` is not a positive integer.
+ *
+ * @example Usage
+ * ```ts
+ * import { createParallelManager, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * await using pm = createParallelManager({ workers: 1 });
+ * assert.ok(pm instanceof SingleProcessManager);
+ * ```
+ */
+export function createParallelManager(
+  options: CreateParallelManagerOptions = {},
+): ClosableParallelManager {
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(
+      `Cannot create a parallel manager as 'workers' must be a positive integer: current value is ${
+        describe(workers)
+      }`,
+    );
+  }
+  if (workers === 1) return new SingleProcessManager();
+  return new DenoWorkerManager({ ...options, workers });
+}

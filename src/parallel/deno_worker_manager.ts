@@ -1,0 +1,761 @@
+/**
+ * The worker pool: `buildAndExecute` on every core, in permission-scoped
+ * module workers, with dynamic scheduling, retries, timeouts and peer groups.
+ *
+ * @module
+ */
+
+import { describe } from "../_describe.ts";
+import { POOL_DEFAULTS } from "../_defaults.ts";
+import { RemoteError, toErrorInfo } from "./_errors.ts";
+import { checkReceiveSpec, checkSumBuffers, copyInto } from "./_collective_checks.ts";
+import {
+  detectWorkerOptions,
+  type WorkerPermissions,
+  workerOptionsMissingMessage,
+  workerPermissions,
+} from "./_permissions.ts";
+import type { FromWorker, ToWorker, WireFunction } from "./_protocol.ts";
+import { isModuleFunction } from "./build_and_execute.ts";
+import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
+import {
+  type BuildFunction,
+  type Callable,
+  type ErrorInfo,
+  type ExecuteFunction,
+  LocalResults,
+  type ModuleFunction,
+  type ParallelManager,
+  type ReceiveBufferSpec,
+  ROOT_PROCESS_RANK,
+  type ScatterOptions,
+} from "./parallel_manager.ts";
+
+export type { WorkerPermissions } from "./_permissions.ts";
+
+/** Options of {@linkcode DenoWorkerManager}. */
+export interface DenoWorkerManagerOptions {
+  /** Number of workers in the pool. @default {navigator.hardwareConcurrency} */
+  readonly workers?: number;
+  /**
+   * Deno permissions the workers get. Workers always get read access to the
+   * directories of the modules they import, and nothing else unless granted
+   * here; asking for more than this process has throws `NotCapable`.
+   * @default {"none"}
+   */
+  readonly permissions?: WorkerPermissions;
+  /**
+   * Time limit of one chunk in milliseconds; a chunk over it is reported as
+   * timed out and its worker replaced.
+   * @default {Infinity}
+   */
+  readonly timeout?: number;
+  /** How often a chunk whose worker died is retried before it is reported failed. @default {2} */
+  readonly maxRetries?: number;
+  /**
+   * Rows per chunk. When unset, chunks adapt to the measured cost of rows so
+   * that each takes about `chunkTargetMs` and the tail stays balanced.
+   * @default {undefined}
+   */
+  readonly chunkSize?: number;
+  /** What adaptive chunks aim to take, in milliseconds. @default {5} */
+  readonly chunkTargetMs?: number;
+  /**
+   * Skip the check that Deno's `worker-options` unstable feature is enabled.
+   * Only set it when you enable the feature in a way psweep cannot see: without
+   * the feature, Deno ends the process (exit code 70) when a worker starts.
+   * @default {false}
+   */
+  readonly assumeWorkerOptions?: boolean;
+}
+
+/** Options of {@linkcode DenoWorkerManager.runPeers}. */
+export interface RunPeersOptions {
+  /** Stops the peer group: its workers are ended and the call rejects. @default {undefined} */
+  readonly signal?: AbortSignal;
+}
+
+/** Errors a chunk can end with besides its own: names of `LocalResults.error`. */
+export const CHUNK_ERROR_NAMES = {
+  /** The chunk ran past `timeout`. */
+  timeout: "TimeoutError",
+  /** The scatter was aborted (signal or close) before the chunk finished. */
+  aborted: "AbortError",
+  /** The chunk's worker died more than `maxRetries` times. */
+  workerDied: "WorkerDiedError",
+  /** `doBuild` failed (or its module could not load) on the worker. */
+  buildFailed: "BuildError",
+} as const;
+
+interface Chunk {
+  index: number;
+  start: number;
+  end: number;
+  attempts: number;
+}
+
+interface Job {
+  id: number;
+  matrix: Matrix;
+  shared: Float64Array;
+  build: WireFunction;
+  kwargs: Record<string, unknown>;
+  execute: WireFunction;
+  next: number;
+  chunks: number;
+  retry: Chunk[];
+  results: LocalResults[];
+  pending: number;
+  perRowMs: number | undefined;
+  lastSize: number;
+  onResult?: (r: LocalResults) => void;
+  done: PromiseWithResolvers<void>;
+  finished: boolean;
+  abort?: () => void;
+  signal?: AbortSignal;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  dead: boolean;
+  job: number;
+  chunk: Chunk | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  onPeerDone?: (m: FromWorker & { type: "peerDone" }) => void;
+  onDeath?: (reason: ErrorInfo) => void;
+}
+
+const WORKER_URL = new URL("./_worker.ts", import.meta.url);
+// The worker imports modules from all of src/, so its read grant covers that directory.
+const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)];
+
+/**
+ * A {@linkcode ParallelManager} backed by a pool of permission-scoped module
+ * workers. The main thread is the root (rank 0): it schedules chunks of rows,
+ * collects results and never runs model code.
+ *
+ * - `scatter` hands contiguous chunks to whichever worker is free; chunk size
+ *   adapts to the measured cost of rows. `gather` returns one
+ *   {@linkcode LocalResults} per chunk in row order. Parameters reach workers
+ *   through shared memory; typed arrays that a `doExecute` returns, and that
+ *   own their whole buffer, are moved (transferred) back rather than copied,
+ *   so `doExecute` must not reuse them.
+ * - A chunk that throws, times out or whose worker keeps dying carries
+ *   `error` instead of `results`; every other chunk keeps its results.
+ * - `runPeers` runs an SPMD entry on every worker with real collectives.
+ * - The collectives of the pool itself involve the main thread alone, like
+ *   WaterTAP's concurrent-futures manager.
+ *
+ * `worker.terminate()` cannot stop a worker stuck in a CPU loop (Deno 2.9):
+ * a timed-out worker is dropped from the pool and replaced, its thread runs on
+ * until its loop ends, and it holds no promise the sweep or process waits on.
+ * A worker that runs out of memory ends the whole process in Deno 2.9.
+ *
+ * @example Scatter and gather on two workers
+ * ```ts
+ * import { DenoWorkerManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * // A module that exports the build and execute functions, here written inline.
+ * const source = `
+ *   export const build = ({ k }) => [k];
+ *   export const scale = (p, k) => p.data.map((x) => x * k);`;
+ * const module = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+ * await using pm = new DenoWorkerManager({ workers: 2, permissions: { import: true } });
+ * await pm.scatter({ module, name: "build" }, { k: 10 }, { module, name: "scale" }, [[1], [2], [3]]);
+ * const results = await pm.gather();
+ * assert.deepEqual(results.flatMap((r) => [...(r.results as Float64Array)]), [10, 20, 30]);
+ * URL.revokeObjectURL(module);
+ * ```
+ */
+export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
+  readonly #workers: number;
+  readonly #permissions: WorkerPermissions | undefined;
+  readonly #timeout: number;
+  readonly #maxRetries: number;
+  readonly #chunkSize: number | undefined;
+  readonly #chunkTargetMs: number;
+  #slots: Slot[] = [];
+  #poolKey = "";
+  #poolPermissions: WorkerPermissions | undefined;
+  #job: Job | undefined;
+  #lastResults: LocalResults[] | undefined;
+  #jobIds = 0;
+  #closed = false;
+  #peersRunning = false;
+
+  /**
+   * Checks the options and the permissions; starts no worker yet.
+   *
+   * @param options Pool size, permissions, timeouts and chunking.
+   * @throws {RangeError} When a numeric option is out of range.
+   * @throws {Deno.errors.NotCapable} When `permissions` asks for more than this process has.
+   * @throws {Error} When Deno's `worker-options` feature is not enabled (the message says how).
+   */
+  constructor(options: DenoWorkerManagerOptions = {}) {
+    const workers = options.workers ?? navigator.hardwareConcurrency;
+    positiveInteger("workers", workers);
+    this.#workers = workers;
+    const timeout = options.timeout ?? POOL_DEFAULTS.timeout;
+    if (typeof timeout !== "number" || !(timeout > 0)) {
+      throw new RangeError(
+        `Cannot create a worker pool as 'timeout' must be a positive number of milliseconds: current value is ${
+          describe(timeout)
+        }`,
+      );
+    }
+    this.#timeout = timeout;
+    const maxRetries = options.maxRetries ?? POOL_DEFAULTS.maxRetries;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new RangeError(
+        `Cannot create a worker pool as 'maxRetries' must be a non-negative integer: current value is ${
+          describe(maxRetries)
+        }`,
+      );
+    }
+    this.#maxRetries = maxRetries;
+    if (options.chunkSize !== undefined) positiveInteger("chunkSize", options.chunkSize);
+    this.#chunkSize = options.chunkSize;
+    const target = options.chunkTargetMs ?? POOL_DEFAULTS.chunkTargetMs;
+    if (typeof target !== "number" || !(target > 0) || !Number.isFinite(target)) {
+      throw new RangeError(
+        `Cannot create a worker pool as 'chunkTargetMs' must be a positive number: current value is ${
+          describe(target)
+        }`,
+      );
+    }
+    this.#chunkTargetMs = target;
+    if (!options.assumeWorkerOptions && detectWorkerOptions() === undefined) {
+      throw new Error(workerOptionsMissingMessage());
+    }
+    this.#permissions = options.permissions;
+    // Checked now so that a request beyond this process's permissions fails at construction.
+    workerPermissions(options.permissions, WORKER_MODULES);
+  }
+
+  /** Always `true`: the main thread is the root. @returns `true`. */
+  isRootProcess(): boolean {
+    return true;
+  }
+  /** Always {@linkcode ROOT_PROCESS_RANK}. @returns 0. */
+  getRank(): number {
+    return ROOT_PROCESS_RANK;
+  }
+  /** The number of workers in the pool. @returns The pool size. */
+  numberOfWorkerProcesses(): number {
+    return this.#workers;
+  }
+  /** The pool's collectives involve the main thread alone: nothing to wait for. */
+  syncWithPeers(): Promise<void> {
+    return Promise.resolve();
+  }
+  /** The root's array is already in place. @param _data The array. */
+  syncArrayWithPeers(_data: TypedArray): Promise<void> {
+    return Promise.resolve();
+  }
+  /** @param obj The value. @returns `obj`. */
+  syncObjectWithPeers<T>(obj: T): Promise<T> {
+    return Promise.resolve(obj);
+  }
+  /** @param data This thread's value. @returns `[data]`. */
+  combineDataWithPeers<T>(data: T): Promise<T[]> {
+    return Promise.resolve([data]);
+  }
+  /**
+   * Copies `sendbuf` into the receive buffer (a group of one).
+   * @param sendbuf What the root sends.
+   * @param recvbufSpec The receive buffer and `[sendbuf.length]`.
+   */
+  gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
+    try {
+      copyInto(checkReceiveSpec(recvbufSpec, 1, 0, sendbuf.length).buffer, sendbuf);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  /**
+   * Copies `sendbuf` into `recvbuf` (a group of one).
+   * @param sendbuf The values.
+   * @param recvbuf Receives them.
+   */
+  sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
+    try {
+      checkSumBuffers(sendbuf, recvbuf);
+      copyInto(recvbuf, sendbuf);
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Starts spreading `allParameters` over the workers; resolves once the work
+   * is handed out. Call {@linkcode DenoWorkerManager.gather} for the results.
+   *
+   * @param doBuild Builds the extra arguments of `doExecute`, once per worker.
+   * @param doBuildKwargs The arguments of `doBuild` (structured-cloned to each worker).
+   * @param doExecute Computes a chunk.
+   * @param allParameters The rows.
+   * @param options Abort signal and a callback for each chunk as it finishes.
+   * @throws {TypeError} When a function is not a {@linkcode ModuleFunction}.
+   * @throws {Error} When a scatter is already running or the pool is closed.
+   */
+  async scatter(
+    doBuild: Callable<BuildFunction>,
+    doBuildKwargs: Record<string, unknown>,
+    doExecute: Callable<ExecuteFunction>,
+    allParameters: ParameterRows,
+    options: ScatterOptions = {},
+  ): Promise<void> {
+    this.#checkOpen("scatter");
+    if (this.#job && !this.#job.finished) {
+      throw new Error("Cannot scatter as the previous scatter has not been gathered yet");
+    }
+    if (this.#peersRunning) throw new Error("Cannot scatter while runPeers is running");
+    const build = wire(doBuild, "doBuild");
+    const execute = wire(doExecute, "doExecute");
+    const matrix = toMatrix(allParameters);
+    let shared: Float64Array;
+    if (matrix.data.buffer instanceof SharedArrayBuffer) {
+      shared = matrix.data;
+    } else {
+      shared = new Float64Array(new SharedArrayBuffer(matrix.data.byteLength));
+      shared.set(matrix.data);
+    }
+    const job: Job = {
+      id: ++this.#jobIds,
+      matrix,
+      shared,
+      build,
+      kwargs: doBuildKwargs,
+      execute,
+      next: 0,
+      chunks: 0,
+      retry: [],
+      results: [],
+      pending: 0,
+      perRowMs: undefined,
+      lastSize: 0,
+      onResult: options.onResult,
+      done: Promise.withResolvers<void>(),
+      finished: false,
+      signal: options.signal,
+    };
+    this.#job = job;
+    this.#lastResults = undefined;
+    if (options.signal) {
+      const onAbort = () => this.#abortJob(job, toErrorInfo(options.signal!.reason));
+      if (options.signal.aborted) {
+        this.#abortJob(job, toErrorInfo(options.signal.reason));
+        return;
+      }
+      options.signal.addEventListener("abort", onAbort, { once: true });
+      job.abort = () => options.signal!.removeEventListener("abort", onAbort);
+    }
+    if (matrix.rows === 0) {
+      this.#finishJob(job);
+      return;
+    }
+    this.#ensurePool([build.module, execute.module]);
+    this.#dispatch();
+    await Promise.resolve();
+  }
+
+  /**
+   * Waits for the scattered work; one result per chunk, in row order.
+   *
+   * @returns The chunks' results ordered by `processNumber`.
+   * @throws {Error} When nothing was scattered.
+   */
+  async gather(): Promise<LocalResults[]> {
+    const job = this.#job;
+    if (!job) {
+      if (this.#lastResults) return this.#lastResults;
+      throw new Error("Cannot gather as nothing was scattered");
+    }
+    await job.done.promise;
+    this.#job = undefined;
+    this.#lastResults = job.results.sort((a, b) => a.processNumber - b.processNumber);
+    return this.#lastResults;
+  }
+
+  /** @param results The gathered results. @returns A copy of them. */
+  resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[] {
+    return [...results];
+  }
+
+  /**
+   * Runs `entry(peers, ...args)` on every worker at once, where `peers` is a
+   * {@linkcode ParallelManager} for that worker's rank whose collectives go
+   * over `MessageChannel` ports between the workers (the Deno counterpart of
+   * `mpirun`).
+   *
+   * @typeParam T What the entry returns.
+   * @param entry The function every rank runs, by module reference.
+   * @param args Structured-cloneable arguments passed after `peers`.
+   * @param options Abort signal.
+   * @returns Every rank's return value, in rank order.
+   * @throws {Error} When a rank throws or its worker dies: the group's workers are replaced.
+   *
+   * @example Allreduce on two ranks
+   * ```ts
+   * import { DenoWorkerManager } from "@x/psweep";
+   * import assert from "node:assert/strict";
+   *
+   * const source = `export async function entry(peers) {
+   *   const out = new Float64Array(1);
+   *   await peers.sumValuesAndSync(new Float64Array([peers.getRank() + 1]), out);
+   *   return out[0];
+   * }`;
+   * const module = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+   * await using pm = new DenoWorkerManager({ workers: 2, permissions: { import: true } });
+   * assert.deepEqual(await pm.runPeers({ module, name: "entry" }), [3, 3]);
+   * URL.revokeObjectURL(module);
+   * ```
+   */
+  async runPeers<T = unknown>(
+    entry: ModuleFunction,
+    args: readonly unknown[] = [],
+    options: RunPeersOptions = {},
+  ): Promise<T[]> {
+    this.#checkOpen("runPeers");
+    if ((this.#job && !this.#job.finished) || this.#peersRunning) {
+      throw new Error("Cannot run peers while another scatter or peer group is running");
+    }
+    const target = wire(entry, "entry");
+    options.signal?.throwIfAborted();
+    this.#ensurePool([target.module]);
+    this.#peersRunning = true;
+    const slots = this.#slots;
+    const size = slots.length;
+    const results: T[] = new Array(size);
+    let remaining = size;
+    const finished = Promise.withResolvers<T[]>();
+    const fail = (reason: ErrorInfo) => {
+      // A rank that failed leaves the others waiting in a collective: end the whole group.
+      for (const s of slots) this.#replace(s);
+      finished.reject(new RemoteError(reason));
+    };
+    const onAbort = () => fail(toErrorInfo(options.signal!.reason));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const channels = Array.from({ length: size - 1 }, () => new MessageChannel());
+    slots.forEach((slot, rank) => {
+      slot.onPeerDone = (m) => {
+        slot.onPeerDone = undefined;
+        slot.onDeath = undefined;
+        if (m.error) return fail(m.error);
+        results[rank] = m.result as T;
+        if (--remaining === 0) finished.resolve(results);
+      };
+      slot.onDeath = (reason) => fail(reason);
+      const ports = rank === 0 ? channels.map((c) => c.port1) : [channels[rank - 1].port2];
+      this.#post(slot, { type: "peer", rank, size, ports, entry: target, args: [...args] }, ports);
+    });
+    try {
+      return await finished.promise;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      for (const s of slots) {
+        s.onPeerDone = undefined;
+        s.onDeath = undefined;
+      }
+      this.#peersRunning = false;
+    }
+  }
+
+  /** Ends every worker; unfinished chunks are reported as aborted. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    if (this.#job && !this.#job.finished) {
+      this.#abortJob(this.#job, { name: CHUNK_ERROR_NAMES.aborted, message: "The pool was closed" });
+    }
+    for (const slot of this.#slots) {
+      slot.onDeath?.({ name: CHUNK_ERROR_NAMES.aborted, message: "The pool was closed" });
+      this.#kill(slot);
+    }
+    this.#slots = [];
+    return Promise.resolve();
+  }
+
+  /** Same as {@linkcode DenoWorkerManager.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new Error(`Cannot ${what} as the worker pool is closed`);
+  }
+
+  // Workers are created with the permissions of the modules they must import; a job that needs
+  // other modules gets a fresh pool, since a worker's permissions are fixed at creation.
+  #ensurePool(modules: string[]): void {
+    const permissions = workerPermissions(this.#permissions, [...WORKER_MODULES, ...modules]);
+    const key = JSON.stringify(permissions);
+    if (key !== this.#poolKey) {
+      for (const slot of this.#slots) this.#kill(slot);
+      this.#slots = [];
+      this.#poolKey = key;
+      this.#poolPermissions = permissions;
+    }
+    while (this.#slots.length < this.#workers) this.#slots.push(this.#spawn());
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(WORKER_URL, {
+      type: "module",
+      name: "psweep",
+      deno: { permissions: this.#poolPermissions },
+    } as WorkerOptions);
+    const slot: Slot = { worker, ready: false, dead: false, job: 0, chunk: undefined, timer: undefined };
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
+    worker.onerror = (e: ErrorEvent) => {
+      // Unhandled, a worker's error would end this process.
+      e.preventDefault();
+      this.#onDeath(slot, { name: "WorkerError", message: e.message });
+    };
+    worker.onmessageerror = () => {
+      this.#onDeath(slot, { name: "DataCloneError", message: "A worker's message could not be read" });
+    };
+    return slot;
+  }
+
+  #kill(slot: Slot): void {
+    slot.dead = true;
+    if (slot.timer !== undefined) clearTimeout(slot.timer);
+    slot.timer = undefined;
+    slot.worker.onmessage = null;
+    slot.worker.onerror = (e: ErrorEvent) => e.preventDefault();
+    slot.worker.terminate();
+  }
+
+  // Puts a fresh worker in the place of `slot`.
+  #replace(slot: Slot): void {
+    const i = this.#slots.indexOf(slot);
+    this.#kill(slot);
+    if (i >= 0 && !this.#closed) this.#slots[i] = this.#spawn();
+  }
+
+  #post(slot: Slot, message: ToWorker, transfer: Transferable[] = []): void {
+    slot.worker.postMessage(message, transfer);
+  }
+
+  #onMessage(slot: Slot, message: FromWorker): void {
+    if (slot.dead) return;
+    switch (message.type) {
+      case "ready":
+        slot.ready = true;
+        this.#dispatch();
+        return;
+      case "chunkDone": {
+        const job = this.#job;
+        const chunk = slot.chunk;
+        if (slot.timer !== undefined) clearTimeout(slot.timer);
+        slot.timer = undefined;
+        slot.chunk = undefined;
+        if (!job || job.finished || job.id !== message.job || !chunk || chunk.index !== message.chunk) {
+          this.#dispatch();
+          return;
+        }
+        const rows = chunk.end - chunk.start;
+        if (rows > 0 && message.error === undefined) job.perRowMs = message.elapsed / rows;
+        this.#record(job, chunk, message.results, message.error);
+        this.#dispatch();
+        return;
+      }
+      case "buildFailed": {
+        const job = this.#job;
+        const chunk = slot.chunk;
+        if (slot.timer !== undefined) clearTimeout(slot.timer);
+        slot.timer = undefined;
+        slot.chunk = undefined;
+        if (job && !job.finished && chunk && job.id === message.job) {
+          this.#record(job, chunk, undefined, {
+            name: CHUNK_ERROR_NAMES.buildFailed,
+            message: `${message.error.name}: ${message.error.message}`,
+            stack: message.error.stack,
+          });
+        }
+        this.#dispatch();
+        return;
+      }
+      case "peerDone":
+        slot.onPeerDone?.(message);
+        return;
+      case "dying":
+        this.#onDeath(slot, message.reason);
+        return;
+    }
+  }
+
+  #onDeath(slot: Slot, reason: ErrorInfo): void {
+    if (slot.dead) return;
+    const chunk = slot.chunk;
+    const onDeath = slot.onDeath;
+    slot.chunk = undefined;
+    this.#replace(slot);
+    onDeath?.(reason);
+    const job = this.#job;
+    if (chunk && job && !job.finished) {
+      chunk.attempts++;
+      if (chunk.attempts > this.#maxRetries) {
+        this.#record(job, chunk, undefined, {
+          name: CHUNK_ERROR_NAMES.workerDied,
+          message: `The worker running this chunk died ${chunk.attempts} times; last: ${reason.name}: ${reason.message}`,
+          stack: reason.stack,
+        });
+      } else {
+        job.pending--;
+        job.retry.push(chunk);
+      }
+    }
+    this.#dispatch();
+  }
+
+  #record(job: Job, chunk: Chunk, results: unknown, error: ErrorInfo | undefined): void {
+    const parameters = sliceRows(job.matrix, chunk.start, chunk.end);
+    const result = new LocalResults(chunk.index, parameters, error ? undefined : results, error);
+    job.results.push(result);
+    job.pending--;
+    try {
+      job.onResult?.(result);
+    } catch (e) {
+      // A failing callback must not lose the sweep: report it once the job is gathered.
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+    if (job.pending === 0 && job.next >= job.matrix.rows && job.retry.length === 0) {
+      this.#finishJob(job);
+    }
+  }
+
+  #finishJob(job: Job): void {
+    if (job.finished) return;
+    job.finished = true;
+    job.abort?.();
+    job.done.resolve();
+  }
+
+  #abortJob(job: Job, reason: ErrorInfo): void {
+    if (job.finished) return;
+    const error = { name: CHUNK_ERROR_NAMES.aborted, message: reason.message, stack: reason.stack };
+    for (const slot of this.#slots) {
+      if (slot.chunk) {
+        const chunk = slot.chunk;
+        slot.chunk = undefined;
+        this.#replace(slot);
+        this.#record(job, chunk, undefined, error);
+      }
+    }
+    for (const chunk of job.retry.splice(0)) {
+      job.pending++;
+      this.#record(job, chunk, undefined, error);
+    }
+    if (job.next < job.matrix.rows) {
+      const chunk = { index: job.chunks++, start: job.next, end: job.matrix.rows, attempts: 0 };
+      job.next = job.matrix.rows;
+      job.pending++;
+      this.#record(job, chunk, undefined, error);
+    }
+    this.#finishJob(job);
+  }
+
+  #dispatch(): void {
+    const job = this.#job;
+    if (!job || job.finished || this.#closed) return;
+    for (const slot of this.#slots) {
+      if (!slot.ready || slot.dead || slot.chunk) continue;
+      const chunk = this.#nextChunk(job);
+      if (!chunk) return;
+      if (slot.job !== job.id) {
+        slot.job = job.id;
+        this.#post(slot, {
+          type: "job",
+          job: job.id,
+          build: job.build,
+          kwargs: job.kwargs,
+          execute: job.execute,
+          rows: { data: job.shared, columns: job.matrix.columns },
+        });
+      }
+      slot.chunk = chunk;
+      job.pending++;
+      if (Number.isFinite(this.#timeout)) {
+        slot.timer = setTimeout(() => this.#onTimeout(slot, chunk), this.#timeout);
+      }
+      this.#post(slot, { type: "chunk", job: job.id, chunk: chunk.index, start: chunk.start, end: chunk.end });
+    }
+  }
+
+  #onTimeout(slot: Slot, chunk: Chunk): void {
+    slot.timer = undefined;
+    const job = this.#job;
+    if (slot.chunk !== chunk || !job || job.finished) return;
+    slot.chunk = undefined;
+    this.#replace(slot);
+    this.#record(job, chunk, undefined, {
+      name: CHUNK_ERROR_NAMES.timeout,
+      message: `The chunk of rows ${chunk.start}..${chunk.end - 1} ran past the ${this.#timeout} ms timeout`,
+    });
+    this.#dispatch();
+  }
+
+  #nextChunk(job: Job): Chunk | undefined {
+    const retry = job.retry.shift();
+    if (retry) return retry;
+    const remaining = job.matrix.rows - job.next;
+    if (remaining <= 0) return undefined;
+    let size: number;
+    if (this.#chunkSize !== undefined) {
+      size = this.#chunkSize;
+    } else {
+      const cap = Math.ceil(remaining / (this.#workers * POOL_DEFAULTS.balanceFactor));
+      if (job.perRowMs === undefined) {
+        size = POOL_DEFAULTS.firstChunkRows;
+      } else {
+        const byTime = Math.max(1, Math.floor(this.#chunkTargetMs / Math.max(job.perRowMs, 1e-9)));
+        size = Math.min(byTime, Math.max(job.lastSize * 4, POOL_DEFAULTS.firstChunkRows));
+      }
+      size = Math.max(1, Math.min(size, cap));
+    }
+    size = Math.min(size, remaining);
+    job.lastSize = size;
+    const chunk = { index: job.chunks++, start: job.next, end: job.next + size, attempts: 0 };
+    job.next += size;
+    return chunk;
+  }
+}
+
+function positiveInteger(field: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new RangeError(
+      `Cannot create a worker pool as '${field}' must be a positive integer: current value is ${
+        describe(value)
+      }`,
+    );
+  }
+}
+
+function wire(fn: unknown, field: string): WireFunction {
+  if (!isModuleFunction(fn)) {
+    throw new TypeError(
+      `Cannot send '${field}' to workers as it must be a module reference { module, name } (functions cannot cross threads): current value is ${
+        describe(fn)
+      }`,
+    );
+  }
+  let module: string;
+  try {
+    module = new URL(fn.module).href;
+  } catch {
+    throw new TypeError(
+      `Cannot send '${field}' to workers as 'module' must be an absolute URL (e.g. new URL("./model.ts", import.meta.url)): current value is ${
+        describe(fn.module)
+      }`,
+    );
+  }
+  return { module, name: fn.name };
+}

@@ -1,0 +1,159 @@
+/**
+ * The contract every psweep manager implements: WaterTAP's `ParallelManager`
+ * in camelCase, with functions given as module references so that they can
+ * cross into workers and, later, to other machines.
+ *
+ * @module
+ */
+
+import type { Matrix, ParameterRows, TypedArray } from "./matrix.ts";
+
+/** The rank of the root process in every manager (WaterTAP's `ROOT_PROCESS_RANK`). */
+export const ROOT_PROCESS_RANK = 0;
+
+/**
+ * A function named by the module that exports it, so that any thread or
+ * machine can import it: `{ module: new URL("./model.ts", import.meta.url), name: "build" }`.
+ */
+export interface ModuleFunction {
+  /** Specifier or URL of the module; relative specifiers are not allowed. */
+  readonly module: string | URL;
+  /** Name of the export. */
+  readonly name: string;
+}
+
+/** `doBuild(kwargs)` returns the extra arguments that every `doExecute` call receives. */
+export type BuildFunction = (
+  kwargs: Record<string, unknown>,
+) => readonly unknown[] | Promise<readonly unknown[]>;
+
+/** `doExecute(localParameters, ...builtArguments)` computes one chunk's result. */
+// deno-lint-ignore no-explicit-any
+export type ExecuteFunction = (localParameters: Matrix, ...builtArguments: any[]) => unknown;
+
+/** A function given either as a {@linkcode ModuleFunction} or, for in-process managers, directly. */
+export type Callable<F> = ModuleFunction | F;
+
+/** An error flattened so that it survives being posted between threads. */
+export interface ErrorInfo {
+  /** The error's class name, e.g. `"TypeError"` or `"NotCapable"`. */
+  readonly name: string;
+  /** The error's message. */
+  readonly message: string;
+  /** The stack trace, when one was available. */
+  readonly stack?: string;
+}
+
+/**
+ * The result of one chunk of work (WaterTAP's `LocalResults`): which process
+ * (chunk) computed it, the parameters it was given and what `doExecute` returned.
+ *
+ * A chunk whose `doExecute` threw, timed out or whose worker died carries
+ * `error` instead of `results`.
+ *
+ * @typeParam R What `doExecute` returns.
+ *
+ * @example Usage
+ * ```ts
+ * import { LocalResults, toMatrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new LocalResults(0, toMatrix([[1]]), [42]);
+ * assert.equal(r.processNumber, 0);
+ * assert.deepEqual(r.results, [42]);
+ * assert.equal(r.error, undefined);
+ * ```
+ */
+export class LocalResults<R = unknown> {
+  /** Which chunk (or rank) produced these results; `gather` orders by it. */
+  readonly processNumber: number;
+  /** The parameters this chunk was given. */
+  readonly parameters: Matrix;
+  /** What `doExecute` returned; `undefined` when the chunk failed. */
+  readonly results: R | undefined;
+  /** Why the chunk failed, when it did. */
+  readonly error: ErrorInfo | undefined;
+
+  /**
+   * Builds a chunk result.
+   *
+   * @param processNumber Which chunk or rank produced it.
+   * @param parameters The chunk's parameters.
+   * @param results What `doExecute` returned.
+   * @param error Why the chunk failed, if it did.
+   */
+  constructor(processNumber: number, parameters: Matrix, results?: R, error?: ErrorInfo) {
+    this.processNumber = processNumber;
+    this.parameters = parameters;
+    this.results = results;
+    this.error = error;
+  }
+}
+
+/** Per-call options of {@linkcode ParallelManager.scatter}, beyond WaterTAP's arguments. */
+export interface ScatterOptions<R = unknown> {
+  /** Stops the work: chunks not yet finished are reported as aborted. @default {undefined} */
+  readonly signal?: AbortSignal;
+  /**
+   * Called on the main thread with each chunk's result as soon as it exists,
+   * in completion order, so that callers can stream results to disk.
+   * @default {undefined}
+   */
+  readonly onResult?: (result: LocalResults<R>) => void;
+}
+
+/** Where `gatherArraysToRoot` writes on the root: the buffer and each rank's count. */
+export interface ReceiveBufferSpec {
+  /** The receive buffer, at least `sum(sizes)` long. */
+  readonly buffer: TypedArray;
+  /** How many elements each rank sends, in rank order. */
+  readonly sizes: readonly number[];
+}
+
+/**
+ * WaterTAP's parallel-manager contract. A manager knows its rank among its
+ * peers, offers MPI-style collectives, and spreads `buildAndExecute` over
+ * chunks of parameter rows (`scatter`), whose results `gather` collects.
+ */
+export interface ParallelManager {
+  /** Whether this process is the root (rank {@linkcode ROOT_PROCESS_RANK}). */
+  isRootProcess(): boolean;
+  /** This process's rank among its peers. */
+  getRank(): number;
+  /** How many worker processes (or threads) this manager uses. */
+  numberOfWorkerProcesses(): number;
+  /** Barrier: resolves once every peer has reached it. */
+  syncWithPeers(): Promise<void>;
+  /** Broadcast: copies the root's array into every peer's `data`, in place. */
+  syncArrayWithPeers(data: TypedArray): Promise<void>;
+  /** Broadcast of a structured-cloneable value: every peer gets the root's. */
+  syncObjectWithPeers<T>(obj: T): Promise<T>;
+  /** Allgather: every peer gets every peer's value, in rank order. */
+  combineDataWithPeers<T>(data: T): Promise<T[]>;
+  /**
+   * Gatherv: the root receives every peer's `sendbuf`, concatenated in rank
+   * order, into `recvbufSpec.buffer`. Off the root `recvbufSpec` is ignored.
+   * @throws {RangeError} When the sizes do not match what is sent.
+   */
+  gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void>;
+  /**
+   * Allreduce-sum: `recvbuf[i]` becomes the sum over peers of `sendbuf[i]`.
+   * @throws {RangeError} When the two buffers differ in length.
+   */
+  sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void>;
+  /**
+   * Starts running `doExecute` over the rows of `allParameters`, after
+   * `doBuild(doBuildKwargs)` built the arguments it needs.
+   */
+  scatter(
+    doBuild: Callable<BuildFunction>,
+    doBuildKwargs: Record<string, unknown>,
+    doExecute: Callable<ExecuteFunction>,
+    allParameters: ParameterRows,
+    options?: ScatterOptions,
+  ): Promise<void>;
+  /** Waits for the scattered work and returns one result per chunk, ordered by `processNumber`. */
+  gather(): Promise<LocalResults[]>;
+  /** The results that belong to this process's subtree (WaterTAP passes them through). */
+  resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[];
+}

@@ -1,0 +1,68 @@
+// Internal: a stable argsort of finite doubles, fast enough for millions of rows.
+
+// Below this many keys a comparison sort beats the radix sort's fixed cost.
+const RADIX_THRESHOLD = 2048;
+
+/**
+ * The permutation that sorts `keys` ascending, equal keys keeping their order (-0 equals 0).
+ * Keys must not be NaN.
+ */
+export function argsortStable(keys: Float64Array): Uint32Array {
+  const n = keys.length;
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  if (n < RADIX_THRESHOLD) {
+    return idx.sort((a, b) => (keys[a] - keys[b]) || (a - b));
+  }
+  return radixArgsort(keys, idx);
+}
+
+// LSD radix sort on the keys' bits, 16 bits a pass; each pass is stable, so the whole is too.
+function radixArgsort(keys: Float64Array, idx: Uint32Array): Uint32Array {
+  const n = keys.length;
+  // The bits of a double, mapped so that unsigned order is numeric order.
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const scratch = new Float64Array(1);
+  const words = new Uint32Array(scratch.buffer);
+  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const h = little ? 1 : 0;
+  const l = 1 - h;
+  for (let i = 0; i < n; i++) {
+    // + 0 turns -0 into 0, so the two compare equal, as numpy's sort has them.
+    scratch[0] = keys[i] + 0;
+    const w = words[h];
+    if (w & 0x80000000) {
+      hi[i] = ~w >>> 0;
+      lo[i] = ~words[l] >>> 0;
+    } else {
+      hi[i] = (w | 0x80000000) >>> 0;
+      lo[i] = words[l];
+    }
+  }
+  const counts = new Uint32Array(65536);
+  let src = idx;
+  let dst = new Uint32Array(n);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? lo : hi;
+    const shift = (pass & 1) * 16;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(word[i] >>> shift) & 0xffff]++;
+    // A pass where every key has the same digit would move nothing.
+    if (counts[(word[0] >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d];
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = src[i];
+      dst[counts[(word[k] >>> shift) & 0xffff]++] = k;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
+}

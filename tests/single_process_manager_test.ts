@@ -1,0 +1,38 @@
+import { type Matrix, ROOT_PROCESS_RANK, SingleProcessManager } from "../mod.ts";
+import { assert, assertEquals } from "./_assert.ts";
+import { conformance } from "./_conformance.ts";
+
+Deno.test("SingleProcessManager passes the conformance suite", async () => {
+  await using pm = new SingleProcessManager();
+  const checks = await conformance(pm);
+  assert(checks.includes("scatter/gather WaterTAP scenario"));
+});
+
+Deno.test("SingleProcessManager accepts plain functions and reports a throw as a failed chunk", async () => {
+  const pm = new SingleProcessManager();
+  assertEquals([pm.getRank(), pm.numberOfWorkerProcesses(), pm.isRootProcess()], [ROOT_PROCESS_RANK, 1, true]);
+  const seen: number[] = [];
+  await pm.scatter(
+    () => [],
+    {},
+    (p: Matrix) => {
+      throw new SyntaxError(`bad ${p.rows}`);
+    },
+    [[1], [2]],
+    { onResult: (r) => seen.push(r.processNumber) },
+  );
+  const [r] = await pm.gather();
+  assertEquals(seen, [0]);
+  assertEquals(r.error?.name, "SyntaxError");
+  assertEquals(r.error?.message, "bad 2");
+  assertEquals(r.results, undefined);
+});
+
+Deno.test("SingleProcessManager reports an aborted scatter", async () => {
+  const pm = new SingleProcessManager();
+  const ac = new AbortController();
+  ac.abort(new Error("stop"));
+  await pm.scatter(() => [], {}, () => 1, [[1]], { signal: ac.signal });
+  const [r] = await pm.gather();
+  assertEquals(r.error?.message, "stop");
+});
