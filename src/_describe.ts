@@ -4,7 +4,11 @@
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) return value.length > 6 ? `an array of length ${value.length}` : `[${value.map(describe).join(", ")}]`;
+  if (Array.isArray(value)) {
+    return value.length > 6
+      ? `an array of length ${value.length}`
+      : `[${value.map(describe).join(", ")}]`;
+  }
   if (value instanceof URL) return value.href;
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (typeof value === "object" && value !== null) {

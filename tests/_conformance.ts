@@ -1,12 +1,7 @@
 // The conformance suite for ParallelManager. It is a plain async function so that it can run on
 // the main thread against a serial or pool manager, and inside every worker of a peer group
 // (through runPeers), where each rank runs it against its own peers.
-import {
-  type LocalResults,
-  type ParallelManager,
-  ROOT_PROCESS_RANK,
-  splitSizes,
-} from "../mod.ts";
+import { type LocalResults, type ParallelManager, ROOT_PROCESS_RANK, splitSizes } from "../mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 
 const fixtures = new URL("./fixtures/functions.ts", import.meta.url).href;
@@ -90,11 +85,16 @@ export async function conformance(
   const rbuf = new Float64Array(3);
   await pm.sumValuesAndSync(sbuf, rbuf);
   assertEquals([...rbuf], [(size * (size - 1)) / 2, size, 0.25 * size]);
-  await assertRejects(() => pm.sumValuesAndSync(new Float64Array(2), new Float64Array(3)), RangeError);
+  await assertRejects(
+    () => pm.sumValuesAndSync(new Float64Array(2), new Float64Array(3)),
+    RangeError,
+  );
   done.push("sumValuesAndSync");
 
   // WaterTAP's scatter/gather scenario
-  await pm.scatter(fn("watertapBuild"), { base: 100 }, fn("watertapExecute"), [[1], [2], [3], [4], [5]]);
+  await pm.scatter(fn("watertapBuild"), { base: 100 }, fn("watertapExecute"), [[1], [2], [3], [4], [
+    5,
+  ]]);
   const results = pm.resultsFromLocalTree(await pm.gather());
   if (root) {
     assertOrdered(results);
@@ -117,7 +117,9 @@ export async function conformance(
   done.push("ordering");
 
   // a failing chunk is reported, the others keep their results
-  await pm.scatter(fn("watertapBuild"), { base: 100 }, fn("failOnThree"), [[1], [2], [3], [4], [5]]);
+  await pm.scatter(fn("watertapBuild"), { base: 100 }, fn("failOnThree"), [[1], [2], [3], [4], [
+    5,
+  ]]);
   const mixed = await pm.gather();
   if (root) {
     assertOrdered(mixed);
@@ -149,7 +151,10 @@ export async function conformance(
 
 function assertOrdered(results: readonly LocalResults[]): void {
   for (let i = 1; i < results.length; i++) {
-    assert(results[i - 1].processNumber < results[i].processNumber, "gather must order by processNumber");
+    assert(
+      results[i - 1].processNumber < results[i].processNumber,
+      "gather must order by processNumber",
+    );
   }
 }
 

@@ -38,7 +38,10 @@ Deno.test("runPeers passes arguments and returns results in rank order", async (
 
 Deno.test("runPeers rejects when one rank throws, and the pool stays usable", async () => {
   await using pm = new DenoWorkerManager({ workers: 2, permissions });
-  await assertRejects(() => pm.runPeers({ module: peers, name: "oneRankThrows" }), /rank 1 gave up/);
+  await assertRejects(
+    () => pm.runPeers({ module: peers, name: "oneRankThrows" }),
+    /rank 1 gave up/,
+  );
   const out = await pm.runPeers({ module: peers, name: "whoAmI" }, ["again"]);
   assertEquals(out.length, 2);
 });
@@ -61,12 +64,17 @@ Deno.test("scatter streams each chunk through onResult and gather orders them", 
 });
 
 Deno.test("DenoWorkerManager rejects bad options with the field's name", () => {
-  assertThrows(() => new DenoWorkerManager({ workers: 0 }), /'workers' must be a positive integer: current value is 0/);
+  assertThrows(
+    () => new DenoWorkerManager({ workers: 0 }),
+    /'workers' must be a positive integer: current value is 0/,
+  );
   assertThrows(() => new DenoWorkerManager({ timeout: -1 }), /'timeout'/);
   assertThrows(() => new DenoWorkerManager({ maxRetries: 1.5 }), /'maxRetries'/);
   assertThrows(() => new DenoWorkerManager({ chunkSize: 0 }), /'chunkSize'/);
-  // deno-lint-ignore no-explicit-any
-  assertThrows(() => new DenoWorkerManager({ permissions: { bogus: true } as any }), /'permissions.bogus'/);
+  assertThrows(
+    () => new DenoWorkerManager({ permissions: { bogus: true } as Deno.PermissionOptionsObject }),
+    /'permissions.bogus'/,
+  );
 });
 
 Deno.test("scatter refuses plain functions, which cannot cross threads", async () => {

@@ -10,7 +10,11 @@ Deno.test("SingleProcessManager passes the conformance suite", async () => {
 
 Deno.test("SingleProcessManager accepts plain functions and reports a throw as a failed chunk", async () => {
   const pm = new SingleProcessManager();
-  assertEquals([pm.getRank(), pm.numberOfWorkerProcesses(), pm.isRootProcess()], [ROOT_PROCESS_RANK, 1, true]);
+  assertEquals([pm.getRank(), pm.numberOfWorkerProcesses(), pm.isRootProcess()], [
+    ROOT_PROCESS_RANK,
+    1,
+    true,
+  ]);
   const seen: number[] = [];
   await pm.scatter(
     () => [],

@@ -91,7 +91,9 @@ function workspaceRoot(memberConfig: string): string | undefined {
     for (const name of ["deno.json", "deno.jsonc"]) {
       const path = `${dir}/${name}`;
       try {
-        if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+        if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+          return undefined;
+        }
         const json = parseJsonc(Deno.readTextFileSync(path));
         if (json && typeof json === "object" && "workspace" in json) return path;
       } catch {
@@ -209,7 +211,9 @@ export function workerPermissions(
 function checkGrant(kind: Kind, value: unknown): unknown {
   if (value === false || value === "inherit") return value;
   if (value === true) {
-    if (Deno.permissions.querySync({ name: kind } as Deno.PermissionDescriptor).state !== "granted") {
+    if (
+      Deno.permissions.querySync({ name: kind } as Deno.PermissionDescriptor).state !== "granted"
+    ) {
       throw new Deno.errors.NotCapable(
         `Cannot create workers as 'permissions.${kind}' asks for more than this process has: run Deno with --allow-${kind}`,
       );

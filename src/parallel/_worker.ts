@@ -21,11 +21,17 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
 const realExit = Deno.exit;
 const realClose = self.close.bind(self);
 Deno.exit = ((code?: number) => {
-  post({ type: "dying", reason: { name: "WorkerExit", message: `Deno.exit(${code ?? ""}) was called in a worker` } });
+  post({
+    type: "dying",
+    reason: { name: "WorkerExit", message: `Deno.exit(${code ?? ""}) was called in a worker` },
+  });
   realExit(code);
 }) as typeof Deno.exit;
 self.close = () => {
-  post({ type: "dying", reason: { name: "WorkerExit", message: "self.close() was called in a worker" } });
+  post({
+    type: "dying",
+    reason: { name: "WorkerExit", message: "self.close() was called in a worker" },
+  });
   realClose();
 };
 self.addEventListener("error", (e) => {
@@ -115,14 +121,18 @@ async function runPeer(message: PeerMessage): Promise<void> {
 function transferables(value: unknown): Transferable[] {
   const out = new Set<ArrayBuffer>();
   const consider = (v: unknown) => {
-    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.byteOffset === 0 &&
-      v.byteLength === v.buffer.byteLength && v.byteLength > 0) {
+    if (
+      ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.byteOffset === 0 &&
+      v.byteLength === v.buffer.byteLength && v.byteLength > 0
+    ) {
       out.add(v.buffer);
     }
   };
   consider(value);
   if (Array.isArray(value)) value.forEach(consider);
-  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  else if (
+    value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype
+  ) {
     Object.values(value).forEach(consider);
   }
   return [...out];

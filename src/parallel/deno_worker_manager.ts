@@ -11,8 +11,8 @@ import { RemoteError, toErrorInfo } from "./_errors.ts";
 import { checkReceiveSpec, checkSumBuffers, copyInto } from "./_collective_checks.ts";
 import {
   detectWorkerOptions,
-  type WorkerPermissions,
   workerOptionsMissingMessage,
+  type WorkerPermissions,
   workerPermissions,
 } from "./_permissions.ts";
 import type { FromWorker, ToWorker, WireFunction } from "./_protocol.ts";
@@ -254,11 +254,19 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   syncArrayWithPeers(_data: TypedArray): Promise<void> {
     return Promise.resolve();
   }
-  /** @param obj The value. @returns `obj`. */
+  /**
+   * Broadcast among one: the value itself.
+   * @param obj The value.
+   * @returns `obj`.
+   */
   syncObjectWithPeers<T>(obj: T): Promise<T> {
     return Promise.resolve(obj);
   }
-  /** @param data This thread's value. @returns `[data]`. */
+  /**
+   * Allgather among one: the main thread alone.
+   * @param data This thread's value.
+   * @returns `[data]`.
+   */
   combineDataWithPeers<T>(data: T): Promise<T[]> {
     return Promise.resolve([data]);
   }
@@ -381,7 +389,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     return this.#lastResults;
   }
 
-  /** @param results The gathered results. @returns A copy of them. */
+  /**
+   * The results of this process's subtree: all of them.
+   * @param results The gathered results.
+   * @returns A copy of them.
+   */
   resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[] {
     return [...results];
   }
@@ -470,7 +482,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     if (this.#job && !this.#job.finished) {
-      this.#abortJob(this.#job, { name: CHUNK_ERROR_NAMES.aborted, message: "The pool was closed" });
+      this.#abortJob(this.#job, {
+        name: CHUNK_ERROR_NAMES.aborted,
+        message: "The pool was closed",
+      });
     }
     for (const slot of this.#slots) {
       slot.onDeath?.({ name: CHUNK_ERROR_NAMES.aborted, message: "The pool was closed" });
@@ -509,7 +524,14 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       name: "psweep",
       deno: { permissions: this.#poolPermissions },
     } as WorkerOptions);
-    const slot: Slot = { worker, ready: false, dead: false, job: 0, chunk: undefined, timer: undefined };
+    const slot: Slot = {
+      worker,
+      ready: false,
+      dead: false,
+      job: 0,
+      chunk: undefined,
+      timer: undefined,
+    };
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
     worker.onerror = (e: ErrorEvent) => {
       // Unhandled, a worker's error would end this process.
@@ -517,7 +539,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       this.#onDeath(slot, { name: "WorkerError", message: e.message });
     };
     worker.onmessageerror = () => {
-      this.#onDeath(slot, { name: "DataCloneError", message: "A worker's message could not be read" });
+      this.#onDeath(slot, {
+        name: "DataCloneError",
+        message: "A worker's message could not be read",
+      });
     };
     return slot;
   }
@@ -529,6 +554,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     slot.worker.onmessage = null;
     slot.worker.onerror = (e: ErrorEvent) => e.preventDefault();
     slot.worker.terminate();
+    unrefWorker(slot.worker);
   }
 
   // Puts a fresh worker in the place of `slot`.
@@ -555,7 +581,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         if (slot.timer !== undefined) clearTimeout(slot.timer);
         slot.timer = undefined;
         slot.chunk = undefined;
-        if (!job || job.finished || job.id !== message.job || !chunk || chunk.index !== message.chunk) {
+        if (
+          !job || job.finished || job.id !== message.job || !chunk || chunk.index !== message.chunk
+        ) {
           this.#dispatch();
           return;
         }
@@ -603,7 +631,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       if (chunk.attempts > this.#maxRetries) {
         this.#record(job, chunk, undefined, {
           name: CHUNK_ERROR_NAMES.workerDied,
-          message: `The worker running this chunk died ${chunk.attempts} times; last: ${reason.name}: ${reason.message}`,
+          message:
+            `The worker running this chunk died ${chunk.attempts} times; last: ${reason.name}: ${reason.message}`,
           stack: reason.stack,
         });
       } else {
@@ -686,7 +715,13 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       if (Number.isFinite(this.#timeout)) {
         slot.timer = setTimeout(() => this.#onTimeout(slot, chunk), this.#timeout);
       }
-      this.#post(slot, { type: "chunk", job: job.id, chunk: chunk.index, start: chunk.start, end: chunk.end });
+      this.#post(slot, {
+        type: "chunk",
+        job: job.id,
+        chunk: chunk.index,
+        start: chunk.start,
+        end: chunk.end,
+      });
     }
   }
 
@@ -698,7 +733,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     this.#replace(slot);
     this.#record(job, chunk, undefined, {
       name: CHUNK_ERROR_NAMES.timeout,
-      message: `The chunk of rows ${chunk.start}..${chunk.end - 1} ran past the ${this.#timeout} ms timeout`,
+      message: `The chunk of rows ${chunk.start}..${
+        chunk.end - 1
+      } ran past the ${this.#timeout} ms timeout`,
     });
     this.#dispatch();
   }
@@ -726,6 +763,23 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const chunk = { index: job.chunks++, start: job.next, end: job.next + size, attempts: 0 };
     job.next += size;
     return chunk;
+  }
+}
+
+// Deno 2.9's terminate() cannot stop a thread stuck in a CPU loop, and such a thread keeps the
+// process alive forever. Deno's Worker carries an internal ref/unref method under a nameless
+// symbol (what node:worker_threads' unref() uses); unreferencing lets the process exit. If a
+// later Deno drops it, nothing breaks but that guarantee.
+const refSymbol = Object.getOwnPropertySymbols(Worker.prototype).find((s) =>
+  s.description === undefined &&
+  typeof (Worker.prototype as unknown as Record<symbol, unknown>)[s] === "function"
+);
+function unrefWorker(worker: Worker): void {
+  if (!refSymbol) return;
+  try {
+    (worker as unknown as Record<symbol, (ref: boolean) => void>)[refSymbol](false);
+  } catch {
+    // best effort
   }
 }
 

@@ -136,7 +136,10 @@ export function toMatrix(rows: ParameterRows): Matrix {
  * ```
  */
 export function sliceRows(matrix: Matrix, start: number, end: number): Matrix {
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > matrix.rows) {
+  if (
+    !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start ||
+    end > matrix.rows
+  ) {
     throw new RangeError(
       `Cannot slice rows as the range must lie within 0..${matrix.rows}: current value is ${start}..${end}`,
     );

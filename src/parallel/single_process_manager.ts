@@ -66,11 +66,19 @@ export class SingleProcessManager implements ParallelManager {
   syncArrayWithPeers(_data: TypedArray): Promise<void> {
     return Promise.resolve();
   }
-  /** @param obj The value. @returns `obj`. */
+  /**
+   * Broadcast among one: the value itself.
+   * @param obj The value.
+   * @returns `obj`.
+   */
   syncObjectWithPeers<T>(obj: T): Promise<T> {
     return Promise.resolve(obj);
   }
-  /** @param data This process's value. @returns `[data]`. */
+  /**
+   * Allgather among one.
+   * @param data This process's value.
+   * @returns `[data]`.
+   */
   combineDataWithPeers<T>(data: T): Promise<T[]> {
     return Promise.resolve([data]);
   }
@@ -133,13 +141,20 @@ export class SingleProcessManager implements ParallelManager {
     this.#results = [result];
     options.onResult?.(result);
   }
-  /** @returns The result of the last `scatter`, as one chunk. */
+  /**
+   * Returns the result of the last `scatter`.
+   * @returns One chunk's result.
+   */
   gather(): Promise<LocalResults[]> {
     const out = this.#results;
     this.#results = [];
     return Promise.resolve(out);
   }
-  /** @param results The gathered results. @returns A copy of them. */
+  /**
+   * The results of this process's subtree: all of them.
+   * @param results The gathered results.
+   * @returns A copy of them.
+   */
   resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[] {
     return [...results];
   }

@@ -41,8 +41,8 @@ function radixArgsort(keys: Float64Array, idx: Uint32Array): Uint32Array {
     }
   }
   const counts = new Uint32Array(65536);
-  let src = idx;
-  let dst = new Uint32Array(n);
+  let src: Uint32Array = idx;
+  let dst: Uint32Array = new Uint32Array(n);
   for (let pass = 0; pass < 4; pass++) {
     const word = pass < 2 ? lo : hi;
     const shift = (pass & 1) * 16;

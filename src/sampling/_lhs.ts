@@ -5,33 +5,47 @@
 import type { RandomState } from "./random_state.ts";
 
 /**
- * Latin hypercube points, `n` rows by `lower.length` columns, row-major and not sorted.
+ * Latin hypercube points as columns of `n` values, one column per bound, not sorted.
  *
  * The order of the draws is pysmo's: every stratum of the first column, then of the second, and
  * so on; only then is each column shuffled, in turn. Each point is `j * (1/n) + rand() * (1/n)`
- * in stratum `j`, pysmo's exact arithmetic (it differs in the last bit from `(j + rand()) / n`),
- * then `lower + x * (upper - lower)`.
+ * in stratum `j`, pysmo's exact arithmetic (it differs in the last bit from `(j + rand()) / n`
+ * and from `j/n + rand()/n`), then `lower + x * (upper - lower)`.
  */
+export function latinHypercubeColumns(
+  rng: RandomState,
+  n: number,
+  lower: readonly number[],
+  upper: readonly number[],
+): Float64Array[] {
+  const strata = 1 / n;
+  const columns: Float64Array[] = [];
+  for (let c = 0; c < lower.length; c++) {
+    const col = new Float64Array(n);
+    for (let j = 0; j < n; j++) col[j] = j * strata + rng.randomSample() * strata;
+    columns.push(col);
+  }
+  for (let c = 0; c < lower.length; c++) {
+    const col = rng.shuffle(columns[c]);
+    const lo = lower[c];
+    const span = upper[c] - lo;
+    for (let j = 0; j < n; j++) col[j] = lo + col[j] * span;
+  }
+  return columns;
+}
+
+/** The same points as {@linkcode latinHypercubeColumns}, as a row-major `n` by `lower.length` array. */
 export function latinHypercube(
   rng: RandomState,
   n: number,
   lower: readonly number[],
   upper: readonly number[],
 ): Float64Array {
-  const dims = lower.length;
-  const strata = 1 / n;
-  const columns: Float64Array[] = [];
-  for (let c = 0; c < dims; c++) {
-    const col = new Float64Array(n);
-    for (let j = 0; j < n; j++) col[j] = j * strata + rng.randomSample() * strata;
-    columns.push(col);
-  }
-  const out = new Float64Array(n * dims);
-  for (let c = 0; c < dims; c++) {
-    const col = rng.shuffle(columns[c]);
-    const lo = lower[c];
-    const span = upper[c] - lo;
-    for (let j = 0; j < n; j++) out[j * dims + c] = lo + col[j] * span;
+  const columns = latinHypercubeColumns(rng, n, lower, upper);
+  const width = columns.length;
+  const out = new Float64Array(n * width);
+  for (let c = 0; c < width; c++) {
+    for (let j = 0; j < n; j++) out[j * width + c] = columns[c][j];
   }
   return out;
 }

@@ -7,29 +7,13 @@
  */
 
 import { describe } from "../_describe.ts";
+import { assertSeed, MAX_SEED } from "./_seed.ts";
 
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
 const UPPER_MASK = 0x80000000;
 const LOWER_MASK = 0x7fffffff;
-const MAX_SEED = 0xffffffff;
-
-/** Throws unless `seed` is an integer in numpy's legacy seed range. */
-export function assertSeed(seed: unknown, field = "seed"): asserts seed is number {
-  if (typeof seed !== "number") {
-    throw new TypeError(
-      `Cannot seed the random number generator as '${field}' must be a number: current value is ${
-        describe(seed)
-      }`,
-    );
-  }
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new RangeError(
-      `Cannot seed the random number generator as '${field}' must be an integer from 0 to 4294967295: current value is ${seed}`,
-    );
-  }
-}
 
 /**
  * Numpy's legacy `RandomState`: the MT19937 Mersenne Twister with numpy's
@@ -77,7 +61,7 @@ export class RandomState {
    * ```
    */
   constructor(seed: number) {
-    assertSeed(seed);
+    assertSeed(seed, "seed");
     this.seed = seed;
     // numpy's legacy seeding of a scalar integer is MT19937's `init_genrand`,
     // not `init_by_array` (that one is only for array seeds).

@@ -503,4 +503,3 @@ export function parseSampler(value: unknown, field: string): Sampler {
       return range(sampler, o.lower, o.upper, o.n, field) as Sampler;
   }
 }
-

@@ -1,0 +1,262 @@
+/**
+ * The matrix of parameter combinations a sweep runs, built from samplers the
+ * way WaterTAP's `_build_combinations` builds it, seed for seed.
+ *
+ * @module
+ */
+
+import { describe } from "../_describe.ts";
+import type { Matrix } from "../parallel/matrix.ts";
+import { argsortStable } from "./_argsort.ts";
+import { latinHypercubeColumns } from "./_lhs.ts";
+import { assertSeed } from "./_seed.ts";
+import { geomspace, linspace, reverseGeomspace } from "./_spaces.ts";
+import { RandomState } from "./random_state.ts";
+import { parseSampler, type Sampler, type SamplingType } from "./samplers.ts";
+
+/** Options of {@linkcode buildCombinations}. */
+export interface BuildCombinationsOptions {
+  /**
+   * The seed of random and Latin hypercube samplers, an integer from 0 to
+   * 2**32 - 1: the same seed as `np.random.seed(seed)` in WaterTAP gives the
+   * same combinations. Without it (and without `randomState`) a fresh seed is
+   * drawn and reported in {@linkcode Combinations.seed}.
+   */
+  readonly seed?: number;
+  /**
+   * A generator to draw from instead of a freshly seeded one; its stream
+   * continues from call to call, as numpy's global generator does across
+   * WaterTAP's recursive sweeps. It takes precedence over `seed`.
+   */
+  readonly randomState?: RandomState;
+}
+
+/** The combinations to sweep: one row per run, one column per parameter. */
+export interface Combinations extends Matrix {
+  /** The parameter names, in column order. */
+  readonly names: readonly string[];
+  /** The sampling type shared by all the parameters. */
+  readonly kind: SamplingType;
+  /**
+   * The seed the random draws came from (the seed given, the seed of the
+   * `randomState` given, or a freshly drawn one), so that the run can be
+   * repeated; `undefined` for fixed samplers, which draw nothing.
+   */
+  readonly seed: number | undefined;
+}
+
+function fail(kind: "type" | "range", what: string, value: unknown): never {
+  const message = `Cannot build combinations as ${what}: current value is ${describe(value)}`;
+  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+}
+
+function allocate(rows: number, columns: number): Float64Array {
+  const length = rows * columns;
+  try {
+    if (!Number.isSafeInteger(length)) throw new RangeError("too long");
+    return new Float64Array(length);
+  } catch {
+    return fail(
+      "range",
+      `the ${columns} parameters make too many combinations to hold in memory`,
+      `${rows} rows`,
+    );
+  }
+}
+
+function countOf(sampler: Sampler): number {
+  return "values" in sampler ? sampler.values.length : sampler.n;
+}
+
+function fixedValues(sampler: Sampler): Float64Array {
+  switch (sampler.sampler) {
+    case "linear":
+      return linspace(sampler.lower, sampler.upper, sampler.n);
+    case "geom":
+      return geomspace(sampler.lower, sampler.upper, sampler.n);
+    case "reverseGeom":
+      return reverseGeomspace(sampler.lower, sampler.upper, sampler.n);
+    case "fixed":
+      return Float64Array.from(sampler.values);
+    default:
+      throw new TypeError(`Unexpected sampler "${sampler.sampler}" among fixed samplers`);
+  }
+}
+
+function randomValues(sampler: Sampler, rng: RandomState): Float64Array {
+  switch (sampler.sampler) {
+    case "uniform": {
+      const out = new Float64Array(sampler.n);
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniform(sampler.lower, sampler.upper);
+      return out;
+    }
+    case "normal": {
+      const out = new Float64Array(sampler.n);
+      for (let i = 0; i < out.length; i++) out[i] = rng.normal(sampler.mean, sampler.sd);
+      return out;
+    }
+    case "random":
+      return Float64Array.from(sampler.values);
+    default:
+      throw new TypeError(`Unexpected sampler "${sampler.sampler}" among random samplers`);
+  }
+}
+
+// Full factorial in numpy's meshgrid(indexing="ij") order: the last column varies fastest.
+function fullFactorial(columns: readonly Float64Array[]): { rows: number; data: Float64Array } {
+  const width = columns.length;
+  const rows = columns.reduce((product, values) => product * values.length, 1);
+  const data = allocate(rows, width);
+  let stride = rows;
+  for (let c = 0; c < width; c++) {
+    const values = columns[c];
+    const n = values.length;
+    stride /= n;
+    let index = 0;
+    let run = 0;
+    for (let at = c; at < data.length; at += width) {
+      data[at] = values[index];
+      if (++run === stride) {
+        run = 0;
+        index = index + 1 === n ? 0 : index + 1;
+      }
+    }
+  }
+  return { rows, data };
+}
+
+// Rows ordered by the first column, as WaterTAP's argsort does; ties keep their order.
+function sortedByFirst(columns: readonly Float64Array[]): Float64Array {
+  const width = columns.length;
+  const rows = columns[0].length;
+  const order = argsortStable(columns[0]);
+  const data = allocate(rows, width);
+  for (let c = 0; c < width; c++) {
+    const values = columns[c];
+    for (let r = 0, at = c; r < rows; r++, at += width) data[at] = values[order[r]];
+  }
+  return data;
+}
+
+function sameCount(names: readonly string[], samplers: readonly Sampler[]): number {
+  const n = countOf(samplers[0]);
+  for (let i = 1; i < samplers.length; i++) {
+    const m = countOf(samplers[i]);
+    if (m !== n) {
+      fail(
+        "range",
+        `every parameter must have the same number of samples ('params.${names[0]}' has ${n})`,
+        `${m} for 'params.${names[i]}'`,
+      );
+    }
+  }
+  return n;
+}
+
+/**
+ * Builds the combinations of parameter values to sweep, as WaterTAP's
+ * `_build_combinations` does, with the same numbers for the same seed.
+ *
+ * Columns follow the key order of `params`. All samplers must share one
+ * {@linkcode SamplingType}:
+ *
+ * - `"fixed"`: every combination of the parameters' values (a full factorial
+ *   grid), the last parameter varying fastest; a parameter with one value
+ *   makes a constant column. Nothing is drawn and `seed` is `undefined`.
+ * - `"random"`: each parameter in turn makes all its samples from one stream
+ *   (predetermined samples draw nothing); all must have the same number of
+ *   samples; rows are then sorted by the first column.
+ * - `"lhs"`: one Latin hypercube over all parameters with IDAES pysmo's
+ *   algorithm; all must have the same `n`; rows are sorted by the first column.
+ *
+ * Rows with equal first values keep their order (a stable sort); WaterTAP's
+ * default numpy sort does not promise any order for them.
+ *
+ * @param params The samplers, by parameter name; untrusted values are validated
+ * as by {@linkcode parseSampler}.
+ * @param options The seed or generator of random draws.
+ * @returns The combinations, a row-major matrix with the names, the sampling
+ * type and the seed used.
+ * @throws {TypeError} When `params` or `options` has the wrong type, a sampler
+ * is malformed, or sampling types are mixed.
+ * @throws {RangeError} When `params` is empty, a name is empty, a sampler's
+ * numbers are out of range, the numbers of samples differ, or the seed is not
+ * an integer from 0 to 2**32 - 1.
+ *
+ * @example Full factorial
+ * ```ts
+ * import { buildCombinations, fixedSample, linearSample, matrixToRows } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const c = buildCombinations({ a: linearSample(0, 1, 2), b: fixedSample([5, 6, 7]) });
+ * assert.deepEqual(c.names, ["a", "b"]);
+ * assert.equal(c.kind, "fixed");
+ * assert.equal(c.seed, undefined);
+ * assert.deepEqual(matrixToRows(c), [[0, 5], [0, 6], [0, 7], [1, 5], [1, 6], [1, 7]]);
+ * ```
+ *
+ * @example Random draws, repeatable by seed
+ * ```ts
+ * import { buildCombinations, normalSample, uniformSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const params = { a: uniformSample(0, 1, 100), b: normalSample(2, 0.5, 100) };
+ * const first = buildCombinations(params);
+ * assert.equal(first.rows, 100);
+ * const again = buildCombinations(params, { seed: first.seed });
+ * assert.deepEqual(again.data, first.data);
+ * ```
+ */
+export function buildCombinations(
+  params: Readonly<Record<string, Sampler>>,
+  options: BuildCombinationsOptions = {},
+): Combinations {
+  if (typeof params !== "object" || params === null || Array.isArray(params)) {
+    fail("type", "'params' must be an object of samplers by parameter name", params);
+  }
+  if (typeof options !== "object" || options === null) {
+    fail("type", "'options' must be an object", options);
+  }
+  const { seed, randomState } = options;
+  if (seed !== undefined) assertSeed(seed, "options.seed");
+  if (randomState !== undefined && !(randomState instanceof RandomState)) {
+    fail("type", "'options.randomState' must be a RandomState", randomState);
+  }
+
+  const names = Object.keys(params);
+  if (names.length === 0) fail("range", "'params' must have at least one parameter", params);
+  const samplers = names.map((name) => {
+    if (name === "") fail("range", "parameter names must be non-empty strings", name);
+    return parseSampler(params[name], `params.${name}`);
+  });
+  const kind = samplers[0].kind;
+  for (let i = 1; i < samplers.length; i++) {
+    if (samplers[i].kind !== kind) {
+      fail(
+        "type",
+        `sampling types cannot be mixed ('params.${names[0]}' is "${kind}")`,
+        `"${samplers[i].kind}" for 'params.${names[i]}'`,
+      );
+    }
+  }
+  const frozenNames = Object.freeze(names);
+  const columns = names.length;
+
+  if (kind === "fixed") {
+    const { rows, data } = fullFactorial(samplers.map(fixedValues));
+    return { rows, columns, data, names: frozenNames, kind, seed: undefined };
+  }
+
+  const n = sameCount(names, samplers);
+  const rng = randomState ?? new RandomState(seed ?? RandomState.randomSeed());
+  if (kind === "random") {
+    const data = sortedByFirst(samplers.map((s) => randomValues(s, rng)));
+    return { rows: n, columns, data, names: frozenNames, kind, seed: rng.seed };
+  }
+
+  const lhs = samplers as readonly { lower: number; upper: number }[];
+  const data = sortedByFirst(
+    latinHypercubeColumns(rng, n, lhs.map((s) => s.lower), lhs.map((s) => s.upper)),
+  );
+  return { rows: n, columns, data, names: frozenNames, kind, seed: rng.seed };
+}

@@ -1,0 +1,143 @@
+import { CHUNK_ERROR_NAMES, DenoWorkerManager, type LocalResults } from "../mod.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+
+const root = new URL("../", import.meta.url);
+const permissions = { read: [root.pathname] };
+const failures = new URL("./fixtures/failures.ts", import.meta.url).href;
+const functions = new URL("./fixtures/functions.ts", import.meta.url).href;
+const f = (name: string) => ({ module: failures, name });
+
+// Rows [value, mode]: mode 0 computes, other modes misbehave (see fixtures/failures.ts).
+const rowsWith = (mode: number, at = 2, n = 5) =>
+  Array.from({ length: n }, (_, i) => [i, i === at ? mode : 0]);
+
+function byChunk(results: LocalResults[]) {
+  return results.map((r) => ({
+    rows: [...r.parameters.data].filter((_, i) => i % 2 === 0),
+    results: r.results ? [...(r.results as Float64Array)] : undefined,
+    error: r.error?.name,
+  }));
+}
+
+const deaths = [[1, "self.close()"], [2, "Deno.exit(3)"], [3, "thrown later"]] as const;
+for (const [mode, what] of deaths) {
+  Deno.test(`a worker that dies by ${what} is replaced, its chunk retried, then reported`, async () => {
+    await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, maxRetries: 1 });
+    await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(mode));
+    const results = byChunk(await pm.gather());
+    assertEquals(results.length, 5);
+    for (const r of results) {
+      if (r.rows[0] === 2) {
+        assertEquals(r.error, CHUNK_ERROR_NAMES.workerDied);
+        assertEquals(r.results, undefined);
+      } else {
+        assertEquals(r.results, [2 * r.rows[0]]);
+      }
+    }
+    // The pool works afterwards.
+    await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(0));
+    assertEquals((await pm.gather()).filter((r) => r.error).length, 0);
+  });
+
+  Deno.test(`a chunk whose worker died by ${what} once succeeds on retry`, async () => {
+    await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1 });
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    await pm.scatter(f("shareCounter"), { counter }, f("misbehaveOnce"), rowsWith(mode));
+    const results = byChunk(await pm.gather());
+    assertEquals(results.map((r) => r.results), [[0], [2], [4], [6], [8]]);
+    assertEquals(Atomics.load(counter, 0), 2);
+  });
+}
+
+Deno.test("a chunk over the timeout is reported timed out and the sweep goes on", async () => {
+  await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, timeout: 300 });
+  await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(4, 1, 6));
+  const results = byChunk(await pm.gather());
+  assertEquals(results.map((r) => r.error), [
+    undefined,
+    CHUNK_ERROR_NAMES.timeout,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  assertEquals(results[5].results, [10]);
+});
+
+Deno.test("aborting mid-scatter reports unfinished chunks as aborted and leaks nothing", async () => {
+  await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1 });
+  const ac = new AbortController();
+  // Abort as soon as the first chunk is in: the busy rows (mode 4) are still running then.
+  await pm.scatter(f("shareCounter"), {}, f("misbehave"), [[0, 0], [1, 4], [2, 4], [3, 0]], {
+    signal: ac.signal,
+    onResult: () => ac.abort(new Error("user stop")),
+  });
+  const results = await pm.gather();
+  const errors = results.map((r) => r.error?.name);
+  assertEquals(errors[0], undefined);
+  assert(errors.slice(1).every((e) => e === CHUNK_ERROR_NAMES.aborted), `got ${errors}`);
+  assertEquals(results.flatMap((r) => [...r.parameters.data]), [0, 0, 1, 4, 2, 4, 3, 0]);
+  assertMatch(results[1].error!.message, /user stop/);
+});
+
+Deno.test("closing mid-scatter ends gather promptly with aborted chunks", async () => {
+  const pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1 });
+  await pm.scatter(f("shareCounter"), {}, f("misbehave"), [[0, 4], [1, 4], [2, 0]]);
+  const gathered = pm.gather();
+  await pm.close();
+  const results = await gathered;
+  assert(results.every((r) => r.error?.name === CHUNK_ERROR_NAMES.aborted));
+});
+
+Deno.test("a build that throws fails every chunk with BuildError", async () => {
+  await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 2 });
+  await pm.scatter(f("failingBuild"), {}, f("misbehave"), rowsWith(0));
+  const results = await pm.gather();
+  assert(results.length >= 1);
+  for (const r of results) {
+    assertEquals(r.error?.name, CHUNK_ERROR_NAMES.buildFailed);
+    assertMatch(r.error!.message, /URIError: cannot build/);
+  }
+});
+
+Deno.test("a module that fails to load fails its chunks, naming the module", async () => {
+  await using pm = new DenoWorkerManager({ workers: 1, permissions });
+  const missing = new URL("./fixtures/does_not_exist.ts", import.meta.url).href;
+  await pm.scatter({ module: missing, name: "build" }, {}, { module: functions, name: "echoRows" }, [[1]]);
+  const [r] = await pm.gather();
+  assertEquals(r.error?.name, CHUNK_ERROR_NAMES.buildFailed);
+  assertMatch(r.error!.message, /does_not_exist/);
+});
+
+Deno.test("a model that reads a file it was not granted fails with Deno's permission error", async () => {
+  const secret = await Deno.makeTempFile();
+  try {
+    await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1 });
+    await pm.scatter(f("pathBuild"), { path: secret }, f("readsFile"), [[1], [2]]);
+    for (const r of await pm.gather()) {
+      assertEquals(r.error?.name, "NotCapable");
+      assertMatch(r.error!.message, /read/);
+    }
+    await pm.scatter(f("shareCounter"), {}, f("readsEnv"), [[1]]);
+    assertEquals((await pm.gather())[0].error?.name, "NotCapable");
+    await pm.scatter(f("shareCounter"), {}, f("opensSocket"), [[1]]);
+    assertEquals((await pm.gather())[0].error?.name, "NotCapable");
+  } finally {
+    await Deno.remove(secret);
+  }
+});
+
+Deno.test("granting read access to the file lets the model read it", async () => {
+  const secret = await Deno.makeTempFile();
+  try {
+    await using pm = new DenoWorkerManager({
+      workers: 1,
+      permissions: { read: [root.pathname, secret] },
+    });
+    await pm.scatter(f("pathBuild"), { path: secret }, f("readsFile"), [[1]]);
+    const [r] = await pm.gather();
+    assertEquals(r.error, undefined);
+  } finally {
+    await Deno.remove(secret);
+  }
+});
