@@ -22,7 +22,12 @@ function byChunk(results: LocalResults[]) {
 const deaths = [[1, "self.close()"], [2, "Deno.exit(3)"], [3, "thrown later"]] as const;
 for (const [mode, what] of deaths) {
   Deno.test(`a worker that dies by ${what} is replaced, its chunk retried, then reported`, async () => {
-    await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, maxRetries: 1 });
+    await using pm = new DenoWorkerManager({
+      workers: 2,
+      permissions,
+      chunkSize: 1,
+      maxRetries: 1,
+    });
     await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(mode));
     const results = byChunk(await pm.gather());
     assertEquals(results.length, 5);
@@ -103,7 +108,12 @@ Deno.test("a build that throws fails every chunk with BuildError", async () => {
 Deno.test("a module that fails to load fails its chunks, naming the module", async () => {
   await using pm = new DenoWorkerManager({ workers: 1, permissions });
   const missing = new URL("./fixtures/does_not_exist.ts", import.meta.url).href;
-  await pm.scatter({ module: missing, name: "build" }, {}, { module: functions, name: "echoRows" }, [[1]]);
+  await pm.scatter(
+    { module: missing, name: "build" },
+    {},
+    { module: functions, name: "echoRows" },
+    [[1]],
+  );
   const [r] = await pm.gather();
   assertEquals(r.error?.name, CHUNK_ERROR_NAMES.buildFailed);
   assertMatch(r.error!.message, /does_not_exist/);

@@ -14,6 +14,9 @@ const FLAG = "--unstable-worker-options";
 /** How the worker-options feature was found, or `undefined` when it was not. */
 export function detectWorkerOptions(): string | undefined {
   const args = ownArgs();
+  // On Linux the flags are readable under -A only (Deno guards /proc/self). Without them a
+  // --no-config or --config we cannot see could make a deno.json we find irrelevant: no guess.
+  if (!args && Deno.build.os === "linux") return undefined;
   let configPath: string | undefined;
   let noConfig = false;
   if (args) {
@@ -47,11 +50,39 @@ export function detectWorkerOptions(): string | undefined {
   return `"unstable": ["worker-options"] in ${candidates.join(" and ")}`;
 }
 
+/**
+ * Whether no permission prompt can reach a worker: Deno prompts only when stdin and stderr are
+ * terminals and neither `--no-prompt` nor `DENO_NO_PROMPT` turned prompts off. Workers prompt
+ * even when the process runs with `-A`, since their own permissions are narrower.
+ */
+export function promptsDisabled(): boolean {
+  if (!Deno.stdin.isTerminal() || !Deno.stderr.isTerminal()) return true;
+  const args = ownArgs();
+  if (args) {
+    for (let i = 2; i < args.length && args[i].startsWith("-"); i++) {
+      if (args[i] === "--no-prompt") return true;
+    }
+  }
+  const variable = "DENO_NO_PROMPT";
+  if (Deno.permissions.querySync({ name: "env", variable }).state === "granted") {
+    return Deno.env.get(variable) !== undefined;
+  }
+  return false;
+}
+
+/** The message users get when workers could prompt on this terminal. */
+export function promptsPossibleMessage(): string {
+  return "Cannot start permission-scoped workers as they could prompt for permissions on this terminal: " +
+    "run Deno with --no-prompt (or set DENO_NO_PROMPT=1), so that a model never gains a permission by prompting. " +
+    "If prompts are off in a way psweep cannot see, pass { assumeNoPrompt: true }.";
+}
+
 /** The message users get when scoped workers are not possible, with the exact fix. */
 export function workerOptionsMissingMessage(): string {
   return "Cannot start permission-scoped workers as Deno's 'worker-options' unstable feature is not enabled " +
     "(or psweep could not see that it is): run with `deno run --unstable-worker-options ...`, " +
     `or add "unstable": ["worker-options"] to your project's root deno.json. ` +
+    "psweep can read Deno's flags (in /proc/self/cmdline) only under -A, since Deno guards that file. " +
     "If you enable it in a way psweep cannot see, pass { assumeWorkerOptions: true }.";
 }
 

@@ -11,6 +11,8 @@ import { RemoteError, toErrorInfo } from "./_errors.ts";
 import { checkReceiveSpec, checkSumBuffers, copyInto } from "./_collective_checks.ts";
 import {
   detectWorkerOptions,
+  promptsDisabled,
+  promptsPossibleMessage,
   workerOptionsMissingMessage,
   type WorkerPermissions,
   workerPermissions,
@@ -67,6 +69,13 @@ export interface DenoWorkerManagerOptions {
    * @default {false}
    */
   readonly assumeWorkerOptions?: boolean;
+  /**
+   * Skip the check that no worker can prompt for a permission. Workers prompt
+   * on a terminal unless Deno runs with `--no-prompt` (or `DENO_NO_PROMPT`),
+   * even under `-A`; only set this when prompts are off in a way psweep cannot see.
+   * @default {false}
+   */
+  readonly assumeNoPrompt?: boolean;
 }
 
 /** Options of {@linkcode DenoWorkerManager.runPeers}. */
@@ -191,7 +200,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param options Pool size, permissions, timeouts and chunking.
    * @throws {RangeError} When a numeric option is out of range.
    * @throws {Deno.errors.NotCapable} When `permissions` asks for more than this process has.
-   * @throws {Error} When Deno's `worker-options` feature is not enabled (the message says how).
+   * @throws {Error} When Deno's `worker-options` feature is not enabled, or workers could prompt
+   *   for permissions on this terminal (the message says how to fix either).
    */
   constructor(options: DenoWorkerManagerOptions = {}) {
     const workers = options.workers ?? navigator.hardwareConcurrency;
@@ -228,6 +238,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     this.#chunkTargetMs = target;
     if (!options.assumeWorkerOptions && detectWorkerOptions() === undefined) {
       throw new Error(workerOptionsMissingMessage());
+    }
+    if (!options.assumeNoPrompt && !promptsDisabled()) {
+      throw new Error(promptsPossibleMessage());
     }
     this.#permissions = options.permissions;
     // Checked now so that a request beyond this process's permissions fails at construction.
