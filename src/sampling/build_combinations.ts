@@ -56,10 +56,8 @@ function allocate(rows: number, columns: number): Float64Array {
     if (!Number.isSafeInteger(length)) throw new RangeError("too long");
     return new Float64Array(length);
   } catch {
-    return fail(
-      "range",
-      `the ${columns} parameters make too many combinations to hold in memory`,
-      `${rows} rows`,
+    throw new RangeError(
+      `Cannot build combinations as the parameters make too many to hold in memory: current value is ${rows} rows of ${columns}`,
     );
   }
 }
@@ -145,8 +143,8 @@ function sameCount(names: readonly string[], samplers: readonly Sampler[]): numb
     if (m !== n) {
       fail(
         "range",
-        `every parameter must have the same number of samples ('params.${names[0]}' has ${n})`,
-        `${m} for 'params.${names[i]}'`,
+        `'params.${names[i]}' must have as many samples as 'params.${names[0]}' (${n})`,
+        m,
       );
     }
   }
@@ -234,8 +232,10 @@ export function buildCombinations(
     if (samplers[i].kind !== kind) {
       fail(
         "type",
-        `sampling types cannot be mixed ('params.${names[0]}' is "${kind}")`,
-        `"${samplers[i].kind}" for 'params.${names[i]}'`,
+        `'params.${names[i]}' must use the same sampling type as 'params.${
+          names[0]
+        }' ("${kind}"), as types cannot be mixed`,
+        samplers[i].kind,
       );
     }
   }

@@ -254,6 +254,12 @@ export function linearSample(lower: number, upper: number, n: number): FixedRang
  * `n` geometrically spaced values from `lower` to `upper`, both included, as
  * `np.geomspace(lower, upper, n)` (WaterTAP's `GeomSample`).
  *
+ * The ends are exactly `lower` and `upper`. The points between are
+ * `10 ** linspace(log10(lower), log10(upper))` as numpy computes it, but the
+ * powers and logarithms come from JavaScript's `Math`, which can differ in the
+ * last bit from the platform's math library (numpy itself differs between
+ * machines here, as it uses SIMD versions on some processors).
+ *
  * @param lower The first value, finite and greater than 0.
  * @param upper The last value, finite and at least `lower`.
  * @param n How many values, a positive integer.
