@@ -25,3 +25,6 @@ export * from "./src/parallel/create_parallel_manager.ts";
 export * from "./src/sampling/random_state.ts";
 export * from "./src/sampling/samplers.ts";
 export * from "./src/sampling/build_combinations.ts";
+export * from "./src/sweep/model.ts";
+export * from "./src/sweep/sweep_result.ts";
+export * from "./src/sweep/parameter_sweep.ts";

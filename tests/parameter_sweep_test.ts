@@ -1,0 +1,197 @@
+import {
+  DenoWorkerManager,
+  fixedSample,
+  linearSample,
+  parameterSweep,
+  recursiveParameterSweep,
+  SingleProcessManager,
+  type SweepResult,
+  uniformSample,
+} from "../mod.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const models = new URL("./fixtures/models/", import.meta.url);
+const analytic = new URL("analytic.ts", models).pathname;
+const permissions = { read: [root] };
+const params = { a: linearSample(0, 1, 3), b: fixedSample([0.25, 0.75]) };
+
+function plain(r: SweepResult) {
+  return {
+    paramNames: r.paramNames,
+    outputNames: r.outputNames,
+    params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, [...v]])),
+    outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, [...v]])),
+    success: [...r.success],
+    errors: [...r.errors],
+    rows: r.rows,
+    seed: r.seed,
+  };
+}
+
+Deno.test("parameterSweep: order, failures and NaN placement (WaterTAP's test_parameter_sweep)", async () => {
+  const r = await parameterSweep({
+    model: analytic,
+    buildOptions: { limit: 1.5 },
+    params,
+    workers: 1,
+  });
+  assertEquals(r.paramNames, ["a", "b"]);
+  // The last parameter varies fastest.
+  assertEquals([...r.params.a], [0, 0, 0.5, 0.5, 1, 1]);
+  assertEquals([...r.params.b], [0.25, 0.75, 0.25, 0.75, 0.25, 0.75]);
+  // a + b > 1.5 fails only the last row.
+  assertEquals([...r.success], [1, 1, 1, 1, 1, 0]);
+  assertEquals(r.outputNames, ["sum", "product", "ratio"]);
+  assertEquals([...r.outputs.sum], [0.25, 0.75, 0.75, 1.25, 1.25, NaN]);
+  assertEquals([...r.outputs.product], [0, 0, 0.125, 0.375, 0.25, NaN]);
+  // ratio exists only where a > 0.5: NaN elsewhere, and NaN for the failed row.
+  assertEquals([...r.outputs.ratio], [NaN, NaN, NaN, NaN, 0.25, NaN]);
+  assertEquals([...r.errors], [[5, "Error: no solution for a=1, b=0.75"]]);
+  assertEquals([r.stats.succeeded, r.stats.failed, r.rows], [5, 1, 6]);
+  assertEquals(r.seed, undefined);
+});
+
+Deno.test("the same sweep gives identical results serially, on the pool and in a peer group", async () => {
+  const options = {
+    model: analytic,
+    buildOptions: { limit: 1.5 },
+    params: { a: uniformSample(0, 1, 40), b: uniformSample(0, 1, 40) },
+    seed: 3,
+  };
+  const serial = plain(await parameterSweep({ ...options, manager: new SingleProcessManager() }));
+  await using pool = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 3 });
+  const pooled = plain(await parameterSweep({ ...options, manager: pool }));
+  assertEquals(pooled, serial);
+  const viaWorkers = plain(await parameterSweep({ ...options, workers: 2, permissions }));
+  assertEquals(viaWorkers, serial);
+  const peers = await pool.runPeers<ReturnType<typeof plain>>(
+    { module: new URL("./fixtures/peer_sweep.ts", import.meta.url).href, name: "sweepAsPeers" },
+    [analytic, 3],
+  );
+  for (const p of peers) assertEquals(p, serial);
+  assertEquals(serial.seed, 3);
+  assert(serial.success.includes(0) && serial.success.includes(1));
+});
+
+Deno.test("workers read the model's directory by default, and nothing else", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/helper.js`, "export const twice = (x) => 2 * x;");
+    await Deno.writeTextFile(
+      `${dir}/model.js`,
+      `import { twice } from "./helper.js";
+       export const evaluate = (_, p) => {
+         if (p.x === 2) Deno.readTextFileSync("/etc/hostname");
+         return { y: twice(p.x) };
+       };`,
+    );
+    const r = await parameterSweep({
+      model: `${dir}/model.js`,
+      params: { x: fixedSample([1, 2, 3]) },
+      workers: 2,
+    });
+    assertEquals([...r.outputs.y], [2, NaN, 6]);
+    assertMatch(r.errors.get(1)!, /^NotCapable: .*read access/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a probe that always fails records every row as failed", async () => {
+  const r = await parameterSweep({
+    model: new URL("probe_fails.ts", models).pathname,
+    params: { x: linearSample(0, 1, 4) },
+    outputs: ["y"],
+    workers: 1,
+  });
+  assertEquals([...r.success], [0, 0, 0, 0]);
+  assertEquals([...r.outputs.y].every(Number.isNaN), true);
+  assertEquals([...r.errors.values()], Array(4).fill("probe returned false"));
+});
+
+Deno.test("a requested output that no row produces is an all-NaN column", async () => {
+  const r = await parameterSweep({
+    model: analytic,
+    params,
+    outputs: ["sum", "missing"],
+    workers: 1,
+  });
+  assertEquals(r.outputNames, ["sum", "missing"]);
+  assert([...r.outputs.missing].every(Number.isNaN));
+  assertEquals([...r.success], [1, 1, 1, 1, 1, 1]);
+});
+
+Deno.test("recursiveParameterSweep collects numSamples successes, the same on any number of workers", async () => {
+  const options = {
+    model: analytic,
+    buildOptions: { limit: 1 },
+    params: { a: uniformSample(0, 1, 10), b: uniformSample(0, 1, 10) },
+    numSamples: 10,
+    seed: 0,
+  };
+  const one = await recursiveParameterSweep({ ...options, workers: 1 });
+  const two = await recursiveParameterSweep({ ...options, workers: 2, permissions });
+  assertEquals(one.rows, 10);
+  assert([...one.params.a].every((a, i) => a + one.params.b[i] <= 1));
+  assertEquals(plain(two), plain(one));
+});
+
+Deno.test("bad sweep input is rejected up front, naming the field", async () => {
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params: {} }),
+    /'params' must name at least one parameter/,
+  );
+  await assertRejects(
+    () => parameterSweep({ model: new URL("nope.ts", models).pathname, params }),
+    /'model' must name an existing module file/,
+  );
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, outputs: ["a"] }),
+    /'outputs' names "a", which is a parameter/,
+  );
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, outputs: ["s", "s"] }),
+    /'outputs' names "s" twice/,
+  );
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, outputs: [1 as unknown as string] }),
+    /'outputs' must hold non-empty strings/,
+  );
+  await assertRejects(
+    () =>
+      parameterSweep({
+        model: analytic,
+        params: { a: uniformSample(0, 1, 3), b: uniformSample(0, 1, 4) },
+      }),
+    RangeError,
+  );
+});
+
+for (const workers of [1, 2]) {
+  Deno.test(`a model that cannot be built fails the sweep with its reason (${workers} worker(s))`, async () => {
+    await assertRejects(
+      () =>
+        parameterSweep({
+          model: new URL("build_throws.ts", models).pathname,
+          params,
+          workers,
+          permissions,
+        }),
+      (e: Error) => {
+        assertMatch(e.message, /could not be built: .*cannot build this model/);
+        return true;
+      },
+    );
+    await assertRejects(
+      () =>
+        parameterSweep({
+          model: new URL("no_evaluate.ts", models).pathname,
+          params,
+          workers,
+          permissions,
+        }),
+      /must export a function 'evaluate'/,
+    );
+  });
+}
