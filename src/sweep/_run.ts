@@ -1,0 +1,252 @@
+// Internal: the machinery every sweep shares: validating options into a plan, and running rows
+// of parameter values on a manager while their results stream into a SweepSink.
+import { describe } from "../_describe.ts";
+import { createParallelManager } from "../parallel/create_parallel_manager.ts";
+import { CHUNK_ERROR_NAMES, type WorkerPermissions } from "../parallel/deno_worker_manager.ts";
+import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
+import type { Sampler } from "../sampling/samplers.ts";
+import type { ChunkOutput, DriverOptions } from "./_driver.ts";
+import type { SweepResult } from "./sweep_result.ts";
+import { SweepSink } from "./_sink.ts";
+import type { SweepOptions } from "./parameter_sweep.ts";
+
+/** A validated sweep, ready to run rows. */
+export interface Plan {
+  options: SweepOptions;
+  model: string;
+  paramNames: string[];
+  outputs: string[] | undefined;
+}
+
+export function planSweep(options: SweepOptions): Plan {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot run a sweep as 'options' must be an object: current value is ${describe(options)}`,
+    );
+  }
+  const model = resolveModel(options.model);
+  const params = options.params;
+  if (typeof params !== "object" || params === null || Object.keys(params).length === 0) {
+    throw new RangeError(
+      `Cannot run a sweep as 'params' must name at least one parameter: current value is ${
+        describe(params)
+      }`,
+    );
+  }
+  const paramNames = Object.keys(params);
+  let outputs: string[] | undefined;
+  if (options.outputs !== undefined) {
+    if (!Array.isArray(options.outputs)) {
+      throw new TypeError(
+        `Cannot run a sweep as 'outputs' must be an array of names: current value is ${
+          describe(options.outputs)
+        }`,
+      );
+    }
+    const seen = new Set<string>();
+    for (const name of options.outputs) {
+      if (typeof name !== "string" || name === "") {
+        throw new TypeError(
+          `Cannot run a sweep as 'outputs' must hold non-empty strings: current value is ${
+            describe(name)
+          }`,
+        );
+      }
+      if (seen.has(name)) {
+        throw new RangeError(`Cannot run a sweep as 'outputs' names ${describe(name)} twice`);
+      }
+      if (name in params) {
+        throw new RangeError(
+          `Cannot run a sweep as 'outputs' names ${
+            describe(name)
+          }, which is a parameter: outputs and parameters need distinct names`,
+        );
+      }
+      seen.add(name);
+    }
+    outputs = [...options.outputs];
+  }
+  if (options.manager && (options.workers !== undefined || options.permissions !== undefined)) {
+    throw new TypeError(
+      "Cannot run a sweep with both 'manager' and 'workers' or 'permissions': configure the manager you pass instead",
+    );
+  }
+  if (options.timeout !== undefined && !(options.timeout > 0)) {
+    throw new RangeError(
+      `Cannot run a sweep as 'timeout' must be a positive number of milliseconds: current value is ${
+        describe(options.timeout)
+      }`,
+    );
+  }
+  if (options.resume && !options.csv && !options.jsonl) {
+    throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
+  }
+  return { options, model, paramNames, outputs };
+}
+
+// Workers import the model through the driver, so they need read access to the model's
+// directory (a model usually imports its siblings) on top of what the caller granted.
+function withModelRead(
+  permissions: WorkerPermissions | undefined,
+  model: string,
+): WorkerPermissions {
+  if (permissions === "inherit") return permissions;
+  const granted = permissions === undefined || permissions === "none" ? {} : permissions;
+  const url = new URL(model);
+  if (url.protocol !== "file:" || granted.read === true || granted.read === "inherit") {
+    return granted;
+  }
+  const dir = decodeURIComponent(new URL(".", url).pathname).replace(/\/$/, "") || "/";
+  return { ...granted, read: [...(Array.isArray(granted.read) ? granted.read : []), dir] };
+}
+
+function resolveModel(model: unknown): string {
+  if (typeof model !== "string" && !(model instanceof URL)) {
+    throw new TypeError(
+      `Cannot run a sweep as 'model' must be a path or URL of a module: current value is ${
+        describe(model)
+      }`,
+    );
+  }
+  let url: URL;
+  if (model instanceof URL) url = model;
+  else if (/^[a-z][a-z0-9+.-]*:/i.test(model) && !/^[a-z]:[\\/]/i.test(model)) url = new URL(model);
+  else url = new URL(model.startsWith("/") ? `file://${model}` : `file://${Deno.cwd()}/${model}`);
+  if (url.protocol === "file:") {
+    const path = decodeURIComponent(url.pathname);
+    let isFile = false;
+    try {
+      isFile = Deno.statSync(path).isFile;
+    } catch {
+      // reported below
+    }
+    if (!isFile) {
+      throw new Deno.errors.NotFound(
+        `Cannot run a sweep as 'model' must name an existing module file: current value is ${
+          describe(String(model))
+        }`,
+      );
+    }
+  }
+  return url.href;
+}
+
+const DRIVER = new URL("./_driver.ts", import.meta.url).href;
+const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
+  CHUNK_ERROR_NAMES.timeout,
+  CHUNK_ERROR_NAMES.workerDied,
+  CHUNK_ERROR_NAMES.aborted,
+]);
+
+/** Where rows come from besides computing them, and what identifies the sweep on disk. */
+export interface RunContext {
+  sampling?: { params: Record<string, Sampler>; seed: number | undefined };
+}
+
+// Runs `rows` rows of `data` (row-major, one column per parameter) and assembles the result.
+export async function runRows(
+  plan: Plan,
+  data: Float64Array,
+  rows: number,
+  seed: number | undefined,
+  context: RunContext,
+): Promise<SweepResult> {
+  const { options, paramNames } = plan;
+  const t0 = performance.now();
+  const P = paramNames.length;
+  const sink = await SweepSink.open({
+    csv: options.csv,
+    jsonl: options.jsonl,
+    resume: options.resume ?? false,
+    overwrite: options.overwrite ?? false,
+    paramNames,
+    outputs: plan.outputs,
+    params: data,
+    rows,
+    meta: {
+      model: plan.model,
+      params: context.sampling?.params ?? null,
+      seed: context.sampling?.seed ?? seed ?? null,
+      rows,
+    },
+    onProgress: options.onProgress,
+    progressIntervalMs: options.progressIntervalMs,
+  });
+  let manager: (ParallelManager & { close?(): Promise<void> }) | undefined;
+  let owned = false;
+  const abort = new AbortController();
+  let buildError: string | undefined;
+  try {
+    // Column 0 carries each row's global index: results are placed by index, not arrival.
+    const todo = sink.missingRows();
+    const work = new Float64Array(todo.length * (P + 1));
+    for (let i = 0; i < todo.length; i++) {
+      const r = todo[i];
+      work[i * (P + 1)] = r;
+      work.set(data.subarray(r * P, (r + 1) * P), i * (P + 1) + 1);
+    }
+    if (todo.length > 0) {
+      if (options.manager) {
+        manager = options.manager;
+      } else {
+        manager = createParallelManager({
+          workers: options.workers,
+          permissions: withModelRead(options.permissions, plan.model),
+          timeout: options.timeout,
+          chunkSize: options.timeout !== undefined ? 1 : undefined,
+        });
+        owned = true;
+      }
+      const signal = options.signal
+        ? AbortSignal.any([options.signal, abort.signal])
+        : abort.signal;
+      const kwargs: DriverOptions = {
+        model: plan.model,
+        buildOptions: options.buildOptions,
+        paramNames,
+        outputs: plan.outputs,
+        rebuildOnFailure: options.rebuildOnFailure ?? true,
+      };
+      const pending: Promise<void>[] = [];
+      const seen = new Set<number>();
+      await manager.scatter(
+        { module: DRIVER, name: "buildSweep" },
+        kwargs as unknown as Record<string, unknown>,
+        { module: DRIVER, name: "executeSweep" },
+        { rows: todo.length, columns: P + 1, data: work },
+        {
+          signal,
+          onResult: (chunk: LocalResults) => {
+            // Rows fail one by one inside the driver; a whole chunk fails only when its worker
+            // timed out, died or was aborted, or when the model could not be built.
+            if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
+              buildError ??= chunk.error.message;
+              abort.abort(new Error(`the model could not be built: ${chunk.error.message}`));
+              return;
+            }
+            seen.add(chunk.processNumber);
+            pending.push(sink.add(chunk as LocalResults<ChunkOutput>));
+          },
+        },
+      );
+      // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
+      for (const chunk of manager.resultsFromLocalTree(await manager.gather())) {
+        if (!seen.has(chunk.processNumber)) {
+          pending.push(sink.add(chunk as LocalResults<ChunkOutput>));
+        }
+      }
+      await Promise.all(pending);
+    }
+    if (buildError !== undefined) {
+      throw new Error(
+        `Cannot run the sweep as the model ${plan.model} could not be built: ${buildError}`,
+      );
+    }
+    options.signal?.throwIfAborted();
+    const elapsedMs = performance.now() - t0;
+    return await sink.finish(seed, elapsedMs);
+  } finally {
+    await sink.close();
+    if (owned) await manager?.close?.();
+  }
+}
