@@ -28,3 +28,4 @@ export * from "./src/sampling/build_combinations.ts";
 export * from "./src/sweep/model.ts";
 export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/parameter_sweep.ts";
+export * from "./src/sweep/differential_parameter_sweep.ts";

@@ -24,9 +24,9 @@ export interface SweepResult {
   readonly rows: number;
   /** Counts and timings. */
   readonly stats: SweepStats;
-  /** Differential sweeps: the nominal row each row belongs to (NaN where not applicable). */
+  /** Differential sweeps: a nominal row's own index; NaN for perturbation rows (WaterTAP's `nominal_idx`). */
   readonly nominalIndex?: Float64Array;
-  /** Differential sweeps: the row's index within its nominal's perturbations (NaN for nominal rows). */
+  /** Differential sweeps: the nominal row a perturbation row perturbs; NaN for nominal rows (WaterTAP's `differential_idx`). */
   readonly differentialIndex?: Float64Array;
 }
 

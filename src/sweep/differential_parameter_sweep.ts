@@ -1,0 +1,412 @@
+/**
+ * `differentialParameterSweep`: WaterTAP's `DifferentialParameterSweep`, in
+ * which every nominal row of a sweep is followed by a small sweep of
+ * perturbations around it.
+ *
+ * @module
+ */
+
+import { describe } from "../_describe.ts";
+import { argsortStable } from "../sampling/_argsort.ts";
+import { geomspace } from "../sampling/_spaces.ts";
+import { buildCombinations } from "../sampling/build_combinations.ts";
+import { RandomState } from "../sampling/random_state.ts";
+import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepResult } from "./sweep_result.ts";
+import { planSweep, runRows } from "./_run.ts";
+
+/**
+ * How one swept parameter is perturbed around each nominal value `v`
+ * (WaterTAP's `differential_sweep_specs` entry; the WaterTAP names are given
+ * in brackets).
+ *
+ * For `sample` `"uniform"`, `"geom"` and `"reverseGeom"` the perturbations
+ * span a range from `lower` to `upper` that `mode` makes of `v`:
+ *
+ * - `"sum"`: `v * (1 - relativeLower)` to `v * (1 + relativeUpper)`;
+ * - `"product"`: `v * relativeLower` to `v * relativeUpper`;
+ * - `"percentile"`: `v + |nominalUpper - nominalLower| * relativeLower` to
+ *   `v + |nominalUpper - nominalLower| * relativeUpper`.
+ *
+ * For `sample` `"normal"` the perturbations are normal draws with mean `v`
+ * and the absolute standard deviation `sd`, whatever `mode` says.
+ */
+export interface DifferentialSpec {
+  /** How the range is made of the nominal value (`diff_mode`); ignored by `"normal"`. */
+  readonly mode: "sum" | "product" | "percentile";
+  /**
+   * How the perturbations are drawn (`diff_sample_type`): uniform or normal
+   * draws, one row per sample, or geometrically spaced values (crowding
+   * towards `lower`, or towards `upper` for `"reverseGeom"`) combined with
+   * the other perturbed parameters' values. Random and spaced samples cannot
+   * be mixed in one sweep.
+   */
+  readonly sample: "uniform" | "normal" | "geom" | "reverseGeom";
+  /** The lower end of the range, relative to the nominal value as `mode` says (`relative_lb`). */
+  readonly relativeLower?: number;
+  /** The upper end of the range, relative to the nominal value as `mode` says (`relative_ub`). */
+  readonly relativeUpper?: number;
+  /** The standard deviation of `"normal"` samples, absolute and at least 0 (`std_dev`). */
+  readonly sd?: number;
+  /** Mode `"percentile"`: the lower end of the parameter's nominal range (`nominal_lb`). */
+  readonly nominalLower?: number;
+  /** Mode `"percentile"`: the upper end of the parameter's nominal range (`nominal_ub`). */
+  readonly nominalUpper?: number;
+}
+
+/** Options of {@linkcode differentialParameterSweep}. */
+export interface DifferentialSweepOptions extends SweepOptions {
+  /** How each perturbed parameter is perturbed, by parameter name (each one of `params`). */
+  readonly differential: Readonly<Record<string, DifferentialSpec>>;
+  /**
+   * Samples per perturbed parameter around each nominal row (`num_diff_samples`):
+   * the number of perturbation rows of random samples, and the number of values
+   * of each parameter in the grid of `"geom"` and `"reverseGeom"` samples.
+   */
+  readonly numDiffSamples: number;
+}
+
+const MODES = ["sum", "product", "percentile"] as const;
+const SAMPLES = ["uniform", "normal", "geom", "reverseGeom"] as const;
+const FIELDS = [
+  "mode",
+  "sample",
+  "relativeLower",
+  "relativeUpper",
+  "sd",
+  "nominalLower",
+  "nominalUpper",
+] as const;
+
+// One perturbed parameter, validated.
+interface Perturbation {
+  readonly name: string;
+  readonly column: number;
+  readonly mode: DifferentialSpec["mode"];
+  readonly sample: DifferentialSpec["sample"];
+  readonly relativeLower: number;
+  readonly relativeUpper: number;
+  readonly sd: number;
+  readonly delta: number;
+}
+
+function fail(kind: "type" | "range", what: string, value: unknown): never {
+  const message = `Cannot run a differential sweep as ${what}: current value is ${describe(value)}`;
+  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+}
+
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${v}"`);
+  return `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+}
+
+function choice<T extends string>(value: unknown, field: string, values: readonly T[]): T {
+  if (typeof value !== "string" || !values.includes(value as T)) {
+    fail(
+      typeof value === "string" ? "range" : "type",
+      `'${field}' must be ${oneOf(values)}`,
+      value,
+    );
+  }
+  return value as T;
+}
+
+function finite(value: unknown, field: string, needed: string): number {
+  if (typeof value !== "number") fail("type", `'${field}' must be a number ${needed}`, value);
+  if (!Number.isFinite(value)) fail("range", `'${field}' must be a finite number`, value);
+  return value;
+}
+
+function unused(value: unknown, field: string, onlyWith: string): void {
+  if (value !== undefined) fail("type", `'${field}' is only used with ${onlyWith}`, value);
+}
+
+function checkSpec(value: unknown, name: string, column: number): Perturbation {
+  const at = `differential.${name}`;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    fail("type", `'${at}' must be an object with 'mode' and 'sample'`, value);
+  }
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!(FIELDS as readonly string[]).includes(key)) {
+      fail(
+        "type",
+        `'${at}.${key}' is not a field of a differential spec (expected ${
+          FIELDS.map((f) => `'${f}'`).join(", ")
+        })`,
+        o[key],
+      );
+    }
+  }
+  const mode = choice(o.mode, `${at}.mode`, MODES);
+  const sample = choice(o.sample, `${at}.sample`, SAMPLES);
+  if (sample === "normal") {
+    const sd = finite(o.sd, `${at}.sd`, 'for sample "normal"');
+    if (sd < 0) fail("range", `'${at}.sd' must be at least 0`, sd);
+    for (const key of ["relativeLower", "relativeUpper", "nominalLower", "nominalUpper"]) {
+      unused(o[key], `${at}.${key}`, 'samples other than "normal"');
+    }
+    return { name, column, mode, sample, relativeLower: 0, relativeUpper: 0, sd, delta: 0 };
+  }
+  unused(o.sd, `${at}.sd`, 'sample "normal"');
+  const needed = `for sample "${sample}"`;
+  const relativeLower = finite(o.relativeLower, `${at}.relativeLower`, needed);
+  const relativeUpper = finite(o.relativeUpper, `${at}.relativeUpper`, needed);
+  let delta = 0;
+  if (mode === "percentile") {
+    const lower = finite(o.nominalLower, `${at}.nominalLower`, 'for mode "percentile"');
+    const upper = finite(o.nominalUpper, `${at}.nominalUpper`, 'for mode "percentile"');
+    delta = Math.abs(upper - lower);
+  } else {
+    unused(o.nominalLower, `${at}.nominalLower`, 'mode "percentile"');
+    unused(o.nominalUpper, `${at}.nominalUpper`, 'mode "percentile"');
+  }
+  return { name, column, mode, sample, relativeLower, relativeUpper, sd: 0, delta };
+}
+
+function checkDifferential(
+  differential: unknown,
+  paramNames: readonly string[],
+): Perturbation[] {
+  if (typeof differential !== "object" || differential === null || Array.isArray(differential)) {
+    fail("type", "'differential' must be an object of specs by parameter name", differential);
+  }
+  const names = Object.keys(differential);
+  if (names.length === 0) {
+    fail("range", "'differential' must name at least one parameter", differential);
+  }
+  const perturbations = names.map((name) => {
+    const column = paramNames.indexOf(name);
+    if (column < 0) {
+      fail(
+        "range",
+        `every key of 'differential' must be a parameter of 'params' (${
+          paramNames.map((n) => describe(n)).join(", ")
+        })`,
+        name,
+      );
+    }
+    return checkSpec((differential as Record<string, unknown>)[name], name, column);
+  });
+  const first = perturbations[0];
+  for (const p of perturbations) {
+    if (isRandom(p) !== isRandom(first)) {
+      fail(
+        "type",
+        `'differential.${p.name}.sample' must ${
+          isRandom(first) ? "draw at random" : "be spaced"
+        } like 'differential.${first.name}.sample' ("${first.sample}"), as sampling types cannot be mixed`,
+        p.sample,
+      );
+    }
+  }
+  return perturbations;
+}
+
+function isRandom(p: Perturbation): boolean {
+  return p.sample === "uniform" || p.sample === "normal";
+}
+
+// The range WaterTAP's `_create_differential_sweep_params` makes of a nominal value.
+function rangeOf(p: Perturbation, nominal: number, row: number): [number, number] {
+  let lower: number;
+  let upper: number;
+  switch (p.mode) {
+    case "sum":
+      lower = nominal * (1 - p.relativeLower);
+      upper = nominal * (1 + p.relativeUpper);
+      break;
+    case "product":
+      lower = nominal * p.relativeLower;
+      upper = nominal * p.relativeUpper;
+      break;
+    case "percentile":
+      lower = nominal + p.delta * p.relativeLower;
+      upper = nominal + p.delta * p.relativeUpper;
+      break;
+  }
+  if (!Number.isFinite(upper - lower)) {
+    throw new RangeError(
+      `Cannot run a differential sweep as 'differential.${p.name}' makes the range ${lower} to ${upper} of nominal row ${row} (${p.name} = ${nominal}), which must be finite`,
+    );
+  }
+  return [lower, upper];
+}
+
+// `np.geomspace(lower, upper, n)` for bounds of one sign, in either order, or its mirror image
+// (WaterTAP's ReverseGeomSample).
+function spaced(p: Perturbation, nominal: number, row: number, n: number): Float64Array {
+  const [lower, upper] = rangeOf(p, nominal, row);
+  if (lower === 0 || Math.sign(lower) !== Math.sign(upper)) {
+    throw new RangeError(
+      `Cannot run a differential sweep as 'differential.${p.name}' makes the geometric range ${lower} to ${upper} of nominal row ${row} (${p.name} = ${nominal}), which must not include or cross zero`,
+    );
+  }
+  const sign = Math.sign(lower);
+  const values = geomspace(lower / sign, upper / sign, n);
+  for (let i = 0; i < n; i++) values[i] *= sign;
+  if (p.sample === "geom") return values;
+  const sum = upper + lower;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = sum - values[n - 1 - i];
+  return out;
+}
+
+// The perturbation rows of one nominal row, written into `out` from `at` (row-major, P wide).
+function perturb(
+  perturbations: readonly Perturbation[],
+  nominal: Float64Array,
+  row: number,
+  seed: number,
+  n: number,
+  count: number,
+  out: Float64Array,
+  at: number,
+): void {
+  const P = nominal.length;
+  for (let r = 0; r < count; r++) out.set(nominal, at + r * P);
+  if (isRandom(perturbations[0])) {
+    // WaterTAP's nested sweep reseeds numpy with the sweep's seed for every nominal row, draws
+    // each parameter's samples in turn and sorts the rows by the first parameter's values.
+    const rng = new RandomState(seed);
+    const columns = perturbations.map((p) => {
+      const values = new Float64Array(n);
+      const nominalValue = nominal[p.column];
+      if (p.sample === "normal") {
+        for (let i = 0; i < n; i++) values[i] = rng.normal(nominalValue, p.sd);
+      } else {
+        const [lower, upper] = rangeOf(p, nominalValue, row);
+        for (let i = 0; i < n; i++) values[i] = rng.uniform(lower, upper);
+      }
+      return values;
+    });
+    const order = argsortStable(columns[0]);
+    for (let j = 0; j < perturbations.length; j++) {
+      const c = perturbations[j].column;
+      for (let r = 0; r < n; r++) out[at + r * P + c] = columns[j][order[r]];
+    }
+    return;
+  }
+  // Spaced values make every combination, the last parameter varying fastest.
+  const columns = perturbations.map((p) => spaced(p, nominal[p.column], row, n));
+  let stride = count;
+  for (let j = 0; j < perturbations.length; j++) {
+    stride /= n;
+    const c = perturbations[j].column;
+    for (let r = 0; r < count; r++) out[at + r * P + c] = columns[j][Math.floor(r / stride) % n];
+  }
+}
+
+/**
+ * WaterTAP's differential sweep: runs the nominal rows of a sweep and, around
+ * each of them, a small sweep of perturbations of the parameters named in
+ * `differential`, all in parallel.
+ *
+ * The nominal rows are those of {@linkcode parameterSweep} for the same
+ * `params` and `seed`. Around each nominal row, the perturbed parameters take
+ * `numDiffSamples` samples each, as {@linkcode DifferentialSpec} describes,
+ * while the other parameters keep their nominal values. As in WaterTAP, the
+ * perturbations of every nominal row are drawn from a generator freshly seeded
+ * with `seed` (without `seed`, one fresh seed serves the whole sweep and is
+ * reported, where WaterTAP would draw fresh entropy for every nominal row),
+ * random samples are sorted by the first perturbed parameter, and spaced samples (`"geom"`, `"reverseGeom"`) make every combination, so
+ * `numDiffSamples ** k` rows for `k` perturbed parameters. A nominal row that
+ * fails is perturbed all the same.
+ *
+ * All rows run in one parallel sweep. The result holds the `N` nominal rows
+ * first, then the perturbation rows of nominal row 0, of row 1, and so on
+ * (WaterTAP's order on one process), whatever the number of workers. Its
+ * index columns are WaterTAP's `nominal_idx` and `differential_idx`:
+ * `nominalIndex` is a nominal row's own index and NaN for perturbation rows;
+ * `differentialIndex` is NaN for nominal rows and, for a perturbation row, the
+ * index of the nominal row it perturbs.
+ *
+ * @param options The sweep, `differential` and `numDiffSamples`. Writing to
+ * `csv` or `jsonl` and `resume` are not supported yet.
+ * @returns The nominal rows, then the perturbation rows, with `nominalIndex`
+ * and `differentialIndex`.
+ * @throws {TypeError} When an option has the wrong type, a differential spec
+ * has an unknown or unused field, random and spaced samples are mixed, or
+ * `csv`, `jsonl` or `resume` is given.
+ * @throws {RangeError} When `numDiffSamples` is not a positive integer, a key
+ * of `differential` is not a swept parameter, a mode, sample or number is out
+ * of range, or a nominal row makes a range that is not finite or a geometric
+ * range that includes or crosses zero.
+ * @throws {Error} When the model cannot be built.
+ *
+ * @example Two uniform perturbations of `x` around each nominal value
+ * ```ts
+ * import { differentialParameterSweep, fixedSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: 2 * p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const result = await differentialParameterSweep({
+ *   model,
+ *   params: { x: fixedSample([10, 20]) },
+ *   differential: {
+ *     x: { mode: "product", sample: "uniform", relativeLower: 1, relativeUpper: 1.5 },
+ *   },
+ *   numDiffSamples: 2,
+ *   seed: 0,
+ *   workers: 1,
+ * });
+ * assert.equal(result.rows, 6);
+ * assert.deepEqual([...result.params.x.slice(0, 2)], [10, 20]);
+ * // Around 10 the draws fall in [10, 15), around 20 in [20, 30).
+ * assert.ok(result.params.x.slice(2, 4).every((x) => x >= 10 && x < 15));
+ * assert.ok(result.params.x.slice(4).every((x) => x >= 20 && x < 30));
+ * assert.deepEqual([...result.nominalIndex!], [0, 1, NaN, NaN, NaN, NaN]);
+ * assert.deepEqual([...result.differentialIndex!], [NaN, NaN, 0, 0, 1, 1]);
+ * assert.deepEqual([...result.outputs.y], [...result.params.x].map((x) => 2 * x));
+ * URL.revokeObjectURL(model);
+ * ```
+ */
+export async function differentialParameterSweep(
+  options: DifferentialSweepOptions,
+): Promise<SweepResult> {
+  if (options?.csv || options?.jsonl || options?.resume) {
+    throw new TypeError(
+      "Cannot run a differential sweep with 'csv', 'jsonl' or 'resume': the files have no place for its index columns yet; write the result yourself",
+    );
+  }
+  const plan = planSweep(options);
+  const n = options.numDiffSamples;
+  if (typeof n !== "number") {
+    fail("type", "'numDiffSamples' must be a number", n);
+  }
+  if (!Number.isSafeInteger(n) || n < 1) {
+    fail("range", "'numDiffSamples' must be a positive integer", n);
+  }
+  const perturbations = checkDifferential(options.differential, plan.paramNames);
+  const random = isRandom(perturbations[0]);
+  const count = random ? n : n ** perturbations.length;
+  const seed = options.seed ?? RandomState.randomSeed();
+  const nominal = buildCombinations(options.params, { seed });
+  const N = nominal.rows;
+  const P = plan.paramNames.length;
+  const rows = N * (1 + count);
+  let data: Float64Array;
+  try {
+    if (!Number.isSafeInteger(rows * P)) throw new RangeError("too long");
+    data = new Float64Array(rows * P);
+  } catch {
+    throw new RangeError(
+      `Cannot run a differential sweep as it makes too many rows to hold in memory: current value is ${N} nominal rows with ${count} perturbations each`,
+    );
+  }
+  data.set(nominal.data);
+  for (let k = 0; k < N; k++) {
+    const row = nominal.data.subarray(k * P, (k + 1) * P);
+    perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
+  }
+  const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
+  const result = await runRows(plan, data, rows, reportedSeed, {});
+  const nominalIndex = new Float64Array(rows).fill(NaN);
+  const differentialIndex = new Float64Array(rows).fill(NaN);
+  for (let r = 0; r < N; r++) nominalIndex[r] = r;
+  for (let r = N; r < rows; r++) differentialIndex[r] = Math.floor((r - N) / count);
+  return { ...result, nominalIndex, differentialIndex };
+}
