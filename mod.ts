@@ -29,3 +29,9 @@ export * from "./src/sweep/model.ts";
 export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/parameter_sweep.ts";
 export * from "./src/sweep/differential_parameter_sweep.ts";
+
+if (import.meta.main) {
+  // The CLI loads only when psweep runs as a program (`deno run -A jsr:@x/psweep`).
+  const { main } = await import("./src/cli/main.ts");
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,54 @@
+// Internal: the CLI always runs models in permission-scoped workers, whatever flags `deno run` was
+// given. Scoped workers need the worker-options feature and a process that cannot prompt; when
+// psweep cannot see both, it runs itself again with them, passing on the permissions it holds.
+import { detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+
+/** The hidden first argument that marks the relaunched process. */
+export const RELAUNCHED = "--psweep-relaunched";
+
+const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
+
+/** Whether this process can start scoped workers as it is. */
+export function canScopeWorkers(): boolean {
+  return detectWorkerOptions() !== undefined && promptsDisabled();
+}
+
+/**
+ * Runs this CLI again under `--unstable-worker-options --no-prompt` with the same arguments and
+ * the permissions this process holds in full; resolves with the child's exit code.
+ */
+export async function relaunch(args: string[]): Promise<number> {
+  if (Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !== "granted") {
+    throw new Error(
+      "Cannot start permission-scoped workers: run psweep with `deno run -A` (it needs to start Deno " +
+        "again with --unstable-worker-options --no-prompt), or pass those two flags yourself",
+    );
+  }
+  const granted = KINDS.filter((name) =>
+    Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted"
+  );
+  const flags = granted.length === KINDS.length ? ["-A"] : granted.map((k) => `--allow-${k}`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--unstable-worker-options",
+      "--no-prompt",
+      ...flags,
+      Deno.mainModule,
+      RELAUNCHED,
+      ...args,
+    ],
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  // Ctrl-C reaches the child too (same process group): wait for it to stop cleanly.
+  const ignore = () => {};
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, ignore);
+  try {
+    return (await child.status).code;
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, ignore);
+  }
+}

@@ -1,0 +1,7 @@
+// Internal: the one module that parses YAML, so that replacing the library touches one file.
+import { parse } from "yaml";
+
+/** Parses YAML text; throws with the line and column of a syntax error. */
+export function parseYaml(text: string): unknown {
+  return parse(text, { prettyErrors: true });
+}

@@ -1,0 +1,492 @@
+// The psweep command line: `deno run -A jsr:@x/psweep [command] ...`. mod.ts loads this module
+// only when run as a program, so library users never load CLI code.
+import { describe } from "../_describe.ts";
+import { linearSample } from "../sampling/samplers.ts";
+import type { SweepResult } from "../sweep/sweep_result.ts";
+import {
+  parameterSweep,
+  recursiveParameterSweep,
+  type SweepOptions,
+} from "../sweep/parameter_sweep.ts";
+import type { ProgressInfo } from "../sweep/_sink.ts";
+import { type FlagSpec, parseFlags } from "./_args.ts";
+import { RunError, UsageError } from "./_errors.ts";
+import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
+import { VERSION } from "./_version.ts";
+import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
+import { writeInit } from "./init.ts";
+
+const HELP = `psweep ${VERSION}: parameter sweeps in parallel, in permission-scoped workers
+
+Usage:
+  psweep                      run the demo: a reverse-osmosis model over a grid, on every core
+  psweep run <sweep-file>     run a sweep described in a JSON or YAML file
+  psweep init [dir]           write a starter model and sweep file
+  psweep report <results.csv> write an HTML report of a results file
+  psweep --help | --version
+
+Run 'psweep <command> --help' for a command's options. Examples:
+  deno run -A jsr:@x/psweep
+  deno run -A jsr:@x/psweep init my-sweep
+  deno run -A jsr:@x/psweep run my-sweep/sweep.yaml --workers 4 --out results.csv
+`;
+
+const RUN_HELP = `psweep run <sweep-file> [options]
+
+Runs the sweep a JSON or YAML file describes (see 'psweep init' for a starter file). Relative
+paths in the file resolve against the file. Flags override the file.
+
+Options:
+  --workers <n>        workers to run on (default: the file's, else every core)
+  --seed <n>           seed of random and LHS samplers
+  --out <path>         results file (.csv or .jsonl); default: the file's csv/jsonl
+  --resume             continue an interrupted sweep: compute only the rows not on disk
+  --overwrite          replace an existing results file
+  --timeout <ms>       time limit per point
+  --report             also write an HTML report next to the results
+  --quiet              no progress and no summary
+  --json               print a machine-readable summary on stdout
+  --debug              show stack traces
+  --allow-read[=<paths>], --allow-write[=<paths>], --allow-net[=<hosts>], --allow-env[=<names>],
+  --allow-run[=<cmds>], --allow-sys, --allow-ffi, --allow-import[=<hosts>]
+                       widen what the model may do (by default it may read only its own directory)
+
+Examples:
+  psweep run sweep.yaml
+  psweep run sweep.json --workers 2 --seed 7 --out results.csv
+  psweep run sweep.yaml --resume
+`;
+
+const DEMO_HELP = `psweep [options]
+
+Runs the embedded demo: a reverse-osmosis desalination stage (feed pressure x salinity -> water
+recovery, permeate flux, specific energy, permeate salinity) over a grid on every core. Writes
+psweep-demo.csv in the current directory (or the next free name: it never overwrites a file).
+
+Options: --workers <n>, --out <path>, --quiet, --json, --report, --debug
+`;
+
+const INIT_HELP = `psweep init [dir]
+
+Writes a starter model (model.ts) and sweep file (sweep.yaml) into dir (default: the current
+directory) that 'psweep run' accepts as they are. Existing files are never overwritten.
+
+Example:
+  psweep init my-sweep && psweep run my-sweep/sweep.yaml
+`;
+
+const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
+
+Writes one self-contained HTML page for a results file: the sweep's settings, summary statistics,
+and a line chart (one swept parameter) or heatmap (two) per output, with failed points marked.
+
+Example:
+  psweep report results.csv --out results.html
+`;
+
+const RUN_FLAGS: FlagSpec = {
+  workers: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "boolean" },
+  overwrite: { type: "boolean" },
+  timeout: { type: "string" },
+  report: { type: "boolean" },
+  quiet: { type: "boolean" },
+  json: { type: "boolean" },
+  debug: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  "allow-read": { type: "string", multiple: true },
+  "allow-write": { type: "string", multiple: true },
+  "allow-net": { type: "string", multiple: true },
+  "allow-env": { type: "string", multiple: true },
+  "allow-run": { type: "string", multiple: true },
+  "allow-sys": { type: "string", multiple: true },
+  "allow-ffi": { type: "string", multiple: true },
+  "allow-import": { type: "string", multiple: true },
+};
+
+/** Runs the CLI with `args`; resolves with the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const relaunched = args[0] === RELAUNCHED;
+  if (relaunched) args = args.slice(1);
+  const debug = args.includes("--debug");
+  try {
+    return await dispatch(args, relaunched);
+  } catch (e) {
+    const error = e as Error;
+    if (debug) console.error(error);
+    else console.error(`psweep: ${error.message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function dispatch(args: string[], relaunched: boolean): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === "--version" || command === "-V") {
+    console.log(`psweep ${VERSION}`);
+    return 0;
+  }
+  if (command === "--help" || command === "-h" || command === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  if (command === undefined || command.startsWith("-") || command === "demo") {
+    const demoArgs = command === "demo" ? rest : args;
+    return await withScopedWorkers(args, relaunched, () => demo(demoArgs));
+  }
+  switch (command) {
+    case "run":
+      return await withScopedWorkers(args, relaunched, () => run(rest));
+    case "init":
+      return await init(rest);
+    case "report":
+      return await report(rest);
+    default:
+      throw new UsageError(
+        `unknown command ${describe(command)}: expected run, init or report (see 'psweep --help')`,
+      );
+  }
+}
+
+// Commands that start workers run in a process that can scope them; help needs none.
+async function withScopedWorkers(
+  args: string[],
+  relaunched: boolean,
+  fn: () => Promise<number>,
+): Promise<number> {
+  if (relaunched || canScopeWorkers() || args.includes("--help") || args.includes("-h")) {
+    return await fn();
+  }
+  return await relaunch(args);
+}
+
+function intFlag(value: unknown, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(
+      `--${flag} must be an integer of at least ${min}: current value is ${describe(value)}`,
+    );
+  }
+  return n;
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { flags } = parseFlags(args, RUN_FLAGS, "demo");
+  if (flags.help) {
+    console.log(DEMO_HELP);
+    return 0;
+  }
+  const out = (flags.out as string | undefined) ?? freeName("psweep-demo", ".csv");
+  const spec: SweepSpec = {
+    model: new URL("./demo/ro_model.ts", import.meta.url).href,
+    params: { pressure: linearSample(20, 80, 31), salinity: linearSample(2, 45, 25) },
+    outputs: ["recovery", "fluxLmh", "energyKwhPerM3", "permeateMgPerL"],
+  };
+  if (!flags.quiet && !flags.json) {
+    console.error(
+      "psweep demo: a reverse-osmosis stage, feed pressure (bar) x feed salinity (g/L)",
+    );
+  }
+  return await execute(spec, flags, out, "demo");
+}
+
+async function run(args: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(args, RUN_FLAGS, "run");
+  if (flags.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `run takes one sweep file: got ${positionals.length} arguments (see 'psweep run --help')`,
+    );
+  }
+  const spec = await loadSweepFile(positionals[0]);
+  return await execute(spec, flags, flags.out as string | undefined, positionals[0]);
+}
+
+async function execute(
+  spec: SweepSpec,
+  flags: Record<string, unknown>,
+  out: string | undefined,
+  source: string,
+): Promise<number> {
+  const workers = intFlag(flags.workers, "workers", 1) ?? spec.workers;
+  const seed = intFlag(flags.seed, "seed", 0) ?? spec.seed;
+  const timeout = flags.timeout === undefined ? spec.timeout : Number(flags.timeout);
+  if (timeout !== undefined && !(timeout > 0)) {
+    throw new UsageError(
+      `--timeout must be a positive number of milliseconds: current value is ${
+        describe(flags.timeout)
+      }`,
+    );
+  }
+  let csv = spec.csv;
+  let jsonl = spec.jsonl;
+  if (out !== undefined) {
+    if (/\.jsonl$/i.test(out)) {
+      jsonl = out;
+      csv = undefined;
+    } else {
+      csv = out;
+      jsonl = undefined;
+    }
+  }
+  if (flags.resume && !csv && !jsonl) {
+    throw new UsageError(
+      "--resume needs a results file: set csv or jsonl in the sweep file, or pass --out",
+    );
+  }
+  const quiet = Boolean(flags.quiet);
+  const json = Boolean(flags.json);
+  const view = quiet || json ? undefined : new ProgressView();
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  Deno.addSignalListener("SIGINT", onSignal);
+  const options: SweepOptions = {
+    model: spec.model,
+    buildOptions: spec.buildOptions,
+    params: spec.params,
+    outputs: spec.outputs,
+    seed,
+    workers,
+    permissions: widen(spec.permissions, flags),
+    timeout,
+    csv,
+    jsonl,
+    resume: Boolean(flags.resume),
+    overwrite: Boolean(flags.overwrite),
+    signal: controller.signal,
+    onProgress: view ? (p) => view.update(p) : undefined,
+    progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
+  };
+  let result: SweepResult;
+  try {
+    result = spec.numSamples !== undefined
+      ? await recursiveParameterSweep({ ...options, numSamples: spec.numSamples })
+      : await parameterSweep(options);
+  } catch (e) {
+    view?.end();
+    if (controller.signal.aborted) {
+      const where = csv ?? jsonl;
+      const again = source === "demo"
+        ? `psweep --out ${where} --resume`
+        : `psweep run ${source} --resume`;
+      console.error(
+        `psweep: stopped. Every finished row is in ${where ?? "(no results file)"}; ${
+          where ? `resume with: ${again}` : ""
+        }`,
+      );
+      return 130;
+    }
+    throw e;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+  view?.end();
+  const where = csv ?? jsonl;
+  if (json) {
+    console.log(JSON.stringify(summaryJson(result, where)));
+  } else if (!quiet) {
+    console.error(summaryTable(result, where));
+  }
+  if (flags.report && where) {
+    const { writeReport } = await import("./report.ts");
+    const page = await writeReport(where, undefined, { overwrite: Boolean(flags.overwrite) });
+    if (!quiet && !json) console.error(`report: ${page}`);
+  }
+  if (result.rows > 0 && result.stats.succeeded === 0) {
+    throw new RunError(
+      `all ${result.rows} points failed; first error: ${
+        result.errors.values().next().value ?? "unknown"
+      }`,
+    );
+  }
+  return 0;
+}
+
+// The model's permissions: the sweep file's, widened by --allow-* flags (Deno's own syntax).
+function widen(
+  base: SweepSpec["permissions"],
+  flags: Record<string, unknown>,
+): SweepSpec["permissions"] {
+  const out: Record<string, unknown> = base === undefined || base === "none"
+    ? {}
+    : { ...(base as object) };
+  for (const kind of ["read", "write", "net", "env", "run", "sys", "ffi", "import"]) {
+    const values = flags[`allow-${kind}`] as string[] | undefined;
+    if (!values) continue;
+    const list = values.flatMap((v) => v.split(",")).filter((v) => v !== "");
+    if (values.some((v) => v === "") || list.length === 0) out[kind] = true;
+    else if (out[kind] !== true) {
+      const abs = ["read", "write", "ffi"].includes(kind)
+        ? list.map((p) => (p.startsWith("/") ? p : `${Deno.cwd()}/${p}`))
+        : list;
+      out[kind] = [...(Array.isArray(out[kind]) ? out[kind] as string[] : []), ...abs];
+    }
+  }
+  return Object.keys(out).length ? out as Deno.PermissionOptionsObject : base;
+}
+
+async function init(args: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(args, {
+    help: { type: "boolean", short: "h" },
+    debug: { type: "boolean" },
+  }, "init");
+  if (flags.help) {
+    console.log(INIT_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    throw new UsageError("init takes at most one directory (see 'psweep init --help')");
+  }
+  const files = await writeInit(positionals[0] ?? ".");
+  console.log(`wrote ${files.join(" and ")}\nnext: psweep run ${files[1]}`);
+  return 0;
+}
+
+async function report(args: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(
+    args,
+    {
+      out: { type: "string" },
+      overwrite: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      debug: { type: "boolean" },
+    },
+    "report",
+  );
+  if (flags.help) {
+    console.log(REPORT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError("report takes one results file (see 'psweep report --help')");
+  }
+  const { writeReport } = await import("./report.ts");
+  const page = await writeReport(positionals[0], flags.out as string | undefined, {
+    overwrite: Boolean(flags.overwrite),
+  });
+  console.log(page);
+  return 0;
+}
+
+function freeName(stem: string, ext: string): string {
+  for (let i = 0;; i++) {
+    const name = i === 0 ? `${stem}${ext}` : `${stem}-${i}${ext}`;
+    try {
+      Deno.lstatSync(name);
+    } catch {
+      return name;
+    }
+  }
+}
+
+/** Progress on stderr: a bar on a terminal, a plain line otherwise. */
+class ProgressView {
+  #tty = Deno.stderr.isTerminal();
+  #drawn = false;
+  #encoder = new TextEncoder();
+  update(p: ProgressInfo): void {
+    const pct = p.total ? p.done / p.total : 1;
+    const eta = Number.isFinite(p.etaMs) ? clock(p.etaMs) : "--:--";
+    const rate = p.rate >= 1000 ? `${(p.rate / 1000).toFixed(1)}k` : p.rate.toFixed(0);
+    const failed = p.failed ? `, ${p.failed} failed` : "";
+    if (this.#tty) {
+      const width = 30;
+      const fill = Math.round(pct * width);
+      const bar = "#".repeat(fill) + ".".repeat(width - fill);
+      const line = `\r[${bar}] ${p.done}/${p.total}${failed} ${rate}/s ETA ${eta}  `;
+      Deno.stderr.writeSync(this.#encoder.encode(line));
+      this.#drawn = true;
+    } else {
+      console.error(
+        `progress: ${p.done}/${p.total} (${
+          (pct * 100).toFixed(0)
+        }%)${failed}, ${rate} points/s, ETA ${eta}`,
+      );
+    }
+  }
+  end(): void {
+    if (this.#drawn) Deno.stderr.writeSync(this.#encoder.encode("\n"));
+    this.#drawn = false;
+  }
+}
+
+function clock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function stats(values: Float64Array): { min: number; mean: number; max: number; n: number } {
+  let min = Infinity, max = -Infinity, sum = 0, n = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+    n++;
+  }
+  return { min, mean: n ? sum / n : NaN, max, n };
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e6 || a < 1e-3)
+    ? x.toExponential(3)
+    : Number(x.toPrecision(4)).toString();
+}
+
+function summaryTable(r: SweepResult, where: string | undefined): string {
+  const s = r.stats;
+  const lines = [
+    `${r.rows} points, ${s.succeeded} succeeded, ${s.failed} failed in ${
+      (s.elapsedMs / 1000).toFixed(2)
+    } s` +
+    (s.resumed ? ` (${s.resumed} resumed from disk)` : "") +
+    (r.seed !== undefined ? `, seed ${r.seed}` : ""),
+  ];
+  const rows = [
+    ["", "min", "mean", "max"],
+    ...r.paramNames.map((n) => [n, ...minMeanMax(r.params[n])]),
+    ...r.outputNames.map((n) => [n, ...minMeanMax(r.outputs[n])]),
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const row of rows) {
+    lines.push(
+      "  " +
+        row.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join(
+          "  ",
+        ),
+    );
+  }
+  if (s.failed) lines.push(`first failure: ${r.errors.values().next().value}`);
+  if (where) lines.push(`results: ${where}`);
+  return lines.join("\n");
+}
+
+function minMeanMax(values: Float64Array): string[] {
+  const { min, mean, max, n } = stats(values);
+  return n ? [fmt(min), fmt(mean), fmt(max)] : ["-", "-", "-"];
+}
+
+function summaryJson(r: SweepResult, where: string | undefined): Record<string, unknown> {
+  return {
+    rows: r.rows,
+    succeeded: r.stats.succeeded,
+    failed: r.stats.failed,
+    resumed: r.stats.resumed,
+    elapsedMs: r.stats.elapsedMs,
+    seed: r.seed ?? null,
+    results: where ?? null,
+    paramNames: r.paramNames,
+    outputNames: r.outputNames,
+    outputs: Object.fromEntries(r.outputNames.map((n) => {
+      const { min, mean, max, n: count } = stats(r.outputs[n]);
+      return [n, count ? { min, mean, max, count } : { count }];
+    })),
+  };
+}

@@ -1,0 +1,694 @@
+/**
+ * The `report` command: turns a sweep's results CSV into one self-contained HTML page with the
+ * sweep's settings, summary statistics of every output, and a chart per output.
+ *
+ * ## The page
+ *
+ * - Settings (from the metadata file `<results>.meta.json`, when there is one).
+ * - The parameters: distinct values, range and role in the charts.
+ * - Per output: successful rows with a value, failed rows, min, quartiles, mean, max and
+ *   standard deviation (over successful rows with a finite value).
+ * - A chart per output, chosen by the parameters that vary:
+ *   - one: a line chart over it;
+ *   - two on a grid: a heatmap, one cell per point, centred on its values for evenly spaced
+ *     parameters (on a log axis for geometric spacing, in line charts too) and in equal cells
+ *     labelled with the values for irregularly spaced ones;
+ *   - more than two on a grid: the first two varying parameters (in column order) make the axes
+ *     of small-multiple heatmaps, one per combination of the others, at most 12 (the first 12 in
+ *     ascending order; the page says how many were left out);
+ *   - two or more off a grid (random sampling): a scatter plot over the first two varying
+ *     parameters, colored by the output.
+ *
+ *   Failed points are red "×" marks (on the x axis of line charts, over gray cells in heatmaps).
+ *
+ * The charts are SVG rendered ahead of time by Vega-Lite and inlined with the style sheet, so the
+ * page has no script and makes no request: its Content-Security-Policy forbids all but inline
+ * styles and `data:` images. It works offline, by e-mail, and from a file.
+ *
+ * @module
+ */
+
+import { renderSvg } from "./_plot.ts";
+import { heatmapSpec, lineSpec, MAX_PANELS, scatterSpec } from "./_report_charts.ts";
+import { inferParamCount, parseResultsCsv, parseResultsJsonl } from "./_report_csv.ts";
+import { escapeHtml, page, settingRows } from "./_report_html.ts";
+import { type Axis, axisOf, formatStat, type OutputStats, outputStats } from "./_report_stats.ts";
+
+/** The data of a report: a sweep's columns and, optionally, its settings and a title. */
+export interface ReportInput {
+  /** Names of the parameter columns, in sweep order. */
+  paramNames: string[];
+  /** Names of the output columns. */
+  outputNames: string[];
+  /** Each parameter's values, one per row. */
+  params: Record<string, Float64Array>;
+  /** Each output's values, one per row (NaN where the row failed). */
+  outputs: Record<string, Float64Array>;
+  /** Per row, 1 when the point succeeded and 0 when it failed. */
+  success: Uint8Array;
+  /** Settings shown as a table (model, seed, samplers, ...); objects become nested tables. */
+  settings?: Record<string, unknown>;
+  /** Title of the page. @default {"Parameter sweep report"} */
+  title?: string;
+  /** Per row, the error message of a failed row (JSON Lines files keep them; CSV does not). */
+  errors?: (string | undefined)[];
+}
+
+/** Options of {@linkcode readResultsCsv} and {@linkcode readResults}. */
+export interface ReadResultsOptions {
+  /**
+   * Names of the parameter columns of a CSV file; its other columns before `success` are
+   * outputs. Overrides the metadata file and the inference. (JSON Lines files name their own.)
+   */
+  paramNames?: string[];
+}
+
+/** Options of {@linkcode writeReport}. */
+export interface WriteReportOptions extends ReadResultsOptions {
+  /** Replace an existing HTML file. @default {false} */
+  overwrite?: boolean;
+  /** Title of the page. @default {"Parameter sweep report: <file name>"} */
+  title?: string;
+}
+
+/**
+ * Reads a results CSV as psweep writes it (a header of column names, then one line per row: any
+ * extra columns, the parameters, the outputs, and `success` as `true` or `false`; numbers exact,
+ * with `NaN`, `Infinity` and `-Infinity` spelled out) into a {@linkcode ReportInput}.
+ *
+ * Which columns are parameters comes from, in order: `options.paramNames`; the metadata file
+ * `<path>.meta.json` when it exists (its `paramNames`, `outputNames` and `extraNames`; its other
+ * fields, such as `model`, `seed` and `params`, become the settings); else the inference rule:
+ * the parameters are the shortest run of leading columns whose values tell every row apart,
+ * among the leading columns without NaN, leaving at least one output (only the first column when
+ * none tells the rows apart). The rule is right for grid sweeps and one-parameter random sweeps;
+ * random sweeps of several parameters need the metadata file or `paramNames`. Extra columns
+ * (named by the metadata file) are left out.
+ *
+ * @param path The results CSV file.
+ * @param options Explicit parameter names.
+ * @returns The columns, with the file name and metadata as settings and no title.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @throws {SyntaxError} When the file is not a results CSV, or its metadata file is not JSON.
+ * @throws {Error} When the metadata file or `paramNames` do not match the header.
+ */
+export async function readResultsCsv(
+  path: string,
+  options: ReadResultsOptions = {},
+): Promise<ReportInput> {
+  const text = await Deno.readTextFile(path);
+  let table;
+  try {
+    table = parseResultsCsv(text);
+  } catch (error) {
+    throw new SyntaxError(
+      `Cannot read results as ${JSON.stringify(path)} is not a results CSV: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  const meta = await readMeta(path);
+  const names = table.names;
+  const settings: Record<string, unknown> = { file: basename(path) };
+  let paramNames: string[];
+  let outputNames: string[];
+  if (options.paramNames !== undefined) {
+    paramNames = [...options.paramNames];
+    for (const name of paramNames) {
+      if (!names.includes(name)) {
+        throw new Error(
+          `Cannot read results as 'paramNames' names ${
+            JSON.stringify(name)
+          }, which is not a column of ${JSON.stringify(path)}: columns are ${
+            names.map((n) => JSON.stringify(n)).join(", ")
+          }`,
+        );
+      }
+    }
+    outputNames = names.filter((n) => !paramNames.includes(n));
+    settings["parameter columns"] = "as given";
+  } else if (meta !== undefined) {
+    const extraNames = stringList(meta.extraNames) ?? [];
+    paramNames = stringList(meta.paramNames) ?? [];
+    outputNames = stringList(meta.outputNames) ?? [];
+    const expected = [...extraNames, ...paramNames, ...outputNames];
+    if (expected.join("\u0000") !== names.join("\u0000") || meta.paramNames === undefined) {
+      throw new Error(
+        `Cannot read results as the columns of ${JSON.stringify(path)} (${
+          names.join(", ")
+        }) are not those of its metadata file (extraNames, paramNames, outputNames: ${
+          expected.join(", ")
+        })`,
+      );
+    }
+    settings["parameter columns"] = `from ${basename(path)}.meta.json`;
+  } else {
+    const count = inferParamCount(table.columns);
+    paramNames = names.slice(0, count);
+    outputNames = names.slice(count);
+    settings["parameter columns"] = "inferred (no metadata file)";
+  }
+  const column = new Map(names.map((name, i) => [name, table.columns[i]]));
+  return {
+    paramNames,
+    outputNames,
+    params: Object.fromEntries(paramNames.map((n) => [n, column.get(n)!])),
+    outputs: Object.fromEntries(outputNames.map((n) => [n, column.get(n)!])),
+    success: table.success,
+    settings: { ...settings, ...metaSettings(meta) },
+  };
+}
+
+/**
+ * Reads a results file by its extension: JSON Lines for `.jsonl` and `.ndjson` (one object per
+ * row with its `params`, `outputs`, `success` and optional `error`, as psweep writes them; the
+ * error messages are kept for the page's table of failures), else CSV as
+ * {@linkcode readResultsCsv} reads it. The metadata file `<path>.meta.json`, when there is one,
+ * gives the settings either way.
+ *
+ * @param path The results file.
+ * @param options Explicit parameter names (CSV only).
+ * @returns The columns, with the file name and metadata as settings and no title.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ * @throws {SyntaxError} When the file is not a results file, or its metadata file is not JSON.
+ * @throws {Error} When the metadata file or `paramNames` do not match a CSV header.
+ */
+export async function readResults(
+  path: string,
+  options: ReadResultsOptions = {},
+): Promise<ReportInput> {
+  if (!JSONL.test(path)) return await readResultsCsv(path, options);
+  const text = await Deno.readTextFile(path);
+  let table;
+  try {
+    table = parseResultsJsonl(text);
+  } catch (error) {
+    throw new SyntaxError(
+      `Cannot read results as ${JSON.stringify(path)} is not a JSON Lines results file: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  const meta = await readMeta(path);
+  let { paramNames, outputNames } = table;
+  if (table.success.length === 0 && meta !== undefined) {
+    // No row to name the columns: the metadata file still does.
+    paramNames = stringList(meta.paramNames) ?? [];
+    outputNames = stringList(meta.outputNames) ?? [];
+  }
+  const column = (n: string): Float64Array => table.columns.get(n) ?? new Float64Array(0);
+  return {
+    paramNames,
+    outputNames,
+    params: Object.fromEntries(paramNames.map((n) => [n, column(n)])),
+    outputs: Object.fromEntries(outputNames.map((n) => [n, column(n)])),
+    success: table.success,
+    errors: table.errors,
+    settings: { file: basename(path), ...metaSettings(meta) },
+  };
+}
+
+/** Extensions of JSON Lines results files. */
+const JSONL = /\.(?:jsonl|ndjson)$/i;
+
+/** The metadata fields shown as settings: the well-known ones first, column names left out. */
+function metaSettings(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  if (meta === undefined) return settings;
+  for (const key of ["model", "seed", "params", "totalRows", "version"]) {
+    if (key in meta) settings[key] = meta[key];
+  }
+  for (const [key, value] of Object.entries(meta)) {
+    if (!(key in settings) && !["paramNames", "outputNames"].includes(key)) {
+      settings[key] = value;
+    }
+  }
+  return settings;
+}
+
+/** The metadata file next to a results file, or undefined when there is none. */
+async function readMeta(path: string): Promise<Record<string, unknown> | undefined> {
+  const metaPath = `${path}.meta.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(metaPath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(
+      `Cannot read results as the metadata file ${JSON.stringify(metaPath)} is not JSON: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
+    throw new Error(
+      `Cannot read results as the metadata file ${JSON.stringify(metaPath)} is not a JSON object`,
+    );
+  }
+  return meta as Record<string, unknown>;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
+}
+
+function basename(path: string): string {
+  return path.replace(/[\\/]+$/, "").split(/[\\/]/).pop() ?? path;
+}
+
+/**
+ * Renders a sweep's report as one self-contained HTML page (inline SVG charts and style sheet,
+ * no script, no request; see the module documentation for what it shows).
+ *
+ * @param input The sweep's columns, settings and title.
+ * @returns The HTML text of the page.
+ * @throws {TypeError} When `input` lacks a column it names, or a column is of the wrong type.
+ * @throws {RangeError} When the columns are not all as long as `success`, or a name repeats.
+ */
+export async function renderReport(input: ReportInput): Promise<string> {
+  checkInput(input);
+  const rows = input.success.length;
+  let failedRows = 0;
+  for (const s of input.success) if (!s) failedRows++;
+  const title = input.title ?? "Parameter sweep report";
+  const axes = new Map(input.paramNames.map((name) => [name, axisOf(input.params[name])]));
+  const varying = input.paramNames.filter((name) => axes.get(name)!.values.length > 1);
+  const plan = planCharts(input, varying, axes);
+
+  const parts: string[] = [];
+  parts.push(`<header><h1>${escapeHtml(title)}</h1>
+<p class="sub">${count(rows, "row")} · ${count(input.paramNames.length, "parameter")} · ${
+    count(input.outputNames.length, "output")
+  }</p></header>
+<main>`);
+  const pct = rows > 0 ? ` (${percent(failedRows, rows)})` : "";
+  parts.push(`<section class="glance">
+<div class="tile"><b>${rows}</b><span>rows</span></div>
+<div class="tile"><b>${rows - failedRows}</b><span>succeeded</span></div>
+<div class="tile${failedRows > 0 ? " bad" : ""}"><b>${failedRows}</b><span>failed${pct}</span></div>
+<div class="tile"><b>${input.paramNames.length}</b><span>parameters (${varying.length} varying)</span></div>
+<div class="tile"><b>${input.outputNames.length}</b><span>outputs</span></div>
+</section>`);
+  if (input.settings !== undefined && Object.keys(input.settings).length > 0) {
+    parts.push(`<section><h2>Settings</h2><div class="scroll"><table class="kv">
+${settingRows(input.settings)}
+</table></div></section>`);
+  }
+  parts.push(paramTable(input, axes, plan));
+  const stats = input.outputNames.map((name) => outputStats(input.outputs[name], input.success));
+  parts.push(statsTable(input.outputNames, stats, plan.kind !== "none"));
+  parts.push(await chartsSection(input, plan, stats));
+  if (failedRows > 0) parts.push(failuresSection(input, failedRows));
+  parts.push(`</main>
+<footer>Made by psweep. This page is self-contained: it works offline and loads nothing.</footer>`);
+  return page(title, parts.join("\n"));
+}
+
+/** A share as a percentage with one decimal, never rounded to 0% or 100% when it is not. */
+function percent(part: number, whole: number): string {
+  const p = (100 * part) / whole;
+  if (p > 0 && p < 0.1) return "<0.1%";
+  if (p < 100 && p > 99.9) return ">99.9%";
+  return `${Number(p.toFixed(1))}%`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function checkInput(input: ReportInput): void {
+  if (typeof input !== "object" || input === null) {
+    throw new TypeError(`Cannot render report as 'input' must be an object`);
+  }
+  if (!(input.success instanceof Uint8Array)) {
+    throw new TypeError(`Cannot render report as 'input.success' must be a Uint8Array`);
+  }
+  const rows = input.success.length;
+  for (
+    const [list, columns, what] of [
+      [input.paramNames, input.params, "params"],
+      [input.outputNames, input.outputs, "outputs"],
+    ] as const
+  ) {
+    const listName = what === "params" ? "paramNames" : "outputNames";
+    if (!Array.isArray(list) || !list.every((n) => typeof n === "string")) {
+      throw new TypeError(
+        `Cannot render report as 'input.${listName}' must be an array of strings`,
+      );
+    }
+    if (new Set(list).size !== list.length) {
+      throw new RangeError(`Cannot render report as 'input.${listName}' repeats a name`);
+    }
+    for (const name of list) {
+      const column = columns?.[name];
+      if (!(column instanceof Float64Array)) {
+        throw new TypeError(
+          `Cannot render report as 'input.${what}[${JSON.stringify(name)}]' must be a Float64Array`,
+        );
+      }
+      if (column.length !== rows) {
+        throw new RangeError(
+          `Cannot render report as 'input.${what}[${
+            JSON.stringify(name)
+          }]' has ${column.length} values: expected ${rows}, one per row of 'input.success'`,
+        );
+      }
+    }
+  }
+}
+
+/** What the charts show: which parameters make the axes and panels, and the kind of chart. */
+type Plan =
+  | { kind: "none" }
+  | { kind: "line"; x: string }
+  | { kind: "scatter"; x: string; y: string }
+  | {
+    kind: "heatmap";
+    x: string;
+    y: string;
+    panelNames: string[];
+    labels: string[];
+    panelOf: (row: number) => string | undefined;
+    totalPanels: number;
+  };
+
+/** Most distinct values per heatmap axis: beyond, cells shrink below a pixel. */
+const MAX_CELLS_PER_AXIS = 400;
+
+function planCharts(input: ReportInput, varying: string[], axes: Map<string, Axis>): Plan {
+  if (varying.length === 0) return { kind: "none" };
+  if (varying.length === 1) return { kind: "line", x: varying[0] };
+  const [x, y, ...rest] = varying;
+  const xs = input.params[x];
+  const ys = input.params[y];
+  const rows = xs.length;
+  // Panel keys: the values of the other varying parameters, exact, in a sortable tuple.
+  const restCols = rest.map((name) => input.params[name]);
+  const keyOf = (r: number): string => restCols.map((c) => String(c[r])).join(",");
+  const panels = new Map<string, number[]>();
+  const cells = new Set<string>();
+  const pairs = new Set<string>();
+  let grid = true;
+  for (let r = 0; r < rows && grid; r++) {
+    const key = keyOf(r);
+    if (!panels.has(key)) panels.set(key, restCols.map((c) => c[r]));
+    const pair = `${xs[r]},${ys[r]}`;
+    pairs.add(pair);
+    const id = `${key}|${pair}`;
+    grid = !cells.has(id); // a grid has one row per cell of each panel
+    cells.add(id);
+  }
+  const nx = axes.get(x)!.values.length;
+  const ny = axes.get(y)!.values.length;
+  grid &&= 2 * pairs.size >= nx * ny && nx <= MAX_CELLS_PER_AXIS && ny <= MAX_CELLS_PER_AXIS;
+  if (!grid) return { kind: "scatter", x, y };
+  const ordered = [...panels.entries()].sort(([, a], [, b]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return 0;
+  });
+  const shown = ordered.slice(0, MAX_PANELS);
+  // Labels round values for reading; exact values where rounding would merge two panels.
+  let labels = shown.map(([, v]) => rest.map((n, i) => `${n} = ${formatStat(v[i])}`).join(", "));
+  if (new Set(labels).size < labels.length) {
+    labels = shown.map(([, v]) => rest.map((n, i) => `${n} = ${v[i]}`).join(", "));
+  }
+  const labelOf = new Map(shown.map(([key], i) => [key, labels[i]]));
+  return {
+    kind: "heatmap",
+    x,
+    y,
+    panelNames: rest,
+    labels,
+    panelOf: (r) => labelOf.get(keyOf(r)),
+    totalPanels: ordered.length,
+  };
+}
+
+function paramTable(input: ReportInput, axes: Map<string, Axis>, plan: Plan): string {
+  const role = (name: string): string => {
+    if (plan.kind === "none") return "";
+    if (plan.x === name) return "x axis";
+    if (plan.kind !== "line" && plan.y === name) return "y axis";
+    if (plan.kind === "heatmap" && plan.panelNames.includes(name)) return "panels";
+    return axes.get(name)!.values.length > 1 ? "not shown" : "constant";
+  };
+  const rowsHtml = input.paramNames.map((name) => {
+    const axis = axes.get(name)!;
+    const v = axis.values;
+    const spacing = axis.spacing === "single" ? "—" : axis.spacing;
+    return `<tr><th scope="row">${escapeHtml(name)}</th><td class="num">${v.length}</td>` +
+      `<td class="num">${formatStat(v.length ? v[0] : NaN)}</td>` +
+      `<td class="num">${formatStat(v.length ? v[v.length - 1] : NaN)}</td>` +
+      `<td>${spacing}</td><td>${role(name)}</td></tr>`;
+  });
+  if (rowsHtml.length === 0) return "";
+  return `<section><h2>Parameters</h2><div class="scroll"><table>
+<thead><tr><th>parameter</th><th class="num">distinct values</th><th class="num">min</th><th class="num">max</th><th>spacing</th><th>in charts</th></tr></thead>
+<tbody>
+${rowsHtml.join("\n")}
+</tbody></table></div></section>`;
+}
+
+const STAT_COLUMNS: [keyof OutputStats, string][] = [
+  ["min", "min"],
+  ["p25", "25%"],
+  ["median", "median"],
+  ["mean", "mean"],
+  ["p75", "75%"],
+  ["max", "max"],
+  ["std", "std"],
+];
+
+function statsTable(names: string[], stats: OutputStats[], linked: boolean): string {
+  if (names.length === 0) return "";
+  // A "no value" column only when some successful row has a NaN or infinite output.
+  const noValue = stats.some((s) => s.noValue > 0);
+  const head = `<tr><th>output</th><th class="num">count</th><th class="num">failed</th>${
+    noValue ? `<th class="num">no value</th>` : ""
+  }${STAT_COLUMNS.map(([, label]) => `<th class="num">${label}</th>`).join("")}</tr>`;
+  const body = names.map((name, i) => {
+    const s = stats[i];
+    const label = linked ? `<a href="#chart-${i}">${escapeHtml(name)}</a>` : escapeHtml(name);
+    return `<tr><th scope="row">${label}</th>` +
+      `<td class="num">${s.count}</td>` +
+      `<td class="num${s.failed > 0 ? " bad" : ""}">${s.failed}</td>` +
+      (noValue ? `<td class="num">${s.noValue}</td>` : "") +
+      STAT_COLUMNS.map(([key]) => `<td class="num">${formatStat(s[key])}</td>`).join("") +
+      "</tr>";
+  });
+  return `<section><h2>Outputs</h2>
+<p class="note">Statistics over the successful rows with a finite value (count); percentiles interpolate linearly; std is the sample standard deviation.</p>
+<div class="scroll"><table>
+<thead>${head}</thead>
+<tbody>
+${body.join("\n")}
+</tbody></table></div></section>`;
+}
+
+/** Most failed points listed, and most distinct messages. */
+const MAX_FAILED_LISTED = 20;
+const MAX_MESSAGES = 10;
+
+/** The failed points (the first few) and, where the file kept them, their messages by count. */
+function failuresSection(input: ReportInput, failedRows: number): string {
+  const { success, errors, paramNames, params } = input;
+  const point = (r: number): string =>
+    paramNames.map((n) => `${escapeHtml(n)} = ${formatStat(params[n][r])}`).join(", ");
+  const message = (r: number): string => {
+    const text = errors?.[r] ?? "";
+    // Stack traces and long model dumps would swamp the table: the first line, shortened.
+    const first = text.split("\n", 1)[0];
+    return first.length > 240 ? `${first.slice(0, 239)}…` : first;
+  };
+  const parts: string[] = [`<section><h2>Failures</h2>`];
+  const failed: number[] = [];
+  for (let r = 0; r < success.length; r++) if (!success[r]) failed.push(r);
+  const hasMessages = failed.some((r) => errors?.[r] !== undefined);
+  if (hasMessages) {
+    const byMessage = new Map<string, number[]>();
+    for (const r of failed) {
+      const m = message(r);
+      byMessage.set(m, [...(byMessage.get(m) ?? []), r]);
+    }
+    const top = [...byMessage.entries()].sort((a, b) => b[1].length - a[1].length);
+    parts.push(`<div class="scroll"><table>
+<thead><tr><th>message</th><th class="num">rows</th><th>first point</th></tr></thead>
+<tbody>
+${
+      top.slice(0, MAX_MESSAGES).map(([m, rows]) =>
+        `<tr><td class="wrap">${m ? escapeHtml(m) : `<span class="muted">no message</span>`}</td>` +
+        `<td class="num">${rows.length}</td><td>${point(rows[0])}</td></tr>`
+      ).join("\n")
+    }
+</tbody></table></div>`);
+    if (top.length > MAX_MESSAGES) {
+      parts.push(
+        `<p class="note">The ${MAX_MESSAGES} most frequent of ${top.length} messages.</p>`,
+      );
+    }
+  }
+  const listed = failed.slice(0, MAX_FAILED_LISTED);
+  parts.push(
+    `<h3 class="sub-h">Failed points${
+      failed.length > listed.length ? ` (the first ${listed.length} of ${failedRows})` : ""
+    }</h3>${
+      hasMessages
+        ? ""
+        : `<p class="note">This results file keeps no error messages (JSON Lines files do).</p>`
+    }<div class="scroll"><table class="${hasMessages ? "" : "compact"}">
+<thead><tr><th class="num">row</th>${
+      paramNames.map((n) => `<th class="num">${escapeHtml(n)}</th>`).join("")
+    }${hasMessages ? "<th>message</th>" : ""}</tr></thead>
+<tbody>
+${
+      listed.map((r) =>
+        `<tr><td class="num">${r + 1}</td>${
+          paramNames.map((n) => `<td class="num">${formatStat(params[n][r])}</td>`).join("")
+        }${hasMessages ? `<td class="wrap">${escapeHtml(message(r))}</td>` : ""}</tr>`
+      ).join("\n")
+    }
+</tbody></table></div></section>`,
+  );
+  return parts.join("\n");
+}
+
+async function chartsSection(
+  input: ReportInput,
+  plan: Plan,
+  stats: OutputStats[],
+): Promise<string> {
+  if (input.outputNames.length === 0) return "";
+  if (plan.kind === "none") {
+    const why = input.success.length === 0 ? "There are no rows" : "No parameter varies";
+    return `<section><h2>Charts</h2><p class="note">${why}, so there is nothing to chart.</p></section>`;
+  }
+  const p = input.params;
+  let note: string;
+  if (plan.kind === "line") {
+    note = `Each output against ${escapeHtml(plan.x)}.`;
+  } else if (plan.kind === "scatter") {
+    note = `Each output over ${escapeHtml(plan.x)} and ${
+      escapeHtml(plan.y)
+    } (the points are not on a grid), colored by its value.`;
+  } else {
+    note = `Each output over ${escapeHtml(plan.x)} and ${escapeHtml(plan.y)}, one cell per point.`;
+    if (plan.panelNames.length > 0) {
+      note += ` One panel per value of ${plan.panelNames.map(escapeHtml).join(", ")}${
+        plan.totalPanels > plan.labels.length
+          ? `: the first ${plan.labels.length} of ${plan.totalPanels} panels are shown`
+          : ""
+      }.`;
+    }
+  }
+  const figures: string[] = [];
+  for (let i = 0; i < input.outputNames.length; i++) {
+    const name = input.outputNames[i];
+    const v = input.outputs[name];
+    const spec = plan.kind === "line"
+      ? lineSpec(plan.x, axisOf(p[plan.x]), p[plan.x], name, v, input.success)
+      : plan.kind === "scatter"
+      ? scatterSpec(
+        [plan.x, plan.y],
+        [axisOf(p[plan.x]), axisOf(p[plan.y])],
+        p[plan.x],
+        p[plan.y],
+        name,
+        v,
+        input.success,
+      )
+      : heatmapSpec(
+        [plan.x, plan.y],
+        [axisOf(p[plan.x]), axisOf(p[plan.y])],
+        p[plan.x],
+        p[plan.y],
+        name,
+        v,
+        input.success,
+        plan.panelNames.length > 0 ? { labels: plan.labels, of: plan.panelOf } : undefined,
+      );
+    const svg = await renderSvg(spec, `c${i}-`);
+    const s = stats[i];
+    const keys: string[] = [];
+    if (s.failed > 0) keys.push(`<span class="x">×</span> failed (${s.failed})`);
+    if (s.noValue > 0) {
+      keys.push(
+        plan.kind === "heatmap"
+          ? `<span class="swatch"></span> no value (${s.noValue})`
+          : `no value (${s.noValue})`,
+      );
+    }
+    const wide = plan.kind === "heatmap" && plan.panelNames.length > 0 ? ` class="wide"` : "";
+    figures.push(
+      `<figure id="chart-${i}"${wide}><figcaption><h3>${escapeHtml(name)}</h3>${
+        keys.length ? `<span class="key">${keys.join(" · ")}</span>` : ""
+      }</figcaption>
+${svg}
+</figure>`,
+    );
+  }
+  return `<section><h2>Charts</h2><p class="note">${note}</p><div class="figs">
+${figures.join("\n")}
+</div></section>`;
+}
+
+/**
+ * Reads a results file (CSV or JSON Lines, see {@linkcode readResults}) and writes its report
+ * as an HTML file, by default next to it with the extension `.html` (`results.csv` gives
+ * `results.html`).
+ *
+ * @param csvPath The results file (`.csv`, or `.jsonl` / `.ndjson` for JSON Lines).
+ * @param htmlPath Where to write the page. @default {csvPath with its extension replaced by .html}
+ * @param options Whether to replace an existing file, the title and the parameter names.
+ * @returns The path of the HTML file written.
+ * @throws {Deno.errors.AlreadyExists} When the HTML file exists and `overwrite` is not set.
+ * @throws {Deno.errors.NotFound} When the results file does not exist.
+ * @throws {SyntaxError} When the results file or its metadata file cannot be read.
+ */
+export async function writeReport(
+  csvPath: string,
+  htmlPath?: string,
+  options: WriteReportOptions = {},
+): Promise<string> {
+  const out = htmlPath ??
+    (/\.(?:csv|jsonl|ndjson)$/i.test(csvPath)
+      ? csvPath.replace(/\.[^.]+$/, ".html")
+      : `${csvPath}.html`);
+  if (!options.overwrite) {
+    // Fail before the work of rendering, and again at the write (createNew) in case of a race.
+    try {
+      await Deno.lstat(out);
+      throw new Deno.errors.AlreadyExists(
+        `Cannot write report as ${
+          JSON.stringify(out)
+        } exists: pass { overwrite: true } to replace it`,
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  const input = await readResults(csvPath, options);
+  input.title = options.title ?? `Parameter sweep report: ${basename(csvPath)}`;
+  const html = await renderReport(input);
+  try {
+    await Deno.writeTextFile(out, html, options.overwrite ? {} : { createNew: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) {
+      throw new Deno.errors.AlreadyExists(
+        `Cannot write report as ${
+          JSON.stringify(out)
+        } exists: pass { overwrite: true } to replace it`,
+      );
+    }
+    throw error;
+  }
+  return out;
+}

@@ -1,0 +1,193 @@
+// Sweep files: a sweep described in JSON or YAML, validated field by field so that every mistake
+// names the file, the field and the fix.
+import { describe } from "../_describe.ts";
+import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
+import { parseSampler, type Sampler } from "../sampling/samplers.ts";
+import { UsageError } from "./_errors.ts";
+import { parseYaml } from "./_yaml.ts";
+
+/** A validated sweep file, with every path made absolute. */
+export interface SweepSpec {
+  /** Absolute path (or URL) of the model module. */
+  model: string;
+  buildOptions?: Record<string, unknown>;
+  params: Record<string, Sampler>;
+  outputs?: string[];
+  seed?: number;
+  /** Present for a recursive sweep: how many successful rows to collect. */
+  numSamples?: number;
+  workers?: number;
+  permissions?: WorkerPermissions;
+  /** Milliseconds per point. */
+  timeout?: number;
+  csv?: string;
+  jsonl?: string;
+}
+
+const FIELDS = [
+  "model",
+  "buildOptions",
+  "params",
+  "outputs",
+  "seed",
+  "numSamples",
+  "workers",
+  "permissions",
+  "timeout",
+  "csv",
+  "jsonl",
+] as const;
+
+const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"];
+
+/** Reads and validates a sweep file (`.json`, `.yaml` or `.yml`). */
+export async function loadSweepFile(path: string): Promise<SweepSpec> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(
+      e instanceof Deno.errors.NotFound
+        ? `Cannot read sweep file ${path}: it does not exist (create one with 'psweep init')`
+        : `Cannot read sweep file ${path}: ${(e as Error).message}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`Cannot parse sweep file ${path}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return validateSweep(raw, path);
+}
+
+/** Validates a parsed sweep file; `path` names it in errors and anchors relative paths. */
+export function validateSweep(raw: unknown, path: string): SweepSpec {
+  const fail = (field: string, message: string): never => {
+    throw new UsageError(`Invalid sweep file ${path}: '${field}' ${message}`);
+  };
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new UsageError(
+      `Invalid sweep file ${path}: it must hold an object of settings, not ${describe(raw)}`,
+    );
+  }
+  const o = raw as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!(FIELDS as readonly string[]).includes(key)) {
+      fail(key, `is not a sweep setting: expected one of ${FIELDS.join(", ")}`);
+    }
+  }
+  const dir = dirOf(path);
+  if (typeof o.model !== "string" || o.model === "") {
+    fail("model", `must be the path of the model module: current value is ${describe(o.model)}`);
+  }
+  const spec: SweepSpec = { model: resolve(dir, o.model as string), params: {} };
+  if (o.buildOptions !== undefined) {
+    if (
+      typeof o.buildOptions !== "object" || o.buildOptions === null || Array.isArray(o.buildOptions)
+    ) {
+      fail("buildOptions", `must be an object: current value is ${describe(o.buildOptions)}`);
+    }
+    spec.buildOptions = o.buildOptions as Record<string, unknown>;
+  }
+  if (typeof o.params !== "object" || o.params === null || Array.isArray(o.params)) {
+    fail("params", `must map parameter names to samplers: current value is ${describe(o.params)}`);
+  }
+  const params = o.params as Record<string, unknown>;
+  if (Object.keys(params).length === 0) fail("params", "must name at least one parameter");
+  for (const [name, value] of Object.entries(params)) {
+    try {
+      spec.params[name] = parseSampler(value, `params.${name}`);
+    } catch (e) {
+      throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
+    }
+  }
+  if (o.outputs !== undefined) {
+    if (!Array.isArray(o.outputs) || !o.outputs.every((x) => typeof x === "string" && x !== "")) {
+      fail("outputs", `must be a list of output names: current value is ${describe(o.outputs)}`);
+    }
+    spec.outputs = o.outputs as string[];
+  }
+  for (const field of ["seed", "numSamples", "workers"] as const) {
+    const v = o[field];
+    if (v === undefined) continue;
+    const min = field === "seed" ? 0 : 1;
+    if (!Number.isInteger(v) || (v as number) < min) {
+      fail(field, `must be an integer of at least ${min}: current value is ${describe(v)}`);
+    }
+    spec[field] = v as number;
+  }
+  if (o.timeout !== undefined) {
+    if (typeof o.timeout !== "number" || !(o.timeout > 0)) {
+      fail(
+        "timeout",
+        `must be a positive number of milliseconds: current value is ${describe(o.timeout)}`,
+      );
+    }
+    spec.timeout = o.timeout as number;
+  }
+  for (const field of ["csv", "jsonl"] as const) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== "string" || v === "") {
+      fail(field, `must be a file path: current value is ${describe(v)}`);
+    }
+    spec[field] = resolve(dir, v as string);
+  }
+  if (o.permissions !== undefined) spec.permissions = parsePermissions(o.permissions, dir, fail);
+  return spec;
+}
+
+function parsePermissions(
+  value: unknown,
+  dir: string,
+  fail: (field: string, message: string) => never,
+): WorkerPermissions {
+  if (value === "none") return "none";
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail(
+      "permissions",
+      `must be "none" or an object like { read: ["data/"] }: current value is ${describe(value)}`,
+    );
+  }
+  const out: Record<string, boolean | string[]> = {};
+  for (const [kind, grant] of Object.entries(value)) {
+    if (!PERMISSION_KINDS.includes(kind)) {
+      fail(
+        `permissions.${kind}`,
+        `is not a Deno permission: expected one of ${PERMISSION_KINDS.join(", ")}`,
+      );
+    }
+    if (typeof grant === "boolean") {
+      out[kind] = grant;
+    } else if (Array.isArray(grant) && grant.every((g) => typeof g === "string")) {
+      // File-system grants are relative to the sweep file, like every other path in it.
+      out[kind] = ["read", "write", "ffi"].includes(kind)
+        ? grant.map((g: string) => resolve(dir, g))
+        : grant;
+    } else {
+      fail(
+        `permissions.${kind}`,
+        `must be true, false or a list of strings: current value is ${describe(grant)}`,
+      );
+    }
+  }
+  return out as Deno.PermissionOptionsObject;
+}
+
+function dirOf(path: string): string {
+  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  return abs.slice(0, abs.lastIndexOf("/")) || "/";
+}
+
+function resolve(dir: string, path: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return path;
+  if (path.startsWith("/")) return path;
+  const parts = `${dir}/${path}`.split("/");
+  const out: string[] = [];
+  for (const part of parts) {
+    if (part === "..") out.pop();
+    else if (part !== "." && part !== "") out.push(part);
+  }
+  return "/" + out.join("/");
+}

@@ -1,0 +1,187 @@
+// End-to-end tests of the CLI: psweep runs as a user would run it, in a subprocess.
+import { VERSION } from "../src/cli/_version.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+
+const mod = new URL("../mod.ts", import.meta.url).pathname;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function psweep(
+  args: string[],
+  options: { cwd?: string; flags?: string[] } = {},
+): Promise<Ran> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...(options.flags ?? ["-A"]), mod, ...args],
+    cwd: options.cwd,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "psweep_cli_" });
+}
+
+Deno.test("--version prints deno.json's version", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assertEquals(VERSION, config.version);
+  const r = await psweep(["--version"]);
+  assertEquals([r.code, r.stdout.trim()], [0, `psweep ${config.version}`]);
+});
+
+Deno.test("--help on every command shows usage with examples", async () => {
+  for (
+    const args of [["--help"], ["run", "--help"], ["init", "--help"], ["report", "--help"], [
+      "--quiet",
+      "--help",
+    ]]
+  ) {
+    const r = await psweep(args);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stdout, /psweep/);
+    assert(/Example|deno run|psweep run|Options/.test(r.stdout), `${args}: ${r.stdout}`);
+  }
+});
+
+Deno.test("usage errors exit 2 with one line and no stack trace", async () => {
+  const dir = await tempDir();
+  try {
+    const cases: [string[], RegExp][] = [
+      [["bogus"], /unknown command "bogus"/],
+      [["run"], /run takes one sweep file/],
+      [["run", `${dir}/missing.yaml`], /Cannot read sweep file .*missing.yaml: it does not exist/],
+      [["run", "--workers", "0", `${dir}/x.yaml`], /--workers must be an integer of at least 1/],
+      [["run", "--frobnicate", `${dir}/x.yaml`], /--frobnicate/],
+    ];
+    for (const [args, pattern] of cases) {
+      if (args.includes(`${dir}/x.yaml`)) {
+        await Deno.writeTextFile(`${dir}/x.yaml`, "model: ./m.js\nparams: { x: [0, 1, 3] }\n");
+      }
+      const r = await psweep(args);
+      assertEquals(r.code, 2, `${args}: ${r.stderr}`);
+      assertMatch(r.stderr, pattern);
+      assert(!/\n\s+at /.test(r.stderr), `no stack trace expected: ${r.stderr}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("malformed sweep files name the file, the field and the fix", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });");
+    const cases: [string, string, RegExp][] = [
+      ["bad.yaml", "model: ./m.js\nparams: [\n", /Cannot parse sweep file .*bad.yaml/],
+      ["bad.json", '{ "model": ', /Cannot parse sweep file .*bad.json/],
+      [
+        "nomodel.yaml",
+        "params: { x: [0, 1, 3] }\n",
+        /'model' must be the path of the model module/,
+      ],
+      [
+        "sampler.yaml",
+        "model: ./m.js\nparams: { x: { sampler: wobbly, n: 3 } }\n",
+        /params\.x.*wobbly/,
+      ],
+      [
+        "value.yaml",
+        "model: ./m.js\nparams: { x: { sampler: linear, lower: 0, upper: 1, n: 0 } }\n",
+        /'params\.x\.n' must be a positive integer: current value is 0/,
+      ],
+      [
+        "typo.yaml",
+        "model: ./m.js\nparams: { x: [0, 1, 3] }\nworkerz: 2\n",
+        /'workerz' is not a sweep setting/,
+      ],
+    ];
+    for (const [name, text, pattern] of cases) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+      const r = await psweep(["run", `${dir}/${name}`]);
+      assertEquals(r.code, 2, `${name}: ${r.stderr}`);
+      assertMatch(r.stderr, pattern);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a model that cannot be loaded fails the run with exit code 1", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.js`, "export const build = () => 1;");
+    await Deno.writeTextFile(
+      `${dir}/s.json`,
+      JSON.stringify({ model: "./m.js", params: { x: [0, 1, 3] } }),
+    );
+    const r = await psweep(["run", `${dir}/s.json`, "--quiet"]);
+    assertEquals(r.code, 1, r.stderr);
+    assertMatch(r.stderr, /must export a function 'evaluate'/);
+    await Deno.writeTextFile(
+      `${dir}/s2.json`,
+      JSON.stringify({ model: "./nope.js", params: { x: [0, 1, 3] } }),
+    );
+    const r2 = await psweep(["run", `${dir}/s2.json`, "--quiet"]);
+    assertEquals(r2.code, 1, r2.stderr);
+    assertMatch(r2.stderr, /'model' must name an existing module file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a model that reads a file it was not granted fails every point, and --allow-read grants it", async () => {
+  const dir = await tempDir();
+  const secret = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      `export const evaluate = (_, p) => ({ y: Deno.readTextFileSync(${
+        JSON.stringify(secret)
+      }).length + p.x });`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams:\n  x: { sampler: linear, lower: 0, upper: 1, n: 3 }\n",
+    );
+    const denied = await psweep(["run", `${dir}/s.yaml`, "--json"]);
+    assertEquals(denied.code, 1, denied.stderr);
+    assertMatch(denied.stderr, /all 3 points failed; first error: NotCapable: .*read access/);
+    const granted = await psweep(["run", `${dir}/s.yaml`, "--json", `--allow-read=${secret}`]);
+    assertEquals(granted.code, 0, granted.stderr);
+    const summary = JSON.parse(granted.stdout);
+    assertEquals([summary.rows, summary.succeeded, summary.failed], [3, 3, 0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(secret);
+  }
+});
+
+Deno.test("psweep relaunches itself with scoped workers under plain `deno run -A`", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: 2 * p.x });");
+    await Deno.writeTextFile(
+      `${dir}/s.json`,
+      JSON.stringify({ model: "./m.js", params: { x: [0, 1, 5] }, workers: 2 }),
+    );
+    // A config without "unstable": psweep must arrange worker-options itself.
+    const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports: config.imports }));
+    const r = await psweep(["run", `${dir}/s.json`, "--json"], {
+      flags: ["-A", "--config", `${dir}/deno.json`],
+      cwd: dir,
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(JSON.parse(r.stdout).succeeded, 5);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
