@@ -29,6 +29,10 @@ export * from "./src/sweep/model.ts";
 export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/parameter_sweep.ts";
 export * from "./src/sweep/differential_parameter_sweep.ts";
+export * from "./src/io/format.ts";
+export * from "./src/io/row_writer.ts";
+export * from "./src/io/atomic.ts";
+export * from "./src/io/resume.ts";
 
 if (import.meta.main) {
   // The CLI loads only when psweep runs as a program (`deno run -A jsr:@x/psweep`).

@@ -2,6 +2,15 @@
 // index), the streaming output files, and progress. Also reads back what a resumed sweep has
 // on disk.
 import type { LocalResults } from "../parallel/parallel_manager.ts";
+import { finalizeRows } from "../io/atomic.ts";
+import {
+  matchRows,
+  readRows,
+  readSweepMeta,
+  type SweepMeta,
+  writeSweepMeta,
+} from "../io/resume.ts";
+import { type RowBatch, RowWriter } from "../io/row_writer.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -53,22 +62,138 @@ export class SweepSink {
   #computed = 0;
   readonly #t0 = performance.now();
   #lastProgress = -Infinity;
+  // Streaming files: opened when the first chunk tells the output names (or at once on resume).
+  readonly #paths: string[];
+  #header: string[] | undefined;
+  #writers: RowWriter[] | undefined;
+  #opening: Promise<RowWriter[]> | undefined;
+  #resuming = false;
 
   private constructor(o: SinkOptions) {
     this.#o = o;
     this.#success = new Uint8Array(o.rows);
     this.#done = new Uint8Array(o.rows);
     for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows).fill(NaN));
+    this.#paths = [o.csv, o.jsonl].filter((p): p is string => p !== undefined);
   }
 
-  /** Opens the sink and its files. */
-  static open(o: SinkOptions): Promise<SweepSink> {
-    if (o.csv || o.jsonl) {
-      throw new Error(
-        "Cannot write results files yet: CSV and JSON Lines output are not implemented",
-      );
+  /** Opens the sink: with `resume`, reads the rows already on disk. */
+  static async open(o: SinkOptions): Promise<SweepSink> {
+    const sink = new SweepSink(o);
+    for (const path of sink.#paths) {
+      if (await exists(path)) {
+        if (!o.resume && !o.overwrite) {
+          throw new Deno.errors.AlreadyExists(
+            `Cannot write results as ${
+              JSON.stringify(path)
+            } already exists: pass resume to continue that sweep, or overwrite to replace it`,
+          );
+        }
+      } else {
+        await checkWritableDir(path);
+      }
     }
-    return Promise.resolve(new SweepSink(o));
+    if (o.resume && sink.#paths.length > 0 && await exists(sink.#paths[0])) {
+      await sink.#readBack(sink.#paths[0]);
+    }
+    return sink;
+  }
+
+  #meta(outputNames: readonly string[]): SweepMeta {
+    return {
+      version: 1,
+      paramNames: this.#o.paramNames,
+      outputNames,
+      totalRows: this.#o.rows,
+      ...this.#o.meta,
+    } as SweepMeta;
+  }
+
+  // Takes the rows a previous run of the same sweep left on disk, after checking it is the same.
+  async #readBack(path: string): Promise<void> {
+    const o = this.#o;
+    let meta: SweepMeta;
+    try {
+      meta = await readSweepMeta(path, {
+        expected: this.#meta(o.outputs ?? []),
+        ignore: ["outputNames", "version"],
+      });
+    } catch (e) {
+      throw new Error(`Cannot resume from ${JSON.stringify(path)}: ${(e as Error).message}`);
+    }
+    const disk = await readRows(path, { paramNames: o.paramNames, outputNames: meta.outputNames });
+    const P = o.paramNames.length;
+    const index = matchRows(
+      { rows: disk.rows, columns: P, data: disk.params },
+      { rows: o.rows, columns: P, data: o.params },
+      { paramNames: o.paramNames },
+    );
+    const names = [...disk.outputNames];
+    const K = names.length;
+    const columns = names.map((name) => this.#column(name));
+    for (let i = 0; i < disk.rows; i++) {
+      const r = index[i];
+      for (let c = 0; c < K; c++) columns[c][r] = disk.outputs[i * K + c];
+      this.#done[r] = 1;
+      this.#success[r] = disk.success[i];
+      if (!disk.success[i]) {
+        this.#errors.set(r, disk.errors[i] ?? "failed (the CSV file does not record messages)");
+        this.#failed++;
+      }
+      this.#finished++;
+    }
+    this.#resumed = disk.rows;
+    this.#header = names;
+    this.#firstNames = { chunk: -1, names };
+    this.#resuming = true;
+  }
+
+  #column(name: string): Float64Array {
+    let col = this.#outputs.get(name);
+    if (!col) this.#outputs.set(name, col = new Float64Array(this.#o.rows).fill(NaN));
+    return col;
+  }
+
+  // Opens every results file once, with the header the first chunk (or the file) gave.
+  #open(names: string[]): Promise<RowWriter[]> {
+    this.#opening ??= (async () => {
+      this.#header ??= names;
+      const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      const writers: RowWriter[] = [];
+      for (const path of this.#paths) {
+        const append = this.#resuming && await exists(path);
+        if (!append) await writeSweepMeta(path, this.#meta(this.#header));
+        writers.push(
+          await RowWriter.open(path, header, { append, overwrite: !append && this.#o.overwrite }),
+        );
+      }
+      this.#writers = writers;
+      return writers;
+    })();
+    return this.#opening;
+  }
+
+  async #write(index: ArrayLike<number>, errors: Map<number, string>): Promise<void> {
+    if (this.#paths.length === 0 || index.length === 0) return;
+    const writers = await this.#open(this.#o.outputs ?? this.#defaultOutputNames());
+    const names = this.#header!;
+    const P = this.#o.paramNames.length;
+    const K = names.length;
+    const n = index.length;
+    const params = new Float64Array(n * P);
+    const outputs = new Float64Array(n * K);
+    const success = new Uint8Array(n);
+    const messages: (string | undefined)[] = new Array(n);
+    const columns = names.map((name) => this.#outputs.get(name));
+    for (let i = 0; i < n; i++) {
+      const r = index[i];
+      params.set(this.#o.params.subarray(r * P, (r + 1) * P), i * P);
+      for (let c = 0; c < K; c++) outputs[i * K + c] = columns[c]?.[r] ?? NaN;
+      success[i] = this.#success[r];
+      messages[i] = errors.get(r);
+    }
+    const batch: RowBatch = { rows: n, params, outputs, success, errors: messages };
+    for (const w of writers) await w.write(batch);
   }
 
   /** Row indices still to compute, ascending. */
@@ -86,20 +211,21 @@ export class SweepSink {
       const message = `${chunk.error?.name}: ${chunk.error?.message}`;
       // Aborted rows were never computed: leave them missing so that a resume computes them.
       if (chunk.error?.name === "AbortError") return Promise.resolve();
-      for (let i = 0; i < params.rows; i++) this.#fail(params.data[i * params.columns], message);
-      this.#progress();
-      return Promise.resolve();
+      const rows: number[] = [];
+      for (let i = 0; i < params.rows; i++) {
+        const r = params.data[i * params.columns];
+        this.#fail(r, message);
+        rows.push(r);
+      }
+      // Progress counts a row once it is on disk.
+      return this.#write(rows, this.#errors).then(() => this.#progress());
     }
     const out = chunk.results;
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
       this.#firstNames = { chunk: chunk.processNumber, names: out.firstNames };
     }
     const K = out.names.length;
-    const columns = out.names.map((name) => {
-      let col = this.#outputs.get(name);
-      if (!col) this.#outputs.set(name, col = new Float64Array(this.#o.rows).fill(NaN));
-      return col;
-    });
+    const columns = out.names.map((name) => this.#column(name));
     for (let i = 0; i < out.index.length; i++) {
       const r = out.index[i];
       for (let c = 0; c < K; c++) columns[c][r] = out.values[i * K + c];
@@ -112,8 +238,7 @@ export class SweepSink {
       this.#errors.set(out.index[i], message);
       this.#failed++;
     }
-    this.#progress();
-    return Promise.resolve();
+    return this.#write(out.index, this.#errors).then(() => this.#progress());
   }
 
   #fail(row: number, message: string): void {
@@ -144,8 +269,8 @@ export class SweepSink {
     });
   }
 
-  /** Assembles the result in row order. */
-  finish(seed: number | undefined, elapsedMs: number): Promise<SweepResult> {
+  /** Assembles the result in row order, and rewrites the files in row order. */
+  async finish(seed: number | undefined, elapsedMs: number): Promise<SweepResult> {
     this.#progress(true);
     const o = this.#o;
     const names = o.outputs ?? this.#defaultOutputNames();
@@ -161,7 +286,8 @@ export class SweepSink {
       params[name] = col;
     });
     const failed = o.rows - this.#success.reduce((a, b) => a + b, 0);
-    return Promise.resolve({
+    if (this.#paths.length > 0) await this.#finalize(names);
+    return {
       paramNames: [...o.paramNames],
       outputNames: names,
       params,
@@ -177,7 +303,34 @@ export class SweepSink {
         elapsedMs,
         rowsPerSecond: this.#computed / Math.max(elapsedMs / 1000, 1e-9),
       },
-    });
+    };
+  }
+
+  // The streamed files hold rows in arrival order: replace each, atomically, by the rows in
+  // combination order under the final output names.
+  async #finalize(names: string[]): Promise<void> {
+    await this.close();
+    const o = this.#o;
+    const K = names.length;
+    const outputs = new Float64Array(o.rows * K);
+    const columns = names.map((n) => this.#outputs.get(n));
+    for (let r = 0; r < o.rows; r++) {
+      for (let c = 0; c < K; c++) outputs[r * K + c] = columns[c]?.[r] ?? NaN;
+    }
+    const errors = Array.from({ length: o.rows }, (_, r) => this.#errors.get(r));
+    const table = {
+      paramNames: o.paramNames,
+      outputNames: names,
+      rows: o.rows,
+      params: o.params,
+      outputs,
+      success: this.#success,
+      errors,
+    };
+    for (const path of this.#paths) {
+      await finalizeRows(path, table, { overwrite: true });
+      await writeSweepMeta(path, this.#meta(names));
+    }
   }
 
   // WaterTAP records the keys of the first successful evaluation; other keys follow in the
@@ -187,8 +340,42 @@ export class SweepSink {
     return [...first, ...[...this.#outputs.keys()].filter((n) => !first.includes(n))];
   }
 
-  /** Closes the files. */
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** Closes the files; rows written so far stay on disk. */
+  async close(): Promise<void> {
+    const writers = this.#opening ? await this.#opening.catch(() => []) : [];
+    this.#opening = undefined;
+    this.#writers = undefined;
+    for (const w of writers) await w.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function checkWritableDir(path: string): Promise<void> {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch {
+    throw new Deno.errors.NotFound(
+      `Cannot write results to ${JSON.stringify(path)} as its directory ${
+        JSON.stringify(dir)
+      } does not exist`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new Deno.errors.NotADirectory(
+      `Cannot write results to ${JSON.stringify(path)} as ${
+        JSON.stringify(dir)
+      } is not a directory`,
+    );
   }
 }

@@ -78,6 +78,11 @@ export function evaluate(m: RoModel, p: Record<string, number>): Record<string, 
     permeateSalt += leak;
   }
   const recovery = permeate / 1000;
+  if (recovery < 0.02) {
+    throw new RangeError(
+      `net driving pressure too low: recovery ${(recovery * 100).toFixed(2)}% is below 2%`,
+    );
+  }
   const flux = permeate / m.areaPerFeed;
   // Pump work on the feed, less what the pressure exchanger returns from the brine.
   const pumpKwh = (pressure * 1e5 * 1) / 3.6e6 / m.pumpEfficiency; // per m3 of feed

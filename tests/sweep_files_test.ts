@@ -1,0 +1,132 @@
+// Results files: streamed as rows finish, valid after a crash, resumed without recomputing.
+import { fixedSample, linearSample, parameterSweep } from "../mod.ts";
+import { readRows } from "../src/io/resume.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
+
+const slow = new URL("./fixtures/models/slow.ts", import.meta.url);
+const crash = new URL("./fixtures/crash_sweep.ts", import.meta.url).pathname;
+const analytic = new URL("./fixtures/models/analytic.ts", import.meta.url).pathname;
+
+Deno.test("a killed sweep leaves exactly its finished rows on disk, and resume completes it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "psweep_crash_" });
+  try {
+    const csv = `${dir}/run.csv`;
+    const jsonl = `${dir}/run.jsonl`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-prompt", crash, csv, jsonl],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    // Kill it once 60 of 200 rows are reported done: the rows are on disk by then.
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+    let buffer = "";
+    let killed = false;
+    for await (const text of lines) {
+      buffer += text;
+      const done = [...buffer.matchAll(/done (\d+)/g)].map((m) => Number(m[1]));
+      if (done.length && Math.max(...done) >= 60) {
+        child.kill("SIGKILL");
+        killed = true;
+        break;
+      }
+    }
+    await lines.return?.();
+    const status = await child.status;
+    assert(killed && !status.success, "the sweep must be killed midway");
+
+    // Every line on disk is a complete, correct row; no row twice.
+    const disk = await readRows(csv);
+    assert(disk.rows >= 60 && disk.rows < 200, `rows on disk: ${disk.rows}`);
+    const seen = new Set<string>();
+    for (let i = 0; i < disk.rows; i++) {
+      const [x, z] = [disk.params[2 * i], disk.params[2 * i + 1]];
+      seen.add(`${x},${z}`);
+      if (x === 7) assertEquals(disk.success[i], 0);
+      else assertEquals(disk.outputs[i], x * z);
+    }
+    assertEquals(seen.size, disk.rows);
+
+    // Resume in a fresh process computes only the missing rows.
+    const resumed = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-prompt", crash, csv, jsonl, "resume"],
+      stdout: "piped",
+    }).output();
+    const out = new TextDecoder().decode(resumed.stdout);
+    assertMatch(out, /finished/);
+    const firstReport = Number(/done (\d+)/.exec(out)![1]);
+    assert(firstReport >= disk.rows, "resumed rows count as done from the start");
+
+    // The final files equal an uninterrupted run's.
+    const fresh = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-prompt", crash, `${dir}/fresh.csv`, `${dir}/fresh.jsonl`],
+      stdout: "null",
+    });
+    assert((await fresh.output()).success);
+    assertEquals(await Deno.readTextFile(csv), await Deno.readTextFile(`${dir}/fresh.csv`));
+    assertEquals(await Deno.readTextFile(jsonl), await Deno.readTextFile(`${dir}/fresh.jsonl`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an existing results file is never overwritten unless asked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const csv = `${dir}/r.csv`;
+    await Deno.writeTextFile(csv, "keep me\n");
+    const params = { a: fixedSample([1, 2]), b: fixedSample([3]) };
+    await assertRejects(
+      () => parameterSweep({ model: analytic, params, workers: 1, csv }),
+      /already exists: pass resume to continue that sweep, or overwrite to replace it/,
+    );
+    assertEquals(await Deno.readTextFile(csv), "keep me\n");
+    await parameterSweep({ model: analytic, params, workers: 1, csv, overwrite: true });
+    assertMatch(
+      await Deno.readTextFile(csv),
+      /^a,b,sum,product,ratio,success\r?\n1,3,4,3,3,true\r?\n2,3,5,6,1.5,true\r?\n$/,
+    );
+    await assertRejects(
+      () => parameterSweep({ model: analytic, params, workers: 1, csv: `${dir}/no/such/dir.csv` }),
+      /its directory .* does not exist/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resume refuses a file from a different sweep", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const csv = `${dir}/r.csv`;
+    await parameterSweep({
+      model: slow,
+      params: { x: linearSample(0, 3, 4), z: fixedSample([1]) },
+      workers: 1,
+      csv,
+    });
+    await assertRejects(
+      () =>
+        parameterSweep({
+          model: slow,
+          params: { x: linearSample(0, 4, 4), z: fixedSample([1]) },
+          workers: 1,
+          csv,
+          resume: true,
+        }),
+      /Cannot resume from .*r\.csv.*params/s,
+    );
+    await assertRejects(
+      () =>
+        parameterSweep({
+          model: analytic,
+          params: { x: linearSample(0, 3, 4), z: fixedSample([1]) },
+          workers: 1,
+          csv,
+          resume: true,
+        }),
+      /Cannot resume from .*model/s,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
