@@ -185,3 +185,93 @@ Deno.test("psweep relaunches itself with scoped workers under plain `deno run -A
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the demo writes a results file it never overwrites, and a summary", async () => {
+  const dir = await tempDir();
+  try {
+    const first = await psweep([], { cwd: dir });
+    assertEquals(first.code, 0, first.stderr);
+    assertMatch(first.stderr, /^775 points, \d+ succeeded, \d+ failed in [\d.]+ s$/m);
+    assertMatch(first.stderr, /energyKwhPerM3/);
+    assertMatch(first.stderr, /results: psweep-demo\.csv/);
+    const second = await psweep(["--quiet"], { cwd: dir });
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals(second.stderr, "");
+    const a = await Deno.readTextFile(`${dir}/psweep-demo.csv`);
+    const b = await Deno.readTextFile(`${dir}/psweep-demo-1.csv`);
+    assertEquals(a, b);
+    assertEquals(a.trim().split("\n").length, 776);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("init writes a model and sweep file that run accepts as they are, with a report", async () => {
+  const dir = await tempDir();
+  try {
+    const init = await psweep(["init", `${dir}/starter`]);
+    assertEquals(init.code, 0, init.stderr);
+    const run = await psweep(["run", `${dir}/starter/sweep.yaml`, "--report", "--quiet"]);
+    assertEquals(run.code, 0, run.stderr);
+    const csv = await Deno.readTextFile(`${dir}/starter/results.csv`);
+    assertMatch(csv, /^stiffness,damping,naturalFrequency,dampingRatio,peakAmplification,success/);
+    assertEquals(csv.trim().split("\n").length, 401);
+    assertMatch(await Deno.readTextFile(`${dir}/starter/results.html`), /<svg/);
+    const again = await psweep(["init", `${dir}/starter`]);
+    assertEquals(again.code, 2);
+    assertMatch(again.stderr, /already exists/);
+    const report = await psweep(["report", `${dir}/starter/results.csv`, "--out", `${dir}/r.html`]);
+    assertEquals(report.code, 0, report.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes the sweep", async () => {
+  const dir = await tempDir();
+  try {
+    const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${slow}\nparams:\n  x: { sampler: linear, lower: 0, upper: 19, n: 20 }\n` +
+        `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "run", `${dir}/s.yaml`],
+      stdout: "null",
+      stderr: "piped",
+      stdin: "null",
+    }).spawn();
+    // The first progress line comes with the first finished chunk, already on disk.
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let err = "";
+    while (!/progress: [1-9]/.test(err)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+    const status = await child.status;
+    assertEquals(status.code, 130, err);
+    assertMatch(
+      err,
+      /stopped\. Every finished row is in .*out\.csv; resume with: psweep run .*s\.yaml --resume/,
+    );
+    const partial = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").length - 1;
+    assert(partial > 0 && partial < 1000, `rows on disk: ${partial}`);
+    const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume"]);
+    assertEquals(resumed.code, 0, resumed.stderr);
+    assertMatch(
+      resumed.stderr,
+      new RegExp(`1000 points, 950 succeeded, 50 failed .*\\(${partial} resumed from disk\\)`),
+    );
+    assertEquals((await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").length, 1001);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
