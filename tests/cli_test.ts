@@ -275,3 +275,21 @@ Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the README's narrower flags suffice: psweep relaunches with exactly those", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: 2 * p.x });");
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams: { x: [0, 1, 5] }\ncsv: out.csv\n",
+    );
+    const r = await psweep(["run", `${dir}/s.yaml`, "--json"], {
+      flags: ["--allow-read", "--allow-write", "--allow-env", "--allow-run"],
+    });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(JSON.parse(r.stdout).succeeded, 5);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

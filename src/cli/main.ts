@@ -12,6 +12,7 @@ import type { ProgressInfo } from "../sweep/_sink.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
 import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
+import { markLaunchedScoped } from "../parallel/_permissions.ts";
 import { VERSION } from "./_version.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { writeInit } from "./init.ts";
@@ -155,6 +156,7 @@ async function withScopedWorkers(
   relaunched: boolean,
   fn: () => Promise<number>,
 ): Promise<number> {
+  if (relaunched) markLaunchedScoped();
   if (relaunched || canScopeWorkers() || args.includes("--help") || args.includes("-h")) {
     return await fn();
   }
