@@ -195,3 +195,36 @@ for (const workers of [1, 2]) {
     );
   });
 }
+
+Deno.test("the model is rebuilt and re-initialized after a failed point, unless rebuildOnFailure is false", async () => {
+  const model = new URL("counting.ts", models).pathname;
+  const params = { x: linearSample(0, 4, 5) };
+  const rebuilt = await parameterSweep({ model, params, workers: 1 });
+  assertEquals([...rebuilt.success], [1, 1, 0, 1, 1]);
+  const b = rebuilt.outputs.build;
+  // Rows after the failure run on a new build, initialized with the first point it saw.
+  assertEquals([b[1] - b[0], b[3] - b[1], b[4] - b[3]], [0, 1, 0]);
+  assertEquals([...rebuilt.outputs.firstInitializedAt], [0, 0, NaN, 3, 3]);
+  assertEquals([...rebuilt.outputs.initializations], [1, 1, NaN, 1, 1]);
+  assertEquals(rebuilt.errors.get(2), "Error: two is rejected");
+  const kept = await parameterSweep({ model, params, workers: 1, rebuildOnFailure: false });
+  const k = kept.outputs.build;
+  assertEquals([k[1] - k[0], k[3] - k[1], k[4] - k[3]], [0, 0, 0]);
+});
+
+Deno.test("onProgress reports done, failed, total, rate and ETA, at a bounded frequency", async () => {
+  const seen: { done: number; failed: number; total: number; rate: number; etaMs: number }[] = [];
+  const r = await parameterSweep({
+    model: analytic,
+    buildOptions: { limit: 1.5 },
+    params: { a: linearSample(0, 1, 50), b: linearSample(0, 1, 40) },
+    manager: new SingleProcessManager(),
+    progressIntervalMs: 60_000,
+    onProgress: (p) => seen.push(p),
+  });
+  // One report as the first chunk lands (the interval had not started), then the final one.
+  assertEquals(seen.length, 2);
+  const last = seen.at(-1)!;
+  assertEquals([last.done, last.failed, last.total], [2000, r.stats.failed, 2000]);
+  assert(last.rate > 0 && last.etaMs === 0);
+});
