@@ -105,7 +105,7 @@ export interface RecursiveSweepOptions extends SweepOptions {
 
 /**
  * WaterTAP's recursive sweep: draws random samples, keeps the successes, and
- * draws `ceil(2 / max(p, 0.1) * remaining)` more (p the success ratio so far)
+ * draws `ceil(2 / max(p, 0.1) * remaining)` more (p the success ratio of the last round)
  * from the continuing stream, at most 10 rounds, trimmed to `numSamples`.
  * Every round runs in parallel.
  *
@@ -163,12 +163,14 @@ export async function recursiveParameterSweep(
   const kept: { params: number[]; outputs: Record<string, number> }[] = [];
   let outputNames: readonly string[] | undefined;
   let drawn = 0;
-  let succeeded = 0;
+  // WaterTAP sizes each round from the success ratio of the round just run.
+  let lastDrawn = 0;
+  let lastSucceeded = 0;
   let params = options.params;
   const t0 = performance.now();
   for (let round = 0; round < 10 && kept.length < target; round++) {
     if (round > 0) {
-      const p = drawn === 0 ? 0 : succeeded / drawn;
+      const p = lastDrawn === 0 ? 0 : lastSucceeded / lastDrawn;
       const n = Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length));
       params = Object.fromEntries(
         Object.entries(options.params).map(([k, s]) => [k, { ...s, n } as Sampler]),
@@ -178,9 +180,11 @@ export async function recursiveParameterSweep(
     const result = await runRows(plan, combos.data, combos.rows, seed, {});
     outputNames ??= result.outputNames.length ? result.outputNames : undefined;
     drawn += result.rows;
+    lastDrawn = result.rows;
+    lastSucceeded = 0;
     for (let r = 0; r < result.rows; r++) {
       if (!result.success[r]) continue;
-      succeeded++;
+      lastSucceeded++;
       kept.push({
         params: result.paramNames.map((n) => result.params[n][r]),
         outputs: Object.fromEntries(result.outputNames.map((n) => [n, result.outputs[n][r]])),
