@@ -179,11 +179,12 @@ export async function runRows(
   try {
     // Column 0 carries each row's global index: results are placed by index, not arrival.
     const todo = sink.missingRows();
-    const work = new Float64Array(todo.length * (P + 1));
-    for (let i = 0; i < todo.length; i++) {
+    // Shared memory: the pool hands it to workers as it is, without another copy.
+    const work = new Float64Array(new SharedArrayBuffer(todo.length * (P + 1) * 8));
+    for (let i = 0, w = 0; i < todo.length; i++) {
       const r = todo[i];
-      work[i * (P + 1)] = r;
-      work.set(data.subarray(r * P, (r + 1) * P), i * (P + 1) + 1);
+      work[w++] = r;
+      for (let c = 0, d = r * P; c < P; c++) work[w++] = data[d + c];
     }
     if (todo.length > 0) {
       if (options.manager) {
