@@ -35,7 +35,18 @@ import {
 
 export type { WorkerPermissions } from "./_permissions.ts";
 
-/** Options of {@linkcode DenoWorkerManager}. */
+/**
+ * Options of {@linkcode DenoWorkerManager}.
+ *
+ * @example Options checked at construction
+ * ```ts
+ * import { DenoWorkerManager, type DenoWorkerManagerOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const options: DenoWorkerManagerOptions = { workers: 0 };
+ * assert.throws(() => new DenoWorkerManager(options), /'workers' must be a positive integer/);
+ * ```
+ */
 export interface DenoWorkerManagerOptions {
   /** Number of workers in the pool. @default {navigator.hardwareConcurrency} */
   readonly workers?: number;
@@ -78,13 +89,36 @@ export interface DenoWorkerManagerOptions {
   readonly assumeNoPrompt?: boolean;
 }
 
-/** Options of {@linkcode DenoWorkerManager.runPeers}. */
+/**
+ * Options of {@linkcode DenoWorkerManager.runPeers}.
+ *
+ * @example An aborted signal stops the call before any worker starts
+ * ```ts
+ * import { DenoWorkerManager, type RunPeersOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * await using pm = new DenoWorkerManager({ workers: 2 });
+ * const options: RunPeersOptions = { signal: AbortSignal.abort(new Error("stop")) };
+ * await assert.rejects(() => pm.runPeers({ module: "file:///m.ts", name: "f" }, [], options), /stop/);
+ * ```
+ */
 export interface RunPeersOptions {
   /** Stops the peer group: its workers are ended and the call rejects. @default {undefined} */
   readonly signal?: AbortSignal;
 }
 
-/** Errors a chunk can end with besides its own: names of `LocalResults.error`. */
+/**
+ * Errors a chunk can end with besides its own: names of `LocalResults.error`.
+ *
+ * @example Telling a timed-out chunk from a failing one
+ * ```ts
+ * import { CHUNK_ERROR_NAMES, LocalResults, toMatrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new LocalResults(0, toMatrix([[1]]), undefined, { name: "TimeoutError", message: "slow" });
+ * assert.equal(r.error?.name, CHUNK_ERROR_NAMES.timeout);
+ * ```
+ */
 export const CHUNK_ERROR_NAMES = {
   /** The chunk ran past `timeout`. */
   timeout: "TimeoutError",

@@ -14,7 +14,26 @@ import { type RowBatch, RowWriter } from "../io/row_writer.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
-/** What `onProgress` receives. */
+/**
+ * What `onProgress` receives.
+ *
+ * @example Progress of a serial sweep
+ * ```ts
+ * import { linearSample, parameterSweep, type ProgressInfo } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const seen: ProgressInfo[] = [];
+ * await parameterSweep({
+ *   model, params: { x: linearSample(0, 1, 5) }, workers: 1, onProgress: (p) => seen.push(p),
+ * });
+ * assert.deepEqual([seen.at(-1)!.done, seen.at(-1)!.total], [5, 5]);
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export interface ProgressInfo {
   /** Rows finished (succeeded or failed), including rows resumed from disk. */
   readonly done: number;
