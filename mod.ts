@@ -33,6 +33,7 @@ export * from "./src/io/format.ts";
 export * from "./src/io/row_writer.ts";
 export * from "./src/io/atomic.ts";
 export * from "./src/io/resume.ts";
+export * from "./src/io/progress.ts";
 
 if (import.meta.main) {
   // The CLI loads only when psweep runs as a program (`deno run -A jsr:@x/psweep`).

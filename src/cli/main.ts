@@ -9,6 +9,7 @@ import {
   type SweepOptions,
 } from "../sweep/parameter_sweep.ts";
 import type { ProgressInfo } from "../sweep/_sink.ts";
+import { formatProgressLine } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
 import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
@@ -392,34 +393,18 @@ class ProgressView {
   #drawn = false;
   #encoder = new TextEncoder();
   update(p: ProgressInfo): void {
-    const pct = p.total ? p.done / p.total : 1;
-    const eta = Number.isFinite(p.etaMs) ? clock(p.etaMs) : "--:--";
-    const rate = p.rate >= 1000 ? `${(p.rate / 1000).toFixed(1)}k` : p.rate.toFixed(0);
-    const failed = p.failed ? `, ${p.failed} failed` : "";
     if (this.#tty) {
-      const width = 30;
-      const fill = Math.round(pct * width);
-      const bar = "#".repeat(fill) + ".".repeat(width - fill);
-      const line = `\r[${bar}] ${p.done}/${p.total}${failed} ${rate}/s ETA ${eta}  `;
+      const line = `\r${formatProgressLine(p, { width: 30 })}  `;
       Deno.stderr.writeSync(this.#encoder.encode(line));
       this.#drawn = true;
     } else {
-      console.error(
-        `progress: ${p.done}/${p.total} (${
-          (pct * 100).toFixed(0)
-        }%)${failed}, ${rate} points/s, ETA ${eta}`,
-      );
+      console.error(`progress: ${formatProgressLine(p, { style: "plain" })}`);
     }
   }
   end(): void {
     if (this.#drawn) Deno.stderr.writeSync(this.#encoder.encode("\n"));
     this.#drawn = false;
   }
-}
-
-function clock(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
 function stats(values: Float64Array): { min: number; mean: number; max: number; n: number } {

@@ -18,7 +18,7 @@ const SLICE: string[] = [""];
 export function scanNumber(text: string, start: number, end: number): number | undefined {
   let i = start;
   let c = text.charCodeAt(i);
-  if (c === 43 /* + */ || c === 45 /* - */) c = text.charCodeAt(++i);
+  if ((c === 43 || c === 45) /* + - */ && i < end) c = text.charCodeAt(++i);
   let digits = 0;
   while (c >= 48 && c <= 57 && i < end) {
     digits++;
@@ -213,45 +213,52 @@ export function encodeBatch(
   header: NormalizedHeader,
   batch: RowBatch,
 ): Uint8Array {
-  const pieces = format === "csv" ? encodeCsv(header, batch) : encodeJsonl(header, batch);
-  if (pieces.length === 1) return encoder.encode(pieces[0]);
-  const parts = pieces.map((p) => encoder.encode(p));
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
+  if (batch.rows === 0) return new Uint8Array(0);
+  let out = new Uint8Array(0);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  for (let r0 = 0; r0 < batch.rows; r0 += BLOCK_ROWS) {
+    const r1 = Math.min(batch.rows, r0 + BLOCK_ROWS);
+    const text = format === "csv"
+      ? encodeCsv(header, batch, r0, r1)
+      : encodeJsonl(header, batch, r0, r1);
+    if (r0 === 0) {
+      // Size the buffer from the first block; most text is ASCII, so bytes ~ characters.
+      const estimate = Math.ceil(text.length * (batch.rows / Math.max(1, r1)) * 1.05) + 64;
+      out = new Uint8Array(estimate);
+    }
+    let rest = text;
+    for (;;) {
+      const { read, written } = encoder.encodeInto(rest, out.subarray(at));
+      at += written;
+      if (read === rest.length) break;
+      rest = rest.slice(read);
+      const bigger = new Uint8Array(Math.max(out.length * 2, at + rest.length * 3));
+      bigger.set(out.subarray(0, at));
+      out = bigger;
+    }
   }
-  return out;
+  return out.subarray(0, at);
 }
 
 function num(x: number): string {
   return x === 0 && 1 / x < 0 ? "-0" : "" + x;
 }
 
-function encodeCsv(header: NormalizedHeader, batch: RowBatch): string[] {
+function encodeCsv(header: NormalizedHeader, batch: RowBatch, r0: number, r1: number): string {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
   const extras = header.extraNames.map((n) => batch.extra![n]);
-  const { params, outputs, success, rows } = batch;
-  const pieces: string[] = [];
+  const { params, outputs, success } = batch;
   let s = "";
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     for (let e = 0; e < extras.length; e++) s += num(extras[e][r]) + ",";
     const p0 = r * P;
     for (let j = 0; j < P; j++) s += num(params[p0 + j]) + ",";
     const o0 = r * O;
     for (let j = 0; j < O; j++) s += num(outputs[o0 + j]) + ",";
     s += success[r] ? "true\n" : "false\n";
-    if ((r + 1) % BLOCK_ROWS === 0) {
-      pieces.push(s);
-      s = "";
-    }
   }
-  if (s !== "" || pieces.length === 0) pieces.push(s);
-  return pieces;
+  return s;
 }
 
 /** A number as a JSON value: finite numbers as numbers, the others as strings. */
@@ -264,7 +271,7 @@ function jsonNum(x: number): string {
   return "" + x;
 }
 
-function encodeJsonl(header: NormalizedHeader, batch: RowBatch): string[] {
+function encodeJsonl(header: NormalizedHeader, batch: RowBatch, r0: number, r1: number): string {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
   const keys = (names: readonly string[]) =>
@@ -273,10 +280,9 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): string[] {
   const paramKeys = keys(header.paramNames);
   const outputKeys = keys(header.outputNames);
   const extras = header.extraNames.map((n) => batch.extra![n]);
-  const { params, outputs, success, rows, errors } = batch;
-  const pieces: string[] = [];
+  const { params, outputs, success, errors } = batch;
   let s = "";
-  for (let r = 0; r < rows; r++) {
+  for (let r = r0; r < r1; r++) {
     s += "{";
     if (extras.length > 0) {
       s += '"extra":{';
@@ -293,13 +299,8 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): string[] {
     const error = errors?.[r];
     if (error !== undefined && error !== null) s += ',"error":' + JSON.stringify(String(error));
     s += "}\n";
-    if ((r + 1) % BLOCK_ROWS === 0) {
-      pieces.push(s);
-      s = "";
-    }
   }
-  if (s !== "" || pieces.length === 0) pieces.push(s);
-  return pieces;
+  return s;
 }
 
 /** One CSV record parsed from `text` at `start`: its fields and where the next one starts. */

@@ -189,7 +189,7 @@ export class RowWriter implements AsyncDisposable {
    * @returns A writer; close it (or use `await using`) when done.
    * @throws {Deno.errors.AlreadyExists} When the file exists and neither `overwrite` nor `append` is set.
    * @throws {TypeError} When the names are not unique non-empty strings, the format is unknown, or both `overwrite` and `append` are set.
-   * @throws {Error} With `append`, when the existing file's columns differ from `header`.
+   * @throws {Error} With `append`, when the existing file's columns differ from `header`, or it does not start like a results file.
    *
    * @example Resume an interrupted sweep
    * ```ts
@@ -447,8 +447,27 @@ async function prepareAppend(
       if (nl >= 0) keep = start + nl + 1;
       end = start;
     }
-    if (keep < size) await file.truncate(keep);
-    if (keep === 0) return false;
+    if (keep === 0) {
+      // Not one complete line: an interrupted start, if it is the beginning of what this
+      // writer would have written; anything else is not ours to erase.
+      if (size > 0) {
+        const part = new Uint8Array(Math.min(size, 65536));
+        await readAt(file, 0, part);
+        const text = decoder.decode(part);
+        const ours = format === "csv"
+          ? csvHeaderLine(header).startsWith(text)
+          : text.startsWith("{");
+        if (!ours) {
+          throw new Error(
+            `Cannot append to results file as it does not start like a ${format} file of this sweep: current value is ${
+              describe(String(path))
+            }`,
+          );
+        }
+        await file.truncate(0);
+      }
+      return false;
+    }
     // Read the first record (CSV header, or first JSON line) and compare columns.
     let head = "";
     let first: string[] | undefined;
@@ -494,6 +513,8 @@ async function prepareAppend(
         }, expected ${describe(expected)} in ${describe(String(path))}`,
       );
     }
+    // Only now that the file is known to be this sweep's, drop its partial last line.
+    if (keep < size) await file.truncate(keep);
     return true;
   } finally {
     file.close();

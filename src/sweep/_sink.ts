@@ -11,11 +11,13 @@ import {
   writeSweepMeta,
 } from "../io/resume.ts";
 import { type RowBatch, RowWriter } from "../io/row_writer.ts";
+import { type Progress, ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
 /**
- * What `onProgress` receives.
+ * What `onProgress` receives: done / failed / total rows, rate (rows per second) and ETA
+ * (`Infinity` while unknown), as {@linkcode ProgressTracker} reports them.
  *
  * @example Progress of a serial sweep
  * ```ts
@@ -34,20 +36,7 @@ import type { SweepResult } from "./sweep_result.ts";
  * URL.revokeObjectURL(model);
  * ```
  */
-export interface ProgressInfo {
-  /** Rows finished (succeeded or failed), including rows resumed from disk. */
-  readonly done: number;
-  /** Rows failed so far. */
-  readonly failed: number;
-  /** Rows in the sweep. */
-  readonly total: number;
-  /** Rows computed per second so far. */
-  readonly rate: number;
-  /** Estimated milliseconds to go; NaN before any row finished. */
-  readonly etaMs: number;
-  /** Milliseconds since the sweep started. */
-  readonly elapsedMs: number;
-}
+export type ProgressInfo = Progress;
 
 /** How a sink is set up. */
 export interface SinkOptions {
@@ -79,8 +68,7 @@ export class SweepSink {
   #failed = 0;
   #resumed = 0;
   #computed = 0;
-  readonly #t0 = performance.now();
-  #lastProgress = -Infinity;
+  #tracker: ProgressTracker | undefined;
   // Streaming files: opened when the first chunk tells the output names (or at once on resume).
   readonly #paths: string[];
   #header: string[] | undefined;
@@ -115,6 +103,12 @@ export class SweepSink {
     if (o.resume && sink.#paths.length > 0 && await exists(sink.#paths[0])) {
       await sink.#readBack(sink.#paths[0]);
     }
+    sink.#tracker = new ProgressTracker(o.rows, {
+      intervalMs: o.progressIntervalMs ?? 200,
+      onProgress: o.onProgress,
+      done: sink.#finished,
+      failed: sink.#failed,
+    });
     return sink;
   }
 
@@ -237,7 +231,9 @@ export class SweepSink {
         rows.push(r);
       }
       // Progress counts a row once it is on disk.
-      return this.#write(rows, this.#errors).then(() => this.#progress());
+      return this.#write(rows, this.#errors).then(() =>
+        this.#tracker?.add(rows.length, rows.length)
+      );
     }
     const out = chunk.results;
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
@@ -257,7 +253,10 @@ export class SweepSink {
       this.#errors.set(out.index[i], message);
       this.#failed++;
     }
-    return this.#write(out.index, this.#errors).then(() => this.#progress());
+    const failed = out.errors.length;
+    return this.#write(out.index, this.#errors).then(() =>
+      this.#tracker?.add(out.index.length, failed)
+    );
   }
 
   #fail(row: number, message: string): void {
@@ -269,28 +268,9 @@ export class SweepSink {
     this.#failed++;
   }
 
-  #progress(force = false): void {
-    const cb = this.#o.onProgress;
-    if (!cb) return;
-    const now = performance.now();
-    if (!force && now - this.#lastProgress < (this.#o.progressIntervalMs ?? 200)) return;
-    this.#lastProgress = now;
-    const elapsedMs = now - this.#t0;
-    const rate = this.#computed / Math.max(elapsedMs / 1000, 1e-9);
-    const left = this.#o.rows - this.#finished;
-    cb({
-      done: this.#finished,
-      failed: this.#failed,
-      total: this.#o.rows,
-      rate,
-      etaMs: this.#computed === 0 ? NaN : (left / rate) * 1000,
-      elapsedMs,
-    });
-  }
-
   /** Assembles the result in row order, and rewrites the files in row order. */
   async finish(seed: number | undefined, elapsedMs: number): Promise<SweepResult> {
-    this.#progress(true);
+    this.#tracker?.finish();
     const o = this.#o;
     const names = o.outputs ?? this.#defaultOutputNames();
     const outputs: Record<string, Float64Array> = {};
