@@ -6,7 +6,21 @@
 // it used. Only a positive answer counts; anything unknown is treated as "not enabled".
 import { describe } from "../_describe.ts";
 
-/** Permissions for workers, as Deno's Worker `deno.permissions` option takes them. */
+/**
+ * Permissions for workers, as Deno's Worker `deno.permissions` option takes them.
+ *
+ * @example Workers that may reach one local server
+ * ```ts
+ * import { DenoWorkerManager, type WorkerPermissions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * // Read access to the modules the workers import is added to these.
+ * const permissions: WorkerPermissions = { net: ["localhost:8000"] };
+ * // Checked against this process's own permissions now; no worker starts yet.
+ * await using pm = new DenoWorkerManager({ workers: 2, permissions });
+ * assert.equal(pm.numberOfWorkerProcesses(), 2);
+ * ```
+ */
 export type WorkerPermissions = "inherit" | "none" | Deno.PermissionOptionsObject;
 
 const FLAG = "--unstable-worker-options";

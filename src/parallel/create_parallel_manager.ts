@@ -9,7 +9,30 @@ import type { ParallelManager } from "./parallel_manager.ts";
 import { SingleProcessManager } from "./single_process_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 
-/** Options of {@linkcode createParallelManager}. */
+/**
+ * Options of {@linkcode createParallelManager}.
+ *
+ * @example A serial manager, and a pool
+ * ```ts
+ * import {
+ *   createParallelManager,
+ *   type CreateParallelManagerOptions,
+ *   DenoWorkerManager,
+ *   SingleProcessManager,
+ * } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const serial: CreateParallelManagerOptions = { workers: 1 };
+ * await using one = createParallelManager(serial);
+ * assert.ok(one instanceof SingleProcessManager);
+ *
+ * // The pool's own options pass through; no worker starts until work arrives.
+ * const pool: CreateParallelManagerOptions = { workers: 2, timeout: 1000 };
+ * await using two = createParallelManager(pool);
+ * assert.ok(two instanceof DenoWorkerManager);
+ * assert.equal(two.numberOfWorkerProcesses(), 2);
+ * ```
+ */
 export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
   /**
    * How many workers to use; 1 gives the serial {@linkcode SingleProcessManager}.
@@ -18,7 +41,28 @@ export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
   readonly workers?: number;
 }
 
-/** A manager that can be closed, as every manager this factory makes is. */
+/**
+ * A manager that can be closed, as every manager this factory makes is.
+ *
+ * @example A helper that uses a manager and closes it
+ * ```ts
+ * import { type ClosableParallelManager, createParallelManager, type Matrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * async function total(pm: ClosableParallelManager, xs: number[]): Promise<number> {
+ *   try {
+ *     const sum = (p: Matrix) => p.data.reduce((a, b) => a + b, 0);
+ *     await pm.scatter(() => [], {}, sum, xs.map((x) => [x]));
+ *     const chunks = await pm.gather();
+ *     return chunks.reduce((acc, chunk) => acc + (chunk.results as number), 0);
+ *   } finally {
+ *     await pm.close();
+ *   }
+ * }
+ *
+ * assert.equal(await total(createParallelManager({ workers: 1 }), [1, 2, 3]), 6);
+ * ```
+ */
 export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
   close(): Promise<void>;
 };

@@ -7,7 +7,20 @@
 
 import { describe } from "../_describe.ts";
 
-/** Any of JavaScript's typed arrays of numbers. */
+/**
+ * Any of JavaScript's typed arrays of numbers.
+ *
+ * @example The buffers of a manager's collectives
+ * ```ts
+ * import { SingleProcessManager, type TypedArray } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const sendbuf: TypedArray = new Int32Array([1, 2, 3]);
+ * const recvbuf: TypedArray = new Int32Array(3);
+ * await new SingleProcessManager().sumValuesAndSync(sendbuf, recvbuf);
+ * assert.deepEqual([...recvbuf], [1, 2, 3]);
+ * ```
+ */
 export type TypedArray =
   | Int8Array
   | Uint8Array
@@ -27,6 +40,16 @@ export type TypedArray =
  *
  * Chunks handed to `doExecute` are views (`subarray`) of the original data,
  * so writing into them writes into the caller's matrix.
+ *
+ * @example Reading row 1, column 2
+ * ```ts
+ * import { isMatrix, type Matrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const m: Matrix = { rows: 2, columns: 3, data: new Float64Array([1, 2, 3, 4, 5, 6]) };
+ * assert.ok(isMatrix(m));
+ * assert.equal(m.data[1 * m.columns + 2], 6);
+ * ```
  */
 export interface Matrix {
   /** Number of rows. */
@@ -37,7 +60,21 @@ export interface Matrix {
   readonly data: Float64Array;
 }
 
-/** Parameters as accepted by `scatter`: a {@linkcode Matrix} or rows of numbers. */
+/**
+ * Parameters as accepted by `scatter`: a {@linkcode Matrix} or rows of numbers.
+ *
+ * @example Both forms hold the same parameters
+ * ```ts
+ * import { type ParameterRows, toMatrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const rows: ParameterRows = [[1, 2], [3, 4]];
+ * const matrix: ParameterRows = toMatrix(rows);
+ * assert.deepEqual(toMatrix(rows), toMatrix(matrix));
+ * // A matrix is taken as it is, without a copy.
+ * assert.equal(toMatrix(matrix), matrix);
+ * ```
+ */
 export type ParameterRows = Matrix | readonly (readonly number[])[];
 
 /**

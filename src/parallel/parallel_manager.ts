@@ -8,12 +8,42 @@
 
 import type { Matrix, ParameterRows, TypedArray } from "./matrix.ts";
 
-/** The rank of the root process in every manager (WaterTAP's `ROOT_PROCESS_RANK`). */
+/**
+ * The rank of the root process in every manager (WaterTAP's `ROOT_PROCESS_RANK`).
+ *
+ * @example The serial manager is the root
+ * ```ts
+ * import { ROOT_PROCESS_RANK, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const pm = new SingleProcessManager();
+ * assert.equal(pm.getRank(), ROOT_PROCESS_RANK);
+ * assert.ok(pm.isRootProcess());
+ * ```
+ */
 export const ROOT_PROCESS_RANK = 0;
 
 /**
  * A function named by the module that exports it, so that any thread or
  * machine can import it: `{ module: new URL("./model.ts", import.meta.url), name: "build" }`.
+ *
+ * @example Executing a function named by its module
+ * ```ts
+ * import { type ModuleFunction, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * // A module that exports the function, here written inline.
+ * const module = URL.createObjectURL(new Blob(
+ *   ["export const double = (p) => Array.from(p.data, (x) => 2 * x);"],
+ *   { type: "text/javascript" },
+ * ));
+ * const double: ModuleFunction = { module, name: "double" };
+ * const pm = new SingleProcessManager();
+ * await pm.scatter(() => [], {}, double, [[1], [2]]);
+ * const [chunk] = await pm.gather();
+ * assert.deepEqual(chunk.results, [2, 4]);
+ * URL.revokeObjectURL(module);
+ * ```
  */
 export interface ModuleFunction {
   /** Specifier or URL of the module; relative specifiers are not allowed. */
@@ -22,19 +52,90 @@ export interface ModuleFunction {
   readonly name: string;
 }
 
-/** `doBuild(kwargs)` returns the extra arguments that every `doExecute` call receives. */
+/**
+ * `doBuild(kwargs)` returns the extra arguments that every `doExecute` call receives.
+ *
+ * @example Building an offset once for every chunk
+ * ```ts
+ * import { type BuildFunction, type Matrix, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const build: BuildFunction = ({ offset }) => [Number(offset)];
+ * const pm = new SingleProcessManager();
+ * await pm.scatter(
+ *   build,
+ *   { offset: 10 },
+ *   (p: Matrix, offset: number) => Array.from(p.data, (x) => x + offset),
+ *   [[1], [2]],
+ * );
+ * const [chunk] = await pm.gather();
+ * assert.deepEqual(chunk.results, [11, 12]);
+ * ```
+ */
 export type BuildFunction = (
   kwargs: Record<string, unknown>,
 ) => readonly unknown[] | Promise<readonly unknown[]>;
 
-/** `doExecute(localParameters, ...builtArguments)` computes one chunk's result. */
+/**
+ * `doExecute(localParameters, ...builtArguments)` computes one chunk's result.
+ *
+ * @example A chunk of rows scaled by a built factor
+ * ```ts
+ * import { type ExecuteFunction, type Matrix, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const scale: ExecuteFunction = (p: Matrix, k: number) => Array.from(p.data, (x) => x * k);
+ * const pm = new SingleProcessManager();
+ * await pm.scatter(() => [3], {}, scale, [[1], [2]]);
+ * const [chunk] = await pm.gather();
+ * assert.deepEqual(chunk.results, [3, 6]);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type ExecuteFunction = (localParameters: Matrix, ...builtArguments: any[]) => unknown;
 
-/** A function given either as a {@linkcode ModuleFunction} or, for in-process managers, directly. */
+/**
+ * A function given either as a {@linkcode ModuleFunction} or, for in-process managers, directly.
+ *
+ * @example Both forms
+ * ```ts
+ * import {
+ *   type Callable,
+ *   type ExecuteFunction,
+ *   isModuleFunction,
+ *   resolveCallable,
+ *   toMatrix,
+ * } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const byName: Callable<ExecuteFunction> = { module: "file:///model.ts", name: "execute" };
+ * assert.ok(isModuleFunction(byName));
+ * const direct: Callable<ExecuteFunction> = (p) => p.rows;
+ * const execute = await resolveCallable(direct);
+ * assert.equal(execute(toMatrix([[1], [2]])), 2);
+ * ```
+ */
 export type Callable<F> = ModuleFunction | F;
 
-/** An error flattened so that it survives being posted between threads. */
+/**
+ * An error flattened so that it survives being posted between threads.
+ *
+ * @example The error of a failed chunk
+ * ```ts
+ * import { type ErrorInfo, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const pm = new SingleProcessManager();
+ * await pm.scatter(() => [], {}, () => {
+ *   throw new RangeError("x out of range");
+ * }, [[1]]);
+ * const [chunk] = await pm.gather();
+ * const error: ErrorInfo | undefined = chunk.error;
+ * assert.equal(error?.name, "RangeError");
+ * assert.equal(error?.message, "x out of range");
+ * assert.deepEqual(structuredClone(error), error);
+ * ```
+ */
 export interface ErrorInfo {
   /** The error's class name, e.g. `"TypeError"` or `"NotCapable"`. */
   readonly name: string;
@@ -90,7 +191,26 @@ export class LocalResults<R = unknown> {
   }
 }
 
-/** Per-call options of {@linkcode ParallelManager.scatter}, beyond WaterTAP's arguments. */
+/**
+ * Per-call options of {@linkcode ParallelManager.scatter}, beyond WaterTAP's arguments.
+ *
+ * @example Streaming results, and aborting
+ * ```ts
+ * import { type LocalResults, type ScatterOptions, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const pm = new SingleProcessManager();
+ * const seen: LocalResults[] = [];
+ * const streaming: ScatterOptions = { onResult: (r) => seen.push(r) };
+ * await pm.scatter(() => [], {}, (p) => p.rows, [[1], [2]], streaming);
+ * assert.deepEqual(seen.map((r) => r.results), [2]);
+ *
+ * const aborted: ScatterOptions = { signal: AbortSignal.abort(new Error("stop")) };
+ * await pm.scatter(() => [], {}, (p) => p.rows, [[1], [2]], aborted);
+ * const [chunk] = await pm.gather();
+ * assert.equal(chunk.error?.message, "stop");
+ * ```
+ */
 export interface ScatterOptions<R = unknown> {
   /** Stops the work: chunks not yet finished are reported as aborted. @default {undefined} */
   readonly signal?: AbortSignal;
@@ -102,7 +222,20 @@ export interface ScatterOptions<R = unknown> {
   readonly onResult?: (result: LocalResults<R>) => void;
 }
 
-/** Where `gatherArraysToRoot` writes on the root: the buffer and each rank's count. */
+/**
+ * Where `gatherArraysToRoot` writes on the root: the buffer and each rank's count.
+ *
+ * @example Gathering on the serial manager
+ * ```ts
+ * import { type ReceiveBufferSpec, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const buffer = new Float64Array(3);
+ * const spec: ReceiveBufferSpec = { buffer, sizes: [3] };
+ * await new SingleProcessManager().gatherArraysToRoot(new Float64Array([1, 2, 3]), spec);
+ * assert.deepEqual([...buffer], [1, 2, 3]);
+ * ```
+ */
 export interface ReceiveBufferSpec {
   /** The receive buffer, at least `sum(sizes)` long. */
   readonly buffer: TypedArray;
@@ -114,6 +247,21 @@ export interface ReceiveBufferSpec {
  * WaterTAP's parallel-manager contract. A manager knows its rank among its
  * peers, offers MPI-style collectives, and spreads `buildAndExecute` over
  * chunks of parameter rows (`scatter`), whose results `gather` collects.
+ *
+ * @example Code that runs on any manager
+ * ```ts
+ * import { type Matrix, type ParallelManager, SingleProcessManager } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * async function squares(pm: ParallelManager, xs: number[]): Promise<number[]> {
+ *   const square = (p: Matrix) => Array.from(p.data, (x) => x * x);
+ *   await pm.scatter(() => [], {}, square, xs.map((x) => [x]));
+ *   const chunks = pm.resultsFromLocalTree(await pm.gather());
+ *   return chunks.flatMap((chunk) => chunk.results as number[]);
+ * }
+ *
+ * assert.deepEqual(await squares(new SingleProcessManager(), [1, 2, 3]), [1, 4, 9]);
+ * ```
  */
 export interface ParallelManager {
   /** Whether this process is the root (rank {@linkcode ROOT_PROCESS_RANK}). */

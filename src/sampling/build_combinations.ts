@@ -14,7 +14,31 @@ import { geomspace, linspace, reverseGeomspace } from "./_spaces.ts";
 import { RandomState } from "./random_state.ts";
 import { parseSampler, type Sampler, type SamplingType } from "./samplers.ts";
 
-/** Options of {@linkcode buildCombinations}. */
+/**
+ * Options of {@linkcode buildCombinations}.
+ *
+ * @example A seed repeats the draws; a shared generator continues them
+ * ```ts
+ * import {
+ *   type BuildCombinationsOptions,
+ *   buildCombinations,
+ *   RandomState,
+ *   uniformSample,
+ * } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const params = { x: uniformSample(0, 1, 3) };
+ * const bySeed: BuildCombinationsOptions = { seed: 7 };
+ * const first = buildCombinations(params, bySeed);
+ * assert.deepEqual(buildCombinations(params, bySeed).data, first.data);
+ *
+ * const shared: BuildCombinationsOptions = { randomState: new RandomState(7) };
+ * assert.deepEqual(buildCombinations(params, shared).data, first.data);
+ * const next = buildCombinations(params, shared);
+ * assert.notDeepEqual(next.data, first.data);
+ * assert.equal(next.seed, 7);
+ * ```
+ */
 export interface BuildCombinationsOptions {
   /**
    * The seed of random and Latin hypercube samplers, an integer from 0 to
@@ -31,7 +55,20 @@ export interface BuildCombinationsOptions {
   readonly randomState?: RandomState;
 }
 
-/** The combinations to sweep: one row per run, one column per parameter. */
+/**
+ * The combinations to sweep: one row per run, one column per parameter.
+ *
+ * @example Reading a parameter of a row by name
+ * ```ts
+ * import { buildCombinations, type Combinations, fixedSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const c: Combinations = buildCombinations({ a: fixedSample([1, 2]), b: fixedSample([10, 20]) });
+ * assert.deepEqual([c.rows, c.columns, c.kind, c.seed], [4, 2, "fixed", undefined]);
+ * // Rows are [1, 10], [1, 20], [2, 10], [2, 20].
+ * assert.equal(c.data[2 * c.columns + c.names.indexOf("b")], 10);
+ * ```
+ */
 export interface Combinations extends Matrix {
   /** The parameter names, in column order. */
   readonly names: readonly string[];

@@ -34,10 +34,36 @@ export const SamplingType = {
   RANDOM_LHS: "lhs",
 } as const;
 
-/** One of the values of {@linkcode SamplingType}: `"fixed"`, `"random"` or `"lhs"`. */
+/**
+ * One of the values of {@linkcode SamplingType}: `"fixed"`, `"random"` or `"lhs"`.
+ *
+ * @example The sampling type of some combinations
+ * ```ts
+ * import { buildCombinations, type SamplingType, uniformSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const kind: SamplingType = buildCombinations({ x: uniformSample(0, 1, 2) }, { seed: 0 }).kind;
+ * assert.equal(kind, "random");
+ * ```
+ */
 export type SamplingType = typeof SamplingType[keyof typeof SamplingType];
 
-/** `n` values from `lower` to `upper`, evenly (`linear`) or geometrically spaced. */
+/**
+ * `n` values from `lower` to `upper`, evenly (`linear`) or geometrically spaced.
+ *
+ * @example Made by a function or written as data
+ * ```ts
+ * import { buildCombinations, type FixedRangeSampler, linearSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const linear: FixedRangeSampler = linearSample(0, 10, 3);
+ * assert.deepEqual(linear, { kind: "fixed", sampler: "linear", lower: 0, upper: 10, n: 3 });
+ * assert.deepEqual([...buildCombinations({ x: linear }).data], [0, 5, 10]);
+ *
+ * const geom: FixedRangeSampler = { kind: "fixed", sampler: "geom", lower: 1, upper: 100, n: 3 };
+ * assert.deepEqual([...buildCombinations({ x: geom }).data], [1, 10, 100]);
+ * ```
+ */
 export interface FixedRangeSampler {
   /** The family: every combination with the other parameters' values. */
   readonly kind: "fixed";
@@ -54,7 +80,19 @@ export interface FixedRangeSampler {
   readonly n: number;
 }
 
-/** Exactly the given values, combined with every other parameter's values. */
+/**
+ * Exactly the given values, combined with every other parameter's values.
+ *
+ * @example Two values of each of two parameters make four rows
+ * ```ts
+ * import { buildCombinations, fixedSample, type FixedValuesSampler } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const a: FixedValuesSampler = fixedSample([0.1, 0.5]);
+ * assert.deepEqual(a.values, [0.1, 0.5]);
+ * assert.equal(buildCombinations({ a, b: fixedSample([1, 2]) }).rows, 4);
+ * ```
+ */
 export interface FixedValuesSampler {
   /** The family: every combination with the other parameters' values. */
   readonly kind: "fixed";
@@ -64,7 +102,20 @@ export interface FixedValuesSampler {
   readonly values: readonly number[];
 }
 
-/** `n` uniform draws from [`lower`, `upper`). */
+/**
+ * `n` uniform draws from [`lower`, `upper`).
+ *
+ * @example Every draw lies in the range
+ * ```ts
+ * import { buildCombinations, type UniformSampler, uniformSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const x: UniformSampler = uniformSample(5, 10, 100);
+ * const c = buildCombinations({ x }, { seed: 42 });
+ * assert.equal(c.rows, 100);
+ * assert.ok(c.data.every((v) => v >= 5 && v < 10));
+ * ```
+ */
 export interface UniformSampler {
   /** The family: one row per sample. */
   readonly kind: "random";
@@ -78,7 +129,21 @@ export interface UniformSampler {
   readonly n: number;
 }
 
-/** `n` normal draws. */
+/**
+ * `n` normal draws.
+ *
+ * @example Made by a function or written as data
+ * ```ts
+ * import { buildCombinations, type NormalSampler, normalSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const made: NormalSampler = normalSample(10, 2, 3);
+ * assert.deepEqual(made, { kind: "random", sampler: "normal", mean: 10, sd: 2, n: 3 });
+ * // With a standard deviation of 0, every draw is the mean.
+ * const x: NormalSampler = { kind: "random", sampler: "normal", mean: 10, sd: 0, n: 3 };
+ * assert.deepEqual([...buildCombinations({ x }, { seed: 0 }).data], [10, 10, 10]);
+ * ```
+ */
 export interface NormalSampler {
   /** The family: one row per sample. */
   readonly kind: "random";
@@ -92,7 +157,18 @@ export interface NormalSampler {
   readonly n: number;
 }
 
-/** Given values used as random samples: nothing is drawn. */
+/**
+ * Given values used as random samples: nothing is drawn.
+ *
+ * @example The given samples, sorted like drawn ones
+ * ```ts
+ * import { buildCombinations, randomSample, type RandomValuesSampler } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const x: RandomValuesSampler = randomSample([0.3, 0.1, 0.2]);
+ * assert.deepEqual([...buildCombinations({ x }).data], [0.1, 0.2, 0.3]);
+ * ```
+ */
 export interface RandomValuesSampler {
   /** The family: one row per sample. */
   readonly kind: "random";
@@ -102,7 +178,28 @@ export interface RandomValuesSampler {
   readonly values: readonly number[];
 }
 
-/** One dimension of a Latin hypercube of `n` points. */
+/**
+ * One dimension of a Latin hypercube of `n` points.
+ *
+ * @example One point in each quarter of each range
+ * ```ts
+ * import {
+ *   buildCombinations,
+ *   type LatinHypercubeSampler,
+ *   latinHypercubeSample,
+ *   matrixToRows,
+ * } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const x: LatinHypercubeSampler = latinHypercubeSample(0, 1, 4);
+ * const y: LatinHypercubeSampler = latinHypercubeSample(100, 200, 4);
+ * const rows = matrixToRows(buildCombinations({ x, y }, { seed: 7 }));
+ * const quarters = (values: number[], lower: number, upper: number) =>
+ *   values.map((v) => Math.floor((v - lower) / (upper - lower) * 4)).sort();
+ * assert.deepEqual(quarters(rows.map((r) => r[0]), 0, 1), [0, 1, 2, 3]);
+ * assert.deepEqual(quarters(rows.map((r) => r[1]), 100, 200), [0, 1, 2, 3]);
+ * ```
+ */
 export interface LatinHypercubeSampler {
   /** The family: a Latin hypercube over all parameters. */
   readonly kind: "lhs";
@@ -116,7 +213,22 @@ export interface LatinHypercubeSampler {
   readonly n: number;
 }
 
-/** Any sampler: a plain, JSON-serialisable description of a parameter's values. */
+/**
+ * Any sampler: a plain, JSON-serialisable description of a parameter's values.
+ *
+ * @example Samplers as data
+ * ```ts
+ * import { buildCombinations, linearSample, parseSampler, type Sampler } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const params: Record<string, Sampler> = {
+ *   pressure: linearSample(1, 3, 3),
+ *   recovery: parseSampler({ sampler: "fixed", values: [0.5] }, "params.recovery"),
+ * };
+ * assert.deepEqual(JSON.parse(JSON.stringify(params)), params);
+ * assert.equal(buildCombinations(params).rows, 3);
+ * ```
+ */
 export type Sampler =
   | FixedRangeSampler
   | FixedValuesSampler

@@ -30,6 +30,29 @@ import { planSweep, runRows } from "./_run.ts";
  *
  * For `sample` `"normal"` the perturbations are normal draws with mean `v`
  * and the absolute standard deviation `sd`, whatever `mode` says.
+ *
+ * @example Geometrically spaced values from a tenth to ten times the nominal value
+ * ```ts
+ * import { type DifferentialSpec, differentialParameterSweep, fixedSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const spec: DifferentialSpec = {
+ *   mode: "product",
+ *   sample: "geom",
+ *   relativeLower: 0.1,
+ *   relativeUpper: 10,
+ * };
+ * const result = await differentialParameterSweep({
+ *   model, params: { x: fixedSample([10]) }, differential: { x: spec }, numDiffSamples: 3, workers: 1,
+ * });
+ * // The nominal row, then its perturbations.
+ * assert.deepEqual([...result.params.x], [10, 1, 10, 100]);
+ * URL.revokeObjectURL(model);
+ * ```
  */
 export interface DifferentialSpec {
   /** How the range is made of the nominal value (`diff_mode`); ignored by `"normal"`. */
@@ -54,7 +77,40 @@ export interface DifferentialSpec {
   readonly nominalUpper?: number;
 }
 
-/** Options of {@linkcode differentialParameterSweep}. */
+/**
+ * Options of {@linkcode differentialParameterSweep}.
+ *
+ * @example Perturbing one of two parameters
+ * ```ts
+ * import {
+ *   differentialParameterSweep,
+ *   type DifferentialSweepOptions,
+ *   fixedSample,
+ * } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: p.a * p.b });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const options: DifferentialSweepOptions = {
+ *   model,
+ *   params: { a: fixedSample([1]), b: fixedSample([5]) },
+ *   differential: {
+ *     a: { mode: "sum", sample: "uniform", relativeLower: 0.1, relativeUpper: 0.1 },
+ *   },
+ *   numDiffSamples: 4,
+ *   seed: 1,
+ *   workers: 1,
+ * };
+ * const result = await differentialParameterSweep(options);
+ * // One nominal row, then 4 perturbations of `a` within 10% of it; `b` keeps its value.
+ * assert.equal(result.rows, 5);
+ * assert.ok(result.params.a.slice(1).every((a) => a >= 0.9 && a < 1.1));
+ * assert.deepEqual([...result.params.b], [5, 5, 5, 5, 5]);
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export interface DifferentialSweepOptions extends SweepOptions {
   /** How each perturbed parameter is perturbed, by parameter name (each one of `params`). */
   readonly differential: Readonly<Record<string, DifferentialSpec>>;

@@ -4,10 +4,42 @@
  * @module
  */
 
-/** A point: parameter names mapped to their values. */
+/**
+ * A point: parameter names mapped to their values.
+ *
+ * @example What `evaluate` receives
+ * ```ts
+ * import type { Point, SweepModel } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model: SweepModel = { evaluate: (_, p: Point) => ({ area: p.width * p.height }) };
+ * const point: Point = { width: 2, height: 3 };
+ * assert.deepEqual(await model.evaluate(undefined, point), { area: 6 });
+ * ```
+ */
 export type Point = Record<string, number>;
 
-/** What `evaluate` returns: output names mapped to numbers. */
+/**
+ * What `evaluate` returns: output names mapped to numbers.
+ *
+ * @example Each output name becomes a column of the result
+ * ```ts
+ * import { linearSample, type Outputs, parameterSweep } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ double: 2 * p.x, square: p.x * p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const result = await parameterSweep({ model, params: { x: linearSample(1, 2, 2) }, workers: 1 });
+ * assert.deepEqual(result.outputNames, ["double", "square"]);
+ * const lastRow: Outputs = Object.fromEntries(
+ *   result.outputNames.map((name) => [name, result.outputs[name][1]]),
+ * );
+ * assert.deepEqual(lastRow, { double: 4, square: 4 });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export type Outputs = Record<string, number>;
 
 /**

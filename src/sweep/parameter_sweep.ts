@@ -17,7 +17,36 @@ import { planSweep, runRows } from "./_run.ts";
 
 export type { ProgressInfo } from "./_sink.ts";
 
-/** Options of {@linkcode parameterSweep}. */
+/**
+ * Options of {@linkcode parameterSweep}.
+ *
+ * @example A serial sweep that builds its model and writes a CSV file
+ * ```ts
+ * import { linearSample, parameterSweep, type SweepOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   [`export const build = (o) => ({ k: o.k });
+ *     export const evaluate = (m, p) => ({ y: m.k * p.x });`],
+ *   { type: "text/javascript" },
+ * ));
+ * const dir = await Deno.makeTempDir();
+ * const options: SweepOptions = {
+ *   model,
+ *   buildOptions: { k: 3 },
+ *   params: { x: linearSample(0, 1, 3) },
+ *   outputs: ["y"],
+ *   workers: 1,
+ *   csv: `${dir}/sweep.csv`,
+ * };
+ * const result = await parameterSweep(options);
+ * assert.deepEqual([...result.outputs.y], [0, 1.5, 3]);
+ * const csv = await Deno.readTextFile(`${dir}/sweep.csv`);
+ * assert.equal(csv.split("\n")[0], "x,y,success");
+ * await Deno.remove(dir, { recursive: true });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export interface SweepOptions {
   /** Path or URL of the model module (see {@linkcode SweepModel}); relative paths resolve against the working directory. */
   readonly model: string | URL;
@@ -97,7 +126,36 @@ export async function parameterSweep(options: SweepOptions): Promise<SweepResult
   });
 }
 
-/** Options of {@linkcode recursiveParameterSweep}. */
+/**
+ * Options of {@linkcode recursiveParameterSweep}.
+ *
+ * @example Collecting 3 rows from random samplers
+ * ```ts
+ * import {
+ *   linearSample,
+ *   recursiveParameterSweep,
+ *   type RecursiveSweepOptions,
+ *   uniformSample,
+ * } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const options: RecursiveSweepOptions = {
+ *   model, params: { x: uniformSample(0, 1, 10) }, numSamples: 3, seed: 1, workers: 1,
+ * };
+ * const result = await recursiveParameterSweep(options);
+ * assert.equal(result.rows, 3);
+ * // Only random samplers can be drawn again.
+ * await assert.rejects(
+ *   recursiveParameterSweep({ ...options, params: { x: linearSample(0, 1, 3) } }),
+ *   /must be a random sampler/,
+ * );
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export interface RecursiveSweepOptions extends SweepOptions {
   /** How many successful rows to collect. */
   readonly numSamples: number;

@@ -4,7 +4,34 @@
  * @module
  */
 
-/** The result of {@linkcode parameterSweep} and its variants, in combination order. */
+/**
+ * The result of {@linkcode parameterSweep} and its variants, in combination order.
+ *
+ * @example A sweep with one failed row
+ * ```ts
+ * import { linearSample, parameterSweep, type SweepResult } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   [`export const evaluate = (_, p) => {
+ *     if (p.x === 0) throw new Error("x is 0");
+ *     return { inv: 1 / p.x };
+ *   };`],
+ *   { type: "text/javascript" },
+ * ));
+ * const result: SweepResult = await parameterSweep({
+ *   model, params: { x: linearSample(0, 2, 3) }, workers: 1,
+ * });
+ * assert.equal(result.rows, 3);
+ * assert.deepEqual([result.paramNames, result.outputNames], [["x"], ["inv"]]);
+ * assert.deepEqual([...result.params.x], [0, 1, 2]);
+ * assert.deepEqual([...result.outputs.inv], [NaN, 1, 0.5]);
+ * assert.deepEqual([...result.success], [0, 1, 1]);
+ * assert.match(result.errors.get(0)!, /x is 0/);
+ * assert.equal(result.seed, undefined);
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export interface SweepResult {
   /** Parameter names, in column order. */
   readonly paramNames: readonly string[];
@@ -30,7 +57,28 @@ export interface SweepResult {
   readonly differentialIndex?: Float64Array;
 }
 
-/** Counts and timings of a sweep. */
+/**
+ * Counts and timings of a sweep.
+ *
+ * @example Counting failed rows
+ * ```ts
+ * import { fixedSample, parameterSweep, type SweepStats } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ root: Math.sqrt(p.x) });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const { stats } = await parameterSweep({
+ *   model, params: { x: fixedSample([-1, 4, 9]) }, outputs: ["root"], workers: 1,
+ * });
+ * const s: SweepStats = stats;
+ * // sqrt(-1) is NaN, which fails the row.
+ * assert.deepEqual([s.succeeded, s.failed, s.resumed], [2, 1, 0]);
+ * assert.ok(s.elapsedMs >= 0 && s.rowsPerSecond > 0);
+ * URL.revokeObjectURL(model);
+ * ```
+ */
 export interface SweepStats {
   /** Rows that succeeded. */
   readonly succeeded: number;
