@@ -182,7 +182,7 @@ Deno.test("RowWriter queues concurrent writes so that lines never interleave", a
   await withTempDir(async (dir) => {
     const path = `${dir}/r.csv`;
     await using w = await RowWriter.open(path, HEADER);
-    const writes: Promise<void>[] = [];
+    const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 50; i++) {
       const rows: [number, number, number, boolean][] = [];
       for (let j = 0; j < 100; j++) rows.push([i, j, i * j, true]);

@@ -125,6 +125,31 @@ export interface RowWriterOptions {
 }
 
 /**
+ * Where one written batch lies in its file: a byte offset and length.
+ *
+ * @example Usage
+ * ```ts
+ * import { RowWriter, type WrittenBlock } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const w = await RowWriter.open(`${dir}/r.csv`, { paramNames: ["x"], outputNames: ["y"] });
+ * const one = { rows: 1, params: new Float64Array([1]), outputs: new Float64Array([2]), success: new Uint8Array([1]) };
+ * const block: WrittenBlock = await w.write(one);
+ * await w.close();
+ * assert.equal(block.offset, "x,y,success\n".length);
+ * assert.equal(block.bytes, "1,2,true\n".length);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface WrittenBlock {
+  /** Offset of the batch's first byte. */
+  readonly offset: number;
+  /** Length of the batch in bytes. */
+  readonly bytes: number;
+}
+
+/**
  * Streams rows to a CSV or JSON Lines results file (see the module
  * documentation for the formats).
  *
@@ -162,6 +187,8 @@ export class RowWriter implements AsyncDisposable {
   readonly #sync: boolean;
   #tail: Promise<void> = Promise.resolve();
   #rowsWritten = 0;
+  // Where the next batch starts in the file, so callers can find their rows again.
+  #offset = 0;
   #closed = false;
   #failure: unknown = undefined;
 
@@ -259,13 +286,12 @@ export class RowWriter implements AsyncDisposable {
       }
     }
     const writer = new RowWriter(file, path, format, names, sync);
-    if (fresh && headerBytes !== null) {
-      try {
-        await writeAll(file, headerBytes);
-      } catch (error) {
-        file.close();
-        throw error;
-      }
+    try {
+      if (fresh && headerBytes !== null) await writeAll(file, headerBytes);
+      writer.#offset = (await file.stat()).size;
+    } catch (error) {
+      file.close();
+      throw error;
     }
     return writer;
   }
@@ -298,7 +324,7 @@ export class RowWriter implements AsyncDisposable {
    * flat: queued writes hold their encoded bytes.
    *
    * @param batch The rows.
-   * @returns A promise that resolves once the rows are in the file.
+   * @returns Where the batch's bytes lie in the file, once they are there.
    * @throws {TypeError} When the batch's arrays do not match its row count and the header.
    * @throws {Error} When the writer is closed or an earlier write failed.
    *
@@ -316,7 +342,7 @@ export class RowWriter implements AsyncDisposable {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async write(batch: RowBatch): Promise<void> {
+  async write(batch: RowBatch): Promise<WrittenBlock> {
     const action = "write rows";
     if (this.#closed) {
       throw new Error(
@@ -334,7 +360,7 @@ export class RowWriter implements AsyncDisposable {
     checkBatch(batch, this.#header, action);
     const bytes = encodeBatch(this.#format, this.#header, batch);
     const rows = batch.rows;
-    const done = this.#tail.then(async () => {
+    const done = this.#tail.then(async (): Promise<WrittenBlock> => {
       if (this.#failure !== undefined) {
         throw new Error(
           `Cannot ${action} as an earlier write to ${describe(String(this.#path))} failed`,
@@ -349,9 +375,12 @@ export class RowWriter implements AsyncDisposable {
         throw error;
       }
       this.#rowsWritten += rows;
+      const block = { offset: this.#offset, bytes: bytes.length };
+      this.#offset += bytes.length;
+      return block;
     });
-    this.#tail = done.catch(() => {});
-    await done;
+    this.#tail = done.then(() => {}, () => {});
+    return await done;
   }
 
   /**

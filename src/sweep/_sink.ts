@@ -2,7 +2,7 @@
 // index), the streaming output files, and progress. Also reads back what a resumed sweep has
 // on disk.
 import type { LocalResults } from "../parallel/parallel_manager.ts";
-import { finalizeRows } from "../io/atomic.ts";
+import { finalizeRows, writeFileAtomic } from "../io/atomic.ts";
 import {
   matchRows,
   readRows,
@@ -10,7 +10,7 @@ import {
   type SweepMeta,
   writeSweepMeta,
 } from "../io/resume.ts";
-import { type RowBatch, RowWriter } from "../io/row_writer.ts";
+import { type RowBatch, type RowTable, RowWriter } from "../io/row_writer.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -73,6 +73,9 @@ export class SweepSink {
   readonly #paths: string[];
   #header: string[] | undefined;
   #writers: RowWriter[] | undefined;
+  // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
+  #blocks: Block[][] = [];
+  #reorderable = true;
   #opening: Promise<RowWriter[]> | undefined;
   #resuming = false;
 
@@ -159,6 +162,8 @@ export class SweepSink {
     this.#header = names;
     this.#firstNames = { chunk: -1, names };
     this.#resuming = true;
+    // Rows from the earlier run have no recorded blocks: the final rewrite re-encodes.
+    this.#reorderable = false;
   }
 
   #column(name: string): Float64Array {
@@ -206,7 +211,13 @@ export class SweepSink {
       messages[i] = errors.get(r);
     }
     const batch: RowBatch = { rows: n, params, outputs, success, errors: messages };
-    for (const w of writers) await w.write(batch);
+    let consecutive = true;
+    for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
+    if (!consecutive) this.#reorderable = false;
+    for (let f = 0; f < writers.length; f++) {
+      const written = await writers[f].write(batch);
+      (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...written });
+    }
   }
 
   /** Row indices still to compute, ascending. */
@@ -306,9 +317,28 @@ export class SweepSink {
   }
 
   // The streamed files hold rows in arrival order: replace each, atomically, by the rows in
-  // combination order under the final output names.
+  // combination order under the final output names. When every batch was a run of consecutive
+  // rows under the same header, the bytes already written are reused in row order (no second
+  // encoding, flat memory); otherwise the rows are encoded again.
   async #finalize(names: string[]): Promise<void> {
     await this.close();
+    const o = this.#o;
+    const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
+      this.#header.every((n, i) => n === names[i]);
+    for (let f = 0; f < this.#paths.length; f++) {
+      const path = this.#paths[f];
+      const blocks = this.#blocks[f] ?? [];
+      const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
+      if (this.#reorderable && sameHeader && covered) {
+        await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
+      } else {
+        await finalizeRows(path, this.#table(names), { overwrite: true });
+      }
+      await writeSweepMeta(path, this.#meta(names));
+    }
+  }
+
+  #table(names: string[]): RowTable {
     const o = this.#o;
     const K = names.length;
     const outputs = new Float64Array(o.rows * K);
@@ -317,7 +347,7 @@ export class SweepSink {
       for (let c = 0; c < K; c++) outputs[r * K + c] = columns[c]?.[r] ?? NaN;
     }
     const errors = Array.from({ length: o.rows }, (_, r) => this.#errors.get(r));
-    const table = {
+    return {
       paramNames: o.paramNames,
       outputNames: names,
       rows: o.rows,
@@ -326,10 +356,6 @@ export class SweepSink {
       success: this.#success,
       errors,
     };
-    for (const path of this.#paths) {
-      await finalizeRows(path, table, { overwrite: true });
-      await writeSweepMeta(path, this.#meta(names));
-    }
   }
 
   // WaterTAP records the keys of the first successful evaluation; other keys follow in the
@@ -346,6 +372,35 @@ export class SweepSink {
     this.#writers = undefined;
     for (const w of writers) await w.close();
   }
+}
+
+/** Where a batch of consecutive rows lies in a results file. */
+interface Block {
+  /** Index of its first row. */
+  first: number;
+  rows: number;
+  offset: number;
+  bytes: number;
+}
+
+// The file's bytes with its blocks in row order: what precedes the first block (the CSV header),
+// then each block as it was written.
+async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<Uint8Array> {
+  const sorted = [...blocks].sort((a, b) => a.first - b.first);
+  const start = blocks.reduce((m, b) => Math.min(m, b.offset), Infinity);
+  using file = await Deno.open(path, { read: true });
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const out = new Uint8Array(length);
+    await file.seek(offset, Deno.SeekMode.Start);
+    for (let at = 0; at < length;) {
+      const n = await file.read(out.subarray(at));
+      if (n === null) throw new Error(`Cannot reorder ${JSON.stringify(path)}: it ended early`);
+      at += n;
+    }
+    return out;
+  };
+  if (start > 0 && Number.isFinite(start)) yield await read(0, start);
+  for (const b of sorted) yield await read(b.offset, b.bytes);
 }
 
 async function exists(path: string): Promise<boolean> {
