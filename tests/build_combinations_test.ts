@@ -13,7 +13,13 @@ import {
   uniformSample,
 } from "../src/sampling/samplers.ts";
 import { isMatrix, matrixToRows } from "../src/parallel/matrix.ts";
-import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "./_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertSameBits,
+  assertStrictEquals,
+  assertThrowsWith,
+} from "./_assert.ts";
 
 interface LhsCase {
   seed: number;
@@ -27,29 +33,6 @@ const reference = JSON.parse(
   cases: LhsCase[];
   random_sweep_seed7: { params: Record<string, string>; rows_sorted_by_a: number[][] };
 };
-
-/** Bit-for-bit equality, so that 0 and -0 differ. */
-function assertSameBits(actual: ArrayLike<number>, expected: readonly number[], what: string) {
-  assertStrictEquals(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert(
-      Object.is(actual[i], expected[i]),
-      `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`,
-    );
-  }
-}
-
-function assertThrowsWith(
-  fn: () => unknown,
-  errorClass: new (...args: never[]) => Error,
-  pattern: RegExp,
-): void {
-  assertThrows(fn, (e: unknown) => {
-    assert(e instanceof errorClass, `expected ${errorClass.name}, got ${e}`);
-    assertMatch(e.message, pattern);
-    return true;
-  });
-}
 
 function values(sampler: Sampler): Float64Array {
   return buildCombinations({ x: sampler }).data;

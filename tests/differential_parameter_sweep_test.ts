@@ -1,15 +1,10 @@
-import {
-  fixedSample,
-  linearSample,
-  parameterSweep,
-  type SweepResult,
-  uniformSample,
-} from "../mod.ts";
+import { fixedSample, linearSample, parameterSweep, uniformSample } from "../mod.ts";
 import {
   differentialParameterSweep,
   type DifferentialSpec,
   type DifferentialSweepOptions,
 } from "../src/sweep/differential_parameter_sweep.ts";
+import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -20,21 +15,6 @@ const permissions = { read: [root] };
 // algorithm (parameter_sweep_differential.py) in Python: np.random.seed(seed) before the nominal
 // combinations and again before each nominal row's perturbations, samples drawn per perturbed
 // parameter in the order of the differential specs, rows sorted by the first one's values.
-
-function plain(r: SweepResult) {
-  return {
-    paramNames: r.paramNames,
-    outputNames: r.outputNames,
-    params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, [...v]])),
-    outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, [...v]])),
-    success: [...r.success],
-    errors: [...r.errors],
-    rows: r.rows,
-    seed: r.seed,
-    nominalIndex: [...(r.nominalIndex ?? [])],
-    differentialIndex: [...(r.differentialIndex ?? [])],
-  };
-}
 
 function assertClose(actual: ArrayLike<number>, expected: readonly number[], tol: number): void {
   assertEquals(actual.length, expected.length);
@@ -264,13 +244,15 @@ Deno.test("the same seed gives identical results on one worker and on two", asyn
     outputs: ["performance"],
     seed: 11,
   };
-  const one = plain(await differentialParameterSweep({ ...options, workers: 1 }));
-  const two = plain(await differentialParameterSweep({ ...options, workers: 2, permissions }));
+  const one = plainResult(await differentialParameterSweep({ ...options, workers: 1 }));
+  const two = plainResult(
+    await differentialParameterSweep({ ...options, workers: 2, permissions }),
+  );
   assertEquals(two, one);
   assertEquals(one.rows, 12 * 4);
   assertEquals(one.outputNames, ["performance"]);
-  assertEquals(one.nominalIndex.slice(0, 12), [...Array(12).keys()]);
-  assertEquals(one.differentialIndex.slice(12), [...Array(12).keys()].flatMap((k) => [k, k, k]));
+  assertEquals(one.nominalIndex!.slice(0, 12), [...Array(12).keys()]);
+  assertEquals(one.differentialIndex!.slice(12), [...Array(12).keys()].flatMap((k) => [k, k, k]));
 });
 
 Deno.test("without a seed, one fresh seed serves the whole sweep and repeats it", async () => {
@@ -288,7 +270,7 @@ Deno.test("without a seed, one fresh seed serves the whole sweep and repeats it"
   assert(Math.abs(shift(2, 0) - shift(4, 1)) < 1e-15);
   assert(Math.abs(shift(3, 0) - shift(5, 1)) < 1e-15);
   const again = await differentialParameterSweep({ ...options, seed: first.seed });
-  assertEquals(plain(again), plain(first));
+  assertEquals(plainResult(again), plainResult(first));
 });
 
 async function rejects(

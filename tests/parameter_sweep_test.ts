@@ -5,9 +5,9 @@ import {
   parameterSweep,
   recursiveParameterSweep,
   SingleProcessManager,
-  type SweepResult,
   uniformSample,
 } from "../mod.ts";
+import { type PlainResult, plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -15,19 +15,6 @@ const models = new URL("./fixtures/models/", import.meta.url);
 const analytic = new URL("analytic.ts", models).pathname;
 const permissions = { read: [root] };
 const params = { a: linearSample(0, 1, 3), b: fixedSample([0.25, 0.75]) };
-
-function plain(r: SweepResult) {
-  return {
-    paramNames: r.paramNames,
-    outputNames: r.outputNames,
-    params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, [...v]])),
-    outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, [...v]])),
-    success: [...r.success],
-    errors: [...r.errors],
-    rows: r.rows,
-    seed: r.seed,
-  };
-}
 
 Deno.test("parameterSweep: order, failures and NaN placement (WaterTAP's test_parameter_sweep)", async () => {
   const r = await parameterSweep({
@@ -59,13 +46,15 @@ Deno.test("the same sweep gives identical results serially, on the pool and in a
     params: { a: uniformSample(0, 1, 40), b: uniformSample(0, 1, 40) },
     seed: 3,
   };
-  const serial = plain(await parameterSweep({ ...options, manager: new SingleProcessManager() }));
+  const serial = plainResult(
+    await parameterSweep({ ...options, manager: new SingleProcessManager() }),
+  );
   await using pool = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 3 });
-  const pooled = plain(await parameterSweep({ ...options, manager: pool }));
+  const pooled = plainResult(await parameterSweep({ ...options, manager: pool }));
   assertEquals(pooled, serial);
-  const viaWorkers = plain(await parameterSweep({ ...options, workers: 2, permissions }));
+  const viaWorkers = plainResult(await parameterSweep({ ...options, workers: 2, permissions }));
   assertEquals(viaWorkers, serial);
-  const peers = await pool.runPeers<ReturnType<typeof plain>>(
+  const peers = await pool.runPeers<PlainResult>(
     { module: new URL("./fixtures/peer_sweep.ts", import.meta.url).href, name: "sweepAsPeers" },
     [analytic, 3],
   );
@@ -134,7 +123,7 @@ Deno.test("recursiveParameterSweep collects numSamples successes, the same on an
   const two = await recursiveParameterSweep({ ...options, workers: 2, permissions });
   assertEquals(one.rows, 10);
   assert([...one.params.a].every((a, i) => a + one.params.b[i] <= 1));
-  assertEquals(plain(two), plain(one));
+  assertEquals(plainResult(two), plainResult(one));
 });
 
 Deno.test("bad sweep input is rejected up front, naming the field", async () => {

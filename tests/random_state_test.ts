@@ -1,5 +1,11 @@
 import { RandomState } from "../src/sampling/random_state.ts";
-import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "./_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertSameBits,
+  assertStrictEquals,
+  assertThrowsWith,
+} from "./_assert.ts";
 
 interface RngCase {
   seed: number;
@@ -13,29 +19,6 @@ interface RngCase {
 const reference = JSON.parse(
   await Deno.readTextFile(new URL("../../shared/reference/numpy_legacy_rng.json", import.meta.url)),
 ) as { cases: RngCase[] };
-
-/** Bit-for-bit equality, so that 0 and -0 differ and NaN equals NaN. */
-function assertSameBits(actual: ArrayLike<number>, expected: readonly number[], what: string) {
-  assertStrictEquals(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert(
-      Object.is(actual[i], expected[i]),
-      `${what}[${i}]: expected ${expected[i]}, got ${actual[i]}`,
-    );
-  }
-}
-
-function assertThrowsWith(
-  fn: () => unknown,
-  errorClass: new (...args: never[]) => Error,
-  pattern: RegExp,
-): void {
-  assertThrows(fn, (e: unknown) => {
-    assert(e instanceof errorClass, `expected ${errorClass.name}, got ${e}`);
-    assertMatch(e.message, pattern);
-    return true;
-  });
-}
 
 function draw(n: number, f: () => number): number[] {
   return Array.from({ length: n }, f);

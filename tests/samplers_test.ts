@@ -11,19 +11,7 @@ import {
   SamplingType,
   uniformSample,
 } from "../src/sampling/samplers.ts";
-import { assert, assertEquals, assertMatch, assertStrictEquals, assertThrows } from "./_assert.ts";
-
-function assertThrowsWith(
-  fn: () => unknown,
-  errorClass: new (...args: never[]) => Error,
-  pattern: RegExp,
-): void {
-  assertThrows(fn, (e: unknown) => {
-    assert(e instanceof errorClass, `expected ${errorClass.name}, got ${e}`);
-    assertMatch(e.message, pattern);
-    return true;
-  });
-}
+import { assert, assertEquals, assertStrictEquals, assertThrowsWith } from "./_assert.ts";
 
 Deno.test("SamplingType names the three families", () => {
   assertEquals(SamplingType, { FIXED: "fixed", RANDOM: "random", RANDOM_LHS: "lhs" });

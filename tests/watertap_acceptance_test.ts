@@ -19,6 +19,7 @@ import {
   type SweepResult,
   uniformSample,
 } from "../mod.ts";
+import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertStrictEquals } from "./_assert.ts";
 
 const repoRoot = new URL("../", import.meta.url).pathname;
@@ -35,22 +36,6 @@ const tpsParams = { [A]: linearSample(0.1, 0.9, 3), [B]: linearSample(0, 0.5, 3)
 
 const N = NaN;
 
-// The parts of a result that must not depend on the number of workers (not the timings).
-function plain(r: SweepResult) {
-  return {
-    paramNames: r.paramNames,
-    outputNames: r.outputNames,
-    params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, [...v]])),
-    outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, [...v]])),
-    success: [...r.success],
-    errors: [...r.errors],
-    rows: r.rows,
-    seed: r.seed,
-    succeeded: r.stats.succeeded,
-    failed: r.stats.failed,
-  };
-}
-
 // Runs the sweep with `workers: 1` and with two workers, asserts identical results, and returns
 // the serial one. With `csvDir`, each run writes its rows to its own CSV file there.
 async function sweepBoth(
@@ -65,7 +50,7 @@ async function sweepBoth(
     permissions: { read: [repoRoot] },
     csv: csv[1],
   });
-  assertEquals(plain(two), plain(one));
+  assertEquals(plainResult(two), plainResult(one));
   return { result: one, csv };
 }
 
@@ -76,7 +61,7 @@ async function recursiveBoth(options: RecursiveSweepOptions): Promise<SweepResul
     workers: 2,
     permissions: { read: [repoRoot] },
   });
-  assertEquals(plain(two), plain(one));
+  assertEquals(plainResult(two), plainResult(one));
   return one;
 }
 

@@ -64,3 +64,24 @@ export function copyInto(dst: TypedArray, src: TypedArray, offset = 0): void {
     for (let i = 0; i < src.length; i++) (dst as any)[offset + i] = (src as any)[i];
   }
 }
+
+/** gatherArraysToRoot for a group of one (the serial manager, the pool's main thread). */
+export function gatherAlone(sendbuf: TypedArray, spec: ReceiveBufferSpec | undefined): Promise<void> {
+  try {
+    copyInto(checkReceiveSpec(spec, 1, 0, sendbuf.length).buffer, sendbuf);
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** sumValuesAndSync for a group of one: the sum is the values themselves. */
+export function sumAlone(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
+  try {
+    checkSumBuffers(sendbuf, recvbuf);
+    copyInto(recvbuf, sendbuf);
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

@@ -8,7 +8,7 @@
 import { describe } from "../_describe.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
 import { RemoteError, toErrorInfo } from "./_errors.ts";
-import { checkReceiveSpec, checkSumBuffers, copyInto } from "./_collective_checks.ts";
+import { gatherAlone, sumAlone } from "./_collective_checks.ts";
 import {
   detectWorkerOptions,
   promptsDisabled,
@@ -323,12 +323,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param recvbufSpec The receive buffer and `[sendbuf.length]`.
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
-    try {
-      copyInto(checkReceiveSpec(recvbufSpec, 1, 0, sendbuf.length).buffer, sendbuf);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return gatherAlone(sendbuf, recvbufSpec);
   }
   /**
    * Copies `sendbuf` into `recvbuf` (a group of one).
@@ -336,13 +331,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param recvbuf Receives them.
    */
   sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
-    try {
-      checkSumBuffers(sendbuf, recvbuf);
-      copyInto(recvbuf, sendbuf);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return sumAlone(sendbuf, recvbuf);
   }
 
   /**

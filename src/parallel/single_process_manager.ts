@@ -5,7 +5,7 @@
  */
 
 import { toErrorInfo } from "./_errors.ts";
-import { checkReceiveSpec, checkSumBuffers, copyInto } from "./_collective_checks.ts";
+import { gatherAlone, sumAlone } from "./_collective_checks.ts";
 import { buildAndExecute } from "./build_and_execute.ts";
 import { type ParameterRows, toMatrix, type TypedArray } from "./matrix.ts";
 import {
@@ -88,13 +88,7 @@ export class SingleProcessManager implements ParallelManager {
    * @param recvbufSpec The receive buffer and `[sendbuf.length]`.
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
-    try {
-      const spec = checkReceiveSpec(recvbufSpec, 1, 0, sendbuf.length);
-      copyInto(spec.buffer, sendbuf);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return gatherAlone(sendbuf, recvbufSpec);
   }
   /**
    * Copies `sendbuf` into `recvbuf` (the sum over one process).
@@ -102,13 +96,7 @@ export class SingleProcessManager implements ParallelManager {
    * @param recvbuf Receives the sum.
    */
   sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
-    try {
-      checkSumBuffers(sendbuf, recvbuf);
-      copyInto(recvbuf, sendbuf);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return sumAlone(sendbuf, recvbuf);
   }
   /**
    * Builds and executes every row here, as chunk 0.

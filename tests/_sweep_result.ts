@@ -1,0 +1,37 @@
+// The parts of a SweepResult that must not depend on the manager or the number of workers (no
+// timings), as plain arrays that assertEquals can compare and that can cross threads.
+import type { SweepResult } from "../mod.ts";
+
+/** A SweepResult without timings, with typed arrays as plain arrays. */
+export interface PlainResult {
+  paramNames: readonly string[];
+  outputNames: readonly string[];
+  params: Record<string, number[]>;
+  outputs: Record<string, number[]>;
+  success: number[];
+  errors: [number, string][];
+  rows: number;
+  seed: number | undefined;
+  succeeded: number;
+  failed: number;
+  nominalIndex: number[] | undefined;
+  differentialIndex: number[] | undefined;
+}
+
+/** Converts a SweepResult to a {@linkcode PlainResult}. */
+export function plainResult(r: SweepResult): PlainResult {
+  return {
+    paramNames: r.paramNames,
+    outputNames: r.outputNames,
+    params: Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, [...v]])),
+    outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, [...v]])),
+    success: [...r.success],
+    errors: [...r.errors],
+    rows: r.rows,
+    seed: r.seed,
+    succeeded: r.stats.succeeded,
+    failed: r.stats.failed,
+    nominalIndex: r.nominalIndex ? [...r.nominalIndex] : undefined,
+    differentialIndex: r.differentialIndex ? [...r.differentialIndex] : undefined,
+  };
+}
