@@ -273,7 +273,7 @@ Deno.test("readResultsCsv infers the parameters without a metadata file", async 
     });
     await assertRejects(() => read("x,y,success\n1,oops,true\n"), {
       name: "SyntaxError",
-      message: /line 2, column "y"/,
+      message: /line 2 has "oops" in field 2, expected a number/,
     });
     await assertRejects(() => read("x,y,success\n1,2\n"), {
       name: "SyntaxError",
@@ -331,8 +331,50 @@ Deno.test("readResults reads JSON Lines with their messages, and the page lists 
     );
     await assertRejects(() => readResults(path), {
       name: "SyntaxError",
-      message: /line 2: 'params' has a/,
+      message: /line 2 must have the 2 columns \["a", "b"\] in 'params': current value is \["a"\]/,
     });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readResults keeps a last row lacking only its line break, and leaves out a partial one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const csv = `${dir}/r.csv`;
+    // A partial last line (an interrupted write) is left out, and the settings say so.
+    await Deno.writeTextFile(csv, "\ufeffa,y,success\n1,0.5,true\n2,,false\n3,0.2");
+    let input = await readResults(csv);
+    assertEquals([input.paramNames, input.outputNames], [["a"], ["y"]]);
+    assertEquals(Array.from(input.params.a), [1, 2]);
+    assert(Number.isNaN(input.outputs.y[1]), "a blank output cell reads as NaN");
+    assertStrictEquals(input.settings?.["last line"], "partial (an interrupted write): left out");
+    // The header alone, without a line break: no rows, nothing partial.
+    await Deno.writeTextFile(csv, "a,y,success");
+    input = await readResults(csv);
+    assertEquals([input.paramNames, input.outputNames, input.success.length], [["a"], ["y"], 0]);
+    assertStrictEquals(input.settings?.["last line"], undefined);
+    // Parameter names given in any order pick their columns; the others are outputs.
+    await Deno.writeTextFile(csv, "y,a,b,success\n5,1,2,true\n6,1,3,true\n");
+    input = await readResultsCsv(csv, { paramNames: ["b", "a"] });
+    assertEquals([input.paramNames, input.outputNames], [["b", "a"], ["y"]]);
+    assertEquals(Array.from(input.params.b), [2, 3]);
+    await assertRejects(() => readResultsCsv(csv, { paramNames: ["c"] }), {
+      name: "Error",
+      message: /'paramNames' names "c", which is not a column/,
+    });
+    // JSON Lines: a single row without a line break still names the columns.
+    const jsonl = `${dir}/r.jsonl`;
+    const row = '{"params":{"a":1},"outputs":{"y":"-Infinity"},"success":false,"error":"no"}';
+    await Deno.writeTextFile(jsonl, row);
+    input = await readResults(jsonl);
+    assertEquals([input.paramNames, input.outputNames], [["a"], ["y"]]);
+    assertStrictEquals(input.outputs.y[0], -Infinity);
+    assertEquals(input.errors, ["no"]);
+    await Deno.writeTextFile(jsonl, `${row}\n{"params":{"a":2},"outp`);
+    input = await readResults(jsonl);
+    assertStrictEquals(input.success.length, 1);
+    assertStrictEquals(input.settings?.["last line"], "partial (an interrupted write): left out");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -28,9 +28,10 @@
  * @module
  */
 
+import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
 import { renderSvg } from "./_plot.ts";
 import { heatmapSpec, lineSpec, MAX_PANELS, scatterSpec } from "./_report_charts.ts";
-import { inferParamCount, parseResultsCsv, parseResultsJsonl } from "./_report_csv.ts";
+import { inferParamCount, readCsvHeader, readTable, type ResultsTable } from "./_report_read.ts";
 import { escapeHtml, page, settingRows } from "./_report_html.ts";
 import { type Axis, axisOf, formatStat, type OutputStats, outputStats } from "./_report_stats.ts";
 
@@ -74,7 +75,10 @@ export interface WriteReportOptions extends ReadResultsOptions {
 /**
  * Reads a results CSV as psweep writes it (a header of column names, then one line per row: any
  * extra columns, the parameters, the outputs, and `success` as `true` or `false`; numbers exact,
- * with `NaN`, `Infinity` and `-Infinity` spelled out) into a {@linkcode ReportInput}.
+ * with `NaN`, `Infinity` and `-Infinity` spelled out) into a {@linkcode ReportInput}. The rows
+ * are read by the library's `readRows`: a blank output cell reads as NaN, and a partial last
+ * line (an interrupted write) is left out, which the settings then say; a last line that lacks
+ * only its line break is kept.
  *
  * Which columns are parameters comes from, in order: `options.paramNames`; the metadata file
  * `<path>.meta.json` when it exists (its `paramNames`, `outputNames` and `extraNames`; its other
@@ -89,33 +93,22 @@ export interface WriteReportOptions extends ReadResultsOptions {
  * @param options Explicit parameter names.
  * @returns The columns, with the file name and metadata as settings and no title.
  * @throws {Deno.errors.NotFound} When the file does not exist.
- * @throws {SyntaxError} When the file is not a results CSV, or its metadata file is not JSON.
+ * @throws {SyntaxError} When the file is not a results CSV, or its metadata file is not one.
  * @throws {Error} When the metadata file or `paramNames` do not match the header.
  */
 export async function readResultsCsv(
   path: string,
   options: ReadResultsOptions = {},
 ): Promise<ReportInput> {
-  const text = await Deno.readTextFile(path);
-  let table;
-  try {
-    table = parseResultsCsv(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot read results as ${JSON.stringify(path)} is not a results CSV: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
+  const header = await readCsvHeader(path);
+  const names = header.names.slice(0, -1);
   const meta = await readMeta(path);
-  const names = table.names;
   const settings: Record<string, unknown> = { file: basename(path) };
-  let paramNames: string[];
-  let outputNames: string[];
+  let extraNames: readonly string[] = [];
+  let known: string[] | undefined; // the parameters, when known before reading
   if (options.paramNames !== undefined) {
-    paramNames = [...options.paramNames];
-    for (const name of paramNames) {
+    known = [...options.paramNames];
+    for (const name of known) {
       if (!names.includes(name)) {
         throw new Error(
           `Cannot read results as 'paramNames' names ${
@@ -126,14 +119,11 @@ export async function readResultsCsv(
         );
       }
     }
-    outputNames = names.filter((n) => !paramNames.includes(n));
     settings["parameter columns"] = "as given";
   } else if (meta !== undefined) {
-    const extraNames = stringList(meta.extraNames) ?? [];
-    paramNames = stringList(meta.paramNames) ?? [];
-    outputNames = stringList(meta.outputNames) ?? [];
-    const expected = [...extraNames, ...paramNames, ...outputNames];
-    if (expected.join("\u0000") !== names.join("\u0000") || meta.paramNames === undefined) {
+    extraNames = meta.extraNames ?? [];
+    const expected = [...extraNames, ...meta.paramNames, ...meta.outputNames];
+    if (expected.join("\u0000") !== names.join("\u0000")) {
       throw new Error(
         `Cannot read results as the columns of ${JSON.stringify(path)} (${
           names.join(", ")
@@ -142,19 +132,29 @@ export async function readResultsCsv(
         })`,
       );
     }
+    known = [...meta.paramNames];
     settings["parameter columns"] = `from ${basename(path)}.meta.json`;
   } else {
-    const count = inferParamCount(table.columns);
-    paramNames = names.slice(0, count);
-    outputNames = names.slice(count);
     settings["parameter columns"] = "inferred (no metadata file)";
   }
-  const column = new Map(names.map((name, i) => [name, table.columns[i]]));
+  // Parameters known to lead are read as such (a blank cell in them is an error); otherwise
+  // every column is read as an output, and split once the parameters are known.
+  const rest = names.slice(extraNames.length);
+  const lead = known?.every((name, i) => rest[i] === name) ? known.length : 0;
+  const table = await readTable(path, "csv", {
+    extraNames,
+    paramNames: rest.slice(0, lead),
+    outputNames: rest.slice(lead),
+  }, header.alone);
+  const paramNames = known ??
+    names.slice(0, inferParamCount(names.map((name) => table.columns.get(name)!)));
+  const outputNames = names.filter((n) => !extraNames.includes(n) && !paramNames.includes(n));
+  if (table.partial) settings["last line"] = PARTIAL;
   return {
     paramNames,
     outputNames,
-    params: Object.fromEntries(paramNames.map((n) => [n, column.get(n)!])),
-    outputs: Object.fromEntries(outputNames.map((n) => [n, column.get(n)!])),
+    params: pick(table, paramNames),
+    outputs: pick(table, outputNames),
     success: table.success,
     settings: { ...settings, ...metaSettings(meta) },
   };
@@ -165,56 +165,63 @@ export async function readResultsCsv(
  * row with its `params`, `outputs`, `success` and optional `error`, as psweep writes them; the
  * error messages are kept for the page's table of failures), else CSV as
  * {@linkcode readResultsCsv} reads it. The metadata file `<path>.meta.json`, when there is one,
- * gives the settings either way.
+ * gives the settings either way, and the column names of a JSON Lines file (which must then
+ * have them).
  *
  * @param path The results file.
  * @param options Explicit parameter names (CSV only).
  * @returns The columns, with the file name and metadata as settings and no title.
  * @throws {Deno.errors.NotFound} When the file does not exist.
- * @throws {SyntaxError} When the file is not a results file, or its metadata file is not JSON.
- * @throws {Error} When the metadata file or `paramNames` do not match a CSV header.
+ * @throws {SyntaxError} When the file is not a results file, or its metadata file is not one.
+ * @throws {Error} When the metadata file or `paramNames` do not match the file's columns.
  */
 export async function readResults(
   path: string,
   options: ReadResultsOptions = {},
 ): Promise<ReportInput> {
   if (!JSONL.test(path)) return await readResultsCsv(path, options);
-  const text = await Deno.readTextFile(path);
-  let table;
-  try {
-    table = parseResultsJsonl(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot read results as ${JSON.stringify(path)} is not a JSON Lines results file: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
   const meta = await readMeta(path);
-  let { paramNames, outputNames } = table;
-  if (table.success.length === 0 && meta !== undefined) {
-    // No row to name the columns: the metadata file still does.
-    paramNames = stringList(meta.paramNames) ?? [];
-    outputNames = stringList(meta.outputNames) ?? [];
-  }
-  const column = (n: string): Float64Array => table.columns.get(n) ?? new Float64Array(0);
+  const table = await readTable(
+    path,
+    "jsonl",
+    meta === undefined ? {} : {
+      extraNames: meta.extraNames ?? [],
+      paramNames: meta.paramNames,
+      outputNames: meta.outputNames,
+    },
+  );
+  const { paramNames, outputNames } = table;
   return {
     paramNames,
     outputNames,
-    params: Object.fromEntries(paramNames.map((n) => [n, column(n)])),
-    outputs: Object.fromEntries(outputNames.map((n) => [n, column(n)])),
+    params: pick(table, paramNames),
+    outputs: pick(table, outputNames),
     success: table.success,
     errors: table.errors,
-    settings: { file: basename(path), ...metaSettings(meta) },
+    settings: {
+      file: basename(path),
+      ...(table.partial ? { "last line": PARTIAL } : {}),
+      ...metaSettings(meta),
+    },
   };
 }
 
 /** Extensions of JSON Lines results files. */
 const JSONL = /\.(?:jsonl|ndjson)$/i;
 
+/** The setting shown when a partial last line was left out. */
+const PARTIAL = "partial (an interrupted write): left out";
+
+/** The named columns of a table. */
+function pick(table: ResultsTable, names: readonly string[]): Record<string, Float64Array> {
+  const rows = table.success.length;
+  return Object.fromEntries(
+    names.map((name) => [name, table.columns.get(name) ?? new Float64Array(rows)]),
+  );
+}
+
 /** The metadata fields shown as settings: the well-known ones first, column names left out. */
-function metaSettings(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+function metaSettings(meta: SweepMeta | undefined): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   if (meta === undefined) return settings;
   for (const key of ["model", "seed", "params", "totalRows", "version"]) {
@@ -229,36 +236,13 @@ function metaSettings(meta: Record<string, unknown> | undefined): Record<string,
 }
 
 /** The metadata file next to a results file, or undefined when there is none. */
-async function readMeta(path: string): Promise<Record<string, unknown> | undefined> {
-  const metaPath = `${path}.meta.json`;
-  let text: string;
+async function readMeta(path: string): Promise<SweepMeta | undefined> {
   try {
-    text = await Deno.readTextFile(metaPath);
+    return await readSweepMeta(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  let meta: unknown;
-  try {
-    meta = JSON.parse(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot read results as the metadata file ${JSON.stringify(metaPath)} is not JSON: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
-  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
-    throw new Error(
-      `Cannot read results as the metadata file ${JSON.stringify(metaPath)} is not a JSON object`,
-    );
-  }
-  return meta as Record<string, unknown>;
-}
-
-function stringList(value: unknown): string[] | undefined {
-  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : undefined;
 }
 
 function basename(path: string): string {
