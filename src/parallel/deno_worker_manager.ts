@@ -792,7 +792,13 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         const byTime = Math.max(1, Math.floor(this.#chunkTargetMs / Math.max(job.perRowMs, 1e-9)));
         size = Math.min(byTime, Math.max(job.lastSize * 4, POOL_DEFAULTS.firstChunkRows));
       }
-      size = Math.max(1, Math.min(size, cap));
+      // The balancing cap shrinks chunks towards the end; a floor of about a tenth of the target
+      // time keeps cheap rows from ending in hundreds of messages that each cost more than
+      // their rows.
+      const floor = job.perRowMs === undefined
+        ? 1
+        : Math.ceil(this.#chunkTargetMs / 10 / Math.max(job.perRowMs, 1e-9));
+      size = Math.max(1, Math.min(size, Math.max(cap, floor)));
     }
     size = Math.min(size, remaining);
     job.lastSize = size;
