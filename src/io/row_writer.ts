@@ -317,6 +317,33 @@ export class RowWriter implements AsyncDisposable {
   }
 
   /**
+   * Appends rows that were already encoded for this file's format and header (for example by
+   * a worker, with the same encoder), in one write. psweep's sweep uses it so that the main
+   * thread only writes; the bytes are trusted to be complete lines.
+   *
+   * @param bytes Complete lines, as {@linkcode RowWriter.write} would write them.
+   * @param rows How many rows the bytes hold.
+   * @returns Where the bytes lie in the file, once they are there.
+   * @throws {Error} When the writer is closed or an earlier write failed.
+   *
+   * @example Usage
+   * ```ts
+   * import { RowWriter } from "@x/psweep";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const w = await RowWriter.open(`${dir}/r.csv`, { paramNames: ["x"], outputNames: ["y"] });
+   * await w.writeEncoded(new TextEncoder().encode("1,2,true\n"), 1);
+   * await w.close();
+   * assert.equal(await Deno.readTextFile(`${dir}/r.csv`), "x,y,success\n1,2,true\n");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  writeEncoded(bytes: Uint8Array, rows: number): Promise<WrittenBlock> {
+    return this.#append(bytes, rows, "write rows");
+  }
+
+  /**
    * Appends a batch of rows as complete lines, in one write.
    *
    * The batch is checked and encoded before `write` returns, so its arrays may
@@ -358,8 +385,18 @@ export class RowWriter implements AsyncDisposable {
       );
     }
     checkBatch(batch, this.#header, action);
-    const bytes = encodeBatch(this.#format, this.#header, batch);
-    const rows = batch.rows;
+    return await this.#append(encodeBatch(this.#format, this.#header, batch), batch.rows, action);
+  }
+
+  // Queues one write of complete lines, so that concurrent writes never interleave.
+  async #append(bytes: Uint8Array, rows: number, action: string): Promise<WrittenBlock> {
+    if (this.#closed) {
+      throw new Error(
+        `Cannot ${action} as the results file is closed: current value is ${
+          describe(String(this.#path))
+        }`,
+      );
+    }
     const done = this.#tail.then(async (): Promise<WrittenBlock> => {
       if (this.#failure !== undefined) {
         throw new Error(

@@ -66,7 +66,10 @@ export function copyInto(dst: TypedArray, src: TypedArray, offset = 0): void {
 }
 
 /** gatherArraysToRoot for a group of one (the serial manager, the pool's main thread). */
-export function gatherAlone(sendbuf: TypedArray, spec: ReceiveBufferSpec | undefined): Promise<void> {
+export function gatherAlone(
+  sendbuf: TypedArray,
+  spec: ReceiveBufferSpec | undefined,
+): Promise<void> {
   try {
     copyInto(checkReceiveSpec(spec, 1, 0, sendbuf.length).buffer, sendbuf);
     return Promise.resolve();

@@ -4,6 +4,8 @@
 import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
+import { encodeBatch } from "../io/_rows.ts";
+import type { RowFormat } from "../io/row_writer.ts";
 
 /** What the sweep hands `doBuild`. */
 export interface DriverOptions {
@@ -13,6 +15,8 @@ export interface DriverOptions {
   /** Outputs to record; undefined records every key of the evaluations. */
   outputs?: string[];
   rebuildOnFailure: boolean;
+  /** Results-file formats to encode each chunk's rows for, so the main thread only writes. */
+  encode?: RowFormat[];
 }
 
 /** One chunk's results, as typed arrays that move between threads without copies. */
@@ -29,6 +33,10 @@ export interface ChunkOutput {
   success: Uint8Array;
   /** [row within chunk, message] for each failed row. */
   errors: [number, string][];
+  /** The rows as CSV lines under `names`, when the sweep asked for them. */
+  csv?: Uint8Array;
+  /** The rows as JSON Lines under `names`, when the sweep asked for them. */
+  jsonl?: Uint8Array;
 }
 
 interface Context {
@@ -150,7 +158,20 @@ export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOu
     const col = columns[c];
     for (let r = 0; r < rows; r++) values[r * K + c] = col[r];
   }
-  return { index, names, firstNames, values, success, errors };
+  const result: ChunkOutput = { index, names, firstNames, values, success, errors };
+  if (options.encode?.length) {
+    // Encoding here spreads the cost of text over the workers; the main thread only appends.
+    const params = new Float64Array(rows * paramNames.length);
+    for (let r = 0, w = 0; r < rows; r++) {
+      for (let c = 1; c < cols; c++) params[w++] = data[r * cols + c];
+    }
+    const messages: (string | undefined)[] = new Array(rows);
+    for (const [r, message] of errors) messages[r] = message;
+    const header = { extraNames: [], paramNames, outputNames: names };
+    const batch = { rows, params, outputs: values, success, errors: messages };
+    for (const format of options.encode) result[format] = encodeBatch(format, header, batch);
+  }
+  return result;
 }
 
 // Points built key by key from a list of names become slow dictionary objects, and the model's

@@ -207,6 +207,10 @@ export async function runRows(
         paramNames,
         outputs: plan.outputs,
         rebuildOnFailure: options.rebuildOnFailure ?? true,
+        encode: [
+          ...(options.csv ? ["csv" as const] : []),
+          ...(options.jsonl ? ["jsonl" as const] : []),
+        ],
       };
       const pending: Promise<void>[] = [];
       const seen = new Set<number>();

@@ -191,10 +191,32 @@ export class SweepSink {
     return this.#opening;
   }
 
-  async #write(index: ArrayLike<number>, errors: Map<number, string>): Promise<void> {
+  async #write(
+    index: ArrayLike<number>,
+    errors: Map<number, string>,
+    encoded?: ChunkOutput,
+  ): Promise<void> {
     if (this.#paths.length === 0 || index.length === 0) return;
     const writers = await this.#open(this.#o.outputs ?? this.#defaultOutputNames());
     const names = this.#header!;
+    const n = index.length;
+    let consecutive = true;
+    for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
+    if (!consecutive) this.#reorderable = false;
+    // Rows a worker encoded under this very header go to disk as they are.
+    const reuse = encoded !== undefined && encoded.names.length === names.length &&
+      encoded.names.every((name, i) => name === names[i]);
+    let batch: RowBatch | undefined;
+    for (let f = 0; f < writers.length; f++) {
+      const bytes = reuse ? encoded[writers[f].format] : undefined;
+      const written = bytes
+        ? await writers[f].writeEncoded(bytes, n)
+        : await writers[f].write(batch ??= this.#batch(index, errors, names));
+      (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...written });
+    }
+  }
+
+  #batch(index: ArrayLike<number>, errors: Map<number, string>, names: string[]): RowBatch {
     const P = this.#o.paramNames.length;
     const K = names.length;
     const n = index.length;
@@ -210,14 +232,7 @@ export class SweepSink {
       success[i] = this.#success[r];
       messages[i] = errors.get(r);
     }
-    const batch: RowBatch = { rows: n, params, outputs, success, errors: messages };
-    let consecutive = true;
-    for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
-    if (!consecutive) this.#reorderable = false;
-    for (let f = 0; f < writers.length; f++) {
-      const written = await writers[f].write(batch);
-      (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...written });
-    }
+    return { rows: n, params, outputs, success, errors: messages };
   }
 
   /** Row indices still to compute, ascending. */
@@ -265,7 +280,7 @@ export class SweepSink {
       this.#failed++;
     }
     const failed = out.errors.length;
-    return this.#write(out.index, this.#errors).then(() =>
+    return this.#write(out.index, this.#errors, out).then(() =>
       this.#tracker?.add(out.index.length, failed)
     );
   }
