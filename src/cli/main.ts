@@ -65,7 +65,11 @@ Runs the embedded demo: a reverse-osmosis desalination stage (feed pressure x sa
 recovery, permeate flux, specific energy, permeate salinity) over a grid on every core. Writes
 psweep-demo.csv in the current directory (or the next free name: it never overwrites a file).
 
-Options: --workers <n>, --out <path>, --quiet, --json, --report, --debug
+Options: --workers <n>, --out <path>, --resume, --quiet, --json, --report, --debug
+
+Examples:
+  deno run -A jsr:@x/psweep
+  deno run -A jsr:@x/psweep --workers 2 --out demo.csv --report
 `;
 
 const INIT_HELP = `psweep init [dir]
