@@ -13,7 +13,7 @@ Deno.test("a killed sweep leaves exactly its finished rows on disk, and resume c
     const csv = `${dir}/run.csv`;
     const jsonl = `${dir}/run.jsonl`;
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--no-prompt", crash, csv, jsonl],
+      args: ["run", "-A", "--no-prompt", crash, csv, jsonl, "pause"],
       stdout: "piped",
       stderr: "null",
     }).spawn();
