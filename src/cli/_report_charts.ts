@@ -102,19 +102,34 @@ function colorEncoding(outputName: string, hasValues: boolean): Record<string, u
   };
 }
 
+/** One output over one swept parameter. */
+export interface LineData {
+  paramName: string;
+  axis: Axis;
+  x: Float64Array;
+  outputName: string;
+  y: Float64Array;
+  success: Uint8Array;
+}
+
+/** One output over two swept parameters. */
+export interface PlaneData {
+  names: [string, string];
+  axes: [Axis, Axis];
+  x: Float64Array;
+  y: Float64Array;
+  outputName: string;
+  v: Float64Array;
+  success: Uint8Array;
+}
+
 /**
  * A line chart of an output against the one varying parameter: the successful points joined by
  * a line that breaks at failures, and each failure drawn as a red "×" on the x axis with a
  * faint red rule through the plot.
  */
-export function lineSpec(
-  paramName: string,
-  axis: Axis,
-  x: Float64Array,
-  outputName: string,
-  y: Float64Array,
-  success: Uint8Array,
-): ChartSpec {
+export function lineSpec(data: LineData): ChartSpec {
+  const { paramName, axis, x, outputName, y, success } = data;
   const order = Array.from(x.keys()).sort((a, b) => x[a] - x[b] || a - b);
   const values = order.map((i) => ({
     x: x[i],
@@ -260,15 +275,10 @@ const OVERLAP = 0.04;
  * value are gray. With `panels`, one small heatmap per panel label (shared color scale).
  */
 export function heatmapSpec(
-  names: [string, string],
-  axes: [Axis, Axis],
-  x: Float64Array,
-  y: Float64Array,
-  outputName: string,
-  v: Float64Array,
-  success: Uint8Array,
+  data: PlaneData,
   panels?: { labels: string[]; of: (row: number) => string | undefined },
 ): ChartSpec {
+  const { names, axes, x, y, outputName, v, success } = data;
   const width = panels ? 220 : 440;
   const height = panels ? 170 : 300;
   const [hx, hy] = [heatAxis(axes[0], width), heatAxis(axes[1], height)];
@@ -365,15 +375,8 @@ export function heatmapSpec(
  * colored by the output; failed points are red "×", successful points without a value are
  * hollow gray circles.
  */
-export function scatterSpec(
-  names: [string, string],
-  axes: [Axis, Axis],
-  x: Float64Array,
-  y: Float64Array,
-  outputName: string,
-  v: Float64Array,
-  success: Uint8Array,
-): ChartSpec {
+export function scatterSpec(data: PlaneData): ChartSpec {
+  const { names, axes, x, y, outputName, v, success } = data;
   const values = Array.from(x, (xv, r) => ({
     x: xv,
     y: y[r],

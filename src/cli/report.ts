@@ -29,8 +29,14 @@
  */
 
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
-import { renderSvg } from "./_plot.ts";
-import { heatmapSpec, lineSpec, MAX_PANELS, scatterSpec } from "./_report_charts.ts";
+import { type ChartSpec, renderSvg } from "./_plot.ts";
+import {
+  heatmapSpec,
+  lineSpec,
+  MAX_PANELS,
+  type PlaneData,
+  scatterSpec,
+} from "./_report_charts.ts";
 import { inferParamCount, readCsvHeader, readTable, type ResultsTable } from "./_report_read.ts";
 import { escapeHtml, page, settingRows } from "./_report_html.ts";
 import { type Axis, axisOf, formatStat, type OutputStats, outputStats } from "./_report_stats.ts";
@@ -577,28 +583,37 @@ async function chartsSection(
   for (let i = 0; i < input.outputNames.length; i++) {
     const name = input.outputNames[i];
     const v = input.outputs[name];
-    const spec = plan.kind === "line"
-      ? lineSpec(plan.x, axisOf(p[plan.x]), p[plan.x], name, v, input.success)
-      : plan.kind === "scatter"
-      ? scatterSpec(
-        [plan.x, plan.y],
-        [axisOf(p[plan.x]), axisOf(p[plan.y])],
-        p[plan.x],
-        p[plan.y],
-        name,
+    let spec: ChartSpec;
+    if (plan.kind === "line") {
+      const x = p[plan.x];
+      spec = lineSpec({
+        paramName: plan.x,
+        axis: axisOf(x),
+        x,
+        outputName: name,
+        y: v,
+        success: input.success,
+      });
+    } else {
+      const [x, y] = [p[plan.x], p[plan.y]];
+      const plane: PlaneData = {
+        names: [plan.x, plan.y],
+        axes: [axisOf(x), axisOf(y)],
+        x,
+        y,
+        outputName: name,
         v,
-        input.success,
-      )
-      : heatmapSpec(
-        [plan.x, plan.y],
-        [axisOf(p[plan.x]), axisOf(p[plan.y])],
-        p[plan.x],
-        p[plan.y],
-        name,
-        v,
-        input.success,
-        plan.panelNames.length > 0 ? { labels: plan.labels, of: plan.panelOf } : undefined,
-      );
+        success: input.success,
+      };
+      if (plan.kind === "scatter") {
+        spec = scatterSpec(plane);
+      } else {
+        const panels = plan.panelNames.length > 0
+          ? { labels: plan.labels, of: plan.panelOf }
+          : undefined;
+        spec = heatmapSpec(plane, panels);
+      }
+    }
     const svg = await renderSvg(spec, `c${i}-`);
     const s = stats[i];
     const keys: string[] = [];
