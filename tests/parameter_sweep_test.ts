@@ -82,6 +82,14 @@ Deno.test("workers read the model's directory by default, and nothing else", asy
     });
     assertEquals([...r.outputs.y], [2, NaN, 6]);
     assertMatch(r.errors.get(1)!, /^NotCapable: .*read access/);
+    // A pool the caller made, with default permissions, learns the model's directory too.
+    await using pool = new DenoWorkerManager({ workers: 2 });
+    const again = await parameterSweep({
+      model: `${dir}/model.js`,
+      params: { x: fixedSample([1, 2, 3]) },
+      manager: pool,
+    });
+    assertEquals([...again.outputs.y], [2, NaN, 6]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -402,7 +402,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       this.#finishJob(job);
       return;
     }
-    this.#ensurePool([build.module, execute.module]);
+    this.#ensurePool([build.module, execute.module, ...(options.imports ?? []).map(String)]);
     this.#dispatch();
     await Promise.resolve();
   }

@@ -220,6 +220,13 @@ export interface ScatterOptions<R = unknown> {
    * @default {undefined}
    */
   readonly onResult?: (result: LocalResults<R>) => void;
+  /**
+   * Further modules (absolute URLs) that `doBuild` or `doExecute` import at
+   * run time (a sweep's model, say). Managers that scope permissions give their workers
+   * read access to these modules' directories too.
+   * @default {[]}
+   */
+  readonly imports?: readonly (string | URL)[];
 }
 
 /**

@@ -84,22 +84,6 @@ export function planSweep(options: SweepOptions): Plan {
   return { options, model, paramNames, outputs };
 }
 
-// Workers import the model through the driver, so they need read access to the model's
-// directory (a model usually imports its siblings) on top of what the caller granted.
-function withModelRead(
-  permissions: WorkerPermissions | undefined,
-  model: string,
-): WorkerPermissions {
-  if (permissions === "inherit") return permissions;
-  const granted = permissions === undefined || permissions === "none" ? {} : permissions;
-  const url = new URL(model);
-  if (url.protocol !== "file:" || granted.read === true || granted.read === "inherit") {
-    return granted;
-  }
-  const dir = decodeURIComponent(new URL(".", url).pathname).replace(/\/$/, "") || "/";
-  return { ...granted, read: [...(Array.isArray(granted.read) ? granted.read : []), dir] };
-}
-
 function resolveModel(model: unknown): string {
   if (typeof model !== "string" && !(model instanceof URL)) {
     throw new TypeError(
@@ -192,7 +176,7 @@ export async function runRows(
       } else {
         manager = createParallelManager({
           workers: options.workers,
-          permissions: withModelRead(options.permissions, plan.model),
+          permissions: options.permissions,
           timeout: options.timeout,
           chunkSize: options.timeout !== undefined ? 1 : undefined,
         });
@@ -220,6 +204,8 @@ export async function runRows(
         { module: DRIVER, name: "executeSweep" },
         { rows: todo.length, columns: P + 1, data: work },
         {
+          // Workers import the model through the driver: they need to read its directory.
+          imports: [plan.model],
           signal,
           onResult: (chunk: LocalResults) => {
             // Rows fail one by one inside the driver; a whole chunk fails only when its worker
