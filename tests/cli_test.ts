@@ -293,3 +293,37 @@ Deno.test("the README's narrower flags suffice: psweep relaunches with exactly t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const hasScript = (() => {
+  try {
+    return Deno.statSync("/usr/bin/script").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "on a terminal the demo draws a progress bar with done/total, rate and time",
+  ignore: !hasScript,
+  async fn() {
+    const dir = await tempDir();
+    try {
+      // `script` gives the CLI a terminal; psweep relaunches itself with --no-prompt there.
+      const command = `${Deno.execPath()} run -A ${mod} --out ${dir}/d.csv`;
+      const out = await new Deno.Command("/usr/bin/script", {
+        args: ["-qec", command, "/dev/null"],
+        cwd: dir,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assertEquals(out.code, 0, text);
+      assertMatch(text, /\r\[#+\.*\] \d+\/775 \(\d+ failed\) [\d.]+k?\/s (ETA|in) \d+:\d\d/);
+      assertMatch(text, /775 points, \d+ succeeded, \d+ failed/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
