@@ -2,7 +2,7 @@
 // of parameter values on a manager while their results stream into a SweepSink.
 import { describe } from "../_describe.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
-import { CHUNK_ERROR_NAMES, type WorkerPermissions } from "../parallel/deno_worker_manager.ts";
+import { CHUNK_ERROR_NAMES } from "../parallel/deno_worker_manager.ts";
 import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
