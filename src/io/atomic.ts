@@ -12,14 +12,49 @@ import { describe } from "../_describe.ts";
 import { checkBatch, csvHeaderLine, encodeBatch, normalizeHeader, resolveFormat } from "./_rows.ts";
 import type { RowBatch, RowFormat, RowTable } from "./row_writer.ts";
 
-/** What {@linkcode writeFileAtomic} writes: text, bytes, or a (possibly async) sequence of them. */
+/**
+ * What {@linkcode writeFileAtomic} writes: text, bytes, or a (possibly async) sequence of them.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AtomicData, writeFileAtomic } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * async function* pieces() {
+ *   yield "a,b\n";
+ *   yield new TextEncoder().encode("1,2\n");
+ * }
+ * const data: AtomicData = pieces();
+ * await writeFileAtomic(`${dir}/t.csv`, data);
+ * assert.equal(await Deno.readTextFile(`${dir}/t.csv`), "a,b\n1,2\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type AtomicData =
   | string
   | Uint8Array
   | Iterable<string | Uint8Array>
   | AsyncIterable<string | Uint8Array>;
 
-/** Options of {@linkcode writeFileAtomic}. */
+/**
+ * Options of {@linkcode writeFileAtomic}.
+ *
+ * @example Usage
+ * ```ts
+ * import { writeFileAtomic, type WriteFileAtomicOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/secret.txt`;
+ * await writeFileAtomic(path, "old");
+ * const options: WriteFileAtomicOptions = { overwrite: true, mode: 0o600 };
+ * await writeFileAtomic(path, "new", options);
+ * assert.equal(await Deno.readTextFile(path), "new");
+ * if (Deno.build.os !== "windows") assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface WriteFileAtomicOptions {
   /**
    * Replace an existing file. Without it, an existing file is an error and is left untouched.
@@ -180,7 +215,31 @@ async function* pieces(data: AtomicData): AsyncGenerator<string | Uint8Array> {
   );
 }
 
-/** Options of {@linkcode finalizeRows}. */
+/**
+ * Options of {@linkcode finalizeRows}.
+ *
+ * @example Usage
+ * ```ts
+ * import { finalizeRows, type FinalizeRowsOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/rows.txt`;
+ * const table = {
+ *   paramNames: ["x"],
+ *   outputNames: ["y"],
+ *   rows: 1,
+ *   params: Float64Array.of(3),
+ *   outputs: Float64Array.of(9),
+ *   success: Uint8Array.of(1),
+ * };
+ * const options: FinalizeRowsOptions = { format: "jsonl", overwrite: false };
+ * await finalizeRows(path, table, options);
+ * assert.equal(await Deno.readTextFile(path), '{"params":{"x":3},"outputs":{"y":9},"success":true}\n');
+ * await assert.rejects(finalizeRows(path, table, options), Deno.errors.AlreadyExists);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface FinalizeRowsOptions {
   /**
    * Format of the file.

@@ -7,7 +7,19 @@
 
 import { describe } from "../_describe.ts";
 
-/** A snapshot of a sweep's progress. */
+/**
+ * A snapshot of a sweep's progress.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatProgressLine, type Progress } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const progress: Progress = { done: 1000, failed: 0, total: 1000, rate: 83.3, etaMs: 0, elapsedMs: 12000 };
+ * // Once every row is done, the line shows the time taken instead of an ETA.
+ * assert.equal(formatProgressLine(progress, { width: 4 }), "[####] 1000/1000 83/s in 0:12");
+ * ```
+ */
 export interface Progress {
   /** Rows finished, successful or failed (including rows done before a resume). */
   readonly done: number;
@@ -23,7 +35,36 @@ export interface Progress {
   readonly elapsedMs: number;
 }
 
-/** Options of {@linkcode ProgressTracker}. */
+/**
+ * Options of {@linkcode ProgressTracker}.
+ *
+ * @example Usage
+ * ```ts
+ * import { ProgressTracker, type ProgressTrackerOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * let t = 0;
+ * const seen: number[] = [];
+ * // Resuming a sweep of 100 rows with 40 done, 2 of them failed.
+ * const options: ProgressTrackerOptions = {
+ *   done: 40,
+ *   failed: 2,
+ *   intervalMs: 1000,
+ *   now: () => t,
+ *   onProgress: (p) => seen.push(p.done),
+ * };
+ * const tracker = new ProgressTracker(100, options);
+ * t = 500;
+ * tracker.add(10); // the first rows report at once
+ * t = 1000;
+ * tracker.add(10); // only 500 ms later: no report
+ * assert.deepEqual(seen, [50]);
+ * const p = tracker.progress;
+ * assert.equal(p.failed, 2);
+ * assert.equal(p.rate, 20); // the 40 rows done before the resume are not counted
+ * assert.equal(p.etaMs, 2000);
+ * ```
+ */
 export interface ProgressTrackerOptions {
   /**
    * Least milliseconds between two reports from {@linkcode ProgressTracker.add}.
@@ -233,7 +274,20 @@ export class ProgressTracker {
   }
 }
 
-/** Options of {@linkcode formatProgressLine}. */
+/**
+ * Options of {@linkcode formatProgressLine}.
+ *
+ * @example Usage
+ * ```ts
+ * import { type FormatProgressOptions, formatProgressLine } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const p = { done: 0, failed: 0, total: 50, rate: 0, etaMs: Infinity, elapsedMs: 0 };
+ * const options: FormatProgressOptions = { style: "plain" };
+ * assert.equal(formatProgressLine(p, options), "0/50 rows (0%), 0.0 rows/s, ETA ?");
+ * assert.throws(() => formatProgressLine(p, { width: 0 }), RangeError);
+ * ```
+ */
 export interface FormatProgressOptions {
   /**
    * Characters inside the bar's brackets.

@@ -12,7 +12,25 @@ import { parseCsvRecord, resolveFormat, scanNumber, tryParseNumber } from "./_ro
 import { writeFileAtomic } from "./atomic.ts";
 import type { RowFormat, RowTable } from "./row_writer.ts";
 
-/** Options of {@linkcode readRows}. */
+/**
+ * Options of {@linkcode readRows}.
+ *
+ * @example Usage
+ * ```ts
+ * import { readRows, type ReadRowsOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/results.csv`;
+ * await Deno.writeTextFile(path, "k,a,y,success\n0,1,0.5,true\n1,2,NaN,false\n");
+ * const options: ReadRowsOptions = { extraNames: ["k"], paramNames: ["a"], outputNames: ["y"] };
+ * const r = await readRows(path, options);
+ * assert.deepEqual([...r.extra.k], [0, 1]);
+ * assert.deepEqual([...r.params], [1, 2]);
+ * await assert.rejects(readRows(path, { ...options, outputNames: ["z"] }), /output columns differ/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ReadRowsOptions {
   /**
    * Format of the file.
@@ -42,7 +60,31 @@ export interface ReadRowsOptions {
   readonly extraNames?: readonly string[];
 }
 
-/** The rows read back by {@linkcode readRows}. */
+/**
+ * The rows read back by {@linkcode readRows}.
+ *
+ * @example Usage
+ * ```ts
+ * import { readRows, type ReadRowsResult } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/results.jsonl`;
+ * await Deno.writeTextFile(
+ *   path,
+ *   '{"params":{"x":1},"outputs":{"y":2},"success":true}\n' +
+ *     '{"params":{"x":2},"outputs":{"y":null},"success":false,"error":"diverged"}\n' +
+ *     '{"params":', // crashed mid-line
+ * );
+ * const result: ReadRowsResult = await readRows(path);
+ * assert.equal(result.format, "jsonl");
+ * assert.deepEqual(result.paramNames, ["x"]);
+ * assert.deepEqual(result.errors, [undefined, "diverged"]);
+ * assert.ok(Number.isNaN(result.outputs[1]));
+ * assert.ok(result.truncated);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ReadRowsResult extends RowTable {
   /** Names of the extra columns (empty when there are none). */
   readonly extraNames: readonly string[];
@@ -591,7 +633,21 @@ class JsonlReader extends Reader {
   }
 }
 
-/** Options of {@linkcode matchRows}. */
+/**
+ * Options of {@linkcode matchRows}.
+ *
+ * @example Usage
+ * ```ts
+ * import { matchRows, type MatchRowsOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const all = { rows: 2, columns: 2, data: Float64Array.of(0, 1, 1, 0) };
+ * const stray = { rows: 1, columns: 2, data: Float64Array.of(2, 3) };
+ * const options: MatchRowsOptions = { paramNames: ["a", "b"] };
+ * assert.throws(() => matchRows(stray, all), /column 0=2, column 1=3/);
+ * assert.throws(() => matchRows(stray, all, options), /a=2, b=3/);
+ * ```
+ */
 export interface MatchRowsOptions {
   /**
    * Names of the columns, to show the values of an unmatched row by name.
@@ -689,6 +745,30 @@ export function matchRows(done: Matrix, all: Matrix, options: MatchRowsOptions =
  * What identifies a sweep, stored next to its results (see
  * {@linkcode writeSweepMeta}) so that a resumed run can check that the file
  * belongs to it. Any other JSON fields may be added.
+ *
+ * @example Usage
+ * ```ts
+ * import { readRows, type SweepMeta, writeSweepMeta } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/results.csv`;
+ * const meta: SweepMeta = {
+ *   version: 1,
+ *   paramNames: ["a"],
+ *   outputNames: ["y"],
+ *   totalRows: 4,
+ *   seed: 7,
+ *   note: "any other JSON field",
+ * };
+ * await writeSweepMeta(path, meta);
+ * await Deno.writeTextFile(path, "a,y,success\n1,2,true\n");
+ * // A CSV header does not tell parameters from outputs: readRows finds them in the metadata.
+ * const r = await readRows(path);
+ * assert.deepEqual(r.paramNames, ["a"]);
+ * assert.deepEqual(r.outputNames, ["y"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export interface SweepMeta {
   /** Version of the metadata format or of the program that wrote it. */
@@ -800,7 +880,25 @@ function checkMeta(meta: unknown, action: string, what: string): asserts meta is
   }
 }
 
-/** Options of {@linkcode readSweepMeta}. */
+/**
+ * Options of {@linkcode readSweepMeta}.
+ *
+ * @example Usage
+ * ```ts
+ * import { readSweepMeta, type ReadSweepMetaOptions, writeSweepMeta } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/results.csv`;
+ * const meta = { version: 1, paramNames: ["a"], outputNames: ["y"], totalRows: 10, startedAt: "2024-01-01" };
+ * await writeSweepMeta(path, meta);
+ * const options: ReadSweepMetaOptions = { expected: { ...meta, startedAt: "2024-06-01" }, ignore: ["startedAt"] };
+ * const stored = await readSweepMeta(path, options);
+ * assert.equal(stored.startedAt, "2024-01-01");
+ * await assert.rejects(readSweepMeta(path, { expected: options.expected }), /'startedAt' differs/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ReadSweepMetaOptions {
   /**
    * The metadata of the sweep being resumed: when given, every field must

@@ -39,10 +39,44 @@ import {
   resolveFormat,
 } from "./_rows.ts";
 
-/** The formats of results files: `"csv"` or `"jsonl"` (JSON Lines). */
+/**
+ * The formats of results files: `"csv"` or `"jsonl"` (JSON Lines).
+ *
+ * @example Usage
+ * ```ts
+ * import { type RowFormat, RowWriter } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * // An explicit format wins over the file's extension.
+ * const format: RowFormat = "jsonl";
+ * const w = await RowWriter.open(`${dir}/r.txt`, { paramNames: ["x"], outputNames: ["y"] }, { format });
+ * await w.write({ rows: 1, params: Float64Array.of(1), outputs: Float64Array.of(2), success: Uint8Array.of(1) });
+ * await w.close();
+ * assert.equal(w.format, "jsonl");
+ * assert.equal(await Deno.readTextFile(`${dir}/r.txt`), '{"params":{"x":1},"outputs":{"y":2},"success":true}\n');
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type RowFormat = "csv" | "jsonl";
 
-/** The column names of a results file. */
+/**
+ * The column names of a results file.
+ *
+ * @example Usage
+ * ```ts
+ * import { type RowHeader, RowWriter } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const header: RowHeader = { extraNames: ["nominalIndex"], paramNames: ["a", "b"], outputNames: ["y"] };
+ * const w = await RowWriter.open(`${dir}/r.csv`, header);
+ * await w.close();
+ * // Extra columns come first, then parameters, outputs and `success`.
+ * assert.equal(await Deno.readTextFile(`${dir}/r.csv`), "nominalIndex,a,b,y,success\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RowHeader {
   /** Names of the parameter columns, in order. */
   readonly paramNames: readonly string[];
@@ -91,10 +125,58 @@ export interface RowBatch {
   readonly extra?: Readonly<Record<string, Float64Array>>;
 }
 
-/** A whole table of rows: column names and the rows' values. */
+/**
+ * A whole table of rows: column names and the rows' values.
+ *
+ * @example Usage
+ * ```ts
+ * import { finalizeRows, type RowTable } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const table: RowTable = {
+ *   paramNames: ["x"],
+ *   outputNames: ["y"],
+ *   rows: 2,
+ *   params: Float64Array.of(1, 2),
+ *   outputs: Float64Array.of(1, NaN),
+ *   success: Uint8Array.of(1, 0),
+ *   errors: [undefined, "did not converge"],
+ * };
+ * await finalizeRows(`${dir}/r.jsonl`, table);
+ * const lines = (await Deno.readTextFile(`${dir}/r.jsonl`)).trim().split("\n");
+ * assert.deepEqual(JSON.parse(lines[1]), {
+ *   params: { x: 2 },
+ *   outputs: { y: "NaN" },
+ *   success: false,
+ *   error: "did not converge",
+ * });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RowTable extends RowHeader, RowBatch {}
 
-/** Options of {@linkcode RowWriter.open}. */
+/**
+ * Options of {@linkcode RowWriter.open}.
+ *
+ * @example Usage
+ * ```ts
+ * import { RowWriter, type RowWriterOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/r.csv`;
+ * const header = { paramNames: ["x"], outputNames: ["y"] };
+ * await (await RowWriter.open(path, header)).close();
+ * await assert.rejects(RowWriter.open(path, header), Deno.errors.AlreadyExists);
+ * const options: RowWriterOptions = { overwrite: true, sync: true };
+ * const w = await RowWriter.open(path, header, options);
+ * await w.write({ rows: 1, params: Float64Array.of(1), outputs: Float64Array.of(2), success: Uint8Array.of(1) });
+ * await w.close();
+ * assert.equal(await Deno.readTextFile(path), "x,y,success\n1,2,true\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RowWriterOptions {
   /**
    * Format of the file.
