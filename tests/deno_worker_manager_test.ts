@@ -88,3 +88,19 @@ Deno.test("scatter refuses plain functions, which cannot cross threads", async (
     },
   );
 });
+
+Deno.test("an onResult that throws does not stop the other chunks, and gather reports it", async () => {
+  await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 2 });
+  let calls = 0;
+  await pm.scatter(fn("noBuild"), {}, fn("echoRows"), [[1], [2], [3], [4], [5]], {
+    onResult: () => {
+      calls++;
+      throw new EvalError("callback failed");
+    },
+  });
+  await assertRejects(() => pm.gather(), EvalError);
+  assertEquals(calls, 3);
+  // The pool is still usable.
+  await pm.scatter(fn("noBuild"), {}, fn("echoRows"), [[1]]);
+  assertEquals((await pm.gather()).length, 1);
+});

@@ -156,6 +156,7 @@ interface Job {
   finished: boolean;
   abort?: () => void;
   signal?: AbortSignal;
+  callbackError?: { error: unknown };
 }
 
 interface Slot {
@@ -412,6 +413,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    *
    * @returns The chunks' results ordered by `processNumber`.
    * @throws {Error} When nothing was scattered.
+   * @throws {unknown} What `onResult` threw, once every chunk has finished (the first such error).
    */
   async gather(): Promise<LocalResults[]> {
     const job = this.#job;
@@ -422,6 +424,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     await job.done.promise;
     this.#job = undefined;
     this.#lastResults = job.results.sort((a, b) => a.processNumber - b.processNumber);
+    if (job.callbackError) throw job.callbackError.error;
     return this.#lastResults;
   }
 
@@ -687,10 +690,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     try {
       job.onResult?.(result);
     } catch (e) {
-      // A failing callback must not lose the sweep: report it once the job is gathered.
-      queueMicrotask(() => {
-        throw e;
-      });
+      // A failing callback must not lose the other chunks: the work goes on, and gather throws
+      // the first such error once the job has finished.
+      job.callbackError ??= { error: e };
     }
     if (job.pending === 0 && job.next >= job.matrix.rows && job.retry.length === 0) {
       this.#finishJob(job);

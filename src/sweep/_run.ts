@@ -198,6 +198,15 @@ export async function runRows(
       };
       const pending: Promise<void>[] = [];
       const seen = new Set<number>();
+      // A write that fails (a full disk, say) stops the sweep; rows already written stay.
+      let writeError: { error: unknown } | undefined;
+      const take = (chunk: LocalResults) =>
+        pending.push(
+          sink.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
+            writeError ??= { error };
+            abort.abort(error);
+          }),
+        );
       await manager.scatter(
         { module: DRIVER, name: "buildSweep" },
         kwargs as unknown as Record<string, unknown>,
@@ -216,17 +225,16 @@ export async function runRows(
               return;
             }
             seen.add(chunk.processNumber);
-            pending.push(sink.add(chunk as LocalResults<ChunkOutput>));
+            take(chunk);
           },
         },
       );
       // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
       for (const chunk of manager.resultsFromLocalTree(await manager.gather())) {
-        if (!seen.has(chunk.processNumber)) {
-          pending.push(sink.add(chunk as LocalResults<ChunkOutput>));
-        }
+        if (!seen.has(chunk.processNumber)) take(chunk);
       }
       await Promise.all(pending);
+      if (writeError) throw writeError.error;
     }
     if (buildError !== undefined) {
       throw new Error(
