@@ -62,116 +62,207 @@ export async function buildSweep(kwargs: Record<string, unknown>): Promise<[Cont
   return [ctx];
 }
 
-async function buildState(ctx: Context): Promise<unknown> {
+// The model's build, awaited only when it returns a promise.
+function buildState(ctx: Context): unknown {
   const { model, options } = ctx;
-  return model.build
-    ? await Reflect.apply(model.build, model, [options.buildOptions ?? {}])
-    : undefined;
+  return model.build ? Reflect.apply(model.build, model, [options.buildOptions ?? {}]) : undefined;
 }
 
 /** doExecute: evaluates every row of the chunk; failures are recorded per row. */
 export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOutput> {
-  const { options, model } = ctx;
-  const { paramNames } = options;
-  const rows = chunk.rows;
-  const cols = chunk.columns;
-  const data = chunk.data;
-  const index = new Float64Array(rows);
-  const success = new Uint8Array(rows);
-  const errors: [number, string][] = [];
-  const requested = options.outputs;
-  const names: string[] = requested ? [...requested] : [];
-  const slots = new Map<string, number>(names.map((n, i) => [n, i]));
-  let firstNames: string[] | undefined;
-  // Values grow by column when new names appear (only without requested outputs).
-  const columns: Float64Array[] = names.map(() => new Float64Array(rows).fill(NaN));
-  const { evaluate, probe, initialize } = model;
-  const makePoint = ctx.makePoint ??= pointFactory(paramNames);
-  let reader: OutputReader | undefined;
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    index[r] = data[base];
-    const point = makePoint(data, base + 1);
-    let failed: string | undefined;
+  const run = new ChunkRun(chunk, ctx);
+  // Each row runs synchronously unless the model returns a promise: an async loop body would
+  // cost more than a cheap model's whole evaluation.
+  for (let r = 0; r < chunk.rows; r++) {
+    const pending = run.row(r);
+    if (pending !== undefined) await pending;
+  }
+  return run.finish();
+}
+
+type Step = void | Promise<void>;
+
+const PROBE_FALSE = "probe returned false";
+
+/** The state of one chunk's evaluation; `row(r)` returns a promise only when it must wait. */
+class ChunkRun {
+  readonly #ctx: Context;
+  readonly #model: SweepModel;
+  readonly #data: Float64Array;
+  readonly #cols: number;
+  readonly #rows: number;
+  readonly #requested: string[] | undefined;
+  readonly #names: string[];
+  readonly #slots: Map<string, number>;
+  readonly #columns: Float64Array[];
+  readonly #makePoint: (data: Float64Array, offset: number) => Point;
+  #reader: OutputReader | undefined;
+  readonly index: Float64Array;
+  readonly success: Uint8Array;
+  readonly errors: [number, string][] = [];
+  #firstNames: string[] | undefined;
+
+  constructor(chunk: Matrix, ctx: Context) {
+    this.#ctx = ctx;
+    this.#model = ctx.model;
+    this.#data = chunk.data;
+    this.#cols = chunk.columns;
+    this.#rows = chunk.rows;
+    this.#requested = ctx.options.outputs;
+    this.#names = this.#requested ? [...this.#requested] : [];
+    this.#slots = new Map(this.#names.map((n, i) => [n, i]));
+    // Values grow by column when new names appear (only without requested outputs).
+    this.#columns = this.#names.map(() => new Float64Array(chunk.rows).fill(NaN));
+    this.#makePoint = ctx.makePoint ??= pointFactory(ctx.options.paramNames);
+    this.index = new Float64Array(chunk.rows);
+    this.success = new Uint8Array(chunk.rows);
+  }
+
+  row(r: number): Step {
+    const base = r * this.#cols;
+    this.index[r] = this.#data[base];
+    const point = this.#makePoint(this.#data, base + 1);
+    const ctx = this.#ctx;
     try {
-      // Awaiting only real promises: a microtask per row would cost more than a cheap model.
-      if (ctx.fresh && initialize) await Reflect.apply(initialize, model, [ctx.state, point]);
+      if (ctx.fresh && this.#model.initialize) {
+        const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, point]);
+        ctx.fresh = false;
+        if (isThenable(done)) {
+          return done.then(() => this.#probe(r, point), (e) => this.#fail(r, e));
+        }
+      }
       ctx.fresh = false;
-      let accepted: boolean | Promise<boolean> = true;
-      if (probe) {
-        accepted = Reflect.apply(probe, model, [ctx.state, point]);
-        if (isThenable(accepted)) accepted = await accepted;
-      }
-      if (!accepted) {
-        failed = "probe returned false";
-      } else {
-        let out = Reflect.apply(evaluate, model, [ctx.state, point]) as Outputs | Promise<Outputs>;
-        if (isThenable(out)) out = await out;
-        if (out === null || typeof out !== "object") {
-          throw new TypeError(
-            `evaluate must return an object of numbers: it returned ${String(out)}`,
-          );
-        }
-        reader ??= outputReader(names);
-        const seen = reader(out, columns, r);
-        if (requested) {
-          // A requested output the row does not produce stays NaN; one it produces must be finite.
-          if (seen < 0) failed = `output '${names[-1 - seen]}' is ${String(out[names[-1 - seen]])}`;
-        } else if (seen !== countKeys(out)) {
-          // Only a row with keys not seen before pays for walking its keys.
-          for (const key in out) {
-            if (slots.has(key)) continue;
-            slots.set(key, names.length);
-            names.push(key);
-            const col = new Float64Array(rows).fill(NaN);
-            const v = out[key];
-            col[r] = typeof v === "number" ? v : NaN;
-            columns.push(col);
-          }
-          reader = undefined;
-        }
-        if (failed === undefined && firstNames === undefined) firstNames = Object.keys(out);
-      }
+      return this.#probe(r, point);
     } catch (error) {
-      const info = toErrorInfo(error);
-      failed = `${info.name}: ${info.message}`;
+      return this.#fail(r, error);
     }
-    if (failed === undefined) {
-      success[r] = 1;
-    } else {
-      errors.push([r, failed]);
-      // Failed rows keep no outputs (WaterTAP fills them with NaN).
-      for (const col of columns) col[r] = NaN;
-      if (options.rebuildOnFailure) {
-        try {
-          ctx.state = await buildState(ctx);
-          ctx.fresh = true;
-        } catch {
-          // The next row reports the broken build through its own failure.
-        }
+  }
+
+  #probe(r: number, point: Point): Step {
+    const probe = this.#model.probe;
+    if (!probe) return this.#evaluate(r, point);
+    try {
+      const accepted = Reflect.apply(probe, this.#model, [this.#ctx.state, point]);
+      if (isThenable(accepted)) {
+        return accepted.then(
+          (ok) => (ok ? this.#evaluate(r, point) : this.#fail(r, PROBE_FALSE)),
+          (e) => this.#fail(r, e),
+        );
       }
+      return accepted ? this.#evaluate(r, point) : this.#fail(r, PROBE_FALSE);
+    } catch (error) {
+      return this.#fail(r, error);
     }
   }
-  const K = names.length;
-  const values = new Float64Array(rows * K);
-  for (let c = 0; c < K; c++) {
-    const col = columns[c];
-    for (let r = 0; r < rows; r++) values[r * K + c] = col[r];
-  }
-  const result: ChunkOutput = { index, names, firstNames, values, success, errors };
-  if (options.encode?.length) {
-    // Encoding here spreads the cost of text over the workers; the main thread only appends.
-    const params = new Float64Array(rows * paramNames.length);
-    for (let r = 0, w = 0; r < rows; r++) {
-      for (let c = 1; c < cols; c++) params[w++] = data[r * cols + c];
+
+  #evaluate(r: number, point: Point): Step {
+    try {
+      const out = Reflect.apply(this.#model.evaluate, this.#model, [this.#ctx.state, point]) as
+        | Outputs
+        | Promise<Outputs>;
+      if (isThenable(out)) return out.then((o) => this.#record(r, o), (e) => this.#fail(r, e));
+      return this.#record(r, out);
+    } catch (error) {
+      return this.#fail(r, error);
     }
-    const messages: (string | undefined)[] = new Array(rows);
-    for (const [r, message] of errors) messages[r] = message;
-    const header = { extraNames: [], paramNames, outputNames: names };
-    const batch = { rows, params, outputs: values, success, errors: messages };
-    for (const format of options.encode) result[format] = encodeBatch(format, header, batch);
   }
-  return result;
+
+  #record(r: number, out: Outputs): Step {
+    if (out === null || typeof out !== "object") {
+      return this.#fail(
+        r,
+        new TypeError(`evaluate must return an object of numbers: it returned ${String(out)}`),
+      );
+    }
+    const names = this.#names;
+    this.#reader ??= outputReader(names);
+    const seen = this.#reader(out, this.#columns, r);
+    if (this.#requested) {
+      // A requested output the row does not produce stays NaN; one it produces must be finite.
+      if (seen < 0) {
+        return this.#fail(r, `output '${names[-1 - seen]}' is ${String(out[names[-1 - seen]])}`);
+      }
+    } else if (seen !== countKeys(out)) {
+      // Only a row with keys not seen before pays for walking its keys.
+      for (const key in out) {
+        if (this.#slots.has(key)) continue;
+        this.#slots.set(key, names.length);
+        names.push(key);
+        const col = new Float64Array(this.#rows).fill(NaN);
+        const v = out[key];
+        col[r] = typeof v === "number" ? v : NaN;
+        this.#columns.push(col);
+      }
+      this.#reader = undefined;
+    }
+    this.#firstNames ??= Object.keys(out);
+    this.success[r] = 1;
+  }
+
+  // Records a failed row; `why` is a message, or what was thrown.
+  #fail(r: number, why: unknown): Step {
+    let message: string;
+    if (typeof why === "string") {
+      message = why;
+    } else {
+      const info = toErrorInfo(why);
+      message = `${info.name}: ${info.message}`;
+    }
+    this.errors.push([r, message]);
+    this.success[r] = 0;
+    // Failed rows keep no outputs (WaterTAP fills them with NaN).
+    for (const col of this.#columns) col[r] = NaN;
+    if (!this.#ctx.options.rebuildOnFailure) return;
+    const ctx = this.#ctx;
+    const rebuilt = (state: unknown) => {
+      ctx.state = state;
+      ctx.fresh = true;
+    };
+    // A broken build shows in the next row's failure.
+    try {
+      const state = buildState(ctx);
+      if (isThenable(state)) return state.then(rebuilt, () => {});
+      rebuilt(state);
+    } catch {
+      // as above
+    }
+  }
+
+  finish(): ChunkOutput {
+    const { index, success, errors } = this;
+    const names = this.#names;
+    const rows = this.#rows;
+    const K = names.length;
+    const values = new Float64Array(rows * K);
+    for (let c = 0; c < K; c++) {
+      const col = this.#columns[c];
+      for (let r = 0; r < rows; r++) values[r * K + c] = col[r];
+    }
+    const result: ChunkOutput = {
+      index,
+      names,
+      firstNames: this.#firstNames,
+      values,
+      success,
+      errors,
+    };
+    const formats = this.#ctx.options.encode;
+    if (formats?.length) {
+      // Encoding here spreads the cost of text over the workers; the main thread only appends.
+      const { paramNames } = this.#ctx.options;
+      const cols = this.#cols;
+      const params = new Float64Array(rows * paramNames.length);
+      for (let r = 0, w = 0; r < rows; r++) {
+        for (let c = 1; c < cols; c++) params[w++] = this.#data[r * cols + c];
+      }
+      const messages: (string | undefined)[] = new Array(rows);
+      for (const [r, message] of errors) messages[r] = message;
+      const header = { extraNames: [], paramNames, outputNames: names };
+      const batch = { rows, params, outputs: values, success, errors: messages };
+      for (const format of formats) result[format] = encodeBatch(format, header, batch);
+    }
+    return result;
+  }
 }
 
 // Points built key by key from a list of names become slow dictionary objects, and the model's
