@@ -27,7 +27,10 @@ export interface ChunkOutput {
   names: string[];
   /** Keys of the first successful evaluation of the chunk (default output order). */
   firstNames: string[] | undefined;
-  /** rows x names.length, row-major; NaN where an output is missing or the row failed. */
+  /**
+   * One column per name, one after the other (names.length x rows, column-major: the main thread
+   * copies whole columns); NaN where an output is missing or the row failed.
+   */
   values: Float64Array;
   /** 1 for a successful row. */
   success: Uint8Array;
@@ -234,10 +237,7 @@ class ChunkRun {
     const rows = this.#rows;
     const K = names.length;
     const values = new Float64Array(rows * K);
-    for (let c = 0; c < K; c++) {
-      const col = this.#columns[c];
-      for (let r = 0; r < rows; r++) values[r * K + c] = col[r];
-    }
+    for (let c = 0; c < K; c++) values.set(this.#columns[c], c * rows);
     const result: ChunkOutput = {
       index,
       names,
@@ -258,7 +258,13 @@ class ChunkRun {
       const messages: (string | undefined)[] = new Array(rows);
       for (const [r, message] of errors) messages[r] = message;
       const header = { extraNames: [], paramNames, outputNames: names };
-      const batch = { rows, params, outputs: values, success, errors: messages };
+      // Files hold rows: lay the outputs out row by row.
+      const outputs = new Float64Array(rows * K);
+      for (let c = 0; c < K; c++) {
+        const col = this.#columns[c];
+        for (let r = 0; r < rows; r++) outputs[r * K + c] = col[r];
+      }
+      const batch = { rows, params, outputs, success, errors: messages };
       for (const format of formats) result[format] = encodeBatch(format, header, batch);
     }
     return result;

@@ -265,16 +265,24 @@ export class SweepSink {
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
       this.#firstNames = { chunk: chunk.processNumber, names: out.firstNames };
     }
-    const K = out.names.length;
+    const n = out.index.length;
     const columns = out.names.map((name) => this.#column(name));
-    for (let i = 0; i < out.index.length; i++) {
-      const r = out.index[i];
-      for (let c = 0; c < K; c++) columns[c][r] = out.values[i * K + c];
-      this.#done[r] = 1;
-      this.#success[r] = out.success[i];
-      this.#finished++;
-      this.#computed++;
+    const first = out.index[0];
+    if (n > 0 && out.index[n - 1] === first + n - 1) {
+      // Consecutive rows (every chunk of a fresh sweep): whole columns at once.
+      columns.forEach((col, c) => col.set(out.values.subarray(c * n, (c + 1) * n), first));
+      this.#done.fill(1, first, first + n);
+      this.#success.set(out.success, first);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const r = out.index[i];
+        for (let c = 0; c < columns.length; c++) columns[c][r] = out.values[c * n + i];
+        this.#done[r] = 1;
+        this.#success[r] = out.success[i];
+      }
     }
+    this.#finished += n;
+    this.#computed += n;
     for (const [i, message] of out.errors) {
       this.#errors.set(out.index[i], message);
       this.#failed++;
