@@ -83,7 +83,9 @@ export class SweepSink {
     this.#o = o;
     this.#success = new Uint8Array(o.rows);
     this.#done = new Uint8Array(o.rows);
-    for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows).fill(NaN));
+    // Columns start as zeros: every row is written when it finishes (NaN where it has no value),
+    // which saves filling millions of NaN up front.
+    for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows));
     this.#paths = [o.csv, o.jsonl].filter((p): p is string => p !== undefined);
   }
 
@@ -158,6 +160,7 @@ export class SweepSink {
       }
       this.#finished++;
     }
+    this.#blankOthers(names, index);
     this.#resumed = disk.rows;
     this.#header = names;
     this.#firstNames = { chunk: -1, names };
@@ -168,8 +171,21 @@ export class SweepSink {
 
   #column(name: string): Float64Array {
     let col = this.#outputs.get(name);
-    if (!col) this.#outputs.set(name, col = new Float64Array(this.#o.rows).fill(NaN));
+    if (!col) {
+      col = new Float64Array(this.#o.rows);
+      // Rows finished before this output first appeared do not have it.
+      if (this.#finished > 0) col.fill(NaN);
+      this.#outputs.set(name, col);
+    }
     return col;
+  }
+
+  // Rows that finished without some existing outputs hold NaN in those columns.
+  #blankOthers(names: readonly string[], rows: ArrayLike<number>): void {
+    for (const [name, col] of this.#outputs) {
+      if (names.includes(name)) continue;
+      for (let i = 0; i < rows.length; i++) col[rows[i]] = NaN;
+    }
   }
 
   // Opens every results file once, with the header the first chunk (or the file) gave.
@@ -281,6 +297,7 @@ export class SweepSink {
         this.#success[r] = out.success[i];
       }
     }
+    if (this.#outputs.size > columns.length) this.#blankOthers(out.names, out.index);
     this.#finished += n;
     this.#computed += n;
     for (const [i, message] of out.errors) {
@@ -294,6 +311,7 @@ export class SweepSink {
   }
 
   #fail(row: number, message: string): void {
+    for (const col of this.#outputs.values()) col[row] = NaN;
     this.#done[row] = 1;
     this.#success[row] = 0;
     this.#errors.set(row, message);
