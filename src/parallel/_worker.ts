@@ -117,7 +117,8 @@ async function runPeer(message: PeerMessage): Promise<void> {
 }
 
 // Typed arrays that own their whole (non-shared) buffer move instead of being copied: at the top
-// level of the result, or as direct items of an array or values of a plain object.
+// level of the result, as items of an array, as values of a plain object, or as items of an
+// array that is such a value ({ columns: [Float64Array, ...] }).
 function transferables(value: unknown): Transferable[] {
   const out = new Set<ArrayBuffer>();
   const consider = (v: unknown) => {
@@ -133,7 +134,10 @@ function transferables(value: unknown): Transferable[] {
   else if (
     value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype
   ) {
-    Object.values(value).forEach(consider);
+    for (const v of Object.values(value)) {
+      if (Array.isArray(v)) v.forEach(consider);
+      else consider(v);
+    }
   }
   return [...out];
 }

@@ -28,10 +28,10 @@ export interface ChunkOutput {
   /** Keys of the first successful evaluation of the chunk (default output order). */
   firstNames: string[] | undefined;
   /**
-   * One column per name, one after the other (names.length x rows, column-major: the main thread
-   * copies whole columns); NaN where an output is missing or the row failed.
+   * One column per name, rows long (they move to the main thread without a copy); NaN where an
+   * output is missing or the row failed.
    */
-  values: Float64Array;
+  values: Float64Array[];
   /** 1 for a successful row. */
   success: Uint8Array;
   /** [row within chunk, message] for each failed row. */
@@ -236,8 +236,7 @@ class ChunkRun {
     const names = this.#names;
     const rows = this.#rows;
     const K = names.length;
-    const values = new Float64Array(rows * K);
-    for (let c = 0; c < K; c++) values.set(this.#columns[c], c * rows);
+    const values = this.#columns;
     const result: ChunkOutput = {
       index,
       names,

@@ -286,13 +286,13 @@ export class SweepSink {
     const first = out.index[0];
     if (n > 0 && out.index[n - 1] === first + n - 1) {
       // Consecutive rows (every chunk of a fresh sweep): whole columns at once.
-      columns.forEach((col, c) => col.set(out.values.subarray(c * n, (c + 1) * n), first));
+      columns.forEach((col, c) => col.set(out.values[c], first));
       this.#done.fill(1, first, first + n);
       this.#success.set(out.success, first);
     } else {
       for (let i = 0; i < n; i++) {
         const r = out.index[i];
-        for (let c = 0; c < columns.length; c++) columns[c][r] = out.values[c * n + i];
+        for (let c = 0; c < columns.length; c++) columns[c][r] = out.values[c][i];
         this.#done[r] = 1;
         this.#success[r] = out.success[i];
       }
@@ -336,7 +336,7 @@ export class SweepSink {
       for (let r = 0; r < o.rows; r++) col[r] = o.params[r * P + c];
       params[name] = col;
     });
-    const failed = o.rows - this.#success.reduce((a, b) => a + b, 0);
+    const failed = this.#failed;
     if (this.#paths.length > 0) await this.#finalize(names);
     return {
       paramNames: [...o.paramNames],
