@@ -163,14 +163,15 @@ export async function runRows(
   try {
     // Column 0 carries each row's global index: results are placed by index, not arrival.
     const todo = sink.missingRows();
+    const count = todo?.length ?? rows;
     // Shared memory: the pool hands it to workers as it is, without another copy.
-    const work = new Float64Array(new SharedArrayBuffer(todo.length * (P + 1) * 8));
-    for (let i = 0, w = 0; i < todo.length; i++) {
-      const r = todo[i];
+    const work = new Float64Array(new SharedArrayBuffer(count * (P + 1) * 8));
+    for (let i = 0, w = 0; i < count; i++) {
+      const r = todo ? todo[i] : i;
       work[w++] = r;
       for (let c = 0, d = r * P; c < P; c++) work[w++] = data[d + c];
     }
-    if (todo.length > 0) {
+    if (count > 0) {
       if (options.manager) {
         manager = options.manager;
       } else {
@@ -211,7 +212,7 @@ export async function runRows(
         { module: DRIVER, name: "buildSweep" },
         kwargs as unknown as Record<string, unknown>,
         { module: DRIVER, name: "executeSweep" },
-        { rows: todo.length, columns: P + 1, data: work },
+        { rows: count, columns: P + 1, data: work },
         {
           // Workers import the model through the driver: they need to read its directory.
           imports: [plan.model],

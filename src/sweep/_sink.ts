@@ -251,8 +251,10 @@ export class SweepSink {
     return { rows: n, params, outputs, success, errors: messages };
   }
 
-  /** Row indices still to compute, ascending. */
-  missingRows(): Int32Array {
+  /** Row indices still to compute, ascending; `undefined` when that is every row. */
+  missingRows(): Int32Array | undefined {
+    // A fresh sweep computes every row: no list needed.
+    if (this.#resumed === 0) return undefined;
     const out = new Int32Array(this.#o.rows - this.#resumed);
     let k = 0;
     for (let r = 0; r < this.#o.rows; r++) if (!this.#done[r]) out[k++] = r;
