@@ -194,7 +194,18 @@ export class PeerGroupManager implements ParallelManager {
     } catch (e) {
       result = new LocalResults(this.#rank, mine, undefined, toErrorInfo(e));
     }
-    options.onResult?.(result);
+    // gather sends this rank's result to the others later: the callback gets its own copy, so
+    // that whatever it does with it (a sweep releases what it has stored) cannot change that.
+    if (options.onResult) {
+      options.onResult(
+        new LocalResults(
+          result.processNumber,
+          result.parameters,
+          structuredClone(result.results),
+          result.error,
+        ),
+      );
+    }
     this.#results = [result];
   }
 

@@ -307,9 +307,13 @@ export class SweepSink {
       this.#failed++;
     }
     const failed = out.errors.length;
-    return this.#write(out.index, this.#errors, out).then(() =>
-      this.#tracker?.add(out.index.length, failed)
-    );
+    // The manager keeps every chunk's result until gather: let go of the bulk now that it is
+    // in the columns (and, once written, on disk), so memory does not grow with the text.
+    out.values = [];
+    return this.#write(out.index, this.#errors, out).then(() => {
+      out.csv = out.jsonl = undefined;
+      this.#tracker?.add(out.index.length, failed);
+    });
   }
 
   #fail(row: number, message: string): void {
