@@ -105,3 +105,17 @@ Deno.test({
     assert(!/Allow\?/.test(text), "no prompt may appear");
   },
 });
+
+Deno.test("a scatter refused for permissions leaves the pool usable", async () => {
+  const fixture = new URL("./fixtures/scatter_after_failure.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--unstable-worker-options", `--allow-read=${root}`, fixture],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  assertEquals(out.code, 0, text);
+  assertMatch(text, /first scatter: NotCapable/);
+  assertMatch(text, /second scatter: 7/);
+});

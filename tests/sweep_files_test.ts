@@ -130,3 +130,23 @@ Deno.test("resume refuses a file from a different sweep", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("rows of a model that could not be built stay missing, so resume computes them", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = `${dir}/model.ts`;
+    await Deno.copyFile(new URL("./fixtures/models/flaky_build.ts", import.meta.url), model);
+    await Deno.writeTextFile(`${dir}/broken`, "");
+    const csv = `${dir}/r.csv`;
+    const options = { model, params: { x: linearSample(0, 9, 10) }, csv, workers: 2 };
+    await assertRejects(() => parameterSweep(options), /could not be built: .*licence server down/);
+    const partial = await Deno.readTextFile(csv).catch(() => "");
+    assertEquals(partial.trim().split("\n").filter((l) => /^\d/.test(l)).length, 0);
+    await Deno.remove(`${dir}/broken`);
+    const r = await parameterSweep({ ...options, resume: true });
+    assertEquals([r.stats.succeeded, r.stats.failed, r.stats.resumed], [10, 0, 0]);
+    assertEquals([...r.outputs.y], [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -369,6 +369,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       shared = new Float64Array(new SharedArrayBuffer(matrix.data.byteLength));
       shared.set(matrix.data);
     }
+    // Workers first: if they cannot start (permissions, say), no half-made job is left behind.
+    if (matrix.rows > 0) {
+      this.#ensurePool([build.module, execute.module, ...(options.imports ?? []).map(String)]);
+    }
     const job: Job = {
       id: ++this.#jobIds,
       matrix,
@@ -403,7 +407,6 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       this.#finishJob(job);
       return;
     }
-    this.#ensurePool([build.module, execute.module, ...(options.imports ?? []).map(String)]);
     this.#dispatch();
     await Promise.resolve();
   }

@@ -232,7 +232,10 @@ export async function runRows(
       );
       // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
       for (const chunk of manager.resultsFromLocalTree(await manager.gather())) {
-        if (!seen.has(chunk.processNumber)) take(chunk);
+        // Chunks whose model could not be built stay missing, so that a resume computes them.
+        const unbuilt = chunk.error !== undefined && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
+        if (unbuilt) buildError ??= chunk.error!.message;
+        else if (!seen.has(chunk.processNumber)) take(chunk);
       }
       await Promise.all(pending);
       if (writeError) throw writeError.error;
