@@ -1,5 +1,5 @@
 // Results files: streamed as rows finish, valid after a crash, resumed without recomputing.
-import { fixedSample, linearSample, parameterSweep } from "../mod.ts";
+import { DenoWorkerManager, fixedSample, linearSample, parameterSweep } from "../mod.ts";
 import { readRows } from "../src/io/resume.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 
@@ -146,6 +146,46 @@ Deno.test("rows of a model that could not be built stay missing, so resume compu
     const r = await parameterSweep({ ...options, resume: true });
     assertEquals([r.stats.succeeded, r.stats.failed, r.stats.resumed], [10, 0, 0]);
     assertEquals([...r.outputs.y], [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("rows that finish before any output is known are not written under a header without outputs", async () => {
+  const dir = await Deno.makeTempDir();
+  const root = new URL("../", import.meta.url).pathname;
+  try {
+    const csv = `${dir}/r.csv`;
+    const model = new URL("./fixtures/models/late_outputs.ts", import.meta.url);
+    const params = { x: linearSample(0, 99, 100) };
+    await using pool = new DenoWorkerManager({
+      workers: 2,
+      chunkSize: 4,
+      permissions: { read: [root] },
+    });
+    const ac = new AbortController();
+    await assertRejects(() =>
+      parameterSweep({
+        model,
+        params,
+        csv,
+        manager: pool,
+        signal: ac.signal,
+        progressIntervalMs: 0,
+        onProgress: (p) => p.done >= 40 && ac.abort(new Error("stop")),
+      })
+    );
+    const partial = (await Deno.readTextFile(csv)).trim().split("\n");
+    assertEquals(partial[0], "x,y,success");
+    for (const line of partial.slice(1)) {
+      const [x, y, ok] = line.split(",");
+      assertEquals([y, ok], Number(x) < 16 ? ["NaN", "false"] : [String(2 * Number(x)), "true"]);
+    }
+    const r = await parameterSweep({ model, params, csv, manager: pool, resume: true });
+    assertEquals(
+      [...r.outputs.y].map((y, x) => x < 16 ? Number.isNaN(y) : y === 2 * x),
+      Array(100).fill(true),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -76,6 +76,7 @@ export class SweepSink {
   // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
   #blocks: Block[][] = [];
   #reorderable = true;
+  #deferred: number[][] = [];
   #opening: Promise<RowWriter[]> | undefined;
   #resuming = false;
 
@@ -213,7 +214,16 @@ export class SweepSink {
     encoded?: ChunkOutput,
   ): Promise<void> {
     if (this.#paths.length === 0 || index.length === 0) return;
+    if (this.#header === undefined && this.#o.outputs === undefined) {
+      // The files' columns come from the first outputs seen. Rows that finished before any (all
+      // failed) wait in memory: opening now would fix a header without outputs for good.
+      if (this.#defaultOutputNames().length === 0) {
+        this.#deferred.push(Array.from(index));
+        return;
+      }
+    }
     const writers = await this.#open(this.#o.outputs ?? this.#defaultOutputNames());
+    await this.#flushDeferred(errors);
     const names = this.#header!;
     const n = index.length;
     let consecutive = true;
@@ -230,6 +240,13 @@ export class SweepSink {
         : await writers[f].write(batch ??= this.#batch(index, errors, names));
       (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...written });
     }
+  }
+
+  // Writes rows that waited for the files' header (see #write).
+  async #flushDeferred(errors: Map<number, string>): Promise<void> {
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const rows of deferred) await this.#write(rows, errors);
   }
 
   #batch(index: ArrayLike<number>, errors: Map<number, string>, names: string[]): RowBatch {
@@ -343,7 +360,14 @@ export class SweepSink {
       params[name] = col;
     });
     const failed = this.#failed;
-    if (this.#paths.length > 0) await this.#finalize(names);
+    if (this.#paths.length > 0) {
+      if (this.#deferred.length > 0) {
+        // No row had outputs: the files get a header without outputs.
+        await this.#open(names);
+        await this.#flushDeferred(this.#errors);
+      }
+      await this.#finalize(names);
+    }
     return {
       paramNames: [...o.paramNames],
       outputNames: names,
