@@ -225,3 +225,15 @@ Deno.test("onProgress reports done, failed, total, rate and ETA, at a bounded fr
   assertEquals([last.done, last.failed, last.total], [2000, r.stats.failed, 2000]);
   assert(last.rate > 0 && last.etaMs === 0);
 });
+
+Deno.test("after a failed rebuild, the next row rebuilds again instead of using the broken state", async () => {
+  const r = await parameterSweep({
+    model: new URL("rebuild_fails.ts", models).pathname,
+    params: { x: linearSample(0, 3, 4) },
+    workers: 1,
+  });
+  assertEquals([...r.success], [1, 0, 0, 1]);
+  assertEquals(r.errors.get(1), "Error: one fails");
+  assertEquals(r.errors.get(2), "the model could not be rebuilt: Error: build 3 failed");
+  assertEquals([r.outputs.build[0], r.outputs.build[3]], [1, 4]);
+});

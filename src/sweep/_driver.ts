@@ -48,6 +48,8 @@ interface Context {
   state: unknown;
   fresh: boolean;
   makePoint?: (data: Float64Array, offset: number) => Point;
+  /** Why the last rebuild failed; rows fail with it until a rebuild succeeds. */
+  rebuildError?: string;
 }
 
 /** doBuild: imports the model module and builds the model. */
@@ -126,6 +128,27 @@ class ChunkRun {
     this.index[r] = this.#data[base];
     const point = this.#makePoint(this.#data, base + 1);
     const ctx = this.#ctx;
+    // After a failed rebuild, the next row tries again before it runs on the broken state.
+    if (ctx.rebuildError !== undefined) {
+      const again = this.#rebuild();
+      if (again !== undefined) {
+        return again.then(() => this.#afterRebuild(r, point));
+      }
+      return this.#afterRebuild(r, point);
+    }
+    return this.#start(r, point);
+  }
+
+  #afterRebuild(r: number, point: Point): Step {
+    const error = this.#ctx.rebuildError;
+    if (error !== undefined) {
+      return this.#fail(r, `the model could not be rebuilt: ${error}`, false);
+    }
+    return this.#start(r, point);
+  }
+
+  #start(r: number, point: Point): Step {
+    const ctx = this.#ctx;
     try {
       if (ctx.fresh && this.#model.initialize) {
         const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, point]);
@@ -203,7 +226,7 @@ class ChunkRun {
   }
 
   // Records a failed row; `why` is a message, or what was thrown.
-  #fail(r: number, why: unknown): Step {
+  #fail(r: number, why: unknown, rebuild = true): Step {
     let message: string;
     if (typeof why === "string") {
       message = why;
@@ -215,20 +238,29 @@ class ChunkRun {
     this.success[r] = 0;
     // Failed rows keep no outputs (WaterTAP fills them with NaN).
     for (const col of this.#columns) col[r] = NaN;
-    if (!this.#ctx.options.rebuildOnFailure) return;
+    if (rebuild && this.#ctx.options.rebuildOnFailure) return this.#rebuild();
+  }
+
+  // Builds the model again; a failure is kept in ctx.rebuildError for the next rows.
+  #rebuild(): Promise<void> | undefined {
     const ctx = this.#ctx;
     const rebuilt = (state: unknown) => {
       ctx.state = state;
       ctx.fresh = true;
+      ctx.rebuildError = undefined;
     };
-    // A broken build shows in the next row's failure.
+    const broken = (error: unknown) => {
+      const info = toErrorInfo(error);
+      ctx.rebuildError = `${info.name}: ${info.message}`;
+    };
     try {
       const state = buildState(ctx);
-      if (isThenable(state)) return state.then(rebuilt, () => {});
+      if (isThenable(state)) return state.then(rebuilt, broken);
       rebuilt(state);
-    } catch {
-      // as above
+    } catch (error) {
+      broken(error);
     }
+    return undefined;
   }
 
   finish(): ChunkOutput {
