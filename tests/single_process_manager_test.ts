@@ -1,5 +1,5 @@
 import { type Matrix, ROOT_PROCESS_RANK, SingleProcessManager } from "../mod.ts";
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { conformance } from "./_conformance.ts";
 
 Deno.test("SingleProcessManager passes the conformance suite", async () => {
@@ -39,4 +39,36 @@ Deno.test("SingleProcessManager reports an aborted scatter", async () => {
   await pm.scatter(() => [], {}, () => 1, [[1]], { signal: ac.signal });
   const [r] = await pm.gather();
   assertEquals(r.error?.message, "stop");
+});
+
+Deno.test("SingleProcessManager in chunks passes the conformance suite", async () => {
+  await using pm = new SingleProcessManager({ chunkTargetMs: 1 });
+  await conformance(pm);
+});
+
+Deno.test("SingleProcessManager in chunks stops at an abort between chunks", async () => {
+  const pm = new SingleProcessManager({ chunkTargetMs: 1 });
+  const ac = new AbortController();
+  const rows = Array.from({ length: 50 }, (_, i) => [i]);
+  let builds = 0;
+  await pm.scatter(
+    () => [builds++],
+    {},
+    (p: Matrix) => p.data.slice(),
+    rows,
+    { signal: ac.signal, onResult: (r) => r.processNumber === 2 && ac.abort(new Error("enough")) },
+  );
+  const results = await pm.gather();
+  assertEquals(builds, 1);
+  assertEquals(results.map((r) => r.processNumber), [0, 1, 2, 3]);
+  assertEquals(results[3].error?.message, "enough");
+  assertEquals(results.flatMap((r) => [...r.parameters.data]), rows.flat());
+  assert(results.slice(0, 3).every((r) => r.error === undefined));
+});
+
+Deno.test("SingleProcessManager rejects a bad chunkTargetMs", () => {
+  assertThrows(
+    () => new SingleProcessManager({ chunkTargetMs: 0 }),
+    /'chunkTargetMs' must be a positive number/,
+  );
 });

@@ -190,3 +190,37 @@ Deno.test("rows that finish before any output is known are not written under a h
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a serial sweep streams too: an abort leaves the finished rows on disk for resume", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const csv = `${dir}/r.csv`;
+    const params = { x: linearSample(0, 19, 20), z: linearSample(1, 10, 10) };
+    const ac = new AbortController();
+    await assertRejects(() =>
+      parameterSweep({
+        model: slow,
+        params,
+        outputs: ["y"],
+        workers: 1,
+        csv,
+        signal: ac.signal,
+        progressIntervalMs: 0,
+        onProgress: (p) => p.done >= 20 && ac.abort(new Error("stop")),
+      })
+    );
+    const onDisk = (await Deno.readTextFile(csv)).trim().split("\n").length - 1;
+    assert(onDisk >= 20 && onDisk < 200, `rows on disk: ${onDisk}`);
+    const r = await parameterSweep({
+      model: slow,
+      params,
+      outputs: ["y"],
+      workers: 1,
+      csv,
+      resume: true,
+    });
+    assertEquals([r.rows, r.stats.resumed], [200, onDisk]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

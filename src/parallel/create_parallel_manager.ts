@@ -68,8 +68,8 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 };
 
 /**
- * Makes a manager: the serial one for one worker, otherwise a
- * {@linkcode DenoWorkerManager} with the given options.
+ * Makes a manager: the serial one for one worker (with `chunkTargetMs` if
+ * given), otherwise a {@linkcode DenoWorkerManager} with the given options.
  *
  * @param options How many workers, and the worker manager's options.
  * @returns A manager; close it (or `await using` it) when done.
@@ -95,6 +95,6 @@ export function createParallelManager(
       }`,
     );
   }
-  if (workers === 1) return new SingleProcessManager();
+  if (workers === 1) return new SingleProcessManager({ chunkTargetMs: options.chunkTargetMs });
   return new DenoWorkerManager({ ...options, workers });
 }

@@ -6,8 +6,9 @@
 
 import { toErrorInfo } from "./_errors.ts";
 import { gatherAlone, sumAlone } from "./_collective_checks.ts";
-import { buildAndExecute } from "./build_and_execute.ts";
-import { type ParameterRows, toMatrix, type TypedArray } from "./matrix.ts";
+import { buildAndExecute, ParallelActor } from "./build_and_execute.ts";
+import { type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
+import { describe } from "../_describe.ts";
 import {
   type BuildFunction,
   type Callable,
@@ -20,9 +21,37 @@ import {
 } from "./parallel_manager.ts";
 
 /**
+ * Options of {@linkcode SingleProcessManager}.
+ *
+ * @example Rows in chunks of about 20 ms, each reported as it finishes
+ * ```ts
+ * import { SingleProcessManager, type SingleProcessManagerOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const options: SingleProcessManagerOptions = { chunkTargetMs: 20 };
+ * const pm = new SingleProcessManager(options);
+ * const seen: number[] = [];
+ * await pm.scatter(() => [], {}, (p) => p.data.slice(), [[1], [2], [3]], {
+ *   onResult: (r) => seen.push(r.parameters.rows),
+ * });
+ * assert.equal(seen.reduce((a, b) => a + b), 3);
+ * ```
+ */
+export interface SingleProcessManagerOptions {
+  /**
+   * When set, rows run in chunks of about this many milliseconds (built once),
+   * each reported through `onResult` as it finishes, with the event loop free
+   * between chunks so that an abort stops the work there. When unset, every
+   * row runs as one chunk, as in WaterTAP.
+   * @default {undefined}
+   */
+  readonly chunkTargetMs?: number;
+}
+
+/**
  * WaterTAP's single-process manager: rank 0, the root, one process; the
  * collectives act on this process alone and `scatter` runs every row here,
- * as one chunk.
+ * as one chunk (or, with `chunkTargetMs`, in chunks reported as they finish).
  *
  * A chunk whose `doExecute` throws is reported through `LocalResults.error`
  * rather than thrown, as with every psweep manager.
@@ -45,6 +74,27 @@ import {
  */
 export class SingleProcessManager implements ParallelManager {
   #results: LocalResults[] = [];
+  readonly #chunkTargetMs: number | undefined;
+
+  /**
+   * Makes a serial manager.
+   *
+   * @param options How to cut the rows into chunks.
+   * @throws {RangeError} When `chunkTargetMs` is not a positive number.
+   */
+  constructor(options: SingleProcessManagerOptions = {}) {
+    const target = options.chunkTargetMs;
+    if (
+      target !== undefined && !(typeof target === "number" && target > 0 && Number.isFinite(target))
+    ) {
+      throw new RangeError(
+        `Cannot create a serial manager as 'chunkTargetMs' must be a positive number: current value is ${
+          describe(target)
+        }`,
+      );
+    }
+    this.#chunkTargetMs = target;
+  }
 
   /** Always `true`. @returns `true`. */
   isRootProcess(): boolean {
@@ -115,19 +165,52 @@ export class SingleProcessManager implements ParallelManager {
     options: ScatterOptions = {},
   ): Promise<void> {
     const parameters = toMatrix(allParameters);
-    let result: LocalResults;
+    const results: LocalResults[] = [];
+    this.#results = results;
+    const report = (result: LocalResults) => {
+      results.push(result);
+      options.onResult?.(result);
+    };
+    const target = this.#chunkTargetMs;
     if (options.signal?.aborted) {
-      result = new LocalResults(0, parameters, undefined, toErrorInfo(options.signal.reason));
-    } else {
+      report(new LocalResults(0, parameters, undefined, toErrorInfo(options.signal.reason)));
+      return;
+    }
+    if (target === undefined) {
+      // WaterTAP's single-process manager: every row in one chunk.
       try {
         const out = await buildAndExecute(doBuild, doBuildKwargs, doExecute, parameters);
-        result = new LocalResults(ROOT_PROCESS_RANK, parameters, out);
+        report(new LocalResults(ROOT_PROCESS_RANK, parameters, out));
       } catch (e) {
-        result = new LocalResults(ROOT_PROCESS_RANK, parameters, undefined, toErrorInfo(e));
+        report(new LocalResults(ROOT_PROCESS_RANK, parameters, undefined, toErrorInfo(e)));
       }
+      return;
     }
-    this.#results = [result];
-    options.onResult?.(result);
+    const actor = new ParallelActor(doBuild, doBuildKwargs, doExecute);
+    let start = 0;
+    let size = 1;
+    for (let chunk = 0; start < parameters.rows; chunk++) {
+      const end = Math.min(parameters.rows, start + size);
+      const rows = sliceRows(parameters, start, end);
+      if (options.signal?.aborted) {
+        // The rest was never run: one chunk reports it.
+        const rest = sliceRows(parameters, start, parameters.rows);
+        report(new LocalResults(chunk, rest, undefined, toErrorInfo(options.signal.reason)));
+        return;
+      }
+      const t0 = performance.now();
+      try {
+        report(new LocalResults(chunk, rows, await actor.execute(rows)));
+      } catch (e) {
+        report(new LocalResults(chunk, rows, undefined, toErrorInfo(e)));
+      }
+      // Chunks of about `target` ms: large enough to cost nothing, small enough to stream.
+      const elapsed = Math.max(performance.now() - t0, 0.01);
+      size = Math.max(1, Math.min(size * 4, Math.floor(size * (target / elapsed))));
+      start = end;
+      // Let timers and signals (an abort, Ctrl-C) run between chunks.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
   }
   /**
    * Returns the result of the last `scatter`.

@@ -175,8 +175,11 @@ export async function runRows(
       if (options.manager) {
         manager = options.manager;
       } else {
+        const serial = (options.workers ?? navigator.hardwareConcurrency) === 1;
         manager = createParallelManager({
           workers: options.workers,
+          // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
+          chunkTargetMs: serial ? 50 : undefined,
           permissions: options.permissions,
           timeout: options.timeout,
           chunkSize: options.timeout !== undefined ? 1 : undefined,
