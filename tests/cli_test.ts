@@ -327,3 +327,92 @@ Deno.test({
     }
   },
 });
+
+Deno.test("bare --allow-* flags take no value, as in Deno", async () => {
+  const dir = await tempDir();
+  const secret = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      `export const evaluate = (_, p) => ({ y: Deno.readTextFileSync(${
+        JSON.stringify(secret)
+      }).length + p.x });`,
+    );
+    await Deno.writeTextFile(`${dir}/s.yaml`, "model: ./m.js\nparams: { x: [0, 1, 3] }\n");
+    const r = await psweep(["run", "--allow-read", `${dir}/s.yaml`, "--allow-sys", "--json"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(JSON.parse(r.stdout).succeeded, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(secret);
+  }
+});
+
+Deno.test("path-limited grants get a clear message instead of a denied relaunch", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/s.yaml`, "model: ./m.js\nparams: { x: [0, 1, 3] }\n");
+    const r = await psweep(["run", "s.yaml"], {
+      cwd: dir,
+      flags: [
+        `--allow-read=${dir},${new URL("../", import.meta.url).pathname}`,
+        "--allow-write",
+        "--allow-env",
+        "--allow-run",
+      ],
+    });
+    assertEquals(r.code, 1, r.stderr);
+    assertMatch(r.stderr, /cannot pass on a path-limited --allow-read; run with -A/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a recursive sweep file writes its rows at the end; --resume is refused for it", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      "export const evaluate = (_, p) => { if (p.x < 0.5) throw new Error('low'); return { y: p.x }; };",
+    );
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams:\n  x: { sampler: uniform, lower: 0, upper: 1, n: 4 }\nnumSamples: 5\nseed: 0\ncsv: r.csv\n",
+    );
+    const r = await psweep(["run", `${dir}/s.yaml`, "--quiet"]);
+    assertEquals(r.code, 0, r.stderr);
+    const lines = (await Deno.readTextFile(`${dir}/r.csv`)).trim().split("\n");
+    assertEquals(lines.length, 6);
+    assertEquals(lines[0], "x,y,success");
+    const again = await psweep(["run", `${dir}/s.yaml`, "--quiet"]);
+    assertEquals(again.code, 2);
+    assertMatch(again.stderr, /r\.csv already exists: pass --overwrite/);
+    const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume"]);
+    assertEquals(resumed.code, 2);
+    assertMatch(resumed.stderr, /--resume cannot continue a recursive sweep/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a second run names the CLI's flags; the demo resumes its own file; --resume rewrites the report", async () => {
+  const dir = await tempDir();
+  try {
+    const first = await psweep(["--quiet"], { cwd: dir });
+    assertEquals(first.code, 0, first.stderr);
+    const resumed = await psweep(["--resume", "--json", "--report"], { cwd: dir });
+    assertEquals(resumed.code, 0, resumed.stderr);
+    assertEquals(JSON.parse(resumed.stdout).resumed, 775);
+    const again = await psweep(["--resume", "--quiet", "--report"], { cwd: dir });
+    assertEquals(again.code, 0, again.stderr);
+    await Deno.stat(`${dir}/psweep-demo.html`);
+    const clash = await psweep(["--out", "psweep-demo.csv", "--quiet"], { cwd: dir });
+    assertEquals(clash.code, 1);
+    assertMatch(
+      clash.stderr,
+      /run again with --resume to continue that sweep, or --overwrite to replace it/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -24,6 +24,16 @@ export async function relaunch(args: string[]): Promise<number> {
         "again with --unstable-worker-options --no-prompt), or pass those two flags yourself",
     );
   }
+  // Path-limited grants cannot be read back to pass them on (Deno reports them only per path).
+  for (const name of ["read", "write"] as const) {
+    const whole = Deno.permissions.querySync({ name }).state === "granted";
+    const here = Deno.permissions.querySync({ name, path: Deno.cwd() }).state === "granted";
+    if (!whole && here) {
+      throw new Error(
+        `Cannot start permission-scoped workers: psweep must start Deno again with --unstable-worker-options --no-prompt and cannot pass on a path-limited --allow-${name}; run with -A, or with --allow-read --allow-write --allow-env --allow-run without paths (the model's own permissions stay narrow either way)`,
+      );
+    }
+  }
   const granted = KINDS.filter((name) =>
     Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted"
   );

@@ -74,7 +74,7 @@ Examples:
 
 const INIT_HELP = `psweep init [dir]
 
-Writes a starter model (model.ts) and sweep file (sweep.yaml) into dir (default: the current
+Writes a starter model (model.js) and sweep file (sweep.yaml) into dir (default: the current
 directory) that 'psweep run' accepts as they are. Existing files are never overwritten.
 
 Example:
@@ -179,13 +179,20 @@ function intFlag(value: unknown, flag: string, min: number): number | undefined 
   return n;
 }
 
+// Deno's --allow-x flags take an optional value; parseArgs needs one, so a bare flag gets "".
+function allowFlags(args: string[]): string[] {
+  return args.map((a) => (/^--allow-[a-z]+$/.test(a) ? `${a}=` : a));
+}
+
 async function demo(args: string[]): Promise<number> {
-  const { flags } = parseFlags(args, RUN_FLAGS, "demo");
+  const { flags } = parseFlags(allowFlags(args), RUN_FLAGS, "demo");
   if (flags.help) {
     console.log(DEMO_HELP);
     return 0;
   }
-  const out = (flags.out as string | undefined) ?? freeName("psweep-demo", ".csv");
+  // A resumed demo continues the first demo file; a new one never overwrites a file.
+  const out = (flags.out as string | undefined) ??
+    (flags.resume ? "psweep-demo.csv" : freeName("psweep-demo", ".csv"));
   const spec: SweepSpec = {
     model: new URL("./demo/ro_model.ts", import.meta.url).href,
     params: { pressure: linearSample(20, 80, 31), salinity: linearSample(2, 45, 25) },
@@ -200,7 +207,7 @@ async function demo(args: string[]): Promise<number> {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(args, RUN_FLAGS, "run");
+  const { flags, positionals } = parseFlags(allowFlags(args), RUN_FLAGS, "run");
   if (flags.help) {
     console.log(RUN_HELP);
     return 0;
@@ -241,6 +248,12 @@ async function execute(
       jsonl = undefined;
     }
   }
+  const recursive = spec.numSamples !== undefined;
+  if (recursive && flags.resume) {
+    throw new UsageError(
+      "--resume cannot continue a recursive sweep (numSamples): each round depends on the last; run it again",
+    );
+  }
   if (flags.resume && !csv && !jsonl) {
     throw new UsageError(
       "--resume needs a results file: set csv or jsonl in the sweep file, or pass --out",
@@ -261,8 +274,9 @@ async function execute(
     workers,
     permissions: widen(spec.permissions, flags),
     timeout,
-    csv,
-    jsonl,
+    // A recursive sweep's rows are known only at the end: the CLI writes them then.
+    csv: recursive ? undefined : csv,
+    jsonl: recursive ? undefined : jsonl,
     resume: Boolean(flags.resume),
     overwrite: Boolean(flags.overwrite),
     signal: controller.signal,
@@ -271,16 +285,26 @@ async function execute(
   };
   let result: SweepResult;
   try {
-    result = spec.numSamples !== undefined
-      ? await recursiveParameterSweep({ ...options, numSamples: spec.numSamples })
-      : await parameterSweep(options);
+    if (recursive) {
+      for (const path of [csv, jsonl]) {
+        if (path) await refuseExisting(path, Boolean(flags.overwrite));
+      }
+      result = await recursiveParameterSweep({ ...options, numSamples: spec.numSamples! });
+      for (const path of [csv, jsonl]) if (path) await writeResult(path, result);
+    } else {
+      result = await parameterSweep(options);
+    }
   } catch (e) {
     view?.end();
     if (controller.signal.aborted) {
       const where = csv ?? jsonl;
-      const again = source === "demo"
-        ? `psweep --out ${where} --resume`
-        : `psweep run ${source} --resume`;
+      // The hint repeats what decides the rows and the file, so that it resumes this very sweep.
+      const extra = [
+        ...(out !== undefined || source === "demo" ? [`--out ${where}`] : []),
+        ...(flags.seed !== undefined ? [`--seed ${flags.seed}`] : []),
+      ].join(" ");
+      const again = (source === "demo" ? "psweep" : `psweep run ${source}`) +
+        (extra ? ` ${extra}` : "") + " --resume";
       console.error(
         `psweep: stopped. Every finished row is in ${where ?? "(no results file)"}; ${
           where ? `resume with: ${again}` : ""
@@ -288,7 +312,7 @@ async function execute(
       );
       return 130;
     }
-    throw e;
+    throw cliWording(e);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
   }
@@ -301,7 +325,10 @@ async function execute(
   }
   if (flags.report && where) {
     const { writeReport } = await import("./report.ts");
-    const page = await writeReport(where, undefined, { overwrite: Boolean(flags.overwrite) });
+    // The page is derived from the results: a resumed or replaced run rewrites it.
+    const page = await writeReport(where, undefined, {
+      overwrite: Boolean(flags.overwrite || flags.resume),
+    });
     if (!quiet && !json) console.error(`report: ${page}`);
   }
   if (result.rows > 0 && result.stats.succeeded === 0) {
@@ -378,6 +405,52 @@ async function report(args: string[]): Promise<number> {
   });
   console.log(page);
   return 0;
+}
+
+// Library errors speak of options; on the command line they are flags.
+function cliWording(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const message = e.message
+    .replace(
+      "pass resume to continue that sweep, or overwrite to replace it",
+      "run again with --resume to continue that sweep, or --overwrite to replace it",
+    );
+  if (message === e.message) return e;
+  const copy = new Error(message, { cause: e });
+  copy.name = e.name;
+  return copy;
+}
+
+async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return;
+  try {
+    await Deno.lstat(path);
+  } catch {
+    return;
+  }
+  throw new UsageError(`${path} already exists: pass --overwrite to replace it`);
+}
+
+// A recursive sweep's result, written once it is complete (atomically).
+async function writeResult(path: string, r: SweepResult): Promise<void> {
+  const { finalizeRows } = await import("../io/atomic.ts");
+  const P = r.paramNames.length;
+  const K = r.outputNames.length;
+  const params = new Float64Array(r.rows * P);
+  const outputs = new Float64Array(r.rows * K);
+  for (let i = 0; i < r.rows; i++) {
+    r.paramNames.forEach((n, c) => (params[i * P + c] = r.params[n][i]));
+    r.outputNames.forEach((n, c) => (outputs[i * K + c] = r.outputs[n][i]));
+  }
+  await finalizeRows(path, {
+    paramNames: r.paramNames,
+    outputNames: r.outputNames,
+    rows: r.rows,
+    params,
+    outputs,
+    success: r.success,
+    errors: Array.from({ length: r.rows }, (_, i) => r.errors.get(i)),
+  }, { overwrite: true });
 }
 
 function freeName(stem: string, ext: string): string {
