@@ -1,6 +1,7 @@
 // End-to-end tests of the CLI: psweep runs as a user would run it, in a subprocess.
 import { VERSION } from "../src/cli/_version.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { hasScript, runOnTerminal } from "./_terminal.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -155,6 +156,10 @@ Deno.test("a model that reads a file it was not granted fails every point, and -
     assertEquals(denied.code, 1, denied.stderr);
     assertMatch(denied.stderr, /all 3 points failed; first error: NotCapable: .*read access/);
     const granted = await psweep(["run", `${dir}/s.yaml`, "--json", `--allow-read=${secret}`]);
+    // Deno's syntax: a bare --allow-x takes no value (here before the file name).
+    const bare = await psweep(["run", "--allow-read", `${dir}/s.yaml`, "--allow-sys", "--json"]);
+    assertEquals(bare.code, 0, bare.stderr);
+    assertEquals(JSON.parse(bare.stdout).succeeded, 3);
     assertEquals(granted.code, 0, granted.stderr);
     const summary = JSON.parse(granted.stdout);
     assertEquals([summary.rows, summary.succeeded, summary.failed], [3, 3, 0]);
@@ -294,14 +299,6 @@ Deno.test("the README's narrower flags suffice: psweep relaunches with exactly t
   }
 });
 
-const hasScript = (() => {
-  try {
-    return Deno.statSync("/usr/bin/script").isFile;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
   name: "on a terminal the demo draws a progress bar with done/total, rate and time",
   ignore: !hasScript,
@@ -309,43 +306,17 @@ Deno.test({
     const dir = await tempDir();
     try {
       // `script` gives the CLI a terminal; psweep relaunches itself with --no-prompt there.
-      const command = `${Deno.execPath()} run -A ${mod} --out ${dir}/d.csv`;
-      const out = await new Deno.Command("/usr/bin/script", {
-        args: ["-qec", command, "/dev/null"],
-        cwd: dir,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1" },
-      }).output();
-      const text = new TextDecoder().decode(out.stdout);
-      assertEquals(out.code, 0, text);
+      const { code, text } = await runOnTerminal(
+        `${Deno.execPath()} run -A ${mod} --out ${dir}/d.csv`,
+        dir,
+      );
+      assertEquals(code, 0, text);
       assertMatch(text, /\r\[#+\.*\] \d+\/775 \(\d+ failed\) [\d.]+k?\/s (ETA|in) \d+:\d\d/);
       assertMatch(text, /775 points, \d+ succeeded, \d+ failed/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
-
-Deno.test("bare --allow-* flags take no value, as in Deno", async () => {
-  const dir = await tempDir();
-  const secret = await Deno.makeTempFile();
-  try {
-    await Deno.writeTextFile(
-      `${dir}/m.js`,
-      `export const evaluate = (_, p) => ({ y: Deno.readTextFileSync(${
-        JSON.stringify(secret)
-      }).length + p.x });`,
-    );
-    await Deno.writeTextFile(`${dir}/s.yaml`, "model: ./m.js\nparams: { x: [0, 1, 3] }\n");
-    const r = await psweep(["run", "--allow-read", `${dir}/s.yaml`, "--allow-sys", "--json"]);
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(JSON.parse(r.stdout).succeeded, 3);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(secret);
-  }
 });
 
 Deno.test("path-limited grants get a clear message instead of a denied relaunch", async () => {

@@ -1,6 +1,7 @@
 // The process-level guarantees of permission-scoped workers, checked in subprocesses since they
 // depend on the flags and config Deno was started with.
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { hasScript, runOnTerminal } from "./_terminal.ts";
 
 const script = new URL("./fixtures/construct_pool.ts", import.meta.url).pathname;
 const root = new URL("../", import.meta.url).pathname;
@@ -78,14 +79,6 @@ Deno.test("asking workers for more than the process has fails at construction", 
   assertMatch(text2, /NotCapable: .*'permissions.read' asks for "\/etc"/);
 });
 
-const hasScript = (() => {
-  try {
-    return Deno.statSync("/usr/bin/script").isFile;
-  } catch {
-    return false;
-  }
-})();
-
 Deno.test({
   name: "on a terminal without --no-prompt the pool refuses to start, even under -A",
   ignore: !hasScript,
@@ -93,14 +86,7 @@ Deno.test({
     const command = `${Deno.execPath()} run -A ${script} '${
       JSON.stringify({ permissions: { read: [root] } })
     }'`;
-    const out = await new Deno.Command("/usr/bin/script", {
-      args: ["-qec", command, "/dev/null"],
-      cwd: root,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout);
+    const { text } = await runOnTerminal(command, root);
     assertMatch(text, /could prompt for permissions on this terminal: run Deno with --no-prompt/);
     assert(!/Allow\?/.test(text), "no prompt may appear");
   },
