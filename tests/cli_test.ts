@@ -242,7 +242,7 @@ Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes t
         `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`,
     );
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", mod, "run", `${dir}/s.yaml`],
+      args: ["run", "-A", mod, "run", `${dir}/s.yaml`, "--out", `${dir}/other.csv`, "--seed", "5"],
       stdout: "null",
       stderr: "piped",
       stdin: "null",
@@ -265,17 +265,19 @@ Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes t
     assertEquals(status.code, 130, err);
     assertMatch(
       err,
-      /stopped\. Every finished row is in .*out\.csv; resume with: psweep run .*s\.yaml --resume/,
+      /stopped\. Every finished row is in .*other\.csv; resume with: psweep run .*s\.yaml --out .*other\.csv --seed 5 --resume/,
     );
-    const partial = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").length - 1;
+    const partial = (await Deno.readTextFile(`${dir}/other.csv`)).trim().split("\n").length - 1;
     assert(partial > 0 && partial < 1000, `rows on disk: ${partial}`);
-    const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume"]);
+    // The hint's command, as printed, finishes the sweep.
+    const hint = /resume with: psweep (.*)$/m.exec(err)![1].split(" ");
+    const resumed = await psweep(hint);
     assertEquals(resumed.code, 0, resumed.stderr);
     assertMatch(
       resumed.stderr,
       new RegExp(`1000 points, 950 succeeded, 50 failed .*\\(${partial} resumed from disk\\)`),
     );
-    assertEquals((await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").length, 1001);
+    assertEquals((await Deno.readTextFile(`${dir}/other.csv`)).trim().split("\n").length, 1001);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
