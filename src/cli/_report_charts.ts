@@ -22,6 +22,23 @@ const NO_VALUE_FILL = "#e6e6e6";
 /** A "×" drawn as two strokes, as Vega's custom symbol path (unit square). */
 const CROSS = "M-1,-1L1,1M-1,1L1,-1";
 
+/** The layer that marks failed points with a red "×", the same in every kind of chart. */
+function failedCrosses(size: number, strokeWidth: number, encoding: unknown): unknown {
+  return {
+    transform: [{ filter: "datum.failed" }],
+    mark: {
+      type: "point",
+      shape: CROSS,
+      filled: false,
+      color: FAIL_COLOR,
+      strokeWidth,
+      size,
+      opacity: 1,
+    },
+    encoding,
+  };
+}
+
 /** Most heatmap panels drawn for more than two varying parameters. */
 export const MAX_PANELS = 12;
 
@@ -167,19 +184,7 @@ export function lineSpec(data: LineData): ChartSpec {
           y: { field: "y", type: "quantitative", title: outputName, scale: { zero: false } },
         },
       },
-      {
-        transform: [{ filter: "datum.failed" }],
-        mark: {
-          type: "point",
-          shape: CROSS,
-          filled: false,
-          color: FAIL_COLOR,
-          strokeWidth: 2,
-          size: 50,
-          opacity: 1,
-        },
-        encoding: { x: xEnc, y: { value: height - 8 } },
-      },
+      failedCrosses(50, 2, { x: xEnc, y: { value: height - 8 } }),
     ],
     config: CONFIG,
   } as unknown as ChartSpec;
@@ -328,20 +333,11 @@ export function heatmapSpec(
       mark: { type: "rect", fill: NO_VALUE_FILL, strokeWidth: 0, clip: true },
       encoding: { x: xEnc, x2: { field: "x1" }, y: yEnc, y2: { field: "y1" } },
     },
-    {
-      transform: [{ filter: "datum.failed" }],
-      mark: {
-        type: "point",
-        shape: CROSS,
-        filled: false,
-        color: FAIL_COLOR,
-        strokeWidth: cellPx < 8 ? 1 : 2,
-        size: crossSize,
-        opacity: 1,
-      },
-      // Same scale settings and titles as the cells, so that the layers share one axis each.
-      encoding: { x: { ...xEnc, field: "xv" }, y: { ...yEnc, field: "yv" } },
-    },
+    // Same scale settings and titles as the cells, so that the layers share one axis each.
+    failedCrosses(crossSize, cellPx < 8 ? 1 : 2, {
+      x: { ...xEnc, field: "xv" },
+      y: { ...yEnc, field: "yv" },
+    }),
   ];
   if (!panels) {
     return {
@@ -405,19 +401,7 @@ export function scatterSpec(data: PlaneData): ChartSpec {
         mark: { type: "point", size, color: "#9a9a9a", filled: false },
         encoding: { x: xEnc, y: yEnc },
       },
-      {
-        transform: [{ filter: "datum.failed" }],
-        mark: {
-          type: "point",
-          shape: CROSS,
-          filled: false,
-          color: FAIL_COLOR,
-          strokeWidth: 2,
-          size: Math.max(size, 30),
-          opacity: 1,
-        },
-        encoding: { x: xEnc, y: yEnc },
-      },
+      failedCrosses(Math.max(size, 30), 2, { x: xEnc, y: yEnc }),
     ],
     config: CONFIG,
   } as unknown as ChartSpec;

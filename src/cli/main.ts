@@ -8,8 +8,7 @@ import {
   recursiveParameterSweep,
   type SweepOptions,
 } from "../sweep/parameter_sweep.ts";
-import type { ProgressInfo } from "../sweep/_sink.ts";
-import { formatProgressLine } from "../io/progress.ts";
+import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
 import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
@@ -469,7 +468,7 @@ class ProgressView {
   #tty = Deno.stderr.isTerminal();
   #drawn = false;
   #encoder = new TextEncoder();
-  update(p: ProgressInfo): void {
+  update(p: Progress): void {
     if (this.#tty) {
       const line = `\r${formatProgressLine(p, { width: 30 })}  `;
       Deno.stderr.writeSync(this.#encoder.encode(line));

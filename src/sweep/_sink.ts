@@ -15,29 +15,6 @@ import { type Progress, ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
-/**
- * What `onProgress` receives: done / failed / total rows, rate (rows per second) and ETA
- * (`Infinity` while unknown), as {@linkcode ProgressTracker} reports them.
- *
- * @example Progress of a serial sweep
- * ```ts
- * import { linearSample, parameterSweep, type ProgressInfo } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const model = URL.createObjectURL(new Blob(
- *   ["export const evaluate = (_, p) => ({ y: p.x });"],
- *   { type: "text/javascript" },
- * ));
- * const seen: ProgressInfo[] = [];
- * await parameterSweep({
- *   model, params: { x: linearSample(0, 1, 5) }, workers: 1, onProgress: (p) => seen.push(p),
- * });
- * assert.deepEqual([seen.at(-1)!.done, seen.at(-1)!.total], [5, 5]);
- * URL.revokeObjectURL(model);
- * ```
- */
-export type ProgressInfo = Progress;
-
 /** How a sink is set up. */
 export interface SinkOptions {
   csv?: string;
@@ -51,7 +28,7 @@ export interface SinkOptions {
   rows: number;
   /** What identifies the sweep on disk, checked on resume. */
   meta: Record<string, unknown>;
-  onProgress?: (p: ProgressInfo) => void;
+  onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
 }
 
@@ -72,7 +49,6 @@ export class SweepSink {
   // Streaming files: opened when the first chunk tells the output names (or at once on resume).
   readonly #paths: string[];
   #header: string[] | undefined;
-  #writers: RowWriter[] | undefined;
   // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
   #blocks: Block[][] = [];
   #reorderable = true;
@@ -202,7 +178,6 @@ export class SweepSink {
           await RowWriter.open(path, header, { append, overwrite: !append && this.#o.overwrite }),
         );
       }
-      this.#writers = writers;
       return writers;
     })();
     return this.#opening;
@@ -440,7 +415,6 @@ export class SweepSink {
   async close(): Promise<void> {
     const writers = this.#opening ? await this.#opening.catch(() => []) : [];
     this.#opening = undefined;
-    this.#writers = undefined;
     for (const w of writers) await w.close();
   }
 }

@@ -12,10 +12,8 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import type { ProgressInfo } from "./_sink.ts";
+import type { Progress } from "../io/progress.ts";
 import { planSweep, runRows } from "./_run.ts";
-
-export type { ProgressInfo } from "./_sink.ts";
 
 /**
  * Options of {@linkcode parameterSweep}.
@@ -78,7 +76,7 @@ export interface SweepOptions {
   /** Stops the sweep; finished rows stay on disk for `resume`. @default {undefined} */
   readonly signal?: AbortSignal;
   /** Receives progress at most every `progressIntervalMs`. @default {undefined} */
-  readonly onProgress?: (progress: ProgressInfo) => void;
+  readonly onProgress?: (progress: Progress) => void;
   /** Minimum milliseconds between `onProgress` calls. @default {200} */
   readonly progressIntervalMs?: number;
   /** Path of a CSV file to write rows to as they finish. @default {undefined} */
