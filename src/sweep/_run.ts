@@ -240,6 +240,9 @@ export async function runRows(
         if (unbuilt) buildError ??= chunk.error!.message;
         else if (!seen.has(chunk.processNumber)) take(chunk);
       }
+      // Chunks held back for a row that never came (the model could not be built, or the run
+      // stopped) go to disk now.
+      sink.releaseHeld();
       await Promise.all(pending);
       if (writeError) throw writeError.error;
     }

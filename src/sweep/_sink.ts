@@ -30,6 +30,10 @@ export interface SinkOptions {
   meta: Record<string, unknown>;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
+  /** How long a chunk that arrives ahead of its turn may wait in memory. @default {1000} */
+  holdMs?: number;
+  /** How many bytes of such chunks may wait in all. @default {32 MiB} */
+  holdBytes?: number;
 }
 
 /** Collects a sweep's rows; see the module comment. */
@@ -52,6 +56,17 @@ export class SweepSink {
   // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
   #blocks: Block[][] = [];
   #reorderable = true;
+  // While true, every row on disk was written in row order from row 0, and a chunk that
+  // arrives ahead of its turn waits in #held (briefly, and within a byte budget) rather than
+  // being written out of order: then the files need no rewrite at the end.
+  #inOrder = true;
+  #nextRow = 0;
+  readonly #held = new Map<number, Held>();
+  #heldBytes = 0;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  // Chunks taken but not yet on disk, and whether close() has begun.
+  readonly #inflight = new Set<Promise<void>>();
+  #closing = false;
   #deferred: number[][] = [];
   #opening: Promise<RowWriter[]> | undefined;
   #resuming = false;
@@ -144,6 +159,7 @@ export class SweepSink {
     this.#resuming = true;
     // Rows from the earlier run have no recorded blocks: the final rewrite re-encodes.
     this.#reorderable = false;
+    this.#inOrder = false;
   }
 
   #column(name: string): Float64Array {
@@ -199,22 +215,93 @@ export class SweepSink {
     }
     const writers = await this.#open(this.#o.outputs ?? this.#defaultOutputNames());
     await this.#flushDeferred(errors);
-    const names = this.#header!;
     const n = index.length;
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
+    if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#closing) {
+      return this.#hold({ index, errors, encoded, bytes: encodedBytes(encoded, n) });
+    }
+    await this.#writeNow(writers, index, errors, encoded, consecutive);
+  }
+
+  // Writes a batch of rows now, then whichever held chunk it lets follow in row order.
+  async #writeNow(
+    writers: RowWriter[],
+    index: ArrayLike<number>,
+    errors: Map<number, string>,
+    encoded: ChunkOutput | undefined,
+    consecutive: boolean,
+  ): Promise<void> {
+    const n = index.length;
     if (!consecutive) this.#reorderable = false;
+    if (consecutive && index[0] === this.#nextRow) this.#nextRow += n;
+    else this.#inOrder = false;
+    const names = this.#header!;
     // Rows a worker encoded under this very header go to disk as they are.
     const reuse = encoded !== undefined && encoded.names.length === names.length &&
       encoded.names.every((name, i) => name === names[i]);
     let batch: RowBatch | undefined;
-    for (let f = 0; f < writers.length; f++) {
-      const bytes = reuse ? encoded[writers[f].format] : undefined;
-      const written = bytes
-        ? await writers[f].writeEncoded(bytes, n)
-        : await writers[f].write(batch ??= this.#batch(index, errors, names));
-      (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...written });
+    // Every file's write is queued before anything is awaited, so that the order of calls is
+    // the order on disk.
+    const writes = writers.map((writer) => {
+      const bytes = reuse ? encoded[writer.format] : undefined;
+      return bytes
+        ? writer.writeEncoded(bytes, n)
+        : writer.write(batch ??= this.#batch(index, errors, names));
+    });
+    const next = this.#held.get(this.#nextRow);
+    const following = next && this.#inOrder ? this.#release(writers, [next]) : undefined;
+    const written = await Promise.all(writes);
+    written.forEach((w, f) => (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...w }));
+    await following;
+  }
+
+  // Keeps a chunk that arrived ahead of its turn until the rows before it are written. A chunk
+  // held too long or too much held in all writes everything out of order instead: rows must
+  // not wait in memory behind a slow row, and memory must stay flat.
+  #hold(chunk: Omit<Held, "done">): Promise<void> {
+    const done = Promise.withResolvers<void>();
+    this.#held.set(chunk.index[0], { ...chunk, done });
+    this.#heldBytes += chunk.bytes;
+    if (this.#heldBytes > (this.#o.holdBytes ?? HOLD_BYTES)) {
+      this.releaseHeld();
+    } else {
+      this.#holdTimer ??= setTimeout(() => {
+        this.#holdTimer = undefined;
+        this.releaseHeld();
+      }, this.#o.holdMs ?? HOLD_MS);
     }
+    return done.promise;
+  }
+
+  // Writes held chunks, in the given order, each settling its promise.
+  #release(writers: RowWriter[], chunks: Held[]): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const chunk of chunks) {
+      this.#held.delete(chunk.index[0]);
+      this.#heldBytes -= chunk.bytes;
+      const write = this.#writeNow(writers, chunk.index, chunk.errors, chunk.encoded, true);
+      write.then(chunk.done.resolve, chunk.done.reject);
+      writes.push(write);
+    }
+    if (this.#held.size === 0 && this.#holdTimer !== undefined) {
+      clearTimeout(this.#holdTimer);
+      this.#holdTimer = undefined;
+    }
+    return Promise.all(writes).then(() => {});
+  }
+
+  /**
+   * Writes every held chunk now, out of order (the files are then rewritten in row order at the
+   * end). For a run that ends, or stops, with rows still missing before them.
+   */
+  releaseHeld(): void {
+    if (this.#held.size === 0 || !this.#opening) return;
+    const held = [...this.#held.values()].sort((a, b) => a.index[0] - b.index[0]);
+    this.#inOrder = false;
+    this.#opening.then((writers) => this.#release(writers, held)).catch(() => {
+      // Each held chunk's own promise carries the error.
+    });
   }
 
   // Writes rows that waited for the files' header (see #write).
@@ -253,8 +340,16 @@ export class SweepSink {
     return out;
   }
 
-  /** Takes one chunk's results. */
+  /** Takes one chunk's results; resolves once its rows are on disk. */
   add(chunk: LocalResults<ChunkOutput>): Promise<void> {
+    const added = this.#add(chunk);
+    this.#inflight.add(added);
+    const settle = () => this.#inflight.delete(added);
+    added.then(settle, settle);
+    return added;
+  }
+
+  #add(chunk: LocalResults<ChunkOutput>): Promise<void> {
     const params = chunk.parameters;
     if (chunk.error || !chunk.results) {
       const message = `${chunk.error?.name}: ${chunk.error?.message}`;
@@ -375,7 +470,9 @@ export class SweepSink {
       const path = this.#paths[f];
       const blocks = this.#blocks[f] ?? [];
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
-      if (this.#reorderable && sameHeader && covered) {
+      if (this.#inOrder && sameHeader && covered) {
+        // Written in row order already: the file is final as it stands.
+      } else if (this.#reorderable && sameHeader && covered) {
         await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
       } else {
         await finalizeRows(path, this.#table(names), { overwrite: true });
@@ -411,12 +508,36 @@ export class SweepSink {
     return [...first, ...[...this.#outputs.keys()].filter((n) => !first.includes(n))];
   }
 
-  /** Closes the files; rows written so far stay on disk. */
+  /** Closes the files; rows written so far (and rows held back) stay on disk. */
   async close(): Promise<void> {
+    this.#closing = true;
+    while (this.#inflight.size > 0) {
+      this.releaseHeld();
+      await Promise.allSettled([...this.#inflight]);
+    }
     const writers = this.#opening ? await this.#opening.catch(() => []) : [];
     this.#opening = undefined;
     for (const w of writers) await w.close();
   }
+}
+
+// A chunk is held at most this long, and chunks are held up to this many bytes in all.
+const HOLD_MS = 1000;
+const HOLD_BYTES = 32 * 2 ** 20;
+
+/** A chunk waiting for its turn to be written. */
+interface Held {
+  index: ArrayLike<number>;
+  errors: Map<number, string>;
+  encoded: ChunkOutput | undefined;
+  bytes: number;
+  done: PromiseWithResolvers<void>;
+}
+
+// What a held chunk costs in memory, roughly: its encoded text, or its rows' numbers.
+function encodedBytes(encoded: ChunkOutput | undefined, rows: number): number {
+  const text = (encoded?.csv?.length ?? 0) + (encoded?.jsonl?.length ?? 0);
+  return text > 0 ? text : rows * 64;
 }
 
 /** Where a batch of consecutive rows lies in a results file. */
