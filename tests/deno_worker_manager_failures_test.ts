@@ -54,6 +54,15 @@ for (const [mode, what] of deaths) {
   });
 }
 
+Deno.test("a chunk sent ahead to a worker that then dies goes back to the queue, uncharged", async () => {
+  // One worker: row 1 is sent while row 0 runs, and row 0 kills the worker.
+  await using pm = new DenoWorkerManager({ workers: 1, permissions, chunkSize: 1, maxRetries: 0 });
+  await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(2, 0, 3));
+  const results = byChunk(await pm.gather());
+  assertEquals(results.map((r) => r.error), [CHUNK_ERROR_NAMES.workerDied, undefined, undefined]);
+  assertEquals(results.map((r) => r.results), [undefined, [2], [4]]);
+});
+
 Deno.test("a chunk over the timeout is reported timed out and the sweep goes on", async () => {
   await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, timeout: 300 });
   await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(4, 1, 6));

@@ -164,7 +164,10 @@ interface Slot {
   ready: boolean;
   dead: boolean;
   job: number;
+  /** The chunk the worker is running. */
   chunk: Chunk | undefined;
+  /** A chunk sent ahead, which the worker starts as soon as `chunk` is done. */
+  next: Chunk | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   onPeerDone?: (m: FromWorker & { type: "peerDone" }) => void;
   onDeath?: (reason: ErrorInfo) => void;
@@ -572,6 +575,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       dead: false,
       job: 0,
       chunk: undefined,
+      next: undefined,
       timer: undefined,
     };
     worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
@@ -622,7 +626,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         const chunk = slot.chunk;
         if (slot.timer !== undefined) clearTimeout(slot.timer);
         slot.timer = undefined;
-        slot.chunk = undefined;
+        slot.chunk = slot.next;
+        slot.next = undefined;
         if (
           !job || job.finished || job.id !== message.job || !chunk || chunk.index !== message.chunk
         ) {
@@ -640,7 +645,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         const chunk = slot.chunk;
         if (slot.timer !== undefined) clearTimeout(slot.timer);
         slot.timer = undefined;
-        slot.chunk = undefined;
+        slot.chunk = slot.next;
+        slot.next = undefined;
         if (job && !job.finished && chunk && job.id === message.job) {
           this.#record(job, chunk, undefined, {
             name: CHUNK_ERROR_NAMES.buildFailed,
@@ -663,11 +669,17 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #onDeath(slot: Slot, reason: ErrorInfo): void {
     if (slot.dead) return;
     const chunk = slot.chunk;
+    const next = slot.next;
     const onDeath = slot.onDeath;
-    slot.chunk = undefined;
+    slot.chunk = slot.next = undefined;
     this.#replace(slot);
     onDeath?.(reason);
     const job = this.#job;
+    if (next && job && !job.finished) {
+      // Sent ahead but never started: it goes back to the queue as it was.
+      job.pending--;
+      job.retry.push(next);
+    }
     if (chunk && job && !job.finished) {
       chunk.attempts++;
       if (chunk.attempts > this.#maxRetries) {
@@ -714,10 +726,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const error = { name: CHUNK_ERROR_NAMES.aborted, message: reason.message, stack: reason.stack };
     for (const slot of this.#slots) {
       if (slot.chunk) {
-        const chunk = slot.chunk;
-        slot.chunk = undefined;
+        const { chunk, next } = slot;
+        slot.chunk = slot.next = undefined;
         this.#replace(slot);
         this.#record(job, chunk, undefined, error);
+        if (next) this.#record(job, next, undefined, error);
       }
     }
     for (const chunk of job.retry.splice(0)) {
@@ -736,34 +749,47 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #dispatch(): void {
     const job = this.#job;
     if (!job || job.finished || this.#closed) return;
-    for (const slot of this.#slots) {
-      if (!slot.ready || slot.dead || slot.chunk) continue;
-      const chunk = this.#nextChunk(job);
-      if (!chunk) return;
-      if (slot.job !== job.id) {
-        slot.job = job.id;
-        this.#post(slot, {
-          type: "job",
-          job: job.id,
-          build: job.build,
-          kwargs: job.kwargs,
-          execute: job.execute,
-          rows: { data: job.shared, columns: job.matrix.columns },
-        });
+    // Each worker gets a second chunk ahead of time, so that it never waits for this thread
+    // between chunks. Not under a timeout: its clock must start when the chunk does.
+    const depth = Number.isFinite(this.#timeout) ? 1 : 2;
+    for (let round = 0; round < depth; round++) {
+      for (const slot of this.#slots) {
+        if (!slot.ready || slot.dead || slot.next || (round === 0) !== !slot.chunk) continue;
+        const chunk = this.#nextChunk(job);
+        if (!chunk) return;
+        this.#send(job, slot, chunk);
       }
+    }
+  }
+
+  #send(job: Job, slot: Slot, chunk: Chunk): void {
+    if (slot.job !== job.id) {
+      slot.job = job.id;
+      this.#post(slot, {
+        type: "job",
+        job: job.id,
+        build: job.build,
+        kwargs: job.kwargs,
+        execute: job.execute,
+        rows: { data: job.shared, columns: job.matrix.columns },
+      });
+    }
+    if (slot.chunk) {
+      slot.next = chunk;
+    } else {
       slot.chunk = chunk;
-      job.pending++;
       if (Number.isFinite(this.#timeout)) {
         slot.timer = setTimeout(() => this.#onTimeout(slot, chunk), this.#timeout);
       }
-      this.#post(slot, {
-        type: "chunk",
-        job: job.id,
-        chunk: chunk.index,
-        start: chunk.start,
-        end: chunk.end,
-      });
     }
+    job.pending++;
+    this.#post(slot, {
+      type: "chunk",
+      job: job.id,
+      chunk: chunk.index,
+      start: chunk.start,
+      end: chunk.end,
+    });
   }
 
   #onTimeout(slot: Slot, chunk: Chunk): void {
