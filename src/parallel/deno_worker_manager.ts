@@ -175,6 +175,16 @@ interface Slot {
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 // The worker imports modules from all of src/, so its read grant covers that directory.
+let startWorkersHook: (pool: DenoWorkerManager, modules: string[]) => void;
+
+/**
+ * Starts `pool`'s workers now, with read access to `modules`, rather than at the first scatter
+ * that imports them: the sweep overlaps their start-up with preparing its rows. Internal.
+ */
+export function startWorkers(pool: DenoWorkerManager, modules: readonly (string | URL)[]): void {
+  startWorkersHook(pool, modules.map(String));
+}
+
 const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)];
 
 /**
@@ -217,6 +227,9 @@ const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)]
  * ```
  */
 export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
+  static {
+    startWorkersHook = (pool, modules) => pool.#ensurePool(modules);
+  }
   readonly #workers: number;
   readonly #permissions: WorkerPermissions | undefined;
   readonly #timeout: number;

@@ -2,7 +2,11 @@
 // of parameter values on a manager while their results stream into a SweepSink.
 import { describe } from "../_describe.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
-import { CHUNK_ERROR_NAMES } from "../parallel/deno_worker_manager.ts";
+import {
+  CHUNK_ERROR_NAMES,
+  DenoWorkerManager,
+  startWorkers,
+} from "../parallel/deno_worker_manager.ts";
 import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
@@ -124,45 +128,70 @@ const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
 
 /** Where rows come from besides computing them, and what identifies the sweep on disk. */
 export interface RunContext {
-  sampling?: { params: Record<string, Sampler>; seed: number | undefined };
+  sampling?: { params: Record<string, Sampler> };
 }
 
-// Runs `rows` rows of `data` (row-major, one column per parameter) and assembles the result.
+/** The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter). */
+export interface SweepRows {
+  data: Float64Array;
+  rows: number;
+  seed: number | undefined;
+}
+
+// Runs the rows `source` makes and assembles the result. The pool's workers start first, so
+// that their start-up overlaps drawing the rows and opening the files.
 export async function runRows(
   plan: Plan,
-  data: Float64Array,
-  rows: number,
-  seed: number | undefined,
+  source: () => SweepRows,
   context: RunContext,
 ): Promise<SweepResult> {
   const { options, paramNames } = plan;
   const t0 = performance.now();
   const P = paramNames.length;
-  const sink = await SweepSink.open({
-    csv: options.csv,
-    jsonl: options.jsonl,
-    resume: options.resume ?? false,
-    overwrite: options.overwrite ?? false,
-    paramNames,
-    outputs: plan.outputs,
-    params: data,
-    rows,
-    meta: {
-      model: plan.model,
-      params: context.sampling?.params ?? null,
-      seed: context.sampling?.seed ?? seed ?? null,
-      rows,
-    },
-    onProgress: options.onProgress,
-    progressIntervalMs: options.progressIntervalMs,
-  });
-  let manager: (ParallelManager & { close?(): Promise<void> }) | undefined;
+  let manager: (ParallelManager & { close?(): Promise<void> }) | undefined = options.manager;
   let owned = false;
+  if (!manager) {
+    const serial = (options.workers ?? navigator.hardwareConcurrency) === 1;
+    manager = createParallelManager({
+      workers: options.workers,
+      // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
+      chunkTargetMs: serial ? 50 : undefined,
+      permissions: options.permissions,
+      timeout: options.timeout,
+      chunkSize: options.timeout !== undefined ? 1 : undefined,
+    });
+    owned = true;
+  }
+  let sink: SweepSink | undefined;
   const abort = new AbortController();
   let buildError: string | undefined;
   try {
+    // The same modules as the scatter below imports, so that the workers serve it.
+    if (owned && manager instanceof DenoWorkerManager) {
+      startWorkers(manager, [DRIVER, DRIVER, plan.model]);
+    }
+    const { data, rows, seed } = source();
+    sink = await SweepSink.open({
+      csv: options.csv,
+      jsonl: options.jsonl,
+      resume: options.resume ?? false,
+      overwrite: options.overwrite ?? false,
+      paramNames,
+      outputs: plan.outputs,
+      params: data,
+      rows,
+      meta: {
+        model: plan.model,
+        params: context.sampling?.params ?? null,
+        seed: seed ?? null,
+        rows,
+      },
+      onProgress: options.onProgress,
+      progressIntervalMs: options.progressIntervalMs,
+    });
     // Column 0 carries each row's global index: results are placed by index, not arrival.
-    const todo = sink.missingRows();
+    const open = sink;
+    const todo = open.missingRows();
     const count = todo?.length ?? rows;
     // Shared memory: the pool hands it to workers as it is, without another copy.
     const work = new Float64Array(new SharedArrayBuffer(count * (P + 1) * 8));
@@ -172,20 +201,6 @@ export async function runRows(
       for (let c = 0, d = r * P; c < P; c++) work[w++] = data[d + c];
     }
     if (count > 0) {
-      if (options.manager) {
-        manager = options.manager;
-      } else {
-        const serial = (options.workers ?? navigator.hardwareConcurrency) === 1;
-        manager = createParallelManager({
-          workers: options.workers,
-          // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
-          chunkTargetMs: serial ? 50 : undefined,
-          permissions: options.permissions,
-          timeout: options.timeout,
-          chunkSize: options.timeout !== undefined ? 1 : undefined,
-        });
-        owned = true;
-      }
       const signal = options.signal
         ? AbortSignal.any([options.signal, abort.signal])
         : abort.signal;
@@ -206,7 +221,7 @@ export async function runRows(
       let writeError: { error: unknown } | undefined;
       const take = (chunk: LocalResults) =>
         pending.push(
-          sink.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
+          open.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
             writeError ??= { error };
             abort.abort(error);
           }),
@@ -242,7 +257,7 @@ export async function runRows(
       }
       // Chunks held back for a row that never came (the model could not be built, or the run
       // stopped) go to disk now.
-      sink.releaseHeld();
+      open.releaseHeld();
       await Promise.all(pending);
       if (writeError) throw writeError.error;
     }
@@ -253,9 +268,9 @@ export async function runRows(
     }
     options.signal?.throwIfAborted();
     const elapsedMs = performance.now() - t0;
-    return await sink.finish(seed, elapsedMs);
+    return await open.finish(seed, elapsedMs);
   } finally {
-    await sink.close();
-    if (owned) await manager?.close?.();
+    await sink?.close();
+    if (owned) await manager.close?.();
   }
 }

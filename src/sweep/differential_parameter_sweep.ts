@@ -459,7 +459,7 @@ export async function differentialParameterSweep(
     perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
-  const result = await runRows(plan, data, rows, reportedSeed, {});
+  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {});
   const nominalIndex = new Float64Array(rows).fill(NaN);
   const differentialIndex = new Float64Array(rows).fill(NaN);
   for (let r = 0; r < N; r++) nominalIndex[r] = r;

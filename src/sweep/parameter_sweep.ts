@@ -118,9 +118,8 @@ export interface SweepOptions {
  */
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
-  const combos = buildCombinations(options.params, { seed: options.seed });
-  return await runRows(plan, combos.data, combos.rows, combos.seed, {
-    sampling: { params: options.params, seed: combos.seed },
+  return await runRows(plan, () => buildCombinations(options.params, { seed: options.seed }), {
+    sampling: { params: options.params },
   });
 }
 
@@ -233,7 +232,7 @@ export async function recursiveParameterSweep(
       );
     }
     const combos = buildCombinations(params, { randomState: rng });
-    const result = await runRows(plan, combos.data, combos.rows, seed, {});
+    const result = await runRows(plan, () => ({ ...combos, seed }), {});
     outputNames ??= result.outputNames.length ? result.outputNames : undefined;
     drawn += result.rows;
     lastDrawn = result.rows;
