@@ -63,6 +63,37 @@ Deno.test("a chunk sent ahead to a worker that then dies goes back to the queue,
   assertEquals(results.map((r) => r.results), [undefined, [2], [4]]);
 });
 
+Deno.test("while onResult's promise is pending, the pool sends no new chunk", async () => {
+  await using pm = new DenoWorkerManager({ workers: 1, permissions, chunkSize: 1 });
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const held = Promise.withResolvers<void>();
+  const second = Promise.withResolvers<void>();
+  const order: number[] = [];
+  await pm.scatter(f("shareCounter"), { counter }, f("countStarts"), rowsWith(0, 0, 4), {
+    onResult: (r) => {
+      order.push(r.processNumber);
+      if (r.processNumber === 0) return held.promise;
+      if (r.processNumber === 1) second.resolve();
+      return undefined;
+    },
+  });
+  await second.promise;
+  // Chunk 1 was sent ahead while chunk 0 ran; nothing since. Were chunk 2 sent, the idle worker
+  // would start it at once: wait a while for a third start that must not come.
+  const third = Atomics.waitAsync(counter, 0, 2, 300);
+  assertEquals(third.async ? await third.value : third.value, "timed-out");
+  held.resolve();
+  const results = await pm.gather();
+  assertEquals(results.map((r) => r.results ? [...(r.results as Float64Array)] : r.error), [
+    [0],
+    [2],
+    [4],
+    [6],
+  ]);
+  assertEquals(order, [0, 1, 2, 3]);
+  assertEquals(Atomics.load(counter, 0), 4);
+});
+
 Deno.test("a chunk over the timeout is reported timed out and the sweep goes on", async () => {
   await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, timeout: 300 });
   await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(4, 1, 6));

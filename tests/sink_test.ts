@@ -118,3 +118,20 @@ Deno.test("SweepSink.close puts held rows on disk: a stopped sweep loses no fini
     assert(lines.length === 4);
   });
 });
+
+Deno.test("SweepSink reports a backlog while over 32 MiB of encoded rows wait to be written", async () => {
+  await withSink({}, async (sink) => {
+    const big = chunk(0, 0, ROWS);
+    // One chunk whose encoded text is just over the budget.
+    const line = new TextEncoder().encode("0.5,1,true\n");
+    const csv = new Uint8Array(Math.ceil((32 * 2 ** 20 + 1) / line.length) * line.length);
+    for (let at = 0; at < csv.length; at += line.length) csv.set(line, at);
+    big.results!.csv = csv;
+    big.results!.jsonl = new Uint8Array(0);
+    assertStrictEquals(sink.backlogged, false);
+    const added = sink.add(big);
+    assertStrictEquals(sink.backlogged, true);
+    await added;
+    assertStrictEquals(sink.backlogged, false);
+  });
+});

@@ -197,7 +197,7 @@ export class PeerGroupManager implements ParallelManager {
     // gather sends this rank's result to the others later: the callback gets its own copy, so
     // that whatever it does with it (a sweep releases what it has stored) cannot change that.
     if (options.onResult) {
-      options.onResult(
+      await options.onResult(
         new LocalResults(
           result.processNumber,
           result.parameters,

@@ -151,7 +151,9 @@ interface Job {
   pending: number;
   perRowMs: number | undefined;
   lastSize: number;
-  onResult?: (r: LocalResults) => void;
+  onResult?: (r: LocalResults) => unknown;
+  /** Promises returned by onResult that have not settled: no chunk is sent meanwhile. */
+  paused: number;
   done: PromiseWithResolvers<void>;
   finished: boolean;
   abort?: () => void;
@@ -404,6 +406,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       perRowMs: undefined,
       lastSize: 0,
       onResult: options.onResult,
+      paused: 0,
       done: Promise.withResolvers<void>(),
       finished: false,
       signal: options.signal,
@@ -715,12 +718,23 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const result = new LocalResults(chunk.index, parameters, error ? undefined : results, error);
     job.results.push(result);
     job.pending--;
-    try {
-      job.onResult?.(result);
-    } catch (e) {
-      // A failing callback must not lose the other chunks: the work goes on, and gather throws
-      // the first such error once the job has finished.
+    // A failing callback must not lose the other chunks: the work goes on, and gather throws
+    // the first such error once the job has finished.
+    const failed = (e: unknown) => {
       job.callbackError ??= { error: e };
+    };
+    try {
+      const returned = job.onResult?.(result);
+      if (returned instanceof Promise) {
+        // Backpressure: no new chunk until the callback is done with this one.
+        job.paused++;
+        returned.catch(failed).finally(() => {
+          job.paused--;
+          this.#dispatch();
+        });
+      }
+    } catch (e) {
+      failed(e);
     }
     if (job.pending === 0 && job.next >= job.matrix.rows && job.retry.length === 0) {
       this.#finishJob(job);
@@ -761,7 +775,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
 
   #dispatch(): void {
     const job = this.#job;
-    if (!job || job.finished || this.#closed) return;
+    if (!job || job.finished || this.#closed || job.paused > 0) return;
     // Each worker gets a second chunk ahead of time, so that it never waits for this thread
     // between chunks. Not under a timeout: its clock must start when the chunk does.
     const depth = Number.isFinite(this.#timeout) ? 1 : 2;

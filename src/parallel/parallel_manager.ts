@@ -216,10 +216,14 @@ export interface ScatterOptions<R = unknown> {
   readonly signal?: AbortSignal;
   /**
    * Called on the main thread with each chunk's result as soon as it exists,
-   * in completion order, so that callers can stream results to disk.
+   * in completion order, so that callers can stream results to disk. When it
+   * returns a promise, the manager starts no further chunk until the promise
+   * settles (chunks already running finish): a consumer slower than the
+   * workers, such as a disk, then holds the work back instead of letting
+   * results pile up in memory. A rejection counts as a thrown error.
    * @default {undefined}
    */
-  readonly onResult?: (result: LocalResults<R>) => void;
+  readonly onResult?: (result: LocalResults<R>) => unknown;
   /**
    * Further modules (absolute URLs) that `doBuild` or `doExecute` import at
    * run time (a sweep's model, say). Managers that scope permissions give their workers

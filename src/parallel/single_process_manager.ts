@@ -167,23 +167,26 @@ export class SingleProcessManager implements ParallelManager {
     const parameters = toMatrix(allParameters);
     const results: LocalResults[] = [];
     this.#results = results;
-    const report = (result: LocalResults) => {
+    // The callback's promise, if any, is awaited before the next chunk starts.
+    const report = async (result: LocalResults) => {
       results.push(result);
-      options.onResult?.(result);
+      await options.onResult?.(result);
     };
     const target = this.#chunkTargetMs;
     if (options.signal?.aborted) {
-      report(new LocalResults(0, parameters, undefined, toErrorInfo(options.signal.reason)));
+      await report(new LocalResults(0, parameters, undefined, toErrorInfo(options.signal.reason)));
       return;
     }
     if (target === undefined) {
       // WaterTAP's single-process manager: every row in one chunk.
+      let result: LocalResults;
       try {
         const out = await buildAndExecute(doBuild, doBuildKwargs, doExecute, parameters);
-        report(new LocalResults(ROOT_PROCESS_RANK, parameters, out));
+        result = new LocalResults(ROOT_PROCESS_RANK, parameters, out);
       } catch (e) {
-        report(new LocalResults(ROOT_PROCESS_RANK, parameters, undefined, toErrorInfo(e)));
+        result = new LocalResults(ROOT_PROCESS_RANK, parameters, undefined, toErrorInfo(e));
       }
+      await report(result);
       return;
     }
     const actor = new ParallelActor(doBuild, doBuildKwargs, doExecute);
@@ -195,17 +198,19 @@ export class SingleProcessManager implements ParallelManager {
       if (options.signal?.aborted) {
         // The rest was never run: one chunk reports it.
         const rest = sliceRows(parameters, start, parameters.rows);
-        report(new LocalResults(chunk, rest, undefined, toErrorInfo(options.signal.reason)));
+        await report(new LocalResults(chunk, rest, undefined, toErrorInfo(options.signal.reason)));
         return;
       }
       const t0 = performance.now();
+      let result: LocalResults;
       try {
-        report(new LocalResults(chunk, rows, await actor.execute(rows)));
+        result = new LocalResults(chunk, rows, await actor.execute(rows));
       } catch (e) {
-        report(new LocalResults(chunk, rows, undefined, toErrorInfo(e)));
+        result = new LocalResults(chunk, rows, undefined, toErrorInfo(e));
       }
-      // Chunks of about `target` ms: large enough to cost nothing, small enough to stream.
       const elapsed = Math.max(performance.now() - t0, 0.01);
+      await report(result);
+      // Chunks of about `target` ms: large enough to cost nothing, small enough to stream.
       size = Math.max(1, Math.min(size * 4, Math.floor(size * (target / elapsed))));
       start = end;
       // Let timers and signals (an abort, Ctrl-C) run between chunks.

@@ -219,13 +219,14 @@ export async function runRows(
       const seen = new Set<number>();
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
-      const take = (chunk: LocalResults) =>
-        pending.push(
-          open.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
-            writeError ??= { error };
-            abort.abort(error);
-          }),
-        );
+      const take = (chunk: LocalResults): Promise<void> => {
+        const added = open.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
+          writeError ??= { error };
+          abort.abort(error);
+        });
+        pending.push(added);
+        return added;
+      };
       await manager.scatter(
         { module: DRIVER, name: "buildSweep" },
         kwargs as unknown as Record<string, unknown>,
@@ -244,7 +245,9 @@ export async function runRows(
               return;
             }
             seen.add(chunk.processNumber);
-            take(chunk);
+            const added = take(chunk);
+            // Workers that outrun the disk wait for it, rather than text piling up in memory.
+            return open.backlogged ? added : undefined;
           },
         },
       );

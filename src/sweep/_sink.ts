@@ -66,6 +66,7 @@ export class SweepSink {
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   // Chunks taken but not yet on disk, and whether close() has begun.
   readonly #inflight = new Set<Promise<void>>();
+  #queued = 0;
   #closing = false;
   #deferred: number[][] = [];
   #opening: Promise<RowWriter[]> | undefined;
@@ -342,11 +343,25 @@ export class SweepSink {
 
   /** Takes one chunk's results; resolves once its rows are on disk. */
   add(chunk: LocalResults<ChunkOutput>): Promise<void> {
+    const out = chunk.results;
+    const bytes = (out?.csv?.length ?? 0) + (out?.jsonl?.length ?? 0);
+    this.#queued += bytes;
     const added = this.#add(chunk);
     this.#inflight.add(added);
-    const settle = () => this.#inflight.delete(added);
+    const settle = () => {
+      this.#inflight.delete(added);
+      this.#queued -= bytes;
+    };
     added.then(settle, settle);
     return added;
+  }
+
+  /**
+   * Whether more than 32 MiB of encoded rows wait to be written: the sweep then holds the
+   * workers back until the disk catches up, so that memory stays flat.
+   */
+  get backlogged(): boolean {
+    return this.#queued > BACKLOG_BYTES;
   }
 
   #add(chunk: LocalResults<ChunkOutput>): Promise<void> {
@@ -398,8 +413,9 @@ export class SweepSink {
     // in the columns (and, once written, on disk), so memory does not grow with the text.
     out.values = [];
     return this.#write(out.index, this.#errors, out).then(() => {
+      this.#tracker?.add(n, failed);
       out.csv = out.jsonl = undefined;
-      this.#tracker?.add(out.index.length, failed);
+      out.index = EMPTY;
     });
   }
 
@@ -524,6 +540,9 @@ export class SweepSink {
 // A chunk is held at most this long, and chunks are held up to this many bytes in all.
 const HOLD_MS = 1000;
 const HOLD_BYTES = 32 * 2 ** 20;
+// Encoded rows waiting to be written beyond which the sweep stops sending work.
+const BACKLOG_BYTES = 32 * 2 ** 20;
+const EMPTY = new Float64Array(0);
 
 /** A chunk waiting for its turn to be written. */
 interface Held {
