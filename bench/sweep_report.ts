@@ -5,61 +5,142 @@
  * deno run -A --unstable-worker-options --no-prompt bench/sweep_report.ts
  * ```
  *
- * 1,000,000 points of a trivial 3-output model on 2 workers: the raw worker pool running the
- * model per row, `parameterSweep` without files, and `parameterSweep` streaming to CSV and to JSON
- * Lines. Each case runs in a fresh child process (so that start-up, JIT warm-up and peak RSS are
- * those of a real run); the table shows the median of 3 runs.
+ * 1,000,000 points of a trivial 3-output model on 2 workers:
+ * - `raw`: the raw worker pool running the model per row, results kept in memory;
+ * - `raw+csv`: the same, with each chunk also encoded as CSV in its worker and appended to a
+ *   file by the main thread as chunks arrive (what a user of the raw manager would write by
+ *   hand: no row order, no resume, no progress);
+ * - `sweep`, `sweep+csv`, `sweep+jsonl`: `parameterSweep` without files, and streaming to CSV
+ *   and to JSON Lines.
+ *
+ * Each case runs in a fresh child process (so that start-up, JIT warm-up and peak RSS are those
+ * of a real run); the table shows the median of 5 runs. For the sweeps, "RSS 25/50/100%" is the
+ * resident memory when a quarter, half and all of the rows were on disk (or in the result):
+ * flat memory means it grows by no more than the result's own columns.
+ *
+ * A last line measures the floor under any text output: formatting the 1M rows as CSV in one
+ * warm thread.
  *
  * @module
  */
 
 import { buildCombinations, DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+import { encodeBatch } from "../src/io/_rows.ts";
 
 const MODEL = new URL("./models/trivial3.ts", import.meta.url);
 const REPO = new URL("../", import.meta.url).pathname;
 const params = { x: linearSample(0, 1, 1000), y: linearSample(0, 1, 1000) };
-const CASES = ["raw", "sweep", "sweep+csv", "sweep+jsonl"] as const;
+const CASES = ["raw", "raw+csv", "sweep", "sweep+csv", "sweep+jsonl"] as const;
 type Case = typeof CASES[number];
+interface Run {
+  ms: number;
+  rss: number;
+  at: number[];
+}
 
-function peakRssMb(): number {
+function statusMb(field: "VmHWM" | "VmRSS"): number {
   const status = Deno.readTextFileSync("/proc/self/status");
-  const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
   return kb ? Number(kb) / 1024 : Deno.memoryUsage().rss / 2 ** 20;
 }
 
-async function runCase(which: Case): Promise<{ ms: number; rss: number }> {
+async function runCase(which: Case, withMarks: boolean): Promise<Run> {
   const dir = await Deno.makeTempDir();
+  const at: number[] = [];
   try {
     const t0 = performance.now();
-    if (which === "raw") {
+    if (which.startsWith("raw")) {
       const combos = buildCombinations(params);
       await using pm = new DenoWorkerManager({ workers: 2, permissions: { read: [REPO] } });
       const module = MODEL.href;
-      await pm.scatter({ module, name: "build" }, {}, { module, name: "executeRows" }, combos);
+      if (which === "raw") {
+        await pm.scatter({ module, name: "build" }, {}, { module, name: "executeRows" }, combos);
+      } else {
+        using file = await Deno.open(`${dir}/r.csv`, { write: true, createNew: true });
+        let tail = file.write(new TextEncoder().encode("x,y,a,b,c,success\n")).then(() => {});
+        await pm.scatter(
+          { module, name: "build" },
+          {},
+          { module, name: "executeRowsCsv" },
+          combos,
+          {
+            onResult: (chunk) => {
+              const { csv } = chunk.results as { csv: Uint8Array };
+              tail = tail.then(async () => {
+                for (let at = 0; at < csv.length;) at += await file.write(csv.subarray(at));
+              });
+            },
+          },
+        );
+        await pm.gather();
+        await tail;
+      }
       await pm.gather();
     } else {
+      const rows = 1e6;
+      const marks = [0.25, 0.5];
       await parameterSweep({
         model: MODEL,
         params,
         workers: 2,
         csv: which === "sweep+csv" ? `${dir}/r.csv` : undefined,
         jsonl: which === "sweep+jsonl" ? `${dir}/r.jsonl` : undefined,
+        // Only in the run that samples memory: progress costs a little time.
+        progressIntervalMs: withMarks ? 0 : undefined,
+        onProgress: withMarks
+          ? (p) => {
+            while (marks.length > 0 && p.done >= marks[0] * rows) {
+              marks.shift();
+              at.push(statusMb("VmRSS"));
+            }
+          }
+          : undefined,
       });
+      if (withMarks) at.push(statusMb("VmRSS"));
     }
-    return { ms: performance.now() - t0, rss: peakRssMb() };
+    return { ms: performance.now() - t0, rss: statusMb("VmHWM"), at };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
+function textFloorMs(): number {
+  const combos = buildCombinations(params);
+  const rows = combos.rows;
+  const outputs = new Float64Array(rows * 3);
+  for (let r = 0; r < rows; r++) {
+    const x = combos.data[2 * r], y = combos.data[2 * r + 1];
+    outputs.set([x * y + Math.sin(x), x - y, 2 * x], 3 * r);
+  }
+  const header = { extraNames: [], paramNames: ["x", "y"], outputNames: ["a", "b", "c"] };
+  const success = new Uint8Array(rows).fill(1);
+  let best = Infinity;
+  for (let k = 0; k < 3; k++) {
+    const t0 = performance.now();
+    for (let r0 = 0; r0 < rows; r0 += 20_000) {
+      const r1 = Math.min(rows, r0 + 20_000);
+      encodeBatch("csv", header, {
+        rows: r1 - r0,
+        params: combos.data.subarray(2 * r0, 2 * r1),
+        outputs: outputs.subarray(3 * r0, 3 * r1),
+        success: success.subarray(r0, r1),
+      });
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
 if (Deno.args[0] === "--case") {
-  console.log(JSON.stringify(await runCase(Deno.args[1] as Case)));
+  console.log(JSON.stringify(await runCase(Deno.args[1] as Case, Deno.args[2] === "--marks")));
 } else if (import.meta.main) {
   const rows: string[][] = [];
-  let rawMs = NaN;
+  const medians = new Map<Case, number>();
   for (const which of CASES) {
-    const runs: { ms: number; rss: number }[] = [];
-    for (let i = 0; i < 3; i++) {
+    const runs: Run[] = [];
+    let at: number[] = [];
+    // Five timed runs, then one that samples memory as rows finish.
+    for (let i = 0; i < (which.startsWith("sweep") ? 6 : 5); i++) {
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
@@ -69,27 +150,47 @@ if (Deno.args[0] === "--case") {
           new URL(import.meta.url).pathname,
           "--case",
           which,
+          ...(i === 5 ? ["--marks"] : []),
         ],
         stdout: "piped",
         stderr: "inherit",
       }).output();
       if (!out.success) throw new Error(`case ${which} failed`);
-      runs.push(JSON.parse(new TextDecoder().decode(out.stdout)));
+      const run: Run = JSON.parse(new TextDecoder().decode(out.stdout));
+      if (i === 5) at = run.at;
+      else runs.push(run);
     }
     runs.sort((a, b) => a.ms - b.ms);
-    const { ms, rss } = runs[1];
-    if (which === "raw") rawMs = ms;
+    const { ms, rss } = runs[2];
+    medians.set(which, ms);
+    const raw = medians.get("raw")!;
+    const rawCsv = medians.get("raw+csv");
     rows.push([
       which,
       ms.toFixed(0),
       `${(1e6 / ms / 1e3).toFixed(2)} M/s`,
-      (ms / rawMs).toFixed(2),
+      (ms / raw).toFixed(2),
+      which.endsWith("csv") && rawCsv ? (ms / rawCsv).toFixed(2) : "",
       rss.toFixed(0),
+      at.map((x) => x.toFixed(0)).join(" / "),
     ]);
   }
-  const head = ["case (1M points, 2 workers)", "ms", "points/s", "vs raw", "peak RSS MB"];
+  const head = [
+    "case (1M points, 2 workers)",
+    "ms",
+    "points/s",
+    "vs raw",
+    "vs raw+csv",
+    "peak RSS MB",
+    "RSS 25/50/100% MB",
+  ];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   for (const r of [head, ...rows]) {
     console.log(r.map((x, c) => c ? x.padStart(widths[c]) : x.padEnd(widths[c])).join("  "));
   }
+  console.log(
+    `Formatting the 1M rows as CSV in one warm thread (the floor of any text output): ${
+      textFloorMs().toFixed(0)
+    } ms`,
+  );
 }
