@@ -473,8 +473,9 @@ export class SweepSink {
     };
   }
 
-  // The streamed files hold rows in arrival order: replace each, atomically, by the rows in
-  // combination order under the final output names. When every batch was a run of consecutive
+  // A file written in row order under the final names stays as it is. Otherwise (rows written
+  // out of order, a resume, output names that appeared late) replace it, atomically, by the rows
+  // in combination order under the final output names. When every batch was a run of consecutive
   // rows under the same header, the bytes already written are reused in row order (no second
   // encoding, flat memory); otherwise the rows are encoded again.
   async #finalize(names: string[]): Promise<void> {
