@@ -30,7 +30,7 @@ export interface SinkOptions {
   meta: Record<string, unknown>;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
-  /** How long a chunk that arrives ahead of its turn may wait in memory. @default {1000} */
+  /** How long a chunk that arrives ahead of its turn may wait in memory. @default {250} */
   holdMs?: number;
   /** How many bytes of such chunks may wait in all. @default {32 MiB} */
   holdBytes?: number;
@@ -539,7 +539,7 @@ export class SweepSink {
 }
 
 // A chunk is held at most this long, and chunks are held up to this many bytes in all.
-const HOLD_MS = 1000;
+const HOLD_MS = 250;
 const HOLD_BYTES = 32 * 2 ** 20;
 // Encoded rows waiting to be written beyond which the sweep stops sending work.
 const BACKLOG_BYTES = 32 * 2 ** 20;

@@ -95,7 +95,7 @@ export interface SweepOptions {
  * Rows come back in the order of {@linkcode buildCombinations} whatever the
  * manager; failed rows keep their parameters, have NaN outputs and an error
  * message. With `csv` or `jsonl`, finished rows go to disk as they come, in
- * row order (a chunk that finishes early waits up to 1 s for the rows before
+ * row order (a chunk that finishes early waits up to 250 ms for the rows before
  * it); a file that got rows out of order is rewritten in row order at the end.
  *
  * @param options What to sweep and where the results go.
