@@ -139,6 +139,26 @@ export async function conformance(
   }
   done.push("failed chunk");
 
+  // onResult: a returned promise is awaited; what it throws or rejects with does not stop the
+  // work, and gather throws it
+  for (const fail of ["throws", "rejects"] as const) {
+    let calls = 0;
+    await pm.scatter(fn("noBuild"), {}, fn("echoRows"), rows, {
+      onResult: () => {
+        calls++;
+        const error = new EvalError(`onResult ${fail}`);
+        if (fail === "throws") throw error;
+        return Promise.reject(error);
+      },
+    });
+    await assertRejects(
+      pm.gather(),
+      (e: Error) => e instanceof EvalError && e.message.includes(fail),
+    );
+    assert(calls >= 1, "onResult was called");
+  }
+  done.push("onResult errors");
+
   // an empty parameter set gathers to no rows
   await pm.scatter(fn("noBuild"), {}, fn("echoRows"), []);
   const empty = await pm.gather();

@@ -47,6 +47,7 @@ export class PeerGroupManager implements ParallelManager {
   readonly #inboxes: Inbox[];
   #seq = 0;
   #results: LocalResults[] = [];
+  #callbackError: { error: unknown } | undefined;
 
   constructor(rank: number, size: number, ports: MessagePort[]) {
     this.#rank = rank;
@@ -196,15 +197,21 @@ export class PeerGroupManager implements ParallelManager {
     }
     // gather sends this rank's result to the others later: the callback gets its own copy, so
     // that whatever it does with it (a sweep releases what it has stored) cannot change that.
+    this.#callbackError = undefined;
     if (options.onResult) {
-      await options.onResult(
-        new LocalResults(
-          result.processNumber,
-          result.parameters,
-          structuredClone(result.results),
-          result.error,
-        ),
-      );
+      try {
+        await options.onResult(
+          new LocalResults(
+            result.processNumber,
+            result.parameters,
+            structuredClone(result.results),
+            result.error,
+          ),
+        );
+      } catch (error) {
+        // Thrown by gather, after the exchange the other ranks wait for.
+        this.#callbackError = { error };
+      }
     }
     this.#results = [result];
   }
@@ -219,6 +226,9 @@ export class PeerGroupManager implements ParallelManager {
       results: mine.results,
       error: mine.error,
     });
+    const failed = this.#callbackError;
+    this.#callbackError = undefined;
+    if (failed) throw failed.error;
     return all.map((r) => new LocalResults(r.processNumber, r.parameters, r.results, r.error));
   }
 

@@ -220,7 +220,8 @@ export interface ScatterOptions<R = unknown> {
    * returns a promise, the manager starts no further chunk until the promise
    * settles (chunks already running finish): a consumer slower than the
    * workers, such as a disk, then holds the work back instead of letting
-   * results pile up in memory. A rejection counts as a thrown error.
+   * results pile up in memory. What it throws, or rejects with, does not stop
+   * the work: `gather` throws it (the first one) once the chunks have finished.
    * @default {undefined}
    */
   readonly onResult?: (result: LocalResults<R>) => unknown;

@@ -74,6 +74,7 @@ export interface SingleProcessManagerOptions {
  */
 export class SingleProcessManager implements ParallelManager {
   #results: LocalResults[] = [];
+  #callbackError: { error: unknown } | undefined;
   readonly #chunkTargetMs: number | undefined;
 
   /**
@@ -167,10 +168,16 @@ export class SingleProcessManager implements ParallelManager {
     const parameters = toMatrix(allParameters);
     const results: LocalResults[] = [];
     this.#results = results;
-    // The callback's promise, if any, is awaited before the next chunk starts.
+    this.#callbackError = undefined;
+    // The callback's promise, if any, is awaited before the next chunk starts. What it throws
+    // does not stop the work: gather throws it.
     const report = async (result: LocalResults) => {
       results.push(result);
-      await options.onResult?.(result);
+      try {
+        await options.onResult?.(result);
+      } catch (error) {
+        this.#callbackError ??= { error };
+      }
     };
     const target = this.#chunkTargetMs;
     if (options.signal?.aborted) {
@@ -219,12 +226,15 @@ export class SingleProcessManager implements ParallelManager {
   }
   /**
    * Returns the result of the last `scatter`.
-   * @returns One chunk's result.
+   * @returns Its chunks' results.
+   * @throws {unknown} What `onResult` threw or rejected with (the first such error).
    */
   gather(): Promise<LocalResults[]> {
     const out = this.#results;
+    const failed = this.#callbackError;
     this.#results = [];
-    return Promise.resolve(out);
+    this.#callbackError = undefined;
+    return failed ? Promise.reject(failed.error) : Promise.resolve(out);
   }
   /**
    * The results of this process's subtree: all of them.
