@@ -5,6 +5,7 @@
  * @module
  */
 
+import { registerStartWorkers } from "./_start_workers.ts";
 import { describe } from "../_describe.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
 import { RemoteError, toErrorInfo } from "./_errors.ts";
@@ -177,16 +178,6 @@ interface Slot {
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 // The worker imports modules from all of src/, so its read grant covers that directory.
-let startWorkersHook: (pool: DenoWorkerManager, modules: string[]) => void;
-
-/**
- * Starts `pool`'s workers now, with read access to `modules`, rather than at the first scatter
- * that imports them: the sweep overlaps their start-up with preparing its rows. Internal.
- */
-export function startWorkers(pool: DenoWorkerManager, modules: readonly (string | URL)[]): void {
-  startWorkersHook(pool, modules.map(String));
-}
-
 const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)];
 
 /**
@@ -230,7 +221,7 @@ const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)]
  */
 export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   static {
-    startWorkersHook = (pool, modules) => pool.#ensurePool(modules);
+    registerStartWorkers((pool, modules) => pool.#ensurePool(modules));
   }
   readonly #workers: number;
   readonly #permissions: WorkerPermissions | undefined;
@@ -781,7 +772,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const depth = Number.isFinite(this.#timeout) ? 1 : 2;
     for (let round = 0; round < depth; round++) {
       for (const slot of this.#slots) {
-        if (!slot.ready || slot.dead || slot.next || (round === 0) !== !slot.chunk) continue;
+        // First every idle worker gets a chunk, then every busy one its next.
+        const wants = round === 0 ? !slot.chunk : slot.chunk && !slot.next;
+        if (!slot.ready || slot.dead || !wants) continue;
         const chunk = this.#nextChunk(job);
         if (!chunk) return;
         this.#send(job, slot, chunk);

@@ -2,11 +2,8 @@
 // of parameter values on a manager while their results stream into a SweepSink.
 import { describe } from "../_describe.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
-import {
-  CHUNK_ERROR_NAMES,
-  DenoWorkerManager,
-  startWorkers,
-} from "../parallel/deno_worker_manager.ts";
+import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
+import { startWorkers } from "../parallel/_start_workers.ts";
 import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
