@@ -55,6 +55,7 @@ async function runCase(which: Case, withMarks: boolean): Promise<Run> {
       const module = MODEL.href;
       if (which === "raw") {
         await pm.scatter({ module, name: "build" }, {}, { module, name: "executeRows" }, combos);
+        await pm.gather();
       } else {
         using file = await Deno.open(`${dir}/r.csv`, { write: true, createNew: true });
         let tail = file.write(new TextEncoder().encode("x,y,a,b,c,success\n")).then(() => {});
@@ -75,7 +76,6 @@ async function runCase(which: Case, withMarks: boolean): Promise<Run> {
         await pm.gather();
         await tail;
       }
-      await pm.gather();
     } else {
       const rows = 1e6;
       const marks = [0.25, 0.5];

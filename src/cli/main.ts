@@ -1,5 +1,6 @@
 // The psweep command line: `deno run -A jsr:@x/psweep [command] ...`. mod.ts loads this module
 // only when run as a program, so library users never load CLI code.
+import { pathExists } from "../io/_fs.ts";
 import { describe } from "../_describe.ts";
 import { linearSample } from "../sampling/samplers.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
@@ -421,12 +422,7 @@ function cliWording(e: unknown): unknown {
 }
 
 async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
-  if (overwrite) return;
-  try {
-    await Deno.lstat(path);
-  } catch {
-    return;
-  }
+  if (overwrite || !await pathExists(path)) return;
   throw new UsageError(`${path} already exists: pass --overwrite to replace it`);
 }
 

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { pathExists } from "../io/_fs.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
 import { type ChartSpec, renderSvg } from "./_plot.ts";
 import {
@@ -663,15 +664,12 @@ export async function writeReport(
       : `${csvPath}.html`);
   if (!options.overwrite) {
     // Fail before the work of rendering, and again at the write (createNew) in case of a race.
-    try {
-      await Deno.lstat(out);
+    if (await pathExists(out)) {
       throw new Deno.errors.AlreadyExists(
         `Cannot write report as ${
           JSON.stringify(out)
         } exists: pass { overwrite: true } to replace it`,
       );
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
   const input = await readResults(csvPath, options);

@@ -9,6 +9,7 @@
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
+import { pathExists } from "./_fs.ts";
 import { checkBatch, csvHeaderLine, encodeBatch, normalizeHeader, resolveFormat } from "./_rows.ts";
 import type { RowBatch, RowFormat, RowTable } from "./row_writer.ts";
 
@@ -159,16 +160,6 @@ export async function writeFileAtomic(
     await syncDirectory(dir);
   } finally {
     if (tempExists) await Deno.remove(temp).catch(() => {});
-  }
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
   }
 }
 

@@ -3,6 +3,7 @@
 // on disk.
 import type { LocalResults } from "../parallel/parallel_manager.ts";
 import { finalizeRows, writeFileAtomic } from "../io/atomic.ts";
+import { pathExists } from "../io/_fs.ts";
 import {
   matchRows,
   readRows,
@@ -86,7 +87,7 @@ export class SweepSink {
   static async open(o: SinkOptions): Promise<SweepSink> {
     const sink = new SweepSink(o);
     for (const path of sink.#paths) {
-      if (await exists(path)) {
+      if (await pathExists(path)) {
         if (!o.resume && !o.overwrite) {
           throw new Deno.errors.AlreadyExists(
             `Cannot write results as ${
@@ -98,7 +99,7 @@ export class SweepSink {
         await checkWritableDir(path);
       }
     }
-    if (o.resume && sink.#paths.length > 0 && await exists(sink.#paths[0])) {
+    if (o.resume && sink.#paths.length > 0 && await pathExists(sink.#paths[0])) {
       await sink.#readBack(sink.#paths[0]);
     }
     sink.#tracker = new ProgressTracker(o.rows, {
@@ -189,7 +190,7 @@ export class SweepSink {
       const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
       const writers: RowWriter[] = [];
       for (const path of this.#paths) {
-        const append = this.#resuming && await exists(path);
+        const append = this.#resuming && await pathExists(path);
         if (!append) await writeSweepMeta(path, this.#meta(this.#header));
         writers.push(
           await RowWriter.open(path, header, { append, overwrite: !append && this.#o.overwrite }),
@@ -220,7 +221,9 @@ export class SweepSink {
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
     if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#closing) {
-      return this.#hold({ index, errors, encoded, bytes: encodedBytes(encoded, n) });
+      // What it costs in memory, roughly: its text, or (not encoded) its rows' numbers.
+      const bytes = textBytes(encoded) || n * 64;
+      return this.#hold({ index, errors, encoded, bytes });
     }
     await this.#writeNow(writers, index, errors, encoded, consecutive);
   }
@@ -343,8 +346,7 @@ export class SweepSink {
 
   /** Takes one chunk's results; resolves once its rows are on disk. */
   add(chunk: LocalResults<ChunkOutput>): Promise<void> {
-    const out = chunk.results;
-    const bytes = (out?.csv?.length ?? 0) + (out?.jsonl?.length ?? 0);
+    const bytes = textBytes(chunk.results);
     this.#queued += bytes;
     const added = this.#add(chunk);
     this.#inflight.add(added);
@@ -554,10 +556,9 @@ interface Held {
   done: PromiseWithResolvers<void>;
 }
 
-// What a held chunk costs in memory, roughly: its encoded text, or its rows' numbers.
-function encodedBytes(encoded: ChunkOutput | undefined, rows: number): number {
-  const text = (encoded?.csv?.length ?? 0) + (encoded?.jsonl?.length ?? 0);
-  return text > 0 ? text : rows * 64;
+// The bytes of a chunk's encoded rows.
+function textBytes(encoded: ChunkOutput | undefined): number {
+  return (encoded?.csv?.length ?? 0) + (encoded?.jsonl?.length ?? 0);
 }
 
 /** Where a batch of consecutive rows lies in a results file. */
@@ -587,16 +588,6 @@ async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<U
   };
   if (start > 0 && Number.isFinite(start)) yield await read(0, start);
   for (const b of sorted) yield await read(b.offset, b.bytes);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 async function checkWritableDir(path: string): Promise<void> {
