@@ -2,15 +2,7 @@ import { finalizeRows, writeFileAtomic } from "../src/io/atomic.ts";
 import { readRows } from "../src/io/resume.ts";
 import { RowWriter } from "../src/io/row_writer.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "psweep_atomic_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./_temp.ts";
 
 async function names(dir: string): Promise<string[]> {
   const out: string[] = [];

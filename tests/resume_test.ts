@@ -15,15 +15,7 @@ import {
   assertStrictEquals,
   assertThrows,
 } from "./_assert.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "psweep_resume_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./_temp.ts";
 
 const TRICKY = [0.1 + 0.2, 5e-324, 1.7976931348623157e308, -0, NaN, Infinity, -Infinity, 1e21];
 

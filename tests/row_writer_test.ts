@@ -1,15 +1,7 @@
 import { type RowBatch, RowWriter } from "../src/io/row_writer.ts";
 import { readRows } from "../src/io/resume.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "psweep_row_writer_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "./_temp.ts";
 
 const HEADER = { paramNames: ["a", "b"], outputNames: ["y"] };
 

@@ -4,6 +4,7 @@ import { LocalResults } from "../src/parallel/parallel_manager.ts";
 import type { ChunkOutput } from "../src/sweep/_driver.ts";
 import { type SinkOptions, SweepSink } from "../src/sweep/_sink.ts";
 import { assert, assertEquals, assertStrictEquals } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
 
 const ROWS = 6;
 const params = Float64Array.from({ length: ROWS }, (_, r) => r + 0.5);
@@ -49,14 +50,14 @@ async function withSink(
   extra: Partial<SinkOptions>,
   fn: (sink: SweepSink, dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "psweep_sink_" });
-  const sink = await SweepSink.open(sinkOptions(dir, extra));
-  try {
-    await fn(sink, dir);
-  } finally {
-    await sink.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  await withTempDir(async (dir) => {
+    const sink = await SweepSink.open(sinkOptions(dir, extra));
+    try {
+      await fn(sink, dir);
+    } finally {
+      await sink.close();
+    }
+  });
 }
 
 function dataLines(text: string): string[] {

@@ -21,6 +21,7 @@ import {
 } from "../mod.ts";
 import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertStrictEquals } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
 
 const repoRoot = new URL("../", import.meta.url).pathname;
 const models = new URL("./fixtures/models/", import.meta.url);
@@ -111,15 +112,6 @@ async function lastCsvRow(path: string, paramNames: readonly string[]): Promise<
     ...disk.params.subarray(last * P, (last + 1) * P),
     ...disk.outputs.subarray(last * O, (last + 1) * O),
   ];
-}
-
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "psweep_watertap_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 // Their truth arrays for the 3 x 3 grid of test_parameter_sweep: rows in np.meshgrid(..., "ij")
