@@ -14,7 +14,9 @@
  *   and to JSON Lines.
  *
  * Each case runs in a fresh child process (so that start-up, JIT warm-up and peak RSS are those
- * of a real run); the table shows the median of 5 runs. For the sweeps, "RSS 25/50/100%" is the
+ * of a real run); the table shows the median of 5 runs. "CPU ms" is the process's CPU time over
+ * the run, every thread, user and system: on a machine with C cores no schedule can finish in
+ * less than CPU / C. For the sweeps, "RSS 25/50/100%" is the
  * resident memory when a quarter, half and all of the rows were on disk (or in the result):
  * flat memory means it grows by no more than the result's own columns.
  *
@@ -24,6 +26,7 @@
  * @module
  */
 
+import process from "node:process";
 import { buildCombinations, DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
 import { encodeBatch } from "../src/io/_rows.ts";
 
@@ -34,6 +37,8 @@ const CASES = ["raw", "raw+csv", "sweep", "sweep+csv", "sweep+jsonl"] as const;
 type Case = typeof CASES[number];
 interface Run {
   ms: number;
+  /** CPU time of the whole process (every thread, user + system) over the run. */
+  cpuMs: number;
   rss: number;
   at: number[];
 }
@@ -48,6 +53,7 @@ async function runCase(which: Case, withMarks: boolean): Promise<Run> {
   const dir = await Deno.makeTempDir();
   const at: number[] = [];
   try {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     if (which.startsWith("raw")) {
       const combos = buildCombinations(params);
@@ -98,7 +104,9 @@ async function runCase(which: Case, withMarks: boolean): Promise<Run> {
       });
       if (withMarks) at.push(statusMb("VmRSS"));
     }
-    return { ms: performance.now() - t0, rss: statusMb("VmHWM"), at };
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1e3, rss: statusMb("VmHWM"), at };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -162,6 +170,7 @@ if (Deno.args[0] === "--case") {
     }
     runs.sort((a, b) => a.ms - b.ms);
     const { ms, rss } = runs[2];
+    const cpuMs = runs.map((r) => r.cpuMs).sort((a, b) => a - b)[2];
     medians.set(which, ms);
     const raw = medians.get("raw")!;
     const rawCsv = medians.get("raw+csv");
@@ -171,6 +180,7 @@ if (Deno.args[0] === "--case") {
       `${(1e6 / ms / 1e3).toFixed(2)} M/s`,
       (ms / raw).toFixed(2),
       which.endsWith("csv") && rawCsv ? (ms / rawCsv).toFixed(2) : "",
+      cpuMs.toFixed(0),
       rss.toFixed(0),
       at.map((x) => x.toFixed(0)).join(" / "),
     ]);
@@ -181,6 +191,7 @@ if (Deno.args[0] === "--case") {
     "points/s",
     "vs raw",
     "vs raw+csv",
+    "CPU ms",
     "peak RSS MB",
     "RSS 25/50/100% MB",
   ];

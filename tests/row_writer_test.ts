@@ -298,3 +298,41 @@ for (let i = 0; ; i += 1000) {
     }
   });
 });
+
+Deno.test("RowWriter writes a value repeated down a column exactly as it writes it once", async () => {
+  // Repeated fields are copied from the row before: runs of one value, zeros of both signs,
+  // NaN and infinities, across the scratch buffer growing and long error messages.
+  await withTempDir(async (dir) => {
+    const N = 30_000;
+    const pool = [0.1 + 0.2, 0, -0, NaN, Infinity, -Infinity, 1e21, 5e-324, 7];
+    const params = new Float64Array(2 * N);
+    const outputs = new Float64Array(N);
+    const success = new Uint8Array(N);
+    const errors: (string | undefined)[] = [];
+    for (let i = 0; i < N; i++) {
+      params[2 * i] = pool[Math.floor(i / 7) % pool.length];
+      params[2 * i + 1] = pool[(i * 5) % pool.length];
+      outputs[i] = i % 3 === 0 ? pool[Math.floor(i / 100) % pool.length] : i / 3;
+      success[i] = i % 11 === 0 ? 0 : 1;
+      errors.push(i % 11 === 0 ? `failed, row ${i}: ${"x".repeat(i % 4000)}` : undefined);
+    }
+    const text = (x: number) => (Object.is(x, -0) ? "-0" : String(x));
+    const json = (x: number) => (Number.isFinite(x) ? text(x) : `"${text(x)}"`);
+    let csv = "a,b,y,success\n";
+    let jsonl = "";
+    for (let i = 0; i < N; i++) {
+      const [a, b, y] = [params[2 * i], params[2 * i + 1], outputs[i]];
+      csv += `${text(a)},${text(b)},${text(y)},${success[i] ? "true" : "false"}\n`;
+      jsonl += `{"params":{"a":${json(a)},"b":${json(b)}},"outputs":{"y":${json(y)}},"success":${
+        success[i] ? "true" : "false"
+      }${errors[i] ? `,"error":${JSON.stringify(errors[i])}` : ""}}\n`;
+    }
+    for (const [ext, expected] of [["csv", csv], ["jsonl", jsonl]]) {
+      const path = `${dir}/runs.${ext}`;
+      const w = await RowWriter.open(path, HEADER);
+      await w.write({ rows: N, params, outputs, success, errors });
+      await w.close();
+      assertStrictEquals(await Deno.readTextFile(path), expected);
+    }
+  });
+});

@@ -261,6 +261,45 @@ function putAscii(buf: Uint8Array, at: number, bytes: Uint8Array): number {
 const TRUE_LINE = encoder.encode("true\n");
 const FALSE_LINE = encoder.encode("false\n");
 
+// Columns often hold runs of one value (the slower parameters of a grid, and outputs that
+// depend only on them): a field equal to the same column's field in the row before is copied
+// from that row's bytes instead of formatted again. Per column: its last value, and where its
+// text starts and ends in the scratch buffer.
+class Runs {
+  readonly value: Float64Array;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  constructor(columns: number) {
+    // NaN never equals itself, so the first row formats every field.
+    this.value = new Float64Array(columns).fill(NaN);
+    this.start = new Int32Array(columns);
+    this.end = new Int32Array(columns);
+  }
+}
+
+// Writes x for column c: the previous row's bytes when x is that same value (0 and -0 differ in
+// text, so a zero is always formatted), else String(x) via `put`.
+function putField(
+  buf: Uint8Array,
+  at: number,
+  x: number,
+  runs: Runs,
+  c: number,
+  put: (buf: Uint8Array, at: number, x: number) => number,
+): number {
+  if (x === runs.value[c] && x !== 0) {
+    for (let i = runs.start[c], end = runs.end[c]; i < end; i++) buf[at++] = buf[i];
+    runs.start[c] = at - (runs.end[c] - runs.start[c]);
+    runs.end[c] = at;
+    return at;
+  }
+  runs.value[c] = x;
+  runs.start[c] = at;
+  at = put(buf, at, x);
+  runs.end[c] = at;
+  return at;
+}
+
 function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
@@ -268,19 +307,20 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
   const E = extras.length;
   const { params, outputs, success } = batch;
   const rowBytes = (E + P + O) * (NUMBER_BYTES + 1) + FALSE_LINE.length;
+  const runs = new Runs(E + P + O);
   let at = 0;
   for (let r = 0; r < batch.rows; r++) {
     const buf = reserve(at, rowBytes);
     for (let e = 0; e < E; e++) {
-      at = putNumber(buf, at, extras[e][r]);
+      at = putField(buf, at, extras[e][r], runs, e, putNumber);
       buf[at++] = 44;
     }
     for (let j = 0, p = r * P; j < P; j++) {
-      at = putNumber(buf, at, params[p + j]);
+      at = putField(buf, at, params[p + j], runs, E + j, putNumber);
       buf[at++] = 44;
     }
     for (let j = 0, o = r * O; j < O; j++) {
-      at = putNumber(buf, at, outputs[o + j]);
+      at = putField(buf, at, outputs[o + j], runs, E + P + j, putNumber);
       buf[at++] = 44;
     }
     at = putAscii(buf, at, success[r] ? TRUE_LINE : FALSE_LINE);
@@ -306,21 +346,22 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
     .reduce((n, k) => n + k.length, 0);
   const rowBytes = keyBytes + (E + P + O) * (NUMBER_BYTES + 2) + 2;
   const { params, outputs, success, errors } = batch;
+  const runs = new Runs(E + P + O);
   let at = 0;
   for (let r = 0; r < batch.rows; r++) {
     let buf = reserve(at, rowBytes);
     for (let e = 0; e < E; e++) {
       at = putAscii(buf, at, extraKeys[e]);
-      at = putJsonNumber(buf, at, extras[e][r]);
+      at = putField(buf, at, extras[e][r], runs, e, putJsonNumber);
     }
     for (let j = 0, p = r * P; j < P; j++) {
       at = putAscii(buf, at, paramKeys[j]);
-      at = putJsonNumber(buf, at, params[p + j]);
+      at = putField(buf, at, params[p + j], runs, E + j, putJsonNumber);
     }
     if (O === 0) at = putAscii(buf, at, noOutputs);
     for (let j = 0, o = r * O; j < O; j++) {
       at = putAscii(buf, at, outputKeys[j]);
-      at = putJsonNumber(buf, at, outputs[o + j]);
+      at = putField(buf, at, outputs[o + j], runs, E + P + j, putJsonNumber);
     }
     at = putAscii(buf, at, ends[success[r] ? 1 : 0]);
     const error = errors?.[r];
