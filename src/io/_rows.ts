@@ -3,6 +3,7 @@
 
 import { describe } from "../_describe.ts";
 import type { RowBatch, RowFormat, RowHeader } from "./row_writer.ts";
+import { createNumberText, type NumberText } from "./_number_text.ts";
 
 /** Parses like `parseNumber` but returns `undefined` for text that is not a number. */
 export function tryParseNumber(text: string): number | undefined {
@@ -206,10 +207,13 @@ const encoder = new TextEncoder();
 
 // The longest text a number takes: String(-1.2345678901234567e-308) has 24 characters.
 const NUMBER_BYTES = 25;
-// The bytes of rows are built here and copied out at their exact size; a worker keeps this
-// scratch buffer between chunks unless a huge chunk grew it.
-let scratch = new Uint8Array(1 << 16);
-const KEEP_SCRATCH_BYTES = 1 << 24;
+// Rows are assembled in the memory of the WebAssembly number formatter (or, where WebAssembly
+// cannot run, a plain buffer), from its `base` on, and copied out at their exact size. A worker
+// keeps it between chunks unless a huge chunk grew it.
+let memory: NumberText | undefined;
+// The formatter's entry point, kept apart so that the hot loops call it directly.
+let formatNumber: (x: number, at: number) => number = noFormat;
+const KEEP_MEMORY_BYTES = 1 << 24;
 
 /**
  * Encodes a checked batch as complete lines (each ending in `\n`) of CSV or JSON Lines. Text
@@ -222,23 +226,51 @@ export function encodeBatch(
   batch: RowBatch,
 ): Uint8Array {
   if (batch.rows === 0) return new Uint8Array(0);
+  if (memory === undefined) {
+    memory = createNumberText() ?? plainMemory();
+    formatNumber = memory.format;
+  }
   const out = format === "csv" ? encodeCsv(header, batch) : encodeJsonl(header, batch);
-  if (scratch.length > KEEP_SCRATCH_BYTES) scratch = new Uint8Array(1 << 16);
+  if (memory.bytes.length > KEEP_MEMORY_BYTES) memory = undefined;
   return out;
 }
 
-// Room for `need` more bytes after `at` in the scratch buffer.
+function noFormat(): number {
+  return 0;
+}
+
+// Without WebAssembly: a growable buffer, every number written by putString.
+function plainMemory(): NumberText {
+  const plain: NumberText = {
+    format: noFormat,
+    bytes: new Uint8Array(1 << 16),
+    base: 0,
+    reserve(end: number): Uint8Array {
+      if (end > plain.bytes.length) {
+        const bigger = new Uint8Array(Math.max(plain.bytes.length * 2, end));
+        bigger.set(plain.bytes);
+        plain.bytes = bigger;
+      }
+      return plain.bytes;
+    },
+  };
+  return plain;
+}
+
+// Room for `need` more bytes after `at`.
 function reserve(at: number, need: number): Uint8Array {
-  if (at + need > scratch.length) {
-    const bigger = new Uint8Array(Math.max(scratch.length * 2, at + need));
-    bigger.set(scratch.subarray(0, at));
-    scratch = bigger;
-  }
-  return scratch;
+  const bytes = memory!.bytes;
+  return at + need > bytes.length ? memory!.reserve(at + need) : bytes;
 }
 
 // Writes String(x) (but "-0" for negative zero) as ASCII; the caller reserved NUMBER_BYTES.
 function putNumber(buf: Uint8Array, at: number, x: number): number {
+  const end = formatNumber(x, at);
+  return end !== 0 ? end : putString(buf, at, x);
+}
+
+// The same, through a string: for subnormals, and where WebAssembly cannot run.
+function putString(buf: Uint8Array, at: number, x: number): number {
   const text = x === 0 && 1 / x < 0 ? "-0" : "" + x;
   for (let i = 0; i < text.length; i++) buf[at + i] = text.charCodeAt(i);
   return at + text.length;
@@ -264,7 +296,7 @@ const FALSE_LINE = encoder.encode("false\n");
 // Columns often hold runs of one value (the slower parameters of a grid, and outputs that
 // depend only on them): a field equal to the same column's field in the row before is copied
 // from that row's bytes instead of formatted again. Per column: its last value, and where its
-// text starts and ends in the scratch buffer.
+// text starts and ends in the encoder's memory.
 class Runs {
   readonly value: Float64Array;
   readonly start: Int32Array;
@@ -308,7 +340,8 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
   const { params, outputs, success } = batch;
   const rowBytes = (E + P + O) * (NUMBER_BYTES + 1) + FALSE_LINE.length;
   const runs = new Runs(E + P + O);
-  let at = 0;
+  const base = memory!.base;
+  let at = base;
   for (let r = 0; r < batch.rows; r++) {
     const buf = reserve(at, rowBytes);
     for (let e = 0; e < E; e++) {
@@ -325,7 +358,7 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
     }
     at = putAscii(buf, at, success[r] ? TRUE_LINE : FALSE_LINE);
   }
-  return scratch.slice(0, at);
+  return memory!.bytes.slice(base, at);
 }
 
 function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
@@ -347,7 +380,8 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
   const rowBytes = keyBytes + (E + P + O) * (NUMBER_BYTES + 2) + 2;
   const { params, outputs, success, errors } = batch;
   const runs = new Runs(E + P + O);
-  let at = 0;
+  const base = memory!.base;
+  let at = base;
   for (let r = 0; r < batch.rows; r++) {
     let buf = reserve(at, rowBytes);
     for (let e = 0; e < E; e++) {
@@ -374,7 +408,7 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
     buf[at++] = 125; // }
     buf[at++] = 10;
   }
-  return scratch.slice(0, at);
+  return memory!.bytes.slice(base, at);
 }
 
 /** One CSV record parsed from `text` at `start`: its fields and where the next one starts. */
