@@ -140,15 +140,17 @@ export async function conformance(
   done.push("failed chunk");
 
   // onResult: a returned promise is awaited; what it throws or rejects with does not stop the
-  // work, and gather throws it
-  for (const fail of ["throws", "rejects"] as const) {
+  // work, and gather throws it, even when the rejection comes after the last chunk finished
+  for (const fail of ["throws", "rejects", "rejects late"] as const) {
     let calls = 0;
     await pm.scatter(fn("noBuild"), {}, fn("echoRows"), rows, {
       onResult: () => {
         calls++;
         const error = new EvalError(`onResult ${fail}`);
         if (fail === "throws") throw error;
-        return Promise.reject(error);
+        if (fail === "rejects") return Promise.reject(error);
+        // Settles in a later task than the chunk's own completion.
+        return new Promise((_, reject) => setTimeout(() => reject(error), 0));
       },
     });
     await assertRejects(

@@ -1,5 +1,5 @@
 import { CHUNK_ERROR_NAMES, DenoWorkerManager, type LocalResults } from "../mod.ts";
-import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 
 const root = new URL("../", import.meta.url);
 const permissions = { read: [root.pathname] };
@@ -92,6 +92,43 @@ Deno.test("while onResult's promise is pending, the pool sends no new chunk", as
   ]);
   assertEquals(order, [0, 1, 2, 3]);
   assertEquals(Atomics.load(counter, 0), 4);
+});
+
+Deno.test("gather waits for onResult's promises, and throws one that rejects after the last chunk", async () => {
+  await using pm = new DenoWorkerManager({ workers: 1, permissions, chunkSize: 1 });
+  const called = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<void>();
+  await pm.scatter(f("shareCounter"), {}, f("countStarts"), rowsWith(0, 0, 1), {
+    onResult: () => {
+      called.resolve();
+      return gate.promise.then(() => {
+        throw new EvalError("late");
+      });
+    },
+  });
+  await called.promise;
+  // The only chunk has finished; its callback has not.
+  const gathered = pm.gather().then(() => "resolved", (e: Error) => e.message);
+  const first = await Promise.race([
+    gathered,
+    new Promise((resolve) => setTimeout(() => resolve("pending"), 0)),
+  ]);
+  assertEquals(first, "pending");
+  gate.resolve();
+  assertEquals(await gathered, "late");
+});
+
+Deno.test("kwargs that cannot reach a worker are an error from scatter, and the pool goes on", async () => {
+  await using pm = new DenoWorkerManager({ workers: 1, permissions, chunkSize: 1 });
+  const noBuild = { module: functions, name: "noBuild" };
+  const echoRows = { module: functions, name: "echoRows" };
+  await assertRejects(
+    () => pm.scatter(noBuild, { f: () => 1 }, echoRows, [[1], [2]]),
+    TypeError,
+    "Cannot scatter as 'doBuildKwargs' must be plain data",
+  );
+  await pm.scatter(noBuild, {}, echoRows, [[1], [2]]);
+  assertEquals((await pm.gather()).map((r) => [...(r.results as Float64Array)]), [[1], [2]]);
 });
 
 Deno.test("a chunk over the timeout is reported timed out and the sweep goes on", async () => {

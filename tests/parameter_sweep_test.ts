@@ -163,6 +163,14 @@ Deno.test("bad sweep input is rejected up front, naming the field", async () => 
       }),
     RangeError,
   );
+  // Build options travel to the workers: a function in them is an error for every manager.
+  for (const workers of [1, 2]) {
+    await assertRejects(
+      () => parameterSweep({ model: analytic, params, workers, buildOptions: { f: () => 1 } }),
+      TypeError,
+      "Cannot run a sweep as 'buildOptions' must be plain data that can be sent to a worker",
+    );
+  }
 });
 
 for (const workers of [1, 2]) {

@@ -7,6 +7,7 @@
 
 import { registerStartWorkers } from "./_start_workers.ts";
 import { describe } from "../_describe.ts";
+import { checkCloneable } from "../_cloneable.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
 import { RemoteError, toErrorInfo } from "./_errors.ts";
 import { gatherAlone, sumAlone } from "./_collective_checks.ts";
@@ -155,6 +156,8 @@ interface Job {
   onResult?: (r: LocalResults) => unknown;
   /** Promises returned by onResult that have not settled: no chunk is sent meanwhile. */
   paused: number;
+  /** Those promises, which gather waits for: a late rejection must still reach it. */
+  callbacks: Promise<unknown>[];
   done: PromiseWithResolvers<void>;
   finished: boolean;
   abort?: () => void;
@@ -353,7 +356,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param doExecute Computes a chunk.
    * @param allParameters The rows.
    * @param options Abort signal and a callback for each chunk as it finishes.
-   * @throws {TypeError} When a function is not a {@linkcode ModuleFunction}.
+   * @throws {TypeError} When a function is not a {@linkcode ModuleFunction}, or when
+   * `doBuildKwargs` cannot be structured-cloned (it holds a function, say).
    * @throws {Error} When a scatter is already running or the pool is closed.
    */
   async scatter(
@@ -370,6 +374,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if (this.#peersRunning) throw new Error("Cannot scatter while runPeers is running");
     const build = wire(doBuild, "doBuild");
     const execute = wire(doExecute, "doExecute");
+    // Posted later from an event handler, where a clone error could only crash the process.
+    checkCloneable(doBuildKwargs, "doBuildKwargs", "scatter");
     const matrix = toMatrix(allParameters);
     let shared: Float64Array;
     if (matrix.data.buffer instanceof SharedArrayBuffer) {
@@ -398,6 +404,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       lastSize: 0,
       onResult: options.onResult,
       paused: 0,
+      callbacks: [],
       done: Promise.withResolvers<void>(),
       finished: false,
       signal: options.signal,
@@ -435,6 +442,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       throw new Error("Cannot gather as nothing was scattered");
     }
     await job.done.promise;
+    await Promise.allSettled(job.callbacks);
     this.#job = undefined;
     this.#lastResults = job.results.sort((a, b) => a.processNumber - b.processNumber);
     if (job.callbackError) throw job.callbackError.error;
@@ -719,10 +727,12 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       if (returned instanceof Promise) {
         // Backpressure: no new chunk until the callback is done with this one.
         job.paused++;
-        returned.catch(failed).finally(() => {
-          job.paused--;
-          this.#dispatch();
-        });
+        job.callbacks.push(
+          returned.catch(failed).finally(() => {
+            job.paused--;
+            this.#dispatch();
+          }),
+        );
       }
     } catch (e) {
       failed(e);

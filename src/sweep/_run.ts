@@ -1,6 +1,7 @@
 // Internal: the machinery every sweep shares: validating options into a plan, and running rows
 // of parameter values on a manager while their results stream into a SweepSink.
 import { describe } from "../_describe.ts";
+import { checkCloneable } from "../_cloneable.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
@@ -79,6 +80,8 @@ export function planSweep(options: SweepOptions): Plan {
       }`,
     );
   }
+  // The same for every manager, so that a sweep that runs serially also runs on workers.
+  checkCloneable(options.buildOptions, "buildOptions", "run a sweep");
   if (options.resume && !options.csv && !options.jsonl) {
     throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
   }

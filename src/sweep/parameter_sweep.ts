@@ -48,7 +48,10 @@ import { planSweep, runRows } from "./_run.ts";
 export interface SweepOptions {
   /** Path or URL of the model module (see {@linkcode SweepModel}); relative paths resolve against the working directory. */
   readonly model: string | URL;
-  /** Passed to the model's `build`. @default {{}} */
+  /**
+   * Passed to the model's `build`; plain data, as it is sent to the workers (a function in it
+   * is an error, whatever the manager). @default {{}}
+   */
   readonly buildOptions?: Record<string, unknown>;
   /** The parameters and their samplers, in column order. */
   readonly params: Record<string, Sampler>;
