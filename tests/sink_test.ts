@@ -3,7 +3,7 @@
 import { LocalResults } from "../src/parallel/parallel_manager.ts";
 import type { ChunkOutput } from "../src/sweep/_driver.ts";
 import { type SinkOptions, SweepSink } from "../src/sweep/_sink.ts";
-import { assert, assertEquals, assertStrictEquals } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 
 const ROWS = 6;
@@ -134,5 +134,119 @@ Deno.test("SweepSink reports a backlog while over 32 MiB of encoded rows wait to
     assertStrictEquals(sink.backlogged, true);
     await added;
     assertStrictEquals(sink.backlogged, false);
+  });
+});
+
+// A chunk whose rows all failed as a whole (its worker timed out, say): no output names.
+function failedChunk(processNumber: number, first: number, rows: number) {
+  const data = new Float64Array(rows * 2);
+  for (let i = 0; i < rows; i++) data.set([first + i, params[first + i]], 2 * i);
+  return new LocalResults<ChunkOutput>(processNumber, { rows, columns: 2, data }, undefined, {
+    name: "TimeoutError",
+    message: "too slow",
+  });
+}
+
+Deno.test("SweepSink writes rows that failed before any output name in order once names come", async () => {
+  const done: number[] = [];
+  await withSink(
+    { outputs: undefined, progressIntervalMs: 0, onProgress: (p) => done.push(p.done) },
+    async (sink, dir) => {
+      const path = `${dir}/r.csv`;
+      // Rows 2..5 fail before any row gave output names: nothing can be written yet, and
+      // nothing counts as done.
+      let failedOnDisk = false;
+      const failed = sink.add(failedChunk(1, 2, 4)).then(() => (failedOnDisk = true));
+      await Promise.resolve();
+      assertStrictEquals(failedOnDisk, false);
+      assertStrictEquals(done.at(-1) ?? 0, 0);
+      // Rows 0..1 bring the names: both chunks go to disk at once, in row order.
+      await sink.add(chunk(0, 0, 2));
+      await failed;
+      const lines = dataLines(await Deno.readTextFile(path));
+      assertEquals(lines.map((line) => line.split(",")[0]), [
+        "0.5",
+        "1.5",
+        "2.5",
+        "3.5",
+        "4.5",
+        "5.5",
+      ]);
+      assertEquals(lines[2], "2.5,NaN,false");
+      const before = (await Deno.stat(path)).ino;
+      await sink.finish(undefined, 1);
+      assertStrictEquals((await Deno.stat(path)).ino, before, "written in order: no rewrite");
+      assertStrictEquals(done.at(-1), ROWS);
+    },
+  );
+});
+
+Deno.test("SweepSink.drain right after held chunks went out does not write them twice", async () => {
+  // holdBytes 1: the held chunk is over the budget and released at once; drain() then comes
+  // while that write is under way, at each step of it.
+  for (let steps = 0; steps <= 8; steps++) {
+    await withSink({ jsonl: undefined, holdBytes: 1 }, async (sink, dir) => {
+      await sink.add(chunk(0, 0, 1));
+      const held = sink.add(chunk(2, 3, 3));
+      for (let i = 0; i < steps; i++) await null;
+      sink.drain();
+      await held;
+      await sink.close();
+      const lines = dataLines(await Deno.readTextFile(`${dir}/r.csv`));
+      assertEquals(lines.map((line) => line.split(",")[0]), ["0.5", "3.5", "4.5", "5.5"]);
+    });
+  }
+});
+
+Deno.test("SweepSink: a failed write rejects the chunks waiting behind it, and nothing else", async () => {
+  // Deno's test runner fails a test on any unhandled rejection: every failure must reach a
+  // chunk's own promise.
+  await withSink({}, async (sink) => {
+    await sink.add(chunk(0, 0, 1));
+    const held = sink.add(chunk(2, 3, 3)).then(() => "written", (e: Error) => e.message);
+    const write = Deno.FsFile.prototype.write;
+    Deno.FsFile.prototype.write = () => Promise.reject(new Error("no space left (test)"));
+    try {
+      // Rows 1..2 fail to be written, and with them the held rows 3..5 that follow.
+      const next = await sink.add(chunk(1, 1, 2)).then(() => "written", (e: Error) => e.message);
+      assertStrictEquals(next, "no space left (test)");
+      assertMatch(await held, /no space left \(test\)|as an earlier write to .* failed/);
+    } finally {
+      Deno.FsFile.prototype.write = write;
+    }
+  });
+});
+
+Deno.test("SweepSink resumes from the JSON Lines file when the CSV file is gone", async () => {
+  await withTempDir(async (dir) => {
+    const first = await SweepSink.open(sinkOptions(dir));
+    await first.add(chunk(0, 0, 2));
+    await first.close();
+    await Deno.remove(`${dir}/r.csv`);
+    const sink = await SweepSink.open(sinkOptions(dir, { resume: true }));
+    try {
+      assertEquals([...sink.missingRows()!], [2, 3, 4, 5]);
+      await sink.add(chunk(1, 2, 4));
+      await sink.finish(undefined, 1);
+    } finally {
+      await sink.close();
+    }
+    assertStrictEquals(await Deno.readTextFile(`${dir}/r.csv`), EXPECTED_CSV);
+    const jsonl = (await Deno.readTextFile(`${dir}/r.jsonl`)).trim().split("\n");
+    assertEquals(jsonl.map((line) => JSON.parse(line).params.x), [...params]);
+  });
+});
+
+Deno.test("SweepSink closes the files it opened when another cannot be opened", async () => {
+  const openFiles = () => [...Deno.readDirSync("/proc/self/fd")].length;
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/sub`);
+    const sink = await SweepSink.open(sinkOptions(dir, { jsonl: `${dir}/sub/r.jsonl` }));
+    await Deno.remove(`${dir}/sub`);
+    const before = openFiles();
+    // The CSV file opens; the JSON Lines file cannot.
+    await assertRejects(() => sink.add(chunk(0, 0, 2)), Deno.errors.NotFound);
+    assertStrictEquals(openFiles(), before);
+    await sink.close();
   });
 });

@@ -259,8 +259,8 @@ export async function runRows(
         else if (!seen.has(chunk.processNumber)) take(chunk);
       }
       // Chunks held back for a row that never came (the model could not be built, or the run
-      // stopped) go to disk now.
-      open.releaseHeld();
+      // stopped), and rows that waited for output names that never came, go to disk now.
+      open.drain();
       await Promise.all(pending);
       if (writeError) throw writeError.error;
     }
@@ -273,7 +273,10 @@ export async function runRows(
     const elapsedMs = performance.now() - t0;
     return await open.finish(seed, elapsedMs);
   } finally {
-    await sink?.close();
-    if (owned) await manager.close?.();
+    try {
+      await sink?.close();
+    } finally {
+      if (owned) await manager.close?.();
+    }
   }
 }

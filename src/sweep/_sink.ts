@@ -65,11 +65,13 @@ export class SweepSink {
   readonly #held = new Map<number, Held>();
   #heldBytes = 0;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
-  // Chunks taken but not yet on disk, and whether close() has begun.
+  // Chunks taken but not yet on disk, and whether the run is over (drain() or close() began):
+  // from then on nothing is held.
   readonly #inflight = new Set<Promise<void>>();
   #queued = 0;
-  #closing = false;
-  #deferred: number[][] = [];
+  #draining = false;
+  // Rows that finished before any output name was known, waiting for the files' header.
+  #deferred: Deferred[] = [];
   #opening: Promise<RowWriter[]> | undefined;
   #resuming = false;
 
@@ -99,8 +101,14 @@ export class SweepSink {
         await checkWritableDir(path);
       }
     }
-    if (o.resume && sink.#paths.length > 0 && await pathExists(sink.#paths[0])) {
-      await sink.#readBack(sink.#paths[0]);
+    if (o.resume) {
+      // Either file tells what is done: the other may be missing (deleted, or never made).
+      for (const path of sink.#paths) {
+        if (await pathExists(path)) {
+          await sink.#readBack(path);
+          break;
+        }
+      }
     }
     sink.#tracker = new ProgressTracker(o.rows, {
       intervalMs: o.progressIntervalMs ?? 200,
@@ -189,12 +197,18 @@ export class SweepSink {
       this.#header ??= names;
       const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
       const writers: RowWriter[] = [];
-      for (const path of this.#paths) {
-        const append = this.#resuming && await pathExists(path);
-        if (!append) await writeSweepMeta(path, this.#meta(this.#header));
-        writers.push(
-          await RowWriter.open(path, header, { append, overwrite: !append && this.#o.overwrite }),
-        );
+      try {
+        for (const path of this.#paths) {
+          const append = this.#resuming && await pathExists(path);
+          if (!append) await writeSweepMeta(path, this.#meta(this.#header));
+          writers.push(
+            await RowWriter.open(path, header, { append, overwrite: !append && this.#o.overwrite }),
+          );
+        }
+      } catch (error) {
+        // A file that could not be opened: the ones that could are closed, not left open.
+        await Promise.allSettled(writers.map((w) => w.close()));
+        throw error;
       }
       return writers;
     })();
@@ -209,18 +223,20 @@ export class SweepSink {
     if (this.#paths.length === 0 || index.length === 0) return;
     if (this.#header === undefined && this.#o.outputs === undefined) {
       // The files' columns come from the first outputs seen. Rows that finished before any (all
-      // failed) wait in memory: opening now would fix a header without outputs for good.
+      // failed) wait in memory until then: opening now would fix a header without outputs.
       if (this.#defaultOutputNames().length === 0) {
-        this.#deferred.push(Array.from(index));
-        return;
+        const done = Promise.withResolvers<void>();
+        this.#deferred.push({ rows: Array.from(index), done });
+        return done.promise;
       }
     }
     const writers = await this.#open(this.#o.outputs ?? this.#defaultOutputNames());
-    await this.#flushDeferred(errors);
+    // Not awaited: those rows may lie after this chunk's, and so wait for it to be written.
+    this.#flushDeferred(errors);
     const n = index.length;
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
-    if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#closing) {
+    if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#draining) {
       // What it costs in memory, roughly: its text, or (not encoded) its rows' numbers.
       const bytes = textBytes(encoded) || n * 64;
       return this.#hold({ index, errors, encoded, bytes });
@@ -268,51 +284,85 @@ export class SweepSink {
     this.#held.set(chunk.index[0], { ...chunk, done });
     this.#heldBytes += chunk.bytes;
     if (this.#heldBytes > (this.#o.holdBytes ?? HOLD_BYTES)) {
-      this.releaseHeld();
+      this.#releaseHeld();
     } else {
       this.#holdTimer ??= setTimeout(() => {
         this.#holdTimer = undefined;
-        this.releaseHeld();
+        this.#releaseHeld();
       }, this.#o.holdMs ?? HOLD_MS);
     }
     return done.promise;
   }
 
-  // Writes held chunks, in the given order, each settling its promise.
+  // Writes held chunks, in the given order, each settling its own promise. Takes them out of
+  // #held at once, so that no later call writes them again. Never rejects: each chunk's
+  // promise carries its error.
   #release(writers: RowWriter[], chunks: Held[]): Promise<void> {
-    const writes: Promise<void>[] = [];
+    this.#take(chunks);
+    return this.#writeHeld(writers, chunks);
+  }
+
+  #take(chunks: Held[]): void {
     for (const chunk of chunks) {
       this.#held.delete(chunk.index[0]);
       this.#heldBytes -= chunk.bytes;
-      const write = this.#writeNow(writers, chunk.index, chunk.errors, chunk.encoded, true);
-      write.then(chunk.done.resolve, chunk.done.reject);
-      writes.push(write);
     }
     if (this.#held.size === 0 && this.#holdTimer !== undefined) {
       clearTimeout(this.#holdTimer);
       this.#holdTimer = undefined;
     }
-    return Promise.all(writes).then(() => {});
   }
 
-  /**
-   * Writes every held chunk now, out of order (the files are then rewritten in row order at the
-   * end). For a run that ends, or stops, with rows still missing before them.
-   */
-  releaseHeld(): void {
+  #writeHeld(writers: RowWriter[], chunks: Held[]): Promise<void> {
+    const writes = chunks.map((chunk) => {
+      const write = this.#writeNow(writers, chunk.index, chunk.errors, chunk.encoded, true);
+      write.then(chunk.done.resolve, chunk.done.reject);
+      return write;
+    });
+    return Promise.allSettled(writes).then(() => {});
+  }
+
+  // Writes every held chunk now, out of order (the files are then rewritten in row order at the
+  // end): for chunks held too long or too much, and for a run that ends, or stops, with rows
+  // still missing before them.
+  #releaseHeld(): void {
     if (this.#held.size === 0 || !this.#opening) return;
     const held = [...this.#held.values()].sort((a, b) => a.index[0] - b.index[0]);
     this.#inOrder = false;
-    this.#opening.then((writers) => this.#release(writers, held)).catch(() => {
-      // Each held chunk's own promise carries the error.
-    });
+    this.#take(held);
+    // Chunks are held only once the files are open, so this promise has resolved.
+    this.#opening.then(
+      (writers) => this.#writeHeld(writers, held),
+      (error) => held.forEach((chunk) => chunk.done.reject(error)),
+    );
   }
 
-  // Writes rows that waited for the files' header (see #write).
-  async #flushDeferred(errors: Map<number, string>): Promise<void> {
+  /**
+   * The run is over, or stopping: writes every held chunk without waiting for rows that will
+   * not come, and chunks added later as they come. Rows that waited for output names are
+   * written if names are known by now; if not, their promises settle and the rows stay for
+   * `finish` (a run where no row had outputs), or, in a run that stopped, to be computed again
+   * on resume: a header without outputs, fixed now, would hold later rows without theirs.
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#releaseHeld();
+    if (this.#header !== undefined || this.#defaultOutputNames().length > 0) {
+      this.#flushDeferred(this.#errors);
+    } else {
+      for (const { done } of this.#deferred) done.resolve();
+    }
+  }
+
+  // Writes rows that waited for the files' header (see #write); each settles its own promise.
+  #flushDeferred(errors: Map<number, string>): Promise<void>[] {
     const deferred = this.#deferred;
     this.#deferred = [];
-    for (const rows of deferred) await this.#write(rows, errors);
+    return deferred.map(({ rows, done }) => {
+      const write = this.#write(rows, errors);
+      write.then(done.resolve, done.reject);
+      return write;
+    });
   }
 
   #batch(index: ArrayLike<number>, errors: Map<number, string>, names: string[]): RowBatch {
@@ -452,7 +502,7 @@ export class SweepSink {
       if (this.#deferred.length > 0) {
         // No row had outputs: the files get a header without outputs.
         await this.#open(names);
-        await this.#flushDeferred(this.#errors);
+        await Promise.all(this.#flushDeferred(this.#errors));
       }
       await this.#finalize(names);
     }
@@ -529,14 +579,16 @@ export class SweepSink {
 
   /** Closes the files; rows written so far (and rows held back) stay on disk. */
   async close(): Promise<void> {
-    this.#closing = true;
     while (this.#inflight.size > 0) {
-      this.releaseHeld();
+      this.drain();
       await Promise.allSettled([...this.#inflight]);
     }
     const writers = this.#opening ? await this.#opening.catch(() => []) : [];
     this.#opening = undefined;
-    for (const w of writers) await w.close();
+    // Every file is closed, even when one fails to; the first failure is thrown.
+    const closed = await Promise.allSettled(writers.map((w) => w.close()));
+    const failed = closed.find((c) => c.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }
 
@@ -546,6 +598,12 @@ const HOLD_BYTES = 32 * 2 ** 20;
 // Encoded rows waiting to be written beyond which the sweep stops sending work.
 const BACKLOG_BYTES = 32 * 2 ** 20;
 const EMPTY = new Float64Array(0);
+
+/** Rows that finished before the files' header was known. */
+interface Deferred {
+  rows: number[];
+  done: PromiseWithResolvers<void>;
+}
 
 /** A chunk waiting for its turn to be written. */
 interface Held {
