@@ -66,6 +66,13 @@ Deno.test("ProgressTracker checks its counts", () => {
     /'failed' must not exceed 'done': current value is 3, expected at most 2/,
   );
   assertThrows(() => tracker.add(NaN), RangeError);
+  tracker.add(8);
+  assertThrows(
+    () => tracker.add(3),
+    /'done' would pass the total: current value is 3, expected at most 2/,
+  );
+  tracker.add(2);
+  assertStrictEquals(tracker.progress.done, 10);
 });
 
 Deno.test("formatProgressLine draws a bar or a plain line", () => {

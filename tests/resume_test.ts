@@ -365,3 +365,21 @@ Deno.test("readSweepMeta and writeSweepMeta report missing, malformed and invali
     );
   });
 });
+
+Deno.test("readRows takes extra column names from the metadata file even when given the others", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/r.csv`;
+    await writeSweepMeta(path, {
+      version: 1,
+      extraNames: ["k"],
+      paramNames: ["a"],
+      outputNames: ["y"],
+      totalRows: 1,
+    });
+    await Deno.writeTextFile(path, "k,a,y,success\n0,1,2,true\n");
+    const r = await readRows(path, { paramNames: ["a"], outputNames: ["y"] });
+    assertEquals(r.extraNames, ["k"]);
+    assertEquals([...r.params], [1]);
+    assertEquals([...r.outputs], [2]);
+  });
+});

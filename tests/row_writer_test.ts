@@ -336,3 +336,64 @@ Deno.test("RowWriter writes a value repeated down a column exactly as it writes 
     }
   });
 });
+
+Deno.test("RowWriter append: a character cut at a block's end in one file does not reach the next", async () => {
+  await withTempDir(async (dir) => {
+    const header = { paramNames: ["x"], outputNames: ["y"] };
+    const first = '{"params":{"x":1},"outputs":{"y":1},"success":true}\n';
+    // File a: its second line is a long message of two-byte characters, one of them cut by
+    // the 64 KiB block that append reads first.
+    let start = first + '{"params":{"x":2},"outputs":{"y":"NaN"},"success":false,"error":"';
+    if ((65535 - new TextEncoder().encode(start).length) % 2 !== 0) start += "a";
+    await Deno.writeTextFile(`${dir}/a.jsonl`, start + "é".repeat(40_000) + '"}\n');
+    await Deno.writeTextFile(`${dir}/b.jsonl`, first);
+    await (await RowWriter.open(`${dir}/a.jsonl`, header, { append: true })).close();
+    const b = await RowWriter.open(`${dir}/b.jsonl`, header, { append: true });
+    await b.write({
+      rows: 1,
+      params: Float64Array.of(2),
+      outputs: Float64Array.of(2),
+      success: Uint8Array.of(1),
+    });
+    await b.close();
+    assertEquals((await Deno.readTextFile(`${dir}/b.jsonl`)).split("\n").length, 3);
+  });
+});
+
+Deno.test("RowWriter append restarts a CSV header cut inside a character", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/r.csv`;
+    const header = { paramNames: ["α"], outputNames: ["y"] };
+    // A crash during the header's write left the first byte of "α".
+    await Deno.writeFile(path, new TextEncoder().encode("α,y,success\n").subarray(0, 1));
+    await (await RowWriter.open(path, header, { append: true })).close();
+    assertStrictEquals(await Deno.readTextFile(path), "α,y,success\n");
+  });
+});
+
+Deno.test("RowWriter with sync flushes the directory of a file it created, once", async () => {
+  await withTempDir(async (dir) => {
+    const synced: string[] = [];
+    const { sync, syncData } = Deno.FsFile.prototype;
+    Deno.FsFile.prototype.sync = function () {
+      synced.push("sync");
+      return sync.call(this);
+    };
+    Deno.FsFile.prototype.syncData = function () {
+      synced.push("syncData");
+      return syncData.call(this);
+    };
+    try {
+      const w = await RowWriter.open(`${dir}/r.csv`, HEADER, { sync: true });
+      await w.write(batch([[1, 2, 3, true]]));
+      await w.write(batch([[4, 5, 6, true]]));
+      await w.close();
+    } finally {
+      Deno.FsFile.prototype.sync = sync;
+      Deno.FsFile.prototype.syncData = syncData;
+    }
+    // The file's data after each write and at close; its directory entry (sync on the
+    // directory) after the first.
+    assertEquals(synced, ["syncData", "sync", "syncData", "syncData"]);
+  });
+});

@@ -209,7 +209,8 @@ Deno.test("SweepSink: a failed write rejects the chunks waiting behind it, and n
     try {
       // Rows 1..2 fail to be written, and with them the held rows 3..5 that follow.
       const next = await sink.add(chunk(1, 1, 2)).then(() => "written", (e: Error) => e.message);
-      assertStrictEquals(next, "no space left (test)");
+      // The message names the file as well as what the system said.
+      assertMatch(next, /^Cannot write rows to ".*\/r\.csv": no space left \(test\)$/);
       assertMatch(await held, /no space left \(test\)|as an earlier write to .* failed/);
     } finally {
       Deno.FsFile.prototype.write = write;
@@ -248,5 +249,41 @@ Deno.test("SweepSink closes the files it opened when another cannot be opened", 
     await assertRejects(() => sink.add(chunk(0, 0, 2)), Deno.errors.NotFound);
     assertStrictEquals(openFiles(), before);
     await sink.close();
+  });
+});
+
+Deno.test("SweepSink resumes from the JSON Lines file when both exist, keeping failed rows' messages", async () => {
+  await withTempDir(async (dir) => {
+    const first = await SweepSink.open(sinkOptions(dir));
+    await first.add(chunk(0, 0, 4));
+    await first.close();
+    const sink = await SweepSink.open(sinkOptions(dir, { resume: true }));
+    let result;
+    try {
+      assertEquals([...sink.missingRows()!], [4, 5]);
+      await sink.add(chunk(1, 4, 2));
+      result = await sink.finish(undefined, 1);
+    } finally {
+      await sink.close();
+    }
+    // The CSV file records no messages; the JSON Lines file does, and they survive.
+    assertEquals([...result.errors], [[3, "row 3 failed"]]);
+    assertStrictEquals(await Deno.readTextFile(`${dir}/r.csv`), EXPECTED_CSV);
+    const jsonl = (await Deno.readTextFile(`${dir}/r.jsonl`)).trim().split("\n");
+    assertEquals(jsonl.map((line) => JSON.parse(line).params.x), [...params]);
+    assertStrictEquals(JSON.parse(jsonl[3]).error, "row 3 failed");
+  });
+});
+
+Deno.test("SweepSink refuses to resume with other named outputs than the file's", async () => {
+  await withTempDir(async (dir) => {
+    const first = await SweepSink.open(sinkOptions(dir));
+    await first.add(chunk(0, 0, 2));
+    await first.close();
+    await assertRejects(
+      () => SweepSink.open(sinkOptions(dir, { resume: true, outputs: ["y", "z"] })),
+      Error,
+      "outputNames",
+    );
   });
 });

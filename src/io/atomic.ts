@@ -9,7 +9,7 @@
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
-import { pathExists } from "./_fs.ts";
+import { pathExists, syncDirectory } from "./_fs.ts";
 import { checkBatch, csvHeaderLine, encodeBatch, normalizeHeader, resolveFormat } from "./_rows.ts";
 import type { RowBatch, RowFormat, RowTable } from "./row_writer.ts";
 
@@ -160,21 +160,6 @@ export async function writeFileAtomic(
     await syncDirectory(dir);
   } finally {
     if (tempExists) await Deno.remove(temp).catch(() => {});
-  }
-}
-
-/** Flushes a directory entry change to the disk where the platform allows it. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (Deno.build.os === "windows") return;
-  try {
-    const handle = await Deno.open(dir, { read: true });
-    try {
-      await handle.sync();
-    } finally {
-      handle.close();
-    }
-  } catch {
-    // Some file systems cannot sync directories; the rename itself is still atomic.
   }
 }
 

@@ -219,6 +219,13 @@ export class ProgressTracker {
       );
     }
     if (this.#finished) return;
+    if (this.#done + done > this.#total) {
+      throw new RangeError(
+        `Cannot add progress as 'done' would pass the total: current value is ${done}, expected at most ${
+          this.#total - this.#done
+        }`,
+      );
+    }
     this.#done += done;
     this.#failed += failed;
     const now = this.#now();

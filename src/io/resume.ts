@@ -237,7 +237,10 @@ async function namesFor(path: string | URL, options: ReadRowsOptions): Promise<K
   given("outputNames", options.outputNames);
   given("extraNames", options.extraNames);
   let meta: SweepMeta | undefined;
-  if (options.paramNames === undefined || options.outputNames === undefined) {
+  if (
+    options.paramNames === undefined || options.outputNames === undefined ||
+    options.extraNames === undefined
+  ) {
     try {
       meta = await readSweepMeta(path);
     } catch (error) {

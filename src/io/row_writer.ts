@@ -28,6 +28,8 @@
  * @module
  */
 
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
 import {
   checkBatch,
@@ -38,6 +40,7 @@ import {
   parseCsvRecord,
   resolveFormat,
 } from "./_rows.ts";
+import { pathExists, syncDirectory } from "./_fs.ts";
 
 /**
  * The formats of results files: `"csv"` or `"jsonl"` (JSON Lines).
@@ -273,6 +276,9 @@ export class RowWriter implements AsyncDisposable {
   #offset = 0;
   #closed = false;
   #failure: unknown = undefined;
+  // The directory of a file this writer created, until its entry has been flushed to the disk:
+  // flushing the file alone does not keep a new file through a power loss.
+  #newIn: string | undefined;
 
   private constructor(
     file: Deno.FsFile,
@@ -280,12 +286,23 @@ export class RowWriter implements AsyncDisposable {
     format: RowFormat,
     header: NormalizedHeader,
     sync: boolean,
+    created: boolean,
   ) {
     this.#file = file;
     this.#path = path;
     this.#format = format;
     this.#header = header;
     this.#sync = sync;
+    if (created) this.#newIn = dirname(path instanceof URL ? fileURLToPath(path) : path);
+  }
+
+  // Flushes the file's data, and the first time, the directory entry of a file it created.
+  async #flush(): Promise<void> {
+    await this.#file.syncData();
+    if (this.#newIn !== undefined) {
+      await syncDirectory(this.#newIn);
+      this.#newIn = undefined;
+    }
   }
 
   /**
@@ -345,7 +362,9 @@ export class RowWriter implements AsyncDisposable {
     const headerBytes = format === "csv" ? new TextEncoder().encode(csvHeaderLine(names)) : null;
     let file: Deno.FsFile;
     let fresh = true;
+    let created = true;
     if (append) {
+      created = !(await pathExists(path));
       fresh = !(await prepareAppend(path, format, names));
       file = await Deno.open(path, { append: true, create: true });
     } else {
@@ -367,7 +386,7 @@ export class RowWriter implements AsyncDisposable {
         throw error;
       }
     }
-    const writer = new RowWriter(file, path, format, names, sync);
+    const writer = new RowWriter(file, path, format, names, sync, created);
     try {
       if (fresh && headerBytes !== null) await writeAll(file, headerBytes);
       writer.#offset = (await file.stat()).size;
@@ -488,10 +507,14 @@ export class RowWriter implements AsyncDisposable {
       }
       try {
         await writeAll(this.#file, bytes);
-        if (this.#sync) await this.#file.syncData();
+        if (this.#sync) await this.#flush();
       } catch (error) {
         this.#failure = error;
-        throw error;
+        // Which file, for a message that otherwise says only what the system said.
+        throw new Error(
+          `Cannot ${action} to ${describe(String(this.#path))}: ${(error as Error)?.message}`,
+          { cause: error },
+        );
       }
       this.#rowsWritten += rows;
       const block = { offset: this.#offset, bytes: bytes.length };
@@ -530,7 +553,7 @@ export class RowWriter implements AsyncDisposable {
     this.#closed = true;
     await this.#tail;
     try {
-      if (this.#failure === undefined) await this.#file.syncData();
+      if (this.#failure === undefined) await this.#flush();
     } finally {
       this.#file.close();
     }
@@ -563,8 +586,6 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let at = 0;
   while (at < bytes.length) at += await file.write(bytes.subarray(at));
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Gets an existing file ready for appending: drops a partial last line and checks
@@ -601,7 +622,8 @@ async function prepareAppend(
       if (size > 0) {
         const part = new Uint8Array(Math.min(size, 65536));
         await readAt(file, 0, part);
-        const text = decoder.decode(part);
+        // Streaming: a character cut at the end of the file is left out, not replaced.
+        const text = new TextDecoder().decode(part, { stream: true });
         const ours = format === "csv"
           ? csvHeaderLine(header).startsWith(text)
           : text.startsWith("{");
@@ -619,6 +641,8 @@ async function prepareAppend(
     // Read the first record (CSV header, or first JSON line) and compare columns.
     let head = "";
     let first: string[] | undefined;
+    // One decoder per file: a character cut at a block's end must not carry over to another.
+    const decoder = new TextDecoder();
     for (let at = 0; at < keep && first === undefined;) {
       const part = new Uint8Array(Math.min(65536, keep - at));
       await readAt(file, at, part);

@@ -55,7 +55,9 @@ export class SweepSink {
   readonly #paths: string[];
   #header: string[] | undefined;
   // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
-  #blocks: Block[][] = [];
+  readonly #blocks = new Map<RowWriter, Block[]>();
+  // Each file's writer, once open.
+  readonly #writerOf = new Map<string, RowWriter>();
   #reorderable = true;
   // While true, every row on disk was written in row order from row 0, and a chunk that
   // arrives ahead of its turn waits in #held (briefly, and within a byte budget) rather than
@@ -74,6 +76,8 @@ export class SweepSink {
   #deferred: Deferred[] = [];
   #opening: Promise<RowWriter[]> | undefined;
   #resuming = false;
+  // On resume, the file read back: the one file written while the run goes on.
+  #continued: string | undefined;
 
   private constructor(o: SinkOptions) {
     this.#o = o;
@@ -102,10 +106,13 @@ export class SweepSink {
       }
     }
     if (o.resume) {
-      // Either file tells what is done: the other may be missing (deleted, or never made).
-      for (const path of sink.#paths) {
-        if (await pathExists(path)) {
+      // Either file tells what is done; JSON Lines also keeps failed rows' messages. Only that
+      // file is continued: the other (missing, or with rows the first lacks after a crash
+      // between the two writes) is rewritten from the result at the end.
+      for (const path of [o.jsonl, o.csv]) {
+        if (path !== undefined && await pathExists(path)) {
           await sink.#readBack(path);
+          sink.#continued = path;
           break;
         }
       }
@@ -136,7 +143,8 @@ export class SweepSink {
     try {
       meta = await readSweepMeta(path, {
         expected: this.#meta(o.outputs ?? []),
-        ignore: ["outputNames", "version"],
+        // Output names found in the rows may differ from run to run; named ones must not.
+        ignore: o.outputs === undefined ? ["outputNames", "version"] : ["version"],
       });
     } catch (e) {
       throw new Error(`Cannot resume from ${JSON.stringify(path)}: ${(e as Error).message}`);
@@ -199,11 +207,15 @@ export class SweepSink {
       const writers: RowWriter[] = [];
       try {
         for (const path of this.#paths) {
+          if (this.#continued !== undefined && path !== this.#continued) continue;
           const append = this.#resuming && await pathExists(path);
           if (!append) await writeSweepMeta(path, this.#meta(this.#header));
-          writers.push(
-            await RowWriter.open(path, header, { append, overwrite: !append && this.#o.overwrite }),
-          );
+          const writer = await RowWriter.open(path, header, {
+            append,
+            overwrite: !append && this.#o.overwrite,
+          });
+          writers.push(writer);
+          this.#writerOf.set(path, writer);
         }
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
@@ -272,7 +284,11 @@ export class SweepSink {
     const next = this.#held.get(this.#nextRow);
     const following = next && this.#inOrder ? this.#release(writers, [next]) : undefined;
     const written = await Promise.all(writes);
-    written.forEach((w, f) => (this.#blocks[f] ??= []).push({ first: index[0], rows: n, ...w }));
+    written.forEach((w, f) => {
+      const blocks = this.#blocks.get(writers[f]) ?? [];
+      blocks.push({ first: index[0], rows: n, ...w });
+      this.#blocks.set(writers[f], blocks);
+    });
     await following;
   }
 
@@ -537,7 +553,8 @@ export class SweepSink {
       this.#header.every((n, i) => n === names[i]);
     for (let f = 0; f < this.#paths.length; f++) {
       const path = this.#paths[f];
-      const blocks = this.#blocks[f] ?? [];
+      const writer = this.#writerOf.get(path);
+      const blocks = (writer && this.#blocks.get(writer)) ?? [];
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
       if (this.#inOrder && sameHeader && covered) {
         // Written in row order already: the file is final as it stands.
