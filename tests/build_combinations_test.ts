@@ -415,6 +415,20 @@ Deno.test("buildCombinations refuses bad parameters and options", () => {
       p + "the parameters make too many to hold in memory: current value is 1e\\+21 rows of 7$",
     ),
   );
+  // One parameter's own values can be too many too.
+  assertThrowsWith(
+    () => buildCombinations({ x: linearSample(0, 1, 1e12) }),
+    RangeError,
+    new RegExp(
+      p +
+        "'params\\.x\\.n' asks for more values than memory holds: current value is 1000000000000$",
+    ),
+  );
+  assertThrowsWith(
+    () => buildCombinations({ x: uniformSample(0, 1, 1e12) }, { seed: 0 }),
+    RangeError,
+    /'params\.x\.n' asks for more values than memory holds/,
+  );
   // Samplers are validated, naming the parameter.
   assertThrowsWith(
     () =>

@@ -59,8 +59,13 @@ Deno.test("usage errors exit 2 with one line and no stack trace", async () => {
       [["bogus"], /unknown command "bogus"/],
       [["run"], /run takes one sweep file/],
       [["run", `${dir}/missing.yaml`], /Cannot read sweep file .*missing.yaml: it does not exist/],
-      [["run", "--workers", "0", `${dir}/x.yaml`], /--workers must be an integer of at least 1/],
+      [["run", "--workers", "0", `${dir}/x.yaml`], /--workers must be an integer from 1 to/],
       [["run", "--frobnicate", `${dir}/x.yaml`], /--frobnicate/],
+      // Number("") is 0: an empty seed must not pass for seed 0.
+      [["run", "--seed", "", `${dir}/x.yaml`], /--seed must be an integer from 0 to 4294967295/],
+      [["run", "--seed", "99999999999", `${dir}/x.yaml`], /--seed must be an integer from 0/],
+      [["run", "--out", "r.txt", `${dir}/x.yaml`], /--out must name a \.csv or \.jsonl/],
+      [["run", "--resume", "--overwrite", `${dir}/x.yaml`], /exclude each other/],
     ];
     for (const [args, pattern] of cases) {
       if (args.includes(`${dir}/x.yaml`)) {
@@ -102,6 +107,28 @@ Deno.test("malformed sweep files name the file, the field and the fix", async ()
         "typo.yaml",
         "model: ./m.js\nparams: { x: [0, 1, 3] }\nworkerz: 2\n",
         /'workerz' is not a sweep setting/,
+      ],
+      [
+        "seed.yaml",
+        "model: ./m.js\nparams: { x: [0, 1, 3] }\nseed: 99999999999\n",
+        /'seed' must be an integer from 0 to 4294967295: current value is 99999999999/,
+      ],
+      ["csvname.yaml", "model: ./m.js\nparams: { x: [0, 1, 3] }\ncsv: r.txt\n", /'csv' must be/],
+      // Settings the library checks still name the file, and are usage errors too.
+      [
+        "success.yaml",
+        "model: ./m.js\nparams: { success: [0, 1, 3] }\n",
+        /Invalid sweep file .*success\.yaml: .*'params' must name its parameters .*"success"/,
+      ],
+      [
+        "huge.yaml",
+        "model: ./m.js\nparams: { x: { sampler: linear, lower: 0, upper: 1, n: 1e12 } }\n",
+        /Invalid sweep file .*huge\.yaml: .*'params\.x\.n' asks for more values than memory holds/,
+      ],
+      [
+        "mixed.yaml",
+        "model: ./m.js\nparams:\n  x: [0, 1, 3]\n  z: { sampler: uniform, lower: 0, upper: 1, n: 3 }\n",
+        /Invalid sweep file .*mixed\.yaml: .*types cannot be mixed/,
       ],
     ];
     for (const [name, text, pattern] of cases) {
@@ -225,8 +252,20 @@ Deno.test("init writes a model and sweep file that run accepts as they are, with
     const again = await psweep(["init", `${dir}/starter`]);
     assertEquals(again.code, 2);
     assertMatch(again.stderr, /already exists/);
+    // Either file in the way stops init before it writes anything.
+    await Deno.mkdir(`${dir}/half`);
+    await Deno.writeTextFile(`${dir}/half/sweep.yaml`, "mine\n");
+    const half = await psweep(["init", `${dir}/half`]);
+    assertEquals(half.code, 2);
+    assertEquals([...Deno.readDirSync(`${dir}/half`)].map((e) => e.name), ["sweep.yaml"]);
     const report = await psweep(["report", `${dir}/starter/results.csv`, "--out", `${dir}/r.html`]);
     assertEquals(report.code, 0, report.stderr);
+    const twice = await psweep(["report", `${dir}/starter/results.csv`, "--out", `${dir}/r.html`]);
+    assertEquals(twice.code, 2);
+    assertMatch(twice.stderr, /pass --overwrite to replace it/);
+    const missing = await psweep(["report", `${dir}/nope.csv`]);
+    assertEquals(missing.code, 2);
+    assertMatch(missing.stderr, /Cannot read results file .*nope\.csv: it does not exist/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -236,13 +275,27 @@ Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes t
   const dir = await tempDir();
   try {
     const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
+    // A path the resume command must quote for the shell.
+    await Deno.mkdir(`${dir}/sp ace`);
     await Deno.writeTextFile(
-      `${dir}/s.yaml`,
+      `${dir}/sp ace/s.yaml`,
       `model: ${slow}\nparams:\n  x: { sampler: linear, lower: 0, upper: 19, n: 20 }\n` +
         `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`,
     );
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", mod, "run", `${dir}/s.yaml`, "--out", `${dir}/other.csv`, "--seed", "5"],
+      args: [
+        "run",
+        "-A",
+        mod,
+        "run",
+        `${dir}/sp ace/s.yaml`,
+        "--out",
+        `${dir}/other.csv`,
+        "--seed",
+        "5",
+        "--timeout",
+        "60000",
+      ],
       stdout: "null",
       stderr: "piped",
       stdin: "null",
@@ -263,21 +316,111 @@ Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes t
     }
     const status = await child.status;
     assertEquals(status.code, 130, err);
+    // The command as typed, every flag kept, quoted for the shell.
     assertMatch(
       err,
-      /stopped\. Every finished row is in .*other\.csv; resume with: psweep run .*s\.yaml --out .*other\.csv --seed 5 --resume/,
+      /stopped\. Every finished row is in .*other\.csv; resume with: psweep run '.*\/sp ace\/s\.yaml' --out .*other\.csv --seed 5 --timeout 60000 --resume/,
     );
     const partial = (await Deno.readTextFile(`${dir}/other.csv`)).trim().split("\n").length - 1;
     assert(partial > 0 && partial < 1000, `rows on disk: ${partial}`);
-    // The hint's command, as printed, finishes the sweep.
-    const hint = /resume with: psweep (.*)$/m.exec(err)![1].split(" ");
-    const resumed = await psweep(hint);
+    // The hint's command, run by a shell as printed, finishes the sweep.
+    const hint = /resume with: psweep (.*)$/m.exec(err)![1];
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `'${Deno.execPath()}' run -A '${mod}' ${hint}`],
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const resumed = { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
     assertEquals(resumed.code, 0, resumed.stderr);
     assertMatch(
       resumed.stderr,
       new RegExp(`1000 points, 950 succeeded, 50 failed .*\\(${partial} resumed from disk\\)`),
     );
     assertEquals((await Deno.readTextFile(`${dir}/other.csv`)).trim().split("\n").length, 1001);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// Reads a child's stderr until `until` matches, then signals it, then reads the rest.
+async function interrupt(
+  child: Deno.ChildProcess,
+  until: RegExp,
+  signal: Deno.Signal,
+): Promise<{ code: number; err: string }> {
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!until.test(err)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    err += value;
+  }
+  child.kill(signal);
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    err += value;
+  }
+  return { code: (await child.status).code, err };
+}
+
+Deno.test("a relaunched psweep passes SIGTERM on: the sweep stops cleanly, rows on disk", async () => {
+  const dir = await tempDir();
+  try {
+    const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${slow}\nparams:\n  x: { sampler: linear, lower: 0, upper: 19, n: 20 }\n` +
+        `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`,
+    );
+    // A config without "unstable": psweep relaunches itself, and the signal goes to the parent.
+    const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports: config.imports }));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", `${dir}/deno.json`, mod, "run", `${dir}/s.yaml`],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const { code, err } = await interrupt(child, /progress: [1-9]/, "SIGTERM");
+    assertEquals(code, 130, err);
+    assertMatch(err, /stopped\. Every finished row is in .*out\.csv; resume with: psweep run/);
+    const rows = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n").length - 1;
+    assert(rows > 0 && rows < 1000, `rows on disk: ${rows}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Ctrl-C during a recursive sweep says that nothing was written", async () => {
+  const dir = await tempDir();
+  try {
+    const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${slow}\nparams:\n  x: { sampler: uniform, lower: 8, upper: 9, n: 500 }\n` +
+        `  z: { sampler: uniform, lower: 1, upper: 2, n: 500 }\nnumSamples: 5000\nworkers: 2\ncsv: r.csv\n`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "run", `${dir}/s.yaml`],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const { code, err } = await interrupt(child, /progress: [1-9]/, "SIGINT");
+    assertEquals(code, 130, err);
+    assertMatch(
+      err,
+      /a recursive sweep writes its results only once it completes: nothing was written/i,
+    );
+    assert(!/resume with/.test(err), err);
+    assertEquals(await Deno.stat(`${dir}/r.csv`).then(() => true, () => false), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -380,7 +523,7 @@ Deno.test("a second run names the CLI's flags; the demo resumes its own file; --
     assertEquals(again.code, 0, again.stderr);
     await Deno.stat(`${dir}/psweep-demo.html`);
     const clash = await psweep(["--out", "psweep-demo.csv", "--quiet"], { cwd: dir });
-    assertEquals(clash.code, 1);
+    assertEquals(clash.code, 2);
     assertMatch(
       clash.stderr,
       /run again with --resume to continue that sweep, or --overwrite to replace it/,

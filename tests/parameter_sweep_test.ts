@@ -163,6 +163,17 @@ Deno.test("bad sweep input is rejected up front, naming the field", async () => 
       }),
     RangeError,
   );
+  // "success" is the results files' column of row outcomes.
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params: { success: linearSample(0, 1, 2) } }),
+    RangeError,
+    `'params' must name its parameters with non-empty names other than "success"`,
+  );
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, outputs: ["success"] }),
+    RangeError,
+    `'outputs' names "success"`,
+  );
   // Build options travel to the workers: a function in them is an error for every manager.
   for (const workers of [1, 2]) {
     await assertRejects(
@@ -244,4 +255,26 @@ Deno.test("after a failed rebuild, the next row rebuilds again instead of using 
   assertEquals(r.errors.get(1), "Error: one fails");
   assertEquals(r.errors.get(2), "the model could not be rebuilt: Error: build 3 failed");
   assertEquals([r.outputs.build[0], r.outputs.build[3]], [1, 4]);
+});
+
+Deno.test("a model output named like a parameter fails the sweep: files could not hold both", async () => {
+  const model = URL.createObjectURL(
+    new Blob(["export const evaluate = (_, p) => ({ a: p.a, y: 2 * p.a });"], {
+      type: "text/javascript",
+    }),
+  );
+  try {
+    for (const workers of [1, 2]) {
+      await assertRejects(
+        () => parameterSweep({ model, params, workers }),
+        RangeError,
+        `Cannot record the model's output "a" as a parameter or the results' success column has that name`,
+      );
+    }
+    // Named outputs leave the echoed parameter out.
+    const r = await parameterSweep({ model, params, workers: 1, outputs: ["y"] });
+    assertEquals([...r.outputs.y], [0, 0, 1, 1, 2, 2]);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
 });

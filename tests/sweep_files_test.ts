@@ -1,5 +1,11 @@
 // Results files: streamed as rows finish, valid after a crash, resumed without recomputing.
-import { DenoWorkerManager, fixedSample, linearSample, parameterSweep } from "../mod.ts";
+import {
+  DenoWorkerManager,
+  fixedSample,
+  linearSample,
+  parameterSweep,
+  uniformSample,
+} from "../mod.ts";
 import { readRows } from "../src/io/resume.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 
@@ -220,6 +226,68 @@ Deno.test("a serial sweep streams too: an abort leaves the finished rows on disk
       resume: true,
     });
     assertEquals([r.rows, r.stats.resumed], [200, onDisk]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a sweep drawn without a seed resumes with the seed its file recorded", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const csv = `${dir}/r.csv`;
+    const params = { x: uniformSample(0, 19, 200), z: uniformSample(1, 10, 200) };
+    const ac = new AbortController();
+    await assertRejects(() =>
+      parameterSweep({
+        model: slow,
+        params,
+        outputs: ["y"],
+        workers: 1,
+        csv,
+        signal: ac.signal,
+        progressIntervalMs: 0,
+        onProgress: (p) => p.done >= 20 && ac.abort(new Error("stop")),
+      })
+    );
+    const seed = JSON.parse(await Deno.readTextFile(`${csv}.meta.json`)).seed;
+    assert(typeof seed === "number");
+    const r = await parameterSweep({
+      model: slow,
+      params,
+      outputs: ["y"],
+      workers: 1,
+      csv,
+      resume: true,
+    });
+    assertEquals(r.seed, seed);
+    assert(r.stats.resumed >= 20);
+    // The whole file is the sweep that seed draws.
+    const whole = await parameterSweep({ model: slow, params, outputs: ["y"], workers: 1, seed });
+    assertEquals([...r.params.x], [...whole.params.x]);
+    assertEquals([...r.outputs.y], [...whole.outputs.y]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resume refuses other build options than the file's sweep", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const csv = `${dir}/r.csv`;
+    const params = { a: linearSample(0, 3, 4), b: fixedSample([1]) };
+    await parameterSweep({ model: analytic, params, buildOptions: { limit: 3 }, workers: 1, csv });
+    await assertRejects(
+      () =>
+        parameterSweep({
+          model: analytic,
+          params,
+          buildOptions: { limit: 100 },
+          workers: 1,
+          csv,
+          resume: true,
+        }),
+      /Cannot resume from .*'buildOptions\.limit' differs/s,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -52,13 +52,25 @@ export async function relaunch(args: string[]): Promise<number> {
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  // Ctrl-C reaches the child too (same process group): wait for it to stop cleanly.
-  const ignore = () => {};
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, ignore);
+  // The child stops cleanly on a signal (rows written, a resume hint): pass on what this process
+  // gets. Ctrl-C on a terminal reaches both (one process group), so the child may see it twice,
+  // which it handles as once.
+  const handlers = (Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"]).map(
+    (signal) => {
+      const forward = () => {
+        try {
+          child.kill(signal as Deno.Signal);
+        } catch {
+          // It has already exited.
+        }
+      };
+      Deno.addSignalListener(signal as Deno.Signal, forward);
+      return [signal as Deno.Signal, forward] as const;
+    },
+  );
   try {
     return (await child.status).code;
   } finally {
-    for (const s of signals) Deno.removeSignalListener(s, ignore);
+    for (const [signal, forward] of handlers) Deno.removeSignalListener(signal, forward);
   }
 }

@@ -1,4 +1,6 @@
 // `psweep init`: a starter model and sweep file that `psweep run` accepts as they are.
+import { pathExists } from "../io/_fs.ts";
+import { UsageError } from "./_errors.ts";
 
 const MODEL = `// A starter model for psweep: a damped oscillator's peak response.
 // psweep imports this module in permission-scoped workers; by default it may read only this
@@ -39,15 +41,24 @@ csv: results.csv
 
 /** Writes model.js and sweep.yaml into `dir`; returns their paths. Never overwrites. */
 export async function writeInit(dir: string): Promise<[string, string]> {
+  const info = await Deno.stat(dir).catch(() => undefined);
+  if (info && !info.isDirectory) {
+    throw new UsageError(`Cannot write the starter files into ${dir} as it is not a directory`);
+  }
   await Deno.mkdir(dir, { recursive: true });
   const model = `${dir.replace(/\/$/, "")}/model.js`;
   const sweep = `${dir.replace(/\/$/, "")}/sweep.yaml`;
+  // Both files are checked before either is written: a refusal leaves the directory as it was.
+  for (const path of [model, sweep]) {
+    if (await pathExists(path)) {
+      throw new UsageError(`Cannot write ${path} as it already exists: choose another directory`);
+    }
+  }
   for (const [path, text] of [[model, MODEL], [sweep, SWEEP]]) {
     try {
       await Deno.writeTextFile(path, text, { createNew: true });
     } catch (e) {
       if (e instanceof Deno.errors.AlreadyExists) {
-        const { UsageError } = await import("./_errors.ts");
         throw new UsageError(`Cannot write ${path} as it already exists: choose another directory`);
       }
       throw e;

@@ -90,6 +90,9 @@ Example:
   psweep report results.csv --out results.html
 `;
 
+// numpy's seeds: 32-bit unsigned integers.
+const MAX_SEED = 2 ** 32 - 1;
+
 const RUN_FLAGS: FlagSpec = {
   workers: { type: "string" },
   seed: { type: "string" },
@@ -168,15 +171,26 @@ async function withScopedWorkers(
   return await relaunch(args);
 }
 
-function intFlag(value: unknown, flag: string, min: number): number | undefined {
+function intFlag(
+  value: unknown,
+  flag: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
+  // Digits only: Number("") and Number(" ") are 0, and "1e3" or "0x10" are not what users type.
+  const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(
-      `--${flag} must be an integer of at least ${min}: current value is ${describe(value)}`,
+      `--${flag} must be an integer from ${min} to ${max}: current value is ${describe(value)}`,
     );
   }
   return n;
+}
+
+// Quotes a word for a POSIX shell where it needs it, so that a printed command runs as shown.
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 // Deno's --allow-x flags take an optional value; parseArgs needs one, so a bare flag gets "".
@@ -203,7 +217,13 @@ async function demo(args: string[]): Promise<number> {
       "psweep demo: a reverse-osmosis stage, feed pressure (bar) x feed salinity (g/L)",
     );
   }
-  return await execute(spec, flags, out, "demo");
+  return await execute(
+    spec,
+    flags,
+    out,
+    "demo",
+    flags.out === undefined ? [...args, "--out", out] : args,
+  );
 }
 
 async function run(args: string[]): Promise<number> {
@@ -218,19 +238,29 @@ async function run(args: string[]): Promise<number> {
     );
   }
   const spec = await loadSweepFile(positionals[0]);
-  return await execute(spec, flags, flags.out as string | undefined, positionals[0]);
+  return await execute(spec, flags, flags.out as string | undefined, positionals[0], [
+    "run",
+    ...args,
+  ]);
 }
 
+// `argv`: the command's words as typed (after `psweep`), repeated in the resume hint.
 async function execute(
   spec: SweepSpec,
   flags: Record<string, unknown>,
   out: string | undefined,
   source: string,
+  argv: string[],
 ): Promise<number> {
   const workers = intFlag(flags.workers, "workers", 1) ?? spec.workers;
-  const seed = intFlag(flags.seed, "seed", 0) ?? spec.seed;
+  const seed = intFlag(flags.seed, "seed", 0, MAX_SEED) ?? spec.seed;
   const timeout = flags.timeout === undefined ? spec.timeout : Number(flags.timeout);
-  if (timeout !== undefined && !(timeout > 0)) {
+  if (out !== undefined && !/\.(csv|jsonl|ndjson)$/i.test(out)) {
+    throw new UsageError(
+      `--out must name a .csv or .jsonl results file: current value is ${describe(out)}`,
+    );
+  }
+  if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
     throw new UsageError(
       `--timeout must be a positive number of milliseconds: current value is ${
         describe(flags.timeout)
@@ -240,7 +270,7 @@ async function execute(
   let csv = spec.csv;
   let jsonl = spec.jsonl;
   if (out !== undefined) {
-    if (/\.jsonl$/i.test(out)) {
+    if (/\.(jsonl|ndjson)$/i.test(out)) {
       jsonl = out;
       csv = undefined;
     } else {
@@ -249,6 +279,11 @@ async function execute(
     }
   }
   const recursive = spec.numSamples !== undefined;
+  if (flags.resume && flags.overwrite) {
+    throw new UsageError(
+      "--resume and --overwrite exclude each other: --resume continues the results file, --overwrite replaces it",
+    );
+  }
   if (recursive && flags.resume) {
     throw new UsageError(
       "--resume cannot continue a recursive sweep (numSamples): each round depends on the last; run it again",
@@ -264,7 +299,10 @@ async function execute(
   const view = quiet || json ? undefined : new ProgressView();
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
-  Deno.addSignalListener("SIGINT", onSignal);
+  // SIGTERM too (what `kill` sends, and what a relaunching parent passes on): rows are written
+  // and the resume command printed either way.
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   const options: SweepOptions = {
     model: spec.model,
     buildOptions: spec.buildOptions,
@@ -298,23 +336,24 @@ async function execute(
     view?.end();
     if (controller.signal.aborted) {
       const where = csv ?? jsonl;
-      // The hint repeats what decides the rows and the file, so that it resumes this very sweep.
-      const extra = [
-        ...(out !== undefined || source === "demo" ? [`--out ${where}`] : []),
-        ...(flags.seed !== undefined ? [`--seed ${flags.seed}`] : []),
-      ].join(" ");
-      const again = (source === "demo" ? "psweep" : `psweep run ${source}`) +
-        (extra ? ` ${extra}` : "") + " --resume";
-      console.error(
-        `psweep: stopped. Every finished row is in ${where ?? "(no results file)"}; ${
-          where ? `resume with: ${again}` : ""
-        }`,
-      );
+      if (recursive || !where) {
+        console.error(
+          recursive
+            ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
+            : "psweep: stopped. No results file was set: nothing was written",
+        );
+        return 130;
+      }
+      // The command as typed, so that the same flags (permissions, seed, timeout...) apply; a
+      // sweep drawn with a fresh seed resumes with the one its file recorded.
+      const again = ["psweep", ...argv.filter((a) => a !== "--resume" && a !== "--overwrite")]
+        .map(shellWord).join(" ") + " --resume";
+      console.error(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`);
       return 130;
     }
-    throw cliWording(e);
+    throw cliWording(e, source === "demo" ? undefined : source);
   } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
   view?.end();
   const where = csv ?? jsonl;
@@ -400,21 +439,38 @@ async function report(args: string[]): Promise<number> {
     throw new UsageError("report takes one results file (see 'psweep report --help')");
   }
   const { writeReport } = await import("./report.ts");
-  const page = await writeReport(positionals[0], flags.out as string | undefined, {
-    overwrite: Boolean(flags.overwrite),
-  });
+  if (!await pathExists(positionals[0])) {
+    throw new UsageError(`Cannot read results file ${positionals[0]}: it does not exist`);
+  }
+  let page: string;
+  try {
+    page = await writeReport(positionals[0], flags.out as string | undefined, {
+      overwrite: Boolean(flags.overwrite),
+    });
+  } catch (e) {
+    throw cliWording(e);
+  }
   console.log(page);
   return 0;
 }
 
-// Library errors speak of options; on the command line they are flags.
-function cliWording(e: unknown): unknown {
+// Library errors speak of options; on the command line they are flags. A file in the way and
+// invalid settings (the library's TypeError and RangeError, raised before any work starts) are
+// usage errors, prefixed with the sweep file's name when there is one.
+function cliWording(e: unknown, sweepFile?: string): unknown {
   if (!(e instanceof Error)) return e;
   const message = e.message
     .replace(
       "pass resume to continue that sweep, or overwrite to replace it",
       "run again with --resume to continue that sweep, or --overwrite to replace it",
-    );
+    )
+    .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
+  if (e instanceof Deno.errors.AlreadyExists) return new UsageError(message, { cause: e });
+  if (e instanceof TypeError || e instanceof RangeError) {
+    return new UsageError(sweepFile ? `Invalid sweep file ${sweepFile}: ${message}` : message, {
+      cause: e,
+    });
+  }
   if (message === e.message) return e;
   const copy = new Error(message, { cause: e });
   copy.name = e.name;

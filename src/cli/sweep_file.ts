@@ -112,13 +112,15 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     const v = o[field];
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
-    if (!Number.isInteger(v) || (v as number) < min) {
-      fail(field, `must be an integer of at least ${min}: current value is ${describe(v)}`);
+    // Seeds are numpy's: 32-bit unsigned integers.
+    const max = field === "seed" ? 2 ** 32 - 1 : Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
+      fail(field, `must be an integer from ${min} to ${max}: current value is ${describe(v)}`);
     }
     spec[field] = v as number;
   }
   if (o.timeout !== undefined) {
-    if (typeof o.timeout !== "number" || !(o.timeout > 0)) {
+    if (typeof o.timeout !== "number" || !(o.timeout > 0) || !Number.isFinite(o.timeout)) {
       fail(
         "timeout",
         `must be a positive number of milliseconds: current value is ${describe(o.timeout)}`,
@@ -129,8 +131,14 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
   for (const field of ["csv", "jsonl"] as const) {
     const v = o[field];
     if (v === undefined) continue;
-    if (typeof v !== "string" || v === "") {
-      fail(field, `must be a file path: current value is ${describe(v)}`);
+    const ext = field === "csv" ? /\.csv$/i : /\.(jsonl|ndjson)$/i;
+    if (typeof v !== "string" || !ext.test(v)) {
+      fail(
+        field,
+        `must be the path of a ${field === "csv" ? ".csv" : ".jsonl"} file: current value is ${
+          describe(v)
+        }`,
+      );
     }
     spec[field] = resolve(dir, v as string);
   }

@@ -99,6 +99,18 @@ function allocate(rows: number, columns: number): Float64Array {
   }
 }
 
+// A sampler's values, or an error naming it when they are too many to hold in memory (the
+// samplers' own checks have passed by then: a RangeError here is an allocation that failed).
+function held<T>(name: string, sampler: Sampler, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const field = "values" in sampler ? `params.${name}.values` : `params.${name}.n`;
+    return fail("range", `'${field}' asks for more values than memory holds`, countOf(sampler));
+  }
+}
+
 function countOf(sampler: Sampler): number {
   return "values" in sampler ? sampler.values.length : sampler.n;
 }
@@ -280,20 +292,28 @@ export function buildCombinations(
   const columns = names.length;
 
   if (kind === "fixed") {
-    const { rows, data } = fullFactorial(samplers.map(fixedValues));
+    const { rows, data } = fullFactorial(
+      samplers.map((s, i) => held(names[i], s, () => fixedValues(s))),
+    );
     return { rows, columns, data, names: frozenNames, kind, seed: undefined };
   }
 
   const n = sameCount(names, samplers);
   const rng = randomState ?? new RandomState(seed ?? RandomState.randomSeed());
   if (kind === "random") {
-    const data = sortedByFirst(samplers.map((s) => randomValues(s, rng)));
+    const data = sortedByFirst(
+      samplers.map((s, i) => held(names[i], s, () => randomValues(s, rng))),
+    );
     return { rows: n, columns, data, names: frozenNames, kind, seed: rng.seed };
   }
 
   const lhs = samplers as readonly { lower: number; upper: number }[];
   const data = sortedByFirst(
-    latinHypercubeColumns(rng, n, lhs.map((s) => s.lower), lhs.map((s) => s.upper)),
+    held(
+      names[0],
+      samplers[0],
+      () => latinHypercubeColumns(rng, n, lhs.map((s) => s.lower), lhs.map((s) => s.upper)),
+    ),
   );
   return { rows: n, columns, data, names: frozenNames, kind, seed: rng.seed };
 }

@@ -36,6 +36,15 @@ export function planSweep(options: SweepOptions): Plan {
     );
   }
   const paramNames = Object.keys(params);
+  for (const name of paramNames) {
+    if (name === "" || name === RESERVED) {
+      throw new RangeError(
+        `Cannot run a sweep as 'params' must name its parameters with non-empty names other than "${RESERVED}" (a column of the results files): current value is ${
+          describe(name)
+        }`,
+      );
+    }
+  }
   let outputs: string[] | undefined;
   if (options.outputs !== undefined) {
     if (!Array.isArray(options.outputs)) {
@@ -56,6 +65,11 @@ export function planSweep(options: SweepOptions): Plan {
       }
       if (seen.has(name)) {
         throw new RangeError(`Cannot run a sweep as 'outputs' names ${describe(name)} twice`);
+      }
+      if (name === RESERVED) {
+        throw new RangeError(
+          `Cannot run a sweep as 'outputs' names "${RESERVED}", which is the results files' column of row outcomes`,
+        );
       }
       if (name in params) {
         throw new RangeError(
@@ -120,6 +134,8 @@ function resolveModel(model: unknown): string {
 }
 
 const DRIVER = new URL("./_driver.ts", import.meta.url).href;
+// The results files' column of row outcomes: no parameter or output may take its name.
+const RESERVED = "success";
 const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
   CHUNK_ERROR_NAMES.timeout,
   CHUNK_ERROR_NAMES.workerDied,
@@ -182,6 +198,7 @@ export async function runRows(
       rows,
       meta: {
         model: plan.model,
+        buildOptions: options.buildOptions ?? null,
         params: context.sampling?.params ?? null,
         seed: seed ?? null,
         rows,

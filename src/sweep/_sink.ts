@@ -2,6 +2,7 @@
 // index), the streaming output files, and progress. Also reads back what a resumed sweep has
 // on disk.
 import type { LocalResults } from "../parallel/parallel_manager.ts";
+import { describe } from "../_describe.ts";
 import { finalizeRows, writeFileAtomic } from "../io/atomic.ts";
 import { pathExists } from "../io/_fs.ts";
 import {
@@ -183,6 +184,14 @@ export class SweepSink {
   #column(name: string): Float64Array {
     let col = this.#outputs.get(name);
     if (!col) {
+      if (this.#o.paramNames.includes(name) || name === "success") {
+        // Files would hold two columns of that name, and could not be read back.
+        throw new RangeError(
+          `Cannot record the model's output ${
+            describe(name)
+          } as a parameter or the results' success column has that name: rename it in the model, or list the outputs to record in 'outputs'`,
+        );
+      }
       col = new Float64Array(this.#o.rows);
       // Rows finished before this output first appeared do not have it.
       if (this.#finished > 0) col.fill(NaN);
@@ -414,7 +423,12 @@ export class SweepSink {
   add(chunk: LocalResults<ChunkOutput>): Promise<void> {
     const bytes = textBytes(chunk.results);
     this.#queued += bytes;
-    const added = this.#add(chunk);
+    let added: Promise<void>;
+    try {
+      added = this.#add(chunk);
+    } catch (error) {
+      added = Promise.reject(error);
+    }
     this.#inflight.add(added);
     const settle = () => {
       this.#inflight.delete(added);

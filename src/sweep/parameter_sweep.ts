@@ -14,6 +14,7 @@ import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { Progress } from "../io/progress.ts";
 import { planSweep, runRows } from "./_run.ts";
+import { readSweepMeta } from "../io/resume.ts";
 
 /**
  * Options of {@linkcode parameterSweep}.
@@ -86,7 +87,10 @@ export interface SweepOptions {
   readonly csv?: string;
   /** Path of a JSON Lines file to write rows to as they finish. @default {undefined} */
   readonly jsonl?: string;
-  /** Continue the sweep recorded in `csv`/`jsonl`: only missing rows are computed. @default {false} */
+  /**
+   * Continue the sweep recorded in `csv`/`jsonl`: only missing rows are computed. Without
+   * `seed`, the seed the file recorded is used. @default {false}
+   */
   readonly resume?: boolean;
   /** Replace existing output files (without `resume`). @default {false} */
   readonly overwrite?: boolean;
@@ -122,9 +126,25 @@ export interface SweepOptions {
  */
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
-  return await runRows(plan, () => buildCombinations(options.params, { seed: options.seed }), {
+  // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
+  const seed = options.seed ?? (options.resume ? await recordedSeed(options) : undefined);
+  return await runRows(plan, () => buildCombinations(options.params, { seed }), {
     sampling: { params: options.params },
   });
+}
+
+// The seed in the metadata of the first results file that has one, if any.
+async function recordedSeed(options: SweepOptions): Promise<number | undefined> {
+  for (const path of [options.jsonl, options.csv]) {
+    if (path === undefined) continue;
+    try {
+      const seed = (await readSweepMeta(path)).seed;
+      if (typeof seed === "number") return seed;
+    } catch {
+      // No metadata (or none readable): the resume itself reports what is wrong.
+    }
+  }
+  return undefined;
 }
 
 /**
