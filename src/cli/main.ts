@@ -367,6 +367,8 @@ async function execute(
     // The page is derived from the results: a resumed or replaced run rewrites it.
     const page = await writeReport(where, undefined, {
       overwrite: Boolean(flags.overwrite || flags.resume),
+    }).catch((e) => {
+      throw cliWording(e);
     });
     if (!quiet && !json) console.error(`report: ${page}`);
   }
