@@ -27,6 +27,12 @@ async function psweep(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
+// 1000 points of about 2 ms on 2 workers: long enough to stop halfway.
+const SLOW_GRID =
+  `model: ${slow}\nparams:\n  x: { sampler: linear, lower: 0, upper: 19, n: 20 }\n` +
+  `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`;
+
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "psweep_cli_" });
 }
@@ -274,13 +280,11 @@ Deno.test("init writes a model and sweep file that run accepts as they are, with
 Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes the sweep", async () => {
   const dir = await tempDir();
   try {
-    const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
     // A path the resume command must quote for the shell.
     await Deno.mkdir(`${dir}/sp ace`);
     await Deno.writeTextFile(
       `${dir}/sp ace/s.yaml`,
-      `model: ${slow}\nparams:\n  x: { sampler: linear, lower: 0, upper: 19, n: 20 }\n` +
-        `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`,
+      SLOW_GRID,
     );
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -301,21 +305,8 @@ Deno.test("Ctrl-C stops cleanly with the resume command, and --resume finishes t
       stdin: "null",
     }).spawn();
     // The first progress line comes with the first finished chunk, already on disk.
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let err = "";
-    while (!/progress: [1-9]/.test(err)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      err += value;
-    }
-    child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      err += value;
-    }
-    const status = await child.status;
-    assertEquals(status.code, 130, err);
+    const { code, err } = await interrupt(child, /progress: [1-9]/, "SIGINT");
+    assertEquals(code, 130, err);
     // The command as typed, every flag kept, quoted for the shell.
     assertMatch(
       err,
@@ -369,11 +360,9 @@ async function interrupt(
 Deno.test("a relaunched psweep passes SIGTERM on: the sweep stops cleanly, rows on disk", async () => {
   const dir = await tempDir();
   try {
-    const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
     await Deno.writeTextFile(
       `${dir}/s.yaml`,
-      `model: ${slow}\nparams:\n  x: { sampler: linear, lower: 0, upper: 19, n: 20 }\n` +
-        `  z: { sampler: linear, lower: 1, upper: 50, n: 50 }\noutputs: [y]\nworkers: 2\ncsv: out.csv\n`,
+      SLOW_GRID,
     );
     // A config without "unstable": psweep relaunches itself, and the signal goes to the parent.
     const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
@@ -399,7 +388,6 @@ Deno.test("a relaunched psweep passes SIGTERM on: the sweep stops cleanly, rows 
 Deno.test("Ctrl-C during a recursive sweep says that nothing was written", async () => {
   const dir = await tempDir();
   try {
-    const slow = new URL("./fixtures/models/slow.ts", import.meta.url).pathname;
     await Deno.writeTextFile(
       `${dir}/s.yaml`,
       `model: ${slow}\nparams:\n  x: { sampler: uniform, lower: 8, upper: 9, n: 500 }\n` +

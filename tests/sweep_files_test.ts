@@ -4,6 +4,7 @@ import {
   fixedSample,
   linearSample,
   parameterSweep,
+  type SweepOptions,
   uniformSample,
 } from "../mod.ts";
 import { readRows } from "../src/io/resume.ts";
@@ -12,6 +13,19 @@ import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 const slow = new URL("./fixtures/models/slow.ts", import.meta.url);
 const crash = new URL("./fixtures/crash_sweep.ts", import.meta.url).pathname;
 const analytic = new URL("./fixtures/models/analytic.ts", import.meta.url).pathname;
+
+// Runs a sweep and stops it once `rows` rows are done (on disk).
+async function stopAfter(rows: number, options: SweepOptions): Promise<void> {
+  const ac = new AbortController();
+  await assertRejects(() =>
+    parameterSweep({
+      ...options,
+      signal: ac.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => p.done >= rows && ac.abort(new Error("stop")),
+    })
+  );
+}
 
 Deno.test("a killed sweep leaves exactly its finished rows on disk, and resume completes it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "psweep_crash_" });
@@ -202,19 +216,7 @@ Deno.test("a serial sweep streams too: an abort leaves the finished rows on disk
   try {
     const csv = `${dir}/r.csv`;
     const params = { x: linearSample(0, 19, 20), z: linearSample(1, 10, 10) };
-    const ac = new AbortController();
-    await assertRejects(() =>
-      parameterSweep({
-        model: slow,
-        params,
-        outputs: ["y"],
-        workers: 1,
-        csv,
-        signal: ac.signal,
-        progressIntervalMs: 0,
-        onProgress: (p) => p.done >= 20 && ac.abort(new Error("stop")),
-      })
-    );
+    await stopAfter(20, { model: slow, params, outputs: ["y"], workers: 1, csv });
     const onDisk = (await Deno.readTextFile(csv)).trim().split("\n").length - 1;
     assert(onDisk >= 20 && onDisk < 200, `rows on disk: ${onDisk}`);
     const r = await parameterSweep({
@@ -236,19 +238,7 @@ Deno.test("a sweep drawn without a seed resumes with the seed its file recorded"
   try {
     const csv = `${dir}/r.csv`;
     const params = { x: uniformSample(0, 19, 200), z: uniformSample(1, 10, 200) };
-    const ac = new AbortController();
-    await assertRejects(() =>
-      parameterSweep({
-        model: slow,
-        params,
-        outputs: ["y"],
-        workers: 1,
-        csv,
-        signal: ac.signal,
-        progressIntervalMs: 0,
-        onProgress: (p) => p.done >= 20 && ac.abort(new Error("stop")),
-      })
-    );
+    await stopAfter(20, { model: slow, params, outputs: ["y"], workers: 1, csv });
     const seed = JSON.parse(await Deno.readTextFile(`${csv}.meta.json`)).seed;
     assert(typeof seed === "number");
     const r = await parameterSweep({
