@@ -397,3 +397,29 @@ Deno.test("RowWriter with sync flushes the directory of a file it created, once"
     assertEquals(synced, ["syncData", "sync", "syncData", "syncData"]);
   });
 });
+
+Deno.test("RowWriter writes a batch larger than the encoder's 16 MiB pieces exactly", async () => {
+  await withTempDir(async (dir) => {
+    // About 25 MB of text: two pieces, with a column that repeats across the seam.
+    const N = 400_000;
+    const params = new Float64Array(2 * N);
+    const outputs = new Float64Array(N);
+    const success = new Uint8Array(N).fill(1);
+    for (let i = 0; i < N; i++) {
+      params[2 * i] = 0.1 + 0.2;
+      params[2 * i + 1] = Math.sin(i);
+      outputs[i] = i % 1000 === 0 ? -0 : i / 7;
+    }
+    const text = (x: number) => (Object.is(x, -0) ? "-0" : String(x));
+    const lines = ["a,b,y,success"];
+    for (let i = 0; i < N; i++) {
+      lines.push(`${text(params[2 * i])},${text(params[2 * i + 1])},${text(outputs[i])},true`);
+    }
+    const w = await RowWriter.open(`${dir}/big.csv`, HEADER);
+    await w.write({ rows: N, params, outputs, success });
+    await w.close();
+    const written = await Deno.readTextFile(`${dir}/big.csv`);
+    assert(written.length > 1 << 24);
+    assert(written === lines.join("\n") + "\n", "the file differs from String(x) of each value");
+  });
+});

@@ -336,10 +336,12 @@ async function execute(
     view?.end();
     if (controller.signal.aborted) {
       const where = csv ?? jsonl;
-      if (recursive || !where) {
+      if (recursive || !where || !await pathExists(where)) {
         console.error(
           recursive
             ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
+            : where
+            ? `psweep: stopped before any row reached ${where}: nothing was written; run it again`
             : "psweep: stopped. No results file was set: nothing was written",
         );
         return 130;
@@ -468,7 +470,12 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
     )
     .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
   if (e instanceof Deno.errors.AlreadyExists) return new UsageError(message, { cause: e });
-  if (e instanceof TypeError || e instanceof RangeError) {
+  // Only the settings checks that run before any work: an error of the same class from a run
+  // (out of memory, say) is not the user's typing.
+  if (
+    (e instanceof TypeError || e instanceof RangeError) &&
+    /^Cannot (run a (recursive |differential )?sweep|build combinations) as /.test(e.message)
+  ) {
     return new UsageError(sweepFile ? `Invalid sweep file ${sweepFile}: ${message}` : message, {
       cause: e,
     });

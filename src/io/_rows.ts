@@ -208,12 +208,16 @@ const encoder = new TextEncoder();
 // The longest text a number takes: String(-1.2345678901234567e-308) has 24 characters.
 const NUMBER_BYTES = 25;
 // Rows are assembled in the memory of the WebAssembly number formatter (or, where WebAssembly
-// cannot run, a plain buffer), from its `base` on, and copied out at their exact size. A worker
-// keeps it between chunks unless a huge chunk grew it.
+// cannot run, a plain buffer), from its `base` on, and copied out at their exact size, a piece of
+// about PIECE_BYTES at a time: so the memory stays small (a WebAssembly memory never shrinks,
+// and holds 4 GiB at most). A worker keeps it between chunks unless long messages grew it.
 let memory: NumberText | undefined;
 // The formatter's entry point, kept apart so that the hot loops call it directly.
 let formatNumber: (x: number, at: number) => number = noFormat;
-const KEEP_MEMORY_BYTES = 1 << 24;
+const PIECE_BYTES = 1 << 24;
+// The row after the last one the latest piece holds.
+let pieceEnd = 0;
+const KEEP_MEMORY_BYTES = 1 << 26;
 
 /**
  * Encodes a checked batch as complete lines (each ending in `\n`) of CSV or JSON Lines. Text
@@ -230,8 +234,22 @@ export function encodeBatch(
     memory = createNumberText() ?? plainMemory();
     formatNumber = memory.format;
   }
-  const out = format === "csv" ? encodeCsv(header, batch) : encodeJsonl(header, batch);
-  if (memory.bytes.length > KEEP_MEMORY_BYTES) memory = undefined;
+  const encode = format === "csv" ? encodeCsv : encodeJsonl;
+  const pieces: Uint8Array[] = [];
+  try {
+    for (let from = 0; from < batch.rows; from = pieceEnd) {
+      pieces.push(encode(header, batch, from));
+    }
+  } finally {
+    if (memory.bytes.length > KEEP_MEMORY_BYTES) memory = undefined;
+  }
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
   return out;
 }
 
@@ -332,7 +350,8 @@ function putField(
   return at;
 }
 
-function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
+// Rows from `from` on, until the piece passes PIECE_BYTES; sets pieceEnd.
+function encodeCsv(header: NormalizedHeader, batch: RowBatch, from: number): Uint8Array {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
   const extras = header.extraNames.map((n) => batch.extra![n]);
@@ -342,7 +361,8 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
   const runs = new Runs(E + P + O);
   const base = memory!.base;
   let at = base;
-  for (let r = 0; r < batch.rows; r++) {
+  let r = from;
+  for (; r < batch.rows && at - base < PIECE_BYTES; r++) {
     const buf = reserve(at, rowBytes);
     for (let e = 0; e < E; e++) {
       at = putField(buf, at, extras[e][r], runs, e, putNumber);
@@ -358,10 +378,11 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch): Uint8Array {
     }
     at = putAscii(buf, at, success[r] ? TRUE_LINE : FALSE_LINE);
   }
+  pieceEnd = r;
   return memory!.bytes.slice(base, at);
 }
 
-function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
+function encodeJsonl(header: NormalizedHeader, batch: RowBatch, from: number): Uint8Array {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
   // Each key with what precedes it: `{"params":{"a":`, `,"b":`, `},"outputs":{"y":`, ...
@@ -382,7 +403,8 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
   const runs = new Runs(E + P + O);
   const base = memory!.base;
   let at = base;
-  for (let r = 0; r < batch.rows; r++) {
+  let r = from;
+  for (; r < batch.rows && at - base < PIECE_BYTES; r++) {
     let buf = reserve(at, rowBytes);
     for (let e = 0; e < E; e++) {
       at = putAscii(buf, at, extraKeys[e]);
@@ -408,6 +430,7 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch): Uint8Array {
     buf[at++] = 125; // }
     buf[at++] = 10;
   }
+  pieceEnd = r;
   return memory!.bytes.slice(base, at);
 }
 

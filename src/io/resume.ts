@@ -237,15 +237,15 @@ async function namesFor(path: string | URL, options: ReadRowsOptions): Promise<K
   given("outputNames", options.outputNames);
   given("extraNames", options.extraNames);
   let meta: SweepMeta | undefined;
-  if (
-    options.paramNames === undefined || options.outputNames === undefined ||
-    options.extraNames === undefined
-  ) {
+  if (options.paramNames === undefined || options.outputNames === undefined) {
     try {
       meta = await readSweepMeta(path);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
+  } else if (options.extraNames === undefined) {
+    // Only the extra names are wanted: a metadata file that cannot tell them is passed over.
+    meta = await readSweepMeta(path).catch(() => undefined);
   }
   if (meta === undefined) return options;
   return {

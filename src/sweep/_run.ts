@@ -198,7 +198,8 @@ export async function runRows(
       rows,
       meta: {
         model: plan.model,
-        buildOptions: options.buildOptions ?? null,
+        // Only when given, so that files of sweeps without them read as before.
+        ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
         params: context.sampling?.params ?? null,
         seed: seed ?? null,
         rows,

@@ -75,6 +75,8 @@ export class SweepSink {
   #draining = false;
   // Rows that finished before any output name was known, waiting for the files' header.
   #deferred: Deferred[] = [];
+  // A write of such rows that failed, with no chunk's promise to carry it.
+  #writeFailure: { error: unknown } | undefined;
   #opening: Promise<RowWriter[]> | undefined;
   #resuming = false;
   // On resume, the file read back: the one file written while the run goes on.
@@ -236,24 +238,41 @@ export class SweepSink {
     return this.#opening;
   }
 
+  // Writes rows (or holds them for their turn); `onDisk` runs once they are on disk. Rows that
+  // must wait for output names resolve at once, and run `onDisk` when they are written.
   async #write(
     index: ArrayLike<number>,
     errors: Map<number, string>,
     encoded?: ChunkOutput,
+    onDisk?: () => void,
   ): Promise<void> {
-    if (this.#paths.length === 0 || index.length === 0) return;
+    if (this.#paths.length === 0 || index.length === 0) {
+      onDisk?.();
+      return;
+    }
     if (this.#header === undefined && this.#o.outputs === undefined) {
       // The files' columns come from the first outputs seen. Rows that finished before any (all
       // failed) wait in memory until then: opening now would fix a header without outputs.
+      // Their chunk's promise resolves now: it must not hold the workers back (backpressure)
+      // for names that may never come.
       if (this.#defaultOutputNames().length === 0) {
-        const done = Promise.withResolvers<void>();
-        this.#deferred.push({ rows: Array.from(index), done });
-        return done.promise;
+        this.#deferred.push({ rows: Array.from(index), onDisk });
+        return;
       }
     }
     const writers = await this.#open(this.#o.outputs ?? this.#defaultOutputNames());
     // Not awaited: those rows may lie after this chunk's, and so wait for it to be written.
     this.#flushDeferred(errors);
+    await this.#place(writers, index, errors, encoded);
+    onDisk?.();
+  }
+
+  async #place(
+    writers: RowWriter[],
+    index: ArrayLike<number>,
+    errors: Map<number, string>,
+    encoded?: ChunkOutput,
+  ): Promise<void> {
     const n = index.length;
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
@@ -374,18 +393,22 @@ export class SweepSink {
     this.#releaseHeld();
     if (this.#header !== undefined || this.#defaultOutputNames().length > 0) {
       this.#flushDeferred(this.#errors);
-    } else {
-      for (const { done } of this.#deferred) done.resolve();
     }
   }
 
-  // Writes rows that waited for the files' header (see #write); each settles its own promise.
+  // Writes rows that waited for the files' header (see #write). Tracked like chunks, so that
+  // close() waits for them; a failure is kept for finish().
   #flushDeferred(errors: Map<number, string>): Promise<void>[] {
     const deferred = this.#deferred;
     this.#deferred = [];
-    return deferred.map(({ rows, done }) => {
-      const write = this.#write(rows, errors);
-      write.then(done.resolve, done.reject);
+    return deferred.map(({ rows, onDisk }) => {
+      const write = this.#write(rows, errors, undefined, onDisk);
+      this.#inflight.add(write);
+      const settle = () => this.#inflight.delete(write);
+      write.then(settle, (error) => {
+        settle();
+        this.#writeFailure ??= { error };
+      });
       return write;
     });
   }
@@ -459,8 +482,11 @@ export class SweepSink {
         rows.push(r);
       }
       // Progress counts a row once it is on disk.
-      return this.#write(rows, this.#errors).then(() =>
-        this.#tracker?.add(rows.length, rows.length)
+      return this.#write(
+        rows,
+        this.#errors,
+        undefined,
+        () => this.#tracker?.add(rows.length, rows.length),
       );
     }
     const out = chunk.results;
@@ -494,11 +520,12 @@ export class SweepSink {
     // The manager keeps every chunk's result until gather: let go of the bulk now that it is
     // in the columns (and, once written, on disk), so memory does not grow with the text.
     out.values = [];
-    return this.#write(out.index, this.#errors, out).then(() => {
-      this.#tracker?.add(n, failed);
-      out.csv = out.jsonl = undefined;
-      out.index = EMPTY;
-    });
+    return this.#write(out.index, this.#errors, out, () => this.#tracker?.add(n, failed)).then(
+      () => {
+        out.csv = out.jsonl = undefined;
+        out.index = EMPTY;
+      },
+    );
   }
 
   #fail(row: number, message: string): void {
@@ -513,6 +540,10 @@ export class SweepSink {
 
   /** Assembles the result in row order, and rewrites the files in row order. */
   async finish(seed: number | undefined, elapsedMs: number): Promise<SweepResult> {
+    // The run is over: nothing more to wait for, and rows still on their way to disk count in
+    // the last progress report.
+    this.drain();
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
     this.#tracker?.finish();
     const o = this.#o;
     const names = o.outputs ?? this.#defaultOutputNames();
@@ -535,6 +566,7 @@ export class SweepSink {
         await Promise.all(this.#flushDeferred(this.#errors));
       }
       await this.#finalize(names);
+      if (this.#writeFailure) throw this.#writeFailure.error;
     }
     return {
       paramNames: [...o.paramNames],
@@ -633,7 +665,7 @@ const EMPTY = new Float64Array(0);
 /** Rows that finished before the files' header was known. */
 interface Deferred {
   rows: number[];
-  done: PromiseWithResolvers<void>;
+  onDisk: (() => void) | undefined;
 }
 
 /** A chunk waiting for its turn to be written. */
