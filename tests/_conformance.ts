@@ -79,6 +79,26 @@ export async function conformance(
     );
     done.push("gatherArraysToRoot errors");
   }
+  // A receive buffer the root got wrong fails the step on the root (in a group, on every rank),
+  // and leaves every rank in step for the next collective.
+  const wrong = pm.gatherArraysToRoot(
+    new Float64Array(1),
+    root ? { buffer: new Float64Array(1), sizes: Array(size).fill(5) } : undefined,
+  );
+  const failedHere = await wrong.then(() => false, (e) => e instanceof RangeError);
+  if (root) assert(failedHere, "the root's bad receive buffer is a RangeError");
+  assertEquals(await pm.combineDataWithPeers(rank), Array.from({ length: size }, (_, r) => r));
+  done.push("gatherArraysToRoot bad spec");
+
+  // Collectives started together, without awaiting one before the next, pair up in order.
+  const [together, ranks] = await Promise.all([
+    pm.syncObjectWithPeers({ from: rank }),
+    pm.combineDataWithPeers(rank),
+    pm.syncWithPeers(),
+  ]);
+  assertEquals(together, { from: 0 });
+  assertEquals(ranks, Array.from({ length: size }, (_, r) => r));
+  done.push("collectives in flight together");
 
   // allreduce-sum
   const sbuf = new Float64Array([rank, 1, 0.25]);
@@ -89,6 +109,10 @@ export async function conformance(
     () => pm.sumValuesAndSync(new Float64Array(2), new Float64Array(3)),
     RangeError,
   );
+  // 64-bit integers sum exactly, past what a double holds.
+  const big = new BigInt64Array(1);
+  await pm.sumValuesAndSync(BigInt64Array.of(2n ** 60n + BigInt(rank)), big);
+  assertEquals(big[0], BigInt(size) * 2n ** 60n + BigInt((size * (size - 1)) / 2));
   done.push("sumValuesAndSync");
 
   // WaterTAP's scatter/gather scenario

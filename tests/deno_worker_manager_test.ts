@@ -46,6 +46,34 @@ Deno.test("runPeers rejects when one rank throws, and the pool stays usable", as
   assertEquals(out.length, 2);
 });
 
+Deno.test("runPeers refuses arguments that cannot reach a worker, and the pool goes on", async () => {
+  await using pm = new DenoWorkerManager({ workers: 2, permissions });
+  await assertRejects(
+    () => pm.runPeers({ module: peers, name: "whoAmI" }, [() => 1]),
+    TypeError,
+    "Cannot run peers as 'args' must be plain data",
+  );
+  assertEquals((await pm.runPeers({ module: peers, name: "whoAmI" }, ["ok"])).length, 2);
+});
+
+Deno.test("in a peer group, gather before any scatter is a clear error on every rank", async () => {
+  await using pm = new DenoWorkerManager({ workers: 2, permissions });
+  const out = await pm.runPeers({ module: peers, name: "gatherFirst" });
+  assertEquals(out, Array(2).fill("Cannot gather as nothing was scattered"));
+});
+
+Deno.test("runPeers gives workers read access to the modules named in imports", async () => {
+  const entry = new URL("./fixtures/peer_import/entry.ts", import.meta.url).href;
+  const model = new URL("../bench/models/trivial3.ts", import.meta.url).href;
+  // Default permissions: the workers may read the entry's directory, and not the model's.
+  await using pm = new DenoWorkerManager({ workers: 2 });
+  await assertRejects(() => pm.runPeers({ module: entry, name: "importAndCall" }, [model]));
+  const out = await pm.runPeers({ module: entry, name: "importAndCall" }, [model], {
+    imports: [model],
+  });
+  assertEquals(out, ["function", "function"]);
+});
+
 Deno.test("scatter streams each chunk through onResult and gather orders them", async () => {
   await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 3 });
   const seen: LocalResults[] = [];

@@ -17,25 +17,24 @@ import {
   type ScatterOptions,
 } from "./parallel_manager.ts";
 
-/** A FIFO of messages from one port, awaited one at a time. */
+/**
+ * A FIFO of messages from one port. Several collectives may be in flight at once (started
+ * without awaiting the one before): each takes the messages in the order it asked for them.
+ */
 class Inbox {
   #queue: PeerStep[] = [];
-  #waiting: ((step: PeerStep) => void) | undefined;
+  #waiting: ((step: PeerStep) => void)[] = [];
   constructor(port: MessagePort) {
     port.onmessage = (e: MessageEvent<PeerStep>) => {
-      const waiting = this.#waiting;
-      if (waiting) {
-        this.#waiting = undefined;
-        waiting(e.data);
-      } else {
-        this.#queue.push(e.data);
-      }
+      const waiting = this.#waiting.shift();
+      if (waiting) waiting(e.data);
+      else this.#queue.push(e.data);
     };
   }
   next(): Promise<PeerStep> {
     const head = this.#queue.shift();
     if (head) return Promise.resolve(head);
-    return new Promise((resolve) => (this.#waiting = resolve));
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 }
 
@@ -140,9 +139,10 @@ export class PeerGroupManager implements ParallelManager {
   }
 
   async gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
-    const isRoot = this.#rank === ROOT_PROCESS_RANK;
-    const spec = isRoot ? checkReceiveSpec(recvbufSpec, this.#size, 0, sendbuf.length) : undefined;
     await this.#exchange("gatherv", sendbuf, (all) => {
+      // Checked on the root within the step, so that a bad spec fails every rank and leaves
+      // none a step behind.
+      const spec = checkReceiveSpec(recvbufSpec, this.#size, 0, sendbuf.length);
       let offset = 0;
       all.forEach((arr, r) => {
         if (arr.length !== spec!.sizes[r]) {
@@ -162,18 +162,28 @@ export class PeerGroupManager implements ParallelManager {
   async sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
     checkSumBuffers(sendbuf, recvbuf);
     const sum = await this.#exchange("allreduce", sendbuf, (all) => {
-      const total = new Float64Array(sendbuf.length);
+      // 64-bit integers add up as BigInt; everything else as doubles.
+      const big = sendbuf instanceof BigInt64Array || sendbuf instanceof BigUint64Array;
+      const total = big
+        ? new (sendbuf.constructor as BigInt64ArrayConstructor)(sendbuf.length)
+        : new Float64Array(sendbuf.length);
       for (const arr of all) {
         if (arr.length !== total.length) {
           throw new RangeError(
             `Cannot sum values as every peer must send ${total.length} values: a peer sent ${arr.length}`,
           );
         }
-        for (let i = 0; i < arr.length; i++) total[i] += Number(arr[i]);
+        if (big) {
+          const t = total as BigInt64Array;
+          for (let i = 0; i < arr.length; i++) t[i] += BigInt(arr[i]);
+        } else {
+          const t = total as Float64Array;
+          for (let i = 0; i < arr.length; i++) t[i] += Number(arr[i]);
+        }
       }
       return all.map(() => total);
     });
-    copyInto(recvbuf, sum as Float64Array);
+    copyInto(recvbuf, sum as TypedArray);
   }
 
   async scatter(
@@ -218,6 +228,8 @@ export class PeerGroupManager implements ParallelManager {
 
   async gather(): Promise<LocalResults[]> {
     const mine = this.#results[0];
+    // Every rank is in the same case (SPMD), so all of them throw here and none waits.
+    if (mine === undefined) throw new Error("Cannot gather as nothing was scattered");
     this.#results = [];
     const all = await this.combineDataWithPeers({
       processNumber: mine.processNumber,

@@ -107,6 +107,11 @@ export interface DenoWorkerManagerOptions {
 export interface RunPeersOptions {
   /** Stops the peer group: its workers are ended and the call rejects. @default {undefined} */
   readonly signal?: AbortSignal;
+  /**
+   * Further modules (absolute URLs) the entry imports at run time: the workers get read access
+   * to their directories too, as with `ScatterOptions.imports`. @default {[]}
+   */
+  readonly imports?: readonly (string | URL)[];
 }
 
 /**
@@ -467,9 +472,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @typeParam T What the entry returns.
    * @param entry The function every rank runs, by module reference.
    * @param args Structured-cloneable arguments passed after `peers`.
-   * @param options Abort signal.
+   * @param options Abort signal, and modules the entry imports.
    * @returns Every rank's return value, in rank order.
    * @throws {Error} When a rank throws or its worker dies: the group's workers are replaced.
+   * @throws {TypeError} When `args` cannot be structured-cloned (a function in them, say).
    *
    * @example Allreduce on two ranks
    * ```ts
@@ -497,8 +503,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       throw new Error("Cannot run peers while another scatter or peer group is running");
     }
     const target = wire(entry, "entry");
+    // Posted to every worker below, where a clone error would leave the pool marked busy.
+    checkCloneable(args, "args", "run peers");
     options.signal?.throwIfAborted();
-    this.#ensurePool([target.module]);
+    this.#ensurePool([target.module, ...(options.imports ?? []).map(String)]);
     this.#peersRunning = true;
     const slots = this.#slots;
     const size = slots.length;
