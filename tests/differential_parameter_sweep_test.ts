@@ -322,7 +322,7 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
     await rejects(
       file,
       TypeError,
-      "with 'csv', 'jsonl' or 'resume': the files have no place for its index columns yet; write the result yourself",
+      "with 'csv', 'jsonl', 'resume' or 'overwrite': the files have no place for its index columns yet; write the result yourself",
     );
   }
   await rejects(

@@ -3,12 +3,13 @@ import {
   fixedSample,
   linearSample,
   parameterSweep,
+  randomSample,
   recursiveParameterSweep,
   SingleProcessManager,
   uniformSample,
 } from "../mod.ts";
 import { type PlainResult, plainResult } from "./_sweep_result.ts";
-import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const models = new URL("./fixtures/models/", import.meta.url);
@@ -61,6 +62,26 @@ Deno.test("the same sweep gives identical results serially, on the pool and in a
   for (const p of peers) assertEquals(p, serial);
   assertEquals(serial.seed, 3);
   assert(serial.success.includes(0) && serial.success.includes(1));
+});
+
+Deno.test("in a peer group, sweeps without a seed draw the same rows on every rank", async () => {
+  await using pool = new DenoWorkerManager({ workers: 2, permissions });
+  const ranks = await pool.runPeers<PlainResult[]>(
+    {
+      module: new URL("./fixtures/peer_sweep.ts", import.meta.url).href,
+      name: "sweepsWithoutSeed",
+    },
+    [analytic],
+  );
+  assertEquals(ranks[1], ranks[0]);
+  for (const r of ranks[0]) {
+    assert(r.seed !== undefined);
+    // Each row's outputs belong to its own parameters.
+    for (let i = 0; i < r.rows; i++) {
+      if (!r.success[i]) continue;
+      assertEquals(r.outputs.sum[i], r.params.a[i] + r.params.b[i]);
+    }
+  }
 });
 
 Deno.test("workers read the model's directory by default, and nothing else", async () => {
@@ -276,5 +297,103 @@ Deno.test("a model output named like a parameter fails the sweep: files could no
     assertEquals([...r.outputs.y], [0, 0, 1, 1, 2, 2]);
   } finally {
     URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("recursiveParameterSweep: checks its samplers, keeps outputs of every round, reports progress over all rounds", async () => {
+  await assertRejects(
+    () =>
+      recursiveParameterSweep({
+        model: analytic,
+        params: { a: randomSample([0.1, 0.2]), b: uniformSample(0, 1, 2) },
+        numSamples: 2,
+      }),
+    RangeError,
+    "'params.a' must be a random sampler that draws (uniform or normal)",
+  );
+  await assertRejects(
+    () => recursiveParameterSweep({ model: analytic, params, numSamples: 1e300 }),
+    RangeError,
+    "'numSamples' must be a positive integer",
+  );
+  await assertRejects(
+    () => recursiveParameterSweep({ model: analytic, params: undefined!, numSamples: 2 }),
+    RangeError,
+    "'params' must name at least one parameter",
+  );
+  // Outputs that first appear in a later round are kept, as parameterSweep keeps them.
+  const model = URL.createObjectURL(
+    new Blob([
+      `let calls = 0;
+       export const evaluate = (_, p) => {
+         calls++;
+         if (p.x < 0.5) throw new Error("low");
+         return calls > 4 ? { y: p.x, z: 1 } : { y: p.x };
+       };`,
+    ], { type: "text/javascript" }),
+  );
+  try {
+    const progress: [number, number][] = [];
+    const r = await recursiveParameterSweep({
+      model,
+      params: { x: uniformSample(0, 1, 4) },
+      numSamples: 8,
+      seed: 1,
+      workers: 1,
+      progressIntervalMs: 0,
+      onProgress: (p) => progress.push([p.done, p.total]),
+    });
+    assertEquals(r.outputNames, ["y", "z"]);
+    assert(r.outputs.z.includes(1));
+    // done never goes back, and ends at every row drawn.
+    for (let i = 1; i < progress.length; i++) assert(progress[i][0] >= progress[i - 1][0]);
+    const [done, total] = progress.at(-1)!;
+    assertEquals(done, total);
+    assert(total > 4, `rows drawn: ${total}`);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("a timeout holds with one worker too", async () => {
+  const model = URL.createObjectURL(
+    new Blob([
+      `export const evaluate = (_, p) => {
+         const end = performance.now() + (p.x === 1 ? 400 : 0);
+         while (performance.now() < end) {}
+         return { y: p.x };
+       };`,
+    ], { type: "text/javascript" }),
+  );
+  try {
+    const r = await parameterSweep({
+      model,
+      params: { x: linearSample(0, 2, 3) },
+      workers: 1,
+      timeout: 100,
+      permissions: { import: true },
+    });
+    assertEquals([...r.success], [1, 0, 1]);
+    assertMatch(r.errors.get(1)!, /TimeoutError/);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("a sweep stopped with a reason of one's own rejects with that reason, on any number of workers", async () => {
+  const slow = new URL("slow.ts", models).pathname;
+  for (const workers of [1, 2]) {
+    const ac = new AbortController();
+    const reason = new EvalError("stop here");
+    const stopped = await parameterSweep({
+      model: slow,
+      params: { x: linearSample(0, 19, 20), z: linearSample(1, 10, 10) },
+      workers,
+      permissions: workers > 1 ? permissions : undefined,
+      signal: ac.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => p.done >= 10 && ac.abort(reason),
+    }).then(() => undefined, (e) => e);
+    assertStrictEquals(stopped, reason);
   }
 });

@@ -3,6 +3,8 @@
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
+import { RandomState } from "../sampling/random_state.ts";
+import { assertSeed } from "../sampling/_seed.ts";
 import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
 import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
@@ -87,6 +89,7 @@ export function planSweep(options: SweepOptions): Plan {
       "Cannot run a sweep with both 'manager' and 'workers' or 'permissions': configure the manager you pass instead",
     );
   }
+  if (options.seed !== undefined) assertSeed(options.seed, "seed");
   if (options.timeout !== undefined && !(options.timeout > 0)) {
     throw new RangeError(
       `Cannot run a sweep as 'timeout' must be a positive number of milliseconds: current value is ${
@@ -154,6 +157,36 @@ export interface SweepRows {
   seed: number | undefined;
 }
 
+/**
+ * The manager a sweep makes when it is given none: a pool of `workers`, or for one worker the
+ * serial manager, unless a timeout or permissions ask for a worker (only a worker can be
+ * stopped, or scoped).
+ */
+export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  const needsWorker = options.timeout !== undefined || options.permissions !== undefined;
+  const pool = {
+    workers,
+    permissions: options.permissions,
+    timeout: options.timeout,
+    chunkSize: options.timeout !== undefined ? 1 : undefined,
+  };
+  if (workers === 1 && needsWorker) return new DenoWorkerManager(pool);
+  // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
+  return createParallelManager({ ...pool, chunkTargetMs: workers === 1 ? 50 : undefined }) as
+    & ParallelManager
+    & { close(): Promise<void> };
+}
+
+/**
+ * The seed a sweep draws with when none is given. Given a manager, the root's fresh seed goes
+ * to every rank: in a peer group, ranks drawing their own would sweep different rows.
+ */
+export async function sweepSeed(options: SweepOptions): Promise<number | undefined> {
+  if (options.seed !== undefined || !options.manager) return options.seed;
+  return await options.manager.syncObjectWithPeers(RandomState.randomSeed());
+}
+
 // Runs the rows `source` makes and assembles the result. The pool's workers start first, so
 // that their start-up overlaps drawing the rows and opening the files.
 export async function runRows(
@@ -167,15 +200,7 @@ export async function runRows(
   let manager: (ParallelManager & { close?(): Promise<void> }) | undefined = options.manager;
   let owned = false;
   if (!manager) {
-    const serial = (options.workers ?? navigator.hardwareConcurrency) === 1;
-    manager = createParallelManager({
-      workers: options.workers,
-      // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
-      chunkTargetMs: serial ? 50 : undefined,
-      permissions: options.permissions,
-      timeout: options.timeout,
-      chunkSize: options.timeout !== undefined ? 1 : undefined,
-    });
+    manager = sweepManager(options);
     owned = true;
   }
   let sink: SweepSink | undefined;
@@ -255,6 +280,9 @@ export async function runRows(
           imports: [plan.model],
           signal,
           onResult: (chunk: LocalResults) => {
+            // A stopped run's unfinished chunks stay missing, so that a resume computes them,
+            // whatever the reason the signal carries.
+            if (chunk.error && signal.aborted) return;
             // Rows fail one by one inside the driver; a whole chunk fails only when its worker
             // timed out, died or was aborted, or when the model could not be built.
             if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
@@ -271,6 +299,7 @@ export async function runRows(
       );
       // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
       for (const chunk of manager.resultsFromLocalTree(await manager.gather())) {
+        if (chunk.error && signal.aborted) continue;
         // Chunks whose model could not be built stay missing, so that a resume computes them.
         const unbuilt = chunk.error !== undefined && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
         if (unbuilt) buildError ??= chunk.error!.message;
@@ -282,12 +311,13 @@ export async function runRows(
       await Promise.all(pending);
       if (writeError) throw writeError.error;
     }
+    // A stop, whatever its reason, is reported as such, not as what the stop left undone.
+    options.signal?.throwIfAborted();
     if (buildError !== undefined) {
       throw new Error(
         `Cannot run the sweep as the model ${plan.model} could not be built: ${buildError}`,
       );
     }
-    options.signal?.throwIfAborted();
     const elapsedMs = performance.now() - t0;
     return await open.finish(seed, elapsedMs);
   } finally {

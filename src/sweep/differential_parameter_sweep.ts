@@ -13,7 +13,7 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./parameter_sweep.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { planSweep, runRows } from "./_run.ts";
+import { planSweep, runRows, sweepSeed } from "./_run.ts";
 
 /**
  * How one swept parameter is perturbed around each nominal value `v`
@@ -423,9 +423,12 @@ function perturb(
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
-  if (options?.csv || options?.jsonl || options?.resume) {
+  if (
+    options?.csv !== undefined || options?.jsonl !== undefined || options?.resume ||
+    options?.overwrite
+  ) {
     throw new TypeError(
-      "Cannot run a differential sweep with 'csv', 'jsonl' or 'resume': the files have no place for its index columns yet; write the result yourself",
+      "Cannot run a differential sweep with 'csv', 'jsonl', 'resume' or 'overwrite': the files have no place for its index columns yet; write the result yourself",
     );
   }
   const plan = planSweep(options);
@@ -439,7 +442,7 @@ export async function differentialParameterSweep(
   const perturbations = checkDifferential(options.differential, plan.paramNames);
   const random = isRandom(perturbations[0]);
   const count = random ? n : n ** perturbations.length;
-  const seed = options.seed ?? RandomState.randomSeed();
+  const seed = (await sweepSeed(options)) ?? RandomState.randomSeed();
   const nominal = buildCombinations(options.params, { seed });
   const N = nominal.rows;
   const P = plan.paramNames.length;

@@ -9,11 +9,11 @@ import { describe } from "../_describe.ts";
 import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import type { ParallelManager } from "../parallel/parallel_manager.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
-import type { Sampler } from "../sampling/samplers.ts";
+import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { Progress } from "../io/progress.ts";
-import { planSweep, runRows } from "./_run.ts";
+import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
 import { readSweepMeta } from "../io/resume.ts";
 
 /**
@@ -65,7 +65,11 @@ export interface SweepOptions {
   readonly seed?: number;
   /** The manager to run on; the caller keeps ownership. @default {a DenoWorkerManager on `workers` workers} */
   readonly manager?: ParallelManager;
-  /** Workers of the manager psweep creates; 1 runs serially. @default {navigator.hardwareConcurrency} */
+  /**
+   * Workers of the manager psweep creates. 1 runs serially on this thread, or on one worker
+   * when `timeout` or `permissions` is set (only a worker can be stopped or scoped).
+   * @default {navigator.hardwareConcurrency}
+   */
   readonly workers?: number;
   /** Permissions of the workers psweep creates. @default {read access to the model's directory} */
   readonly permissions?: WorkerPermissions;
@@ -127,7 +131,8 @@ export interface SweepOptions {
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
-  const seed = options.seed ?? (options.resume ? await recordedSeed(options) : undefined);
+  const seed = options.seed ?? (options.resume ? await recordedSeed(options) : undefined) ??
+    await sweepSeed(options);
   return await runRows(plan, () => buildCombinations(options.params, { seed }), {
     sampling: { params: options.params },
   });
@@ -212,76 +217,108 @@ export interface RecursiveSweepOptions extends SweepOptions {
 export async function recursiveParameterSweep(
   options: RecursiveSweepOptions,
 ): Promise<SweepResult> {
+  const plan = planSweep(options);
   const target = options.numSamples;
-  if (!Number.isInteger(target) || target < 1) {
+  if (!Number.isSafeInteger(target) || target < 1) {
     throw new RangeError(
       `Cannot run a recursive sweep as 'numSamples' must be a positive integer: current value is ${
         describe(target)
       }`,
     );
   }
-  if (options.csv || options.jsonl || options.resume) {
+  if (
+    options.csv !== undefined || options.jsonl !== undefined || options.resume ||
+    options.overwrite
+  ) {
     throw new TypeError(
-      "Cannot run a recursive sweep with 'csv', 'jsonl' or 'resume': rounds depend on earlier outcomes; write the result yourself",
+      "Cannot run a recursive sweep with 'csv', 'jsonl', 'resume' or 'overwrite': rounds depend on earlier outcomes; write the result yourself",
     );
   }
-  for (const [name, s] of Object.entries(options.params)) {
-    if (s.kind !== "random") {
+  const samplers = Object.entries(options.params).map(([name, value]) => {
+    const sampler = parseSampler(value, `params.${name}`);
+    // Each round draws anew: a sampler must draw, not hold a list of values.
+    if (sampler.kind !== "random" || "values" in sampler) {
       throw new RangeError(
-        `Cannot run a recursive sweep as 'params.${name}' must be a random sampler: current kind is ${
-          describe(s.kind)
+        `Cannot run a recursive sweep as 'params.${name}' must be a random sampler that draws (uniform or normal): current value is ${
+          describe(sampler.sampler)
         }`,
       );
     }
-  }
-  const plan = planSweep(options);
-  const rng = options.seed === undefined
-    ? new RandomState(RandomState.randomSeed())
-    : new RandomState(options.seed);
+    return [name, sampler] as const;
+  });
+  const rng = new RandomState((await sweepSeed(options)) ?? RandomState.randomSeed());
   const seed = rng.seed;
   const kept: { params: number[]; outputs: Record<string, number> }[] = [];
-  let outputNames: readonly string[] | undefined;
+  // Every output any round produced, in the order they first appeared (as parameterSweep).
+  const outputNames: string[] = [];
   let drawn = 0;
+  let failedBefore = 0;
   // WaterTAP sizes each round from the success ratio of the round just run.
   let lastDrawn = 0;
   let lastSucceeded = 0;
-  let params = options.params;
+  let params: Record<string, Sampler> = Object.fromEntries(samplers);
+  // One manager for every round: starting a pool per round cost more than small rounds.
+  const owned = options.manager ? undefined : sweepManager(options);
+  const manager = options.manager ?? owned!;
+  const round = {
+    ...plan,
+    options: { ...options, manager, workers: undefined, permissions: undefined },
+  };
+  const onProgress = options.onProgress;
   const t0 = performance.now();
-  for (let round = 0; round < 10 && kept.length < target; round++) {
-    if (round > 0) {
-      const p = lastDrawn === 0 ? 0 : lastSucceeded / lastDrawn;
-      const n = Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length));
-      params = Object.fromEntries(
-        Object.entries(options.params).map(([k, s]) => [k, { ...s, n } as Sampler]),
-      );
+  try {
+    for (let r = 0; r < 10 && kept.length < target; r++) {
+      if (r > 0) {
+        const p = lastDrawn === 0 ? 0 : lastSucceeded / lastDrawn;
+        const n = Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length));
+        params = Object.fromEntries(samplers.map(([k, s]) => [k, { ...s, n } as Sampler]));
+      }
+      const combos = buildCombinations(params, { randomState: rng });
+      // Progress over the whole sweep: rows of earlier rounds count, and the total grows with
+      // each round's draw.
+      const before = drawn;
+      const failed = failedBefore;
+      round.options.onProgress = onProgress &&
+        ((p) =>
+          onProgress({
+            ...p,
+            done: before + p.done,
+            failed: failed + p.failed,
+            total: before + p.total,
+          }));
+      const result = await runRows(round, () => ({ ...combos, seed }), {});
+      for (const name of result.outputNames) {
+        if (!outputNames.includes(name)) outputNames.push(name);
+      }
+      drawn += result.rows;
+      failedBefore += result.stats.failed;
+      lastDrawn = result.rows;
+      lastSucceeded = 0;
+      for (let i = 0; i < result.rows; i++) {
+        if (!result.success[i]) continue;
+        lastSucceeded++;
+        kept.push({
+          params: result.paramNames.map((n) => result.params[n][i]),
+          outputs: Object.fromEntries(result.outputNames.map((n) => [n, result.outputs[n][i]])),
+        });
+      }
     }
-    const combos = buildCombinations(params, { randomState: rng });
-    const result = await runRows(plan, () => ({ ...combos, seed }), {});
-    outputNames ??= result.outputNames.length ? result.outputNames : undefined;
-    drawn += result.rows;
-    lastDrawn = result.rows;
-    lastSucceeded = 0;
-    for (let r = 0; r < result.rows; r++) {
-      if (!result.success[r]) continue;
-      lastSucceeded++;
-      kept.push({
-        params: result.paramNames.map((n) => result.params[n][r]),
-        outputs: Object.fromEntries(result.outputNames.map((n) => [n, result.outputs[n][r]])),
-      });
-    }
+  } finally {
+    await owned?.close();
   }
   const rows = Math.min(kept.length, target);
   const names = plan.paramNames;
-  const outs = outputNames ?? [];
   const elapsedMs = performance.now() - t0;
   return {
     paramNames: names,
-    outputNames: outs,
+    outputNames,
     params: Object.fromEntries(
       names.map((n, c) => [n, Float64Array.from(kept.slice(0, rows), (k) => k.params[c])]),
     ),
     outputs: Object.fromEntries(
-      outs.map((n) => [n, Float64Array.from(kept.slice(0, rows), (k) => k.outputs[n] ?? NaN)]),
+      outputNames.map((
+        n,
+      ) => [n, Float64Array.from(kept.slice(0, rows), (k) => k.outputs[n] ?? NaN)]),
     ),
     success: new Uint8Array(rows).fill(1),
     errors: new Map(),
