@@ -429,6 +429,12 @@ Deno.test("buildCombinations refuses bad parameters and options", () => {
     RangeError,
     /'params\.x\.n' asks for more values than memory holds/,
   );
+  // A range too wide to draw from is the sampler's own error, not taken for lack of memory.
+  assertThrowsWith(
+    () => buildCombinations({ x: uniformSample(-1e308, 1e308, 3) }, { seed: 0 }),
+    RangeError,
+    /'high - low' must be finite/,
+  );
   // Samplers are validated, naming the parameter.
   assertThrowsWith(
     () =>

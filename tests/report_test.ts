@@ -164,6 +164,36 @@ Deno.test("renderReport shows panels beyond two parameters and scatter plots off
   assertStrictEquals(svgs(html)[0].match(/stroke="#d62728"/g)?.length, 4);
 });
 
+Deno.test("renderReport draws a large sweep from a sample of its points, and takes any name", async () => {
+  // 50,000 random points: one in three is drawn, and the page says so.
+  const n = 50_000;
+  const x = Float64Array.from({ length: n }, (_, i) => (i * 0.618034) % 1);
+  const y = Float64Array.from({ length: n }, (_, i) => (i * 0.414214) % 1);
+  const html = await renderReport({
+    paramNames: ["x", "y"],
+    outputNames: ["v"],
+    params: { x, y },
+    outputs: { v: x.map((xv, i) => xv + y[i]) },
+    success: new Uint8Array(n).fill(1),
+  });
+  assertMatch(html, /Of the 50000 points, one in 3 is drawn\./);
+  const marks = svgs(html)[0].match(/<path [^>]*d="M[^"]*"[^>]*fill="rgb\(/g)?.length ?? 0;
+  assert(marks > 16_000 && marks <= 16_667, `points drawn: ${marks}`);
+  // Names that Vega would take for members of every object, or that look like SVG attributes,
+  // are shown as they are.
+  const odd = gridInput({ constructor: [0, 1], 'k x="0.123456" id="clip1"': [1, 2] }, {
+    toString: (p: Record<string, number>) => p["constructor"] + 1,
+  });
+  const page = await renderReport(odd);
+  assertSelfContained(page);
+  assertMatch(
+    page,
+    /k x=&#34;0\.123456&#34; id=&#34;clip1&#34;|k x=&quot;0\.123456&quot; id=&quot;clip1&quot;/,
+  );
+  assertStrictEquals(svgs(page).length, 1);
+  assert(svgs(page)[0].includes('k x="0.123456" id="clip1"'), "the title keeps its text");
+});
+
 Deno.test("renderReport checks its input", async () => {
   const good = gridInput({ x: [1, 2] }, { y: ({ x }) => x });
   await assertRejects(

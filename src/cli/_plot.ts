@@ -47,22 +47,29 @@ export async function renderSvg(spec: ChartSpec, idPrefix: string): Promise<stri
   return tidySvg(svg, idPrefix);
 }
 
+/** A tag: text between tags (titles, labels) may look like attributes and is left alone. */
+const TAG = /<[^>]*>/g;
+
 /** Rounds coordinates, makes ids unique and the size responsive (see {@linkcode renderSvg}). */
 function tidySvg(svg: string, idPrefix: string): string {
   const ids = new Set<string>();
-  for (const match of svg.matchAll(ID)) ids.add(match[1]);
+  for (const tag of svg.match(TAG) ?? []) for (const match of tag.matchAll(ID)) ids.add(match[1]);
+  const local = (id: string) => (ids.has(id) ? `${idPrefix}${id}` : id);
   let out = svg.replace(
-    GEOMETRY,
-    (_, name: string, value: string) =>
-      ` ${name}="${value.replace(LONG_DECIMAL, (n) => String(Math.round(Number(n) * 100) / 100))}"`,
+    TAG,
+    (tag) =>
+      tag
+        .replace(
+          GEOMETRY,
+          (_, name: string, value: string) =>
+            ` ${name}="${
+              value.replace(LONG_DECIMAL, (n) => String(Math.round(Number(n) * 100) / 100))
+            }"`,
+        )
+        .replace(ID, (_, id: string) => ` id="${local(id)}"`)
+        .replace(/url\(#([^)]+)\)/g, (_, id: string) => `url(#${local(id)})`)
+        .replace(/href="#([^"]+)"/g, (_, id: string) => `href="#${local(id)}"`),
   );
-  for (const id of ids) {
-    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    out = out
-      .replace(new RegExp(`\\sid="${escaped}"`, "g"), ` id="${idPrefix}${id}"`)
-      .replace(new RegExp(`url\\(#${escaped}\\)`, "g"), `url(#${idPrefix}${id})`)
-      .replace(new RegExp(`href="#${escaped}"`, "g"), `href="#${idPrefix}${id}"`);
-  }
   // The xlink namespace is declared whatever the content; drop it when unused so that the page
   // names no URL but the SVG namespace.
   if (!out.includes("xlink:")) out = out.replace(/\sxmlns:xlink="[^"]*"/, "");

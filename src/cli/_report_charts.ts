@@ -108,12 +108,19 @@ function paramAxis(axis: Axis): Record<string, unknown> {
   return {};
 }
 
+// Vega looks a title up as a property before it shows it, and fails on one named like a member
+// of every object ("constructor", "toString"): a zero-width space after such a name, which no
+// one sees, keeps it text.
+function chartTitle(name: string): string {
+  return name in Object.prototype ? `${name}\u200b` : name;
+}
+
 /** The color channel of an output; no legend when no point has a value (its domain is empty). */
 function colorEncoding(outputName: string, hasValues: boolean): Record<string, unknown> {
   return {
     field: "v",
     type: "quantitative",
-    title: outputName,
+    title: chartTitle(outputName),
     scale: { scheme: "viridis", zero: false },
     ...(hasValues ? {} : { legend: null }),
   };
@@ -157,7 +164,7 @@ export function lineSpec(data: LineData): ChartSpec {
   const xEnc = {
     field: "x",
     type: "quantitative",
-    title: paramName,
+    title: chartTitle(paramName),
     scale: paramScale(axis),
     axis: paramAxis(axis),
   };
@@ -181,7 +188,12 @@ export function lineSpec(data: LineData): ChartSpec {
         },
         encoding: {
           x: xEnc,
-          y: { field: "y", type: "quantitative", title: outputName, scale: { zero: false } },
+          y: {
+            field: "y",
+            type: "quantitative",
+            title: chartTitle(outputName),
+            scale: { zero: false },
+          },
         },
       },
       failedCrosses(50, 2, { x: xEnc, y: { value: height - 8 } }),
@@ -313,8 +325,8 @@ export function heatmapSpec(
   // The "×" shrinks with the cells so that it never spills into its neighbours.
   const cellPx = Math.min(width / nx, height / ny);
   const crossSize = Math.max(8, Math.min(100, (cellPx * 0.4) ** 2));
-  const xEnc = { field: "x0", type: "quantitative", title: names[0], ...hx.encoding };
-  const yEnc = { field: "y0", type: "quantitative", title: names[1], ...hy.encoding };
+  const xEnc = { field: "x0", type: "quantitative", title: chartTitle(names[0]), ...hx.encoding };
+  const yEnc = { field: "y0", type: "quantitative", title: chartTitle(names[1]), ...hy.encoding };
   const layers = [
     {
       transform: [{ filter: "datum.v != null" }],
@@ -380,8 +392,18 @@ export function scatterSpec(data: PlaneData): ChartSpec {
     failed: success[r] === 0,
   }));
   const size = values.length <= 500 ? 36 : values.length <= 5000 ? 14 : 6;
-  const xEnc = { field: "x", type: "quantitative", title: names[0], scale: paramScale(axes[0]) };
-  const yEnc = { field: "y", type: "quantitative", title: names[1], scale: paramScale(axes[1]) };
+  const xEnc = {
+    field: "x",
+    type: "quantitative",
+    title: chartTitle(names[0]),
+    scale: paramScale(axes[0]),
+  };
+  const yEnc = {
+    field: "y",
+    type: "quantitative",
+    title: chartTitle(names[1]),
+    scale: paramScale(axes[1]),
+  };
   return {
     width: 440,
     height: 300,

@@ -372,6 +372,9 @@ type Plan =
     totalPanels: number;
   };
 
+/** Most rows a line or scatter chart draws a mark for. */
+const MAX_POINTS = 20_000;
+
 /** Most distinct values per heatmap axis: beyond, cells shrink below a pixel. */
 const MAX_CELLS_PER_AXIS = 400;
 
@@ -508,7 +511,9 @@ function failuresSection(input: ReportInput, failedRows: number): string {
     const byMessage = new Map<string, number[]>();
     for (const r of failed) {
       const m = message(r);
-      byMessage.set(m, [...(byMessage.get(m) ?? []), r]);
+      const rows = byMessage.get(m);
+      if (rows) rows.push(r);
+      else byMessage.set(m, [r]);
     }
     const top = [...byMessage.entries()].sort((a, b) => b[1].length - a[1].length);
     parts.push(`<div class="scroll"><table>
@@ -562,7 +567,14 @@ async function chartsSection(
     const why = input.success.length === 0 ? "There are no rows" : "No parameter varies";
     return `<section><h2>Charts</h2><p class="note">${why}, so there is nothing to chart.</p></section>`;
   }
-  const p = input.params;
+  // Lines and scatters draw one mark per row: past MAX_POINTS rows, every step-th row is drawn,
+  // so that a page of a million rows stays a page (the statistics above cover every row).
+  const rows = input.success.length;
+  const step = plan.kind === "heatmap" ? 1 : Math.ceil(rows / MAX_POINTS);
+  const every = <T extends Float64Array | Uint8Array>(a: T): T =>
+    step > 1 ? a.filter((_, i) => i % step === 0) as T : a;
+  const p = Object.fromEntries(Object.entries(input.params).map(([n, a]) => [n, every(a)]));
+  const success = every(input.success);
   let note: string;
   if (plan.kind === "line") {
     note = `Each output against ${escapeHtml(plan.x)}.`;
@@ -580,10 +592,13 @@ async function chartsSection(
       }.`;
     }
   }
+  if (step > 1) {
+    note += ` Of the ${rows} points, one in ${step} is drawn.`;
+  }
   const figures: string[] = [];
   for (let i = 0; i < input.outputNames.length; i++) {
     const name = input.outputNames[i];
-    const v = input.outputs[name];
+    const v = every(input.outputs[name]);
     let spec: ChartSpec;
     if (plan.kind === "line") {
       const x = p[plan.x];
@@ -593,7 +608,7 @@ async function chartsSection(
         x,
         outputName: name,
         y: v,
-        success: input.success,
+        success,
       });
     } else {
       const [x, y] = [p[plan.x], p[plan.y]];
@@ -604,7 +619,7 @@ async function chartsSection(
         y,
         outputName: name,
         v,
-        success: input.success,
+        success,
       };
       if (plan.kind === "scatter") {
         spec = scatterSpec(plane);

@@ -105,7 +105,9 @@ function held<T>(name: string, sampler: Sampler, make: () => T): T {
   try {
     return make();
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+    // V8's words for an allocation that failed; any other RangeError is the sampler's own.
+    const allocation = /allocation failed|Invalid (typed )?array( buffer)? length/i;
+    if (!(error instanceof RangeError) || !allocation.test(error.message)) throw error;
     const field = "values" in sampler ? `params.${name}.values` : `params.${name}.n`;
     return fail("range", `'${field}' asks for more values than memory holds`, countOf(sampler));
   }
