@@ -397,3 +397,126 @@ Deno.test("a sweep stopped with a reason of one's own rejects with that reason, 
     assertStrictEquals(stopped, reason);
   }
 });
+
+// An inline model module, for tests that need odd ones.
+function inlineModel(source: string): string {
+  return URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+}
+
+Deno.test("whatever a model throws or returns fails only its row, alike on one worker and two", async () => {
+  const model = inlineModel(`
+    export const evaluate = async (_, p) => {
+      if (p.x === 1) return { get y() { throw new Error("getter"); } };
+      if (p.x === 2) throw Object.create(null);
+      if (p.x === 3) throw { toString() { throw new Error("no text"); } };
+      if (p.x === 4) return { y: 4, get z() { throw new Error("late key"); } };
+      return { y: p.x };
+    };`);
+  try {
+    const runs = [];
+    // Two rows a chunk on the pool: a row whose late key throws, then one more in its chunk.
+    await using pool = new DenoWorkerManager({ workers: 2, chunkSize: 2 });
+    for (const manager of [undefined, pool]) {
+      const r = await parameterSweep({
+        model,
+        params: { x: linearSample(0, 5, 6) },
+        ...(manager ? { manager } : { workers: 1 }),
+      });
+      assertEquals([...r.success], [1, 0, 0, 0, 0, 1]);
+      assertEquals(r.outputNames, ["y"]);
+      assertMatch(r.errors.get(1)!, /getter/);
+      assertMatch(r.errors.get(2)!, /\[object Object\]/);
+      assertMatch(r.errors.get(4)!, /late key/);
+      runs.push(plainResult(r));
+    }
+    assertEquals(runs[1], runs[0]);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("a failed async initialize is tried again on the next row, as a failed sync one is", async () => {
+  for (const kind of ["sync", "async"]) {
+    const model = inlineModel(`
+      let calls = 0;
+      export const build = () => ({ ready: false });
+      export const initialize = ${kind === "async" ? "async " : ""}(m) => {
+        if (++calls === 1) throw new Error("not yet");
+        m.ready = true;
+      };
+      export const evaluate = (m, p) => ({ y: m.ready ? p.x : NaN });`);
+    try {
+      const r = await parameterSweep({
+        model,
+        params: { x: linearSample(0, 3, 4) },
+        workers: 1,
+        rebuildOnFailure: false,
+      });
+      assertEquals([...r.success], [0, 1, 1, 1], kind);
+      assertEquals([...r.outputs.y].slice(1), [1, 2, 3], kind);
+    } finally {
+      URL.revokeObjectURL(model);
+    }
+  }
+});
+
+Deno.test("names every object inherits are outputs like any other; __proto__ is refused", async () => {
+  const model = inlineModel(`
+    export const evaluate = (_, p) => (p.x > 0 ? { constructor: p.x, y: 1 } : { y: 0 });`);
+  try {
+    const r = await parameterSweep({
+      model,
+      params: { x: linearSample(0, 2, 3) },
+      outputs: ["constructor", "y"],
+      workers: 1,
+    });
+    // Row 0 does not produce it: NaN, as any missing output, and the row succeeds.
+    assertEquals([...r.success], [1, 1, 1]);
+    assertEquals([...r.outputs["constructor"] as Float64Array], [NaN, 1, 2]);
+    await assertRejects(
+      () => parameterSweep({ model, params: { __proto__: linearSample(0, 1, 2) } as never }),
+      RangeError,
+    );
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("a build that fails fails the sweep alike on one worker and two, whatever its error's name", async () => {
+  const model = inlineModel(`
+    export const build = () => { throw new DOMException("slow build", "TimeoutError"); };
+    export const evaluate = () => ({ y: 1 });`);
+  try {
+    const messages = [];
+    for (const workers of [1, 2]) {
+      const error = await parameterSweep({ model, params: { x: linearSample(0, 1, 4) }, workers })
+        .then(() => undefined, (e: Error) => e.message);
+      assertMatch(error!, /could not be built: TimeoutError: slow build/);
+      messages.push(error);
+    }
+    assertEquals(messages[1], messages[0]);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("outputs that appear after the first row are ordered by where they first appear", async () => {
+  // Rows 30..39 are slow: the chunk holding "c" (row 30) arrives after the one holding "b"
+  // (row 45); the order must not follow arrival.
+  const model = inlineModel(`
+    export const evaluate = (_, p) => {
+      const end = performance.now() + (p.x >= 30 && p.x < 40 ? 20 : 0);
+      while (performance.now() < end) {}
+      return { a: p.x, ...(p.x === 30 ? { c: 1 } : {}), ...(p.x === 45 ? { b: 1 } : {}) };
+    };`);
+  try {
+    const params = { x: linearSample(0, 59, 60) };
+    const serial = await parameterSweep({ model, params, workers: 1 });
+    await using pool = new DenoWorkerManager({ workers: 2, chunkSize: 10 });
+    const parallel = await parameterSweep({ model, params, manager: pool });
+    assertEquals(serial.outputNames, ["a", "c", "b"]);
+    assertEquals(parallel.outputNames, ["a", "c", "b"]);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});

@@ -4,9 +4,35 @@ import type { ErrorInfo } from "./parallel_manager.ts";
 /** Flattens any thrown value to `{ name, message, stack }`. */
 export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack };
+    return { name: String(error.name), message: String(error.message), stack: error.stack };
   }
-  return { name: "Error", message: String(error) };
+  return { name: "Error", message: textOf(error) };
+}
+
+// String(value), or what Object.prototype.toString says of a value that String cannot convert
+// (an object without a prototype, or whose toString throws): a thrown value is never a reason
+// to fail more than its own row.
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * A chunk's error when `doBuild` failed: named as the pool names it (`BuildError`), with the
+ * original name in the message, so that every manager reports it alike.
+ */
+export function buildFailure(error: unknown): ErrorInfo {
+  const info = toErrorInfo(error);
+  return { name: "BuildError", message: `${info.name}: ${info.message}`, stack: info.stack };
+}
+
+/** A chunk's error when the scatter was aborted, whatever the reason: `AbortError`. */
+export function abortFailure(reason: unknown): ErrorInfo {
+  const info = toErrorInfo(reason);
+  return { name: "AbortError", message: info.message, stack: info.stack };
 }
 
 /** An error raised from an {@linkcode ErrorInfo} that crossed a thread; keeps the original name. */

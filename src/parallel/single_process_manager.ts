@@ -4,9 +4,9 @@
  * @module
  */
 
-import { toErrorInfo } from "./_errors.ts";
+import { abortFailure, buildFailure, toErrorInfo } from "./_errors.ts";
 import { gatherAlone, sumAlone } from "./_collective_checks.ts";
-import { buildAndExecute, ParallelActor } from "./build_and_execute.ts";
+import { ParallelActor } from "./build_and_execute.ts";
 import { type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import { describe } from "../_describe.ts";
 import {
@@ -181,22 +181,28 @@ export class SingleProcessManager implements ParallelManager {
     };
     const target = this.#chunkTargetMs;
     if (options.signal?.aborted) {
-      await report(new LocalResults(0, parameters, undefined, toErrorInfo(options.signal.reason)));
+      await report(new LocalResults(0, parameters, undefined, abortFailure(options.signal.reason)));
+      return;
+    }
+    // Built once; a build that fails is reported as the pool reports it, for every row.
+    const actor = new ParallelActor(doBuild, doBuildKwargs, doExecute);
+    try {
+      await actor.buildModel();
+    } catch (e) {
+      await report(new LocalResults(ROOT_PROCESS_RANK, parameters, undefined, buildFailure(e)));
       return;
     }
     if (target === undefined) {
       // WaterTAP's single-process manager: every row in one chunk.
       let result: LocalResults;
       try {
-        const out = await buildAndExecute(doBuild, doBuildKwargs, doExecute, parameters);
-        result = new LocalResults(ROOT_PROCESS_RANK, parameters, out);
+        result = new LocalResults(ROOT_PROCESS_RANK, parameters, await actor.execute(parameters));
       } catch (e) {
         result = new LocalResults(ROOT_PROCESS_RANK, parameters, undefined, toErrorInfo(e));
       }
       await report(result);
       return;
     }
-    const actor = new ParallelActor(doBuild, doBuildKwargs, doExecute);
     let start = 0;
     let size = 1;
     for (let chunk = 0; start < parameters.rows; chunk++) {
@@ -205,7 +211,7 @@ export class SingleProcessManager implements ParallelManager {
       if (options.signal?.aborted) {
         // The rest was never run: one chunk reports it.
         const rest = sliceRows(parameters, start, parameters.rows);
-        await report(new LocalResults(chunk, rest, undefined, toErrorInfo(options.signal.reason)));
+        await report(new LocalResults(chunk, rest, undefined, abortFailure(options.signal.reason)));
         return;
       }
       const t0 = performance.now();

@@ -152,9 +152,12 @@ class ChunkRun {
     try {
       if (ctx.fresh && this.#model.initialize) {
         const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, point]);
-        ctx.fresh = false;
+        // Initialized only once it succeeded: a failed initialize is tried again, sync or not.
         if (isThenable(done)) {
-          return done.then(() => this.#probe(r, point), (e) => this.#fail(r, e));
+          return done.then(() => {
+            ctx.fresh = false;
+            return this.#probe(r, point);
+          }, (e) => this.#fail(r, e));
         }
       }
       ctx.fresh = false;
@@ -193,7 +196,16 @@ class ChunkRun {
     }
   }
 
+  // What the model returned, however odd (a getter that throws, say), fails its row at worst.
   #record(r: number, out: Outputs): Step {
+    try {
+      return this.#take(r, out);
+    } catch (error) {
+      return this.#fail(r, error);
+    }
+  }
+
+  #take(r: number, out: Outputs): Step {
     if (out === null || typeof out !== "object") {
       return this.#fail(
         r,
@@ -212,14 +224,16 @@ class ChunkRun {
       // Only a row with keys not seen before pays for walking its keys.
       for (const key in out) {
         if (this.#slots.has(key)) continue;
+        // Read first: a getter that throws leaves the names and columns as they were.
+        const v = out[key];
+        const col = new Float64Array(this.#rows).fill(NaN);
+        col[r] = typeof v === "number" ? v : NaN;
         this.#slots.set(key, names.length);
         names.push(key);
-        const col = new Float64Array(this.#rows).fill(NaN);
-        const v = out[key];
-        col[r] = typeof v === "number" ? v : NaN;
         this.#columns.push(col);
+        // Stale from here on, even if a later key's getter throws.
+        this.#reader = undefined;
       }
-      this.#reader = undefined;
     }
     this.#firstNames ??= Object.keys(out);
     this.success[r] = 1;
@@ -323,8 +337,14 @@ type OutputReader = (out: Outputs, columns: Float64Array[], row: number) => numb
 
 // Like pointFactory: reading outputs by names spelled out keeps the property loads fast.
 function outputReader(names: readonly string[]): OutputReader {
+  // A name every object inherits ("constructor", "toString") counts only when the row's own
+  // value replaces the inherited one.
   const body = names.map((n, c) =>
-    `v = o[${JSON.stringify(n)}];
+    `v = o[${JSON.stringify(n)}];${
+      n in Object.prototype
+        ? `\n    if (v === Object.prototype[${JSON.stringify(n)}]) v = undefined;`
+        : ""
+    }
     if (v !== undefined) {
       k++;
       if (typeof v === "number") { cols[${c}][r] = v; if (bad === 0 && v - v !== 0) bad = ${
@@ -344,7 +364,7 @@ function outputReader(names: readonly string[]): OutputReader {
     return (o, cols, r) => {
       let k = 0, bad = 0;
       names.forEach((n, c) => {
-        const v = o[n];
+        const v = o[n] === (Object.prototype as Record<string, unknown>)[n] ? undefined : o[n];
         if (v === undefined) return;
         k++;
         cols[c][r] = typeof v === "number" ? v : NaN;

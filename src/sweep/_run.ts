@@ -39,9 +39,9 @@ export function planSweep(options: SweepOptions): Plan {
   }
   const paramNames = Object.keys(params);
   for (const name of paramNames) {
-    if (name === "" || name === RESERVED) {
+    if (name === "" || name === RESERVED || name === "__proto__") {
       throw new RangeError(
-        `Cannot run a sweep as 'params' must name its parameters with non-empty names other than "${RESERVED}" (a column of the results files): current value is ${
+        `Cannot run a sweep as 'params' must name its parameters with non-empty names other than "${RESERVED}" (a column of the results files) and "__proto__": current value is ${
           describe(name)
         }`,
       );
@@ -68,12 +68,14 @@ export function planSweep(options: SweepOptions): Plan {
       if (seen.has(name)) {
         throw new RangeError(`Cannot run a sweep as 'outputs' names ${describe(name)} twice`);
       }
-      if (name === RESERVED) {
+      if (name === RESERVED || name === "__proto__") {
         throw new RangeError(
-          `Cannot run a sweep as 'outputs' names "${RESERVED}", which is the results files' column of row outcomes`,
+          `Cannot run a sweep as 'outputs' names ${
+            describe(name)
+          }, which no output may take: "${RESERVED}" is the results files' column of row outcomes, and "__proto__" no object's key`,
         );
       }
-      if (name in params) {
+      if (Object.hasOwn(params, name)) {
         throw new RangeError(
           `Cannot run a sweep as 'outputs' names ${
             describe(name)

@@ -47,6 +47,10 @@ export class SweepSink {
   // Output columns by name, created when a name first appears.
   readonly #outputs = new Map<string, Float64Array>();
   #firstNames: { chunk: number; names: string[] } | undefined;
+  // Where each output name first appeared: the first row of its chunk, then its place among
+  // the chunk's names. Outputs beyond the first row's are ordered by it, not by which chunk
+  // arrived first, so that the order does not depend on the workers.
+  readonly #firstSeen = new Map<string, [number, number]>();
   #finished = 0;
   #failed = 0;
   #resumed = 0;
@@ -186,12 +190,16 @@ export class SweepSink {
   #column(name: string): Float64Array {
     let col = this.#outputs.get(name);
     if (!col) {
-      if (this.#o.paramNames.includes(name) || name === "success") {
-        // Files would hold two columns of that name, and could not be read back.
+      if (this.#o.paramNames.includes(name) || name === "success" || name === "__proto__") {
+        // Files would hold two columns of that name, and could not be read back; and
+        // "__proto__" is no key of the result's object of columns.
+        const taken = name === "__proto__"
+          ? "no object can hold it as a key"
+          : "a parameter or the results' success column has that name";
         throw new RangeError(
           `Cannot record the model's output ${
             describe(name)
-          } as a parameter or the results' success column has that name: rename it in the model, or list the outputs to record in 'outputs'`,
+          } as ${taken}: rename it in the model, or list the outputs to record in 'outputs'`,
         );
       }
       col = new Float64Array(this.#o.rows);
@@ -493,6 +501,13 @@ export class SweepSink {
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
       this.#firstNames = { chunk: chunk.processNumber, names: out.firstNames };
     }
+    const firstRow = out.index[0];
+    out.names.forEach((name, j) => {
+      const seen = this.#firstSeen.get(name);
+      if (!seen || firstRow < seen[0] || (firstRow === seen[0] && j < seen[1])) {
+        this.#firstSeen.set(name, [firstRow, j]);
+      }
+    });
     const n = out.index.length;
     const columns = out.names.map((name) => this.#column(name));
     const first = out.index[0];
@@ -637,7 +652,10 @@ export class SweepSink {
   // order they first appeared, so that no output a row produced is dropped.
   #defaultOutputNames(): string[] {
     const first = this.#firstNames?.names ?? [];
-    return [...first, ...[...this.#outputs.keys()].filter((n) => !first.includes(n))];
+    const at = (name: string) => this.#firstSeen.get(name) ?? [-1, 0];
+    const rest = [...this.#outputs.keys()].filter((n) => !first.includes(n));
+    rest.sort((a, b) => at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]);
+    return [...first, ...rest];
   }
 
   /** Closes the files; rows written so far (and rows held back) stay on disk. */

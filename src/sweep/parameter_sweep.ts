@@ -57,8 +57,8 @@ export interface SweepOptions {
   /** The parameters and their samplers, in column order. */
   readonly params: Record<string, Sampler>;
   /**
-   * Outputs to record. A row missing one, or with a non-finite value for one,
-   * fails. @default {the keys of the first successful evaluation}
+   * Outputs to record. A row with a non-finite or non-number value for one fails; a row
+   * without one has NaN there. @default {the keys of the first successful evaluation}
    */
   readonly outputs?: readonly string[];
   /** Seed of random and LHS samplers. @default {a fresh seed, reported in the result} */
