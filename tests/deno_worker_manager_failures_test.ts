@@ -131,6 +131,39 @@ Deno.test("kwargs that cannot reach a worker are an error from scatter, and the 
   assertEquals((await pm.gather()).map((r) => [...(r.results as Float64Array)]), [[1], [2]]);
 });
 
+Deno.test("a chunk's timeout runs from when its worker has built the model, not before", async () => {
+  // The build takes 400 ms; points take none. A 200 ms limit per chunk must not count it.
+  await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, timeout: 200 });
+  await pm.scatter(f("slowBuild"), { ms: 400 }, f("double"), [[1], [2], [3], [4]]);
+  const results = await pm.gather();
+  assertEquals(results.map((r) => r.error?.name), [undefined, undefined, undefined, undefined]);
+  assertEquals(results.map((r) => [...(r.results as Float64Array)]), [[2], [4], [6], [8]]);
+});
+
+Deno.test("a second scatter waits for the first to be gathered, even once it has finished", async () => {
+  await using pm = new DenoWorkerManager({ workers: 1, permissions });
+  const gate = Promise.withResolvers<void>();
+  const called = Promise.withResolvers<void>();
+  // One row, one chunk: it finishes while its callback's promise is still pending.
+  await pm.scatter(f("shareCounter"), {}, f("double"), [[1]], {
+    onResult: () => {
+      called.resolve();
+      return gate.promise;
+    },
+  });
+  await called.promise;
+  const first = pm.gather();
+  // Not gathered yet: a second scatter would drop the first's results.
+  await assertRejects(
+    () => pm.scatter(f("shareCounter"), {}, f("double"), [[10]]),
+    /previous scatter has not been gathered yet/,
+  );
+  gate.resolve();
+  assertEquals((await first).flatMap((r) => [...(r.results as Float64Array)]), [2]);
+  await pm.scatter(f("shareCounter"), {}, f("double"), [[10]]);
+  assertEquals((await pm.gather()).flatMap((r) => [...(r.results as Float64Array)]), [20]);
+});
+
 Deno.test("a chunk over the timeout is reported timed out and the sweep goes on", async () => {
   await using pm = new DenoWorkerManager({ workers: 2, permissions, chunkSize: 1, timeout: 300 });
   await pm.scatter(f("shareCounter"), {}, f("misbehave"), rowsWith(4, 1, 6));

@@ -97,6 +97,15 @@ Deno.test("DenoWorkerManager rejects bad options with the field's name", () => {
     /'workers' must be a positive integer: current value is 0/,
   );
   assertThrows(() => new DenoWorkerManager({ timeout: -1 }), /'timeout'/);
+  // Timers hold at most 2**31 - 1 ms: a longer timeout would fire at once.
+  assertThrows(
+    () => new DenoWorkerManager({ timeout: 2 ** 31 }),
+    /'timeout' must be a positive number of milliseconds up to 2147483647, or Infinity for none/,
+  );
+  assertThrows(
+    () => new DenoWorkerManager({ workers: 1e15 }),
+    /'workers' must be at most 1024: current value is 1000000000000000/,
+  );
   assertThrows(() => new DenoWorkerManager({ maxRetries: 1.5 }), /'maxRetries'/);
   assertThrows(() => new DenoWorkerManager({ chunkSize: 0 }), /'chunkSize'/);
   assertThrows(

@@ -53,6 +53,12 @@ export interface ReadyMessage {
   type: "ready";
 }
 
+/** Worker -> pool: the job's doBuild finished; a chunk's time limit runs from here on. */
+export interface BuiltMessage {
+  type: "built";
+  job: number;
+}
+
 /** Worker -> pool: a chunk finished, with what doExecute returned, or why it failed. */
 export interface ChunkDoneMessage {
   type: "chunkDone";
@@ -87,6 +93,7 @@ export interface DyingMessage {
 /** Everything a worker sends to the pool. */
 export type FromWorker =
   | ReadyMessage
+  | BuiltMessage
   | ChunkDoneMessage
   | BuildFailedMessage
   | PeerDoneMessage

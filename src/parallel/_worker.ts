@@ -56,7 +56,10 @@ async function handle(message: ToWorker): Promise<void> {
     case "job": {
       job = message;
       const actor = new ParallelActor(message.build, message.kwargs, message.execute);
-      built = actor.buildModel().then(() => actor);
+      built = actor.buildModel().then(() => {
+        post({ type: "built", job: message.job });
+        return actor;
+      });
       // Failures surface when the first chunk awaits the build; avoid an unhandled rejection now.
       built.catch(() => {});
       return;

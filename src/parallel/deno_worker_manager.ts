@@ -175,6 +175,8 @@ interface Slot {
   ready: boolean;
   dead: boolean;
   job: number;
+  /** The job whose doBuild finished on this worker: chunks' time limits start after it. */
+  built: number;
   /** The chunk the worker is running. */
   chunk: Chunk | undefined;
   /** A chunk sent ahead, which the worker starts as soon as `chunk` is done. */
@@ -183,6 +185,11 @@ interface Slot {
   onPeerDone?: (m: FromWorker & { type: "peerDone" }) => void;
   onDeath?: (reason: ErrorInfo) => void;
 }
+
+// Limits past which options are surely mistakes: thousands of threads, and timers that the
+// platform cannot hold.
+const MAX_WORKERS = 1024;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 // The worker imports modules from all of src/, so its read grant covers that directory.
@@ -258,11 +265,20 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   constructor(options: DenoWorkerManagerOptions = {}) {
     const workers = options.workers ?? navigator.hardwareConcurrency;
     positiveInteger("workers", workers);
+    if (workers > MAX_WORKERS) {
+      throw new RangeError(
+        `Cannot create a worker pool as 'workers' must be at most ${MAX_WORKERS}: current value is ${workers}`,
+      );
+    }
     this.#workers = workers;
     const timeout = options.timeout ?? POOL_DEFAULTS.timeout;
-    if (typeof timeout !== "number" || !(timeout > 0)) {
+    // Timers hold at most 2**31 - 1 ms; a longer one would fire at once.
+    if (
+      typeof timeout !== "number" || !(timeout > 0) ||
+      (timeout > MAX_TIMEOUT_MS && timeout !== Infinity)
+    ) {
       throw new RangeError(
-        `Cannot create a worker pool as 'timeout' must be a positive number of milliseconds: current value is ${
+        `Cannot create a worker pool as 'timeout' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
           describe(timeout)
         }`,
       );
@@ -373,7 +389,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     options: ScatterOptions = {},
   ): Promise<void> {
     this.#checkOpen("scatter");
-    if (this.#job && !this.#job.finished) {
+    // Gathered, not only finished: a second scatter would drop the first's results.
+    if (this.#job) {
       throw new Error("Cannot scatter as the previous scatter has not been gathered yet");
     }
     if (this.#peersRunning) throw new Error("Cannot scatter while runPeers is running");
@@ -448,7 +465,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     }
     await job.done.promise;
     await Promise.allSettled(job.callbacks);
-    this.#job = undefined;
+    if (this.#job === job) this.#job = undefined;
     this.#lastResults = job.results.sort((a, b) => a.processNumber - b.processNumber);
     if (job.callbackError) throw job.callbackError.error;
     return this.#lastResults;
@@ -597,6 +614,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       ready: false,
       dead: false,
       job: 0,
+      built: 0,
       chunk: undefined,
       next: undefined,
       timer: undefined,
@@ -643,6 +661,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       case "ready":
         slot.ready = true;
         this.#dispatch();
+        return;
+      case "built":
+        slot.built = message.job;
+        if (slot.chunk && this.#job?.id === message.job) this.#arm(slot, slot.chunk);
         return;
       case "chunkDone": {
         const job = this.#job;
@@ -816,9 +838,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       slot.next = chunk;
     } else {
       slot.chunk = chunk;
-      if (Number.isFinite(this.#timeout)) {
-        slot.timer = setTimeout(() => this.#onTimeout(slot, chunk), this.#timeout);
-      }
+      if (slot.built === job.id) this.#arm(slot, chunk);
     }
     job.pending++;
     this.#post(slot, {
@@ -828,6 +848,13 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       start: chunk.start,
       end: chunk.end,
     });
+  }
+
+  // Starts a chunk's time limit. Not before the worker has built the job's model: a slow
+  // build (seconds, where points take milliseconds) must not time out every chunk.
+  #arm(slot: Slot, chunk: Chunk): void {
+    if (!Number.isFinite(this.#timeout) || slot.timer !== undefined) return;
+    slot.timer = setTimeout(() => this.#onTimeout(slot, chunk), this.#timeout);
   }
 
   #onTimeout(slot: Slot, chunk: Chunk): void {
