@@ -28,7 +28,7 @@ interface LhsCase {
 }
 
 const reference = JSON.parse(
-  await Deno.readTextFile(new URL("../../shared/reference/numpy_legacy_rng.json", import.meta.url)),
+  await Deno.readTextFile(new URL("./fixtures/reference/numpy_legacy_rng.json", import.meta.url)),
 ) as {
   cases: LhsCase[];
   random_sweep_seed7: { params: Record<string, string>; rows_sorted_by_a: number[][] };

@@ -148,7 +148,7 @@ Deno.test("malformed sweep files name the file, the field and the fix", async ()
   }
 });
 
-Deno.test("a model that cannot be loaded fails the run with exit code 1", async () => {
+Deno.test("a model without evaluate fails the run (exit 1); a missing one is a usage error (exit 2)", async () => {
   const dir = await tempDir();
   try {
     await Deno.writeTextFile(`${dir}/m.js`, "export const build = () => 1;");
@@ -164,8 +164,11 @@ Deno.test("a model that cannot be loaded fails the run with exit code 1", async 
       JSON.stringify({ model: "./nope.js", params: { x: [0, 1, 3] } }),
     );
     const r2 = await psweep(["run", `${dir}/s2.json`, "--quiet"]);
-    assertEquals(r2.code, 1, r2.stderr);
-    assertMatch(r2.stderr, /'model' must name an existing module file/);
+    assertEquals(r2.code, 2, r2.stderr);
+    assertMatch(
+      r2.stderr,
+      /Invalid sweep file .*s2\.json: .*'model' must name an existing module file/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -269,6 +272,15 @@ Deno.test("init writes a model and sweep file that run accepts as they are, with
     const twice = await psweep(["report", `${dir}/starter/results.csv`, "--out", `${dir}/r.html`]);
     assertEquals(twice.code, 2);
     assertMatch(twice.stderr, /pass --overwrite to replace it/);
+    // A report in the way is found before the sweep runs.
+    await Deno.mkdir(`${dir}/again`);
+    await Deno.copyFile(`${dir}/starter/model.js`, `${dir}/again/model.js`);
+    await Deno.copyFile(`${dir}/starter/sweep.yaml`, `${dir}/again/sweep.yaml`);
+    await Deno.writeTextFile(`${dir}/again/results.html`, "old page\n");
+    const early = await psweep(["run", `${dir}/again/sweep.yaml`, "--report", "--quiet"]);
+    assertEquals(early.code, 2);
+    assertMatch(early.stderr, /results\.html already exists: pass --overwrite/);
+    assertEquals(await Deno.stat(`${dir}/again/results.csv`).then(() => true, () => false), false);
     const missing = await psweep(["report", `${dir}/nope.csv`]);
     assertEquals(missing.code, 2);
     assertMatch(missing.stderr, /Cannot read results file .*nope\.csv: it does not exist/);
@@ -491,6 +503,8 @@ Deno.test("a recursive sweep file writes its rows at the end; --resume is refuse
     const again = await psweep(["run", `${dir}/s.yaml`, "--quiet"]);
     assertEquals(again.code, 2);
     assertMatch(again.stderr, /r\.csv already exists: pass --overwrite/);
+    const replaced = await psweep(["run", `${dir}/s.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(replaced.code, 0, replaced.stderr);
     const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume"]);
     assertEquals(resumed.code, 2);
     assertMatch(resumed.stderr, /--resume cannot continue a recursive sweep/);
@@ -516,6 +530,24 @@ Deno.test("a second run names the CLI's flags; the demo resumes its own file; --
       clash.stderr,
       /run again with --resume to continue that sweep, or --overwrite to replace it/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the README's sweep file example is a valid sweep file", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const yaml = /### Sweep files\s+```yaml\n([\s\S]*?)```/.exec(readme)![1];
+  const dir = await tempDir();
+  try {
+    const init = await psweep(["init", dir]);
+    assertEquals(init.code, 0, init.stderr);
+    await Deno.remove(`${dir}/sweep.yaml`);
+    await Deno.mkdir(`${dir}/data`);
+    await Deno.writeTextFile(`${dir}/sweep.yaml`, yaml);
+    const r = await psweep(["run", `${dir}/sweep.yaml`, "--quiet"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals((await Deno.readTextFile(`${dir}/results.csv`)).trim().split("\n").length, 401);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

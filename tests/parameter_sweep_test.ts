@@ -520,3 +520,40 @@ Deno.test("outputs that appear after the first row are ordered by where they fir
     URL.revokeObjectURL(model);
   }
 });
+
+Deno.test("an output that is not a finite number fails its row, whether outputs are named or found", async () => {
+  const model = inlineModel(`export const evaluate = (_, p) => ({ y: p.x === 1 ? "5" : p.x });`);
+  try {
+    for (const outputs of [undefined, ["y"]]) {
+      const r = await parameterSweep({
+        model,
+        params: { x: linearSample(0, 2, 3) },
+        outputs,
+        workers: 1,
+      });
+      assertEquals([...r.success], [1, 0, 1]);
+      assertEquals(r.errors.get(1), `output 'y' is "5"`);
+    }
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("a model path may hold #, % and ?, like any file name", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const sub = `${dir}/a#b%41?c`;
+    await Deno.mkdir(sub);
+    await Deno.writeTextFile(`${sub}/m.js`, "export const evaluate = (_, p) => ({ y: 2 * p.x });");
+    for (const workers of [1, 2]) {
+      const r = await parameterSweep({
+        model: `${sub}/m.js`,
+        params: { x: linearSample(0, 2, 3) },
+        workers,
+      });
+      assertEquals([...r.outputs.y], [0, 2, 4]);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

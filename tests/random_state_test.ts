@@ -17,7 +17,7 @@ interface RngCase {
 }
 
 const reference = JSON.parse(
-  await Deno.readTextFile(new URL("../../shared/reference/numpy_legacy_rng.json", import.meta.url)),
+  await Deno.readTextFile(new URL("./fixtures/reference/numpy_legacy_rng.json", import.meta.url)),
 ) as { cases: RngCase[] };
 
 function draw(n: number, f: () => number): number[] {

@@ -294,6 +294,12 @@ async function execute(
       "--resume needs a results file: set csv or jsonl in the sweep file, or pass --out",
     );
   }
+  // A report in the way is found before the sweep runs, not after.
+  const where = csv ?? jsonl;
+  if (flags.report && where && !flags.overwrite && !flags.resume) {
+    const { reportPath } = await import("./report.ts");
+    await refuseExisting(reportPath(where), false);
+  }
   const quiet = Boolean(flags.quiet);
   const json = Boolean(flags.json);
   const view = quiet || json ? undefined : new ProgressView();
@@ -316,7 +322,8 @@ async function execute(
     csv: recursive ? undefined : csv,
     jsonl: recursive ? undefined : jsonl,
     resume: Boolean(flags.resume),
-    overwrite: Boolean(flags.overwrite),
+    // A recursive sweep's file is written here, at the end: the CLI checks it itself.
+    overwrite: recursive ? undefined : Boolean(flags.overwrite),
     signal: controller.signal,
     onProgress: view ? (p) => view.update(p) : undefined,
     progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
@@ -335,7 +342,6 @@ async function execute(
   } catch (e) {
     view?.end();
     if (controller.signal.aborted) {
-      const where = csv ?? jsonl;
       if (recursive || !where || !await pathExists(where)) {
         console.error(
           recursive
@@ -358,7 +364,6 @@ async function execute(
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
   view?.end();
-  const where = csv ?? jsonl;
   if (json) {
     console.log(JSON.stringify(summaryJson(result, where)));
   } else if (!quiet) {
@@ -473,7 +478,7 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
   // Only the settings checks that run before any work: an error of the same class from a run
   // (out of memory, say) is not the user's typing.
   if (
-    (e instanceof TypeError || e instanceof RangeError) &&
+    (e instanceof TypeError || e instanceof RangeError || e instanceof Deno.errors.NotFound) &&
     /^Cannot (run a (recursive |differential )?sweep|build combinations) as /.test(e.message)
   ) {
     return new UsageError(sweepFile ? `Invalid sweep file ${sweepFile}: ${message}` : message, {

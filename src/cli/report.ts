@@ -668,15 +668,19 @@ ${figures.join("\n")}
  * @throws {Deno.errors.NotFound} When the results file does not exist.
  * @throws {SyntaxError} When the results file or its metadata file cannot be read.
  */
+/** Where the report of a results file goes by default: beside it, with `.html` for its extension. */
+export function reportPath(resultsPath: string): string {
+  return /\.(?:csv|jsonl|ndjson)$/i.test(resultsPath)
+    ? resultsPath.replace(/\.[^.]+$/, ".html")
+    : `${resultsPath}.html`;
+}
+
 export async function writeReport(
   csvPath: string,
   htmlPath?: string,
   options: WriteReportOptions = {},
 ): Promise<string> {
-  const out = htmlPath ??
-    (/\.(?:csv|jsonl|ndjson)$/i.test(csvPath)
-      ? csvPath.replace(/\.[^.]+$/, ".html")
-      : `${csvPath}.html`);
+  const out = htmlPath ?? reportPath(csvPath);
   if (!options.overwrite) {
     // Fail before the work of rendering, and again at the write (createNew) in case of a race.
     if (await pathExists(out)) {

@@ -215,13 +215,12 @@ class ChunkRun {
     const names = this.#names;
     this.#reader ??= outputReader(names);
     const seen = this.#reader(out, this.#columns, r);
-    if (this.#requested) {
-      // A requested output the row does not produce stays NaN; one it produces must be finite.
-      if (seen < 0) {
-        return this.#fail(r, `output '${names[-1 - seen]}' is ${String(out[names[-1 - seen]])}`);
-      }
-    } else if (seen !== countKeys(out)) {
+    // An output the row does not produce stays NaN; one it produces must be a finite number,
+    // whether the outputs were named or found.
+    if (seen < 0) return this.#fail(r, badOutput(names[-1 - seen], out[names[-1 - seen]]));
+    if (!this.#requested && seen !== countKeys(out)) {
       // Only a row with keys not seen before pays for walking its keys.
+      let bad: string | undefined;
       for (const key in out) {
         if (this.#slots.has(key)) continue;
         // Read first: a getter that throws leaves the names and columns as they were.
@@ -233,7 +232,11 @@ class ChunkRun {
         this.#columns.push(col);
         // Stale from here on, even if a later key's getter throws.
         this.#reader = undefined;
+        if (bad === undefined && !(typeof v === "number" && Number.isFinite(v))) {
+          bad = badOutput(key, v);
+        }
       }
+      if (bad !== undefined) return this.#fail(r, bad);
     }
     this.#firstNames ??= Object.keys(out);
     this.success[r] = 1;
@@ -373,6 +376,11 @@ function outputReader(names: readonly string[]): OutputReader {
       return bad < 0 ? bad : k;
     };
   }
+}
+
+// Why a row fails for an output's value: strings quoted, so that "5" does not read as 5.
+function badOutput(name: string, value: unknown): string {
+  return `output '${name}' is ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
 }
 
 function countKeys(o: object): number {

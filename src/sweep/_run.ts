@@ -1,5 +1,7 @@
 // Internal: the machinery every sweep shares: validating options into a plan, and running rows
 // of parameter values on a manager while their results stream into a SweepSink.
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
@@ -118,9 +120,11 @@ function resolveModel(model: unknown): string {
   let url: URL;
   if (model instanceof URL) url = model;
   else if (/^[a-z][a-z0-9+.-]*:/i.test(model) && !/^[a-z]:[\\/]/i.test(model)) url = new URL(model);
-  else url = new URL(model.startsWith("/") ? `file://${model}` : `file://${Deno.cwd()}/${model}`);
+  // A path, made a URL with its "#", "%" and "?" escaped (they would start a fragment, an
+  // escape and a query).
+  else url = pathToFileURL(resolve(model));
   if (url.protocol === "file:") {
-    const path = decodeURIComponent(url.pathname);
+    const path = fileURLToPath(url);
     let isFile = false;
     try {
       isFile = Deno.statSync(path).isFile;
