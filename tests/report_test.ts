@@ -165,20 +165,24 @@ Deno.test("renderReport shows panels beyond two parameters and scatter plots off
 });
 
 Deno.test("renderReport draws a large sweep from a sample of its points, and takes any name", async () => {
-  // 50,000 random points: one in three is drawn, and the page says so.
+  // 50,000 random points: one in three is drawn, and every failed one, and the page says so.
   const n = 50_000;
   const x = Float64Array.from({ length: n }, (_, i) => (i * 0.618034) % 1);
   const y = Float64Array.from({ length: n }, (_, i) => (i * 0.414214) % 1);
+  const success = Uint8Array.from({ length: n }, (_, i) => (i % 1000 === 1 ? 0 : 1));
   const html = await renderReport({
     paramNames: ["x", "y"],
     outputNames: ["v"],
     params: { x, y },
-    outputs: { v: x.map((xv, i) => xv + y[i]) },
-    success: new Uint8Array(n).fill(1),
+    outputs: { v: x.map((xv, i) => (success[i] ? xv + y[i] : NaN)) },
+    success,
   });
-  assertMatch(html, /Of the 50000 points, one in 3 is drawn\./);
-  const marks = svgs(html)[0].match(/<path [^>]*d="M[^"]*"[^>]*fill="rgb\(/g)?.length ?? 0;
+  assertMatch(html, /Of the 50000 points, one in 3 is drawn, and every failed one\./);
+  const svg = svgs(html)[0];
+  const marks = svg.match(/<path [^>]*d="M[^"]*"[^>]*fill="rgb\(/g)?.length ?? 0;
   assert(marks > 16_000 && marks <= 16_667, `points drawn: ${marks}`);
+  // Each of the 50 failures has its cross, as the key counts them.
+  assertStrictEquals(svg.match(/stroke="#d62728"/g)?.length, 50);
   // Names that Vega would take for members of every object, or that look like SVG attributes,
   // are shown as they are.
   const odd = gridInput({ constructor: [0, 1], 'k x="0.123456" id="clip1"': [1, 2] }, {

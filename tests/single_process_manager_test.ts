@@ -38,7 +38,23 @@ Deno.test("SingleProcessManager reports an aborted scatter", async () => {
   ac.abort(new Error("stop"));
   await pm.scatter(() => [], {}, () => 1, [[1]], { signal: ac.signal });
   const [r] = await pm.gather();
-  assertEquals(r.error?.message, "stop");
+  // Named as the pool names an aborted chunk, whatever the reason.
+  assertEquals([r.error?.name, r.error?.message], ["AbortError", "stop"]);
+});
+
+Deno.test("SingleProcessManager names a failed build as the pool does, and reports no chunk for no rows", async () => {
+  for (const pm of [new SingleProcessManager(), new SingleProcessManager({ chunkTargetMs: 1 })]) {
+    const build = () => {
+      throw new RangeError("no model");
+    };
+    await pm.scatter(build, {}, () => 1, [[1], [2], [3]]);
+    const results = await pm.gather();
+    assertEquals(results.map((r) => [r.error?.name, r.error?.message, r.parameters.rows]), [
+      ["BuildError", "RangeError: no model", 3],
+    ]);
+    await pm.scatter(build, {}, () => 1, []);
+    assertEquals(await pm.gather(), []);
+  }
 });
 
 Deno.test("SingleProcessManager in chunks passes the conformance suite", async () => {

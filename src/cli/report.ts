@@ -569,10 +569,25 @@ async function chartsSection(
   }
   // Lines and scatters draw one mark per row: past MAX_POINTS rows, every step-th row is drawn,
   // so that a page of a million rows stays a page (the statistics above cover every row).
+  // Failed rows are drawn whatever the step (their marks are counted in each chart's key),
+  // up to MAX_POINTS of them too.
   const rows = input.success.length;
   const step = plan.kind === "heatmap" ? 1 : Math.ceil(rows / MAX_POINTS);
-  const every = <T extends Float64Array | Uint8Array>(a: T): T =>
-    step > 1 ? a.filter((_, i) => i % step === 0) as T : a;
+  let failedRows = 0;
+  for (let i = 0; i < rows; i++) if (!input.success[i]) failedRows++;
+  const failStep = Math.max(1, Math.ceil(failedRows / MAX_POINTS));
+  const kept: number[] = [];
+  if (step > 1) {
+    for (let i = 0, f = 0; i < rows; i++) {
+      if (!input.success[i] ? f++ % failStep === 0 : i % step === 0) kept.push(i);
+    }
+  }
+  const every = <T extends Float64Array | Uint8Array>(a: T): T => {
+    if (step === 1) return a;
+    const out = new (a.constructor as new (n: number) => T)(kept.length);
+    kept.forEach((row, k) => (out[k] = a[row]));
+    return out;
+  };
   const p = Object.fromEntries(Object.entries(input.params).map(([n, a]) => [n, every(a)]));
   const success = every(input.success);
   let note: string;
@@ -593,7 +608,9 @@ async function chartsSection(
     }
   }
   if (step > 1) {
-    note += ` Of the ${rows} points, one in ${step} is drawn.`;
+    note += ` Of the ${rows} points, one in ${step} is drawn, and ${
+      failStep > 1 ? `one failed point in ${failStep}` : "every failed one"
+    }.`;
   }
   const figures: string[] = [];
   for (let i = 0; i < input.outputNames.length; i++) {

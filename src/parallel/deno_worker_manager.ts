@@ -60,11 +60,17 @@ export interface DenoWorkerManagerOptions {
    */
   readonly permissions?: WorkerPermissions;
   /**
-   * Time limit of one chunk in milliseconds; a chunk over it is reported as
-   * timed out and its worker replaced.
+   * Time limit of one chunk in milliseconds, counted once its worker has built the model; a
+   * chunk over it is reported as timed out and its worker replaced.
    * @default {Infinity}
    */
   readonly timeout?: number;
+  /**
+   * With a `timeout`, how long a worker may take to build the model before its chunk is
+   * reported as timed out (a build that never ends would otherwise hold the sweep).
+   * @default {the longer of 60 s and 10 times `timeout`}
+   */
+  readonly buildTimeout?: number;
   /** How often a chunk whose worker died is retried before it is reported failed. @default {2} */
   readonly maxRetries?: number;
   /**
@@ -241,6 +247,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   readonly #workers: number;
   readonly #permissions: WorkerPermissions | undefined;
   readonly #timeout: number;
+  readonly #buildTimeout: number;
   readonly #maxRetries: number;
   readonly #chunkSize: number | undefined;
   readonly #chunkTargetMs: number;
@@ -284,6 +291,19 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       );
     }
     this.#timeout = timeout;
+    const buildTimeout = options.buildTimeout ??
+      Math.min(MAX_TIMEOUT_MS, Math.max(60_000, 10 * timeout));
+    if (
+      typeof buildTimeout !== "number" || !(buildTimeout > 0) ||
+      (buildTimeout > MAX_TIMEOUT_MS && buildTimeout !== Infinity)
+    ) {
+      throw new RangeError(
+        `Cannot create a worker pool as 'buildTimeout' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
+          describe(buildTimeout)
+        }`,
+      );
+    }
+    this.#buildTimeout = buildTimeout;
     const maxRetries = options.maxRetries ?? POOL_DEFAULTS.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw new RangeError(
@@ -838,7 +858,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       slot.next = chunk;
     } else {
       slot.chunk = chunk;
-      if (slot.built === job.id) this.#arm(slot, chunk);
+      this.#arm(slot, chunk);
     }
     job.pending++;
     this.#post(slot, {
@@ -850,14 +870,20 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     });
   }
 
-  // Starts a chunk's time limit. Not before the worker has built the job's model: a slow
-  // build (seconds, where points take milliseconds) must not time out every chunk.
+  // Starts (or restarts) a chunk's time limit: the chunk's own once the worker has built the
+  // job's model, the build's until then. A slow build (seconds, where points take
+  // milliseconds) must not time out every chunk, nor may a build that never ends hold it.
   #arm(slot: Slot, chunk: Chunk): void {
-    if (!Number.isFinite(this.#timeout) || slot.timer !== undefined) return;
-    slot.timer = setTimeout(() => this.#onTimeout(slot, chunk), this.#timeout);
+    if (!Number.isFinite(this.#timeout)) return;
+    if (slot.timer !== undefined) clearTimeout(slot.timer);
+    const building = slot.built !== slot.job;
+    const ms = building ? this.#buildTimeout : this.#timeout;
+    slot.timer = Number.isFinite(ms)
+      ? setTimeout(() => this.#onTimeout(slot, chunk, building), ms)
+      : undefined;
   }
 
-  #onTimeout(slot: Slot, chunk: Chunk): void {
+  #onTimeout(slot: Slot, chunk: Chunk, building: boolean): void {
     slot.timer = undefined;
     const job = this.#job;
     if (slot.chunk !== chunk || !job || job.finished) return;
@@ -865,9 +891,13 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     this.#replace(slot);
     this.#record(job, chunk, undefined, {
       name: CHUNK_ERROR_NAMES.timeout,
-      message: `The chunk of rows ${chunk.start}..${
-        chunk.end - 1
-      } ran past the ${this.#timeout} ms timeout`,
+      message: building
+        ? `The model's build for the chunk of rows ${chunk.start}..${
+          chunk.end - 1
+        } ran past the ${this.#buildTimeout} ms build timeout`
+        : `The chunk of rows ${chunk.start}..${
+          chunk.end - 1
+        } ran past the ${this.#timeout} ms timeout`,
     });
     this.#dispatch();
   }

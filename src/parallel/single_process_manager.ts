@@ -180,6 +180,8 @@ export class SingleProcessManager implements ParallelManager {
       }
     };
     const target = this.#chunkTargetMs;
+    // No rows, no chunk (as the pool): nothing to build or to report.
+    if (parameters.rows === 0) return;
     if (options.signal?.aborted) {
       await report(new LocalResults(0, parameters, undefined, abortFailure(options.signal.reason)));
       return;
