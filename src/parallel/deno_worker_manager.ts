@@ -279,30 +279,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     }
     this.#workers = workers;
     const timeout = options.timeout ?? POOL_DEFAULTS.timeout;
-    // Timers hold at most 2**31 - 1 ms; a longer one would fire at once.
-    if (
-      typeof timeout !== "number" || !(timeout > 0) ||
-      (timeout > MAX_TIMEOUT_MS && timeout !== Infinity)
-    ) {
-      throw new RangeError(
-        `Cannot create a worker pool as 'timeout' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
-          describe(timeout)
-        }`,
-      );
-    }
+    timeLimit("timeout", timeout);
     this.#timeout = timeout;
     const buildTimeout = options.buildTimeout ??
       Math.min(MAX_TIMEOUT_MS, Math.max(60_000, 10 * timeout));
-    if (
-      typeof buildTimeout !== "number" || !(buildTimeout > 0) ||
-      (buildTimeout > MAX_TIMEOUT_MS && buildTimeout !== Infinity)
-    ) {
-      throw new RangeError(
-        `Cannot create a worker pool as 'buildTimeout' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
-          describe(buildTimeout)
-        }`,
-      );
-    }
+    timeLimit("buildTimeout", buildTimeout);
     this.#buildTimeout = buildTimeout;
     const maxRetries = options.maxRetries ?? POOL_DEFAULTS.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
@@ -948,6 +929,19 @@ function unrefWorker(worker: Worker): void {
     (worker as unknown as Record<symbol, (ref: boolean) => void>)[refSymbol](false);
   } catch {
     // best effort
+  }
+}
+
+// Timers hold at most 2**31 - 1 ms; a longer one would fire at once.
+function timeLimit(field: string, value: unknown): void {
+  if (
+    typeof value !== "number" || !(value > 0) || (value > MAX_TIMEOUT_MS && value !== Infinity)
+  ) {
+    throw new RangeError(
+      `Cannot create a worker pool as '${field}' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
+        describe(value)
+      }`,
+    );
   }
 }
 
