@@ -72,6 +72,15 @@ Deno.test("usage errors exit 2 with one line and no stack trace", async () => {
       [["run", "--seed", "99999999999", `${dir}/x.yaml`], /--seed must be an integer from 0/],
       [["run", "--out", "r.txt", `${dir}/x.yaml`], /--out must name a \.csv or \.jsonl/],
       [["run", "--resume", "--overwrite", `${dir}/x.yaml`], /exclude each other/],
+      // Past what the pool takes: too many threads, a timer the platform cannot hold.
+      [
+        ["run", "--workers", "2000", `${dir}/x.yaml`],
+        /--workers must be an integer from 1 to 1024/,
+      ],
+      [
+        ["run", "--timeout", "3000000000", `${dir}/x.yaml`],
+        /--timeout must be .* up to 2147483647/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       if (args.includes(`${dir}/x.yaml`)) {

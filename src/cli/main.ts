@@ -90,8 +90,10 @@ Example:
   psweep report results.csv --out results.html
 `;
 
-// numpy's seeds: 32-bit unsigned integers.
+// numpy's seeds: 32-bit unsigned integers. The pool's limits: threads, and what timers hold.
 const MAX_SEED = 2 ** 32 - 1;
+const MAX_WORKERS = 1024;
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const RUN_FLAGS: FlagSpec = {
   workers: { type: "string" },
@@ -252,7 +254,7 @@ async function execute(
   source: string,
   argv: string[],
 ): Promise<number> {
-  const workers = intFlag(flags.workers, "workers", 1) ?? spec.workers;
+  const workers = intFlag(flags.workers, "workers", 1, MAX_WORKERS) ?? spec.workers;
   const seed = intFlag(flags.seed, "seed", 0, MAX_SEED) ?? spec.seed;
   const timeout = flags.timeout === undefined ? spec.timeout : Number(flags.timeout);
   if (out !== undefined && !/\.(csv|jsonl|ndjson)$/i.test(out)) {
@@ -260,9 +262,9 @@ async function execute(
       `--out must name a .csv or .jsonl results file: current value is ${describe(out)}`,
     );
   }
-  if (timeout !== undefined && !(timeout > 0 && Number.isFinite(timeout))) {
+  if (timeout !== undefined && !(timeout > 0 && timeout <= MAX_TIMEOUT_MS)) {
     throw new UsageError(
-      `--timeout must be a positive number of milliseconds: current value is ${
+      `--timeout must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}: current value is ${
         describe(flags.timeout)
       }`,
     );

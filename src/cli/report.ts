@@ -608,8 +608,12 @@ async function chartsSection(
     }
   }
   if (step > 1) {
-    note += ` Of the ${rows} points, one in ${step} is drawn, and ${
-      failStep > 1 ? `one failed point in ${failStep}` : "every failed one"
+    note += ` Of the ${rows} points, one in ${step} is drawn${
+      failedRows === 0
+        ? ""
+        : failStep > 1
+        ? `, and one failed point in ${failStep}`
+        : ", and every failed one"
     }.`;
   }
   const figures: string[] = [];

@@ -113,17 +113,21 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
     // Seeds are numpy's: 32-bit unsigned integers.
-    const max = field === "seed" ? 2 ** 32 - 1 : Number.MAX_SAFE_INTEGER;
+    const max = field === "seed" ? 2 ** 32 - 1 : field === "workers"
+      ? 1024 // the pool's limit
+      : Number.MAX_SAFE_INTEGER;
     if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
       fail(field, `must be an integer from ${min} to ${max}: current value is ${describe(v)}`);
     }
     spec[field] = v as number;
   }
   if (o.timeout !== undefined) {
-    if (typeof o.timeout !== "number" || !(o.timeout > 0) || !Number.isFinite(o.timeout)) {
+    if (typeof o.timeout !== "number" || !(o.timeout > 0) || o.timeout > 2 ** 31 - 1) {
       fail(
         "timeout",
-        `must be a positive number of milliseconds: current value is ${describe(o.timeout)}`,
+        `must be a positive number of milliseconds up to 2147483647: current value is ${
+          describe(o.timeout)
+        }`,
       );
     }
     spec.timeout = o.timeout as number;

@@ -215,12 +215,12 @@ class ChunkRun {
     const names = this.#names;
     this.#reader ??= outputReader(names);
     const seen = this.#reader(out, this.#columns, r);
-    // An output the row does not produce stays NaN; one it produces must be a finite number,
-    // whether the outputs were named or found.
-    if (seen < 0) return this.#fail(r, badOutput(names[-1 - seen], out[names[-1 - seen]]));
-    if (!this.#requested && seen !== countKeys(out)) {
+    if (this.#requested) {
+      // A requested output the row does not produce stays NaN; one it produces must be a
+      // finite number. Outputs found (not named) are recorded as they are: NaN if not numbers.
+      if (seen < 0) return this.#fail(r, badOutput(names[-1 - seen], out[names[-1 - seen]]));
+    } else if (seen !== countKeys(out)) {
       // Only a row with keys not seen before pays for walking its keys.
-      let bad: string | undefined;
       for (const key in out) {
         if (this.#slots.has(key)) continue;
         // Read first: a getter that throws leaves the names and columns as they were.
@@ -232,11 +232,7 @@ class ChunkRun {
         this.#columns.push(col);
         // Stale from here on, even if a later key's getter throws.
         this.#reader = undefined;
-        if (bad === undefined && !(typeof v === "number" && Number.isFinite(v))) {
-          bad = badOutput(key, v);
-        }
       }
-      if (bad !== undefined) return this.#fail(r, bad);
     }
     this.#firstNames ??= Object.keys(out);
     this.success[r] = 1;

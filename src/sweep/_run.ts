@@ -124,7 +124,13 @@ function resolveModel(model: unknown): string {
   // escape and a query).
   else url = pathToFileURL(resolve(model));
   if (url.protocol === "file:") {
-    const path = fileURLToPath(url);
+    let path: string;
+    try {
+      path = fileURLToPath(url);
+    } catch {
+      // A URL no path can spell (an encoded "/"): checked as it is written.
+      path = decodeURIComponent(url.pathname);
+    }
     let isFile = false;
     try {
       isFile = Deno.statSync(path).isFile;
