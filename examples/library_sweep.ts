@@ -1,5 +1,5 @@
 // Library use: sweep a model over a grid on every core, then print a few rows.
-// Run: deno run -A examples/library_sweep.ts
+// Run: deno run -A --no-prompt examples/library_sweep.ts
 import { geomSample, linearSample, parameterSweep } from "../mod.ts";
 
 const result = await parameterSweep({

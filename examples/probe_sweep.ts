@@ -1,5 +1,5 @@
 // A sweep of a model with probe(): points the probe rejects are recorded as failed, unevaluated.
-// Run: deno run -A examples/probe_sweep.ts
+// Run: deno run -A --no-prompt examples/probe_sweep.ts
 import { linearSample, parameterSweep } from "../mod.ts";
 
 const result = await parameterSweep({

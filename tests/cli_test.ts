@@ -197,9 +197,12 @@ Deno.test("a model that reads a file it was not granted fails every point, and -
       `${dir}/s.yaml`,
       "model: ./m.js\nparams:\n  x: { sampler: linear, lower: 0, upper: 1, n: 3 }\n",
     );
-    const denied = await psweep(["run", `${dir}/s.yaml`, "--json"]);
-    assertEquals(denied.code, 1, denied.stderr);
-    assertMatch(denied.stderr, /all 3 points failed; first error: NotCapable: .*read access/);
+    // On any number of workers: one is a scoped worker too, not the CLI's own -A.
+    for (const workers of ["1", "2"]) {
+      const denied = await psweep(["run", `${dir}/s.yaml`, "--json", "--workers", workers]);
+      assertEquals(denied.code, 1, denied.stderr);
+      assertMatch(denied.stderr, /all 3 points failed; first error: NotCapable: .*read access/);
+    }
     const granted = await psweep(["run", `${dir}/s.yaml`, "--json", `--allow-read=${secret}`]);
     // Deno's syntax: a bare --allow-x takes no value (here before the file name).
     const bare = await psweep(["run", "--allow-read", `${dir}/s.yaml`, "--allow-sys", "--json"]);
@@ -517,6 +520,14 @@ Deno.test("a recursive sweep file writes its rows at the end; --resume is refuse
     const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume"]);
     assertEquals(resumed.code, 2);
     assertMatch(resumed.stderr, /--resume cannot continue a recursive sweep/);
+    // Every point failing is a failed run, for a recursive sweep too.
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      "export const evaluate = () => { throw new Error('no'); };",
+    );
+    const none = await psweep(["run", `${dir}/s.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(none.code, 1, none.stderr);
+    assertMatch(none.stderr, /no point of the recursive sweep succeeded in \d+ drawn/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

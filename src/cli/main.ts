@@ -318,7 +318,8 @@ async function execute(
     outputs: spec.outputs,
     seed,
     workers,
-    permissions: widen(spec.permissions, flags),
+    // Always given, so that one worker is a scoped worker too, never this thread's -A.
+    permissions: widen(spec.permissions, flags) ?? "none",
     timeout,
     // A recursive sweep's rows are known only at the end: the CLI writes them then.
     csv: recursive ? undefined : csv,
@@ -380,6 +381,13 @@ async function execute(
       throw cliWording(e);
     });
     if (!quiet && !json) console.error(`report: ${page}`);
+  }
+  if (recursive && result.rows === 0) {
+    throw new RunError(
+      `no point of the recursive sweep succeeded in ${
+        Math.round(result.stats.rowsPerSecond * result.stats.elapsedMs / 1000)
+      } drawn`,
+    );
   }
   if (result.rows > 0 && result.stats.succeeded === 0) {
     throw new RunError(

@@ -27,7 +27,7 @@ const LOWER_MASK = 0x7fffffff;
  * One caveat: numpy's normal draws take the logarithm from the platform's C
  * library, and glibc's `log` is not always correctly rounded while
  * JavaScript's `Math.log` in V8 is (in our tests); so on Linux about one
- * normal draw in 3,000 differs from numpy's in its last bit. All other draws,
+ * normal draw in 2,800 differs from numpy's in its last bit. All other draws,
  * and the stream itself, always match.
  *
  * @example Usage

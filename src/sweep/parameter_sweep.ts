@@ -57,8 +57,10 @@ export interface SweepOptions {
   /** The parameters and their samplers, in column order. */
   readonly params: Record<string, Sampler>;
   /**
-   * Outputs to record. A row with a non-finite or non-number value for one fails; a row
-   * without one has NaN there. @default {the keys of the first successful evaluation}
+   * Outputs to record. A row whose value for one of them is not a finite number fails; a row
+   * without one has NaN there. Without this list, every key the rows return is recorded (NaN
+   * where not a number), in the order they first appear.
+   * @default {the keys of the first successful evaluation, then any key later rows add}
    */
   readonly outputs?: readonly string[];
   /** Seed of random and LHS samplers. @default {a fresh seed, reported in the result} */
