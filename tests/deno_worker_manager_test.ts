@@ -1,4 +1,9 @@
-import { DenoWorkerManager, type LocalResults } from "../mod.ts";
+import {
+  createParallelManager,
+  DenoWorkerManager,
+  type LocalResults,
+  SingleProcessManager,
+} from "../mod.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
 import { conformance } from "./_conformance.ts";
 
@@ -140,4 +145,15 @@ Deno.test("an onResult that throws does not stop the other chunks, and gather re
   // The pool is still usable.
   await pm.scatter(fn("noBuild"), {}, fn("echoRows"), [[1]]);
   assertEquals((await pm.gather()).length, 1);
+});
+
+Deno.test("createParallelManager gives one worker a worker when a timeout or permissions ask for one", async () => {
+  await using serial = createParallelManager({ workers: 1 });
+  assert(serial instanceof SingleProcessManager);
+  await using timed = createParallelManager({ workers: 1, timeout: 1000 });
+  assert(timed instanceof DenoWorkerManager);
+  await using scoped = createParallelManager({ workers: 1, permissions: "none" });
+  assert(scoped instanceof DenoWorkerManager);
+  await using untimed = createParallelManager({ workers: 1, timeout: Infinity });
+  assert(untimed instanceof SingleProcessManager);
 });

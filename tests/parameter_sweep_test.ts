@@ -184,6 +184,22 @@ Deno.test("bad sweep input is rejected up front, naming the field", async () => 
       }),
     RangeError,
   );
+  // A file's format is its option's; a path that says otherwise is refused before any work.
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, csv: "results.txt" }),
+    TypeError,
+    `'csv' must be the path of a .csv file: current value is "results.txt"`,
+  );
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, jsonl: "results.csv" }),
+    TypeError,
+    "'jsonl' must be the path of a .jsonl",
+  );
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params, progressIntervalMs: -1 }),
+    RangeError,
+    "'progressIntervalMs' must be a non-negative number",
+  );
   // "success" is the results files' column of row outcomes.
   await assertRejects(
     () => parameterSweep({ model: analytic, params: { success: linearSample(0, 1, 2) } }),

@@ -423,3 +423,18 @@ Deno.test("RowWriter writes a batch larger than the encoder's 16 MiB pieces exac
     assert(written === lines.join("\n") + "\n", "the file differs from String(x) of each value");
   });
 });
+
+Deno.test("RowWriter's header is a copy, and writeEncoded checks what it is given", async () => {
+  await withTempDir(async (dir) => {
+    await using w = await RowWriter.open(`${dir}/r.csv`, HEADER);
+    (w.header.paramNames as string[]).push("z");
+    assertEquals(w.header.paramNames, ["a", "b"]);
+    await w.write(batch([[1, 2, 3, true]]));
+    await assertRejects(() => w.writeEncoded(new TextEncoder().encode("1,2,3,true"), 1), TypeError);
+    await assertRejects(
+      () => w.writeEncoded(new TextEncoder().encode("1,2,3,true\n"), -7),
+      RangeError,
+    );
+    assertEquals(w.rowsWritten, 1);
+  });
+});

@@ -304,3 +304,9 @@ Deno.test("parseSampler names the field in its errors", () => {
   );
   assertStrictEquals(parseSampler([1, 1, 1], "x").sampler, "linear");
 });
+
+Deno.test("fixed and random samplers take any array-like of numbers, as their types say", () => {
+  const values = { length: 2, 0: 1.5, 1: 2.5 };
+  assertEquals(fixedSample(values).values, [1.5, 2.5]);
+  assertEquals(randomSample(values).values, [1.5, 2.5]);
+});

@@ -88,3 +88,24 @@ Deno.test("SingleProcessManager rejects a bad chunkTargetMs", () => {
     /'chunkTargetMs' must be a positive number/,
   );
 });
+
+Deno.test("SingleProcessManager leaves the caller's rows as they were, as the pool does", async () => {
+  const pm = new SingleProcessManager();
+  const rows = { rows: 2, columns: 1, data: Float64Array.of(1, 2) };
+  await pm.scatter(() => [], {}, (p: Matrix) => {
+    p.data[0] = 999;
+    return p.data.slice();
+  }, rows);
+  const [r] = await pm.gather();
+  assertEquals([...(r.results as Float64Array)], [999, 2]);
+  assertEquals([...rows.data], [1, 2]);
+  // A module reference must be absolute: a relative one would resolve inside psweep.
+  await pm.scatter(() => [], {}, { module: "./matrix.ts", name: "splitSizes" }, [[1]]);
+  const [bad] = await pm.gather();
+  // Resolved with the build, so reported as the build's failure, as the pool does.
+  assertEquals(bad.error?.name, "BuildError");
+  assert(
+    /TypeError: .*'module' must be an absolute URL/.test(bad.error!.message),
+    bad.error!.message,
+  );
+});

@@ -409,7 +409,12 @@ export class RowWriter implements AsyncDisposable {
 
   /** The column names, checked, with `extraNames` always present. */
   get header(): Required<RowHeader> {
-    return { ...this.#header };
+    // Copies of the name lists: the writer's own must not change under it.
+    return {
+      extraNames: [...this.#header.extraNames],
+      paramNames: [...this.#header.paramNames],
+      outputNames: [...this.#header.outputNames],
+    };
   }
 
   /** Rows written by this writer so far (not counting rows already in an appended file). */
@@ -441,6 +446,25 @@ export class RowWriter implements AsyncDisposable {
    * ```
    */
   writeEncoded(bytes: Uint8Array, rows: number): Promise<WrittenBlock> {
+    // Trusted text, but the lengths still checked: a file must end each write on a line end.
+    if (!(bytes instanceof Uint8Array) || (bytes.length > 0 && bytes[bytes.length - 1] !== 10)) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot write rows as 'bytes' must be a Uint8Array of complete lines (ending in a line break): current value is ${
+            describe(bytes)
+          }`,
+        ),
+      );
+    }
+    if (!Number.isSafeInteger(rows) || rows < 0) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot write rows as 'rows' must be a non-negative integer: current value is ${
+            describe(rows)
+          }`,
+        ),
+      );
+    }
     return this.#append(bytes, rows, "write rows");
   }
 

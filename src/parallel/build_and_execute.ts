@@ -63,6 +63,14 @@ export async function resolveCallable<F>(fn: Callable<F>, field = "function"): P
     );
   }
   const specifier = fn.module instanceof URL ? fn.module.href : fn.module;
+  // A relative specifier would resolve against this file, not the caller's.
+  if (!URL.canParse(specifier)) {
+    throw new TypeError(
+      `Cannot resolve '${field}' as 'module' must be an absolute URL (e.g. new URL("./model.ts", import.meta.url)): current value is ${
+        describe(specifier)
+      }`,
+    );
+  }
   const mod = await import(specifier);
   const f = mod[fn.name];
   if (typeof f !== "function") {

@@ -69,7 +69,9 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 
 /**
  * Makes a manager: the serial one for one worker (with `chunkTargetMs` if
- * given), otherwise a {@linkcode DenoWorkerManager} with the given options.
+ * given), otherwise a {@linkcode DenoWorkerManager} with the given options. One
+ * worker with a finite `timeout` or with `permissions` is a pool of one: only a
+ * worker can be stopped, or scoped.
  *
  * @param options How many workers, and the worker manager's options.
  * @returns A manager; close it (or `await using` it) when done.
@@ -95,6 +97,10 @@ export function createParallelManager(
       }`,
     );
   }
-  if (workers === 1) return new SingleProcessManager({ chunkTargetMs: options.chunkTargetMs });
+  const needsWorker = (options.timeout !== undefined && Number.isFinite(options.timeout)) ||
+    options.permissions !== undefined;
+  if (workers === 1 && !needsWorker) {
+    return new SingleProcessManager({ chunkTargetMs: options.chunkTargetMs });
+  }
   return new DenoWorkerManager({ ...options, workers });
 }

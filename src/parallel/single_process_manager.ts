@@ -165,7 +165,9 @@ export class SingleProcessManager implements ParallelManager {
     allParameters: ParameterRows,
     options: ScatterOptions = {},
   ): Promise<void> {
-    const parameters = toMatrix(allParameters);
+    // A copy, as the pool's workers get one: what doExecute does to its rows stays there.
+    const given = toMatrix(allParameters);
+    const parameters = { ...given, data: given.data.slice() };
     const results: LocalResults[] = [];
     this.#results = results;
     this.#callbackError = undefined;

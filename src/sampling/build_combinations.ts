@@ -75,9 +75,10 @@ export interface Combinations extends Matrix {
   /** The sampling type shared by all the parameters. */
   readonly kind: SamplingType;
   /**
-   * The seed the random draws came from (the seed given, the seed of the
-   * `randomState` given, or a freshly drawn one), so that the run can be
-   * repeated; `undefined` for fixed samplers, which draw nothing.
+   * The seed the random draws came from (the seed given, or a freshly drawn
+   * one), so that the run can be repeated; with a `randomState` given, the seed
+   * that state was created with, which repeats the draws only from a fresh
+   * state. `undefined` for fixed samplers, which draw nothing.
    */
   readonly seed: number | undefined;
 }

@@ -308,8 +308,12 @@ function bounds(
 
 function valueList(values: unknown, prefix: string): readonly number[] {
   const field = path(prefix, "values");
+  // Any array-like of numbers, as the type says: arrays, typed arrays, { length, 0: ..., ... }.
   const isList = Array.isArray(values) ||
-    (ArrayBuffer.isView(values) && !(values instanceof DataView));
+    (ArrayBuffer.isView(values) && !(values instanceof DataView)) ||
+    (typeof values === "object" && values !== null &&
+      Number.isSafeInteger((values as { length?: unknown }).length) &&
+      ((values as { length: number }).length >= 0));
   if (!isList) fail("type", `'${field}' must be an array of numbers`, values);
   const list = values as ArrayLike<unknown>;
   if (list.length === 0) fail("range", `'${field}' must not be empty`, values);

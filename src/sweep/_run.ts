@@ -103,6 +103,26 @@ export function planSweep(options: SweepOptions): Plan {
   }
   // The same for every manager, so that a sweep that runs serially also runs on workers.
   checkCloneable(options.buildOptions, "buildOptions", "run a sweep");
+  // Each file's format is the option's: a path that says otherwise is a mistake, found before
+  // any work (and before any metadata file is written beside it).
+  for (const [field, ext] of [["csv", /\.csv$/i], ["jsonl", /\.(jsonl|ndjson)$/i]] as const) {
+    const path = options[field];
+    if (path !== undefined && (typeof path !== "string" || !ext.test(path))) {
+      throw new TypeError(
+        `Cannot run a sweep as '${field}' must be the path of a ${
+          field === "csv" ? ".csv" : ".jsonl (or .ndjson)"
+        } file: current value is ${describe(path)}`,
+      );
+    }
+  }
+  const interval = options.progressIntervalMs;
+  if (interval !== undefined && !(typeof interval === "number" && interval >= 0)) {
+    throw new RangeError(
+      `Cannot run a sweep as 'progressIntervalMs' must be a non-negative number of milliseconds: current value is ${
+        describe(interval)
+      }`,
+    );
+  }
   if (options.resume && !options.csv && !options.jsonl) {
     throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
   }
@@ -176,18 +196,18 @@ export interface SweepRows {
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
   const workers = options.workers ?? navigator.hardwareConcurrency;
-  const needsWorker = options.timeout !== undefined || options.permissions !== undefined;
-  const pool = {
+  // Infinity, as no timeout at all.
+  const timeout = options.timeout !== undefined && Number.isFinite(options.timeout)
+    ? options.timeout
+    : undefined;
+  return createParallelManager({
     workers,
     permissions: options.permissions,
-    timeout: options.timeout,
-    chunkSize: options.timeout !== undefined ? 1 : undefined,
-  };
-  if (workers === 1 && needsWorker) return new DenoWorkerManager(pool);
-  // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
-  return createParallelManager({ ...pool, chunkTargetMs: workers === 1 ? 50 : undefined }) as
-    & ParallelManager
-    & { close(): Promise<void> };
+    timeout,
+    chunkSize: timeout !== undefined ? 1 : undefined,
+    // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
+    chunkTargetMs: workers === 1 ? 50 : undefined,
+  });
 }
 
 /**
