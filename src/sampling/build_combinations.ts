@@ -6,6 +6,7 @@
  */
 
 import { describe } from "../_describe.ts";
+import { MAX_ROWS } from "../_defaults.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import { argsortStable } from "./_argsort.ts";
 import { latinHypercubeColumns } from "./_lhs.ts";
@@ -295,7 +296,18 @@ export function buildCombinations(
   const columns = names.length;
 
   if (kind === "fixed") {
-    const { rows, data } = fullFactorial(
+    // A product of grid sizes beyond what memory holds is refused before any value is made.
+    const rows = samplers.reduce((product, s) => product * countOf(s), 1);
+    if (rows > MAX_ROWS) {
+      fail(
+        "range",
+        `the grid of ${
+          names.map((name, i) => `'params.${name}' (${countOf(samplers[i])})`).join(" x ")
+        } makes more rows than a sweep holds in memory (at most ${MAX_ROWS})`,
+        rows,
+      );
+    }
+    const { data } = fullFactorial(
       samplers.map((s, i) => held(names[i], s, () => fixedValues(s))),
     );
     return { rows, columns, data, names: frozenNames, kind, seed: undefined };

@@ -12,6 +12,7 @@
  */
 
 import { describe } from "../_describe.ts";
+import { MAX_ROWS } from "../_defaults.ts";
 
 /**
  * The three families of samplers. All parameters of one sweep must belong to
@@ -281,6 +282,14 @@ function count(value: unknown, field: string): number {
   if (typeof value !== "number") fail("type", `'${field}' must be a number`, value);
   if (!Number.isSafeInteger(value) || value < 1) {
     fail("range", `'${field}' must be a positive integer`, value);
+  }
+  // Refused here, before anything is drawn: 1e9 draws would take minutes and gigabytes first.
+  if (value > MAX_ROWS) {
+    fail(
+      "range",
+      `'${field}' asks for ${value} rows, more than a sweep holds in memory (at most ${MAX_ROWS})`,
+      value,
+    );
   }
   return value;
 }

@@ -52,6 +52,9 @@ export class SweepSink {
   // arrived first, so that the order does not depend on the workers.
   readonly #firstSeen = new Map<string, [number, number]>();
   #finished = 0;
+  // Found outputs recorded as NaN because a successful row returned something else: the first
+  // row (and what it returned) for each.
+  readonly #odd = new Map<string, [number, string]>();
   #failed = 0;
   #resumed = 0;
   #computed = 0;
@@ -498,6 +501,10 @@ export class SweepSink {
       );
     }
     const out = chunk.results;
+    for (const [name, row, kind] of out.odd ?? []) {
+      const known = this.#odd.get(name);
+      if (!known || row < known[0]) this.#odd.set(name, [row, kind]);
+    }
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
       this.#firstNames = { chunk: chunk.processNumber, names: out.firstNames };
     }
@@ -590,6 +597,7 @@ export class SweepSink {
       outputs,
       success: this.#success,
       errors: new Map([...this.#errors].sort((a, b) => a[0] - b[0])),
+      warnings: oddWarnings(this.#odd, names),
       seed,
       rows: o.rows,
       stats: {
@@ -748,4 +756,15 @@ async function checkWritableDir(path: string): Promise<void> {
       } is not a directory`,
     );
   }
+}
+
+// One warning per found output that some successful row returned as neither a number nor a
+// boolean, in column order: such values are recorded as NaN.
+function oddWarnings(odd: Map<string, [number, string]>, names: readonly string[]): string[] {
+  return names.filter((name) => odd.has(name)).map((name) => {
+    const [row, kind] = odd.get(name)!;
+    return `output ${
+      JSON.stringify(name)
+    } is not a number in some successful rows (first row ${row}: ${kind}); those rows record NaN for it. Return a number (NaN where there is none; booleans are recorded as 1/0), or name it in 'outputs' to make such rows fail`;
+  });
 }

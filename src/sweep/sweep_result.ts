@@ -45,12 +45,29 @@ export interface SweepResult {
   readonly success: Uint8Array;
   /** The error message of each failed row, by row index. */
   readonly errors: ReadonlyMap<number, string>;
+  /**
+   * What the run recorded differently from what the model returned, one line each: an output
+   * (found, not named in `outputs`) that some successful row returned as neither a number nor a
+   * boolean, recorded as NaN; a recursive sweep that found fewer successes than it was asked
+   * for. Empty when every recorded number is what the model returned.
+   */
+  readonly warnings: readonly string[];
   /** The seed of the random draws (undefined for fixed samplers). */
   readonly seed: number | undefined;
   /** Number of rows. */
   readonly rows: number;
   /** Counts and timings. */
   readonly stats: SweepStats;
+  /**
+   * Recursive sweeps: how many successful samples were asked for and found (fewer when the
+   * rounds ran out), how many points were drawn in all, and in how many rounds.
+   */
+  readonly samples?: {
+    readonly requested: number;
+    readonly found: number;
+    readonly drawn: number;
+    readonly rounds: number;
+  };
   /** Differential sweeps: a nominal row's own index; NaN for perturbation rows (WaterTAP's `nominal_idx`). */
   readonly nominalIndex?: Float64Array;
   /** Differential sweeps: the nominal row a perturbation row perturbs; NaN for nominal rows (WaterTAP's `differential_idx`). */
