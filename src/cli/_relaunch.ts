@@ -2,6 +2,7 @@
 // given. Scoped workers need the worker-options feature and a process that cannot prompt; when
 // psweep cannot see both, it runs itself again with them, passing on the permissions it holds.
 import { detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+import { invocation, INVOCATION_ENV } from "./_invocation.ts";
 
 /** The hidden first argument that marks the relaunched process. */
 export const RELAUNCHED = "--psweep-relaunched";
@@ -51,6 +52,8 @@ export async function relaunch(args: string[]): Promise<number> {
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
+    // The child's own command line is not what the user typed: hints repeat the parent's.
+    env: { [INVOCATION_ENV]: JSON.stringify(invocation()) },
   }).spawn();
   // The child stops cleanly on a signal (rows written, a resume hint): pass on what this process
   // gets. Ctrl-C on a terminal reaches both (one process group), so the child may see it twice,

@@ -1,5 +1,6 @@
 // The psweep command line: `deno run -A jsr:@x/psweep [command] ...`. mod.ts loads this module
 // only when run as a program, so library users never load CLI code.
+import { basename, dirname, extname, join } from "node:path";
 import { pathExists } from "../io/_fs.ts";
 import { describe } from "../_describe.ts";
 import { linearSample } from "../sampling/samplers.ts";
@@ -17,6 +18,7 @@ import { markLaunchedScoped } from "../parallel/_permissions.ts";
 import { VERSION } from "./_version.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { writeInit } from "./init.ts";
+import { asInvoked, invocationText, shellWord } from "./_invocation.ts";
 
 const HELP = `psweep ${VERSION}: parameter sweeps in parallel, in permission-scoped workers
 
@@ -90,6 +92,9 @@ Example:
   psweep report results.csv --out results.html
 `;
 
+// How the library words a recursive sweep's shortfall among its warnings.
+const SHORTFALL = "the recursive sweep found ";
+
 // numpy's seeds: 32-bit unsigned integers. The pool's limits: threads, and what timers hold.
 const MAX_SEED = 2 ** 32 - 1;
 const MAX_WORKERS = 1024;
@@ -127,7 +132,7 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     const error = e as Error;
     if (debug) console.error(error);
-    else console.error(`psweep: ${error.message}`);
+    else console.error(`psweep: ${asInvoked(error.message)}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }
@@ -139,7 +144,7 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
     return 0;
   }
   if (command === "--help" || command === "-h" || command === "help") {
-    console.log(HELP);
+    console.log(asInvoked(HELP));
     return 0;
   }
   if (command === undefined || command.startsWith("-") || command === "demo") {
@@ -190,11 +195,6 @@ function intFlag(
   return n;
 }
 
-// Quotes a word for a POSIX shell where it needs it, so that a printed command runs as shown.
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 // Deno's --allow-x flags take an optional value; parseArgs needs one, so a bare flag gets "".
 function allowFlags(args: string[]): string[] {
   return args.map((a) => (/^--allow-[a-z]+$/.test(a) ? `${a}=` : a));
@@ -203,7 +203,7 @@ function allowFlags(args: string[]): string[] {
 async function demo(args: string[]): Promise<number> {
   const { flags } = parseFlags(allowFlags(args), RUN_FLAGS, "demo");
   if (flags.help) {
-    console.log(DEMO_HELP);
+    console.log(asInvoked(DEMO_HELP));
     return 0;
   }
   // A resumed demo continues the first demo file; a new one never overwrites a file.
@@ -231,7 +231,7 @@ async function demo(args: string[]): Promise<number> {
 async function run(args: string[]): Promise<number> {
   const { flags, positionals } = parseFlags(allowFlags(args), RUN_FLAGS, "run");
   if (flags.help) {
-    console.log(RUN_HELP);
+    console.log(asInvoked(RUN_HELP));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -240,10 +240,20 @@ async function run(args: string[]): Promise<number> {
     );
   }
   const spec = await loadSweepFile(positionals[0]);
-  return await execute(spec, flags, flags.out as string | undefined, positionals[0], [
-    "run",
-    ...args,
-  ]);
+  let out = flags.out as string | undefined;
+  const argv = ["run", ...args];
+  if (out === undefined && spec.csv === undefined && spec.jsonl === undefined) {
+    // Nothing computed is thrown away: without a results file the rows go beside the sweep file,
+    // in a new file (a resume continues the first one), and the resume hint names it.
+    const file = positionals[0];
+    const stem = join(dirname(file), basename(file, extname(file)));
+    out = flags.resume ? `${stem}.csv` : freeName(stem, ".csv");
+    argv.push("--out", out);
+    if (!flags.quiet && !flags.json) {
+      console.error(`psweep: the sweep file sets no csv or jsonl and no --out was given: writing ${out}`);
+    }
+  }
+  return await execute(spec, flags, out, positionals[0], argv);
 }
 
 // `argv`: the command's words as typed (after `psweep`), repeated in the resume hint.
@@ -357,8 +367,11 @@ async function execute(
       }
       // The command as typed, so that the same flags (permissions, seed, timeout...) apply; a
       // sweep drawn with a fresh seed resumes with the one its file recorded.
-      const again = ["psweep", ...argv.filter((a) => a !== "--resume" && a !== "--overwrite")]
-        .map(shellWord).join(" ") + " --resume";
+      const again = [
+        invocationText(),
+        ...argv.filter((a) => a !== "--resume" && a !== "--overwrite").map(shellWord),
+        "--resume",
+      ].join(" ");
       console.error(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`);
       return 130;
     }
@@ -367,6 +380,13 @@ async function execute(
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
   view?.end();
+  const samples = result.samples;
+  const short = samples !== undefined && samples.found < samples.requested;
+  // Warnings go to stderr whatever --quiet or --json says: they qualify the numbers. A recursive
+  // sweep's shortfall is the run's error line instead (below).
+  for (const warning of result.warnings) {
+    if (!(short && warning.startsWith(SHORTFALL))) console.error(`psweep: warning: ${warning}`);
+  }
   if (json) {
     console.log(JSON.stringify(summaryJson(result, where)));
   } else if (!quiet) {
@@ -382,11 +402,10 @@ async function execute(
     });
     if (!quiet && !json) console.error(`report: ${page}`);
   }
-  if (recursive && result.rows === 0) {
+  if (short) {
+    const said = result.warnings.find((w) => w.startsWith(SHORTFALL));
     throw new RunError(
-      `no point of the recursive sweep succeeded in ${
-        Math.round(result.stats.rowsPerSecond * result.stats.elapsedMs / 1000)
-      } drawn`,
+      said ?? `the recursive sweep found ${samples.found} of the ${samples.requested} samples asked for`,
     );
   }
   if (result.rows > 0 && result.stats.succeeded === 0) {
@@ -428,14 +447,14 @@ async function init(args: string[]): Promise<number> {
     debug: { type: "boolean" },
   }, "init");
   if (flags.help) {
-    console.log(INIT_HELP);
+    console.log(asInvoked(INIT_HELP));
     return 0;
   }
   if (positionals.length > 1) {
     throw new UsageError("init takes at most one directory (see 'psweep init --help')");
   }
   const files = await writeInit(positionals[0] ?? ".");
-  console.log(`wrote ${files.join(" and ")}\nnext: psweep run ${files[1]}`);
+  console.log(`wrote ${files.join(" and ")}\nnext: ${invocationText()} run ${shellWord(files[1])}`);
   return 0;
 }
 
@@ -451,7 +470,7 @@ async function report(args: string[]): Promise<number> {
     "report",
   );
   if (flags.help) {
-    console.log(REPORT_HELP);
+    console.log(asInvoked(REPORT_HELP));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -485,6 +504,9 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
     )
     .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
   if (e instanceof Deno.errors.AlreadyExists) return new UsageError(message, { cause: e });
+  // A results file that cannot be resumed (another sweep's, changed settings, no metadata) is
+  // found before any work: the command was wrong, not the run.
+  if (/^Cannot resume /.test(message)) return new UsageError(message, { cause: e });
   // Only the settings checks that run before any work: an error of the same class from a run
   // (out of memory, say) is not the user's typing.
   if (
@@ -588,6 +610,14 @@ function summaryTable(r: SweepResult, where: string | undefined): string {
     (s.resumed ? ` (${s.resumed} resumed from disk)` : "") +
     (r.seed !== undefined ? `, seed ${r.seed}` : ""),
   ];
+  if (r.samples) {
+    const { requested, found, drawn, rounds } = r.samples;
+    lines.push(
+      `recursive: ${found} of ${requested} successful samples found, ${drawn} drawn in ${rounds} round${
+        rounds === 1 ? "" : "s"
+      }`,
+    );
+  }
   const rows = [
     ["", "min", "mean", "max"],
     ...r.paramNames.map((n) => [n, ...minMeanMax(r.params[n])]),
@@ -621,6 +651,8 @@ function summaryJson(r: SweepResult, where: string | undefined): Record<string, 
     elapsedMs: r.stats.elapsedMs,
     seed: r.seed ?? null,
     results: where ?? null,
+    ...(r.samples ? { samples: r.samples } : {}),
+    warnings: r.warnings,
     paramNames: r.paramNames,
     outputNames: r.outputNames,
     outputs: Object.fromEntries(r.outputNames.map((n) => {

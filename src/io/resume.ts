@@ -983,7 +983,11 @@ export async function readSweepMeta(
   if (options.expected !== undefined) {
     const expected = JSON.parse(JSON.stringify(options.expected));
     const ignore = new Set(options.ignore ?? []);
-    const fields = new Set([...Object.keys(expected), ...Object.keys(meta)]);
+    // Row counts follow from the samplers: checked last, so that a changed sampler is named
+    // (with both values) rather than the count it changes.
+    const derived = ["totalRows", "rows"];
+    const fields = [...new Set([...Object.keys(expected), ...Object.keys(meta)])]
+      .sort((a, b) => Number(derived.includes(a)) - Number(derived.includes(b)));
     for (const field of fields) {
       if (ignore.has(field)) continue;
       const diff = difference(expected[field], (meta as Record<string, unknown>)[field], field);

@@ -295,6 +295,10 @@ export async function runRows(
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
       const take = (chunk: LocalResults): Promise<void> => {
+        if (chunk.error?.name === CHUNK_ERROR_NAMES.timeout) {
+          const message = timeoutWords(chunk, paramNames, chunk.error.message);
+          chunk = { ...chunk, error: { ...chunk.error, message } };
+        }
         const added = open.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
           writeError ??= { error };
           abort.abort(error);
@@ -359,4 +363,22 @@ export async function runRows(
       if (owned) await manager.close?.();
     }
   }
+}
+
+// The pool speaks of chunks of its matrix; a sweep's user thinks in rows and their parameters:
+// "row 17 (pressure=42, salinity=7) ran past its 1000 ms limit".
+function timeoutWords(chunk: LocalResults, paramNames: string[], message: string): string {
+  const ms = message.match(/ran past the (\S+) ms (build )?timeout/);
+  if (!ms) return message;
+  const { rows, columns, data } = chunk.parameters;
+  if (rows === 0) return message;
+  const first = data[0];
+  const which = rows === 1
+    ? `row ${first} (${paramNames.map((n, c) => `${n}=${data[c + 1]}`).join(", ")})`
+    : `rows ${first}..${data[(rows - 1) * columns]} (run together in one chunk)`;
+  return ms[2]
+    ? `the model's build before ${which} ran past its ${ms[1]} ms build limit`
+    : `${which[0].toUpperCase()}${which.slice(1)} ran past ${rows === 1 ? "its" : "their"} ${
+      ms[1]
+    } ms limit`;
 }

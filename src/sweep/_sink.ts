@@ -157,7 +157,14 @@ export class SweepSink {
         ignore: o.outputs === undefined ? ["outputNames", "version"] : ["version"],
       });
     } catch (e) {
-      throw new Error(`Cannot resume from ${JSON.stringify(path)}: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      // The metadata's own refusals already say "Cannot resume <path> as ...".
+      throw new Error(
+        message.startsWith("Cannot resume ")
+          ? message
+          : `Cannot resume from ${JSON.stringify(path)}: ${message}`,
+        { cause: e },
+      );
     }
     const disk = await readRows(path, { paramNames: o.paramNames, outputNames: meta.outputNames });
     const P = o.paramNames.length;
