@@ -250,7 +250,9 @@ async function run(args: string[]): Promise<number> {
     out = flags.resume ? `${stem}.csv` : freeName(stem, ".csv");
     argv.push("--out", out);
     if (!flags.quiet && !flags.json) {
-      console.error(`psweep: the sweep file sets no csv or jsonl and no --out was given: writing ${out}`);
+      console.error(
+        `psweep: the sweep file sets no csv or jsonl and no --out was given: writing ${out}`,
+      );
     }
   }
   return await execute(spec, flags, out, positionals[0], argv);
@@ -405,7 +407,8 @@ async function execute(
   if (short) {
     const said = result.warnings.find((w) => w.startsWith(SHORTFALL));
     throw new RunError(
-      said ?? `the recursive sweep found ${samples.found} of the ${samples.requested} samples asked for`,
+      said ??
+        `the recursive sweep found ${samples.found} of the ${samples.requested} samples asked for`,
     );
   }
   if (result.rows > 0 && result.stats.succeeded === 0) {

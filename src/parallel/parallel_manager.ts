@@ -7,6 +7,7 @@
  */
 
 import type { Matrix, ParameterRows, TypedArray } from "./matrix.ts";
+import { assertMatrix } from "./_assert_matrix.ts";
 
 /**
  * The rank of the root process in every manager (WaterTAP's `ROOT_PROCESS_RANK`).
@@ -184,6 +185,7 @@ export class LocalResults<R = unknown> {
    * @param error Why the chunk failed, if it did.
    */
   constructor(processNumber: number, parameters: Matrix, results?: R, error?: ErrorInfo) {
+    assertMatrix(parameters, "parameters", "record a chunk's results");
     this.processNumber = processNumber;
     this.parameters = parameters;
     this.results = results;
