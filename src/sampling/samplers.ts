@@ -278,7 +278,7 @@ function finite(value: unknown, field: string): number {
   return value;
 }
 
-function count(value: unknown, field: string): number {
+function count(value: unknown, field: string, sampler: string): number {
   if (typeof value !== "number") fail("type", `'${field}' must be a number`, value);
   if (!Number.isSafeInteger(value) || value < 1) {
     fail("range", `'${field}' must be a positive integer`, value);
@@ -287,7 +287,7 @@ function count(value: unknown, field: string): number {
   if (value > MAX_ROWS) {
     fail(
       "range",
-      `'${field}' asks for ${value} rows, more than a sweep holds in memory (at most ${MAX_ROWS})`,
+      `'${field}' of the ${sampler} sampler asks for ${value} rows, more than a sweep holds in memory (at most ${MAX_ROWS})`,
       value,
     );
   }
@@ -339,7 +339,7 @@ function range<S extends "linear" | "geom" | "reverseGeom" | "uniform" | "lhs">(
   prefix: string,
 ) {
   const [lo, hi] = bounds(lower, upper, prefix, sampler === "geom" || sampler === "reverseGeom");
-  const count_ = count(n, path(prefix, "n"));
+  const count_ = count(n, path(prefix, "n"), sampler);
   return Object.freeze({ kind: KINDS[sampler], sampler, lower: lo, upper: hi, n: count_ });
 }
 
@@ -347,7 +347,7 @@ function normal(mean: unknown, sd: unknown, n: unknown, prefix: string): NormalS
   const m = finite(mean, path(prefix, "mean"));
   const s = finite(sd, path(prefix, "sd"));
   if (s < 0) fail("range", `'${path(prefix, "sd")}' must be at least 0`, s);
-  const count_ = count(n, path(prefix, "n"));
+  const count_ = count(n, path(prefix, "n"), "normal");
   return Object.freeze({ kind: "random", sampler: "normal", mean: m, sd: s, n: count_ });
 }
 
