@@ -128,7 +128,7 @@ Deno.test("a probe that always fails records every row as failed", async () => {
   assertEquals([...r.errors.values()], Array(4).fill("probe returned false"));
 });
 
-Deno.test("a requested output that no row produces is an all-NaN column", async () => {
+Deno.test("a requested output that no row produces fails every row, naming it", async () => {
   const r = await parameterSweep({
     model: analytic,
     params,
@@ -137,7 +137,11 @@ Deno.test("a requested output that no row produces is an all-NaN column", async 
   });
   assertEquals(r.outputNames, ["sum", "missing"]);
   assert([...r.outputs.missing].every(Number.isNaN));
-  assertEquals([...r.success], [1, 1, 1, 1, 1, 1]);
+  assertEquals([...r.success], [0, 0, 0, 0, 0, 0]);
+  assertMatch(
+    r.errors.get(0)!,
+    /^'outputs' names "missing", which evaluate did not return; it returned /,
+  );
 });
 
 Deno.test("recursiveParameterSweep collects numSamples successes, the same on any number of workers", async () => {
@@ -484,8 +488,13 @@ Deno.test("names every object inherits are outputs like any other; __proto__ is 
       outputs: ["constructor", "y"],
       workers: 1,
     });
-    // Row 0 does not produce it: NaN, as any missing output, and the row succeeds.
-    assertEquals([...r.success], [1, 1, 1]);
+    // Row 0 does not produce it (the inherited one does not count): it fails, as any row
+    // without a named output.
+    assertEquals([...r.success], [0, 1, 1]);
+    assertMatch(
+      r.errors.get(0)!,
+      /names "constructor", which evaluate did not return; it returned y$/,
+    );
     assertEquals([...r.outputs["constructor"] as Float64Array], [NaN, 1, 2]);
     await assertRejects(
       () => parameterSweep({ model, params: { __proto__: linearSample(0, 1, 2) } as never }),

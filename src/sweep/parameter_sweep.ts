@@ -58,9 +58,11 @@ export interface SweepOptions {
   /** The parameters and their samplers, in column order. */
   readonly params: Record<string, Sampler>;
   /**
-   * Outputs to record. A row whose value for one of them is not a finite number fails; a row
-   * without one has NaN there. Without this list, every key the rows return is recorded (NaN
-   * where not a number), in the order they first appear.
+   * Outputs to record. A row that does not return one of them (a misspelt name, say) fails,
+   * naming it and what the row did return; so does one whose value is not a number (NaN where
+   * the model has no value) or a boolean (recorded as 1/0). Without this list, every key the
+   * rows return is recorded in the order they first appear; values that are neither numbers nor
+   * booleans are then NaN, and the result's `warnings` name each such output once.
    * @default {the keys of the first successful evaluation, then any key later rows add}
    */
   readonly outputs?: readonly string[];

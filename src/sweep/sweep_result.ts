@@ -83,14 +83,14 @@ export interface SweepResult {
  * import assert from "node:assert/strict";
  *
  * const model = URL.createObjectURL(new Blob(
- *   ["export const evaluate = (_, p) => ({ root: Math.sqrt(p.x) });"],
+ *   ["export const evaluate = (_, p) => { if (p.x < 0) throw new RangeError('x < 0'); return { root: Math.sqrt(p.x) }; };"],
  *   { type: "text/javascript" },
  * ));
  * const { stats } = await parameterSweep({
  *   model, params: { x: fixedSample([-1, 4, 9]) }, outputs: ["root"], workers: 1,
  * });
  * const s: SweepStats = stats;
- * // sqrt(-1) is NaN, which fails the row.
+ * // x = -1 throws, which fails its row.
  * assert.deepEqual([s.succeeded, s.failed, s.resumed], [2, 1, 0]);
  * assert.ok(s.elapsedMs >= 0 && s.rowsPerSecond > 0);
  * URL.revokeObjectURL(model);
