@@ -394,6 +394,12 @@ async function execute(
   } else if (!quiet) {
     console.error(summaryTable(result, where));
   }
+  if (flags.debug) {
+    // Where the model failed, from the worker: the first row of each kind of error.
+    for (const [row, stack] of result.stacks ?? []) {
+      console.error(`psweep: debug: row ${row} failed in the model:\n${stack}`);
+    }
+  }
   if (flags.report && where) {
     const { writeReport } = await import("./report.ts");
     // The page is derived from the results: a resumed or replaced run rewrites it.

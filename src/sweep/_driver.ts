@@ -42,6 +42,11 @@ export interface ChunkOutput {
    * row of the chunk for each name.
    */
   odd?: [string, number, string][];
+  /**
+   * The model's own stack of the chunk's first failed row of each kind of error (by name):
+   * [error name, global row index, stack], for `--debug`.
+   */
+  stacks?: [string, number, string][];
   /** The rows as CSV lines under `names`, when the sweep asked for them. */
   csv?: Uint8Array;
   /** The rows as JSON Lines under `names`, when the sweep asked for them. */
@@ -111,6 +116,7 @@ class ChunkRun {
   // The reader's findings for the current row: [first odd value's column, first missing one's].
   readonly #status = new Int32Array(2);
   readonly #odd = new Map<string, [string, number, string]>();
+  readonly #stacks = new Map<string, [string, number, string]>();
   readonly index: Float64Array;
   readonly success: Uint8Array;
   readonly errors: [number, string][] = [];
@@ -275,6 +281,10 @@ class ChunkRun {
     } else {
       const info = toErrorInfo(why);
       message = `${info.name}: ${info.message}`;
+      // Where the model failed, once per kind: the worker's stack, with the model's file:line.
+      if (info.stack && !this.#stacks.has(info.name)) {
+        this.#stacks.set(info.name, [info.name, this.index[r], modelFrames(info.stack)]);
+      }
     }
     this.errors.push([r, message]);
     this.success[r] = 0;
@@ -319,6 +329,7 @@ class ChunkRun {
       success,
       errors,
       ...(this.#odd.size ? { odd: [...this.#odd.values()] } : {}),
+      ...(this.#stacks.size ? { stacks: [...this.#stacks.values()] } : {}),
     };
     const formats = this.#ctx.options.encode;
     if (formats?.length) {
@@ -447,6 +458,14 @@ function missingOutput(name: string, out: Outputs): string {
 // Why a row fails for an output's value: strings quoted, so that "5" does not read as 5.
 function badOutput(name: string, value: unknown): string {
   return `output '${name}' is ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
+}
+
+// psweep's own source: its frames below the model's say nothing about where the model failed.
+const OWN = new URL("../", import.meta.url).href;
+
+function modelFrames(stack: string): string {
+  return stack.split("\n").filter((line) => !(/^\s+at /.test(line) && line.includes(OWN)))
+    .join("\n");
 }
 
 function countKeys(o: object): number {

@@ -55,6 +55,8 @@ export class SweepSink {
   // Found outputs recorded as NaN because a successful row returned something else: the first
   // row (and what it returned) for each.
   readonly #odd = new Map<string, [number, string]>();
+  // The model's stack of the first failed row of each kind of error: [row, stack] by name.
+  readonly #stacks = new Map<string, [number, string]>();
   #failed = 0;
   #resumed = 0;
   #computed = 0;
@@ -508,6 +510,10 @@ export class SweepSink {
       );
     }
     const out = chunk.results;
+    for (const [name, row, stack] of out.stacks ?? []) {
+      const known = this.#stacks.get(name);
+      if (!known || row < known[0]) this.#stacks.set(name, [row, stack]);
+    }
     for (const [name, row, kind] of out.odd ?? []) {
       const known = this.#odd.get(name);
       if (!known || row < known[0]) this.#odd.set(name, [row, kind]);
@@ -605,6 +611,7 @@ export class SweepSink {
       success: this.#success,
       errors: new Map([...this.#errors].sort((a, b) => a[0] - b[0])),
       warnings: oddWarnings(this.#odd, names),
+      stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
       seed,
       rows: o.rows,
       stats: {

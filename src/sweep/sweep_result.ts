@@ -52,6 +52,12 @@ export interface SweepResult {
    * for. Empty when every recorded number is what the model returned.
    */
   readonly warnings: readonly string[];
+  /**
+   * Where the model failed: its own stack trace (with file:line in the model's module) for the
+   * first failed row of each kind of error, by row index. Rows the pool failed (a timeout, a
+   * worker that died) have none. The CLI prints them under `--debug`.
+   */
+  readonly stacks?: ReadonlyMap<number, string>;
   /** The seed of the random draws (undefined for fixed samplers). */
   readonly seed: number | undefined;
   /** Number of rows. */
