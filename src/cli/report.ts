@@ -547,7 +547,8 @@ ${
 <tbody>
 ${
       listed.map((r) =>
-        `<tr><td class="num">${r + 1}</td>${
+        // Rows are numbered from 0, as everywhere in psweep (the library's indices, messages).
+        `<tr><td class="num">${r}</td>${
           paramNames.map((n) => `<td class="num">${formatStat(params[n][r])}</td>`).join("")
         }${hasMessages ? `<td class="wrap">${escapeHtml(message(r))}</td>` : ""}</tr>`
       ).join("\n")
