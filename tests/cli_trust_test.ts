@@ -87,7 +87,9 @@ Deno.test("CLI: a recursive sweep that comes up short prints asked and found, wr
     const r = await psweep(["run", `${dir}/s.yaml`]);
     // Before: "0 failed", exit 0.
     assertEquals(r.code, 1, r.stderr);
-    const m = r.stderr.match(/recursive: (\d+) of 50 successful samples found, (\d+) drawn in 10 rounds/);
+    const m = r.stderr.match(
+      /recursive: (\d+) of 50 successful samples found, (\d+) drawn in 10 rounds/,
+    );
     assert(m, r.stderr);
     assert(Number(m[1]) > 0 && Number(m[1]) < 50);
     assertMatch(
@@ -125,7 +127,10 @@ Deno.test("CLI: n: 3e9 and grids no memory holds are usage errors that name the 
 
 Deno.test("CLI: without csv, jsonl or --out the rows go to a new file beside the sweep file, and --report works", async () => {
   await withTempDir(async (dir) => {
-    await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: 2 * p.x });\n");
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      "export const evaluate = (_, p) => ({ y: 2 * p.x });\n",
+    );
     await Deno.writeTextFile(
       `${dir}/sweep.yaml`,
       "model: ./m.js\nparams: { x: [0, 1, 3] }\nworkers: 1\n",
@@ -134,7 +139,10 @@ Deno.test("CLI: without csv, jsonl or --out the rows go to a new file beside the
     const first = await psweep(["run", "sweep.yaml", "--report"], dir);
     assertEquals(first.code, 0, first.stderr);
     assertMatch(first.stderr, /no --out was given: writing sweep\.csv/);
-    assertEquals(await Deno.readTextFile(`${dir}/sweep.csv`), "x,y,success\n0,0,true\n0.5,1,true\n1,2,true\n");
+    assertEquals(
+      await Deno.readTextFile(`${dir}/sweep.csv`),
+      "x,y,success\n0,0,true\n0.5,1,true\n1,2,true\n",
+    );
     assert((await Deno.stat(`${dir}/sweep.html`)).isFile);
     // Never overwriting: the next run writes the next free name.
     const second = await psweep(["run", "sweep.yaml", "--quiet"], dir);
@@ -149,12 +157,25 @@ Deno.test("CLI: --debug shows the model's own stack, with its file and line", as
       `${dir}/m.js`,
       "export const evaluate = (_, p) => {\n  if (p.x > 0) throw new RangeError('too far');\n  return { y: p.x };\n};\n",
     );
-    await Deno.writeTextFile(`${dir}/s.yaml`, "model: ./m.js\nparams: { x: [0, 1, 3] }\ncsv: r.csv\n");
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams: { x: [0, 1, 3] }\ncsv: r.csv\n",
+    );
     for (const workers of ["1", "2"]) {
-      const r = await psweep(["run", `${dir}/s.yaml`, "--debug", "--workers", workers, "--overwrite"]);
+      const r = await psweep([
+        "run",
+        `${dir}/s.yaml`,
+        "--debug",
+        "--workers",
+        workers,
+        "--overwrite",
+      ]);
       assertEquals(r.code, 0, r.stderr);
       // Before: psweep's own stack only, never the model's.
-      assertMatch(r.stderr, /psweep: debug: row 1 failed in the model:\nRangeError: too far\n\s+at evaluate \(file:\/\/\S*\/m\.js:2:\d+\)/);
+      assertMatch(
+        r.stderr,
+        /psweep: debug: row 1 failed in the model:\nRangeError: too far\n\s+at evaluate \(file:\/\/\S*\/m\.js:2:\d+\)/,
+      );
       // Once per kind of error: row 2 failed the same way.
       assertEquals(r.stderr.match(/psweep: debug: row/g)?.length, 1);
     }
@@ -164,14 +185,23 @@ Deno.test("CLI: --debug shows the model's own stack, with its file and line", as
 Deno.test("CLI: a refused resume says 'Cannot resume' once, names the changed sampler parameter, and exits 2", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });\n");
-    await Deno.writeTextFile(`${dir}/s.yaml`, "model: ./m.js\nparams: { x: { sampler: linear, lower: 0, upper: 1, n: 4 } }\nworkers: 1\ncsv: r.csv\n");
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams: { x: { sampler: linear, lower: 0, upper: 1, n: 4 } }\nworkers: 1\ncsv: r.csv\n",
+    );
     assertEquals((await psweep(["run", `${dir}/s.yaml`, "--quiet"])).code, 0);
-    await Deno.writeTextFile(`${dir}/s.yaml`, "model: ./m.js\nparams: { x: { sampler: linear, lower: 0, upper: 1, n: 5 } }\nworkers: 1\ncsv: r.csv\n");
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams: { x: { sampler: linear, lower: 0, upper: 1, n: 5 } }\nworkers: 1\ncsv: r.csv\n",
+    );
     const r = await psweep(["run", `${dir}/s.yaml`, "--resume", "--quiet"]);
     // Before: exit 1, "Cannot resume ... Cannot resume ... 'totalRows' differs".
     assertEquals(r.code, 2, r.stderr);
     assertEquals(r.stderr.match(/Cannot resume/g)?.length, 1);
-    assertMatch(r.stderr, /'params\.x\.n' differs from the one it was started with: current value is 5, expected 4/);
+    assertMatch(
+      r.stderr,
+      /'params\.x\.n' differs from the one it was started with: current value is 5, expected 4/,
+    );
   });
 });
 
@@ -235,7 +265,10 @@ Deno.test("the README's library example runs with the command line it shows; wit
       `${dir}/examples/models/heat_exchanger.ts`,
     );
     await Deno.writeTextFile(`${dir}/deno.json`, "{}");
-    await Deno.writeTextFile(`${dir}/sweep.ts`, code.replaceAll('"@x/psweep"', JSON.stringify(mod)));
+    await Deno.writeTextFile(
+      `${dir}/sweep.ts`,
+      code.replaceAll('"@x/psweep"', JSON.stringify(mod)),
+    );
     const [command, ...args] = line.split(" ");
     assertEquals(command, "deno");
     const ok = await run(Deno.execPath(), args, { cwd: dir });

@@ -289,7 +289,7 @@ Deno.test("a timed-out point is named by its row and parameters, not by the pool
     });
     assertEquals([...r.success], [1, 0, 1]);
     // Before: "The chunk of rows 1..1 ran past the 1000 ms timeout".
-    assertEquals(r.errors.get(1), "TimeoutError: Row 1 (x=1, z=7) ran past its 1000 ms limit");
+    assertEquals(r.errors.get(1), "TimeoutError: row 1 (x=1, z=7) ran past its 1000 ms limit");
   } finally {
     URL.revokeObjectURL(model);
   }

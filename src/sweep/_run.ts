@@ -378,7 +378,5 @@ function timeoutWords(chunk: LocalResults, paramNames: string[], message: string
     : `rows ${first}..${data[(rows - 1) * columns]} (run together in one chunk)`;
   return ms[2]
     ? `the model's build before ${which} ran past its ${ms[1]} ms build limit`
-    : `${which[0].toUpperCase()}${which.slice(1)} ran past ${rows === 1 ? "its" : "their"} ${
-      ms[1]
-    } ms limit`;
+    : `${which} ran past ${rows === 1 ? "its" : "their"} ${ms[1]} ms limit`;
 }
