@@ -174,7 +174,7 @@ Deno.test("CLI: --debug shows the model's own stack, with its file and line", as
       // Before: psweep's own stack only, never the model's.
       assertMatch(
         r.stderr,
-        /psweep: debug: row 1 failed in the model:\nRangeError: too far\n\s+at evaluate \(file:\/\/\S*\/m\.js:2:\d+\)/,
+        /psweep: debug: row 1 failed in the model:\nRangeError: too far\n\s+at (Module\.)?evaluate \(file:\/\/\S*\/m\.js:2:\d+\)/,
       );
       // Once per kind of error: row 2 failed the same way.
       assertEquals(r.stderr.match(/psweep: debug: row/g)?.length, 1);
