@@ -49,7 +49,8 @@ function read(): string[] {
     const tail = argv.slice(argv.length - args.length);
     if (argv.length <= args.length || tail.some((a, i) => a !== args[i])) return ["psweep"];
     const prefix = argv.slice(0, argv.length - args.length);
-    return installedName(prefix) ?? [prefix[0].split("/").pop()!, ...prefix.slice(1)];
+    // Word for word, Deno's own path included when it was typed so: the hint then runs as shown.
+    return installedName(prefix) ?? prefix;
   } catch {
     return ["psweep"];
   }
