@@ -5,6 +5,7 @@ import {
   differentialParameterSweep,
   fixedSample,
   LocalResults,
+  matchRows,
   type Matrix,
   matrixToRows,
   ParallelActor,
@@ -240,6 +241,13 @@ Deno.test("buildAndExecute takes rows as scatter does; functions that need a Mat
     () => buildAndExecute(() => [], {}, double, "rows" as never),
     TypeError,
     /'localParameters' must be a Matrix or an array of rows/,
+  );
+  // matchRows too (before: columns undefined on both sides, and a wrong answer).
+  assertEquals([...matchRows([[0, 1], [1, 0]], [[1, 0], [0, 1]])], [1, 0]);
+  await throwsWith(
+    () => matchRows("rows" as never, [[1]]),
+    TypeError,
+    /'done' must be a Matrix or an array of rows/,
   );
   for (
     const call of [
