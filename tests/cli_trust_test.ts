@@ -82,19 +82,19 @@ Deno.test("CLI: a recursive sweep that comes up short prints asked and found, wr
     );
     await Deno.writeTextFile(
       `${dir}/s.yaml`,
-      "model: ./m.js\nparams:\n  x: { sampler: uniform, lower: 0, upper: 1, n: 10 }\nnumSamples: 50\nseed: 3\nworkers: 1\ncsv: r.csv\n",
+      "model: ./m.js\nparams:\n  x: { sampler: uniform, lower: 0, upper: 1, n: 10 }\nnumSamples: 50\nmaxRounds: 3\nseed: 3\nworkers: 1\ncsv: r.csv\n",
     );
     const r = await psweep(["run", `${dir}/s.yaml`]);
     // Before: "0 failed", exit 0.
     assertEquals(r.code, 1, r.stderr);
     const m = r.stderr.match(
-      /recursive: (\d+) of 50 successful samples found, (\d+) drawn in 10 rounds/,
+      /recursive: (\d+) of 50 successful samples found, (\d+) drawn in 3 rounds/,
     );
     assert(m, r.stderr);
     assert(Number(m[1]) > 0 && Number(m[1]) < 50);
     assertMatch(
       r.stderr,
-      /psweep: the recursive sweep found \d+ of the 50 successful samples asked for, in 10 rounds/,
+      /psweep: the recursive sweep found \d+ of the 50 successful samples asked for, in 3 rounds/,
     );
     // Said once, as the run's error, not again as a warning.
     assertEquals(r.stderr.match(/the recursive sweep found/g)?.length, 1);

@@ -349,7 +349,11 @@ async function execute(
       for (const path of [csv, jsonl]) {
         if (path) await refuseExisting(path, Boolean(flags.overwrite));
       }
-      result = await recursiveParameterSweep({ ...options, numSamples: spec.numSamples! });
+      result = await recursiveParameterSweep({
+        ...options,
+        numSamples: spec.numSamples!,
+        maxRounds: spec.maxRounds,
+      });
       for (const path of [csv, jsonl]) if (path) await writeResult(path, result);
     } else {
       result = await parameterSweep(options);

@@ -16,6 +16,8 @@ export interface SweepSpec {
   seed?: number;
   /** Present for a recursive sweep: how many successful rows to collect. */
   numSamples?: number;
+  /** A recursive sweep's limit on rounds of drawing. */
+  maxRounds?: number;
   workers?: number;
   permissions?: WorkerPermissions;
   /** Milliseconds per point. */
@@ -31,6 +33,7 @@ const FIELDS = [
   "outputs",
   "seed",
   "numSamples",
+  "maxRounds",
   "workers",
   "permissions",
   "timeout",
@@ -108,7 +111,10 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     }
     spec.outputs = o.outputs as string[];
   }
-  for (const field of ["seed", "numSamples", "workers"] as const) {
+  if (o.maxRounds !== undefined && o.numSamples === undefined) {
+    fail("maxRounds", "limits a recursive sweep's rounds: set numSamples too, or leave it out");
+  }
+  for (const field of ["seed", "numSamples", "maxRounds", "workers"] as const) {
     const v = o[field];
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
