@@ -179,6 +179,17 @@ Deno.test("CLI: --debug shows the model's own stack, with its file and line", as
       // Once per kind of error: row 2 failed the same way.
       assertEquals(r.stderr.match(/psweep: debug: row/g)?.length, 1);
     }
+    // A build that fails shows the model's build stack too.
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      "export const build = () => {\n  throw new TypeError('bad build');\n};\nexport const evaluate = () => ({ y: 1 });\n",
+    );
+    const r = await psweep(["run", `${dir}/s.yaml`, "--debug", "--workers", "2", "--overwrite"]);
+    assertEquals(r.code, 1, r.stderr);
+    assertMatch(
+      r.stderr,
+      /TypeError: bad build\n\s+at (Module\.)?build \(file:\/\/\S*\/m\.js:2:\d+\)/,
+    );
   });
 });
 

@@ -238,6 +238,8 @@ export async function runRows(
   let sink: SweepSink | undefined;
   const abort = new AbortController();
   let buildError: string | undefined;
+  // The worker's own stack of the failed build, kept as the error's cause (shown by --debug).
+  let buildStack: string | undefined;
   try {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned && manager instanceof DenoWorkerManager) {
@@ -323,6 +325,7 @@ export async function runRows(
             // timed out, died or was aborted, or when the model could not be built.
             if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
               buildError ??= chunk.error.message;
+              buildStack ??= chunk.error.stack;
               abort.abort(new Error(`the model could not be built: ${chunk.error.message}`));
               return;
             }
@@ -338,7 +341,10 @@ export async function runRows(
         if (chunk.error && signal.aborted) continue;
         // Chunks whose model could not be built stay missing, so that a resume computes them.
         const unbuilt = chunk.error !== undefined && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
-        if (unbuilt) buildError ??= chunk.error!.message;
+        if (unbuilt) {
+          buildError ??= chunk.error!.message;
+          buildStack ??= chunk.error!.stack;
+        }
         else if (!seen.has(chunk.processNumber)) take(chunk);
       }
       // Chunks held back for a row that never came (the model could not be built, or the run
@@ -350,8 +356,15 @@ export async function runRows(
     // A stop, whatever its reason, is reported as such, not as what the stop left undone.
     options.signal?.throwIfAborted();
     if (buildError !== undefined) {
+      let cause: Error | undefined;
+      if (buildStack) {
+        cause = new Error(buildError);
+        cause.name = "ModelBuildError";
+        cause.stack = buildStack;
+      }
       throw new Error(
         `Cannot run the sweep as the model ${plan.model} could not be built: ${buildError}`,
+        cause ? { cause } : undefined,
       );
     }
     const elapsedMs = performance.now() - t0;
