@@ -25,17 +25,8 @@ export type WorkerPermissions = "inherit" | "none" | Deno.PermissionOptionsObjec
 
 const FLAG = "--unstable-worker-options";
 
-// Set by the CLI when it started this process itself with --unstable-worker-options --no-prompt.
-let launchedScoped = false;
-
-/** Records that this process was started with both flags (the CLI's relaunch does this). */
-export function markLaunchedScoped(): void {
-  launchedScoped = true;
-}
-
 /** How the worker-options feature was found, or `undefined` when it was not. */
 export function detectWorkerOptions(): string | undefined {
-  if (launchedScoped) return "the CLI's relaunch with --unstable-worker-options";
   const args = ownArgs();
   // On Linux the flags are readable under -A only (Deno guards /proc/self). Without them a
   // --no-config or --config we cannot see could make a deno.json we find irrelevant: no guess.
@@ -79,7 +70,6 @@ export function detectWorkerOptions(): string | undefined {
  * even when the process runs with `-A`, since their own permissions are narrower.
  */
 export function promptsDisabled(): boolean {
-  if (launchedScoped) return true;
   if (!Deno.stdin.isTerminal() || !Deno.stderr.isTerminal()) return true;
   const args = ownArgs();
   if (args) {

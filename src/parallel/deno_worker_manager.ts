@@ -5,7 +5,7 @@
  * @module
  */
 
-import { registerStartWorkers } from "./_start_workers.ts";
+import { START_WORKERS } from "./_start_workers.ts";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
@@ -241,9 +241,6 @@ const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)]
  * ```
  */
 export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
-  static {
-    registerStartWorkers((pool, modules) => pool.#ensurePool(modules));
-  }
   readonly #workers: number;
   readonly #permissions: WorkerPermissions | undefined;
   readonly #timeout: number;
@@ -592,6 +589,16 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
 
   // Workers are created with the permissions of the modules they must import; a job that needs
   // other modules gets a fresh pool, since a worker's permissions are fixed at creation.
+  /**
+   * Starts the workers ahead of the first scatter, with read access to `modules`; internal to
+   * psweep (the sweep overlaps the workers' start-up with drawing the rows).
+   *
+   * @param modules Modules the coming scatter imports.
+   */
+  [START_WORKERS](modules: readonly string[]): void {
+    this.#ensurePool([...modules]);
+  }
+
   #ensurePool(modules: string[]): void {
     const permissions = workerPermissions(this.#permissions, [...WORKER_MODULES, ...modules]);
     const key = JSON.stringify(permissions);

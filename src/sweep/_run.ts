@@ -14,7 +14,7 @@ import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
-import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepOptions } from "./sweep_options.ts";
 
 /** A validated sweep, ready to run rows. */
 export interface Plan {
@@ -203,6 +203,8 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
   return createParallelManager({
     workers,
     permissions: options.permissions,
+    assumeWorkerOptions: options.assumeWorkerOptions,
+    assumeNoPrompt: options.assumeNoPrompt,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
     // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
@@ -240,9 +242,7 @@ export async function runRows(
   let buildError: string | undefined;
   try {
     // The same modules as the scatter below imports, so that the workers serve it.
-    if (owned && manager instanceof DenoWorkerManager) {
-      startWorkers(manager, [DRIVER, DRIVER, plan.model]);
-    }
+    if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     const { data, rows, seed } = source();
     sink = await SweepSink.open({
       csv: options.csv,

@@ -12,7 +12,8 @@ import {
   type SweepMeta,
   writeSweepMeta,
 } from "../io/resume.ts";
-import { type RowBatch, type RowTable, RowWriter } from "../io/row_writer.ts";
+import type { RowBatch, RowTable } from "../io/row_types.ts";
+import { RowWriter } from "../io/row_writer.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";

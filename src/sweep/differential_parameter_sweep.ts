@@ -11,7 +11,7 @@ import { argsortStable } from "../sampling/_argsort.ts";
 import { geomspace } from "../sampling/_spaces.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
-import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepSeed } from "./_run.ts";
 
