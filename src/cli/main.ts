@@ -11,6 +11,13 @@ import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
 import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { VERSION } from "./_version.ts";
+import {
+  MAX_SEED,
+  MAX_TIMEOUT_MS,
+  MAX_WORKERS,
+  PATH_PERMISSION_KINDS,
+  PERMISSION_KINDS,
+} from "../_limits.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { writeInit } from "./init.ts";
 
@@ -87,9 +94,6 @@ Example:
 `;
 
 // numpy's seeds: 32-bit unsigned integers. The pool's limits: threads, and what timers hold.
-const MAX_SEED = 2 ** 32 - 1;
-const MAX_WORKERS = 1024;
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const RUN_FLAGS: FlagSpec = {
   workers: { type: "string" },
@@ -412,13 +416,13 @@ function widen(
   const out: Record<string, unknown> = base === undefined || base === "none"
     ? {}
     : { ...(base as object) };
-  for (const kind of ["read", "write", "net", "env", "run", "sys", "ffi", "import"]) {
+  for (const kind of PERMISSION_KINDS) {
     const values = flags[`allow-${kind}`] as string[] | undefined;
     if (!values) continue;
     const list = values.flatMap((v) => v.split(",")).filter((v) => v !== "");
     if (values.some((v) => v === "") || list.length === 0) out[kind] = true;
     else if (out[kind] !== true) {
-      const abs = ["read", "write", "ffi"].includes(kind)
+      const abs = PATH_PERMISSION_KINDS.includes(kind)
         ? list.map((p) => (p.startsWith("/") ? p : `${Deno.cwd()}/${p}`))
         : list;
       out[kind] = [...(Array.isArray(out[kind]) ? out[kind] as string[] : []), ...abs];

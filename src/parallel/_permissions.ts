@@ -5,6 +5,7 @@
 // first. So we read what Deno read when it started: the process's own flags and the deno.json
 // it used. Only a positive answer counts; anything unknown is treated as "not enabled".
 import { describe } from "../_describe.ts";
+import { PERMISSION_KINDS } from "../_limits.ts";
 
 /**
  * Permissions for workers, as Deno's Worker `deno.permissions` option takes them.
@@ -205,7 +206,7 @@ export function moduleHosts(modules: readonly (string | URL)[]): string[] {
 }
 
 type Kind = keyof Deno.PermissionOptionsObject;
-const KINDS: readonly Kind[] = ["env", "ffi", "import", "net", "read", "run", "sys", "write"];
+const KINDS: readonly Kind[] = PERMISSION_KINDS;
 
 /**
  * The permissions a worker gets: what the user asked for (default: nothing), plus read access to

@@ -9,6 +9,7 @@ import { START_WORKERS } from "./_start_workers.ts";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
+import { MAX_TIMEOUT_MS, MAX_WORKERS } from "../_limits.ts";
 import { RemoteError, toErrorInfo } from "./_errors.ts";
 import { gatherAlone, sumAlone } from "./_collective_checks.ts";
 import {
@@ -194,8 +195,6 @@ interface Slot {
 
 // Limits past which options are surely mistakes: thousands of threads, and timers that the
 // platform cannot hold.
-const MAX_WORKERS = 1024;
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 // The worker imports modules from all of src/, so its read grant covers that directory.
