@@ -6,6 +6,7 @@
  */
 
 import { START_WORKERS } from "./_start_workers.ts";
+import { ChunkSizer } from "./_chunk_sizer.ts";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
@@ -163,8 +164,7 @@ interface Job {
   retry: Chunk[];
   results: LocalResults[];
   pending: number;
-  perRowMs: number | undefined;
-  lastSize: number;
+  sizer: ChunkSizer;
   onResult?: (r: LocalResults) => unknown;
   /** Promises returned by onResult that have not settled: no chunk is sent meanwhile. */
   paused: number;
@@ -419,8 +419,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       retry: [],
       results: [],
       pending: 0,
-      perRowMs: undefined,
-      lastSize: 0,
+      sizer: new ChunkSizer({
+        workers: this.#workers,
+        targetMs: this.#chunkTargetMs,
+        fixedRows: this.#chunkSize,
+      }),
       onResult: options.onResult,
       paused: 0,
       callbacks: [],
@@ -687,7 +690,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
           return;
         }
         const rows = chunk.end - chunk.start;
-        if (rows > 0 && message.error === undefined) job.perRowMs = message.elapsed / rows;
+        if (message.error === undefined) job.sizer.observe(rows, message.elapsed);
         this.#record(job, chunk, message.results, message.error);
         this.#dispatch();
         return;
@@ -892,29 +895,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #nextChunk(job: Job): Chunk | undefined {
     const retry = job.retry.shift();
     if (retry) return retry;
-    const remaining = job.matrix.rows - job.next;
-    if (remaining <= 0) return undefined;
-    let size: number;
-    if (this.#chunkSize !== undefined) {
-      size = this.#chunkSize;
-    } else {
-      const cap = Math.ceil(remaining / (this.#workers * POOL_DEFAULTS.balanceFactor));
-      if (job.perRowMs === undefined) {
-        size = POOL_DEFAULTS.firstChunkRows;
-      } else {
-        const byTime = Math.max(1, Math.floor(this.#chunkTargetMs / Math.max(job.perRowMs, 1e-9)));
-        size = Math.min(byTime, Math.max(job.lastSize * 4, POOL_DEFAULTS.firstChunkRows));
-      }
-      // The balancing cap shrinks chunks towards the end; a floor of about a tenth of the target
-      // time keeps cheap rows from ending in hundreds of messages that each cost more than
-      // their rows.
-      const floor = job.perRowMs === undefined
-        ? 1
-        : Math.ceil(this.#chunkTargetMs / 10 / Math.max(job.perRowMs, 1e-9));
-      size = Math.max(1, Math.min(size, Math.max(cap, floor)));
-    }
-    size = Math.min(size, remaining);
-    job.lastSize = size;
+    const size = job.sizer.next(job.matrix.rows - job.next);
+    if (size === 0) return undefined;
     const chunk = { index: job.chunks++, start: job.next, end: job.next + size, attempts: 0 };
     job.next += size;
     return chunk;
