@@ -7,9 +7,12 @@ import { checkCloneable } from "../_cloneable.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
-import { CHUNK_ERROR_NAMES } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
-import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
+import {
+  CHUNK_ERROR_NAMES,
+  type LocalResults,
+  type ParallelManager,
+} from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
