@@ -17,12 +17,5 @@ export const POOL_DEFAULTS = {
   balanceFactor: 4,
 } as const;
 
-/**
- * The most rows a sweep or a set of combinations may have: every row's values are held in
- * memory (parameters twice, outputs once), so a count beyond this is refused before anything is
- * allocated, rather than after minutes of paging.
- */
-export const MAX_ROWS = 100_000_000;
-
 /** WaterTAP's limit on a recursive sweep's rounds of drawing (`maxRounds`). */
 export const RECURSIVE_MAX_ROUNDS = 10;
