@@ -11,7 +11,7 @@
  * @module
  */
 
-import { describe, invalid } from "../_describe.ts";
+import { invalid } from "../_describe.ts";
 import { MAX_ROWS } from "../_limits.ts";
 
 /**
