@@ -84,7 +84,7 @@ Deno.test("CLI: a recursive sweep that comes up short prints asked and found, wr
       `${dir}/s.yaml`,
       "model: ./m.js\nparams:\n  x: { sampler: uniform, lower: 0, upper: 1, n: 10 }\nnumSamples: 50\nmaxRounds: 3\nseed: 3\nworkers: 1\ncsv: r.csv\n",
     );
-    const r = await psweep(["run", `${dir}/s.yaml`]);
+    const r = await psweep(["run", `${dir}/s.yaml`, "--debug"]);
     // Before: "0 failed", exit 0.
     assertEquals(r.code, 1, r.stderr);
     const m = r.stderr.match(
@@ -94,7 +94,12 @@ Deno.test("CLI: a recursive sweep that comes up short prints asked and found, wr
     assert(Number(m[1]) > 0 && Number(m[1]) < 50);
     assertMatch(
       r.stderr,
-      /psweep: the recursive sweep found \d+ of the 50 successful samples asked for, in 3 rounds/,
+      /the recursive sweep found \d+ of the 50 successful samples asked for, in 3 rounds/,
+    );
+    // --debug: the model's stack for the first failed draw.
+    assertMatch(
+      r.stderr,
+      /psweep: debug: draw \d+ failed in the model:\nError: no\n\s+at (Module\.)?evaluate \(file:\/\/\S*\/m\.js:1:\d+\)/,
     );
     // Said once, as the run's error, not again as a warning.
     assertEquals(r.stderr.match(/the recursive sweep found/g)?.length, 1);

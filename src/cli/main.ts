@@ -405,8 +405,9 @@ async function execute(
   }
   if (flags.debug) {
     // Where the model failed, from the worker: the first row of each kind of error.
+    const which = result.samples ? "draw" : "row";
     for (const [row, stack] of result.stacks ?? []) {
-      console.error(`psweep: debug: row ${row} failed in the model:\n${stack}`);
+      console.error(`psweep: debug: ${which} ${row} failed in the model:\n${stack}`);
     }
   }
   if (flags.report && where) {

@@ -188,6 +188,10 @@ export async function recursiveParameterSweep(
   // Every output any round produced, in the order they first appeared (as parameterSweep).
   const outputNames: string[] = [];
   const warnings = new Set<string>();
+  // The model's stacks of failed draws, by draw (every point drawn, counted from 0), first of
+  // each kind of error (its first line up to the colon).
+  const stacks = new Map<number, string>();
+  const kinds = new Set<string>();
   let rounds = 0;
   let drawn = 0;
   let failedBefore = 0;
@@ -227,6 +231,12 @@ export async function recursiveParameterSweep(
           }));
       const result = await runRows(round, () => ({ ...combos, seed }), {});
       for (const warning of result.warnings) warnings.add(warning);
+      for (const [row, stack] of result.stacks ?? []) {
+        const kind = stack.slice(0, stack.indexOf(":"));
+        if (kinds.has(kind)) continue;
+        kinds.add(kind);
+        stacks.set(drawn + row, stack);
+      }
       for (const name of result.outputNames) {
         if (!outputNames.includes(name)) outputNames.push(name);
       }
@@ -270,6 +280,7 @@ export async function recursiveParameterSweep(
     success: new Uint8Array(rows).fill(1),
     errors: new Map(),
     warnings: [...warnings],
+    stacks,
     samples: { requested: target, found: rows, drawn, rounds },
     seed,
     rows,

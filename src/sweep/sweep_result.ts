@@ -54,7 +54,8 @@ export interface SweepResult {
   readonly warnings: readonly string[];
   /**
    * Where the model failed: its own stack trace (with file:line in the model's module) for the
-   * first failed row of each kind of error, by row index. Rows the pool failed (a timeout, a
+   * first failed row of each kind of error, by row index (a recursive sweep, whose rows are its
+   * successes: by draw, every point drawn counted from 0). Rows the pool failed (a timeout, a
    * worker that died) have none. The CLI prints them under `--debug`.
    */
   readonly stacks?: ReadonlyMap<number, string>;
