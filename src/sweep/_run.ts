@@ -190,9 +190,9 @@ export interface SweepRows {
 }
 
 /**
- * The manager a sweep makes when it is given none: a pool of `workers`, or for one worker the
- * serial manager, unless a timeout or permissions ask for a worker (only a worker can be
- * stopped, or scoped).
+ * The manager a sweep makes when it is given none: a pool of `workers` permission-scoped
+ * workers, one included. Model code never runs on this thread unless the caller passes an
+ * unscoped manager (a `SingleProcessManager`) itself.
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
   const workers = options.workers ?? navigator.hardwareConcurrency;
@@ -205,8 +205,6 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
     permissions: options.permissions,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
-    // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
-    chunkTargetMs: workers === 1 ? 50 : undefined,
   });
 }
 
