@@ -16,3 +16,13 @@ export const POOL_DEFAULTS = {
   /** Adaptive chunks never exceed remaining / (workers * this), so the tail stays balanced. */
   balanceFactor: 4,
 } as const;
+
+/** Limits of a sweep, past which input is refused or a row fails rather than the run stalling. */
+export const SWEEP_LIMITS = {
+  /**
+   * Distinct output names a sweep records. Each name is a column of every row; a model that
+   * returns ever new keys (a generated name per row) would otherwise make every row cost more
+   * than the last. A row that would pass the limit fails, naming it.
+   */
+  outputNames: 10_000,
+} as const;

@@ -1,8 +1,4 @@
-import {
-  createParallelManager,
-  DenoWorkerManager,
-  type LocalResults,
-} from "../mod.ts";
+import { createParallelManager, DenoWorkerManager, type LocalResults } from "../mod.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
 import { conformance } from "./_conformance.ts";
 

@@ -1,6 +1,7 @@
 // Hardening against hostile models and careless use (issue 11): each test reproduces an attack
 // or a mistake with real workers, processes, signals and files.
-import { assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
 import { fixedSample, parameterSweep } from "../mod.ts";
 
 const hostile = (name: string) => new URL(`./fixtures/hostile/${name}`, import.meta.url).href;
@@ -13,8 +14,41 @@ Deno.test("workers: 1 runs the model in a scoped worker: every probe is refused"
       workers,
     });
     for (const [name, column] of Object.entries(result.outputs)) {
-      assertEquals([...column], [0, 0], `probe '${name}' got past the sandbox (workers: ${workers})`);
+      assertEquals(
+        [...column],
+        [0, 0],
+        `probe '${name}' got past the sandbox (workers: ${workers})`,
+      );
     }
     assertEquals(Object.keys(result.outputs).length, 7);
   }
+});
+
+Deno.test("a model's forged protocol messages reach nothing: its timeout fires, other rows stand", async () => {
+  const result = await parameterSweep({
+    model: hostile("forge_message.ts"),
+    params: { x: fixedSample([1, 2, 3]) },
+    workers: 1,
+    timeout: 1000,
+  });
+  assertEquals([...result.success], [1, 0, 1]);
+  assertEquals([...result.outputs.y], [10, NaN, 30]);
+  assertMatch(result.errors.get(1)!, /timeout/);
+});
+
+Deno.test("encoded rows a model forged are refused by the main thread: the rows fail, no formula lands", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/out.csv`;
+    const result = await parameterSweep({
+      model: hostile("forge_text.ts"),
+      params: { x: fixedSample([1, 2, 3]) },
+      workers: 1,
+      csv,
+    });
+    assertEquals([...result.success], [0, 0, 0]);
+    assertMatch(result.errors.get(0)!, /refused: its csv text has more lines than the 1 rows sent/);
+    const text = await Deno.readTextFile(csv);
+    assert(!text.includes("HYPERLINK"), text);
+    assertEquals(text.split("\n").length, 5);
+  });
 });

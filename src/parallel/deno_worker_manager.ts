@@ -19,7 +19,7 @@ import {
   type WorkerPermissions,
   workerPermissions,
 } from "./_permissions.ts";
-import type { FromWorker, ToWorker, WireFunction } from "./_protocol.ts";
+import type { FromWorker, PortMessage, ToWorker, WireFunction } from "./_protocol.ts";
 import { isModuleFunction } from "./build_and_execute.ts";
 import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import {
@@ -178,6 +178,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** The private end of the protocol: what model code posts on its global scope never arrives here. */
+  port: MessagePort;
   ready: boolean;
   dead: boolean;
   job: number;
@@ -610,8 +612,12 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       name: "psweep",
       deno: { permissions: this.#poolPermissions },
     } as WorkerOptions);
+    // The protocol's own channel, handed over before the worker can import any model: a
+    // model's self.postMessage (a forged "chunkDone", say) reaches no handler of the pool.
+    const channel = new MessageChannel();
     const slot: Slot = {
       worker,
+      port: channel.port1,
       ready: false,
       dead: false,
       job: 0,
@@ -620,17 +626,19 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       next: undefined,
       timer: undefined,
     };
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
-    worker.onerror = (e: ErrorEvent) => {
-      // Unhandled, a worker's error would end this process.
-      e.preventDefault();
-      this.#onDeath(slot, { name: "WorkerError", message: e.message });
-    };
-    worker.onmessageerror = () => {
+    const port: PortMessage = { type: "port", port: channel.port2 };
+    worker.postMessage(port, [channel.port2]);
+    channel.port1.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
+    channel.port1.onmessageerror = () => {
       this.#onDeath(slot, {
         name: "DataCloneError",
         message: "A worker's message could not be read",
       });
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      // Unhandled, a worker's error would end this process.
+      e.preventDefault();
+      this.#onDeath(slot, { name: "WorkerError", message: e.message });
     };
     return slot;
   }
@@ -639,7 +647,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     slot.dead = true;
     if (slot.timer !== undefined) clearTimeout(slot.timer);
     slot.timer = undefined;
-    slot.worker.onmessage = null;
+    slot.port.onmessage = null;
+    slot.port.onmessageerror = null;
+    slot.port.close();
     slot.worker.onerror = (e: ErrorEvent) => e.preventDefault();
     slot.worker.terminate();
     unrefWorker(slot.worker);
@@ -653,7 +663,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   }
 
   #post(slot: Slot, message: ToWorker, transfer: Transferable[] = []): void {
-    slot.worker.postMessage(message, transfer);
+    slot.port.postMessage(message, transfer);
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {

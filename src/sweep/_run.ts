@@ -9,7 +9,9 @@ import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
 import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
-import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
+import { LocalResults, type ParallelManager } from "../parallel/parallel_manager.ts";
+import type { RowFormat } from "../io/row_writer.ts";
+import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -171,7 +173,10 @@ function resolveModel(model: unknown): string {
 const DRIVER = new URL("./_driver.ts", import.meta.url).href;
 // The results files' column of row outcomes: no parameter or output may take its name.
 const RESERVED = "success";
+// A chunk whose results the main thread refused (see _check_chunk.ts): its rows fail.
+const REFUSED = "RefusedResultsError";
 const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
+  REFUSED,
   CHUNK_ERROR_NAMES.timeout,
   CHUNK_ERROR_NAMES.workerDied,
   CHUNK_ERROR_NAMES.aborted,
@@ -290,6 +295,10 @@ export async function runRows(
       };
       const pending: Promise<void>[] = [];
       const seen = new Set<number>();
+      // What a worker returns is checked against what only this thread holds, and the chunk's
+      // parameters are this thread's copy: workers can write the shared rows they read.
+      const vet = (chunk: LocalResults): LocalResults =>
+        vetChunk(chunk, work, todo, data, plan, kwargs.encode ?? []);
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
       const take = (chunk: LocalResults): Promise<void> => {
@@ -309,7 +318,8 @@ export async function runRows(
           // Workers import the model through the driver: they need to read its directory.
           imports: [plan.model],
           signal,
-          onResult: (chunk: LocalResults) => {
+          onResult: (received: LocalResults) => {
+            const chunk = vet(received);
             // A stopped run's unfinished chunks stay missing, so that a resume computes them,
             // whatever the reason the signal carries.
             if (chunk.error && signal.aborted) return;
@@ -328,7 +338,8 @@ export async function runRows(
         },
       );
       // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
-      for (const chunk of manager.resultsFromLocalTree(await manager.gather())) {
+      for (const received of manager.resultsFromLocalTree(await manager.gather())) {
+        const chunk = seen.has(received.processNumber) ? received : vet(received);
         if (chunk.error && signal.aborted) continue;
         // Chunks whose model could not be built stay missing, so that a resume computes them.
         const unbuilt = chunk.error !== undefined && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
@@ -357,4 +368,48 @@ export async function runRows(
       if (owned) await manager.close?.();
     }
   }
+}
+
+// The chunk as this thread knows it: its parameters from this thread's own copy, and its results
+// refused (its rows failed) when they do not check out. Rows of a manager that hands back
+// copies (another process's) are known by the index they carry.
+function vetChunk(
+  chunk: LocalResults,
+  work: Float64Array,
+  todo: Int32Array | undefined,
+  data: Float64Array,
+  plan: Plan,
+  encode: readonly RowFormat[],
+): LocalResults {
+  const P = plan.paramNames.length;
+  const given = chunk.parameters;
+  const n = given.rows;
+  const index = new Float64Array(n);
+  if (given.data.buffer === work.buffer) {
+    const start = given.data.byteOffset / 8 / (P + 1);
+    for (let i = 0; i < n; i++) index[i] = todo ? todo[start + i] : start + i;
+  } else {
+    for (let i = 0; i < n; i++) index[i] = given.data[i * given.columns];
+  }
+  const own = new Float64Array(n * (P + 1));
+  for (let i = 0, w = 0; i < n; i++) {
+    own[w++] = index[i];
+    for (let c = 0, d = index[i] * P; c < P; c++) own[w++] = data[d + c];
+  }
+  const parameters = { rows: n, columns: P + 1, data: own };
+  if (chunk.error || chunk.results === undefined) {
+    return new LocalResults(chunk.processNumber, parameters, undefined, chunk.error);
+  }
+  const why = checkChunkOutput(chunk.results, {
+    index,
+    paramNames: plan.paramNames,
+    params: data,
+    outputs: plan.outputs,
+    encode,
+  });
+  if (why === undefined) return new LocalResults(chunk.processNumber, parameters, chunk.results);
+  return new LocalResults(chunk.processNumber, parameters, undefined, {
+    name: REFUSED,
+    message: `the worker's results for these rows were refused: ${why}`,
+  });
 }
