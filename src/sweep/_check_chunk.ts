@@ -71,8 +71,13 @@ function check(out: ChunkOutput, e: ChunkExpectation): string | undefined {
   ) {
     return "its output columns do not match its names and rows";
   }
-  if (!(success instanceof Uint8Array) || success.length !== n || success.some((s) => s > 1)) {
+  if (!(success instanceof Uint8Array) || success.length !== n) {
     return "its success flags do not match its rows";
+  }
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    if (success[i] > 1) return "its success flags are not 0 or 1";
+    ok += success[i];
   }
   if (!Array.isArray(errors)) return "its failure messages are not a list";
   const messages: (string | undefined)[] = new Array(n);
@@ -87,7 +92,7 @@ function check(out: ChunkOutput, e: ChunkExpectation): string | undefined {
     }
     messages[r] = message;
   }
-  if (errors.length !== n - count(success)) return "a failed row has no failure message";
+  if (errors.length !== n - ok) return "a failed row has no failure message";
   for (const format of e.encode) {
     const bytes = out[format];
     if (bytes === undefined) continue;
@@ -122,127 +127,230 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function count(flags: Uint8Array): number {
-  let k = 0;
-  for (let i = 0; i < flags.length; i++) k += flags[i];
-  return k;
-}
-
 // The same number, NaN included; -0 and 0 differ.
 function same(a: number, b: number): boolean {
   return Object.is(a, b);
 }
 
-const latin1 = new TextDecoder("latin1");
+// Both encodings are checked in one pass over the text (read as latin1: one char per byte, so a
+// UTF-8 message keeps its positions) by a small scanner: the keys and separators are compared
+// with what the encoder writes, every number must be one (digits, sign, point, exponent, or
+// NaN/Infinity: no formula, no quote), the parameters must read as this thread's values, and
+// the success flag as the row's. Only parameters are parsed: outputs are the model's own.
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
-// Every line is the row's parameters, its outputs and its success flag, all plain numbers: the
-// text must say what the columns say, field by field, so no field can hold anything else.
+class Scanner {
+  at = 0;
+  constructor(readonly b: Uint8Array) {}
+  get done(): boolean {
+    return this.at >= this.b.length;
+  }
+  expect(s: Uint8Array): boolean {
+    const b = this.b;
+    const at = this.at;
+    if (at + s.length > b.length) return false;
+    for (let i = 0; i < s.length; i++) if (b[at + i] !== s[i]) return false;
+    this.at = at + s.length;
+    return true;
+  }
+  // A number as the encoder writes it, with its value when that is cheap to read exactly
+  // (a decimal of at most 15 digits: both parts are exact doubles, so one division rounds
+  // correctly), else NaN with `slow` set. Returns false when it is no such number. A flat
+  // loop: this runs for every field of every row.
+  #value = 0;
+  #slow = false;
+  number(): boolean {
+    const b = this.b;
+    let i = this.at;
+    let c = b[i];
+    this.#slow = true;
+    if (c === 78) return this.#word(i, NAN); // N
+    const negative = c === 45; // -
+    if (negative) c = b[++i];
+    if (c === 73) return this.#word(i, INFINITY); // I
+    let mantissa = 0;
+    let digits = 0;
+    let from = i;
+    while (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      c = b[++i];
+    }
+    if (i === from) return false;
+    let scale = 0;
+    if (c === 46) { // .
+      from = ++i;
+      c = b[i];
+      while (c >= 48 && c <= 57) {
+        mantissa = mantissa * 10 + (c - 48);
+        digits++;
+        c = b[++i];
+      }
+      scale = i - from;
+      if (scale === 0) return false;
+    }
+    let exponent = false;
+    if (c === 101) { // e
+      exponent = true;
+      c = b[++i];
+      if (c !== 43 && c !== 45) return false;
+      from = ++i;
+      c = b[i];
+      while (c >= 48 && c <= 57) c = b[++i];
+      if (i === from) return false;
+    }
+    this.#slow = exponent || digits > 15;
+    if (!this.#slow) this.#value = (negative ? -mantissa : mantissa) / POW10[scale];
+    this.#start = this.at;
+    this.at = i;
+    return true;
+  }
+  #start = 0;
+  #word(i: number, word: Uint8Array): boolean {
+    const at = this.at;
+    this.at = i;
+    if (!this.expect(word)) {
+      this.at = at;
+      return false;
+    }
+    this.#start = at;
+    return true;
+  }
+  // The last number's value.
+  #read(): number {
+    if (!this.#slow) return this.#value;
+    let text = "";
+    for (let i = this.#start; i < this.at; i++) text += String.fromCharCode(this.b[i]);
+    return Number(text);
+  }
+  // A number that must be `value` as the encoder writes it (String(value), "-0" for negative
+  // zero; in JSON quoted when not finite): compared char by char, which costs one formatting.
+  value(value: number, json: boolean): boolean {
+    const text = value === 0 && 1 / value < 0 ? "-0" : String(value);
+    const quoted = json && !Number.isFinite(value);
+    const b = this.b;
+    let i = this.at;
+    if (quoted && b[i++] !== 34) return false;
+    for (let k = 0; k < text.length; k++) if (b[i++] !== text.charCodeAt(k)) return false;
+    if (quoted && b[i++] !== 34) return false;
+    this.at = i;
+    return true;
+  }
+  // Any number (an output): quoted when not finite in JSON.
+  anyNumber(json: boolean): boolean {
+    if (json && this.expect(QUOTE)) {
+      if (!this.number()) return false;
+      return !Number.isFinite(this.#read()) && this.expect(QUOTE);
+    }
+    if (!this.number()) return false;
+    return !json || (this.b[this.#start] !== 78 && this.b[this.at - 1] !== 121); // not NaN/..y
+  }
+  // A JSON string: no raw control character, escapes well formed, up to its closing quote.
+  string(): boolean {
+    const b = this.b;
+    if (!this.expect(QUOTE)) return false;
+    for (let i = this.at; i < b.length; i++) {
+      const c = b[i];
+      if (c < 32) return false;
+      if (c === 34) {
+        this.at = i + 1;
+        return true;
+      }
+      if (c === 92) {
+        const e = b[++i];
+        if (e === 117) { // u
+          for (let k = 1; k <= 4; k++) if (!HEX.test(String.fromCharCode(b[i + k]))) return false;
+          i += 4;
+        } else if (!ESCAPES.includes(e)) return false;
+      }
+    }
+    return false;
+  }
+}
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+const NAN = ascii("NaN");
+const INFINITY = ascii("Infinity");
+const QUOTE = ascii('"');
+const COMMA = ascii(",");
+const HEX = /[0-9a-fA-F]/;
+const ESCAPES = [...ascii('"\\/bfnrt')];
+const CSV_TRUE = ascii("true\n");
+const CSV_FALSE = ascii("false\n");
+const JSON_START = ascii('{"params":{');
+const JSON_OUTPUTS = ascii('},"outputs":{');
+const JSON_TRUE = ascii('},"success":true}\n');
+const JSON_FALSE = ascii('},"success":false,"error":');
+const JSON_END = ascii("}\n");
+
+// Each line: the parameters, the outputs and the success flag, as the encoder writes them.
 function checkCsv(
   bytes: Uint8Array,
   out: ChunkOutput,
   _messages: (string | undefined)[],
   e: ChunkExpectation,
 ): string | undefined {
-  const text = latin1.decode(bytes);
+  const s = new Scanner(bytes);
   const n = out.index.length;
   const P = e.paramNames.length;
   const K = out.names.length;
-  let at = 0;
   for (let r = 0; r < n; r++) {
-    const end = text.indexOf("\n", at);
-    if (end < 0) return `has ${r} lines where ${n} rows were sent`;
-    const fields = text.slice(at, end).split(",");
-    if (fields.length !== P + K + 1) {
-      return `line ${r + 1} has ${fields.length} fields where ${P + K + 1} were expected`;
-    }
+    if (s.done) return `has ${r} lines where ${n} rows were sent`;
     const row = out.index[r];
     for (let j = 0; j < P; j++) {
-      if (!numberField(fields[j], e.params[row * P + j])) {
+      if (!s.value(e.params[row * P + j], false) || !s.expect(COMMA)) {
         return `line ${r + 1} does not carry row ${row}'s value of '${e.paramNames[j]}'`;
       }
     }
     for (let c = 0; c < K; c++) {
-      if (!numberField(fields[P + c], out.values[c][r])) {
-        return `line ${r + 1} does not carry the row's output '${out.names[c]}'`;
+      if (!s.anyNumber(false) || !s.expect(COMMA)) {
+        return `line ${r + 1} does not carry a number for output '${out.names[c]}'`;
       }
     }
-    if (fields[P + K] !== (out.success[r] ? "true" : "false")) {
-      return `line ${r + 1} does not carry the row's success flag`;
+    if (!s.expect(out.success[r] ? CSV_TRUE : CSV_FALSE)) {
+      return `line ${r + 1} does not end with the row's success flag`;
     }
-    at = end + 1;
   }
-  if (at !== text.length) return `has more lines than the ${n} rows sent`;
+  if (!s.done) return `has more lines than the ${n} rows sent`;
   return undefined;
 }
-
-// A number as the encoder writes it: digits, sign, point, exponent, or NaN/Infinity; nothing
-// else (no formula, no quote) and the value it reads as.
-function numberField(field: string, value: number): boolean {
-  if (!NUMBER.test(field)) return false;
-  return same(Number(field), value);
-}
-const NUMBER = /^(?:-?(?:\d+(?:\.\d+)?(?:e[+-]\d+)?|Infinity)|NaN)$/;
 
 function checkJsonl(
   bytes: Uint8Array,
   out: ChunkOutput,
-  messages: (string | undefined)[],
+  _messages: (string | undefined)[],
   e: ChunkExpectation,
 ): string | undefined {
-  const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  const s = new Scanner(bytes);
   const n = out.index.length;
   const P = e.paramNames.length;
-  let at = 0;
+  const K = out.names.length;
+  const key = (name: string, i: number) => ascii((i === 0 ? "" : ",") + JSON.stringify(name) + ":");
+  const paramKeys = e.paramNames.map(key);
+  const outputKeys = out.names.map(key);
   for (let r = 0; r < n; r++) {
-    const end = text.indexOf("\n", at);
-    if (end < 0) return `has ${r} lines where ${n} rows were sent`;
-    let line: Record<string, unknown>;
-    try {
-      line = JSON.parse(text.slice(at, end));
-    } catch {
-      return `line ${r + 1} is not JSON`;
-    }
+    if (s.done) return `has ${r} lines where ${n} rows were sent`;
     const row = out.index[r];
-    const failed = out.success[r] === 0;
-    const keys = Object.keys(line ?? {});
-    if (!sameList(keys, failed ? ["params", "outputs", "success", "error"] : OK_KEYS)) {
-      return `line ${r + 1} does not have the fields of a row`;
-    }
-    const params = line.params as Record<string, unknown>;
-    if (!isPlain(params) || !sameList(Object.keys(params), e.paramNames)) {
-      return `line ${r + 1} does not carry the sweep's parameters`;
-    }
+    if (!s.expect(JSON_START)) return `line ${r + 1} does not start as a row`;
     for (let j = 0; j < P; j++) {
-      if (!jsonNumber(params[e.paramNames[j]], e.params[row * P + j])) {
+      if (!s.expect(paramKeys[j]) || !s.value(e.params[row * P + j], true)) {
         return `line ${r + 1} does not carry row ${row}'s value of '${e.paramNames[j]}'`;
       }
     }
-    const outputs = line.outputs as Record<string, unknown>;
-    if (!isPlain(outputs) || !sameList(Object.keys(outputs), out.names)) {
-      return `line ${r + 1} does not carry the row's outputs`;
-    }
-    for (let c = 0; c < out.names.length; c++) {
-      if (!jsonNumber(outputs[out.names[c]], out.values[c][r])) {
-        return `line ${r + 1} does not carry the row's output '${out.names[c]}'`;
+    if (!s.expect(JSON_OUTPUTS)) return `line ${r + 1} does not carry the row's outputs`;
+    for (let c = 0; c < K; c++) {
+      if (!s.expect(outputKeys[c]) || !s.anyNumber(true)) {
+        return `line ${r + 1} does not carry a number for output '${out.names[c]}'`;
       }
     }
-    if (line.success !== !failed || (failed && line.error !== messages[r])) {
-      return `line ${r + 1} does not carry the row's outcome`;
+    const ok = out.success[r] === 1;
+    if (!s.expect(ok ? JSON_TRUE : JSON_FALSE)) {
+      return `line ${r + 1} does not carry the row's success flag`;
     }
-    at = end + 1;
+    if (!ok && (!s.string() || !s.expect(JSON_END))) {
+      return `line ${r + 1} does not carry the row's failure message`;
+    }
   }
-  if (at !== text.length) return `has more lines than the ${n} rows sent`;
+  if (!s.done) return `has more lines than the ${n} rows sent`;
   return undefined;
-}
-const OK_KEYS = ["params", "outputs", "success"];
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-// JSON Lines write finite numbers as numbers and the others as "NaN", "Infinity", "-Infinity".
-function jsonNumber(v: unknown, value: number): boolean {
-  if (typeof v === "number") return Number.isFinite(value) && same(v, value);
-  if (v === "NaN" || v === "Infinity" || v === "-Infinity") return same(Number(v), value);
-  return false;
 }
