@@ -127,11 +127,6 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-// The same number, NaN included; -0 and 0 differ.
-function same(a: number, b: number): boolean {
-  return Object.is(a, b);
-}
-
 // Both encodings are checked in one pass over the text (read as latin1: one char per byte, so a
 // UTF-8 message keeps its positions) by a small scanner: the keys and separators are compared
 // with what the encoder writes, every number must be one (digits, sign, point, exponent, or
