@@ -1,8 +1,8 @@
 // Hardening against hostile models and careless use (issue 11): each test reproduces an attack
 // or a mistake with real workers, processes, signals and files.
-import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
-import { fixedSample, parameterSweep } from "../mod.ts";
+import { DenoWorkerManager, fixedSample, linearSample, parameterSweep } from "../mod.ts";
 
 const hostile = (name: string) => new URL(`./fixtures/hostile/${name}`, import.meta.url).href;
 
@@ -51,4 +51,41 @@ Deno.test("encoded rows a model forged are refused by the main thread: the rows 
     assert(!text.includes("HYPERLINK"), text);
     assertEquals(text.split("\n").length, 5);
   });
+});
+
+Deno.test("a row that ends its worker mid-chunk fails alone: the chunk's other rows are retried", async () => {
+  await using manager = new DenoWorkerManager({ workers: 1, chunkSize: 4 });
+  const result = await parameterSweep({
+    model: hostile("close_at_7.ts"),
+    params: { x: fixedSample([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) },
+    manager,
+  });
+  assertEquals([...result.success], [1, 1, 1, 1, 1, 1, 1, 0, 1, 1]);
+  assertEquals([...result.outputs.y].filter((y) => !Number.isNaN(y)).length, 9);
+  assertMatch(result.errors.get(7)!, /WorkerDiedError: .*died 3 times.*self\.close\(\)/);
+});
+
+Deno.test("a model that exits at import fails the sweep once, after its retries, naming why", async () => {
+  await assertRejects(
+    () =>
+      parameterSweep({
+        model: hostile("exit_at_import.ts"),
+        params: { x: linearSample(0, 1, 200) },
+        workers: 2,
+      }),
+    /could not be built: .*worker died while building the model 3 times; last: .*Deno\.exit\(3\)/,
+  );
+});
+
+Deno.test("a build that never resolves fails the sweep at the build timeout, not per row", async () => {
+  await using manager = new DenoWorkerManager({ workers: 2, timeout: 100, buildTimeout: 300 });
+  await assertRejects(
+    () =>
+      parameterSweep({
+        model: hostile("build_never_resolves.ts"),
+        params: { x: linearSample(0, 1, 100) },
+        manager,
+      }),
+    /could not be built: .*build ran past the 300 ms build timeout/,
+  );
 });

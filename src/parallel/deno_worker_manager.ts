@@ -71,7 +71,12 @@ export interface DenoWorkerManagerOptions {
    * @default {the longer of 60 s and 10 times `timeout`}
    */
   readonly buildTimeout?: number;
-  /** How often a chunk whose worker died is retried before it is reported failed. @default {2} */
+  /**
+   * How often a row whose worker died is retried before it is reported failed (a chunk of
+   * several rows is first split into single rows), and how often a worker may die while
+   * building the model before the build is reported failed.
+   * @default {2}
+   */
   readonly maxRetries?: number;
   /**
    * Rows per chunk. When unset, chunks adapt to the measured cost of rows so
@@ -137,9 +142,15 @@ export const CHUNK_ERROR_NAMES = {
   timeout: "TimeoutError",
   /** The scatter was aborted (signal or close) before the chunk finished. */
   aborted: "AbortError",
-  /** The chunk's worker died more than `maxRetries` times. */
+  /**
+   * The chunk's worker died more than `maxRetries` times. A chunk of several rows whose worker
+   * died is first retried row by row, so that only a row that kills its worker fails.
+   */
   workerDied: "WorkerDiedError",
-  /** `doBuild` failed (or its module could not load) on the worker. */
+  /**
+   * `doBuild` failed (or its module could not load) on the worker, the worker died while
+   * building more than `maxRetries` times, or the build ran past `buildTimeout`.
+   */
   buildFailed: "BuildError",
 } as const;
 
@@ -160,6 +171,8 @@ interface Job {
   next: number;
   chunks: number;
   retry: Chunk[];
+  /** Workers that died while building this job's model: past maxRetries the build failed. */
+  buildDeaths: number;
   results: LocalResults[];
   pending: number;
   perRowMs: number | undefined;
@@ -423,6 +436,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       next: 0,
       chunks: 0,
       retry: [],
+      buildDeaths: 0,
       results: [],
       pending: 0,
       perRowMs: undefined,
@@ -727,6 +741,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const chunk = slot.chunk;
     const next = slot.next;
     const onDeath = slot.onDeath;
+    // A worker that dies before its model is built (a model that exits at import, say) says
+    // nothing about the chunk's rows: past maxRetries such deaths, the job's build failed.
+    const building = slot.built !== slot.job;
     slot.chunk = slot.next = undefined;
     this.#replace(slot);
     onDeath?.(reason);
@@ -737,12 +754,37 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       job.retry.push(next);
     }
     if (chunk && job && !job.finished) {
-      chunk.attempts++;
-      if (chunk.attempts > this.#maxRetries) {
+      const last = `${reason.name}: ${reason.message}`;
+      if (building) {
+        if (++job.buildDeaths > this.#maxRetries) {
+          this.#record(job, chunk, undefined, {
+            name: CHUNK_ERROR_NAMES.buildFailed,
+            message:
+              `The worker died while building the model ${job.buildDeaths} times; last: ${last}`,
+            stack: reason.stack,
+          });
+        } else {
+          job.pending--;
+          job.retry.push(chunk);
+        }
+      } else if (chunk.end - chunk.start > 1) {
+        // Which row ended the worker is unknown: each row of the chunk is tried again on its
+        // own, so that only the row that kills its worker fails. Their processNumbers lie
+        // between the chunk's and the next chunk's, so that gather keeps row order.
+        const rows = chunk.end - chunk.start;
+        job.pending--;
+        for (let i = 0; i < rows; i++) {
+          job.retry.push({
+            index: chunk.index + i / rows,
+            start: chunk.start + i,
+            end: chunk.start + i + 1,
+            attempts: chunk.attempts,
+          });
+        }
+      } else if (++chunk.attempts > this.#maxRetries) {
         this.#record(job, chunk, undefined, {
           name: CHUNK_ERROR_NAMES.workerDied,
-          message:
-            `The worker running this chunk died ${chunk.attempts} times; last: ${reason.name}: ${reason.message}`,
+          message: `The worker running this chunk died ${chunk.attempts} times; last: ${last}`,
           stack: reason.stack,
         });
       } else {
@@ -880,16 +922,24 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if (slot.chunk !== chunk || !job || job.finished) return;
     slot.chunk = undefined;
     this.#replace(slot);
-    this.#record(job, chunk, undefined, {
-      name: CHUNK_ERROR_NAMES.timeout,
-      message: building
-        ? `The model's build for the chunk of rows ${chunk.start}..${
-          chunk.end - 1
-        } ran past the ${this.#buildTimeout} ms build timeout`
-        : `The chunk of rows ${chunk.start}..${
-          chunk.end - 1
-        } ran past the ${this.#timeout} ms timeout`,
-    });
+    // A build past its limit is the model's failure, not the chunk's: reported as a failed
+    // build, so that a sweep stops at once instead of paying the limit for every row.
+    this.#record(
+      job,
+      chunk,
+      undefined,
+      building
+        ? {
+          name: CHUNK_ERROR_NAMES.buildFailed,
+          message: `The model's build ran past the ${this.#buildTimeout} ms build timeout`,
+        }
+        : {
+          name: CHUNK_ERROR_NAMES.timeout,
+          message: `The chunk of rows ${chunk.start}..${
+            chunk.end - 1
+          } ran past the ${this.#timeout} ms timeout`,
+        },
+    );
     this.#dispatch();
   }
 
