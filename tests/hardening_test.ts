@@ -89,3 +89,50 @@ Deno.test("a build that never resolves fails the sweep at the build timeout, not
     /could not be built: .*build ran past the 300 ms build timeout/,
   );
 });
+
+Deno.test("a results file deleted or replaced mid-run fails the run, naming it", async () => {
+  const slow = new URL("./fixtures/models/slow.ts", import.meta.url).href;
+  for (const how of ["deleted", "replaced"]) {
+    await withTempDir(async (dir) => {
+      const csv = `${dir}/out.csv`;
+      let done = false;
+      await assertRejects(
+        () =>
+          parameterSweep({
+            model: slow,
+            params: { x: linearSample(0, 1, 200), z: fixedSample([1]) },
+            workers: 1,
+            csv,
+            progressIntervalMs: 0,
+            onProgress: (p) => {
+              if (done || p.done === 0) return;
+              done = true;
+              if (how === "deleted") Deno.removeSync(csv);
+              else {
+                Deno.writeTextFileSync(`${dir}/other.csv`, "x,z,y,spun,success\n");
+                Deno.renameSync(`${dir}/other.csv`, csv);
+              }
+            },
+          }),
+        /results file ".*out\.csv" was deleted or replaced while the sweep was writing it/,
+      );
+      assert(done);
+    });
+  }
+});
+
+Deno.test("temporary files a killed rewrite left beside the results file are removed by the next run", async () => {
+  await withTempDir(async (dir) => {
+    const strays = [".out.csv.0123456789ab.tmp", ".out.csv.meta.json.a1b2c3d4e5f6.tmp"];
+    const others = [".other.csv.0123456789ab.tmp", "out.csv.0123456789ab.tmp"];
+    for (const name of [...strays, ...others]) await Deno.writeTextFile(`${dir}/${name}`, "x");
+    await parameterSweep({
+      model: hostile("close_at_7.ts"),
+      params: { x: fixedSample([1, 2]) },
+      workers: 1,
+      csv: `${dir}/out.csv`,
+    });
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assertEquals(left, [...others, "out.csv", "out.csv.meta.json"].sort());
+  });
+});

@@ -74,3 +74,19 @@ export async function relaunch(args: string[]): Promise<number> {
     for (const [signal, forward] of handlers) Deno.removeSignalListener(signal, forward);
   }
 }
+
+/**
+ * In the relaunched process: ends this run as SIGTERM does (rows written, a resume hint) once
+ * the process that relaunched it is gone, however it went (`kill -9` included, which it cannot
+ * pass on). An orphan is adopted by another process, so its parent pid changes; the check runs
+ * four times a second and never keeps the process alive.
+ */
+export function followParent(): void {
+  const parent = Deno.ppid;
+  const timer = setInterval(() => {
+    if (Deno.ppid === parent) return;
+    clearInterval(timer);
+    Deno.kill(Deno.pid, Deno.build.os === "windows" ? "SIGINT" : "SIGTERM");
+  }, 250);
+  Deno.unrefTimer(timer);
+}

@@ -12,7 +12,8 @@ import {
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
-import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
+import { terminalSafe } from "./_terminal_text.ts";
+import { canScopeWorkers, followParent, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { markLaunchedScoped } from "../parallel/_permissions.ts";
 import { VERSION } from "./_version.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
@@ -121,13 +122,16 @@ const RUN_FLAGS: FlagSpec = {
 export async function main(args: string[]): Promise<number> {
   const relaunched = args[0] === RELAUNCHED;
   if (relaunched) args = args.slice(1);
+  // A relaunched run must not outlive the psweep that started it.
+  if (relaunched) followParent();
   const debug = args.includes("--debug");
   try {
     return await dispatch(args, relaunched);
   } catch (e) {
     const error = e as Error;
-    if (debug) console.error(error);
-    else console.error(`psweep: ${error.message}`);
+    // A model's text (its error messages) reaches the terminal only with its controls escaped.
+    if (debug) console.error(terminalSafe(Deno.inspect(error)));
+    else console.error(terminalSafe(`psweep: ${error?.message ?? String(e)}`));
     return e instanceof UsageError ? 2 : 1;
   }
 }
@@ -359,7 +363,9 @@ async function execute(
       // sweep drawn with a fresh seed resumes with the one its file recorded.
       const again = ["psweep", ...argv.filter((a) => a !== "--resume" && a !== "--overwrite")]
         .map(shellWord).join(" ") + " --resume";
-      console.error(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`);
+      console.error(
+        terminalSafe(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`),
+      );
       return 130;
     }
     throw cliWording(e, source === "demo" ? undefined : source);
@@ -370,7 +376,7 @@ async function execute(
   if (json) {
     console.log(JSON.stringify(summaryJson(result, where)));
   } else if (!quiet) {
-    console.error(summaryTable(result, where));
+    console.error(terminalSafe(summaryTable(result, where)));
   }
   if (flags.report && where) {
     const { writeReport } = await import("./report.ts");
@@ -380,7 +386,7 @@ async function execute(
     }).catch((e) => {
       throw cliWording(e);
     });
-    if (!quiet && !json) console.error(`report: ${page}`);
+    if (!quiet && !json) console.error(terminalSafe(`report: ${page}`));
   }
   if (recursive && result.rows === 0) {
     throw new RunError(
@@ -469,7 +475,7 @@ async function report(args: string[]): Promise<number> {
   } catch (e) {
     throw cliWording(e);
   }
-  console.log(page);
+  console.log(terminalSafe(page));
   return 0;
 }
 
@@ -484,7 +490,10 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
       "run again with --resume to continue that sweep, or --overwrite to replace it",
     )
     .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
-  if (e instanceof Deno.errors.AlreadyExists) return new UsageError(message, { cause: e });
+  // A results file in the way, or held by another run (its lock).
+  if (e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.Busy) {
+    return new UsageError(message, { cause: e });
+  }
   // Only the settings checks that run before any work: an error of the same class from a run
   // (out of memory, say) is not the user's typing.
   if (

@@ -14,6 +14,7 @@ import {
 } from "../io/resume.ts";
 import { type RowBatch, type RowTable, RowWriter } from "../io/row_writer.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
+import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -85,6 +86,10 @@ export class SweepSink {
   #resuming = false;
   // On resume, the file read back: the one file written while the run goes on.
   #continued: string | undefined;
+  // One writer per results file: the OS locks this run holds (see _results_lock.ts), and what
+  // each file was when its writer opened it (device and inode), to notice it replaced or gone.
+  readonly #locks: ResultsLock[] = [];
+  readonly #identity = new Map<string, string>();
 
   private constructor(o: SinkOptions) {
     this.#o = o;
@@ -99,6 +104,27 @@ export class SweepSink {
   /** Opens the sink: with `resume`, reads the rows already on disk. */
   static async open(o: SinkOptions): Promise<SweepSink> {
     const sink = new SweepSink(o);
+    try {
+      // Locked before anything is read or replaced: a second run fails here, at once.
+      for (const path of sink.#paths) {
+        await checkWritableDir(path);
+        sink.#locks.push(await lockResults(path));
+      }
+      return await sink.#start();
+    } catch (error) {
+      sink.release();
+      throw error;
+    }
+  }
+
+  /** Lets go of the results files' locks: the run writes them no more. */
+  release(): void {
+    for (const lock of this.#locks.splice(0)) lock.release();
+  }
+
+  async #start(): Promise<SweepSink> {
+    const o = this.#o;
+    const sink = this;
     for (const path of sink.#paths) {
       if (await pathExists(path)) {
         if (!o.resume && !o.overwrite) {
@@ -235,6 +261,7 @@ export class SweepSink {
           });
           writers.push(writer);
           this.#writerOf.set(path, writer);
+          this.#identity.set(path, await fileIdentity(path));
         }
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
@@ -608,7 +635,19 @@ export class SweepSink {
   // rows under the same header, the bytes already written are reused in row order (no second
   // encoding, flat memory); otherwise the rows are encoded again.
   async #finalize(names: string[]): Promise<void> {
-    await this.close();
+    await this.#closeWriters();
+    // A file deleted or replaced while the run wrote it lost the rows written since (they went
+    // to a file no longer at its path): the run fails rather than report results it does not
+    // have on disk.
+    for (const [path, identity] of this.#identity) {
+      if (await fileIdentity(path).catch(() => "gone") !== identity) {
+        throw new Error(
+          `Cannot finish the sweep as its results file ${
+            JSON.stringify(path)
+          } was deleted or replaced while the sweep was writing it: the rows written to it are not at that path; run the sweep again`,
+        );
+      }
+    }
     const o = this.#o;
     const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
       this.#header.every((n, i) => n === names[i]);
@@ -658,8 +697,19 @@ export class SweepSink {
     return [...first, ...rest];
   }
 
-  /** Closes the files; rows written so far (and rows held back) stay on disk. */
+  /**
+   * Closes the files and lets go of their locks; rows written so far (and rows held back) stay
+   * on disk.
+   */
   async close(): Promise<void> {
+    try {
+      await this.#closeWriters();
+    } finally {
+      this.release();
+    }
+  }
+
+  async #closeWriters(): Promise<void> {
     while (this.#inflight.size > 0) {
       this.drain();
       await Promise.allSettled([...this.#inflight]);
@@ -727,6 +777,12 @@ async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<U
   };
   if (start > 0 && Number.isFinite(start)) yield await read(0, start);
   for (const b of sorted) yield await read(b.offset, b.bytes);
+}
+
+// What a path names on disk now: its device and inode.
+async function fileIdentity(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  return `${info.dev}:${info.ino}`;
 }
 
 async function checkWritableDir(path: string): Promise<void> {
