@@ -20,9 +20,10 @@ export const POOL_DEFAULTS = {
 /** Limits of a sweep, past which input is refused or a row fails rather than the run stalling. */
 export const SWEEP_LIMITS = {
   /**
-   * Distinct output names a sweep records. Each name is a column of every row; a model that
-   * returns ever new keys (a generated name per row) would otherwise make every row cost more
-   * than the last. A row that would pass the limit fails, naming it.
+   * Distinct output names a sweep records. Each name is a column of every row (8 bytes a row
+   * in memory, a field of every line on disk); a model that returns ever new keys (a generated
+   * name per row) would otherwise make every row cost more than the last, and memory grow with
+   * names times rows. A row whose outputs would pass the limit fails, naming it.
    */
-  outputNames: 10_000,
+  outputNames: 1024,
 } as const;

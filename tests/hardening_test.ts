@@ -1,6 +1,7 @@
 // Hardening against hostile models and careless use (issue 11): each test reproduces an attack
 // or a mistake with real workers, processes, signals and files.
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
+import { SWEEP_LIMITS } from "../src/_defaults.ts";
 import { withTempDir } from "./_temp.ts";
 import { DenoWorkerManager, fixedSample, linearSample, parameterSweep } from "../mod.ts";
 
@@ -136,3 +137,32 @@ Deno.test("temporary files a killed rewrite left beside the results file are rem
     assertEquals(left, [...others, "out.csv", "out.csv.meta.json"].sort());
   });
 });
+
+Deno.test("a model that makes up output names is stopped at the limit: later rows fail, naming it", async () => {
+  const rows = 1500;
+  const result = await parameterSweep({
+    model: hostile("many_names.ts"),
+    params: { x: linearSample(0, rows - 1, rows) },
+    workers: 2,
+  });
+  // Each successful row brought one name; a chunk that would pass the limit fails whole.
+  const succeeded = result.stats.succeeded;
+  assert(succeeded > 0 && succeeded <= SWEEP_LIMITS.outputNames, `${succeeded}`);
+  assertEquals(result.outputNames.length, succeeded);
+  assertEquals(result.stats.failed, rows - succeeded);
+  for (const message of result.errors.values()) {
+    assertMatch(message, /distinct output names, over the limit of 1024/);
+  }
+  await assertRejects(
+    () => planSweepOutputs(SWEEP_LIMITS.outputNames + 1),
+    /'outputs' must name at most 1024 outputs/,
+  );
+});
+
+function planSweepOutputs(n: number): Promise<unknown> {
+  return parameterSweep({
+    model: hostile("many_names.ts"),
+    params: { x: fixedSample([1]) },
+    outputs: Array.from({ length: n }, (_, i) => `o${i}`),
+  });
+}

@@ -5,6 +5,7 @@ import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
 import { encodeBatch } from "../io/_rows.ts";
+import { SWEEP_LIMITS } from "../_defaults.ts";
 import type { RowFormat } from "../io/row_writer.ts";
 
 /** What the sweep hands `doBuild`. */
@@ -221,6 +222,20 @@ class ChunkRun {
       if (seen < 0) return this.#fail(r, badOutput(names[-1 - seen], out[names[-1 - seen]]));
     } else if (seen !== countKeys(out)) {
       // Only a row with keys not seen before pays for walking its keys.
+      let added = 0;
+      for (const key in out) if (!this.#slots.has(key)) added++;
+      if (names.length + added > SWEEP_LIMITS.outputNames) {
+        // Every name is a column of every row: a model that makes up names as it goes would
+        // make each row cost more than the last.
+        return this.#fail(
+          r,
+          new RangeError(
+            `the row's outputs would make ${
+              names.length + added
+            } distinct output names, over the limit of ${SWEEP_LIMITS.outputNames}`,
+          ),
+        );
+      }
       for (const key in out) {
         if (this.#slots.has(key)) continue;
         // Read first: a getter that throws leaves the names and columns as they were.

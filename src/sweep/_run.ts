@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
+import { SWEEP_LIMITS } from "../_defaults.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
@@ -87,6 +88,11 @@ export function planSweep(options: SweepOptions): Plan {
         );
       }
       seen.add(name);
+    }
+    if (options.outputs.length > SWEEP_LIMITS.outputNames) {
+      throw new RangeError(
+        `Cannot run a sweep as 'outputs' must name at most ${SWEEP_LIMITS.outputNames} outputs: current value names ${options.outputs.length}`,
+      );
     }
     outputs = [...options.outputs];
   }

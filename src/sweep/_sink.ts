@@ -15,6 +15,7 @@ import {
 import { type RowBatch, type RowTable, RowWriter } from "../io/row_writer.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
+import { SWEEP_LIMITS } from "../_defaults.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -525,6 +526,22 @@ export class SweepSink {
       );
     }
     const out = chunk.results;
+    let fresh = 0;
+    for (const name of out.names) if (!this.#outputs.has(name)) fresh++;
+    if (this.#outputs.size + fresh > SWEEP_LIMITS.outputNames) {
+      // Chunks that each stay under the limit can pass it together: their rows fail.
+      const message = `RangeError: the rows' outputs would make ${
+        this.#outputs.size + fresh
+      } distinct output names, over the limit of ${SWEEP_LIMITS.outputNames}`;
+      const rows = Array.from(out.index);
+      for (const r of rows) this.#fail(r, message);
+      return this.#write(
+        rows,
+        this.#errors,
+        undefined,
+        () => this.#tracker?.add(rows.length, rows.length),
+      );
+    }
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
       this.#firstNames = { chunk: chunk.processNumber, names: out.firstNames };
     }
