@@ -128,6 +128,7 @@ Deno.test("control characters of a model's names and messages reach the terminal
       const r = await psweep(["run", `${dir}/s.yaml`, ...args], dir);
       assertEquals(r.code, 0, r.stderr);
       const text = r.stdout + r.stderr;
+      // deno-lint-ignore no-control-regex
       assert(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(text), JSON.stringify(text));
       assertMatch(r.stderr, /\\x1b\[31mred/);
       assertMatch(

@@ -125,8 +125,7 @@ export class SweepSink {
 
   async #start(): Promise<SweepSink> {
     const o = this.#o;
-    const sink = this;
-    for (const path of sink.#paths) {
+    for (const path of this.#paths) {
       if (await pathExists(path)) {
         if (!o.resume && !o.overwrite) {
           throw new Deno.errors.AlreadyExists(
@@ -145,19 +144,19 @@ export class SweepSink {
       // between the two writes) is rewritten from the result at the end.
       for (const path of [o.jsonl, o.csv]) {
         if (path !== undefined && await pathExists(path)) {
-          await sink.#readBack(path);
-          sink.#continued = path;
+          await this.#readBack(path);
+          this.#continued = path;
           break;
         }
       }
     }
-    sink.#tracker = new ProgressTracker(o.rows, {
+    this.#tracker = new ProgressTracker(o.rows, {
       intervalMs: o.progressIntervalMs ?? 200,
       onProgress: o.onProgress,
-      done: sink.#finished,
-      failed: sink.#failed,
+      done: this.#finished,
+      failed: this.#failed,
     });
-    return sink;
+    return this;
   }
 
   #meta(outputNames: readonly string[]): SweepMeta {
