@@ -1,9 +1,15 @@
 // Hardening against hostile models and careless use (issue 11): each test reproduces an attack
 // or a mistake with real workers, processes, signals and files.
-import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
 import { SWEEP_LIMITS } from "../src/_defaults.ts";
 import { withTempDir } from "./_temp.ts";
-import { DenoWorkerManager, fixedSample, linearSample, parameterSweep } from "../mod.ts";
+import {
+  DenoWorkerManager,
+  fixedSample,
+  linearSample,
+  parameterSweep,
+  type SweepOptions,
+} from "../mod.ts";
 
 const hostile = (name: string) => new URL(`./fixtures/hostile/${name}`, import.meta.url).href;
 
@@ -166,3 +172,39 @@ function planSweepOutputs(n: number): Promise<unknown> {
     outputs: Array.from({ length: n }, (_, i) => `o${i}`),
   });
 }
+
+Deno.test("library options of the wrong type are refused, naming the field, before any file is touched", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/out.csv`;
+    const base = { model: hostile("close_at_7.ts"), params: { x: fixedSample([1, 2]) }, csv };
+    await parameterSweep({ ...base, workers: 1 });
+    const meta = await Deno.readTextFile(`${csv}.meta.json`);
+    const bad: [string, unknown][] = [
+      ["timeout", "100"],
+      ["overwrite", "false"],
+      ["resume", 1],
+      ["rebuildOnFailure", "no"],
+      ["workers", "2"],
+      ["workers", 1.5],
+      ["signal", {}],
+      ["onProgress", "log"],
+      ["buildOptions", [1]],
+      ["manager", {}],
+    ];
+    for (const [field, value] of bad) {
+      await assertRejects(
+        () => parameterSweep({ ...base, [field]: value } as unknown as SweepOptions),
+        (e: Error) => {
+          assert(e instanceof TypeError, `${field}: ${e}`);
+          assertMatch(e.message, new RegExp(`^Cannot run a sweep as '${field}' must be `));
+          return true;
+        },
+      );
+    }
+    assertEquals(await Deno.readTextFile(`${csv}.meta.json`), meta);
+    assertThrows(
+      () => new DenoWorkerManager({ assumeNoPrompt: "false" as unknown as boolean }),
+      /'assumeNoPrompt' must be true or false/,
+    );
+  });
+});

@@ -320,6 +320,17 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       );
     }
     this.#chunkTargetMs = target;
+    // "false" would be true: a check skipped that the caller meant to keep.
+    for (const field of ["assumeWorkerOptions", "assumeNoPrompt"] as const) {
+      const value = options[field];
+      if (value !== undefined && typeof value !== "boolean") {
+        throw new TypeError(
+          `Cannot create a worker pool as '${field}' must be true or false: current value is ${
+            describe(value)
+          }`,
+        );
+      }
+    }
     if (!options.assumeWorkerOptions && detectWorkerOptions() === undefined) {
       throw new Error(workerOptionsMissingMessage());
     }

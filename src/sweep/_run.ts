@@ -102,6 +102,7 @@ export function planSweep(options: SweepOptions): Plan {
     );
   }
   if (options.seed !== undefined) assertSeed(options.seed, "seed");
+  checkOptionTypes(options);
   if (options.timeout !== undefined && !(options.timeout > 0)) {
     throw new RangeError(
       `Cannot run a sweep as 'timeout' must be a positive number of milliseconds: current value is ${
@@ -135,6 +136,48 @@ export function planSweep(options: SweepOptions): Plan {
     throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
   }
   return { options, model, paramNames, outputs };
+}
+
+// Every option has its type checked, as the sweep file's settings are: a string "100" is no
+// timeout and "false" is true, which would silently do what the caller did not ask.
+function checkOptionTypes(options: SweepOptions): void {
+  const o = options as unknown as Record<string, unknown>;
+  const fail = (field: string, expected: string): never => {
+    throw new TypeError(
+      `Cannot run a sweep as '${field}' must be ${expected}: current value is ${
+        describe(o[field])
+      }`,
+    );
+  };
+  for (const field of ["resume", "overwrite", "rebuildOnFailure"]) {
+    if (o[field] !== undefined && typeof o[field] !== "boolean") fail(field, "true or false");
+  }
+  if (o.timeout !== undefined && typeof o.timeout !== "number") {
+    fail("timeout", "a positive number of milliseconds (Infinity for none)");
+  }
+  if (o.workers !== undefined && !(Number.isInteger(o.workers) && (o.workers as number) > 0)) {
+    fail("workers", "a positive integer");
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    fail("signal", "an AbortSignal");
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") {
+    fail("onProgress", "a function");
+  }
+  const build = o.buildOptions;
+  if (
+    build !== undefined && (typeof build !== "object" || build === null || Array.isArray(build))
+  ) {
+    fail("buildOptions", "an object of plain data");
+  }
+  const manager = o.manager as Record<string, unknown> | undefined;
+  if (
+    manager !== undefined &&
+    (typeof manager !== "object" || manager === null || typeof manager.scatter !== "function" ||
+      typeof manager.gather !== "function")
+  ) {
+    fail("manager", "a ParallelManager (an object with scatter and gather)");
+  }
 }
 
 function resolveModel(model: unknown): string {
