@@ -138,3 +138,25 @@ Deno.test("control characters of a model's names and messages reach the terminal
     }
   });
 });
+
+Deno.test("a model's npm import neither rewrites the project's lock file nor fetches offline", async () => {
+  await withDir(async (dir) => {
+    // A project of its own, with a lock file, without "unstable": psweep relaunches itself.
+    const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports: config.imports }));
+    await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });");
+    await Deno.writeTextFile(`${dir}/ok.yaml`, "model: ./m.js\nparams:\n  x: [1, 2, 2]\n");
+    const flags = ["-A", "--cached-only", "--config", `${dir}/deno.json`];
+    const first = await psweep(["run", `${dir}/ok.yaml`], dir, flags);
+    assertEquals(first.code, 0, first.stderr);
+    const lock = await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined);
+    await Deno.writeTextFile(
+      `${dir}/npm.yaml`,
+      `model: ${hostile("npm_import.ts")}\nparams:\n  x: [1, 2, 2]\n`,
+    );
+    const r = await psweep(["run", `${dir}/npm.yaml`], dir, flags);
+    assertEquals(r.code, 1, r.stderr);
+    assertMatch(r.stderr, /left-pad/);
+    assertEquals(await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined), lock);
+  });
+});

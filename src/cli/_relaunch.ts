@@ -1,7 +1,7 @@
 // Internal: the CLI always runs models in permission-scoped workers, whatever flags `deno run` was
 // given. Scoped workers need the worker-options feature and a process that cannot prompt; when
 // psweep cannot see both, it runs itself again with them, passing on the permissions it holds.
-import { detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+import { denoFlags, detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
 
 /** The hidden first argument that marks the relaunched process. */
 export const RELAUNCHED = "--psweep-relaunched";
@@ -38,12 +38,21 @@ export async function relaunch(args: string[]): Promise<number> {
     Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted"
   );
   const flags = granted.length === KINDS.length ? ["-A"] : granted.map((k) => `--allow-${k}`);
+  // A model's imports resolve in this Deno, whatever its worker may do: an `npm:` or remote
+  // import would otherwise fetch and rewrite the project's deno.lock. --frozen makes a lock
+  // file that would change an error instead; the flags that keep modules offline or pin the
+  // lock, when psweep itself was given them, apply to the relaunched run too.
+  const modules = denoFlags().filter((f) =>
+    /^--(cached-only|no-remote|no-npm|no-lock|frozen(=.*)?|lock(=.*)?)$/.test(f)
+  );
+  if (!modules.some((f) => f.startsWith("--frozen"))) modules.push("--frozen");
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--unstable-worker-options",
       "--no-prompt",
       ...flags,
+      ...modules,
       Deno.mainModule,
       RELAUNCHED,
       ...args,

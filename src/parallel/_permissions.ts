@@ -110,6 +110,14 @@ export function workerOptionsMissingMessage(): string {
     "If you enable it in a way psweep cannot see, pass { assumeWorkerOptions: true }.";
 }
 
+/** Deno's own flags this process was started with (before the script), when readable. */
+export function denoFlags(): string[] {
+  const args = ownArgs() ?? [];
+  const out: string[] = [];
+  for (let i = 2; i < args.length && args[i].startsWith("-"); i++) out.push(args[i]);
+  return out;
+}
+
 function ownArgs(): string[] | undefined {
   if (Deno.build.os !== "linux") return undefined;
   const path = "/proc/self/cmdline";
