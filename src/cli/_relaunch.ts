@@ -1,7 +1,7 @@
 // Internal: the CLI always runs models in permission-scoped workers, whatever flags `deno run` was
 // given. Scoped workers need the worker-options feature and a process that cannot prompt; when
 // psweep cannot see both, it runs itself again with them, passing on the permissions it holds.
-import { denoFlags, detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+import { commandLine, detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
 
 /** The hidden first argument that marks the relaunched process. */
 export const RELAUNCHED = "--psweep-relaunched";
@@ -42,7 +42,9 @@ export async function relaunch(args: string[]): Promise<number> {
   // import would otherwise fetch and rewrite the project's deno.lock. --frozen makes a lock
   // file that would change an error instead; the flags that keep modules offline or pin the
   // lock, when psweep itself was given them, apply to the relaunched run too.
-  const modules = denoFlags().filter((f) =>
+  // (Looked for on the whole command line: a flag's value, such as --config's, ends the flags
+  // where a word does not begin with "-", and no psweep option is spelled like these.)
+  const modules = commandLine().filter((f) =>
     /^--(cached-only|no-remote|no-npm|no-lock|frozen(=.*)?|lock(=.*)?)$/.test(f)
   );
   if (!modules.some((f) => f.startsWith("--frozen"))) modules.push("--frozen");

@@ -110,12 +110,12 @@ export function workerOptionsMissingMessage(): string {
     "If you enable it in a way psweep cannot see, pass { assumeWorkerOptions: true }.";
 }
 
-/** Deno's own flags this process was started with (before the script), when readable. */
-export function denoFlags(): string[] {
-  const args = ownArgs() ?? [];
-  const out: string[] = [];
-  for (let i = 2; i < args.length && args[i].startsWith("-"); i++) out.push(args[i]);
-  return out;
+/**
+ * Every word of this process's command line (Deno's flags, the script, its arguments), when
+ * readable: callers look for flags of their own that no script argument spells.
+ */
+export function commandLine(): string[] {
+  return ownArgs()?.slice(1) ?? [];
 }
 
 function ownArgs(): string[] | undefined {
