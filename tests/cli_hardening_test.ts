@@ -161,3 +161,22 @@ Deno.test("a model's npm import neither rewrites the project's lock file nor fet
     assertEquals(await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined), lock);
   });
 });
+
+Deno.test("rows with 20,000 new output names each fail at the limit, and SIGTERM still stops the run", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${hostile("many_keys.ts")}\nparams:\n  x: [0, 399, 400]\nworkers: 2\ncsv: out.csv\n`,
+    );
+    const child = spawn(["run", `${dir}/s.yaml`], dir);
+    const { code, err } = await whileRunning(child, /progress: [1-9]/, () => {
+      child.kill("SIGTERM");
+      return Promise.resolve();
+    });
+    assertEquals(code, 130, err);
+    assertMatch(err, /stopped\. Every finished row is in .*out\.csv/);
+    const lines = (await Deno.readTextFile(`${dir}/out.csv`)).trim().split("\n");
+    assertEquals(lines.slice(0, 2), ["x,y,success", "0,0,true"]);
+    assert(lines.slice(2).every((l) => l.endsWith(",NaN,false")), lines[2]);
+  });
+});
