@@ -16,14 +16,3 @@ export const POOL_DEFAULTS = {
   /** Adaptive chunks never exceed remaining / (workers * this), so the tail stays balanced. */
   balanceFactor: 4,
 } as const;
-
-/** Limits of a sweep, past which input is refused or a row fails rather than the run stalling. */
-export const SWEEP_LIMITS = {
-  /**
-   * Distinct output names a sweep records. Each name is a column of every row (8 bytes a row
-   * in memory, a field of every line on disk); a model that returns ever new keys (a generated
-   * name per row) would otherwise make every row cost more than the last, and memory grow with
-   * names times rows. A row whose outputs would pass the limit fails, naming it.
-   */
-  outputNames: 1024,
-} as const;

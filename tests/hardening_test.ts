@@ -1,7 +1,7 @@
 // Hardening against hostile models and careless use (issue 11): each test reproduces an attack
 // or a mistake with real workers, processes, signals and files.
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
-import { SWEEP_LIMITS } from "../src/_defaults.ts";
+import { MAX_OUTPUT_NAMES } from "../src/_limits.ts";
 import { withTempDir } from "./_temp.ts";
 import {
   DenoWorkerManager,
@@ -153,14 +153,14 @@ Deno.test("a model that makes up output names is stopped at the limit: later row
   });
   // Each successful row brought one name; a chunk that would pass the limit fails whole.
   const succeeded = result.stats.succeeded;
-  assert(succeeded > 0 && succeeded <= SWEEP_LIMITS.outputNames, `${succeeded}`);
+  assert(succeeded > 0 && succeeded <= MAX_OUTPUT_NAMES, `${succeeded}`);
   assertEquals(result.outputNames.length, succeeded);
   assertEquals(result.stats.failed, rows - succeeded);
   for (const message of result.errors.values()) {
     assertMatch(message, /distinct output names, over the limit of 1024/);
   }
   await assertRejects(
-    () => planSweepOutputs(SWEEP_LIMITS.outputNames + 1),
+    () => planSweepOutputs(MAX_OUTPUT_NAMES + 1),
     /'outputs' must name at most 1024 outputs/,
   );
 });

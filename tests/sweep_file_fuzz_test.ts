@@ -4,7 +4,8 @@
 // All go through the sweep file reader in this process; a sample goes through the real CLI,
 // which must exit 2.
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { loadSweepFile, MAX_SWEEP_FILE_BYTES } from "../src/cli/sweep_file.ts";
+import { loadSweepFile } from "../src/cli/sweep_file.ts";
+import { MAX_SWEEP_FILE_BYTES } from "../src/_limits.ts";
 import { UsageError } from "../src/cli/_errors.ts";
 import { stringify as yamlStringify } from "yaml";
 

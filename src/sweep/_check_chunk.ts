@@ -6,9 +6,9 @@
 // copy, not the shared memory workers read), the shape of every column, and that the encoded
 // text says exactly what the columns say (no extra row, field, or formula). A model can still
 // return whatever outputs it likes for its own rows: those are its outputs.
-import { SWEEP_LIMITS as LIMITS } from "../_defaults.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ChunkOutput } from "./_driver.ts";
-import type { RowFormat } from "../io/row_writer.ts";
+import type { RowFormat } from "../io/row_types.ts";
 
 /** What the main thread knows of a chunk it sent. */
 export interface ChunkExpectation {
@@ -50,8 +50,8 @@ function check(out: ChunkOutput, e: ChunkExpectation): string | undefined {
   if (!Array.isArray(names) || !names.every((name) => typeof name === "string")) {
     return "its output names are not a list of strings";
   }
-  if (names.length > LIMITS.outputNames) {
-    return `it returned ${names.length} output names, over the limit of ${LIMITS.outputNames}`;
+  if (names.length > MAX_OUTPUT_NAMES) {
+    return `it returned ${names.length} output names, over the limit of ${MAX_OUTPUT_NAMES}`;
   }
   if (new Set(names).size !== names.length) return "it names an output twice";
   if (e.outputs && !sameList(names, e.outputs)) {
@@ -60,7 +60,7 @@ function check(out: ChunkOutput, e: ChunkExpectation): string | undefined {
   // (An output named like a parameter is the sink's error: it fails the sweep, as it should.)
   if (
     firstNames !== undefined &&
-    (!Array.isArray(firstNames) || firstNames.length > LIMITS.outputNames ||
+    (!Array.isArray(firstNames) || firstNames.length > MAX_OUTPUT_NAMES ||
       !firstNames.every((name) => typeof name === "string"))
   ) {
     return "its first row's output names are not a list of strings";

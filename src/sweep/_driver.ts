@@ -5,8 +5,8 @@ import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
 import { encodeBatch } from "../io/_rows.ts";
-import { SWEEP_LIMITS } from "../_defaults.ts";
-import type { RowFormat } from "../io/row_writer.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
+import type { RowFormat } from "../io/row_types.ts";
 
 /** What the sweep hands `doBuild`. */
 export interface DriverOptions {
@@ -224,7 +224,7 @@ class ChunkRun {
       // Only a row with keys not seen before pays for walking its keys.
       let added = 0;
       for (const key in out) if (!this.#slots.has(key)) added++;
-      if (names.length + added > SWEEP_LIMITS.outputNames) {
+      if (names.length + added > MAX_OUTPUT_NAMES) {
         // Every name is a column of every row: a model that makes up names as it goes would
         // make each row cost more than the last.
         return this.#fail(
@@ -232,7 +232,7 @@ class ChunkRun {
           new RangeError(
             `the row's outputs would make ${
               names.length + added
-            } distinct output names, over the limit of ${SWEEP_LIMITS.outputNames}`,
+            } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`,
           ),
         );
       }

@@ -4,20 +4,23 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
-import { SWEEP_LIMITS } from "../_defaults.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
-import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
-import { LocalResults, type ParallelManager } from "../parallel/parallel_manager.ts";
-import type { RowFormat } from "../io/row_writer.ts";
+import {
+  CHUNK_ERROR_NAMES,
+  LocalResults,
+  type ParallelManager,
+} from "../parallel/parallel_manager.ts";
+import type { RowFormat } from "../io/row_types.ts";
 import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
-import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepOptions } from "./sweep_options.ts";
 
 /** A validated sweep, ready to run rows. */
 export interface Plan {
@@ -89,9 +92,9 @@ export function planSweep(options: SweepOptions): Plan {
       }
       seen.add(name);
     }
-    if (options.outputs.length > SWEEP_LIMITS.outputNames) {
+    if (options.outputs.length > MAX_OUTPUT_NAMES) {
       throw new RangeError(
-        `Cannot run a sweep as 'outputs' must name at most ${SWEEP_LIMITS.outputNames} outputs: current value names ${options.outputs.length}`,
+        `Cannot run a sweep as 'outputs' must name at most ${MAX_OUTPUT_NAMES} outputs: current value names ${options.outputs.length}`,
       );
     }
     outputs = [...options.outputs];
@@ -149,7 +152,15 @@ function checkOptionTypes(options: SweepOptions): void {
       }`,
     );
   };
-  for (const field of ["resume", "overwrite", "rebuildOnFailure"]) {
+  for (
+    const field of [
+      "resume",
+      "overwrite",
+      "rebuildOnFailure",
+      "assumeWorkerOptions",
+      "assumeNoPrompt",
+    ]
+  ) {
     if (o[field] !== undefined && typeof o[field] !== "boolean") fail(field, "true or false");
   }
   if (o.timeout !== undefined && typeof o.timeout !== "number") {
@@ -257,6 +268,8 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
   return createParallelManager({
     workers,
     permissions: options.permissions,
+    assumeWorkerOptions: options.assumeWorkerOptions,
+    assumeNoPrompt: options.assumeNoPrompt,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
   });
@@ -292,9 +305,7 @@ export async function runRows(
   let buildError: string | undefined;
   try {
     // The same modules as the scatter below imports, so that the workers serve it.
-    if (owned && manager instanceof DenoWorkerManager) {
-      startWorkers(manager, [DRIVER, DRIVER, plan.model]);
-    }
+    if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     const { data, rows, seed } = source();
     sink = await SweepSink.open({
       csv: options.csv,
