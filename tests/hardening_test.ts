@@ -208,3 +208,19 @@ Deno.test("library options of the wrong type are refused, naming the field, befo
     );
   });
 });
+
+Deno.test("a lock file left by a run that died holds nothing: the next run takes it", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/out.csv`;
+    // What `kill -9` leaves: the file, no holder (the OS dropped the lock with the process).
+    await Deno.writeTextFile(`${csv}.lock`, "999999999\n");
+    const result = await parameterSweep({
+      model: hostile("close_at_7.ts"),
+      params: { x: fixedSample([1, 2]) },
+      workers: 1,
+      csv,
+    });
+    assertEquals([...result.success], [1, 1]);
+    assert(!(await Deno.stat(`${csv}.lock`).then(() => true, () => false)));
+  });
+});
