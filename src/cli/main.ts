@@ -359,13 +359,13 @@ async function execute(
     view?.end();
     if (controller.signal.aborted) {
       if (recursive || !where || !await pathExists(where)) {
-        console.error(
+        console.error(terminalSafe(
           recursive
             ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
             : where
             ? `psweep: stopped before any row reached ${where}: nothing was written; run it again`
             : "psweep: stopped. No results file was set: nothing was written",
-        );
+        ));
         return 130;
       }
       // The command as typed, so that the same flags (permissions, seed, timeout...) apply; a
@@ -450,7 +450,7 @@ async function init(args: string[]): Promise<number> {
     throw new UsageError("init takes at most one directory (see 'psweep init --help')");
   }
   const files = await writeInit(positionals[0] ?? ".");
-  console.log(`wrote ${files.join(" and ")}\nnext: psweep run ${files[1]}`);
+  console.log(terminalSafe(`wrote ${files.join(" and ")}\nnext: psweep run ${files[1]}`));
   return 0;
 }
 
