@@ -140,10 +140,20 @@ Deno.test("control characters of a model's names and messages reach the terminal
 });
 
 Deno.test("a model's npm import neither rewrites the project's lock file nor fetches offline", async () => {
+  // A project of its own, with a lock file; with "unstable" on, psweep could run its workers in
+  // this process, but starts itself again under --frozen all the same.
+  for (const unstable of [[], ["worker-options"]]) {
+    await npmImportRun(unstable);
+  }
+});
+
+async function npmImportRun(unstable: string[]): Promise<void> {
   await withDir(async (dir) => {
-    // A project of its own, with a lock file, without "unstable": psweep relaunches itself.
     const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports: config.imports }));
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      JSON.stringify({ imports: config.imports, unstable }),
+    );
     await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });");
     await Deno.writeTextFile(`${dir}/ok.yaml`, "model: ./m.js\nparams:\n  x: [1, 2, 2]\n");
     const flags = ["-A", "--cached-only", "--config", `${dir}/deno.json`];
@@ -160,7 +170,7 @@ Deno.test("a model's npm import neither rewrites the project's lock file nor fet
     assertMatch(r.stderr, /psweep-i11-no-such-package.*--cached-only is specified/);
     assertEquals(await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined), lock);
   });
-});
+}
 
 Deno.test("rows with 20,000 new output names each fail at the limit, and SIGTERM still stops the run", async () => {
   await withDir(async (dir) => {

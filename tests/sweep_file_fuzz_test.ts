@@ -174,7 +174,8 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
 // The CLI on one file: exit code and stderr, killed (and so failed) if it ever hangs.
 async function cli(path: string, cwd: string): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-worker-options", "--no-prompt", mod, "run", path],
+    // The flags psweep would otherwise start itself again with: one process per case.
+    args: ["run", "-A", "--unstable-worker-options", "--no-prompt", "--frozen", mod, "run", path],
     cwd,
     stdout: "null",
     stderr: "piped",

@@ -13,6 +13,19 @@ export function canScopeWorkers(): boolean {
 }
 
 /**
+ * Whether this process can run models as the CLI wants them run: in scoped workers, and under
+ * --frozen, so that a model's `npm:` or remote import cannot rewrite the project's deno.lock.
+ * Without --frozen psweep starts itself again with it, unless it may not start Deno (then it
+ * runs here, as it was started).
+ */
+export function canRunHere(): boolean {
+  if (!canScopeWorkers()) return false;
+  if (commandLine().some((f) => /^--frozen(=true)?$/.test(f))) return true;
+  return Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !==
+    "granted";
+}
+
+/**
  * Runs this CLI again under `--unstable-worker-options --no-prompt` with the same arguments and
  * the permissions this process holds in full; resolves with the child's exit code.
  */

@@ -10,7 +10,7 @@ import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
 import { terminalSafe } from "./_terminal_text.ts";
-import { canScopeWorkers, followParent, relaunch, RELAUNCHED } from "./_relaunch.ts";
+import { canRunHere, followParent, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { VERSION } from "./_version.ts";
 import {
   MAX_SEED,
@@ -172,7 +172,7 @@ async function withScopedWorkers(
   relaunched: boolean,
   fn: (relaunched: boolean) => Promise<number>,
 ): Promise<number> {
-  if (relaunched || canScopeWorkers() || args.includes("--help") || args.includes("-h")) {
+  if (relaunched || canRunHere() || args.includes("--help") || args.includes("-h")) {
     return await fn(relaunched);
   }
   return await relaunch(args);
