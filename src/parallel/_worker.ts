@@ -20,6 +20,10 @@ const portPost = MessagePort.prototype.postMessage;
 const bindPost = (port: MessagePort) =>
   portPost.bind(port) as (message: FromWorker, transfer: Transferable[]) => void;
 let send: ((message: FromWorker, transfer: Transferable[]) => void) | undefined;
+// The message queue and the chunk clock, which model code could otherwise replace mid-job.
+const apply = Reflect.apply;
+const then = Promise.prototype.then;
+const now = performance.now.bind(performance);
 const post = (message: FromWorker, transfer: Transferable[] = []) => send?.(message, transfer);
 
 // The listener goes in first: messages sent before it exists would be lost. Only the very
@@ -32,7 +36,8 @@ self.onmessage = (e: MessageEvent<PortMessage>) => {
   send = bindPost(port);
   port.onmessage = (m: MessageEvent<ToWorker>) => {
     // One message at a time, in arrival order, even when handlers await.
-    queue = queue.then(() => handle(m.data)).catch((error) => dying(error));
+    queue = apply(then, queue, [() => handle(m.data)]);
+    queue = apply(then, queue, [undefined, (error: unknown) => dying(error)]);
   };
   post({ type: "ready" });
 };
@@ -102,16 +107,16 @@ async function handle(message: ToWorker): Promise<void> {
         columns,
         data: data.subarray(message.start * columns, message.end * columns),
       };
-      const t0 = performance.now();
+      const t0 = now();
       try {
         const results = await actor.execute(rows);
-        const elapsed = performance.now() - t0;
+        const elapsed = now() - t0;
         post(
           { type: "chunkDone", job: message.job, chunk: message.chunk, results, elapsed },
           transferables(results),
         );
       } catch (error) {
-        const elapsed = performance.now() - t0;
+        const elapsed = now() - t0;
         post({
           type: "chunkDone",
           job: message.job,
