@@ -132,8 +132,6 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 // with what the encoder writes, every number must be one (digits, sign, point, exponent, or
 // NaN/Infinity: no formula, no quote), the parameters must read as this thread's values, and
 // the success flag as the row's. Only parameters are parsed: outputs are the model's own.
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
 class Scanner {
   at = 0;
   constructor(readonly b: Uint8Array) {}
@@ -148,80 +146,52 @@ class Scanner {
     this.at = at + s.length;
     return true;
   }
-  // A number as the encoder writes it, with its value when that is cheap to read exactly
-  // (a decimal of at most 15 digits: both parts are exact doubles, so one division rounds
-  // correctly), else NaN with `slow` set. Returns false when it is no such number. A flat
-  // loop: this runs for every field of every row.
-  #value = 0;
-  #slow = false;
-  number(): boolean {
+  // One byte (a separator).
+  byte(c: number): boolean {
+    if (this.b[this.at] !== c) return false;
+    this.at++;
+    return true;
+  }
+  // A number as the encoder writes it: 0 when there is none here, else 1 for a finite one and
+  // 2 for NaN or an infinity. A flat loop: this runs for every output of every row.
+  number(): number {
     const b = this.b;
     let i = this.at;
     let c = b[i];
-    this.#slow = true;
-    if (c === 78) return this.#word(i, NAN); // N
-    const negative = c === 45; // -
-    if (negative) c = b[++i];
-    if (c === 73) return this.#word(i, INFINITY); // I
-    let mantissa = 0;
-    let digits = 0;
+    if (c === 78) return this.#word(i, NAN) ? 2 : 0; // N
+    if (c === 45) c = b[++i]; // -
+    if (c === 73) return this.#word(i, INFINITY) ? 2 : 0; // I
     let from = i;
-    while (c >= 48 && c <= 57) {
-      mantissa = mantissa * 10 + (c - 48);
-      digits++;
-      c = b[++i];
-    }
-    if (i === from) return false;
-    let scale = 0;
+    while (c >= 48 && c <= 57) c = b[++i];
+    if (i === from) return 0;
     if (c === 46) { // .
       from = ++i;
       c = b[i];
-      while (c >= 48 && c <= 57) {
-        mantissa = mantissa * 10 + (c - 48);
-        digits++;
-        c = b[++i];
-      }
-      scale = i - from;
-      if (scale === 0) return false;
+      while (c >= 48 && c <= 57) c = b[++i];
+      if (i === from) return 0;
     }
-    let exponent = false;
     if (c === 101) { // e
-      exponent = true;
       c = b[++i];
-      if (c !== 43 && c !== 45) return false;
+      if (c !== 43 && c !== 45) return 0;
       from = ++i;
       c = b[i];
       while (c >= 48 && c <= 57) c = b[++i];
-      if (i === from) return false;
+      if (i === from) return 0;
     }
-    this.#slow = exponent || digits > 15;
-    if (!this.#slow) this.#value = (negative ? -mantissa : mantissa) / POW10[scale];
-    this.#start = this.at;
     this.at = i;
-    return true;
+    return 1;
   }
-  #start = 0;
   #word(i: number, word: Uint8Array): boolean {
     const at = this.at;
     this.at = i;
-    if (!this.expect(word)) {
-      this.at = at;
-      return false;
-    }
-    this.#start = at;
-    return true;
-  }
-  // The last number's value.
-  #read(): number {
-    if (!this.#slow) return this.#value;
-    let text = "";
-    for (let i = this.#start; i < this.at; i++) text += String.fromCharCode(this.b[i]);
-    return Number(text);
+    if (this.expect(word)) return true;
+    this.at = at;
+    return false;
   }
   // A number that must be `value` as the encoder writes it (String(value), "-0" for negative
   // zero; in JSON quoted when not finite): compared char by char, which costs one formatting.
   value(value: number, json: boolean): boolean {
-    const text = value === 0 && 1 / value < 0 ? "-0" : String(value);
+    const text = numberText(value);
     const quoted = json && !Number.isFinite(value);
     const b = this.b;
     let i = this.at;
@@ -231,14 +201,11 @@ class Scanner {
     this.at = i;
     return true;
   }
-  // Any number (an output): quoted when not finite in JSON.
+  // Any number (an output): in JSON quoted exactly when it is not finite.
   anyNumber(json: boolean): boolean {
-    if (json && this.expect(QUOTE)) {
-      if (!this.number()) return false;
-      return !Number.isFinite(this.#read()) && this.expect(QUOTE);
-    }
-    if (!this.number()) return false;
-    return !json || (this.b[this.#start] !== 78 && this.b[this.at - 1] !== 121); // not NaN/..y
+    if (!json) return this.number() !== 0;
+    if (!this.byte(34)) return this.number() === 1;
+    return this.number() === 2 && this.byte(34);
   }
   // A JSON string: no raw control character, escapes well formed, up to its closing quote.
   string(): boolean {
@@ -263,11 +230,32 @@ class Scanner {
   }
 }
 
+// String(value) as the encoder writes it ("-0" for negative zero), remembered for the last few
+// thousand values by their bits: a grid's columns repeat a few values over and over, and
+// formatting a double costs more than the rest of a field's check.
+const CACHE_SIZE = 4096;
+const cacheBits = new Uint32Array(CACHE_SIZE * 2);
+const cacheText: (string | undefined)[] = new Array(CACHE_SIZE);
+const bits64 = new Float64Array(1);
+const bits32 = new Uint32Array(bits64.buffer);
+function numberText(value: number): string {
+  bits64[0] = value;
+  const lo = bits32[0];
+  const hi = bits32[1];
+  const slot = ((lo ^ hi ^ (hi >>> 12)) & (CACHE_SIZE - 1)) * 2;
+  const cached = cacheText[slot >> 1];
+  if (cached !== undefined && cacheBits[slot] === lo && cacheBits[slot + 1] === hi) return cached;
+  const text = value === 0 && 1 / value < 0 ? "-0" : String(value);
+  cacheBits[slot] = lo;
+  cacheBits[slot + 1] = hi;
+  cacheText[slot >> 1] = text;
+  return text;
+}
+
 const ascii = (s: string) => new TextEncoder().encode(s);
 const NAN = ascii("NaN");
 const INFINITY = ascii("Infinity");
 const QUOTE = ascii('"');
-const COMMA = ascii(",");
 const HEX = /[0-9a-fA-F]/;
 const ESCAPES = [...ascii('"\\/bfnrt')];
 const CSV_TRUE = ascii("true\n");
@@ -279,36 +267,50 @@ const JSON_FALSE = ascii('},"success":false,"error":');
 const JSON_END = ascii("}\n");
 
 // Each line: the parameters, the outputs and the success flag, as the encoder writes them.
+// One flat pass over the bytes. The parameters must be this thread's values as the encoder
+// writes them; an output field (the model's own value) may hold only the bytes numbers are
+// written with, which can spell neither a quote, a line break nor a spreadsheet function.
 function checkCsv(
-  bytes: Uint8Array,
+  b: Uint8Array,
   out: ChunkOutput,
   _messages: (string | undefined)[],
   e: ChunkExpectation,
 ): string | undefined {
-  const s = new Scanner(bytes);
   const n = out.index.length;
   const P = e.paramNames.length;
   const K = out.names.length;
+  const params = e.params;
+  let at = 0;
   for (let r = 0; r < n; r++) {
-    if (s.done) return `has ${r} lines where ${n} rows were sent`;
+    if (at >= b.length) return `has ${r} lines where ${n} rows were sent`;
     const row = out.index[r];
     for (let j = 0; j < P; j++) {
-      if (!s.value(e.params[row * P + j], false) || !s.expect(COMMA)) {
+      const text = numberText(params[row * P + j]);
+      let ok = true;
+      for (let k = 0; k < text.length; k++) if (b[at++] !== text.charCodeAt(k)) ok = false;
+      if (!ok || b[at++] !== 44) {
         return `line ${r + 1} does not carry row ${row}'s value of '${e.paramNames[j]}'`;
       }
     }
     for (let c = 0; c < K; c++) {
-      if (!s.anyNumber(false) || !s.expect(COMMA)) {
+      const from = at;
+      while (NUMBER_BYTES[b[at]] === 1) at++;
+      if (at === from || b[at++] !== 44) {
         return `line ${r + 1} does not carry a number for output '${out.names[c]}'`;
       }
     }
-    if (!s.expect(out.success[r] ? CSV_TRUE : CSV_FALSE)) {
-      return `line ${r + 1} does not end with the row's success flag`;
-    }
+    const flag = out.success[r] ? CSV_TRUE : CSV_FALSE;
+    let ok = true;
+    for (let k = 0; k < flag.length; k++) if (b[at++] !== flag[k]) ok = false;
+    if (!ok) return `line ${r + 1} does not end with the row's success flag`;
   }
-  if (!s.done) return `has more lines than the ${n} rows sent`;
+  if (at !== b.length) return `has more lines than the ${n} rows sent`;
   return undefined;
 }
+
+// The bytes a number is written with: digits, sign, point, exponent, NaN, Infinity.
+const NUMBER_BYTES = new Uint8Array(256);
+for (const c of "0123456789-+.eNaInfity") NUMBER_BYTES[c.charCodeAt(0)] = 1;
 
 function checkJsonl(
   bytes: Uint8Array,
