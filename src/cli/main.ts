@@ -10,7 +10,8 @@ import type { SweepOptions } from "../sweep/sweep_options.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
-import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
+import { terminalSafe } from "./_terminal_text.ts";
+import { canRunHere, followParent, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { VERSION } from "./_version.ts";
 import {
   MAX_SEED,
@@ -126,13 +127,16 @@ const RUN_FLAGS: FlagSpec = {
 export async function main(args: string[]): Promise<number> {
   const relaunched = args[0] === RELAUNCHED;
   if (relaunched) args = args.slice(1);
+  // A relaunched run must not outlive the psweep that started it.
+  if (relaunched) followParent();
   const debug = args.includes("--debug");
   try {
     return await dispatch(args, relaunched);
   } catch (e) {
     const error = e as Error;
-    if (debug) console.error(error);
-    else console.error(`psweep: ${asInvoked(error.message)}`);
+    // A model's text (its error messages) reaches the terminal only with its controls escaped.
+    if (debug) console.error(terminalSafe(Deno.inspect(error)));
+    else console.error(terminalSafe(`psweep: ${asInvoked(error?.message ?? String(e))}`));
     return e instanceof UsageError ? 2 : 1;
   }
 }
@@ -173,7 +177,7 @@ async function withScopedWorkers(
   relaunched: boolean,
   fn: (relaunched: boolean) => Promise<number>,
 ): Promise<number> {
-  if (relaunched || canScopeWorkers() || args.includes("--help") || args.includes("-h")) {
+  if (relaunched || canRunHere() || args.includes("--help") || args.includes("-h")) {
     return await fn(relaunched);
   }
   return await relaunch(args);
@@ -367,13 +371,13 @@ async function execute(
     view?.end();
     if (controller.signal.aborted) {
       if (recursive || !where || !await pathExists(where)) {
-        console.error(
+        console.error(terminalSafe(
           recursive
             ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
             : where
             ? `psweep: stopped before any row reached ${where}: nothing was written; run it again`
             : "psweep: stopped. No results file was set: nothing was written",
-        );
+        ));
         return 130;
       }
       // The command as typed, so that the same flags (permissions, seed, timeout...) apply; a
@@ -383,7 +387,9 @@ async function execute(
         ...argv.filter((a) => a !== "--resume" && a !== "--overwrite").map(shellWord),
         "--resume",
       ].join(" ");
-      console.error(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`);
+      console.error(
+        terminalSafe(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`),
+      );
       return 130;
     }
     throw cliWording(e, source === "demo" ? undefined : source);
@@ -401,13 +407,13 @@ async function execute(
   if (json) {
     console.log(JSON.stringify(summaryJson(result, where)));
   } else if (!quiet) {
-    console.error(summaryTable(result, where));
+    console.error(terminalSafe(summaryTable(result, where)));
   }
   if (flags.debug) {
     // Where the model failed, from the worker: the first row of each kind of error.
     const which = result.samples ? "draw" : "row";
     for (const [row, stack] of result.stacks ?? []) {
-      console.error(`psweep: debug: ${which} ${row} failed in the model:\n${stack}`);
+      console.error(terminalSafe(`psweep: debug: ${which} ${row} failed in the model:\n${stack}`));
     }
   }
   if (flags.report && where) {
@@ -418,7 +424,7 @@ async function execute(
     }).catch((e) => {
       throw cliWording(e);
     });
-    if (!quiet && !json) console.error(`report: ${page}`);
+    if (!quiet && !json) console.error(terminalSafe(`report: ${page}`));
   }
   if (short) {
     const said = result.warnings.find((w) => w.startsWith(SHORTFALL));
@@ -473,7 +479,11 @@ async function init(args: string[]): Promise<number> {
     throw new UsageError("init takes at most one directory (see 'psweep init --help')");
   }
   const files = await writeInit(positionals[0] ?? ".");
-  console.log(`wrote ${files.join(" and ")}\nnext: ${invocationText()} run ${shellWord(files[1])}`);
+  console.log(
+    terminalSafe(
+      `wrote ${files.join(" and ")}\nnext: ${invocationText()} run ${shellWord(files[1])}`,
+    ),
+  );
   return 0;
 }
 
@@ -507,7 +517,7 @@ async function report(args: string[]): Promise<number> {
   } catch (e) {
     throw cliWording(e);
   }
-  console.log(page);
+  console.log(terminalSafe(page));
   return 0;
 }
 
@@ -522,7 +532,10 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
       "run again with --resume to continue that sweep, or --overwrite to replace it",
     )
     .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
-  if (e instanceof Deno.errors.AlreadyExists) return new UsageError(message, { cause: e });
+  // A results file in the way, or held by another run (its lock).
+  if (e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.Busy) {
+    return new UsageError(message, { cause: e });
+  }
   // A results file that cannot be resumed (another sweep's, changed settings, no metadata) is
   // found before any work: the command was wrong, not the run.
   if (/^Cannot resume /.test(message)) return new UsageError(message, { cause: e });

@@ -7,6 +7,7 @@ import { UsageError } from "./_errors.ts";
 import {
   isPermissionKind,
   MAX_SEED,
+  MAX_SWEEP_FILE_BYTES,
   MAX_TIMEOUT_MS,
   MAX_WORKERS,
   PATH_PERMISSION_KINDS,
@@ -53,8 +54,9 @@ const FIELDS = [
 export async function loadSweepFile(path: string): Promise<SweepSpec> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readSweepText(path);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(
       e instanceof Deno.errors.NotFound
         ? `Cannot read sweep file ${path}: it does not exist (create one with 'psweep init')`
@@ -68,6 +70,40 @@ export async function loadSweepFile(path: string): Promise<SweepSpec> {
     throw new UsageError(`Cannot parse sweep file ${path}: ${(e as Error).message.split("\n")[0]}`);
   }
   return validateSweep(raw, path);
+}
+
+// Only a regular file, checked before it is opened (opening a FIFO waits for a writer) and
+// again once open (the path could have changed in between), read up to the cap.
+async function readSweepText(path: string): Promise<string> {
+  const regular = (info: Deno.FileInfo) => {
+    if (!info.isFile) {
+      throw new UsageError(
+        `Cannot read sweep file ${path}: it is not a regular file (a directory, FIFO, socket or device); name a .yaml or .json file`,
+      );
+    }
+    if (info.size > MAX_SWEEP_FILE_BYTES) tooBig();
+  };
+  const tooBig = (): never => {
+    throw new UsageError(
+      `Cannot read sweep file ${path}: it is larger than ${MAX_SWEEP_FILE_BYTES} bytes, which no sweep's settings need`,
+    );
+  };
+  regular(await Deno.stat(path));
+  using file = await Deno.open(path, { read: true });
+  regular(await file.stat());
+  const buf = new Uint8Array(MAX_SWEEP_FILE_BYTES + 1);
+  let at = 0;
+  for (;;) {
+    const n = await file.read(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+    if (at > MAX_SWEEP_FILE_BYTES) tooBig();
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(0, at));
+  } catch {
+    throw new UsageError(`Cannot read sweep file ${path}: it is not UTF-8 text`);
+  }
 }
 
 /** Validates a parsed sweep file; `path` names it in errors and anchors relative paths. */

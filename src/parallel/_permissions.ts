@@ -102,6 +102,14 @@ export function workerOptionsMissingMessage(): string {
     "If you enable it in a way psweep cannot see, pass { assumeWorkerOptions: true }.";
 }
 
+/**
+ * Every word of this process's command line (Deno's flags, the script, its arguments), when
+ * readable: callers look for flags of their own that no script argument spells.
+ */
+export function commandLine(): string[] {
+  return ownArgs()?.slice(1) ?? [];
+}
+
 function ownArgs(): string[] | undefined {
   if (Deno.build.os !== "linux") return undefined;
   const path = "/proc/self/cmdline";

@@ -5,6 +5,7 @@ import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
 import { encodeBatch } from "../io/_rows.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { RowFormat } from "../io/row_types.ts";
 
 /** What the sweep hands `doBuild`. */
@@ -241,6 +242,20 @@ class ChunkRun {
       if (status[0] >= 0) this.#noteOdd(r, out);
       if (seen !== countKeys(out)) {
         // Only a row with keys not seen before pays for walking its keys.
+        let added = 0;
+        for (const key in out) if (!this.#slots.has(key)) added++;
+        if (names.length + added > MAX_OUTPUT_NAMES) {
+          // Every name is a column of every row: a model that makes up names as it goes would
+          // make each row cost more than the last.
+          return this.#fail(
+            r,
+            new RangeError(
+              `the row's outputs would make ${
+                names.length + added
+              } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`,
+            ),
+          );
+        }
         for (const key in out) {
           if (this.#slots.has(key)) continue;
           // Read first: a getter that throws leaves the names and columns as they were.

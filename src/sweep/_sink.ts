@@ -15,6 +15,8 @@ import {
 import type { RowBatch, RowTable } from "../io/row_types.ts";
 import { RowWriter } from "../io/row_writer.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
+import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -91,6 +93,10 @@ export class SweepSink {
   #resuming = false;
   // On resume, the file read back: the one file written while the run goes on.
   #continued: string | undefined;
+  // One writer per results file: the OS locks this run holds (see _results_lock.ts), and what
+  // each file was when its writer opened it (device and inode), to notice it replaced or gone.
+  readonly #locks: ResultsLock[] = [];
+  readonly #identity = new Map<string, string>();
 
   private constructor(o: SinkOptions) {
     this.#o = o;
@@ -105,7 +111,27 @@ export class SweepSink {
   /** Opens the sink: with `resume`, reads the rows already on disk. */
   static async open(o: SinkOptions): Promise<SweepSink> {
     const sink = new SweepSink(o);
-    for (const path of sink.#paths) {
+    try {
+      // Locked before anything is read or replaced: a second run fails here, at once.
+      for (const path of sink.#paths) {
+        await checkWritableDir(path);
+        sink.#locks.push(await lockResults(path));
+      }
+      return await sink.#start();
+    } catch (error) {
+      sink.release();
+      throw error;
+    }
+  }
+
+  /** Lets go of the results files' locks: the run writes them no more. */
+  release(): void {
+    for (const lock of this.#locks.splice(0)) lock.release();
+  }
+
+  async #start(): Promise<SweepSink> {
+    const o = this.#o;
+    for (const path of this.#paths) {
       if (await pathExists(path)) {
         if (!o.resume && !o.overwrite) {
           throw new Deno.errors.AlreadyExists(
@@ -124,19 +150,19 @@ export class SweepSink {
       // between the two writes) is rewritten from the result at the end.
       for (const path of [o.jsonl, o.csv]) {
         if (path !== undefined && await pathExists(path)) {
-          await sink.#readBack(path);
-          sink.#continued = path;
+          await this.#readBack(path);
+          this.#continued = path;
           break;
         }
       }
     }
-    sink.#tracker = new ProgressTracker(o.rows, {
+    this.#tracker = new ProgressTracker(o.rows, {
       intervalMs: o.progressIntervalMs ?? 200,
       onProgress: o.onProgress,
-      done: sink.#finished,
-      failed: sink.#failed,
+      done: this.#finished,
+      failed: this.#failed,
     });
-    return sink;
+    return this;
   }
 
   #meta(outputNames: readonly string[]): SweepMeta {
@@ -248,6 +274,7 @@ export class SweepSink {
           });
           writers.push(writer);
           this.#writerOf.set(path, writer);
+          this.#identity.set(path, await fileIdentity(path));
         }
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
@@ -511,6 +538,22 @@ export class SweepSink {
       );
     }
     const out = chunk.results;
+    let fresh = 0;
+    for (const name of out.names) if (!this.#outputs.has(name)) fresh++;
+    if (this.#outputs.size + fresh > MAX_OUTPUT_NAMES) {
+      // Chunks that each stay under the limit can pass it together: their rows fail.
+      const message = `RangeError: the rows' outputs would make ${
+        this.#outputs.size + fresh
+      } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`;
+      const rows = Array.from(out.index);
+      for (const r of rows) this.#fail(r, message);
+      return this.#write(
+        rows,
+        this.#errors,
+        undefined,
+        () => this.#tracker?.add(rows.length, rows.length),
+      );
+    }
     for (const [name, row, stack] of out.stacks ?? []) {
       const known = this.#stacks.get(name);
       if (!known || row < known[0]) this.#stacks.set(name, [row, stack]);
@@ -631,7 +674,19 @@ export class SweepSink {
   // rows under the same header, the bytes already written are reused in row order (no second
   // encoding, flat memory); otherwise the rows are encoded again.
   async #finalize(names: string[]): Promise<void> {
-    await this.close();
+    await this.#closeWriters();
+    // A file deleted or replaced while the run wrote it lost the rows written since (they went
+    // to a file no longer at its path): the run fails rather than report results it does not
+    // have on disk.
+    for (const [path, identity] of this.#identity) {
+      if (await fileIdentity(path).catch(() => "gone") !== identity) {
+        throw new Error(
+          `Cannot finish the sweep as its results file ${
+            JSON.stringify(path)
+          } was deleted or replaced while the sweep was writing it: the rows written to it are not at that path; run the sweep again`,
+        );
+      }
+    }
     const o = this.#o;
     const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
       this.#header.every((n, i) => n === names[i]);
@@ -681,8 +736,19 @@ export class SweepSink {
     return [...first, ...rest];
   }
 
-  /** Closes the files; rows written so far (and rows held back) stay on disk. */
+  /**
+   * Closes the files and lets go of their locks; rows written so far (and rows held back) stay
+   * on disk.
+   */
   async close(): Promise<void> {
+    try {
+      await this.#closeWriters();
+    } finally {
+      this.release();
+    }
+  }
+
+  async #closeWriters(): Promise<void> {
     while (this.#inflight.size > 0) {
       this.drain();
       await Promise.allSettled([...this.#inflight]);
@@ -750,6 +816,12 @@ async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<U
   };
   if (start > 0 && Number.isFinite(start)) yield await read(0, start);
   for (const b of sorted) yield await read(b.offset, b.bytes);
+}
+
+// What a path names on disk now: its device and inode.
+async function fileIdentity(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  return `${info.dev}:${info.ino}`;
 }
 
 async function checkWritableDir(path: string): Promise<void> {

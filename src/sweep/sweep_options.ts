@@ -64,8 +64,8 @@ export interface SweepOptions {
   /** The manager to run on; the caller keeps ownership. @default {a DenoWorkerManager on `workers` workers} */
   readonly manager?: ParallelManager;
   /**
-   * Workers of the manager psweep creates. 1 runs serially on this thread, or on one worker
-   * when `timeout` or `permissions` is set (only a worker can be stopped or scoped).
+   * Workers of the manager psweep creates: permission-scoped workers, one included (the model
+   * never runs on this thread unless you pass an unscoped `SingleProcessManager` as `manager`).
    * @default {navigator.hardwareConcurrency}
    */
   readonly workers?: number;
