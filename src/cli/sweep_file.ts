@@ -22,6 +22,8 @@ export interface SweepSpec {
   timeout?: number;
   csv?: string;
   jsonl?: string;
+  /** Run the points on `psweep worker` daemons through the Redis server at this URL. */
+  redis?: string;
 }
 
 const FIELDS = [
@@ -36,6 +38,7 @@ const FIELDS = [
   "timeout",
   "csv",
   "jsonl",
+  "redis",
 ] as const;
 
 const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"];
@@ -147,6 +150,12 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     spec[field] = resolve(dir, v as string);
   }
   if (o.permissions !== undefined) spec.permissions = parsePermissions(o.permissions, dir, fail);
+  if (o.redis !== undefined) {
+    if (typeof o.redis !== "string" || !/^rediss?:\/\/./.test(o.redis)) {
+      fail("redis", `must be a redis:// or rediss:// URL: current value is ${describe(o.redis)}`);
+    }
+    spec.redis = o.redis as string;
+  }
   return spec;
 }
 

@@ -1,0 +1,138 @@
+// Helpers of the Redis tests: the server the CI setup started (PSWEEP_REDIS_URL), servers of a
+// test's own (ports 6391-6399), and `psweep worker` daemons as real processes.
+
+/** The URL CI exports; without it, the Redis tests skip. */
+export const REDIS_URL = Deno.env.get("PSWEEP_REDIS_URL") ?? "";
+export const SKIP_REDIS = REDIS_URL === "";
+if (SKIP_REDIS) {
+  console.error(
+    "Redis tests skipped: PSWEEP_REDIS_URL is not set (CI starts redis-server: .ci/setup.d/20-redis.sh)",
+  );
+}
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+export const MODEL_DIR = new URL("./fixtures/redis/", import.meta.url).pathname;
+export const MODEL = new URL("./fixtures/redis/model.ts", import.meta.url).href;
+
+let unique = 0;
+/** A key prefix no other test uses, so that tests share one server safely. */
+export function freshPrefix(): string {
+  return `psweep_test_${Deno.pid}_${++unique}_${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Options of a daemon process. */
+export interface DaemonOptions {
+  prefix: string;
+  url?: string;
+  models?: string[];
+  workers?: number;
+  name?: string;
+  args?: string[];
+}
+
+/** A `psweep worker` process; its stderr lines are kept for waitFor. */
+export class Daemon {
+  readonly child: Deno.ChildProcess;
+  readonly name: string;
+  readonly lines: string[] = [];
+  #waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
+  readonly #reading: Promise<void>;
+  #status: Promise<Deno.CommandStatus>;
+
+  constructor(o: DaemonOptions) {
+    this.name = o.name ?? `d${++unique}`;
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--unstable-worker-options",
+        "--no-prompt",
+        MOD,
+        "worker",
+        "--redis",
+        o.url ?? REDIS_URL,
+        "--prefix",
+        o.prefix,
+        "--name",
+        this.name,
+        "--workers",
+        String(o.workers ?? 1),
+        ...(o.models ?? [MODEL_DIR]).flatMap((m) => ["--models", m]),
+        ...(o.args ?? []),
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.#status = this.child.status;
+    this.#reading = this.#read();
+  }
+
+  async #read(): Promise<void> {
+    let rest = "";
+    for await (const text of this.child.stderr.pipeThrough(new TextDecoderStream())) {
+      rest += text;
+      let i;
+      while ((i = rest.indexOf("\n")) >= 0) {
+        const line = rest.slice(0, i);
+        rest = rest.slice(i + 1);
+        this.lines.push(line);
+        this.#waiters = this.#waiters.filter((w) => {
+          if (!w.re.test(line)) return true;
+          w.resolve(line);
+          return false;
+        });
+      }
+    }
+  }
+
+  /** Resolves with the first stderr line (past or future) that matches. */
+  waitFor(re: RegExp): Promise<string> {
+    const seen = this.lines.find((l) => re.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ re, resolve }));
+  }
+
+  /** Started and listening for sweeps. */
+  ready(): Promise<string> {
+    return this.waitFor(/waiting for sweeps/);
+  }
+
+  kill(signal: Deno.Signal): void {
+    this.child.kill(signal);
+  }
+
+  /** Stops the process (SIGTERM unless it already ended) and waits for it. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
+    try {
+      this.child.kill("SIGCONT");
+      this.child.kill(signal);
+    } catch {
+      // already ended
+    }
+    const status = await this.#status;
+    await this.#reading;
+    return status;
+  }
+
+  /** Waits for the process to end by itself. */
+  async exited(): Promise<Deno.CommandStatus> {
+    const status = await this.#status;
+    await this.#reading;
+    return status;
+  }
+}
+
+/** Starts daemons and stops them all after `fn`, whatever it did. */
+export async function withDaemons(
+  options: DaemonOptions[],
+  fn: (daemons: Daemon[]) => Promise<void>,
+): Promise<void> {
+  const daemons = options.map((o) => new Daemon(o));
+  try {
+    await Promise.all(daemons.map((d) => d.ready()));
+    await fn(daemons);
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop("SIGKILL")));
+  }
+}
