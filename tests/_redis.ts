@@ -38,6 +38,8 @@ export class Daemon {
   #waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
   readonly #reading: Promise<void>;
   #status: Promise<Deno.CommandStatus>;
+  /** Whether the process has ended. */
+  ended = false;
 
   constructor(o: DaemonOptions) {
     this.name = o.name ?? `d${++unique}`;
@@ -64,7 +66,10 @@ export class Daemon {
       stdout: "null",
       stderr: "piped",
     }).spawn();
-    this.#status = this.child.status;
+    this.#status = this.child.status.then((s) => {
+      this.ended = true;
+      return s;
+    });
     this.#reading = this.#read();
   }
 
@@ -135,4 +140,38 @@ export async function withDaemons(
   } finally {
     await Promise.all(daemons.map((d) => d.stop("SIGKILL")));
   }
+}
+
+/** A connection of the test's own, to watch what the sweep does in Redis. */
+export { closeRedis, connectRedis } from "../src/parallel/_redis_client.ts";
+
+/** Polls `check` until it returns a value (not undefined); a short pause between tries. */
+export async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The x values a log file lists, one per evaluation. */
+export async function evaluations(log: string): Promise<number[]> {
+  const text = await Deno.readTextFile(log).catch(() => "");
+  return text.split("\n").filter((l) => l !== "").map(Number);
+}
+
+/** The pending entries of the sweep's stream: [id, consumer, idle ms, deliveries]. */
+export async function pendingOf(
+  client: ReturnType<typeof import("../src/parallel/_redis_client.ts").connectRedis>,
+  prefix: string,
+): Promise<[string, string, number, number][]> {
+  const jobs = await client.smembers(`${prefix}:jobs`);
+  const out: [string, string, number, number][] = [];
+  for (const id of jobs) {
+    const p = await client.xpending(`${prefix}:job:${id}:tasks`, "workers", "-", "+", 100).catch(
+      () => [],
+    );
+    out.push(...(p as [string, string, number, number][]));
+  }
+  return out;
 }

@@ -7,7 +7,13 @@ import { REDIS_DEFAULTS } from "../_defaults.ts";
 import { toErrorInfo } from "./_errors.ts";
 import type { WorkerPermissions } from "./_permissions.ts";
 import { DenoWorkerManager } from "./deno_worker_manager.ts";
-import { closeRedis, connectRedis, redactUrl, type RedisConnection } from "./_redis_client.ts";
+import {
+  type Buffer,
+  closeRedis,
+  connectRedis,
+  redactUrl,
+  type RedisConnection,
+} from "./_redis_client.ts";
 import {
   bytesToRows,
   type ChunkPayload,
@@ -121,7 +127,16 @@ class RedisWorker {
       );
       heartbeat = setInterval(() => this.#heartbeat().catch(() => {}), REDIS_DEFAULTS.heartbeatMs);
       renewal = setInterval(() => this.#renew().catch(() => {}), 100);
-      while (!this.#stopping && !signal.aborted) await this.#step();
+      while (!this.#stopping && !signal.aborted) {
+        try {
+          await this.#step();
+        } catch (e) {
+          if (this.#stopping) break;
+          // Redis restarted or unreachable for a while: say so, and try again shortly.
+          this.#log(`psweep worker ${this.#me}: ${e instanceof Error ? e.message : e}; retrying`);
+          await this.#pause(500);
+        }
+      }
     } finally {
       signal.removeEventListener("abort", onStop);
       this.#stopping = true;
@@ -143,19 +158,26 @@ class RedisWorker {
     }
   }
 
+  // Waits `ms`, or less when a slot frees or the daemon stops.
+  async #pause(ms: number): Promise<void> {
+    this.#wake = Promise.withResolvers();
+    const timer = setTimeout(() => this.#wake.resolve(), ms);
+    await this.#wake.promise;
+    clearTimeout(timer);
+  }
+
   async #heartbeat(): Promise<void> {
     await this.#cmd.psweepHeartbeat(this.#k.workers, this.#k.slots, this.#me, this.#o.workers);
   }
 
   async #step(): Promise<void> {
     await this.#refreshJobs();
-    const free = 2 * this.#pools.length - this.#held.size;
+    // No chunk waits here for a slot: a chunk held but not started would count a delivery, and
+    // a daemon that dies would make an innocent chunk look like one that kills its workers.
+    const free = this.#pools.length - this.#held.size;
     const active = [...this.#jobs.values()].filter((j) => j.accepted && j.fresh);
     if (free <= 0 || active.length === 0) {
-      this.#wake = Promise.withResolvers();
-      const timer = setTimeout(() => this.#wake.resolve(), REDIS_DEFAULTS.heartbeatMs);
-      await this.#wake.promise;
-      clearTimeout(timer);
+      await this.#pause(REDIS_DEFAULTS.heartbeatMs);
       return;
     }
     let room = free;
@@ -170,7 +192,11 @@ class RedisWorker {
         spec.leaseMs,
         room,
         spec.maxDeliveries,
-      );
+      ).catch((e) => {
+        // A sweep that finished meanwhile took its stream (and group) with it.
+        if (/NOGROUP/.test(String(e))) return [];
+        throw e;
+      });
       for (const entry of claimed) {
         if (entry) room -= this.#take(job, entry[0].toString(), entry[1]);
       }
@@ -236,6 +262,7 @@ class RedisWorker {
       const task = this.#queue.shift()!;
       if (task.lost) {
         this.#held.delete(`${task.job.id}:${task.id}`);
+        this.#log(this.#discarded(task));
         continue;
       }
       slot.busy = true;
@@ -278,7 +305,10 @@ class RedisWorker {
         worker: this.#me,
       };
     }
-    if (task.lost) return;
+    if (task.lost) {
+      this.#log(this.#discarded(task));
+      return;
+    }
     try {
       const recorded = await this.#cmd.psweepRecord(
         task.job.k.tasks,
@@ -290,15 +320,15 @@ class RedisWorker {
         String(task.chunk),
         encode(payload),
       );
-      if (recorded === 0) {
-        this.#log(
-          `psweep worker ${this.#me}: chunk ${task.chunk} of sweep ${task.job.id} was taken over while it ran (lease lost); its result is discarded`,
-        );
-      }
+      if (recorded === 0) this.#log(this.#discarded(task));
     } catch (e) {
       // The chunk stays pending in Redis and runs again once its lease ends.
       this.#log(`psweep worker ${this.#me}: could not record chunk ${task.chunk}: ${e}`);
     }
+  }
+
+  #discarded(task: Task): string {
+    return `psweep worker ${this.#me}: chunk ${task.chunk} of sweep ${task.job.id} was taken over while it ran (its lease ended); its result is discarded`;
   }
 
   // Renews, every third of a lease, the leases of the chunks this daemon holds (queued ones too).

@@ -1,0 +1,291 @@
+// What happens to a RedisManager sweep when machines fail: real `psweep worker` processes,
+// real signals, a real Redis server.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { linearSample, parameterSweep, RedisManager } from "../mod.ts";
+import { withTempDir } from "./_temp.ts";
+import {
+  closeRedis,
+  connectRedis,
+  Daemon,
+  evaluations,
+  freshPrefix,
+  MODEL,
+  pendingOf,
+  REDIS_URL,
+  SKIP_REDIS,
+  until,
+  withDaemons,
+} from "./_redis.ts";
+
+const ignore = SKIP_REDIS;
+
+async function csvIndices(path: string): Promise<number[]> {
+  const lines = (await Deno.readTextFile(path)).trim().split("\n").slice(1);
+  return lines.map((l) => Number(l.split(",")[0]));
+}
+
+function assertComplete(
+  result: Awaited<ReturnType<typeof parameterSweep>>,
+  rows: number,
+): void {
+  assert.equal(result.rows, rows);
+  assert.equal(result.stats.succeeded, rows);
+  for (let i = 0; i < rows; i++) assert.equal(result.outputs.y[i], 2 * result.params.x[i]);
+}
+
+Deno.test({
+  name: "Redis: a worker killed (SIGKILL) mid-chunk: its chunks run elsewhere, every row recorded once",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      const log = join(dir, "evaluations.txt");
+      const csv = join(dir, "out.csv");
+      const allow = [`--allow-write=${dir}`];
+      const client = connectRedis(REDIS_URL);
+      try {
+        await withDaemons([
+          { prefix, name: "a", args: allow },
+          { prefix, name: "b", args: allow },
+        ], async ([a]) => {
+          await using manager = new RedisManager({
+            url: REDIS_URL,
+            prefix,
+            leaseMs: 1000,
+            chunkSize: 2,
+          });
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 40, 40) },
+            buildOptions: { ms: 20, log },
+            manager,
+            csv,
+          });
+          await until(async () =>
+            (await pendingOf(client, prefix)).some(([, owner]) => owner === "a") || undefined
+          );
+          a.kill("SIGKILL");
+          const result = await sweep;
+          assertComplete(result, 40);
+          const indices = await csvIndices(csv);
+          assert.equal(indices.length, 40);
+          assert.equal(new Set(indices).size, 40);
+          const evaluated = new Set(await evaluations(log));
+          for (let x = 1; x <= 40; x++) assert.ok(evaluated.has(x));
+        });
+      } finally {
+        await closeRedis(client);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: a worker frozen (SIGSTOP) past its lease, then resumed: its late result is discarded",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      const csv = join(dir, "out.csv");
+      const client = connectRedis(REDIS_URL);
+      try {
+        await withDaemons([{ prefix, name: "a" }, { prefix, name: "b" }], async ([a]) => {
+          await using manager = new RedisManager({
+            url: REDIS_URL,
+            prefix,
+            leaseMs: 1000,
+            chunkSize: 3,
+          });
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 60, 60) },
+            buildOptions: { ms: 30 },
+            manager,
+            csv,
+          });
+          // Freeze `a` while it holds a chunk, and wait until `b` has taken that chunk over.
+          for (;;) {
+            await until(async () =>
+              (await pendingOf(client, prefix)).some(([, owner]) => owner === "a") || undefined
+            );
+            a.kill("SIGSTOP");
+            const frozen = (await pendingOf(client, prefix))
+              .filter(([, owner]) => owner === "a").map(([id]) => id);
+            if (frozen.length > 0) {
+              await until(async () => {
+                const now = await pendingOf(client, prefix);
+                const mine = now.filter(([id]) => frozen.includes(id));
+                return mine.length < frozen.length || mine.some(([, o]) => o !== "a") || undefined;
+              });
+              break;
+            }
+            a.kill("SIGCONT");
+          }
+          a.kill("SIGCONT");
+          await a.waitFor(/taken over while it ran .*discarded/);
+          const result = await sweep;
+          assertComplete(result, 60);
+          const indices = await csvIndices(csv);
+          assert.equal(indices.length, 60);
+          assert.equal(new Set(indices).size, 60);
+        });
+      } finally {
+        await closeRedis(client);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: a chunk that kills every worker taking it fails after maxDeliveries; the sweep goes on",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    await withDaemons(
+      ["a", "b", "c"].map((name) => ({ prefix, name, args: ["--allow-run"] })),
+      async (daemons) => {
+        await using manager = new RedisManager({
+          url: REDIS_URL,
+          prefix,
+          leaseMs: 1000,
+          maxDeliveries: 2,
+          chunkSize: 1,
+        });
+        const result = await parameterSweep({
+          model: MODEL,
+          params: { x: linearSample(1, 12, 12) },
+          buildOptions: { ms: 20, poison: 5 },
+          manager,
+        });
+        assert.equal(result.rows, 12);
+        assert.equal(result.stats.succeeded, 11);
+        assert.equal(result.success[4], 0);
+        assert.match(result.errors.get(4)!, /taken by 2 workers that each stopped/);
+        // Exactly two daemons took the poisoned chunk, and died of it; the third is alive.
+        await until(() => Promise.resolve(daemons.filter((d) => d.ended).length >= 2 || undefined));
+        assert.equal(daemons.filter((d) => d.ended).length, 2);
+      },
+    );
+  },
+});
+
+Deno.test({
+  name: "Redis: no worker ever joins: the sweep fails after workerWaitMs, saying so",
+  ignore,
+  async fn() {
+    await using manager = new RedisManager({
+      url: REDIS_URL,
+      prefix: freshPrefix(),
+      workerWaitMs: 1500,
+    });
+    await assert.rejects(
+      parameterSweep({ model: MODEL, params: { x: linearSample(1, 4, 4) }, manager }),
+      /no psweep worker ran its work for 1.5 s .*None is alive: start one/,
+    );
+  },
+});
+
+Deno.test({
+  name: "Redis: a worker runs no model outside --models, and says why",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      await withDaemons([{ prefix, name: "strict", models: [dir] }], async ([d]) => {
+        await using manager = new RedisManager({ url: REDIS_URL, prefix, workerWaitMs: 3000 });
+        await assert.rejects(
+          parameterSweep({ model: MODEL, params: { x: linearSample(1, 4, 4) }, manager }),
+          /Workers refused it: strict: the module file:.*model\.ts is not under the locations this worker runs/,
+        );
+        await d.waitFor(/refusing sweep/);
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: a worker whose model code differs from the root's refuses it",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      const model = join(dir, "model.ts");
+      await Deno.writeTextFile(model, "export const evaluate = (_, p) => ({ y: 2 * p.x });\n");
+      const client = connectRedis(REDIS_URL);
+      try {
+        await using manager = new RedisManager({ url: REDIS_URL, prefix, workerWaitMs: 3000 });
+        const sweep = parameterSweep({ model, params: { x: linearSample(1, 4, 4) }, manager });
+        // The root has published the sweep (and the model's hash); the file changes under it, as
+        // on a machine that holds another version at the same path.
+        await until(async () => (await client.scard(`${prefix}:jobs`)) > 0 || undefined);
+        await Deno.writeTextFile(model, "export const evaluate = (_, p) => ({ y: 3 * p.x });\n");
+        const d = new Daemon({ prefix, name: "other", models: [dir] });
+        try {
+          await assert.rejects(sweep, /refused it: other: the module file:.*differs from the root's/);
+          await d.waitFor(/refusing sweep/);
+        } finally {
+          await d.stop();
+        }
+      } finally {
+        await closeRedis(client);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: the root killed mid-sweep: the same command resumes without recomputing rows",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      const log = join(dir, "evaluations.txt");
+      const client = connectRedis(REDIS_URL);
+      const root = (): Deno.ChildProcess =>
+        new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--unstable-worker-options",
+            "--no-prompt",
+            new URL("./fixtures/redis/root.ts", import.meta.url).pathname,
+            REDIS_URL,
+            prefix,
+            "30",
+            "40",
+            log,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+      try {
+        await withDaemons([
+          { prefix, name: "a", args: [`--allow-write=${dir}`] },
+          { prefix, name: "b", args: [`--allow-write=${dir}`] },
+        ], async () => {
+          const first = root();
+          // Some chunks recorded, the sweep not finished: kill the root.
+          await until(async () => {
+            const [id] = await client.smembers(`${prefix}:jobs`);
+            if (id === undefined) return undefined;
+            const n = await client.hlen(`${prefix}:job:${id}:results`);
+            return n >= 2 || undefined;
+          });
+          first.kill("SIGKILL");
+          await first.output();
+          const second = await root().output();
+          assert.equal(second.code, 0, new TextDecoder().decode(second.stderr));
+          const out = JSON.parse(new TextDecoder().decode(second.stdout));
+          assert.equal(out.succeeded, 30);
+          assert.deepEqual(out.y, out.x.map((x: number) => 2 * x));
+          // No daemon died: every row was evaluated exactly once across both roots.
+          const evaluated = (await evaluations(log)).sort((p, q) => p - q);
+          assert.deepEqual(evaluated, Array.from({ length: 30 }, (_, i) => i + 1));
+        });
+      } finally {
+        await closeRedis(client);
+      }
+    });
+  },
+});
