@@ -20,9 +20,11 @@ import {
 
 const ignore = SKIP_REDIS;
 
-async function csvIndices(path: string): Promise<number[]> {
-  const lines = (await Deno.readTextFile(path)).trim().split("\n").slice(1);
-  return lines.map((l) => Number(l.split(",")[0]));
+// The x of each row of a results file (its first column).
+async function csvXs(path: string): Promise<number[]> {
+  const lines = (await Deno.readTextFile(path)).trim().split("\n");
+  assert.equal(lines[0].split(",")[0], "x");
+  return lines.slice(1).map((l) => Number(l.split(",")[0]));
 }
 
 function assertComplete(
@@ -68,9 +70,9 @@ Deno.test({
           a.kill("SIGKILL");
           const result = await sweep;
           assertComplete(result, 40);
-          const indices = await csvIndices(csv);
-          assert.equal(indices.length, 40);
-          assert.equal(new Set(indices).size, 40);
+          const xs = await csvXs(csv);
+          assert.equal(xs.length, 40);
+          assert.equal(new Set(xs).size, 40);
           const evaluated = new Set(await evaluations(log));
           for (let x = 1; x <= 40; x++) assert.ok(evaluated.has(x));
         });
@@ -126,9 +128,9 @@ Deno.test({
           await a.waitFor(/taken over while it ran .*discarded/);
           const result = await sweep;
           assertComplete(result, 60);
-          const indices = await csvIndices(csv);
-          assert.equal(indices.length, 60);
-          assert.equal(new Set(indices).size, 60);
+          const xs = await csvXs(csv);
+          assert.equal(xs.length, 60);
+          assert.equal(new Set(xs).size, 60);
         });
       } finally {
         await closeRedis(client);
