@@ -175,3 +175,71 @@ export async function pendingOf(
   }
   return out;
 }
+
+/** A redis-server of a test's own (ports 6391-6399), stopped by its pid. */
+export class RedisServer {
+  readonly url: string;
+  readonly #args: string[];
+  readonly #pidfile: string;
+
+  constructor(readonly port: number, readonly dir: string, extra: string[] = []) {
+    const password = crypto.randomUUID().replaceAll("-", "");
+    this.url = `redis://:${password}@127.0.0.1:${port}`;
+    this.#pidfile = `${dir}/redis.pid`;
+    this.#args = [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--requirepass",
+      password,
+      "--save",
+      "",
+      "--dir",
+      dir,
+      "--daemonize",
+      "yes",
+      "--pidfile",
+      this.#pidfile,
+      "--logfile",
+      `${dir}/redis.log`,
+      ...extra,
+    ];
+  }
+
+  /** Starts the server and waits until it accepts connections. */
+  async start(): Promise<void> {
+    const out = await new Deno.Command("redis-server", { args: this.#args }).output();
+    if (!out.success) throw new Error(`redis-server did not start: ${new TextDecoder().decode(out.stderr)}`);
+    await until(async () => {
+      try {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
+        conn.close();
+        return true;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  /** Ends the server with `signal` and waits until its process is gone. */
+  async stop(signal: Deno.Signal = "SIGTERM"): Promise<void> {
+    let pid: number;
+    try {
+      pid = Number((await Deno.readTextFile(this.#pidfile)).trim());
+    } catch {
+      return;
+    }
+    try {
+      Deno.kill(pid, signal);
+    } catch {
+      return;
+    }
+    await until(async () => {
+      const out = await new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
+        .output();
+      return out.success ? undefined : true;
+    });
+    await Deno.remove(this.#pidfile).catch(() => {});
+  }
+}

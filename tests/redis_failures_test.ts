@@ -12,6 +12,7 @@ import {
   freshPrefix,
   MODEL,
   pendingOf,
+  RedisServer,
   REDIS_URL,
   SKIP_REDIS,
   until,
@@ -291,3 +292,60 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "Redis: the server restarted mid-sweep (AOF): the sweep continues, every row recorded once",
+  ignore: ignore || !canRunRedisServer(),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const server = new RedisServer(6391, dir, ["--appendonly", "yes", "--appendfsync", "always"]);
+      await server.start();
+      const client = connectRedis(server.url);
+      const prefix = freshPrefix();
+      const csv = join(dir, "out.csv");
+      try {
+        await withDaemons([
+          { prefix, name: "a", url: server.url },
+          { prefix, name: "b", url: server.url },
+        ], async () => {
+          await using manager = new RedisManager({
+            url: server.url,
+            prefix,
+            leaseMs: 1000,
+            chunkSize: 2,
+          });
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 40, 40) },
+            buildOptions: { ms: 30 },
+            manager,
+            csv,
+          });
+          await until(async () => {
+            const [id] = await client.smembers(`${prefix}:jobs`);
+            if (id === undefined) return undefined;
+            return (await client.hlen(`${prefix}:job:${id}:results`)) >= 3 || undefined;
+          });
+          await server.stop("SIGKILL");
+          await server.start();
+          const result = await sweep;
+          assertComplete(result, 40);
+          const xs = await csvXs(csv);
+          assert.equal(xs.length, 40);
+          assert.equal(new Set(xs).size, 40);
+        });
+      } finally {
+        await closeRedis(client);
+        await server.stop();
+      }
+    });
+  },
+});
+
+function canRunRedisServer(): boolean {
+  try {
+    return new Deno.Command("redis-server", { args: ["--version"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
