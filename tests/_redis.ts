@@ -210,7 +210,9 @@ export class RedisServer {
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
     const out = await new Deno.Command("redis-server", { args: this.#args }).output();
-    if (!out.success) throw new Error(`redis-server did not start: ${new TextDecoder().decode(out.stderr)}`);
+    if (!out.success) {
+      throw new Error(`redis-server did not start: ${new TextDecoder().decode(out.stderr)}`);
+    }
     await until(async () => {
       try {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });

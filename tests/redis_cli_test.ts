@@ -36,7 +36,9 @@ Deno.test("psweep run --redis refuses local-only flags (exit 2)", async () => {
     const file = join(dir, "sweep.yaml");
     await Deno.writeTextFile(
       file,
-      `model: ${join(MODEL_DIR, "model.ts")}\nparams:\n  x: { sampler: linear, lower: 1, upper: 4, n: 4 }\n`,
+      `model: ${
+        join(MODEL_DIR, "model.ts")
+      }\nparams:\n  x: { sampler: linear, lower: 1, upper: 4, n: 4 }\n`,
     );
     const r = await psweep(["run", file, "--redis", "redis://127.0.0.1:6390", "--workers", "2"]);
     assert.equal(r.code, 2);

@@ -12,8 +12,8 @@ import {
   freshPrefix,
   MODEL,
   pendingOf,
-  RedisServer,
   REDIS_URL,
+  RedisServer,
   SKIP_REDIS,
   until,
   withDaemons,
@@ -38,7 +38,8 @@ function assertComplete(
 }
 
 Deno.test({
-  name: "Redis: a worker killed (SIGKILL) mid-chunk: its chunks run elsewhere, every row recorded once",
+  name:
+    "Redis: a worker killed (SIGKILL) mid-chunk: its chunks run elsewhere, every row recorded once",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
@@ -85,7 +86,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Redis: a worker frozen (SIGSTOP) past its lease, then resumed: its late result is discarded",
+  name:
+    "Redis: a worker frozen (SIGSTOP) past its lease, then resumed: its late result is discarded",
   ignore,
   async fn() {
     await withTempDir(async (dir) => {
@@ -141,7 +143,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Redis: a chunk that kills every worker taking it fails after maxDeliveries; the sweep goes on",
+  name:
+    "Redis: a chunk that kills every worker taking it fails after maxDeliveries; the sweep goes on",
   ignore,
   async fn() {
     const prefix = freshPrefix();
@@ -225,7 +228,10 @@ Deno.test({
         await Deno.writeTextFile(model, "export const evaluate = (_, p) => ({ y: 3 * p.x });\n");
         const d = new Daemon({ prefix, name: "other", models: [dir] });
         try {
-          await assert.rejects(sweep, /refused it: other: the module file:.*differs from the root's/);
+          await assert.rejects(
+            sweep,
+            /refused it: other: the module file:.*differs from the root's/,
+          );
           await d.waitFor(/refusing sweep/);
         } finally {
           await d.stop();

@@ -421,7 +421,9 @@ async function redisManager(url: string, flags: Record<string, unknown>, spec: S
   if (local.length > 0 || spec.permissions !== undefined || spec.timeout !== undefined) {
     throw new UsageError(
       `--redis runs the points on 'psweep worker' daemons, which set their own workers and permissions (psweep worker --workers, --allow-*): drop ${
-        local.length > 0 ? local.map((f) => `--${f}`).join(", ") : "the sweep file's permissions/timeout"
+        local.length > 0
+          ? local.map((f) => `--${f}`).join(", ")
+          : "the sweep file's permissions/timeout"
       }`,
     );
   }

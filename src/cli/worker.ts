@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { describe } from "../_describe.ts";
 import { runRedisWorker } from "../parallel/_redis_worker.ts";
-import { redactUrl } from "../parallel/_redis_client.ts";
+import { redactUrl } from "../parallel/_redis_protocol.ts";
 import type { WorkerPermissions } from "../parallel/_permissions.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { UsageError } from "./_errors.ts";

@@ -115,14 +115,3 @@ export async function closeRedis(client: RedisConnection | undefined): Promise<v
     client.disconnect();
   }
 }
-
-/** The URL with its password hidden, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.href;
-  } catch {
-    return "(an invalid URL)";
-  }
-}

@@ -16,7 +16,7 @@ import { deserialize, serialize } from "node:v8";
 import { fileURLToPath } from "node:url";
 import type { ErrorInfo } from "./parallel_manager.ts";
 import type { WireFunction } from "./_protocol.ts";
-import { Buffer } from "./_redis_client.ts";
+import { Buffer } from "node:buffer";
 
 /** The consumer group of every task stream. */
 export const GROUP = "workers";
@@ -120,7 +120,11 @@ export function decode<T>(bytes: Uint8Array): T {
 
 /** Rows as their raw float64 bytes (a copy: the source may be shared memory). */
 export function rowBytes(data: Float64Array, start: number, end: number, columns: number): Buffer {
-  const view = new Uint8Array(data.buffer, data.byteOffset + start * columns * 8, (end - start) * columns * 8);
+  const view = new Uint8Array(
+    data.buffer,
+    data.byteOffset + start * columns * 8,
+    (end - start) * columns * 8,
+  );
   return Buffer.from(view);
 }
 
@@ -129,4 +133,15 @@ export function bytesToRows(bytes: Uint8Array): Float64Array {
   const out = new Float64Array(bytes.byteLength / 8);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+/** The URL with its password hidden, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.href;
+  } catch {
+    return "(an invalid URL)";
+  }
 }

@@ -7,13 +7,7 @@ import { REDIS_DEFAULTS } from "../_defaults.ts";
 import { toErrorInfo } from "./_errors.ts";
 import type { WorkerPermissions } from "./_permissions.ts";
 import { DenoWorkerManager } from "./deno_worker_manager.ts";
-import {
-  type Buffer,
-  closeRedis,
-  connectRedis,
-  redactUrl,
-  type RedisConnection,
-} from "./_redis_client.ts";
+import { type Buffer, closeRedis, connectRedis, type RedisConnection } from "./_redis_client.ts";
 import {
   bytesToRows,
   type ChunkPayload,
@@ -25,6 +19,7 @@ import {
   type JobSpec,
   keys,
   localModule,
+  redactUrl,
 } from "./_redis_protocol.ts";
 
 /** Options of a daemon. */
@@ -368,7 +363,9 @@ class RedisWorker {
         const reason = await this.#refusal(job.spec);
         if (reason) {
           await this.#cmd.hset(job.k.refused, this.#me, reason);
-          this.#log(`psweep worker ${this.#me}: refusing sweep ${id} (${job.spec.name}): ${reason}`);
+          this.#log(
+            `psweep worker ${this.#me}: refusing sweep ${id} (${job.spec.name}): ${reason}`,
+          );
           continue;
         }
         job.accepted = true;

@@ -24,13 +24,14 @@ import {
   type ScatterOptions,
 } from "./parallel_manager.ts";
 import type { WireFunction } from "./_protocol.ts";
-import {
-  Buffer,
-  closeRedis,
-  connectRedis,
-  redactUrl,
-  type RedisConnection,
-} from "./_redis_client.ts";
+import { Buffer } from "node:buffer";
+// The client (npm:ioredis) loads only when a sweep runs on Redis, not for every user of psweep.
+import type { RedisConnection } from "./_redis_client.ts";
+type Client = typeof import("./_redis_client.ts");
+let client: Client | undefined;
+async function loadClient(): Promise<Client> {
+  return client ??= await import("./_redis_client.ts");
+}
 import {
   type ChunkPayload,
   decode,
@@ -40,6 +41,7 @@ import {
   hex,
   type JobSpec,
   keys,
+  redactUrl,
   rowBytes,
   toRemote,
 } from "./_redis_protocol.ts";
@@ -177,8 +179,14 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     this.#name = text("name", options.name ?? "sweep");
     this.#prefix = text("prefix", options.prefix ?? REDIS_DEFAULTS.prefix);
     this.#leaseMs = positive("leaseMs", options.leaseMs ?? REDIS_DEFAULTS.leaseMs);
-    this.#maxDeliveries = count("maxDeliveries", options.maxDeliveries ?? REDIS_DEFAULTS.maxDeliveries);
-    this.#workerWaitMs = positive("workerWaitMs", options.workerWaitMs ?? REDIS_DEFAULTS.workerWaitMs);
+    this.#maxDeliveries = count(
+      "maxDeliveries",
+      options.maxDeliveries ?? REDIS_DEFAULTS.maxDeliveries,
+    );
+    this.#workerWaitMs = positive(
+      "workerWaitMs",
+      options.workerWaitMs ?? REDIS_DEFAULTS.workerWaitMs,
+    );
     if (options.chunkSize !== undefined) count("chunkSize", options.chunkSize);
     this.#chunkSize = options.chunkSize;
     this.#chunkTargetMs = positive(
@@ -272,7 +280,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const build = wire(doBuild, "doBuild");
     const execute = wire(doExecute, "doExecute");
     checkCloneable(doBuildKwargs, "doBuildKwargs", "scatter");
-    const imports = (options.imports ?? []).map((m) => wire({ module: m, name: "" }, "imports").module);
+    const imports = (options.imports ?? []).map((m) =>
+      wire({ module: m, name: "" }, "imports").module
+    );
     const matrix = toMatrix(allParameters);
     this.#lastResults = undefined;
     if (matrix.rows === 0) {
@@ -281,11 +291,13 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     }
     const remote = [toRemote(build), toRemote(execute)];
     const hashes: Record<string, string | null> = {};
-    for (const [wireName, url] of [
-      [remote[0].module, build.module],
-      [remote[1].module, execute.module],
-      ...imports.map((m) => [m, m]),
-    ]) {
+    for (
+      const [wireName, url] of [
+        [remote[0].module, build.module],
+        [remote[1].module, execute.module],
+        ...imports.map((m) => [m, m]),
+      ]
+    ) {
       hashes[wireName] = await hashModule(url);
     }
     const spec: JobSpec = {
@@ -306,6 +318,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     identity.set(rows, specBytes.byteLength);
     const id = hex(await crypto.subtle.digest("SHA-256", identity)).slice(0, 32);
 
+    const { connectRedis } = await loadClient();
     const cmd = this.#cmd ??= connectRedis(this.#url);
     const all = keys(this.#prefix);
     const k = all.job(id);
@@ -405,8 +418,8 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       this.#abort(job, { name: "AbortError", message: "The Redis manager was closed" });
       await job.loop;
     }
-    await closeRedis(this.#blk);
-    await closeRedis(this.#cmd);
+    await client?.closeRedis(this.#blk);
+    await client?.closeRedis(this.#cmd);
     this.#blk = this.#cmd = undefined;
   }
 
@@ -435,8 +448,10 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     try {
       await this.#tick(job);
       await this.#publish(job);
-      while (!job.aborted && !job.failure && (job.next < total || job.seen.size < job.ranges.length / 2)) {
-        const blk = this.#blk ??= connectRedis(this.#url);
+      while (
+        !job.aborted && !job.failure && (job.next < total || job.seen.size < job.ranges.length / 2)
+      ) {
+        const blk = this.#blk ??= client!.connectRedis(this.#url);
         const block = Math.max(10, Math.min(1000, Math.floor(this.#leaseMs / 2)));
         const reply = await blk.xreadBuffer(
           "COUNT",
@@ -538,7 +553,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       if (now - job.noWorkerSince >= this.#workerWaitMs) {
         const why = Object.entries(refused).map(([name, reason]) => `${name}: ${reason}`);
         job.failure = new Error(
-          `Cannot finish the sweep on Redis at ${redactUrl(this.#url)}: no psweep worker ran its work for ${
+          `Cannot finish the sweep on Redis at ${
+            redactUrl(this.#url)
+          }: no psweep worker ran its work for ${
             this.#workerWaitMs / 1000
           } s (${job.seen.size} of ${job.ranges.length / 2} published chunks recorded). ${
             why.length > 0
@@ -554,7 +571,15 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       job.noWorkerSince = undefined;
     }
     // Chunks that every daemon taking them stopped on.
-    const pending = await cmd.xpending(job.k.tasks, GROUP, "IDLE", this.#leaseMs, "-", "+", 100) as [
+    const pending = await cmd.xpending(
+      job.k.tasks,
+      GROUP,
+      "IDLE",
+      this.#leaseMs,
+      "-",
+      "+",
+      100,
+    ) as [
       string,
       string,
       number,
@@ -571,8 +596,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       const payload: ChunkPayload = {
         error: {
           name: "WorkerDiedError",
-          message:
-            `The chunk of rows ${start}..${end - 1} was taken by ${deliveries} workers that each stopped before finishing it (maxDeliveries ${this.#maxDeliveries})`,
+          message: `The chunk of rows ${start}..${
+            end - 1
+          } was taken by ${deliveries} workers that each stopped before finishing it (maxDeliveries ${this.#maxDeliveries})`,
         },
         elapsed: 0,
         rows: end - start,
@@ -644,7 +670,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
         const byTime = Math.max(1, Math.floor(this.#chunkTargetMs / Math.max(perRow, 1e-9)));
         size = Math.min(byTime, Math.max(job.lastSize * 4, POOL_DEFAULTS.firstChunkRows));
       }
-      const floor = perRow === undefined ? 1 : Math.ceil(this.#chunkTargetMs / 10 / Math.max(perRow, 1e-9));
+      const floor = perRow === undefined
+        ? 1
+        : Math.ceil(this.#chunkTargetMs / 10 / Math.max(perRow, 1e-9));
       size = Math.max(1, Math.min(size, Math.max(cap, floor)));
     }
     size = Math.min(size, remaining);
