@@ -30,8 +30,11 @@ export const REDIS_DEFAULTS = {
   maxDeliveries: 3,
   /** How long the root waits with no daemon taking its work before it reports that. */
   workerWaitMs: 30_000,
-  /** What adaptive chunks aim to take on a daemon (ms): Redis round trips cost ~1 ms each. */
-  chunkTargetMs: 100,
+  /**
+   * What adaptive chunks aim to take on a daemon (ms): each chunk costs a daemon a few ms of round
+   * trips to Redis and a fresh build of the model.
+   */
+  chunkTargetMs: 200,
   /** How often daemons say they are alive (ms); one unseen for 3 of these counts as gone. */
   heartbeatMs: 1_000,
   /** A sweep whose root has not been seen for this long (ms) is left alone by daemons. */

@@ -4,6 +4,7 @@
 //
 // Keys, under a prefix (default "psweep"):
 //   <p>:jobs                  set of sweep ids that daemons may join
+//   <p>:announce              stream: a sweep was published (wakes idle daemons at once)
 //   <p>:workers               sorted set: daemon name -> last heartbeat (server ms)
 //   <p>:workers:slots         hash: daemon name -> how many chunks it runs at once
 //   <p>:job:<id>              hash: spec (serialized), rows, next, chunks, name, rootSeen
@@ -25,6 +26,7 @@ export const GROUP = "workers";
 export function keys(prefix: string) {
   return {
     jobs: `${prefix}:jobs`,
+    announce: `${prefix}:announce`,
     workers: `${prefix}:workers`,
     slots: `${prefix}:workers:slots`,
     job: (id: string) => {

@@ -83,6 +83,7 @@ class RedisWorker {
   readonly #pools: { pool: DenoWorkerManager; busy: boolean }[] = [];
   #wake: PromiseWithResolvers<void> = Promise.withResolvers();
   #stopping = false;
+  #refreshed = -Infinity;
   #running = new Set<Promise<void>>();
 
   constructor(options: RedisWorkerOptions) {
@@ -166,13 +167,27 @@ class RedisWorker {
   }
 
   async #step(): Promise<void> {
-    await this.#refreshJobs();
+    // Sweeps come and go rarely: look every half heartbeat, not between every two chunks.
+    if (performance.now() - this.#refreshed >= REDIS_DEFAULTS.heartbeatMs / 2) {
+      await this.#refreshJobs();
+      this.#refreshed = performance.now();
+    }
     // No chunk waits here for a slot: a chunk held but not started would count a delivery, and
     // a daemon that dies would make an innocent chunk look like one that kills its workers.
     const free = this.#pools.length - this.#held.size;
     const active = [...this.#jobs.values()].filter((j) => j.accepted && j.fresh);
-    if (free <= 0 || active.length === 0) {
+    if (free <= 0) {
       await this.#pause(REDIS_DEFAULTS.heartbeatMs);
+      return;
+    }
+    if (active.length === 0) {
+      // Idle: wait for a root to announce a sweep, then look at once.
+      const blk = this.#blk ??= connectRedis(this.#o.url);
+      await blk.xread("BLOCK", REDIS_DEFAULTS.heartbeatMs, "STREAMS", this.#k.announce, "$")
+        .catch((e) => {
+          if (!this.#stopping) throw e;
+        });
+      this.#refreshed = -Infinity;
       return;
     }
     let room = free;
@@ -189,7 +204,10 @@ class RedisWorker {
         spec.maxDeliveries,
       ).catch((e) => {
         // A sweep that finished meanwhile took its stream (and group) with it.
-        if (/NOGROUP/.test(String(e))) return [];
+        if (/NOGROUP/.test(String(e))) {
+          this.#refreshed = -Infinity;
+          return [];
+        }
         throw e;
       });
       for (const entry of claimed) {
@@ -214,6 +232,7 @@ class RedisWorker {
       // A sweep that finished meanwhile took its stream (and group) with it.
       if (/NOGROUP/.test(String(e))) {
         this.#jobs.clear();
+        this.#refreshed = -Infinity;
         return null;
       }
       throw e;

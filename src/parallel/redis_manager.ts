@@ -88,7 +88,7 @@ export interface RedisManagerOptions {
   readonly workerWaitMs?: number;
   /** Rows per chunk; when unset, chunks adapt to the measured cost of rows. @default {undefined} */
   readonly chunkSize?: number;
-  /** What adaptive chunks aim to take on a daemon, in milliseconds. @default {100} */
+  /** What adaptive chunks aim to take on a daemon, in milliseconds. @default {200} */
   readonly chunkTargetMs?: number;
 }
 
@@ -344,6 +344,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
           })
           .xgroup("CREATE", k.tasks, GROUP, "$", "MKSTREAM")
           .sadd(all.jobs, id)
+          .xadd(all.announce, "MAXLEN", "~", "100", "*", "j", id)
           .exec();
       }
     } catch (e) {
