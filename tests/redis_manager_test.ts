@@ -1,7 +1,15 @@
 // RedisManager with real `psweep worker` processes against a real Redis server.
 import assert from "node:assert/strict";
-import { linearSample, parameterSweep, RedisManager } from "../mod.ts";
+import {
+  linearSample,
+  parameterSweep,
+  recursiveParameterSweep,
+  RedisManager,
+  uniformSample,
+} from "../mod.ts";
 import { freshPrefix, MODEL, REDIS_URL, SKIP_REDIS, withDaemons } from "./_redis.ts";
+
+const FUNCTIONS = new URL("./fixtures/redis/functions.ts", import.meta.url).href;
 
 const ignore = SKIP_REDIS;
 
@@ -30,6 +38,89 @@ Deno.test({
       }
       // Both daemons joined the sweep.
       await Promise.all(daemons.map((d) => d.waitFor(/joined sweep/)));
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "RedisManager: scatter/gather keeps NaN, -0 and typed arrays; chunks in order; failures per chunk",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    await withDaemons([{ prefix }, { prefix }], async () => {
+      await using pm = new RedisManager({ url: REDIS_URL, prefix, chunkSize: 3 });
+      const rows = [[NaN], [-0], [1], [Infinity], [2], [3], [4]];
+      const seen: number[] = [];
+      await pm.scatter(
+        { module: FUNCTIONS, name: "build" },
+        { offset: -0, tag: { nan: NaN, list: [1n, "a"] } },
+        { module: FUNCTIONS, name: "execute" },
+        rows,
+        { onResult: (r) => void seen.push(r.processNumber) },
+      );
+      const results = await pm.gather();
+      assert.deepEqual(results.map((r) => r.processNumber), [0, 1, 2]);
+      assert.deepEqual([...seen].sort(), [0, 1, 2]);
+      const values = results.flatMap((r) => [...(r.results as { values: Float64Array }).values]);
+      assert.ok(Number.isNaN(values[0]));
+      assert.ok(Object.is(values[1], -0));
+      assert.deepEqual(values.slice(2), [1, Infinity, 2, 3, 4]);
+      const tag = (results[0].results as { tag: { nan: number; list: unknown[] } }).tag;
+      assert.ok(Number.isNaN(tag.nan));
+      assert.deepEqual(tag.list, [1n, "a"]);
+      assert.ok(
+        results[0].results &&
+          (results[0].results as { values: unknown }).values instanceof Float64Array,
+      );
+      assert.deepEqual([...results[2].parameters.data], [4]);
+
+      // Functions cannot cross machines: a clear error, before anything is published.
+      await assert.rejects(
+        pm.scatter(() => [], {}, { module: FUNCTIONS, name: "fails" }, [[1]]),
+        /'doBuild' .* must be a module reference/,
+      );
+      await pm.scatter(
+        { module: FUNCTIONS, name: "build" },
+        {},
+        { module: FUNCTIONS, name: "fails" },
+        [[1], [2]],
+      );
+      const failed = await pm.gather();
+      assert.equal(failed[0].error?.name, "RangeError");
+      assert.equal(failed[0].error?.message, "this chunk fails");
+    });
+  },
+});
+
+Deno.test({
+  name: "RedisManager: a recursive sweep runs unchanged, its progress counts rows as they finish",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    await withDaemons([{ prefix }, { prefix }], async () => {
+      await using manager = new RedisManager({ url: REDIS_URL, prefix });
+      const done: number[] = [];
+      const result = await recursiveParameterSweep({
+        model: MODEL,
+        params: { x: uniformSample(1, 2, 10) },
+        numSamples: 25,
+        seed: 3,
+        manager,
+        progressIntervalMs: 0,
+        onProgress: (p) => void done.push(p.done),
+      });
+      assert.equal(result.rows, 25);
+      for (let i = 0; i < 25; i++) assert.equal(result.outputs.y[i], 2 * result.params.x[i]);
+      assert.ok(done.length > 0);
+      const local = await recursiveParameterSweep({
+        model: MODEL,
+        params: { x: uniformSample(1, 2, 10) },
+        numSamples: 25,
+        seed: 3,
+        workers: 1,
+      });
+      assert.deepEqual([...result.params.x], [...local.params.x]);
     });
   },
 });
