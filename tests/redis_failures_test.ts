@@ -355,3 +355,38 @@ function canRunRedisServer(): boolean {
     return false;
   }
 }
+
+Deno.test({
+  name: "Redis: the server restarted without persistence: the sweep fails, saying so, never hangs",
+  ignore: ignore || !canRunRedisServer(),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const server = new RedisServer(6393, dir, ["--appendonly", "no"]);
+      await server.start();
+      const client = connectRedis(server.url);
+      const prefix = freshPrefix();
+      try {
+        await withDaemons([{ prefix, name: "a", url: server.url }], async () => {
+          await using manager = new RedisManager({ url: server.url, prefix, leaseMs: 1000 });
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 40, 40) },
+            buildOptions: { ms: 30 },
+            manager,
+          });
+          await until(async () => {
+            const [id] = await client.smembers(`${prefix}:jobs`);
+            if (id === undefined) return undefined;
+            return (await client.hlen(`${prefix}:job:${id}:results`)) >= 1 || undefined;
+          });
+          await server.stop("SIGKILL");
+          await server.start();
+          await assert.rejects(sweep, /Cannot finish the sweep on Redis at .*its keys are gone/);
+        });
+      } finally {
+        await closeRedis(client);
+        await server.stop();
+      }
+    });
+  },
+});

@@ -539,6 +539,14 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     job.lastTick = performance.now();
     const cmd = this.#cmd!;
     const all = keys(this.#prefix);
+    if (!await cmd.hexists(job.k.meta, "spec")) {
+      job.failure = new Error(
+        `Cannot finish the sweep on Redis at ${
+          redactUrl(this.#url)
+        }: its keys are gone (Redis restarted without persistence, or they were deleted). Rows recorded so far are kept; run the sweep again`,
+      );
+      return;
+    }
     const now = await cmd.psweepNow();
     const ttl = REDIS_DEFAULTS.keyTtlMs;
     const live = await cmd.zrangebyscore(all.workers, now - 3 * REDIS_DEFAULTS.heartbeatMs, "+inf");
