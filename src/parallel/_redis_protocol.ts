@@ -13,6 +13,8 @@
 //   <p>:job:<id>:results      hash: chunk -> serialized ChunkPayload (first writer wins)
 //   <p>:job:<id>:done         stream: one entry per recorded chunk (c)
 //   <p>:job:<id>:refused      hash: daemon name -> why it will not run this sweep
+//   <p>:job:<id>:root         string: the running root's token (expires unless renewed)
+//   <p>:job:<id>:joined       hash: daemon name -> 1, for each daemon that runs this sweep
 import { deserialize, serialize } from "node:v8";
 import { fileURLToPath } from "node:url";
 import type { ErrorInfo } from "./parallel_manager.ts";
@@ -38,6 +40,8 @@ export function keys(prefix: string) {
         results: `${base}:results`,
         done: `${base}:done`,
         refused: `${base}:refused`,
+        joined: `${base}:joined`,
+        root: `${base}:root`,
       };
     },
   };

@@ -387,6 +387,7 @@ class RedisWorker {
           );
           continue;
         }
+        await this.#cmd.hset(job.k.joined, this.#me, "1");
         job.accepted = true;
         this.#log(`psweep worker ${this.#me}: joined sweep ${id} (${job.spec.name})`);
       }

@@ -158,6 +158,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
   #lastResults: LocalResults[] | undefined;
   #capacity = 0;
   #closed = false;
+  get #lockMs(): number {
+    return Math.max(3000, 3 * Math.min(1000, Math.floor(this.#leaseMs / 2)));
+  }
 
   /**
    * Checks the options; connects to Redis only when work is scattered.
@@ -324,7 +327,19 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const k = all.job(id);
     let next = 0;
     let ranges: number[] = [];
+    const token = crypto.randomUUID();
     try {
+      // One root per sweep: a second one would publish chunks under the same numbers. A root
+      // that was killed leaves its lock to expire within `#lockMs`.
+      const deadline = performance.now() + this.#lockMs + 1000;
+      while (await cmd.set(k.root, token, "PX", this.#lockMs, "NX") !== "OK") {
+        if (performance.now() > deadline) {
+          throw new Error(
+            "the same sweep is running from another root (its lock in Redis is held and renewed); wait for it to finish, or stop it",
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const existing = await cmd.hget(k.meta, "rows");
       if (existing === String(matrix.rows)) {
         // The same sweep, started before and not finished: carry on where it is.
@@ -334,7 +349,8 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       } else {
         const now = await cmd.psweepNow();
         await cmd.multi()
-          .del(k.meta, k.ranges, k.tasks, k.results, k.done, k.refused)
+          .del(k.meta, k.ranges, k.tasks, k.results, k.done, k.refused, k.joined)
+          .set(k.root, token, "PX", this.#lockMs)
           .hset(k.meta, {
             spec: specBytes,
             name: this.#name,
@@ -476,15 +492,17 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
         if (performance.now() - job.lastTick >= block) await this.#tick(job);
         await this.#publish(job);
       }
-      if (job.aborted) {
-        this.#finishAborted(job);
-      } else if (!job.failure) {
+      if (job.aborted || job.failure) {
+        // Left for a resume; the lock goes, so that the resume starts at once.
+        if (job.aborted) this.#finishAborted(job);
+        await this.#cmd?.del(job.k.root).catch(() => {});
+      } else {
         // Done: the sweep's keys go (a rerun computes afresh).
         const cmd = this.#cmd!;
         const all = keys(this.#prefix);
         await cmd.multi()
           .srem(all.jobs, job.id)
-          .del(job.k.meta, job.k.ranges, job.k.tasks, job.k.results, job.k.done, job.k.refused)
+          .del(...Object.values(job.k))
           .exec();
       }
     } catch (e) {
@@ -551,11 +569,15 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const ttl = REDIS_DEFAULTS.keyTtlMs;
     const live = await cmd.zrangebyscore(all.workers, now - 3 * REDIS_DEFAULTS.heartbeatMs, "+inf");
     const refused = await cmd.hgetall(job.k.refused);
-    const running = live.filter((name) => !(name in refused));
+    const joined = new Set(await cmd.hkeys(job.k.joined));
+    const running = live.filter((name) => joined.has(name));
     const slots = running.length > 0 ? await cmd.hmget(all.slots, ...running) : [];
     job.capacity = this.#capacity = slots.reduce((a, s) => a + (Number(s) || 1), 0);
-    const m = cmd.multi().hset(job.k.meta, "rootSeen", String(now));
-    for (const key of Object.values(job.k)) m.pexpire(key, ttl);
+    const m = cmd.multi().hset(job.k.meta, "rootSeen", String(now)).pexpire(
+      job.k.root,
+      this.#lockMs,
+    );
+    for (const key of Object.values(job.k)) if (key !== job.k.root) m.pexpire(key, ttl);
     await m.exec();
     if (running.length === 0) {
       job.noWorkerSince ??= now;
