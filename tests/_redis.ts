@@ -28,6 +28,7 @@ export interface DaemonOptions {
   workers?: number;
   name?: string;
   args?: string[];
+  env?: Record<string, string>;
 }
 
 /** A `psweep worker` process; its stderr lines are kept for waitFor. */
@@ -65,6 +66,7 @@ export class Daemon {
       stdin: "null",
       stdout: "null",
       stderr: "piped",
+      env: o.env,
     }).spawn();
     this.#status = this.child.status.then((s) => {
       this.ended = true;
@@ -182,13 +184,19 @@ export class RedisServer {
   readonly #args: string[];
   readonly #pidfile: string;
 
-  constructor(readonly port: number, readonly dir: string, extra: string[] = []) {
+  /** `plainPort` 0 with `--tls-port port` in `extra` serves TLS only. */
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+    extra: string[] = [],
+    plainPort: number = port,
+  ) {
     const password = crypto.randomUUID().replaceAll("-", "");
     this.url = `redis://:${password}@127.0.0.1:${port}`;
     this.#pidfile = `${dir}/redis.pid`;
     this.#args = [
       "--port",
-      String(port),
+      String(plainPort),
       "--bind",
       "127.0.0.1",
       "--requirepass",
@@ -244,4 +252,77 @@ export class RedisServer {
     });
     await Deno.remove(this.#pidfile).catch(() => {});
   }
+}
+
+/** Whether a program runs here: `program args` succeeds. */
+export function canRun(program: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(program, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** A CA and a certificate for 127.0.0.1 it signed, made with openssl in `dir`. */
+export async function makeCertificates(
+  dir: string,
+): Promise<{ ca: string; cert: string; key: string }> {
+  const run = async (args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    if (!out.success) {
+      throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  };
+  await run([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=psweep test CA",
+  ]);
+  await run([
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=127.0.0.1",
+  ]);
+  await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=IP:127.0.0.1\n");
+  await run([
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "ext.cnf",
+  ]);
+  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
 }

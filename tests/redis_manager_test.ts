@@ -7,7 +7,17 @@ import {
   RedisManager,
   uniformSample,
 } from "../mod.ts";
-import { freshPrefix, MODEL, REDIS_URL, SKIP_REDIS, withDaemons } from "./_redis.ts";
+import {
+  canRun,
+  freshPrefix,
+  makeCertificates,
+  MODEL,
+  REDIS_URL,
+  RedisServer,
+  SKIP_REDIS,
+  withDaemons,
+} from "./_redis.ts";
+import { withTempDir } from "./_temp.ts";
 
 const FUNCTIONS = new URL("./fixtures/redis/functions.ts", import.meta.url).href;
 
@@ -121,6 +131,60 @@ Deno.test({
         workers: 1,
       });
       assert.deepEqual([...result.params.x], [...local.params.x]);
+    });
+  },
+});
+
+Deno.test({
+  name: "RedisManager over TLS (rediss://) with a password: a sweep runs end to end",
+  ignore: ignore || !canRun("redis-server", ["--version"]) || !canRun("openssl", ["version"]),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const { ca, cert, key } = await makeCertificates(dir);
+      const server = new RedisServer(6394, dir, [
+        "--tls-port",
+        "6394",
+        "--tls-cert-file",
+        cert,
+        "--tls-key-file",
+        key,
+        "--tls-ca-cert-file",
+        ca,
+        "--tls-auth-clients",
+        "no",
+      ], 0);
+      await server.start();
+      const url = server.url.replace("redis://", "rediss://");
+      const prefix = freshPrefix();
+      // The test's CA reaches Deno's TLS through DENO_CERT, in the root's process as the daemons'.
+      const env = { DENO_CERT: ca };
+      try {
+        await withDaemons([{ prefix, url, env }], async () => {
+          const root = await new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "-A",
+              "--unstable-worker-options",
+              "--no-prompt",
+              new URL("./fixtures/redis/root.ts", import.meta.url).pathname,
+              url,
+              prefix,
+              "12",
+              "0",
+              "",
+            ],
+            env,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          assert.equal(root.code, 0, new TextDecoder().decode(root.stderr));
+          const out = JSON.parse(new TextDecoder().decode(root.stdout));
+          assert.equal(out.succeeded, 12);
+          assert.deepEqual(out.y, out.x.map((x: number) => 2 * x));
+        });
+      } finally {
+        await server.stop();
+      }
     });
   },
 });
