@@ -101,8 +101,15 @@ export class Daemon {
   }
 
   /** Started and listening for sweeps. */
-  ready(): Promise<string> {
-    return this.waitFor(/waiting for sweeps/);
+  async ready(): Promise<string> {
+    // A daemon that ends before it is ready (a bad URL, say) fails the test instead of hanging it.
+    const ended = this.#status.then((s) => {
+      throw new Error(
+        `psweep worker ${this.name} ended (code ${s.code}): ${this.lines.join("\n")}`,
+      );
+    });
+    ended.catch(() => {});
+    return await Promise.race([this.waitFor(/waiting for sweeps/), ended]);
   }
 
   kill(signal: Deno.Signal): void {
@@ -221,15 +228,20 @@ export class RedisServer {
     if (!out.success) {
       throw new Error(`redis-server did not start: ${new TextDecoder().decode(out.stderr)}`);
     }
-    await until(async () => {
+    // A server that could not start (a bad option) says why in its log, instead of a hang.
+    for (let attempt = 0;; attempt++) {
       try {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
         conn.close();
-        return true;
+        return;
       } catch {
-        return undefined;
+        if (attempt >= 1500) {
+          const log = await Deno.readTextFile(`${this.dir}/redis.log`).catch(() => "");
+          throw new Error(`redis-server did not start on ${this.port}: ${log.slice(-500)}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
       }
-    });
+    }
   }
 
   /** Ends the server with `signal` and waits until its process is gone. */

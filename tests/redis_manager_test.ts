@@ -188,3 +188,34 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "RedisManager with an ACL user (redis://user:password@...): a sweep runs end to end",
+  ignore: ignore || !canRun("redis-server", ["--version"]),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const password = crypto.randomUUID().replaceAll("-", "");
+      await Deno.writeTextFile(
+        `${dir}/users.acl`,
+        `user default off\nuser sweeper on >${password} ~* &* +@all\n`,
+      );
+      const server = new RedisServer(6395, dir, ["--aclfile", `${dir}/users.acl`]);
+      await server.start();
+      const url = `redis://sweeper:${password}@127.0.0.1:6395`;
+      const prefix = freshPrefix();
+      try {
+        await withDaemons([{ prefix, url }], async () => {
+          await using manager = new RedisManager({ url, prefix });
+          const result = await parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 8, 8) },
+            manager,
+          });
+          assert.deepEqual([...result.outputs.y], [...result.params.x].map((x) => 2 * x));
+        });
+      } finally {
+        await server.stop();
+      }
+    });
+  },
+});
