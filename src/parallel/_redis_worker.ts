@@ -375,7 +375,11 @@ class RedisWorker {
       if (!job) {
         job = { id, k: this.#k.job(id), accepted: false, fresh: false };
         const bytes = await this.#cmd.hgetBuffer(job.k.meta, "spec");
-        if (!bytes) continue;
+        if (!bytes) {
+          // Expired (a sweep abandoned long ago): forget it for everyone.
+          if (!await this.#cmd.exists(job.k.meta)) await this.#cmd.srem(this.#k.jobs, id);
+          continue;
+        }
         job.spec = decode<JobSpec>(bytes);
         this.#jobs.set(id, job);
         if (this.#o.sweep !== undefined && job.spec.name !== this.#o.sweep) continue;

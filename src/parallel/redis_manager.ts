@@ -344,6 +344,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       if (existing === String(matrix.rows)) {
         // The same sweep, started before and not finished: carry on where it is.
         next = Number(await cmd.hget(k.meta, "next"));
+        await cmd.sadd(all.jobs, id);
         const packed = await cmd.getBuffer(k.ranges);
         if (packed) ranges = Array.from(new Uint32Array(new Uint8Array(packed).buffer));
       } else {
@@ -573,10 +574,13 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const running = live.filter((name) => joined.has(name));
     const slots = running.length > 0 ? await cmd.hmget(all.slots, ...running) : [];
     job.capacity = this.#capacity = slots.reduce((a, s) => a + (Number(s) || 1), 0);
-    const m = cmd.multi().hset(job.k.meta, "rootSeen", String(now)).pexpire(
-      job.k.root,
-      this.#lockMs,
-    );
+    const m = cmd.multi()
+      // Daemons that vanished without a goodbye, an hour ago or more.
+      .zremrangebyscore(all.workers, "-inf", now - 3_600_000)
+      .hset(job.k.meta, "rootSeen", String(now)).pexpire(
+        job.k.root,
+        this.#lockMs,
+      );
     for (const key of Object.values(job.k)) if (key !== job.k.root) m.pexpire(key, ttl);
     await m.exec();
     if (running.length === 0) {
