@@ -348,3 +348,98 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "Redis: the server restarted without persistence: the sweep fails, saying so, never hangs",
+  ignore: ignore || !canRun("redis-server", ["--version"]),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const server = new RedisServer(6393, dir, ["--appendonly", "no"]);
+      await server.start();
+      const client = connectRedis(server.url);
+      const prefix = freshPrefix();
+      try {
+        await withDaemons([{ prefix, name: "a", url: server.url }], async () => {
+          await using manager = new RedisManager({ url: server.url, prefix, leaseMs: 1000 });
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 40, 40) },
+            buildOptions: { ms: 30 },
+            manager,
+          });
+          await until(async () => {
+            const [id] = await client.smembers(`${prefix}:jobs`);
+            if (id === undefined) return undefined;
+            return (await client.hlen(`${prefix}:job:${id}:results`)) >= 1 || undefined;
+          });
+          await server.stop("SIGKILL");
+          await server.start();
+          await assert.rejects(sweep, /Cannot finish the sweep on Redis at .*its keys are gone/);
+        });
+      } finally {
+        await closeRedis(client);
+        await server.stop();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: a worker started with --sweep NAME joins only sweeps of that name",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    await withDaemons([{ prefix, name: "named", args: ["--sweep", "mine"] }], async ([d]) => {
+      {
+        await using other = new RedisManager({
+          url: REDIS_URL,
+          prefix,
+          name: "theirs",
+          workerWaitMs: 2500,
+        });
+        await assert.rejects(
+          parameterSweep({ model: MODEL, params: { x: linearSample(1, 4, 4) }, manager: other }),
+          /The workers alive do not take it \(started with --sweep for another name\?\)/,
+        );
+      }
+      await using mine = new RedisManager({ url: REDIS_URL, prefix, name: "mine" });
+      const result = await parameterSweep({
+        model: MODEL,
+        params: { x: linearSample(1, 4, 4) },
+        manager: mine,
+      });
+      assertComplete(result, 4);
+      await d.waitFor(/joined sweep .* \(mine\)/);
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: a second root of the same sweep is refused while the first runs",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    await withDaemons([{ prefix, name: "a" }], async () => {
+      await using first = new RedisManager({ url: REDIS_URL, prefix });
+      await using second = new RedisManager({ url: REDIS_URL, prefix });
+      const params = { x: linearSample(1, 200, 200) };
+      const running = parameterSweep({
+        model: MODEL,
+        params,
+        buildOptions: { ms: 20 },
+        manager: first,
+      });
+      const client = connectRedis(REDIS_URL);
+      try {
+        await until(async () => (await client.scard(`${prefix}:jobs`)) > 0 || undefined);
+      } finally {
+        await closeRedis(client);
+      }
+      await assert.rejects(
+        parameterSweep({ model: MODEL, params, buildOptions: { ms: 20 }, manager: second }),
+        /the same sweep is running from another root/,
+      );
+      assertComplete(await running, 200);
+    });
+  },
+});
