@@ -443,3 +443,45 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "Redis: every worker dies mid-sweep: the sweep fails after workerWaitMs, rows kept",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      const csv = join(dir, "out.csv");
+      const client = connectRedis(REDIS_URL);
+      try {
+        await withDaemons([{ prefix, name: "only" }], async ([d]) => {
+          await using manager = new RedisManager({
+            url: REDIS_URL,
+            prefix,
+            workerWaitMs: 1500,
+            chunkSize: 2,
+          });
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 100, 100) },
+            buildOptions: { ms: 20 },
+            manager,
+            csv,
+          });
+          await until(async () => {
+            const [id] = await client.smembers(`${prefix}:jobs`);
+            if (id === undefined) return undefined;
+            return (await client.hlen(`${prefix}:job:${id}:results`)) >= 2 || undefined;
+          });
+          d.kill("SIGKILL");
+          await assert.rejects(sweep, /no psweep worker ran its work for 1.5 s .*None is alive/);
+          // The rows recorded before are on disk, each once.
+          const xs = await csvXs(csv);
+          assert.ok(xs.length >= 4 && xs.length < 100);
+          assert.equal(new Set(xs).size, xs.length);
+        });
+      } finally {
+        await closeRedis(client);
+      }
+    });
+  },
+});

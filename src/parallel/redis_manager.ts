@@ -83,7 +83,8 @@ export interface RedisManagerOptions {
   readonly maxDeliveries?: number;
   /**
    * With work left and no daemon alive that runs it (none joined, all left, or all refused it)
-   * for this long (ms), `gather` rejects, saying so. @default {30000}
+   * for this long (ms), `gather` rejects, saying so; a daemon counts as gone 3 s after its last
+   * heartbeat, so all dying is reported within this + 3 s. @default {30000}
    */
   readonly workerWaitMs?: number;
   /** Rows per chunk; when unset, chunks adapt to the measured cost of rows. @default {undefined} */
