@@ -29,6 +29,8 @@ export interface DaemonOptions {
   name?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** A command the daemon runs under, e.g. ["ip", "netns", "exec", "ns"]. */
+  wrap?: string[];
 }
 
 /** A `psweep worker` process; its stderr lines are kept for waitFor. */
@@ -44,8 +46,10 @@ export class Daemon {
 
   constructor(o: DaemonOptions) {
     this.name = o.name ?? `d${++unique}`;
-    this.child = new Deno.Command(Deno.execPath(), {
+    const [program, ...before] = [...(o.wrap ?? []), Deno.execPath()];
+    this.child = new Deno.Command(program, {
       args: [
+        ...before,
         "run",
         "-A",
         "--unstable-worker-options",
