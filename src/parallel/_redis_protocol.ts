@@ -151,3 +151,48 @@ export function redactUrl(url: string): string {
     return "(an invalid URL)";
   }
 }
+
+// What the root uses of a connection, declared here so that type-checking psweep (which exports
+// RedisManager) does not pull in the Redis client's types; `_redis_client.ts` provides it.
+type Arg = string | number | Buffer;
+/** A MULTI being built: every command queues and returns the chain. */
+export interface RootChain {
+  del(...keys: string[]): RootChain;
+  hset(key: string, ...fieldsOrObject: (Arg | Record<string, Arg>)[]): RootChain;
+  xgroup(...args: Arg[]): RootChain;
+  sadd(key: string, ...members: string[]): RootChain;
+  srem(key: string, ...members: string[]): RootChain;
+  xadd(key: string, ...args: Arg[]): RootChain;
+  set(key: string, ...args: Arg[]): RootChain;
+  zremrangebyscore(key: string, min: Arg, max: Arg): RootChain;
+  pexpire(key: string, ms: number): RootChain;
+  append(key: string, value: Buffer): RootChain;
+  exec(): Promise<unknown>;
+}
+/** The commands the root sends. */
+export interface RootConnection {
+  set(key: string, ...args: Arg[]): Promise<string | null>;
+  hget(key: string, field: string): Promise<string | null>;
+  getBuffer(key: string): Promise<Buffer | null>;
+  sadd(key: string, ...members: string[]): Promise<number>;
+  hexists(key: string, field: string): Promise<number>;
+  zrangebyscore(key: string, min: Arg, max: Arg): Promise<string[]>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  hkeys(key: string): Promise<string[]>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  hmgetBuffer(key: string, ...fields: string[]): Promise<(Buffer | null)[]>;
+  hlen(key: string): Promise<number>;
+  xpending(...args: Arg[]): Promise<unknown>;
+  xrange(key: string, start: string, end: string): Promise<[string, string[]][]>;
+  xreadBuffer(...args: Arg[]): Promise<[Buffer, [Buffer, Buffer[]][]][] | null>;
+  del(...keys: string[]): Promise<number>;
+  multi(): RootChain;
+  disconnect(): void;
+  psweepNow(): Promise<number>;
+  psweepRecord(...args: Arg[]): Promise<number>;
+}
+/** The client module, as the root loads it. */
+export interface RootClient {
+  connectRedis(url: string): RootConnection;
+  closeRedis(client: RootConnection | undefined): Promise<void>;
+}

@@ -25,12 +25,12 @@ import {
 } from "./parallel_manager.ts";
 import type { WireFunction } from "./_protocol.ts";
 import { Buffer } from "node:buffer";
-// The client (npm:ioredis) loads only when a sweep runs on Redis, not for every user of psweep.
-import type { RedisConnection } from "./_redis_client.ts";
-type Client = typeof import("./_redis_client.ts");
-let client: Client | undefined;
-async function loadClient(): Promise<Client> {
-  return client ??= await import("./_redis_client.ts");
+// The client (npm:ioredis) loads only when a sweep runs on Redis, not for every user of psweep;
+// its types stay out of psweep's too (RootClient declares what the root uses).
+type RedisConnection = RootConnection;
+let client: RootClient | undefined;
+async function loadClient(): Promise<RootClient> {
+  return client ??= (await import("./_redis_client.ts")) as unknown as RootClient;
 }
 import {
   type ChunkPayload,
@@ -42,6 +42,8 @@ import {
   type JobSpec,
   keys,
   redactUrl,
+  type RootClient,
+  type RootConnection,
   rowBytes,
   toRemote,
 } from "./_redis_protocol.ts";
