@@ -18,6 +18,7 @@ import {
   withDaemons,
 } from "./_redis.ts";
 import { withTempDir } from "./_temp.ts";
+import { conformance } from "./_conformance.ts";
 
 const FUNCTIONS = new URL("./fixtures/redis/functions.ts", import.meta.url).href;
 
@@ -217,5 +218,22 @@ Deno.test({
         await server.stop();
       }
     });
+  },
+});
+
+Deno.test({
+  name: "RedisManager passes the ParallelManager conformance suite on worker daemons",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    const fixtures = new URL("./fixtures/", import.meta.url).pathname;
+    await withDaemons(
+      [{ prefix, models: [fixtures] }, { prefix, models: [fixtures] }],
+      async () => {
+        await using pm = new RedisManager({ url: REDIS_URL, prefix });
+        const checks = await conformance(pm, { groupSize: 1 });
+        assert.ok(checks.length > 5);
+      },
+    );
   },
 });

@@ -50,8 +50,11 @@ const FLAGS: FlagSpec = {
   "allow-import": { type: "string", multiple: true },
 };
 
-/** Runs `psweep worker ...`; resolves with the exit code once stopped. */
-export async function worker(args: string[]): Promise<number> {
+/**
+ * Runs `psweep worker ...`; resolves with the exit code once stopped. `relaunched`: this process
+ * is the CLI started again with --unstable-worker-options --no-prompt (which it cannot read back).
+ */
+export async function worker(args: string[], relaunched = false): Promise<number> {
   const { flags, positionals } = parseFlags(
     args.map((a) => (/^--allow-[a-z]+$/.test(a) ? `${a}=` : a)),
     FLAGS,
@@ -111,6 +114,7 @@ export async function worker(args: string[]): Promise<number> {
       sweep: flags.sweep as string | undefined,
       name: flags.name as string | undefined,
       prefix: flags.prefix as string | undefined,
+      assumeScoped: relaunched,
     }, controller.signal);
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);

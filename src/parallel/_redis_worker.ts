@@ -37,6 +37,8 @@ export interface RedisWorkerOptions {
   name?: string;
   /** Where to say what it does. @default {console.error} */
   log?: (line: string) => void;
+  /** The process runs with --unstable-worker-options --no-prompt, which it cannot read back. */
+  assumeScoped?: boolean;
 }
 
 /** psweep's own functions that a daemon runs: the sweep driver's. */
@@ -100,6 +102,8 @@ class RedisWorker {
           permissions: options.permissions,
           // One chunk of a daemon is one chunk of its pool, whatever its size.
           chunkSize: 2 ** 30,
+          assumeWorkerOptions: options.assumeScoped,
+          assumeNoPrompt: options.assumeScoped,
         }),
         busy: false,
       });

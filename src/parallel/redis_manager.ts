@@ -15,6 +15,7 @@ import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray }
 import {
   type BuildFunction,
   type Callable,
+  CHUNK_ERROR_NAMES,
   type ErrorInfo,
   type ExecuteFunction,
   LocalResults,
@@ -436,7 +437,10 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     this.#closed = true;
     const job = this.#job;
     if (job) {
-      this.#abort(job, { name: "AbortError", message: "The Redis manager was closed" });
+      this.#abort(job, {
+        name: CHUNK_ERROR_NAMES.aborted,
+        message: "The Redis manager was closed",
+      });
       await job.loop;
     }
     await client?.closeRedis(this.#blk);
@@ -633,7 +637,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       const end = job.ranges[2 * chunk + 1];
       const payload: ChunkPayload = {
         error: {
-          name: "WorkerDiedError",
+          name: CHUNK_ERROR_NAMES.workerDied,
           message: `The chunk of rows ${start}..${
             end - 1
           } was taken by ${deliveries} workers that each stopped before finishing it (maxDeliveries ${this.#maxDeliveries})`,
@@ -720,7 +724,11 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
 
   // Chunks not recorded when the scatter was stopped are reported as aborted, as the pool does.
   #finishAborted(job: Job): void {
-    const error = { name: "AbortError", message: job.aborted!.message, stack: job.aborted!.stack };
+    const error = {
+      name: CHUNK_ERROR_NAMES.aborted,
+      message: job.aborted!.message,
+      stack: job.aborted!.stack,
+    };
     const published = job.ranges.length / 2;
     const report = (chunk: number, start: number, end: number) => {
       const result = new LocalResults(chunk, sliceRows(job.matrix, start, end), undefined, error);
