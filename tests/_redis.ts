@@ -31,6 +31,8 @@ export interface DaemonOptions {
   env?: Record<string, string>;
   /** A command the daemon runs under, e.g. ["ip", "netns", "exec", "ns"]. */
   wrap?: string[];
+  /** Run as users do, `deno run -A mod.ts worker`: the CLI starts itself again with the flags. */
+  plain?: boolean;
 }
 
 /** A `psweep worker` process; its stderr lines are kept for waitFor. */
@@ -52,8 +54,7 @@ export class Daemon {
         ...before,
         "run",
         "-A",
-        "--unstable-worker-options",
-        "--no-prompt",
+        ...(o.plain ? [] : ["--unstable-worker-options", "--no-prompt"]),
         MOD,
         "worker",
         "--redis",

@@ -53,7 +53,8 @@ Deno.test({
     await withTempDir(async (dir) => {
       // The CLI's manager uses the default prefix: a daemon of its own, named for this test.
       const prefix = "psweep";
-      await withDaemons([{ prefix, name: `cli-${Deno.pid}` }], async () => {
+      // Started as users start it: the CLI runs itself again with the flags scoped workers need.
+      await withDaemons([{ prefix, name: `cli-${Deno.pid}`, plain: true }], async () => {
         const grid = `model: ${join(MODEL_DIR, "model.ts")}\n` +
           `params:\n  x: { sampler: linear, lower: 1, upper: 20, n: 20 }\noutputs: [y]\n`;
         await Deno.writeTextFile(join(dir, "a.yaml"), grid + "csv: a.csv\n");
