@@ -7,7 +7,8 @@
 
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
-import { POOL_DEFAULTS, REDIS_DEFAULTS } from "../_defaults.ts";
+import { REDIS_DEFAULTS } from "../_defaults.ts";
+import { ChunkSizer } from "./_chunk_sizer.ts";
 import { toErrorInfo } from "./_errors.ts";
 import { gatherAlone, sumAlone } from "./_collective_checks.ts";
 import { isModuleFunction } from "./build_and_execute.ts";
@@ -107,8 +108,7 @@ interface Job {
   seen: Set<number>;
   results: LocalResults[];
   onResult?: (r: LocalResults) => unknown;
-  perRowMs: number | undefined;
-  lastSize: number;
+  sizer: ChunkSizer;
   capacity: number;
   doneId: string;
   noWorkerSince: number | undefined;
@@ -381,8 +381,11 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       seen: new Set(),
       results: [],
       onResult: options.onResult,
-      perRowMs: undefined,
-      lastSize: 0,
+      sizer: new ChunkSizer({
+        workers: 1,
+        targetMs: this.#chunkTargetMs,
+        fixedRows: this.#chunkSize,
+      }),
       capacity: 0,
       doneId: "0-0",
       noWorkerSince: undefined,
@@ -536,8 +539,8 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     job.seen.add(chunk);
     const start = job.ranges[2 * chunk];
     const end = job.ranges[2 * chunk + 1];
-    if (payload.error === undefined && end > start && payload.elapsed > 0) {
-      job.perRowMs = payload.elapsed / (end - start);
+    if (payload.error === undefined && payload.elapsed > 0) {
+      job.sizer.observe(end - start, payload.elapsed);
     }
     const result = new LocalResults(
       chunk,
@@ -581,6 +584,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const running = live.filter((name) => joined.has(name));
     const slots = running.length > 0 ? await cmd.hmget(all.slots, ...running) : [];
     job.capacity = this.#capacity = slots.reduce((a, s) => a + (Number(s) || 1), 0);
+    job.sizer.workers = job.capacity;
     const m = cmd.multi()
       // Daemons that vanished without a goodbye, an hour ago or more.
       .zremrangebyscore(all.workers, "-inf", now - 3_600_000)
@@ -676,7 +680,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     for (let i = 0; i < want && job.next < total; i++) {
       const chunk = job.ranges.length / 2;
       const start = job.next;
-      const end = start + this.#nextSize(job, capacity);
+      const end = start + job.sizer.next(total - start);
       m.xadd(
         job.k.tasks,
         "*",
@@ -696,30 +700,6 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     m.append(job.k.ranges, Buffer.from(new Uint32Array(packed).buffer));
     m.hset(job.k.meta, "next", String(job.next));
     await m.exec();
-  }
-
-  #nextSize(job: Job, capacity: number): number {
-    const remaining = job.matrix.rows - job.next;
-    let size: number;
-    if (this.#chunkSize !== undefined) {
-      size = this.#chunkSize;
-    } else {
-      const cap = Math.ceil(remaining / (capacity * POOL_DEFAULTS.balanceFactor));
-      const perRow = job.perRowMs;
-      if (perRow === undefined) {
-        size = POOL_DEFAULTS.firstChunkRows;
-      } else {
-        const byTime = Math.max(1, Math.floor(this.#chunkTargetMs / Math.max(perRow, 1e-9)));
-        size = Math.min(byTime, Math.max(job.lastSize * 4, POOL_DEFAULTS.firstChunkRows));
-      }
-      const floor = perRow === undefined
-        ? 1
-        : Math.ceil(this.#chunkTargetMs / 10 / Math.max(perRow, 1e-9));
-      size = Math.max(1, Math.min(size, Math.max(cap, floor)));
-    }
-    size = Math.min(size, remaining);
-    job.lastSize = size;
-    return size;
   }
 
   // Chunks not recorded when the scatter was stopped are reported as aborted, as the pool does.
