@@ -1,6 +1,8 @@
 // RedisManager with real `psweep worker` processes against a real Redis server.
 import assert from "node:assert/strict";
 import {
+  differentialParameterSweep,
+  fixedSample,
   linearSample,
   parameterSweep,
   recursiveParameterSweep,
@@ -235,5 +237,30 @@ Deno.test({
         assert.ok(checks.length > 5);
       },
     );
+  },
+});
+
+Deno.test({
+  name: "RedisManager: a differential sweep gives the rows it gives locally",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    await withDaemons([{ prefix }, { prefix }], async () => {
+      const options = {
+        model: MODEL,
+        params: { x: fixedSample([10, 20, 30]) },
+        differential: {
+          x: { mode: "sum", sample: "uniform", relativeLower: -1, relativeUpper: 1 } as const,
+        },
+        numDiffSamples: 4,
+        seed: 5,
+      };
+      await using manager = new RedisManager({ url: REDIS_URL, prefix });
+      const remote = await differentialParameterSweep({ ...options, manager });
+      const local = await differentialParameterSweep({ ...options, workers: 1 });
+      assert.equal(remote.rows, local.rows);
+      assert.deepEqual([...remote.params.x], [...local.params.x]);
+      assert.deepEqual([...remote.outputs.y], [...local.outputs.y]);
+    });
   },
 });
