@@ -159,11 +159,20 @@ export async function withDaemons(
 /** A connection of the test's own, to watch what the sweep does in Redis. */
 export { closeRedis, connectRedis } from "../src/parallel/_redis_client.ts";
 
-/** Polls `check` until it returns a value (not undefined); a short pause between tries. */
-export async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+/**
+ * Polls `check` until it returns a value (not undefined); a short pause between tries. When `over`
+ * (the sweep being watched) settles first, throws: the moment waited for can no longer come.
+ */
+export async function until<T>(
+  check: () => Promise<T | undefined>,
+  over?: Promise<unknown>,
+): Promise<T> {
+  let settled = false;
+  over?.then(() => settled = true, () => settled = true);
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
+    if (settled) throw new Error("the sweep ended before the moment this test waits for");
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -67,8 +67,10 @@ Deno.test({
             manager,
             csv,
           });
-          await until(async () =>
-            (await pendingOf(client, prefix)).some(([, owner]) => owner === "a") || undefined
+          await until(
+            async () =>
+              (await pendingOf(client, prefix)).some(([, owner]) => owner === "a") || undefined,
+            sweep,
           );
           a.kill("SIGKILL");
           const result = await sweep;
@@ -110,25 +112,30 @@ Deno.test({
             manager,
             csv,
           });
-          // Freeze `a` while it holds a chunk, and wait until `b` has taken that chunk over.
+          let finished = false;
+          sweep.finally(() => finished = true).catch(() => {});
+          // Freeze `a` while it holds a chunk, until `b` is seen holding that chunk. A chunk
+          // that leaves the pending list unseen (finished between two looks) does not count:
+          // then `a` resumes and the test tries again with a later chunk.
           for (;;) {
-            await until(async () =>
-              (await pendingOf(client, prefix)).some(([, owner]) => owner === "a") || undefined
-            );
+            const held = await until(async () => {
+              if (finished) return "sweep over";
+              return (await pendingOf(client, prefix)).some(([, owner]) => owner === "a")
+                ? "held"
+                : undefined;
+            });
+            assert.equal(held, "held", "the sweep ended before a takeover was seen");
             a.kill("SIGSTOP");
             const frozen = (await pendingOf(client, prefix))
               .filter(([, owner]) => owner === "a").map(([id]) => id);
-            if (frozen.length > 0) {
-              await until(async () => {
-                const now = await pendingOf(client, prefix);
-                const mine = now.filter(([id]) => frozen.includes(id));
-                return mine.length < frozen.length || mine.some(([, o]) => o !== "a") || undefined;
-              });
-              break;
-            }
+            const outcome = frozen.length === 0 ? "gone" : await until(async () => {
+              const mine = (await pendingOf(client, prefix)).filter(([id]) => frozen.includes(id));
+              if (mine.some(([, owner]) => owner !== "a")) return "taken";
+              return mine.length === 0 ? "gone" : undefined;
+            });
             a.kill("SIGCONT");
+            if (outcome === "taken") break;
           }
-          a.kill("SIGCONT");
           await a.waitFor(/taken over while it ran .*discarded/);
           const result = await sweep;
           assertComplete(result, 60);
@@ -281,7 +288,7 @@ Deno.test({
             if (id === undefined) return undefined;
             const n = await client.hlen(`${prefix}:job:${id}:results`);
             return n >= 2 || undefined;
-          });
+          }, first.status);
           first.kill("SIGKILL");
           await first.output();
           const second = await root().output();
@@ -332,7 +339,7 @@ Deno.test({
             const [id] = await client.smembers(`${prefix}:jobs`);
             if (id === undefined) return undefined;
             return (await client.hlen(`${prefix}:job:${id}:results`)) >= 3 || undefined;
-          });
+          }, sweep);
           await server.stop("SIGKILL");
           await server.start();
           const result = await sweep;
@@ -371,7 +378,7 @@ Deno.test({
             const [id] = await client.smembers(`${prefix}:jobs`);
             if (id === undefined) return undefined;
             return (await client.hlen(`${prefix}:job:${id}:results`)) >= 1 || undefined;
-          });
+          }, sweep);
           await server.stop("SIGKILL");
           await server.start();
           await assert.rejects(sweep, /Cannot finish the sweep on Redis at .*its keys are gone/);
@@ -431,7 +438,7 @@ Deno.test({
       });
       const client = connectRedis(REDIS_URL);
       try {
-        await until(async () => (await client.scard(`${prefix}:jobs`)) > 0 || undefined);
+        await until(async () => (await client.scard(`${prefix}:jobs`)) > 0 || undefined, running);
       } finally {
         await closeRedis(client);
       }
@@ -471,7 +478,7 @@ Deno.test({
             const [id] = await client.smembers(`${prefix}:jobs`);
             if (id === undefined) return undefined;
             return (await client.hlen(`${prefix}:job:${id}:results`)) >= 2 || undefined;
-          });
+          }, sweep);
           d.kill("SIGKILL");
           await assert.rejects(sweep, /no psweep worker ran its work for 1.5 s .*None is alive/);
           // The rows recorded before are on disk, each once.

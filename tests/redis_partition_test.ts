@@ -80,8 +80,10 @@ Deno.test({
               manager,
               csv,
             });
-            await until(async () =>
-              (await pendingOf(client, prefix)).some(([, owner]) => owner === "far") || undefined
+            await until(
+              async () =>
+                (await pendingOf(client, prefix)).some(([, owner]) => owner === "far") || undefined,
+              sweep,
             );
             ip("link", "set", HOST_IF, "down");
             const result = await sweep;
