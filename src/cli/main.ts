@@ -31,6 +31,7 @@ Usage:
   psweep run <sweep-file>     run a sweep described in a JSON or YAML file
   psweep init [dir]           write a starter model and sweep file
   psweep report <results.csv> write an HTML report of a results file
+  psweep worker --redis <url> run points of sweeps published on Redis, on this machine
   psweep --help | --version
 
 Run 'psweep <command> --help' for a command's options. Examples:
@@ -51,6 +52,7 @@ Options:
   --resume             continue an interrupted sweep: compute only the rows not on disk
   --overwrite          replace an existing results file
   --timeout <ms>       time limit per point
+  --redis <url>        run the points on 'psweep worker' daemons through this Redis server
   --report             also write an HTML report next to the results
   --quiet              no progress and no summary
   --json               print a machine-readable summary on stdout
@@ -108,6 +110,7 @@ const RUN_FLAGS: FlagSpec = {
   resume: { type: "boolean" },
   overwrite: { type: "boolean" },
   timeout: { type: "string" },
+  redis: { type: "string" },
   report: { type: "boolean" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
@@ -162,9 +165,16 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
       return await init(rest);
     case "report":
       return await report(rest);
+    case "worker":
+      return await withScopedWorkers(args, relaunched, async (scoped) => {
+        const { worker } = await import("./worker.ts");
+        return await worker(rest, scoped);
+      });
     default:
       throw new UsageError(
-        `unknown command ${describe(command)}: expected run, init or report (see 'psweep --help')`,
+        `unknown command ${
+          describe(command)
+        }: expected run, init, report or worker (see 'psweep --help')`,
       );
   }
 }
@@ -330,17 +340,21 @@ async function execute(
   // and the resume command printed either way.
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  const redis = (flags.redis as string | undefined) ?? spec.redis;
+  const manager = redis ? await redisManager(redis, flags, spec) : undefined;
   const options: SweepOptions = {
     model: spec.model,
     buildOptions: spec.buildOptions,
     params: spec.params,
     outputs: spec.outputs,
     seed,
-    workers,
-    // Always given, so that one worker is a scoped worker too, never this thread's -A.
-    permissions: widen(spec.permissions, flags) ?? "none",
-    assumeWorkerOptions: relaunched,
-    assumeNoPrompt: relaunched,
+    ...(manager ? { manager } : {
+      workers,
+      // Always given, so that one worker is a scoped worker too, never this thread's -A.
+      permissions: widen(spec.permissions, flags) ?? "none",
+      assumeWorkerOptions: relaunched,
+      assumeNoPrompt: relaunched,
+    }),
     timeout,
     // A recursive sweep's rows are known only at the end: the CLI writes them then.
     csv: recursive ? undefined : csv,
@@ -395,6 +409,7 @@ async function execute(
     throw cliWording(e, source === "demo" ? undefined : source);
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    await manager?.close();
   }
   view?.end();
   const samples = result.samples;
@@ -441,6 +456,27 @@ async function execute(
     );
   }
   return 0;
+}
+
+// With --redis, workers and permissions are the daemons' (psweep worker --workers, --allow-*).
+async function redisManager(url: string, flags: Record<string, unknown>, spec: SweepSpec) {
+  const local = ["workers", "timeout", ...Object.keys(flags).filter((f) => f.startsWith("allow-"))]
+    .filter((f) => flags[f] !== undefined);
+  if (local.length > 0 || spec.permissions !== undefined || spec.timeout !== undefined) {
+    throw new UsageError(
+      `--redis runs the points on 'psweep worker' daemons, which set their own workers and permissions (psweep worker --workers, --allow-*): drop ${
+        local.length > 0
+          ? local.map((f) => `--${f}`).join(", ")
+          : "the sweep file's permissions/timeout"
+      }`,
+    );
+  }
+  const { RedisManager } = await import("../parallel/redis_manager.ts");
+  try {
+    return new RedisManager({ url });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 // The model's permissions: the sweep file's, widened by --allow-* flags (Deno's own syntax).

@@ -33,6 +33,8 @@ export interface SweepSpec {
   timeout?: number;
   csv?: string;
   jsonl?: string;
+  /** Run the points on `psweep worker` daemons through the Redis server at this URL. */
+  redis?: string;
 }
 
 const FIELDS = [
@@ -48,6 +50,7 @@ const FIELDS = [
   "timeout",
   "csv",
   "jsonl",
+  "redis",
 ] as const;
 
 /** Reads and validates a sweep file (`.json`, `.yaml` or `.yml`). */
@@ -197,6 +200,12 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     spec[field] = resolve(dir, v as string);
   }
   if (o.permissions !== undefined) spec.permissions = parsePermissions(o.permissions, dir, fail);
+  if (o.redis !== undefined) {
+    if (typeof o.redis !== "string" || !/^rediss?:\/\/./.test(o.redis)) {
+      fail("redis", `must be a redis:// or rediss:// URL: current value is ${describe(o.redis)}`);
+    }
+    spec.redis = o.redis as string;
+  }
   return spec;
 }
 
