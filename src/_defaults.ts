@@ -40,6 +40,11 @@ export const REDIS_DEFAULTS = {
   chunkTargetMs: 200,
   /** How often daemons say they are alive (ms); one unseen for 3 of these counts as gone. */
   heartbeatMs: 1_000,
+  /**
+   * How long a daemon waits for Redis to answer one command (ms) before it counts Redis as
+   * unreachable (blocking reads excepted): a partitioned daemon then retries, or stops when told.
+   */
+  commandTimeoutMs: 10_000,
   /** A sweep whose root has not been seen for this long (ms) is left alone by daemons. */
   rootStaleMs: 15_000,
   /** Finished or abandoned sweeps' keys expire after this long (ms) unless the root renews them. */

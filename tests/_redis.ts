@@ -54,7 +54,9 @@ export class Daemon {
         ...before,
         "run",
         "-A",
-        ...(o.plain ? [] : ["--unstable-worker-options", "--no-prompt"]),
+        // With all three flags the CLI runs where it was started (no relaunched child), so a
+        // signal the test sends reaches the process that runs the chunks.
+        ...(o.plain ? [] : ["--unstable-worker-options", "--no-prompt", "--frozen"]),
         MOD,
         "worker",
         "--redis",

@@ -1,5 +1,7 @@
 // A real network partition: a `psweep worker` in a network namespace of the test's own, joined to
 // this host by a veth pair whose link goes down mid-sweep. Needs root and `ip` (skipped otherwise).
+// The daemon enters the namespace with `nsenter`, which execs it: `ip netns exec` forks, and
+// killing it would leave the daemon running with the test's stderr pipe open.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { linearSample, parameterSweep, RedisManager } from "../mod.ts";
@@ -32,7 +34,7 @@ function ip(...args: string[]): void {
 }
 
 function canUseNetns(): boolean {
-  if (SKIP_REDIS || !canRun("ip", ["-V"]) || !canRun("redis-server", ["--version"])) return false;
+  if (SKIP_REDIS || !canRun("ip", ["-V"]) || !canRun("nsenter", ["--version"]) || !canRun("redis-server", ["--version"])) return false;
   try {
     ip("netns", "add", `${NS}p`);
     ip("netns", "del", `${NS}p`);
@@ -64,7 +66,7 @@ Deno.test({
         const client = connectRedis(server.url);
         try {
           await withDaemons([
-            { prefix, name: "far", url: remote, wrap: ["ip", "netns", "exec", NS] },
+            { prefix, name: "far", url: remote, wrap: ["nsenter", `--net=/run/netns/${NS}`, "--"] },
             { prefix, name: "near", url: server.url },
           ], async () => {
             await using manager = new RedisManager({

@@ -2,7 +2,7 @@
 // the daemon (redis_worker.ts) see only this small, typed surface; the Lua scripts here are the
 // steps that must be atomic on the server (Redis runs a script as one unit, like MULTI, but it
 // can also decide on what it reads: the lease holder's check and the first-writer-wins record).
-import { Redis } from "ioredis";
+import { Redis } from "npm:ioredis@6.1.0";
 import { Buffer } from "node:buffer";
 
 export { Buffer };
@@ -87,10 +87,16 @@ return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
  * Opens a connection. Commands fail (rather than wait forever) once Redis has been unreachable
  * for a few reconnection attempts; the callers turn that into a clear error.
  */
-export function connectRedis(url: string): RedisConnection {
+export function connectRedis(
+  url: string,
+  options: { commandTimeoutMs?: number } = {},
+): RedisConnection {
   const client = new Redis(url, {
     lazyConnect: false,
     maxRetriesPerRequest: 20,
+    // A link that is cut (not closed) looks alive to TCP for minutes: without a bound, a command
+    // sent into it waits that long, and a daemon told to stop could not leave.
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
     enableAutoPipelining: false,
     // Reconnect quickly at first (a restarted Redis is up in tens of ms), then every second.
     retryStrategy: (times: number) => Math.min(50 * times, 1000),

@@ -117,7 +117,7 @@ class RedisWorker {
       this.#wake.resolve();
     };
     signal.addEventListener("abort", onStop, { once: true });
-    this.#cmd = connectRedis(this.#o.url);
+    this.#cmd = connectRedis(this.#o.url, { commandTimeoutMs: REDIS_DEFAULTS.commandTimeoutMs });
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let renewal: ReturnType<typeof setInterval> | undefined;
     try {
