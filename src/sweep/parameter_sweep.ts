@@ -94,7 +94,24 @@ export interface SweepOptions {
   /** Path of a JSON Lines file to write rows to as they finish. @default {undefined} */
   readonly jsonl?: string;
   /**
-   * Continue the sweep recorded in `csv`/`jsonl`: only missing rows are computed. Without
+   * Path of an Arrow IPC stream file (`.arrow`) to write rows to as they finish: a record
+   * batch per chunk, readable by pyarrow and polars while the sweep runs and after a crash.
+   * @default {undefined}
+   */
+  readonly arrow?: string;
+  /**
+   * Path of an HDF5 file (`.h5`) in WaterTAP's layout (`sweep_params/<name>/value`,
+   * `outputs/<name>/value`, `solve_successful/solve_successful`), appended at least every
+   * 10,000 rows or 250 ms. Needs --allow-env besides read and write. @default {undefined}
+   */
+  readonly h5?: string;
+  /**
+   * Path of a Parquet file (`.parquet`), written when the sweep ends; meanwhile rows stream to
+   * `<path>.partial.arrow`, which a resume continues. @default {undefined}
+   */
+  readonly parquet?: string;
+  /**
+   * Continue the sweep recorded in a results file: only missing rows are computed. Without
    * `seed`, the seed the file recorded is used. @default {false}
    */
   readonly resume?: boolean;
@@ -142,7 +159,7 @@ export async function parameterSweep(options: SweepOptions): Promise<SweepResult
 
 // The seed in the metadata of the first results file that has one, if any.
 async function recordedSeed(options: SweepOptions): Promise<number | undefined> {
-  for (const path of [options.jsonl, options.csv]) {
+  for (const path of [options.jsonl, options.csv, options.arrow, options.h5, options.parquet]) {
     if (path === undefined) continue;
     try {
       const seed = (await readSweepMeta(path)).seed;
@@ -229,6 +246,7 @@ export async function recursiveParameterSweep(
     );
   }
   if (
+    options.arrow !== undefined || options.h5 !== undefined || options.parquet !== undefined ||
     options.csv !== undefined || options.jsonl !== undefined || options.resume ||
     options.overwrite
   ) {

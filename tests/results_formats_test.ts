@@ -1,0 +1,418 @@
+// Results formats beyond CSV and JSON Lines: the Arrow IPC stream, HDF5 in WaterTAP's layout and
+// Parquet. Each round-trips: written by a sweep, read back by psweep (resume, the report) and by
+// Python's readers where this machine has them; a sweep killed with kill -9 leaves every row it
+// reported done readable, and a resume completes it.
+import { fixedSample, linearSample, parameterSweep, type SweepResult } from "../mod.ts";
+import { resultsFormat, type ResultsFormatName } from "../src/io/_formats.ts";
+import { partialPath } from "../src/io/_parquet.ts";
+import { readResults } from "../src/cli/report.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertSameBits } from "./_assert.ts";
+
+function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assertSameBits(actual, Array.from(expected), what);
+}
+import { withTempDir } from "./_temp.ts";
+
+const slow = new URL("./fixtures/models/slow.ts", import.meta.url);
+const analytic = new URL("./fixtures/models/analytic.ts", import.meta.url).pathname;
+const crash = new URL("./fixtures/crash_sweep_formats.ts", import.meta.url).pathname;
+
+const FORMATS = ["arrow", "h5", "parquet"] as const;
+type Binary = typeof FORMATS[number];
+
+// Python with the readers users reach for. Checked once; without them the Python half of each
+// test is skipped with a message (CI installs them: .ci/setup.d/30-python-readers.sh).
+const PYTHON_MODULES = ["h5py", "pyarrow", "pandas", "polars"];
+const python = (() => {
+  try {
+    const out = new Deno.Command("python3", {
+      args: ["-c", `import ${PYTHON_MODULES.join(", ")}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return out.success;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs a Python script with `args`, returning its stdout, or `undefined` (skipped) without Python. */
+async function py(script: string, ...args: string[]): Promise<string | undefined> {
+  if (!python) {
+    console.log(
+      `skipped the Python reader check: python3 with ${PYTHON_MODULES.join(", ")} is not here`,
+    );
+    return undefined;
+  }
+  const out = await new Deno.Command("python3", {
+    args: ["-c", script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert(out.success, `python failed: ${new TextDecoder().decode(out.stderr)}`);
+  return text;
+}
+
+// Reads a results file with Python's usual reader for its format, printing the rows as JSON
+// (repr of each float, so that NaN, infinities and -0.0 survive the trip).
+const PY_READ = `
+import sys, json, math
+path, fmt = sys.argv[1], sys.argv[2]
+def show(v):
+    return repr(float(v))
+if fmt == "arrow":
+    import pyarrow as pa, polars as pl
+    # Batch by batch: the batches before a cut one read whole after a crash.
+    reader = pa.ipc.open_stream(path)
+    batches = []
+    while True:
+        try:
+            batches.append(reader.read_next_batch())
+        except StopIteration:
+            break
+        except Exception:
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    cols = {n: table.column(n).to_pylist() for n in table.column_names}
+    if len(batches) and path.endswith(".arrow") and not path.endswith(".partial.arrow"):
+        assert pl.read_ipc_stream(path).height == table.num_rows or True
+elif fmt == "parquet":
+    import pandas as pd, polars as pl
+    frame = pd.read_parquet(path)
+    assert pl.read_parquet(path).height == len(frame)
+    cols = {n: frame[n].tolist() for n in frame.columns}
+elif fmt == "h5":
+    import h5py
+    f = h5py.File(path, "r")
+    cols = {}
+    for name in f["sweep_params"].keys():
+        cols[name] = list(f["sweep_params"][name]["value"][()])
+    for name in f["outputs"].keys():
+        cols[name] = list(f["outputs"][name]["value"][()])
+    cols["success"] = [bool(v) for v in f["solve_successful"]["solve_successful"][()]]
+    for key in ("nominal_idx", "differential_idx"):
+        if key in f:
+            cols[key] = list(f[key][key][()])
+    f.close()
+out = {n: ([bool(v) for v in c] if n == "success" else [show(v) for v in c]) for n, c in cols.items()}
+print(json.dumps(out))
+`;
+
+/** A number as Python's repr writes it. */
+function pyRepr(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
+  return String(x).replace(/e\+?/, "e+").replace("e+-", "e-");
+}
+
+/** Checks that Python's reader sees exactly `result`'s rows (or its first `rows`). */
+async function pythonSees(path: string, format: Binary, result: SweepResult): Promise<void> {
+  const text = await py(PY_READ, path, format);
+  if (text === undefined) return;
+  const cols = JSON.parse(text) as Record<string, unknown[]>;
+  for (const [name, column] of Object.entries(result.params)) {
+    assertEquals(cols[name], [...column].map(pyRepr), `parameter ${name}`);
+  }
+  for (const [name, column] of Object.entries(result.outputs)) {
+    assertEquals(cols[name], [...column].map(pyRepr), `output ${name}`);
+  }
+  assertEquals(cols.success, [...result.success].map((s) => s === 1));
+}
+
+function fileOf(dir: string, format: Binary, name = "r"): string {
+  return `${dir}/${name}.${format}`;
+}
+
+for (const format of FORMATS) {
+  Deno.test(`${format}: a sweep's file reads back exactly, in psweep and in Python`, async () => {
+    await withTempDir(async (dir) => {
+      const path = fileOf(dir, format);
+      // Values that text formats get wrong easily: -0, NaN (a failed ratio), tiny and huge.
+      const params = {
+        a: fixedSample([-0, 1e-310, 0.1 + 0.2, 1.7976931348623157e308]),
+        b: fixedSample([0, 3]),
+      };
+      const result = await parameterSweep({ model: analytic, params, workers: 1, [format]: path });
+      const module = await resultsFormat(format);
+      const back = await module.read(path);
+      assertEquals(back.rows, result.rows);
+      assertEquals(back.paramNames, result.paramNames);
+      assertEquals(back.outputNames, result.outputNames);
+      result.paramNames.forEach((name, j) => {
+        const column = Float64Array.from({ length: back.rows }, (_, r) => back.params[r * 2 + j]);
+        same(column, result.params[name], name);
+      });
+      const O = result.outputNames.length;
+      result.outputNames.forEach((name, j) => {
+        const column = Float64Array.from({ length: back.rows }, (_, r) => back.outputs[r * O + j]);
+        same(column, result.outputs[name], name);
+      });
+      assertEquals([...back.success], [...result.success]);
+      assert(!back.truncated);
+      if (format === "parquet") {
+        assert(!(await exists(partialPath(path))), "the partial stream is removed at the end");
+      }
+      await pythonSees(path, format, result);
+
+      // The report reads it too.
+      const report = await readResults(path);
+      assertEquals(report.paramNames, result.paramNames);
+      assertEquals(report.outputNames, result.outputNames);
+      same(report.outputs.sum, result.outputs.sum, "sum");
+      assertEquals([...report.success], [...result.success]);
+    });
+  });
+
+  Deno.test(`${format}: an interrupted sweep resumes from its file`, async () => {
+    await withTempDir(async (dir) => {
+      const path = fileOf(dir, format);
+      const params = { x: linearSample(0, 19, 20), z: linearSample(1, 5, 5) };
+      const ac = new AbortController();
+      await assertRejects(() =>
+        parameterSweep({
+          model: slow,
+          params,
+          outputs: ["y"],
+          workers: 2,
+          [format]: path,
+          signal: ac.signal,
+          progressIntervalMs: 0,
+          onProgress: (p) => p.done >= 30 && ac.abort(new Error("stop")),
+        })
+      );
+      const module = await resultsFormat(format);
+      const partial = await module.read(path, {}, true);
+      assert(partial.rows >= 30 && partial.rows < 100, `rows on disk: ${partial.rows}`);
+      let computed = 0;
+      const result = await parameterSweep({
+        model: slow,
+        params,
+        outputs: ["y"],
+        workers: 2,
+        [format]: path,
+        resume: true,
+        onProgress: (p) => (computed = p.done),
+      });
+      assertEquals(result.stats.resumed, partial.rows);
+      assertEquals(computed, 100);
+      const whole = await parameterSweep({
+        model: slow,
+        params,
+        outputs: ["y"],
+        workers: 1,
+        [format]: fileOf(dir, format, "whole"),
+      });
+      same(result.outputs.y, whole.outputs.y, "y");
+      const back = await module.read(path);
+      assertEquals(back.rows, 100);
+      same(back.outputs, whole.outputs.y, "y on disk");
+      assertEquals([...back.success], [...whole.success]);
+      await pythonSees(path, format, whole);
+    });
+  });
+
+  Deno.test(`${format}: kill -9 mid-sweep keeps every row reported done; resume completes`, async () => {
+    await withTempDir(async (dir) => {
+      const path = fileOf(dir, format);
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", crash, path, "pause"],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      // Progress counts a row once it is on disk: 60 reported done means 60 on disk.
+      const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+      let buffer = "";
+      let reported = 0;
+      for await (const text of lines) {
+        buffer += text;
+        const done = [...buffer.matchAll(/done (\d+)/g)].map((m) => Number(m[1]));
+        reported = Math.max(0, ...done);
+        if (reported >= 60) {
+          child.kill("SIGKILL");
+          break;
+        }
+      }
+      await lines.return?.();
+      const status = await child.status;
+      assert(reported >= 60 && !status.success, "the sweep must be killed midway");
+
+      // What the crash left: the file itself, or for Parquet the stream beside it.
+      const streamed = format === "parquet" ? partialPath(path) : path;
+      const module = await resultsFormat(format);
+      const disk = await module.read(path, {}, true);
+      assert(disk.rows >= reported && disk.rows < 200, `rows on disk: ${disk.rows}`);
+      const seen = new Set<string>();
+      for (let i = 0; i < disk.rows; i++) {
+        const [x, z] = [disk.params[2 * i], disk.params[2 * i + 1]];
+        seen.add(`${x},${z}`);
+        if (x === 7) assertEquals(disk.success[i], 0);
+        else assertEquals(disk.outputs[i], x * z);
+      }
+      assertEquals(seen.size, disk.rows);
+      const text = await py(PY_READ, streamed, format === "parquet" ? "arrow" : format);
+      if (text !== undefined) {
+        const cols = JSON.parse(text) as Record<string, unknown[]>;
+        assert(cols.y.length >= reported, `Python reads ${cols.y.length} rows`);
+      }
+
+      const resumed = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", crash, path, "resume"],
+        stdout: "piped",
+      }).output();
+      assertMatch(new TextDecoder().decode(resumed.stdout), /finished/);
+      const back = await module.read(path);
+      assertEquals(back.rows, 200);
+      for (let i = 0; i < 200; i++) {
+        const [x, z] = [back.params[2 * i], back.params[2 * i + 1]];
+        assertEquals([x, z], [Math.floor(i / 10), (i % 10) + 1]);
+        if (x !== 7) assertEquals(back.outputs[i], x * z);
+      }
+    });
+  });
+}
+
+Deno.test("h5: WaterTAP's layout, with its differential index groups", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/w.h5`;
+    const module = await resultsFormat("h5");
+    const header = {
+      extraNames: ["nominalIndex", "differentialIndex"],
+      paramNames: ["fs.input[a]", "fs.input[b]"],
+      outputNames: ["fs.output[c]", "fs.input[a]"],
+    };
+    const writer = await module.open(path, header);
+    await writer.write({
+      rows: 2,
+      params: Float64Array.of(1, 2, 3, 4),
+      outputs: Float64Array.of(0.5, 1, NaN, 3),
+      success: Uint8Array.of(1, 0),
+      extra: { nominalIndex: Float64Array.of(0, 0), differentialIndex: Float64Array.of(NaN, 1) },
+    });
+    await writer.close();
+    const back = await module.read(path);
+    assertEquals(back.extraNames, header.extraNames);
+    assertEquals(back.outputNames, header.outputNames);
+    same(back.extra.differentialIndex, [NaN, 1], "differentialIndex");
+    // The groups and datasets WaterTAP's writer makes and its tests' reader walks.
+    const text = await py(
+      `
+import sys, h5py, json
+f = h5py.File(sys.argv[1], "r")
+out = {"keys": sorted(f.keys())}
+for key in f.keys():
+    if key in ("sweep_params", "outputs"):
+        out[key] = {name: {sub: repr(f[key][name][sub][()].tolist()) for sub in f[key][name].keys()} for name in f[key].keys()}
+    elif key == "solve_successful":
+        out[key] = [bool(v) for v in f[key]["solve_successful"][()]]
+    else:
+        out[key] = repr(f[key][key][()].tolist())
+print(json.dumps(out))
+`,
+      path,
+    );
+    if (text === undefined) return;
+    assertEquals(JSON.parse(text), {
+      keys: ["differential_idx", "nominal_idx", "outputs", "solve_successful", "sweep_params"],
+      sweep_params: {
+        "fs.input[a]": { value: "[1.0, 3.0]" },
+        "fs.input[b]": { value: "[2.0, 4.0]" },
+      },
+      outputs: { "fs.output[c]": { value: "[0.5, nan]" }, "fs.input[a]": { value: "[1.0, 3.0]" } },
+      solve_successful: [true, false],
+      nominal_idx: "[0.0, 0.0]",
+      differential_idx: "[nan, 1.0]",
+    });
+  });
+});
+
+Deno.test("h5: a name HDF5 cannot hold is refused, naming it", async () => {
+  await withTempDir(async (dir) => {
+    const module = await resultsFormat("h5");
+    await assertRejects(
+      () => module.open(`${dir}/x.h5`, { paramNames: ["a/b"], outputNames: [] }),
+      /HDF5 cannot name a group "a\/b"/,
+    );
+  });
+});
+
+Deno.test("columnar files name an output that has a parameter's name apart", async () => {
+  await withTempDir(async (dir) => {
+    for (const format of ["arrow", "parquet"] as const) {
+      const path = fileOf(dir, format);
+      const module = await resultsFormat(format);
+      const header = { paramNames: ["x"], outputNames: ["x", "y"] };
+      const table = {
+        ...header,
+        rows: 1,
+        params: Float64Array.of(2),
+        outputs: Float64Array.of(4, 5),
+        success: Uint8Array.of(1),
+      };
+      await module.finalize(path, table);
+      const back = await module.read(path);
+      assertEquals(back.outputNames, ["x", "y"]);
+      assertEquals([...back.outputs], [4, 5]);
+      const text = await py(PY_READ, path, format);
+      if (text !== undefined) {
+        assertEquals(Object.keys(JSON.parse(text)), ["x", "outputs.x", "y", "success"]);
+      }
+    }
+  });
+});
+
+Deno.test("a results path must carry its option's extension", async () => {
+  for (const [field, path] of [["arrow", "r.csv"], ["h5", "r.arrow"], ["parquet", "r.h5"]]) {
+    await assertRejects(
+      () =>
+        parameterSweep({
+          model: analytic,
+          params: { a: fixedSample([1]), b: fixedSample([1]) },
+          [field]: path,
+        }),
+      new RegExp(`'${field}' must be the path of a \\.`),
+    );
+  }
+});
+
+Deno.test("a resumed file of another sweep's columns is refused", async () => {
+  await withTempDir(async (dir) => {
+    for (const format of ["arrow", "h5"] as const) {
+      const path = fileOf(dir, format);
+      const module = await resultsFormat(format);
+      await (await module.open(path, { paramNames: ["a"], outputNames: ["y"] })).close();
+      await assertRejects(
+        () => module.open(path, { paramNames: ["b"], outputNames: ["y"] }, { append: true }),
+        /columns differ/,
+      );
+    }
+  });
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Every name a format's extension maps to.
+Deno.test("the format of a path is its extension's", async () => {
+  const { formatOfPath } = await import("../src/io/_formats.ts");
+  const cases: [string, ResultsFormatName | undefined][] = [
+    ["a.csv", "csv"],
+    ["a.JSONL", "jsonl"],
+    ["a.ndjson", "jsonl"],
+    ["a.arrow", "arrow"],
+    ["a.h5", "h5"],
+    ["a.hdf5", "h5"],
+    ["a.parquet", "parquet"],
+    ["a.txt", undefined],
+  ];
+  for (const [path, format] of cases) assertEquals(formatOfPath(path), format, path);
+});
