@@ -416,3 +416,43 @@ Deno.test("the format of a path is its extension's", async () => {
   ];
   for (const [path, format] of cases) assertEquals(formatOfPath(path), format, path);
 });
+
+Deno.test("the CLI writes each format from a sweep file or --out, and reports it", async () => {
+  await withTempDir(async (dir) => {
+    const mod = new URL("../mod.ts", import.meta.url).pathname;
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", mod, ...args],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      }).output();
+      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    };
+    await Deno.writeTextFile(
+      `${dir}/sweep.yaml`,
+      `model: ${analytic}\nparams:\n  a: { sampler: linear, lower: 0, upper: 1, n: 3 }\n` +
+        `  b: { sampler: linear, lower: 1, upper: 2, n: 2 }\nworkers: 1\n` +
+        `arrow: out.arrow\nh5: out.h5\n`,
+    );
+    let r = await run("run", "sweep.yaml", "--quiet", "--report");
+    assertEquals(r.code, 0, r.stderr);
+    for (const [format, path] of [["arrow", "out.arrow"], ["h5", "out.h5"]] as const) {
+      const back = await (await resultsFormat(format)).read(`${dir}/${path}`);
+      assertEquals(back.rows, 6);
+      assertEquals(back.paramNames, ["a", "b"]);
+    }
+    assert(await exists(`${dir}/out.html`), "--report reports the first results file");
+    r = await run("run", "sweep.yaml", "--quiet", "--out", "out.parquet");
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals((await (await resultsFormat("parquet")).read(`${dir}/out.parquet`)).rows, 6);
+    r = await run("report", "out.h5", "--out", "h5.html");
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(await Deno.readTextFile(`${dir}/h5.html`), /<svg/);
+    r = await run("run", "sweep.yaml", "--quiet", "--out", "out.txt");
+    assertEquals(r.code, 2);
+    assertMatch(r.stderr, /--out must name a \.csv, \.jsonl, \.arrow, \.h5 or \.parquet/);
+  });
+});
