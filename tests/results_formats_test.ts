@@ -456,3 +456,25 @@ Deno.test("the CLI writes each format from a sweep file or --out, and reports it
     assertMatch(r.stderr, /--out must name a \.csv, \.jsonl, \.arrow, \.h5 or \.parquet/);
   });
 });
+
+Deno.test("arrow: record batches are byte for byte what apache-arrow's writer makes", async () => {
+  const { ArrowLayout } = await import("../src/io/_arrow.ts");
+  for (const [E, P, O] of [[0, 1, 0], [0, 2, 3], [2, 3, 5]]) {
+    const layout = new ArrowLayout({
+      extraNames: Array.from({ length: E }, (_, i) => `e${i}`),
+      paramNames: Array.from({ length: P }, (_, i) => `p${i}`),
+      outputNames: Array.from({ length: O }, (_, i) => `o${i}`),
+    });
+    for (const n of [1, 7, 8, 9, 64, 1000, 4097]) {
+      const column = (k: number) => Float64Array.from({ length: n }, (_, i) => i * 0.1 + k);
+      const batch = {
+        rows: n,
+        extra: Array.from({ length: E }, (_, k) => column(k)),
+        params: Array.from({ length: P }, (_, k) => column(10 + k)),
+        outputs: Array.from({ length: O }, (_, k) => column(20 + k)),
+        success: Uint8Array.from({ length: n }, (_, i) => i % 3 === 0 ? 0 : 1),
+      };
+      assertEquals(layout.encode(batch), layout.encodeWithLibrary(batch), `${E}/${P}/${O} x ${n}`);
+    }
+  }
+});

@@ -47,8 +47,8 @@ const EOS = Uint8Array.of(255, 255, 255, 255, 0, 0, 0, 0);
 /** Rows per record batch when a whole table is written. */
 const TABLE_BATCH_ROWS = 1 << 16;
 
-/** The Arrow schema of a header, and its encoded schema message. */
-class Layout {
+/** The Arrow schema of a header, its encoded schema message, and its record batches. */
+export class ArrowLayout {
   readonly schema: Schema;
   readonly fields: Field[];
   readonly schemaBytes: Uint8Array;
@@ -71,18 +71,28 @@ class Layout {
     this.schemaBytes = bytes.slice(0, bytes.length - EOS.length);
   }
 
-  /** The record batch message of some rows, without the schema before it or the end after it. */
+  /**
+   * The record batch message of some rows, without the schema before it or the end after it,
+   * written here rather than by apache-arrow's writer: one allocation and a copy per column,
+   * where the library's writer (a new writer, a byte queue, joins) cost several times more for
+   * the small batches a sweep writes. The bytes are the same as apache-arrow's (tested).
+   */
   encode(batch: ColumnBatch): Uint8Array {
     const n = batch.rows;
     if (n === 0) return new Uint8Array(0);
-    const bits = new Uint8Array((n + 7) >> 3);
-    const success = batch.success;
-    for (let i = 0; i < n; i++) if (success[i]) bits[i >> 3] |= 1 << (i & 7);
+    const columns = [...batch.extra, ...batch.params, ...batch.outputs];
+    return encodeRecordBatch(n, columns, batch.success);
+  }
+
+  /** The same message as apache-arrow's writer makes it (for the tests). */
+  encodeWithLibrary(batch: ColumnBatch): Uint8Array {
+    const n = batch.rows;
+    if (n === 0) return new Uint8Array(0);
     const children = [
       ...[...batch.extra, ...batch.params, ...batch.outputs].map((data) =>
         makeData({ type: new Float64(), length: n, nullCount: 0, data })
       ),
-      makeData({ type: new Bool(), length: n, nullCount: 0, data: bits }),
+      makeData({ type: new Bool(), length: n, nullCount: 0, data: packBits(batch.success, n) }),
     ];
     const data = makeData({ type: new Struct(this.fields), length: n, nullCount: 0, children });
     const writer = new RecordBatchStreamWriter();
@@ -91,6 +101,76 @@ class Layout {
     const bytes = writer.toUint8Array(true);
     return bytes.subarray(this.schemaBytes.length, bytes.length - EOS.length);
   }
+}
+
+function packBits(success: Uint8Array, n: number): Uint8Array {
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (success[i]) bits[i >> 3] |= 1 << (i & 7);
+  return bits;
+}
+
+/**
+ * An encapsulated IPC message holding a RecordBatch of `n` rows: float64 columns without nulls,
+ * then a bool column. The metadata is the flatbuffer `Message { version: V5, header:
+ * RecordBatch { length, nodes, buffers }, bodyLength }`, laid out as apache-arrow lays it out:
+ *
+ *   0  root offset (20)            8  Message vtable             20 Message table
+ *   42 RecordBatch vtable         52 RecordBatch table           76 buffers: count, 2 per column
+ *   then nodes: count, 1 per column; 88 + 48 * columns bytes in all (a multiple of 8).
+ *
+ * The body holds each column's values, then the bits of `success` padded to 8 bytes; no column
+ * has a validity buffer (each is given with length 0).
+ */
+function encodeRecordBatch(
+  n: number,
+  columns: readonly Float64Array[],
+  success: Uint8Array,
+): Uint8Array {
+  const C = columns.length + 1;
+  const metaLength = 88 + 48 * C;
+  const bitsLength = (((n + 7) >> 3) + 7) & ~7;
+  const bodyLength = columns.length * n * 8 + bitsLength;
+  const out = new Uint8Array(8 + metaLength + bodyLength);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, 0xffffffff, true);
+  v.setInt32(4, metaLength, true);
+  const m = 8; // the metadata starts here
+  v.setUint32(m + 0, 20, true);
+  // Message vtable: its size, the table's size, then version, header_type, header, bodyLength.
+  [12, 22, 20, 15, 16, 4].forEach((x, i) => v.setUint16(m + 8 + 2 * i, x, true));
+  v.setInt32(m + 20, 12, true);
+  v.setBigInt64(m + 24, BigInt(bodyLength), true);
+  out[m + 35] = 3; // MessageHeader.RecordBatch
+  v.setUint32(m + 36, 16, true); // to the RecordBatch table at 52
+  v.setInt16(m + 40, 4, true); // MetadataVersion.V5
+  // RecordBatch vtable: its size, the table's size, then length, nodes, buffers.
+  [10, 24, 12, 8, 4].forEach((x, i) => v.setUint16(m + 42 + 2 * i, x, true));
+  v.setInt32(m + 52, 10, true);
+  v.setUint32(m + 56, 20, true); // buffers vector at 76
+  const nodesAt = 80 + 32 * C + 4;
+  v.setUint32(m + 60, nodesAt - 60, true);
+  v.setBigInt64(m + 64, BigInt(n), true);
+  v.setUint32(m + 76, 2 * C, true);
+  const body = 8 + metaLength;
+  let offset = 0;
+  columns.forEach((column, c) => {
+    const at = m + 80 + 32 * c;
+    v.setBigInt64(at, BigInt(offset), true); // validity: none
+    v.setBigInt64(at + 16, BigInt(offset), true);
+    v.setBigInt64(at + 24, BigInt(n * 8), true);
+    new Float64Array(out.buffer, body + offset, n).set(column.subarray(0, n));
+    offset += n * 8;
+  });
+  const bitsAt = m + 80 + 32 * columns.length;
+  v.setBigInt64(bitsAt, BigInt(offset), true);
+  v.setBigInt64(bitsAt + 16, BigInt(offset), true);
+  v.setBigInt64(bitsAt + 24, BigInt(bitsLength), true);
+  for (let i = 0, at = body + offset; i < n; i++) {
+    if (success[i]) out[at + (i >> 3)] |= 1 << (i & 7);
+  }
+  v.setUint32(m + nodesAt, C, true);
+  for (let c = 0; c < C; c++) v.setBigInt64(m + nodesAt + 4 + 16 * c, BigInt(n), true);
+  return out;
 }
 
 /**
@@ -149,7 +229,7 @@ class ArrowWriter implements ResultsWriter {
   constructor(
     readonly path: string,
     readonly file: Deno.FsFile,
-    readonly layout: Layout,
+    readonly layout: ArrowLayout,
     readonly sync: boolean,
     created: boolean,
   ) {
@@ -240,7 +320,7 @@ export async function openArrow(
   options: OpenResultsOptions = {},
 ): Promise<ResultsWriter> {
   const action = "open results file";
-  const layout = new Layout(normalizeHeader(header, action));
+  const layout = new ArrowLayout(normalizeHeader(header, action));
   const { append = false, overwrite = false, sync = false } = options;
   let file: Deno.FsFile;
   let fresh = true;
@@ -413,7 +493,7 @@ export function decodeArrow(
 /** The bytes of a whole table as an Arrow stream, a batch of rows at a time. */
 export function* arrowBytes(table: RowTable): Generator<Uint8Array> {
   const header = normalizeHeader(table, "finalize results file");
-  const layout = new Layout(header);
+  const layout = new ArrowLayout(header);
   yield layout.schemaBytes;
   const P = header.paramNames.length;
   const O = header.outputNames.length;
