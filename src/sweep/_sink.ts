@@ -69,6 +69,8 @@ export class SweepSink {
   readonly #writerOf = new Map<string, ResultsWriter>();
   readonly #formatOf = new Map<string, ResultsFormatModule>();
   #reorderable = true;
+  // The parameters by column, once made (see #paramColumns).
+  #params: Float64Array[] | undefined;
   // While true, every row on disk was written in row order from row 0, and a chunk that
   // arrives ahead of its turn waits in #held (briefly, and within a byte budget) rather than
   // being written out of order: then the files need no rewrite at the end.
@@ -461,17 +463,27 @@ export class SweepSink {
     return { rows: n, params, outputs, success, errors: messages };
   }
 
+  // The parameters as columns: made once, when a columnar file first needs them (the result
+  // needs them at the end anyway).
+  #paramColumns(): Float64Array[] {
+    if (this.#params === undefined) {
+      const P = this.#o.paramNames.length;
+      this.#params = this.#o.paramNames.map((_, j) => strided(this.#o.params, j, P, this.#o.rows));
+    }
+    return this.#params;
+  }
+
   // The rows as columns, for columnar files: a run of consecutive rows takes its outputs as
   // views of the result's columns, without a copy.
   #columnBatch(index: ArrayLike<number>, names: string[], consecutive: boolean): ColumnBatch {
     const P = this.#o.paramNames.length;
     const n = index.length;
     const first = index[0];
-    const params = Array.from({ length: P }, () => new Float64Array(n));
     const data = this.#o.params;
-    for (let i = 0; i < n; i++) {
-      const at = index[i] * P;
-      for (let j = 0; j < P; j++) params[j][i] = data[at + j];
+    const columns = this.#paramColumns();
+    const params: Float64Array[] = [];
+    for (let j = 0; j < P; j++) {
+      params.push(consecutive ? columns[j].subarray(first, first + n) : picked(data, index, P, j));
     }
     const outputs = names.map((name) => {
       const col = this.#outputs.get(name);
@@ -613,13 +625,9 @@ export class SweepSink {
     for (const name of names) {
       outputs[name] = this.#outputs.get(name) ?? new Float64Array(o.rows).fill(NaN);
     }
-    const P = o.paramNames.length;
     const params: Record<string, Float64Array> = {};
-    o.paramNames.forEach((name, c) => {
-      const col = new Float64Array(o.rows);
-      for (let r = 0; r < o.rows; r++) col[r] = o.params[r * P + c];
-      params[name] = col;
-    });
+    const paramColumns = this.#paramColumns();
+    o.paramNames.forEach((name, c) => (params[name] = paramColumns[c]));
     const failed = this.#failed;
     if (this.#paths.length > 0) {
       if (this.#deferred.length > 0) {
@@ -721,6 +729,25 @@ export class SweepSink {
     const failed = closed.find((c) => c.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
+}
+
+// `n` values of `data` from `start` on, `step` apart.
+function strided(data: Float64Array, start: number, step: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0, at = start; i < n; i++, at += step) out[i] = data[at];
+  return out;
+}
+
+// Column `j` of the rows `index` of the row-major `data`, `width` values a row.
+function picked(
+  data: Float64Array,
+  index: ArrayLike<number>,
+  width: number,
+  j: number,
+): Float64Array {
+  const out = new Float64Array(index.length);
+  for (let i = 0; i < index.length; i++) out[i] = data[index[i] * width + j];
+  return out;
 }
 
 // A chunk is held at most this long, and chunks are held up to this many bytes in all.
