@@ -13,7 +13,7 @@
  * - `sweep`, `sweep+csv`, `sweep+jsonl`: `parameterSweep` without files, and streaming to CSV
  *   and to JSON Lines;
  * - `sweep+arrow`, `sweep+h5`, `sweep+parquet`: streaming to an Arrow IPC stream, to HDF5 (appended
- *   every 10,000 rows or 250 ms) and to Parquet (streamed to `.partial.arrow`, then written from
+ *   every 65,536 rows or 250 ms) and to Parquet (streamed to `.partial.arrow`, then written from
  *   the whole table at the end). "vs sweep" is each case's time over the sweep without files.
  *
  * Each case runs in a fresh child process (so that start-up, JIT warm-up and peak RSS are those

@@ -263,7 +263,7 @@ async function execute(
   const timeout = flags.timeout === undefined ? spec.timeout : Number(flags.timeout);
   if (out !== undefined && formatOfPath(out) === undefined) {
     throw new UsageError(
-      `--out must name a .csv, .jsonl, .arrow, .h5 or .parquet results file: current value is ${
+      `--out must name a .csv or .jsonl results file, or an .arrow, .h5 or .parquet one: current value is ${
         describe(out)
       }`,
     );

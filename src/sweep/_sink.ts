@@ -181,6 +181,15 @@ export class SweepSink {
     );
     const names = [...disk.outputNames];
     const K = names.length;
+    const unrecorded = `failed (the ${
+      disk.format === "csv"
+        ? "CSV"
+        : disk.format === "h5"
+        ? "HDF5"
+        : disk.format === "arrow"
+        ? "Arrow"
+        : "Parquet"
+    } file does not record messages)`;
     const columns = names.map((name) => this.#column(name));
     for (let i = 0; i < disk.rows; i++) {
       const r = index[i];
@@ -188,7 +197,7 @@ export class SweepSink {
       this.#done[r] = 1;
       this.#success[r] = disk.success[i];
       if (!disk.success[i]) {
-        this.#errors.set(r, disk.errors[i] ?? "failed (the CSV file does not record messages)");
+        this.#errors.set(r, disk.errors[i] ?? unrecorded);
         this.#failed++;
       }
       this.#finished++;

@@ -101,8 +101,8 @@ export interface SweepOptions {
   readonly arrow?: string;
   /**
    * Path of an HDF5 file (`.h5`) in WaterTAP's layout (`sweep_params/<name>/value`,
-   * `outputs/<name>/value`, `solve_successful/solve_successful`), appended at least every
-   * 10,000 rows or 250 ms. Needs --allow-env besides read and write. @default {undefined}
+   * `outputs/<name>/value`, `solve_successful/solve_successful`), appended every 65,536 rows
+   * or 250 ms, whichever comes first. Needs --allow-env besides read and write. @default {undefined}
    */
   readonly h5?: string;
   /**
