@@ -5,6 +5,7 @@
 import { fixedSample, linearSample, parameterSweep, type SweepResult } from "../mod.ts";
 import { resultsFormat, type ResultsFormatName } from "../src/io/_formats.ts";
 import { partialPath } from "../src/io/_parquet.ts";
+import { EOS } from "../src/io/_arrow_ipc.ts";
 import { readResults } from "../src/cli/report.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertSameBits } from "./_assert.ts";
 
@@ -462,12 +463,31 @@ Deno.test("the CLI writes each format from a sweep file or --out, and reports it
 
 Deno.test("arrow: record batches are byte for byte what apache-arrow's writer makes", async () => {
   const { ArrowLayout } = await import("../src/io/_arrow.ts");
+  const A = await import("apache-arrow");
   for (const [E, P, O] of [[0, 1, 0], [0, 2, 3], [2, 3, 5]]) {
-    const layout = new ArrowLayout({
+    const header = {
       extraNames: Array.from({ length: E }, (_, i) => `e${i}`),
       paramNames: Array.from({ length: P }, (_, i) => `p${i}`),
       outputNames: Array.from({ length: O }, (_, i) => `o${i}`),
-    });
+    };
+    const layout = new ArrowLayout(header);
+    // The hand-written schema reads back as the schema apache-arrow would write.
+    const names = [...header.extraNames, ...header.paramNames, ...header.outputNames];
+    const fields = [
+      ...names.map((name) => new A.Field(name, new A.Float64(), false)),
+      new A.Field("success", new A.Bool(), false),
+    ];
+    const read = A.tableFromIPC(Uint8Array.of(...layout.schemaBytes, ...EOS)).schema;
+    assertEquals(
+      read.fields.map((f) => [f.name, String(f.type), f.nullable]),
+      fields.map((f) => [
+        f.name,
+        String(f.type),
+        false,
+      ]),
+    );
+    assertEquals(JSON.parse(read.metadata.get("psweep")!), header);
+    const schema = new A.Schema(fields, read.metadata);
     for (const n of [1, 7, 8, 9, 64, 1000, 4097]) {
       const column = (k: number) => Float64Array.from({ length: n }, (_, i) => i * 0.1 + k);
       const batch = {
@@ -477,7 +497,23 @@ Deno.test("arrow: record batches are byte for byte what apache-arrow's writer ma
         outputs: Array.from({ length: O }, (_, k) => column(20 + k)),
         success: Uint8Array.from({ length: n }, (_, i) => i % 3 === 0 ? 0 : 1),
       };
-      assertEquals(layout.encode(batch), layout.encodeWithLibrary(batch), `${E}/${P}/${O} x ${n}`);
+      const bits = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) if (batch.success[i]) bits[i >> 3] |= 1 << (i & 7);
+      const children = [
+        ...[...batch.extra, ...batch.params, ...batch.outputs].map((data) =>
+          A.makeData({ type: new A.Float64(), length: n, nullCount: 0, data })
+        ),
+        A.makeData({ type: new A.Bool(), length: n, nullCount: 0, data: bits }),
+      ];
+      const data = A.makeData({ type: new A.Struct(fields), length: n, nullCount: 0, children });
+      const writer = new A.RecordBatchStreamWriter();
+      writer.write(new A.RecordBatch(schema, data));
+      writer.finish();
+      const bytes = writer.toUint8Array(true);
+      // The library's stream: its schema message, the batch, the end marker.
+      const schemaLength = 8 + new DataView(bytes.buffer, bytes.byteOffset).getInt32(4, true);
+      const expected = bytes.subarray(schemaLength, bytes.length - EOS.length);
+      assertEquals(layout.encode(batch), expected, `${E}/${P}/${O} x ${n}`);
     }
   }
 });

@@ -8,20 +8,7 @@
 // (`{"extraNames":[],"paramNames":[...],"outputNames":[...]}`), so that a reader tells
 // parameters from outputs without the `.meta.json` file.
 
-import {
-  Bool,
-  Field,
-  type Float,
-  Float64,
-  makeData,
-  Precision,
-  RecordBatch,
-  RecordBatchStreamWriter,
-  Schema,
-  Struct,
-  tableFromIPC,
-  Type,
-} from "apache-arrow";
+import type { Float, Table } from "apache-arrow";
 import { describe } from "../_describe.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
@@ -38,177 +25,46 @@ import {
 } from "./_formats.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_writer.ts";
+import { completeLength, encodeRecordBatch, encodeSchema, EOS } from "./_arrow_ipc.ts";
 import { dirname } from "node:path";
 
 /** The schema metadata key that holds the column names by group. */
 export const ARROW_META_KEY = "psweep";
-/** The end-of-stream marker: a continuation marker and a zero metadata length. */
-const EOS = Uint8Array.of(255, 255, 255, 255, 0, 0, 0, 0);
 /** Rows per record batch when a whole table is written. */
 const TABLE_BATCH_ROWS = 1 << 16;
 
-/** The Arrow schema of a header, its encoded schema message, and its record batches. */
+/** The Arrow schema of a header as its encoded message, and its record batches. */
 export class ArrowLayout {
-  readonly schema: Schema;
-  readonly fields: Field[];
   readonly schemaBytes: Uint8Array;
   constructor(readonly header: NormalizedHeader) {
-    const names = columnNames(header);
-    this.fields = [
-      ...names.slice(0, -1).map((name) => new Field(name, new Float64(), false)),
-      new Field("success", new Bool(), false),
-    ];
-    const meta = JSON.stringify({
+    const metadata = JSON.stringify({
       extraNames: header.extraNames,
       paramNames: header.paramNames,
       outputNames: header.outputNames,
     });
-    this.schema = new Schema(this.fields, new Map([[ARROW_META_KEY, meta]]));
-    const writer = new RecordBatchStreamWriter();
-    writer.reset(undefined, this.schema);
-    writer.finish();
-    const bytes = writer.toUint8Array(true);
-    this.schemaBytes = bytes.slice(0, bytes.length - EOS.length);
+    this.schemaBytes = encodeSchema({
+      doubles: columnNames(header).slice(0, -1),
+      metadata: new Map([[ARROW_META_KEY, metadata]]),
+    });
   }
 
-  /**
-   * The record batch message of some rows, without the schema before it or the end after it,
-   * written here rather than by apache-arrow's writer: one allocation and a copy per column,
-   * where the library's writer (a new writer, a byte queue, joins) cost several times more for
-   * the small batches a sweep writes. The bytes are the same as apache-arrow's (tested).
-   */
+  /** The record batch message of some rows (see `encodeRecordBatch`). */
   encode(batch: ColumnBatch): Uint8Array {
-    const n = batch.rows;
-    if (n === 0) return new Uint8Array(0);
+    if (batch.rows === 0) return new Uint8Array(0);
     const columns = [...batch.extra, ...batch.params, ...batch.outputs];
-    return encodeRecordBatch(n, columns, batch.success);
-  }
-
-  /** The same message as apache-arrow's writer makes it (for the tests). */
-  encodeWithLibrary(batch: ColumnBatch): Uint8Array {
-    const n = batch.rows;
-    if (n === 0) return new Uint8Array(0);
-    const children = [
-      ...[...batch.extra, ...batch.params, ...batch.outputs].map((data) =>
-        makeData({ type: new Float64(), length: n, nullCount: 0, data })
-      ),
-      makeData({ type: new Bool(), length: n, nullCount: 0, data: packBits(batch.success, n) }),
-    ];
-    const data = makeData({ type: new Struct(this.fields), length: n, nullCount: 0, children });
-    const writer = new RecordBatchStreamWriter();
-    writer.write(new RecordBatch(this.schema, data));
-    writer.finish();
-    const bytes = writer.toUint8Array(true);
-    return bytes.subarray(this.schemaBytes.length, bytes.length - EOS.length);
+    return encodeRecordBatch(batch.rows, columns, batch.success);
   }
 }
 
-function packBits(success: Uint8Array, n: number): Uint8Array {
-  const bits = new Uint8Array((n + 7) >> 3);
-  for (let i = 0; i < n; i++) if (success[i]) bits[i >> 3] |= 1 << (i & 7);
-  return bits;
-}
-
-/**
- * An encapsulated IPC message holding a RecordBatch of `n` rows: float64 columns without nulls,
- * then a bool column. The metadata is the flatbuffer `Message { version: V5, header:
- * RecordBatch { length, nodes, buffers }, bodyLength }`, laid out as apache-arrow lays it out:
- *
- *   0  root offset (20)            8  Message vtable             20 Message table
- *   42 RecordBatch vtable         52 RecordBatch table           76 buffers: count, 2 per column
- *   then nodes: count, 1 per column; 88 + 48 * columns bytes in all (a multiple of 8).
- *
- * The body holds each column's values, then the bits of `success` padded to 8 bytes; no column
- * has a validity buffer (each is given with length 0).
- */
-function encodeRecordBatch(
-  n: number,
-  columns: readonly Float64Array[],
-  success: Uint8Array,
-): Uint8Array {
-  const C = columns.length + 1;
-  const metaLength = 88 + 48 * C;
-  const bitsLength = (((n + 7) >> 3) + 7) & ~7;
-  const bodyLength = columns.length * n * 8 + bitsLength;
-  const out = new Uint8Array(8 + metaLength + bodyLength);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0xffffffff, true);
-  v.setInt32(4, metaLength, true);
-  const m = 8; // the metadata starts here
-  v.setUint32(m + 0, 20, true);
-  // Message vtable: its size, the table's size, then version, header_type, header, bodyLength.
-  [12, 22, 20, 15, 16, 4].forEach((x, i) => v.setUint16(m + 8 + 2 * i, x, true));
-  v.setInt32(m + 20, 12, true);
-  v.setBigInt64(m + 24, BigInt(bodyLength), true);
-  out[m + 35] = 3; // MessageHeader.RecordBatch
-  v.setUint32(m + 36, 16, true); // to the RecordBatch table at 52
-  v.setInt16(m + 40, 4, true); // MetadataVersion.V5
-  // RecordBatch vtable: its size, the table's size, then length, nodes, buffers.
-  [10, 24, 12, 8, 4].forEach((x, i) => v.setUint16(m + 42 + 2 * i, x, true));
-  v.setInt32(m + 52, 10, true);
-  v.setUint32(m + 56, 20, true); // buffers vector at 76
-  const nodesAt = 80 + 32 * C + 4;
-  v.setUint32(m + 60, nodesAt - 60, true);
-  v.setBigInt64(m + 64, BigInt(n), true);
-  v.setUint32(m + 76, 2 * C, true);
-  const body = 8 + metaLength;
-  let offset = 0;
-  columns.forEach((column, c) => {
-    const at = m + 80 + 32 * c;
-    v.setBigInt64(at, BigInt(offset), true); // validity: none
-    v.setBigInt64(at + 16, BigInt(offset), true);
-    v.setBigInt64(at + 24, BigInt(n * 8), true);
-    new Float64Array(out.buffer, body + offset, n).set(column.subarray(0, n));
-    offset += n * 8;
-  });
-  const bitsAt = m + 80 + 32 * columns.length;
-  v.setBigInt64(bitsAt, BigInt(offset), true);
-  v.setBigInt64(bitsAt + 16, BigInt(offset), true);
-  v.setBigInt64(bitsAt + 24, BigInt(bitsLength), true);
-  for (let i = 0, at = body + offset; i < n; i++) {
-    if (success[i]) out[at + (i >> 3)] |= 1 << (i & 7);
-  }
-  v.setUint32(m + nodesAt, C, true);
-  for (let c = 0; c < C; c++) v.setBigInt64(m + nodesAt + 4 + 16 * c, BigInt(n), true);
-  return out;
-}
-
-/**
- * The byte length of the complete messages at the start of `bytes` (the end of the last
- * complete one, before any end-of-stream marker), read from the IPC framing: a continuation
- * marker, the metadata length, a flatbuffer `Message` whose `bodyLength` says how long the body
- * that follows is.
- */
-export function completeLength(bytes: Uint8Array): { keep: number; messages: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  let messages = 0;
-  while (at + 8 <= bytes.length) {
-    if (view.getUint32(at, true) !== 0xffffffff) break;
-    const length = view.getInt32(at + 4, true);
-    if (length <= 0) break; // the end-of-stream marker
-    const meta = at + 8;
-    if (meta + length > bytes.length || length < 4) break;
-    // Message table: root offset, then its vtable; bodyLength is the table's fourth field.
-    const table = meta + view.getUint32(meta, true);
-    if (table + 4 > meta + length) break;
-    const vtable = table - view.getInt32(table, true);
-    if (vtable < meta || vtable + 4 > meta + length) break;
-    const vtableLength = view.getUint16(vtable, true);
-    const slot = 4 + 2 * 3;
-    const offset = slot + 2 <= vtableLength ? view.getUint16(vtable + slot, true) : 0;
-    const body = offset === 0 ? 0 : Number(view.getBigInt64(table + offset, true));
-    const end = meta + length + body;
-    if (!(body >= 0) || end > bytes.length) break;
-    at = end;
-    messages++;
-  }
-  return { keep: at, messages };
+/** apache-arrow, loaded when a file is first read. */
+function arrowLibrary(): Promise<typeof import("apache-arrow")> {
+  return import("apache-arrow");
 }
 
 function isDouble(type: unknown): boolean {
   const t = type as Float | undefined;
-  return t?.typeId === Type.Float && t.precision === Precision.DOUBLE;
+  // Type.Float and Precision.DOUBLE.
+  return t?.typeId === 3 && t.precision === 2;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -387,8 +243,7 @@ export async function openArrow(
 }
 
 async function readNames(bytes: Uint8Array): Promise<unknown> {
-  const table = tableFromIPC(bytes);
-  await Promise.resolve();
+  const table = (await arrowLibrary()).tableFromIPC(bytes);
   return table.schema.metadata.get(ARROW_META_KEY) ?? table.schema.fields.map((f) => f.name);
 }
 
@@ -398,15 +253,15 @@ export async function readArrow(
   options: ReadRowsOptions = {},
 ): Promise<ReadRowsResult & { format: "arrow" }> {
   const bytes = await Deno.readFile(path);
-  return decodeArrow(path, bytes, options);
+  return await decodeArrow(path, bytes, options);
 }
 
 /** Decodes the complete batches of Arrow stream bytes into rows. */
-export function decodeArrow(
+export async function decodeArrow(
   path: string,
   bytes: Uint8Array,
   options: ReadRowsOptions = {},
-): ReadRowsResult & { format: "arrow" } {
+): Promise<ReadRowsResult & { format: "arrow" }> {
   const { keep, messages } = completeLength(bytes);
   if (messages === 0) {
     throw new SyntaxError(
@@ -419,7 +274,7 @@ export function decodeArrow(
   // message is a batch cut by a crash.
   const truncated = keep < bytes.length && !(keep + EOS.length === bytes.length &&
     sameBytes(bytes.subarray(keep), EOS));
-  const table = tableFromIPC(bytes.subarray(0, keep));
+  const table: Table = (await arrowLibrary()).tableFromIPC(bytes.subarray(0, keep));
   const fields = table.schema.fields;
   let names: { extraNames: string[]; paramNames: string[]; outputNames: string[] };
   const meta = table.schema.metadata.get(ARROW_META_KEY);

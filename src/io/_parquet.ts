@@ -7,8 +7,6 @@
 // Columns: one DOUBLE per extra column, parameter and output, then `success` (BOOLEAN); the
 // key-value metadata `psweep` holds the names by group as JSON, as in the Arrow stream.
 
-import { parquetWriteBuffer } from "hyparquet-writer";
-import { parquetMetadata, parquetRead } from "hyparquet";
 import zlib from "node:zlib";
 import { describe } from "../_describe.ts";
 import { writeFileAtomic } from "./atomic.ts";
@@ -39,7 +37,9 @@ function zstd(bytes: Uint8Array): Uint8Array {
 }
 
 /** The Parquet bytes of a whole table. */
-export function parquetBytes(table: RowTable): Uint8Array {
+export async function parquetBytes(table: RowTable): Promise<Uint8Array> {
+  // Loaded only now: a sweep needs the writer at its end, not at its start.
+  const { parquetWriteBuffer } = await import("hyparquet-writer");
   const names = normalizeHeader(table, "finalize results file");
   const n = table.rows;
   const P = names.paramNames.length;
@@ -93,6 +93,7 @@ export async function readParquet(
 ): Promise<ReadRowsResult> {
   const bytes = await Deno.readFile(path);
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const { parquetMetadata, parquetRead } = await import("hyparquet");
   let metadata;
   try {
     metadata = parquetMetadata(file);
@@ -200,7 +201,7 @@ export const parquetFormat: ResultsFormatModule = {
   },
   exists: async (path) => await pathExists(path) || await pathExists(partialPath(path)),
   async finalize(path, table) {
-    await writeFileAtomic(path, parquetBytes(table), { overwrite: true });
+    await writeFileAtomic(path, await parquetBytes(table), { overwrite: true });
     await Deno.remove(partialPath(path)).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
