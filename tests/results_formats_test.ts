@@ -393,6 +393,27 @@ Deno.test("a resumed file of another sweep's columns is refused", async () => {
   });
 });
 
+Deno.test("a file that is not of its extension's format is refused, naming it", async () => {
+  await withTempDir(async (dir) => {
+    for (
+      const [format, why] of [["arrow", /not an Arrow IPC stream/], [
+        "h5",
+        /HDF5 cannot open/,
+      ]] as const
+    ) {
+      const path = fileOf(dir, format, "garbage");
+      await Deno.writeTextFile(path, "not results\n");
+      const module = await resultsFormat(format);
+      await assertRejects(() => module.read(path), why);
+      await assertRejects(
+        () => module.open(path, { paramNames: ["a"], outputNames: [] }, { append: true }),
+        /does not start like an Arrow stream|HDF5 cannot open/,
+      );
+      assertEquals(await Deno.readTextFile(path), "not results\n", "left as it was");
+    }
+  });
+});
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);

@@ -45,19 +45,6 @@ export function extensionText(format: ResultsFormatName): string {
   return rest.length === 0 ? first : `${first} (or ${rest.join(", ")})`;
 }
 
-/** The format of a path, or a TypeError naming `field` and the extensions known. */
-export function requireFormat(path: unknown, field: string, action: string): ResultsFormatName {
-  const format = typeof path === "string" || path instanceof URL ? formatOfPath(path) : undefined;
-  if (format === undefined) {
-    throw new TypeError(
-      `Cannot ${action} as '${field}' must be the path of a results file (${
-        FORMAT_NAMES.map((f) => EXTENSIONS[f].join(", ")).join(", ")
-      }): current value is ${describe(path)}`,
-    );
-  }
-  return format;
-}
-
 /**
  * A batch of rows as columns, in the header's order (extra, parameters, outputs), each `rows`
  * long: what the columnar formats write without transposing.

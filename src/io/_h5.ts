@@ -100,8 +100,23 @@ function metaText(header: NormalizedHeader): string {
 
 let ready: Promise<void> | undefined;
 async function loadH5(): Promise<void> {
-  ready ??= h5wasm.ready.then(() => {});
+  // HDF5's errors thrown with their text, rather than printed to stderr.
+  ready ??= h5wasm.ready.then((module) => void module.activate_throwing_error_handler());
   await ready;
+}
+
+/** Opens an HDF5 file, or says plainly why HDF5 cannot. */
+function openFile(full: string, mode: "r" | "a" | "w", path: string, action: string): H5File {
+  try {
+    return new h5wasm.File(full, mode);
+  } catch (error) {
+    const text = String((error as Error)?.message ?? error);
+    const why = /in \w+\(\): (.+)/.exec(text)?.[1] ?? text.split("\n")[0];
+    throw new SyntaxError(
+      `Cannot ${action} as HDF5 cannot open ${describe(path)}: ${why}`,
+      { cause: error },
+    );
+  }
 }
 
 type H5File = InstanceType<typeof h5wasm.File>;
@@ -305,7 +320,7 @@ export async function openH5(
     );
   }
   if (append && exists && (await Deno.stat(full)).size > 0) {
-    const file = new h5wasm.File(full, "a");
+    const file = openFile(full, "a", path, "append to results file");
     try {
       const stored = readMeta(file, path);
       const same = (a: readonly string[], b: readonly string[]) =>
@@ -331,7 +346,7 @@ export async function openH5(
       throw error;
     }
   }
-  const file = new h5wasm.File(full, "w");
+  const file = openFile(full, "w", path, action);
   try {
     createLayout(file, names);
     file.flush();
@@ -351,7 +366,7 @@ export async function readH5(
   const full = resolve(path);
   // h5wasm reports a missing file as a failure to open it: say so as Deno does.
   await Deno.stat(full);
-  const file = new h5wasm.File(full, "r");
+  const file = openFile(full, "r", path, "read results file");
   try {
     const names = readMeta(file, path);
     checkReadNames(path, "extra columns", names.extraNames, options.extraNames);
@@ -417,7 +432,7 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
     ...names.outputNames.map((_, j) => column(table.outputs, O, j)),
   ];
   try {
-    const file = new h5wasm.File(temporary, "w");
+    const file = openFile(temporary, "w", path, "finalize results file");
     try {
       createLayout(file, names, columns, table.success.slice(0, table.rows));
     } finally {
