@@ -22,9 +22,9 @@ import {
   type ResultsFormatModule,
   type ResultsWriter,
   rowsOf,
-} from "./_formats.ts";
+} from "./_results_format.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
-import type { RowBatch, RowHeader, RowTable } from "./row_writer.ts";
+import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 import { completeLength, encodeRecordBatch, encodeSchema, EOS } from "./_arrow_ipc.ts";
 import { dirname } from "node:path";
 

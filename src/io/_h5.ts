@@ -30,9 +30,9 @@ import {
   type ResultsFormatModule,
   type ResultsWriter,
   rowsOf,
-} from "./_formats.ts";
+} from "./_results_format.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
-import type { RowBatch, RowHeader, RowTable } from "./row_writer.ts";
+import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 
 /**
  * Rows buffered before an append, and the longest a row waits in the buffer. Each append costs

@@ -20,9 +20,9 @@ import {
   type ResultsFormatModule,
   type ResultsWriter,
   rowsOf,
-} from "./_formats.ts";
+} from "./_results_format.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
-import type { RowHeader, RowTable } from "./row_writer.ts";
+import type { RowHeader, RowTable } from "./row_types.ts";
 
 /** The stream a sweep writes while it runs, beside the Parquet file it will write at the end. */
 export function partialPath(path: string): string {

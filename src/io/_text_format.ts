@@ -5,7 +5,7 @@ import { finalizeRows } from "./atomic.ts";
 import { pathExists } from "./_fs.ts";
 import { readRows } from "./resume.ts";
 import { RowWriter } from "./row_writer.ts";
-import type { ResultsFormatModule } from "./_formats.ts";
+import type { ResultsFormatModule } from "./_results_format.ts";
 
 const modules = new Map<"csv" | "jsonl", ResultsFormatModule>();
 
