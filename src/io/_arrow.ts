@@ -12,7 +12,7 @@ import type { Float, Table } from "apache-arrow";
 import { describe } from "../_describe.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
-import { type NormalizedHeader, normalizeHeader } from "./_rows.ts";
+import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
   checkReadNames,
   type ColumnBatch,
@@ -97,6 +97,11 @@ class ArrowWriter implements ResultsWriter {
   }
 
   write(batch: RowBatch): Promise<undefined> {
+    try {
+      checkBatch(batch, this.layout.header, "write rows");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.writeColumns(columnsOf(batch, this.layout.header)).then(() => undefined);
   }
 

@@ -21,7 +21,7 @@ import h5wasm from "h5wasm/node";
 import { dirname, resolve } from "node:path";
 import { describe } from "../_describe.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
-import { type NormalizedHeader, normalizeHeader } from "./_rows.ts";
+import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
   checkReadNames,
   type ColumnBatch,
@@ -211,6 +211,11 @@ class H5Writer implements ResultsWriter {
   }
 
   write(batch: RowBatch): Promise<undefined> {
+    try {
+      checkBatch(batch, this.header, "write rows");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.writeColumns(columnsOf(batch, this.header)).then(() => undefined);
   }
 
