@@ -12,7 +12,7 @@ import {
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { matchRows, readSweepMeta, type SweepMeta, writeSweepMeta } from "../io/resume.ts";
-import type { RowBatch, RowTable } from "../io/row_types.ts";
+import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -69,6 +69,8 @@ export class SweepSink {
   readonly #writerOf = new Map<string, ResultsWriter>();
   readonly #formatOf = new Map<string, ResultsFormatModule>();
   #reorderable = true;
+  // Whether columnar files take the rows as columns (see #open).
+  #columnar = true;
   // The parameters by column, once made (see #paramColumns).
   #params: Float64Array[] | undefined;
   // While true, every row on disk was written in row order from row 0, and a chunk that
@@ -247,7 +249,10 @@ export class SweepSink {
   #open(names: string[]): Promise<ResultsWriter[]> {
     this.#opening ??= (async () => {
       this.#header ??= names;
-      const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      const header: RowHeader = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      // Columns go to columnar files as views only without extra columns; with them (the
+      // differential index), those files take the row batch, which carries its extra columns.
+      this.#columnar = (header.extraNames ?? []).length === 0;
       const writers: ResultsWriter[] = [];
       try {
         for (const path of this.#paths) {
@@ -343,7 +348,7 @@ export class SweepSink {
         ? encoded[writer.format]
         : undefined;
       if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
-      if (writer.writeColumns) {
+      if (writer.writeColumns && this.#columnar) {
         return writer.writeColumns(columns ??= this.#columnBatch(index, names, consecutive))
           .then(() => undefined);
       }
