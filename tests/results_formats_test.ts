@@ -540,3 +540,26 @@ Deno.test("arrow: record batches are byte for byte what apache-arrow's writer ma
     }
   }
 });
+
+Deno.test("arrow: a stream cut inside its schema resumes from no rows", async () => {
+  await withTempDir(async (dir) => {
+    const path = fileOf(dir, "arrow");
+    const module = await resultsFormat("arrow");
+    const header = { paramNames: ["a"], outputNames: ["y"] };
+    await (await module.open(path, header)).close();
+    const whole = await Deno.readFile(path);
+    await Deno.writeFile(path, whole.subarray(0, 20)); // killed while writing the schema
+    const read = await module.read(path, header, true);
+    assertEquals([read.rows, read.truncated], [0, true]);
+    await assertRejects(() => module.read(path), /not an Arrow IPC stream/);
+    const writer = await module.open(path, header, { append: true });
+    await writer.write({
+      rows: 1,
+      params: Float64Array.of(1),
+      outputs: Float64Array.of(2),
+      success: Uint8Array.of(1),
+    });
+    await writer.close();
+    assertEquals((await module.read(path)).rows, 1);
+  });
+});

@@ -268,6 +268,26 @@ export async function decodeArrow(
   options: ReadRowsOptions = {},
 ): Promise<ReadRowsResult & { format: "arrow" }> {
   const { keep, messages } = completeLength(bytes);
+  // Empty, or the start of a first message: what a stream cut before its schema was whole holds.
+  const started = bytes.length < 4
+    ? bytes.every((b) => b === 255)
+    : new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === 0xffffffff;
+  if (messages === 0 && started && options.paramNames && options.outputNames) {
+    // A crash while the schema was being written: no rows yet, under the names the reader expects.
+    return {
+      format: "arrow",
+      truncated: bytes.length > 0,
+      extraNames: [...(options.extraNames ?? [])],
+      paramNames: [...options.paramNames],
+      outputNames: [...options.outputNames],
+      extra: Object.fromEntries((options.extraNames ?? []).map((n) => [n, new Float64Array(0)])),
+      rows: 0,
+      params: new Float64Array(0),
+      outputs: new Float64Array(0),
+      success: new Uint8Array(0),
+      errors: [],
+    };
+  }
   if (messages === 0) {
     throw new SyntaxError(
       `Cannot read results file ${

@@ -370,7 +370,24 @@ export async function readH5(
   await loadH5();
   const full = resolve(path);
   // h5wasm reports a missing file as a failure to open it: say so as Deno does.
-  await Deno.stat(full);
+  const size = (await Deno.stat(full)).size;
+  if (size === 0 && options.paramNames && options.outputNames) {
+    // Killed as the file was being made: no rows yet, under the names the reader expects.
+    const extraNames = [...(options.extraNames ?? [])];
+    return {
+      format: "h5",
+      truncated: false,
+      extraNames,
+      paramNames: [...options.paramNames],
+      outputNames: [...options.outputNames],
+      extra: Object.fromEntries(extraNames.map((n) => [n, new Float64Array(0)])),
+      rows: 0,
+      params: new Float64Array(0),
+      outputs: new Float64Array(0),
+      success: new Uint8Array(0),
+      errors: [],
+    };
+  }
   const file = openFile(full, "r", path, "read results file");
   try {
     const names = readMeta(file, path);
