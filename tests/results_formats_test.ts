@@ -563,3 +563,69 @@ Deno.test("arrow: a stream cut inside its schema resumes from no rows", async ()
     assertEquals((await module.read(path)).rows, 1);
   });
 });
+
+// WaterTAP's test_parameter_sweep writes h5_results_file_name and checks it with its
+// _read_output_h5 and _assert_dictionary_correctness: the top-level keys, every `value` within
+// numpy's allclose (NaN equal), and solve_successful as a list. Its truth values, as it states them
+// (bounds and units are Pyomo metadata, which psweep's models do not have).
+const WT_TRUTH = {
+  sweep_params: {
+    "fs.input[a]": [0.1, 0.1, 0.1, 0.5, 0.5, 0.5, 0.9, 0.9, 0.9],
+    "fs.input[b]": [0.0, 0.25, 0.5, 0.0, 0.25, 0.5, 0.0, 0.25, 0.5],
+  },
+  outputs: {
+    output_c: [0.2, 0.2, NaN, 1.0, 1.0, NaN, NaN, NaN, NaN],
+    output_d: [0.0, 0.75, NaN, 0.0, 0.75, NaN, NaN, NaN, NaN],
+    performance: [0.2, 0.95, NaN, 1.0, 1.75, NaN, NaN, NaN, NaN],
+  },
+  solve_successful: [true, true, false, true, true, false, false, false, false],
+};
+
+Deno.test("h5: WaterTAP test_parameter_sweep's file, checked as its test checks it", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/global_results.h5`;
+    const model = new URL("./fixtures/models/wt_ab_model.ts", import.meta.url).pathname;
+    await parameterSweep({
+      model,
+      params: {
+        "fs.input[a]": linearSample(0.1, 0.9, 3),
+        "fs.input[b]": linearSample(0, 0.5, 3),
+      },
+      outputs: ["output_c", "output_d", "performance"],
+      workers: 1,
+      h5: path,
+    });
+    const back = await (await resultsFormat("h5")).read(path);
+    assertEquals(back.paramNames, Object.keys(WT_TRUTH.sweep_params));
+    assertEquals(back.outputNames, Object.keys(WT_TRUTH.outputs));
+    Object.values(WT_TRUTH.sweep_params).forEach((truth, j) =>
+      same(Array.from({ length: 9 }, (_, r) => back.params[r * 2 + j]), truth, `param ${j}`)
+    );
+    Object.values(WT_TRUTH.outputs).forEach((truth, j) =>
+      same(Array.from({ length: 9 }, (_, r) => back.outputs[r * 3 + j]), truth, `output ${j}`)
+    );
+    assertEquals([...back.success].map(Boolean), WT_TRUTH.solve_successful);
+    const text = await py(
+      `
+import sys, json, h5py, numpy as np
+truth = json.loads(sys.argv[2])  # NaN as "nan", which float() reads
+f = h5py.File(sys.argv[1], "r")
+read = {}
+for key in f.keys():
+    if key in ("sweep_params", "outputs"):
+        read[key] = {name: {sub: f[key][name][sub][()] for sub in f[key][name].keys()} for name in f[key].keys()}
+    elif key == "solve_successful":
+        read[key] = list(f[key]["solve_successful"][()])
+assert set(read.keys()) == set(truth.keys()), read.keys()
+for key in ("sweep_params", "outputs"):
+    for name, values in truth[key].items():
+        assert np.allclose(read[key][name]["value"], np.array(values, dtype=float), equal_nan=True), name
+assert read["solve_successful"] == truth["solve_successful"], read["solve_successful"]
+print("agrees")
+`,
+      path,
+      JSON.stringify(WT_TRUTH, (_, v) => (typeof v === "number" && Number.isNaN(v) ? "nan" : v)),
+    );
+    if (text !== undefined) assertEquals(text.trim(), "agrees");
+  });
+});
