@@ -90,8 +90,9 @@ Example:
 
 const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
 
-Writes one self-contained HTML page for a results file: the sweep's settings, summary statistics,
-and a line chart (one swept parameter) or heatmap (two) per output, with failed points marked.
+Writes one self-contained HTML page for a results file (.csv, .jsonl, .arrow, .h5 or .parquet):
+the sweep's settings, summary statistics, and a line chart (one swept parameter) or heatmap (two)
+per output, with failed points marked.
 
 Example:
   psweep report results.csv --out results.html
