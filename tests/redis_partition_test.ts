@@ -34,7 +34,10 @@ function ip(...args: string[]): void {
 }
 
 function canUseNetns(): boolean {
-  if (SKIP_REDIS || !canRun("ip", ["-V"]) || !canRun("nsenter", ["--version"]) || !canRun("redis-server", ["--version"])) return false;
+  if (
+    SKIP_REDIS || !canRun("ip", ["-V"]) || !canRun("nsenter", ["--version"]) ||
+    !canRun("redis-server", ["--version"])
+  ) return false;
   try {
     ip("netns", "add", `${NS}p`);
     ip("netns", "del", `${NS}p`);

@@ -2,6 +2,7 @@
 // only when run as a program, so library users never load CLI code.
 import { basename, dirname, extname, join } from "node:path";
 import { pathExists } from "../io/_fs.ts";
+import { formatOfPath, resultsFormat, type ResultsFormatName } from "../io/_formats.ts";
 import { describe } from "../_describe.ts";
 import { linearSample } from "../sampling/samplers.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
@@ -40,6 +41,9 @@ Run 'psweep <command> --help' for a command's options. Examples:
   deno run -A jsr:@x/psweep run my-sweep/sweep.yaml --workers 4 --out results.csv
 `;
 
+// The order a run names its results files in (the first is the one messages and --report use).
+const FORMAT_ORDER: readonly ResultsFormatName[] = ["csv", "jsonl", "arrow", "h5", "parquet"];
+
 const RUN_HELP = `psweep run <sweep-file> [options]
 
 Runs the sweep a JSON or YAML file describes (see 'psweep init' for a starter file). Relative
@@ -48,7 +52,7 @@ paths in the file resolve against the file. Flags override the file.
 Options:
   --workers <n>        workers to run on (default: the file's, else every core)
   --seed <n>           seed of random and LHS samplers
-  --out <path>         results file (.csv or .jsonl); default: the file's csv/jsonl
+  --out <path>         results file (.csv, .jsonl, .arrow, .h5 or .parquet); default: the file's
   --resume             continue an interrupted sweep: compute only the rows not on disk
   --overwrite          replace an existing results file
   --timeout <ms>       time limit per point
@@ -91,8 +95,9 @@ Example:
 
 const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
 
-Writes one self-contained HTML page for a results file: the sweep's settings, summary statistics,
-and a line chart (one swept parameter) or heatmap (two) per output, with failed points marked.
+Writes one self-contained HTML page for a results file (.csv, .jsonl, .arrow, .h5 or .parquet):
+the sweep's settings, summary statistics, and a line chart (one swept parameter) or heatmap (two)
+per output, with failed points marked.
 
 Example:
   psweep report results.csv --out results.html
@@ -258,7 +263,7 @@ async function run(args: string[], relaunched: boolean): Promise<number> {
   const spec = await loadSweepFile(positionals[0]);
   let out = flags.out as string | undefined;
   const argv = ["run", ...args];
-  if (out === undefined && spec.csv === undefined && spec.jsonl === undefined) {
+  if (out === undefined && FORMAT_ORDER.every((f) => spec[f] === undefined)) {
     // Nothing computed is thrown away: without a results file the rows go beside the sweep file,
     // in a new file (a resume continues the first one), and the resume hint names it.
     const file = positionals[0];
@@ -267,7 +272,7 @@ async function run(args: string[], relaunched: boolean): Promise<number> {
     argv.push("--out", out);
     if (!flags.quiet && !flags.json) {
       console.error(
-        `psweep: the sweep file sets no csv or jsonl and no --out was given: writing ${out}`,
+        `psweep: the sweep file names no results file (csv, jsonl, arrow, h5, parquet) and no --out was given: writing ${out}`,
       );
     }
   }
@@ -286,9 +291,11 @@ async function execute(
   const workers = intFlag(flags.workers, "workers", 1, MAX_WORKERS) ?? spec.workers;
   const seed = intFlag(flags.seed, "seed", 0, MAX_SEED) ?? spec.seed;
   const timeout = flags.timeout === undefined ? spec.timeout : Number(flags.timeout);
-  if (out !== undefined && !/\.(csv|jsonl|ndjson)$/i.test(out)) {
+  if (out !== undefined && formatOfPath(out) === undefined) {
     throw new UsageError(
-      `--out must name a .csv or .jsonl results file: current value is ${describe(out)}`,
+      `--out must name a .csv or .jsonl results file, or an .arrow, .h5 or .parquet one: current value is ${
+        describe(out)
+      }`,
     );
   }
   if (timeout !== undefined && !(timeout > 0 && timeout <= MAX_TIMEOUT_MS)) {
@@ -298,17 +305,12 @@ async function execute(
       }`,
     );
   }
-  let csv = spec.csv;
-  let jsonl = spec.jsonl;
-  if (out !== undefined) {
-    if (/\.(jsonl|ndjson)$/i.test(out)) {
-      jsonl = out;
-      csv = undefined;
-    } else {
-      csv = out;
-      jsonl = undefined;
-    }
-  }
+  // The results files by format: the sweep file's, or the one --out names instead.
+  const files: Partial<Record<ResultsFormatName, string>> = out !== undefined
+    ? { [formatOfPath(out)!]: out }
+    : { csv: spec.csv, jsonl: spec.jsonl, arrow: spec.arrow, h5: spec.h5, parquet: spec.parquet };
+  const { csv, jsonl } = files;
+  const paths = FORMAT_ORDER.map((f) => files[f]).filter((p): p is string => p !== undefined);
   const recursive = spec.numSamples !== undefined;
   if (flags.resume && flags.overwrite) {
     throw new UsageError(
@@ -320,13 +322,13 @@ async function execute(
       "--resume cannot continue a recursive sweep (numSamples): each round depends on the last; run it again",
     );
   }
-  if (flags.resume && !csv && !jsonl) {
+  if (flags.resume && paths.length === 0) {
     throw new UsageError(
-      "--resume needs a results file: set csv or jsonl in the sweep file, or pass --out",
+      "--resume needs a results file: set csv, jsonl, arrow, h5 or parquet in the sweep file, or pass --out",
     );
   }
   // A report in the way is found before the sweep runs, not after.
-  const where = csv ?? jsonl;
+  const where = paths[0];
   if (flags.report && where && !flags.overwrite && !flags.resume) {
     const { reportPath } = await import("./report.ts");
     await refuseExisting(reportPath(where), false);
@@ -359,6 +361,9 @@ async function execute(
     // A recursive sweep's rows are known only at the end: the CLI writes them then.
     csv: recursive ? undefined : csv,
     jsonl: recursive ? undefined : jsonl,
+    arrow: recursive ? undefined : files.arrow,
+    h5: recursive ? undefined : files.h5,
+    parquet: recursive ? undefined : files.parquet,
     resume: Boolean(flags.resume),
     // A recursive sweep's file is written here, at the end: the CLI checks it itself.
     overwrite: recursive ? undefined : Boolean(flags.overwrite),
@@ -369,22 +374,23 @@ async function execute(
   let result: SweepResult;
   try {
     if (recursive) {
-      for (const path of [csv, jsonl]) {
-        if (path) await refuseExisting(path, Boolean(flags.overwrite));
-      }
+      for (const path of paths) await refuseExisting(path, Boolean(flags.overwrite));
       result = await recursiveParameterSweep({
         ...options,
         numSamples: spec.numSamples!,
         maxRounds: spec.maxRounds,
       });
-      for (const path of [csv, jsonl]) if (path) await writeResult(path, result);
+      for (const path of paths) await writeResult(path, result);
     } else {
       result = await parameterSweep(options);
     }
   } catch (e) {
     view?.end();
     if (controller.signal.aborted) {
-      if (recursive || !where || !await pathExists(where)) {
+      if (
+        recursive || !where ||
+        !await (await resultsFormat(formatOfPath(where)!)).exists(where)
+      ) {
         console.error(terminalSafe(
           recursive
             ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
@@ -598,7 +604,7 @@ async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
 
 // A recursive sweep's result, written once it is complete (atomically).
 async function writeResult(path: string, r: SweepResult): Promise<void> {
-  const { finalizeRows } = await import("../io/atomic.ts");
+  const format = await resultsFormat(formatOfPath(path)!);
   const P = r.paramNames.length;
   const K = r.outputNames.length;
   const params = new Float64Array(r.rows * P);
@@ -607,7 +613,7 @@ async function writeResult(path: string, r: SweepResult): Promise<void> {
     r.paramNames.forEach((n, c) => (params[i * P + c] = r.params[n][i]));
     r.outputNames.forEach((n, c) => (outputs[i * K + c] = r.outputs[n][i]));
   }
-  await finalizeRows(path, {
+  await format.finalize(path, {
     paramNames: r.paramNames,
     outputNames: r.outputNames,
     rows: r.rows,
@@ -615,7 +621,7 @@ async function writeResult(path: string, r: SweepResult): Promise<void> {
     outputs,
     success: r.success,
     errors: Array.from({ length: r.rows }, (_, i) => r.errors.get(i)),
-  }, { overwrite: true });
+  });
 }
 
 function freeName(stem: string, ext: string): string {

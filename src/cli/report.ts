@@ -29,6 +29,8 @@
  */
 
 import { pathExists } from "../io/_fs.ts";
+import { formatOfPath } from "../io/_formats.ts";
+import { readColumnar } from "./_report_formats.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
 import { type ChartSpec, renderSvg } from "./_plot.ts";
 import {
@@ -186,6 +188,19 @@ export async function readResults(
   path: string,
   options: ReadResultsOptions = {},
 ): Promise<ReportInput> {
+  const format = formatOfPath(path);
+  if (format === "arrow" || format === "h5" || format === "parquet") {
+    const { truncated, ...columns } = await readColumnar(path, format);
+    const meta = await readMeta(path);
+    return {
+      ...columns,
+      settings: {
+        file: basename(path),
+        ...(truncated ? { "last line": PARTIAL } : {}),
+        ...metaSettings(meta),
+      },
+    };
+  }
   if (!JSONL.test(path)) return await readResultsCsv(path, options);
   const meta = await readMeta(path);
   const table = await readTable(
@@ -692,7 +707,7 @@ ${figures.join("\n")}
  */
 /** Where the report of a results file goes by default: beside it, with `.html` for its extension. */
 export function reportPath(resultsPath: string): string {
-  return /\.(?:csv|jsonl|ndjson)$/i.test(resultsPath)
+  return formatOfPath(resultsPath) !== undefined
     ? resultsPath.replace(/\.[^.]+$/, ".html")
     : `${resultsPath}.html`;
 }

@@ -1,6 +1,7 @@
 // Sweep files: a sweep described in JSON or YAML, validated field by field so that every mistake
 // names the file, the field and the fix.
 import { describe } from "../_describe.ts";
+import { extensionText, formatOfPath } from "../io/_formats.ts";
 import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { UsageError } from "./_errors.ts";
@@ -35,6 +36,10 @@ export interface SweepSpec {
   jsonl?: string;
   /** Run the points on `psweep worker` daemons through the Redis server at this URL. */
   redis?: string;
+  /** An Arrow IPC stream, an HDF5 file (WaterTAP's layout), a Parquet file. */
+  arrow?: string;
+  h5?: string;
+  parquet?: string;
 }
 
 const FIELDS = [
@@ -51,6 +56,9 @@ const FIELDS = [
   "csv",
   "jsonl",
   "redis",
+  "arrow",
+  "h5",
+  "parquet",
 ] as const;
 
 /** Reads and validates a sweep file (`.json`, `.yaml` or `.yml`). */
@@ -185,16 +193,13 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     }
     spec.timeout = o.timeout as number;
   }
-  for (const field of ["csv", "jsonl"] as const) {
+  for (const field of ["csv", "jsonl", "arrow", "h5", "parquet"] as const) {
     const v = o[field];
     if (v === undefined) continue;
-    const ext = field === "csv" ? /\.csv$/i : /\.(jsonl|ndjson)$/i;
-    if (typeof v !== "string" || !ext.test(v)) {
+    if (typeof v !== "string" || formatOfPath(v) !== field) {
       fail(
         field,
-        `must be the path of a ${field === "csv" ? ".csv" : ".jsonl"} file: current value is ${
-          describe(v)
-        }`,
+        `must be the path of a ${extensionText(field)} file: current value is ${describe(v)}`,
       );
     }
     spec[field] = resolve(dir, v as string);

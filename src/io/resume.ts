@@ -93,7 +93,7 @@ export interface ReadRowsResult extends RowTable {
   /** Per row, the error message (JSON Lines only; `undefined` where none). */
   readonly errors: readonly (string | undefined)[];
   /** The file's format. */
-  readonly format: RowFormat;
+  readonly format: RowFormat | "arrow" | "h5" | "parquet";
   /** Whether a partial last line (an interrupted write) was dropped. */
   readonly truncated: boolean;
 }

@@ -20,6 +20,7 @@ import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
+import { extensionText, formatOfPath } from "../io/_formats.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -117,12 +118,12 @@ export function planSweep(options: SweepOptions): Plan {
   checkCloneable(options.buildOptions, "buildOptions", "run a sweep");
   // Each file's format is the option's: a path that says otherwise is a mistake, found before
   // any work (and before any metadata file is written beside it).
-  for (const [field, ext] of [["csv", /\.csv$/i], ["jsonl", /\.(jsonl|ndjson)$/i]] as const) {
+  for (const field of RESULTS_FIELDS) {
     const path = options[field];
-    if (path !== undefined && (typeof path !== "string" || !ext.test(path))) {
+    if (path !== undefined && (typeof path !== "string" || formatOfPath(path) !== field)) {
       throw new TypeError(
         `Cannot run a sweep as '${field}' must be the path of a ${
-          field === "csv" ? ".csv" : ".jsonl (or .ndjson)"
+          extensionText(field)
         } file: current value is ${describe(path)}`,
       );
     }
@@ -135,8 +136,10 @@ export function planSweep(options: SweepOptions): Plan {
       }`,
     );
   }
-  if (options.resume && !options.csv && !options.jsonl) {
-    throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
+  if (options.resume && RESULTS_FIELDS.every((field) => !options[field])) {
+    throw new TypeError(
+      "Cannot resume a sweep as none of 'csv', 'jsonl', 'arrow', 'h5' and 'parquet' names a results file",
+    );
   }
   return { options, model, paramNames, outputs };
 }
@@ -231,6 +234,8 @@ function resolveModel(model: unknown): string {
 }
 
 const DRIVER = new URL("./_driver.ts", import.meta.url).href;
+/** The options that name results files, each named after its format. */
+export const RESULTS_FIELDS = ["csv", "jsonl", "arrow", "h5", "parquet"] as const;
 // The results files' column of row outcomes: no parameter or output may take its name.
 const RESERVED = "success";
 // A chunk whose results the main thread refused (see _check_chunk.ts): its rows fail.
@@ -312,6 +317,9 @@ export async function runRows(
     sink = await SweepSink.open({
       csv: options.csv,
       jsonl: options.jsonl,
+      arrow: options.arrow,
+      h5: options.h5,
+      parquet: options.parquet,
       resume: options.resume ?? false,
       overwrite: options.overwrite ?? false,
       paramNames,

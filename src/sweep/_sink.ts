@@ -3,17 +3,16 @@
 // on disk.
 import { CHUNK_ERROR_NAMES, type LocalResults } from "../parallel/parallel_manager.ts";
 import { describe } from "../_describe.ts";
-import { finalizeRows, writeFileAtomic } from "../io/atomic.ts";
-import { pathExists } from "../io/_fs.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 import {
-  matchRows,
-  readRows,
-  readSweepMeta,
-  type SweepMeta,
-  writeSweepMeta,
-} from "../io/resume.ts";
-import type { RowBatch, RowTable } from "../io/row_types.ts";
-import { RowWriter } from "../io/row_writer.ts";
+  type ColumnBatch,
+  formatOfPath,
+  resultsFormat,
+  type ResultsFormatModule,
+  type ResultsWriter,
+} from "../io/_formats.ts";
+import { matchRows, readSweepMeta, type SweepMeta, writeSweepMeta } from "../io/resume.ts";
+import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
@@ -24,6 +23,10 @@ import type { SweepResult } from "./sweep_result.ts";
 export interface SinkOptions {
   csv?: string;
   jsonl?: string;
+  /** An Arrow IPC stream, an HDF5 file (WaterTAP's layout) and a Parquet file. */
+  arrow?: string;
+  h5?: string;
+  parquet?: string;
   resume: boolean;
   overwrite: boolean;
   paramNames: string[];
@@ -68,10 +71,15 @@ export class SweepSink {
   readonly #paths: string[];
   #header: string[] | undefined;
   // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
-  readonly #blocks = new Map<RowWriter, Block[]>();
-  // Each file's writer, once open.
-  readonly #writerOf = new Map<string, RowWriter>();
+  readonly #blocks = new Map<ResultsWriter, Block[]>();
+  // Each file's writer, once open, and each file's format.
+  readonly #writerOf = new Map<string, ResultsWriter>();
+  readonly #formatOf = new Map<string, ResultsFormatModule>();
   #reorderable = true;
+  // Whether columnar files take the rows as columns (see #open).
+  #columnar = true;
+  // The parameters by column, once made (see #paramColumns).
+  #params: Float64Array[] | undefined;
   // While true, every row on disk was written in row order from row 0, and a chunk that
   // arrives ahead of its turn waits in #held (briefly, and within a byte budget) rather than
   // being written out of order: then the files need no rewrite at the end.
@@ -89,7 +97,7 @@ export class SweepSink {
   #deferred: Deferred[] = [];
   // A write of such rows that failed, with no chunk's promise to carry it.
   #writeFailure: { error: unknown } | undefined;
-  #opening: Promise<RowWriter[]> | undefined;
+  #opening: Promise<ResultsWriter[]> | undefined;
   #resuming = false;
   // On resume, the file read back: the one file written while the run goes on.
   #continued: string | undefined;
@@ -105,7 +113,9 @@ export class SweepSink {
     // Columns start as zeros: every row is written when it finishes (NaN where it has no value),
     // which saves filling millions of NaN up front.
     for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows));
-    this.#paths = [o.csv, o.jsonl].filter((p): p is string => p !== undefined);
+    this.#paths = [o.csv, o.jsonl, o.arrow, o.h5, o.parquet].filter((p): p is string =>
+      p !== undefined
+    );
   }
 
   /** Opens the sink: with `resume`, reads the rows already on disk. */
@@ -132,7 +142,10 @@ export class SweepSink {
   async #start(): Promise<SweepSink> {
     const o = this.#o;
     for (const path of this.#paths) {
-      if (await pathExists(path)) {
+      this.#formatOf.set(path, await resultsFormat(formatOfPath(path) ?? "csv"));
+    }
+    for (const path of this.#paths) {
+      if (await this.#formatOf.get(path)!.exists(path)) {
         if (!o.resume && !o.overwrite) {
           throw new Deno.errors.AlreadyExists(
             `Cannot write results as ${
@@ -145,11 +158,11 @@ export class SweepSink {
       }
     }
     if (o.resume) {
-      // Either file tells what is done; JSON Lines also keeps failed rows' messages. Only that
-      // file is continued: the other (missing, or with rows the first lacks after a crash
-      // between the two writes) is rewritten from the result at the end.
-      for (const path of [o.jsonl, o.csv]) {
-        if (path !== undefined && await pathExists(path)) {
+      // Any file tells what is done; JSON Lines also keeps failed rows' messages. Only that
+      // file is continued: the others (missing, or with rows the first lacks after a crash
+      // between two writes) are rewritten from the result at the end.
+      for (const path of [o.jsonl, o.csv, o.arrow, o.h5, o.parquet]) {
+        if (path !== undefined && await this.#formatOf.get(path)!.exists(path)) {
           await this.#readBack(path);
           this.#continued = path;
           break;
@@ -195,7 +208,11 @@ export class SweepSink {
         { cause: e },
       );
     }
-    const disk = await readRows(path, { paramNames: o.paramNames, outputNames: meta.outputNames });
+    const disk = await this.#formatOf.get(path)!.read(
+      path,
+      { paramNames: o.paramNames, outputNames: meta.outputNames },
+      true,
+    );
     const P = o.paramNames.length;
     const index = matchRows(
       { rows: disk.rows, columns: P, data: disk.params },
@@ -204,6 +221,15 @@ export class SweepSink {
     );
     const names = [...disk.outputNames];
     const K = names.length;
+    const unrecorded = `failed (the ${
+      disk.format === "csv"
+        ? "CSV"
+        : disk.format === "h5"
+        ? "HDF5"
+        : disk.format === "arrow"
+        ? "Arrow"
+        : "Parquet"
+    } file does not record messages)`;
     const columns = names.map((name) => this.#column(name));
     for (let i = 0; i < disk.rows; i++) {
       const r = index[i];
@@ -211,7 +237,7 @@ export class SweepSink {
       this.#done[r] = 1;
       this.#success[r] = disk.success[i];
       if (!disk.success[i]) {
-        this.#errors.set(r, disk.errors[i] ?? "failed (the CSV file does not record messages)");
+        this.#errors.set(r, disk.errors[i] ?? unrecorded);
         this.#failed++;
       }
       this.#finished++;
@@ -258,23 +284,28 @@ export class SweepSink {
   }
 
   // Opens every results file once, with the header the first chunk (or the file) gave.
-  #open(names: string[]): Promise<RowWriter[]> {
+  #open(names: string[]): Promise<ResultsWriter[]> {
     this.#opening ??= (async () => {
       this.#header ??= names;
-      const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
-      const writers: RowWriter[] = [];
+      const header: RowHeader = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      // Columns go to columnar files as views only without extra columns; with them (the
+      // differential index), those files take the row batch, which carries its extra columns.
+      this.#columnar = (header.extraNames ?? []).length === 0;
+      const writers: ResultsWriter[] = [];
       try {
         for (const path of this.#paths) {
           if (this.#continued !== undefined && path !== this.#continued) continue;
-          const append = this.#resuming && await pathExists(path);
+          const format = this.#formatOf.get(path)!;
+          const append = this.#resuming && await format.exists(path);
           if (!append) await writeSweepMeta(path, this.#meta(this.#header));
-          const writer = await RowWriter.open(path, header, {
+          const writer = await format.open(path, header, {
             append,
             overwrite: !append && this.#o.overwrite,
           });
           writers.push(writer);
           this.#writerOf.set(path, writer);
-          this.#identity.set(path, await fileIdentity(path));
+          const file = writer.streamPath ?? path;
+          this.#identity.set(file, await fileIdentity(file));
         }
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
@@ -316,7 +347,7 @@ export class SweepSink {
   }
 
   async #place(
-    writers: RowWriter[],
+    writers: ResultsWriter[],
     index: ArrayLike<number>,
     errors: Map<number, string>,
     encoded?: ChunkOutput,
@@ -334,7 +365,7 @@ export class SweepSink {
 
   // Writes a batch of rows now, then whichever held chunk it lets follow in row order.
   async #writeNow(
-    writers: RowWriter[],
+    writers: ResultsWriter[],
     index: ArrayLike<number>,
     errors: Map<number, string>,
     encoded: ChunkOutput | undefined,
@@ -349,20 +380,26 @@ export class SweepSink {
     const reuse = encoded !== undefined && encoded.names.length === names.length &&
       encoded.names.every((name, i) => name === names[i]);
     let batch: RowBatch | undefined;
+    let columns: ColumnBatch | undefined;
     // Every file's write is queued before anything is awaited, so that the order of calls is
     // the order on disk.
     const writes = writers.map((writer) => {
-      const bytes = reuse ? encoded[writer.format] : undefined;
-      return bytes
-        ? writer.writeEncoded(bytes, n)
-        : writer.write(batch ??= this.#batch(index, errors, names));
+      const bytes = reuse && (writer.format === "csv" || writer.format === "jsonl")
+        ? encoded[writer.format]
+        : undefined;
+      if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
+      if (writer.writeColumns && this.#columnar) {
+        return writer.writeColumns(columns ??= this.#columnBatch(index, names, consecutive))
+          .then(() => undefined);
+      }
+      return writer.write(batch ??= this.#batch(index, errors, names));
     });
     const next = this.#held.get(this.#nextRow);
     const following = next && this.#inOrder ? this.#release(writers, [next]) : undefined;
     const written = await Promise.all(writes);
     written.forEach((w, f) => {
       const blocks = this.#blocks.get(writers[f]) ?? [];
-      blocks.push({ first: index[0], rows: n, ...w });
+      blocks.push({ first: index[0], rows: n, ...(w ?? { offset: -1, bytes: 0 }) });
       this.#blocks.set(writers[f], blocks);
     });
     await following;
@@ -389,7 +426,7 @@ export class SweepSink {
   // Writes held chunks, in the given order, each settling its own promise. Takes them out of
   // #held at once, so that no later call writes them again. Never rejects: each chunk's
   // promise carries its error.
-  #release(writers: RowWriter[], chunks: Held[]): Promise<void> {
+  #release(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
     this.#take(chunks);
     return this.#writeHeld(writers, chunks);
   }
@@ -405,7 +442,7 @@ export class SweepSink {
     }
   }
 
-  #writeHeld(writers: RowWriter[], chunks: Held[]): Promise<void> {
+  #writeHeld(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
     const writes = chunks.map((chunk) => {
       const write = this.#writeNow(writers, chunk.index, chunk.errors, chunk.encoded, true);
       write.then(chunk.done.resolve, chunk.done.reject);
@@ -478,6 +515,42 @@ export class SweepSink {
       messages[i] = errors.get(r);
     }
     return { rows: n, params, outputs, success, errors: messages };
+  }
+
+  // The parameters as columns: made once, when a columnar file first needs them (the result
+  // needs them at the end anyway).
+  #paramColumns(): Float64Array[] {
+    if (this.#params === undefined) {
+      const P = this.#o.paramNames.length;
+      this.#params = this.#o.paramNames.map((_, j) => strided(this.#o.params, j, P, this.#o.rows));
+    }
+    return this.#params;
+  }
+
+  // The rows as columns, for columnar files: a run of consecutive rows takes its outputs as
+  // views of the result's columns, without a copy.
+  #columnBatch(index: ArrayLike<number>, names: string[], consecutive: boolean): ColumnBatch {
+    const P = this.#o.paramNames.length;
+    const n = index.length;
+    const first = index[0];
+    const data = this.#o.params;
+    const columns = this.#paramColumns();
+    const params: Float64Array[] = [];
+    for (let j = 0; j < P; j++) {
+      params.push(consecutive ? columns[j].subarray(first, first + n) : picked(data, index, P, j));
+    }
+    const outputs = names.map((name) => {
+      const col = this.#outputs.get(name);
+      if (col === undefined) return new Float64Array(n).fill(NaN);
+      if (consecutive) return col.subarray(first, first + n);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = col[index[i]];
+      return out;
+    });
+    const success = consecutive
+      ? this.#success.subarray(first, first + n)
+      : Uint8Array.from({ length: n }, (_, i) => this.#success[index[i]]);
+    return { rows: n, extra: [], params, outputs, success };
   }
 
   /** Row indices still to compute, ascending; `undefined` when that is every row. */
@@ -630,13 +703,9 @@ export class SweepSink {
     for (const name of names) {
       outputs[name] = this.#outputs.get(name) ?? new Float64Array(o.rows).fill(NaN);
     }
-    const P = o.paramNames.length;
     const params: Record<string, Float64Array> = {};
-    o.paramNames.forEach((name, c) => {
-      const col = new Float64Array(o.rows);
-      for (let r = 0; r < o.rows; r++) col[r] = o.params[r * P + c];
-      params[name] = col;
-    });
+    const paramColumns = this.#paramColumns();
+    o.paramNames.forEach((name, c) => (params[name] = paramColumns[c]));
     const failed = this.#failed;
     if (this.#paths.length > 0) {
       if (this.#deferred.length > 0) {
@@ -695,12 +764,15 @@ export class SweepSink {
       const writer = this.#writerOf.get(path);
       const blocks = (writer && this.#blocks.get(writer)) ?? [];
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
-      if (this.#inOrder && sameHeader && covered) {
+      const format = this.#formatOf.get(path)!;
+      const text = format.format === "csv" || format.format === "jsonl";
+      if (format.streams && this.#inOrder && sameHeader && covered) {
         // Written in row order already: the file is final as it stands.
-      } else if (this.#reorderable && sameHeader && covered) {
+      } else if (text && this.#reorderable && sameHeader && covered) {
         await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
       } else {
-        await finalizeRows(path, this.#table(names), { overwrite: true });
+        // Parquet always: it is written from the whole table at the end.
+        await format.finalize(path, this.#table(names));
       }
       await writeSweepMeta(path, this.#meta(names));
     }
@@ -760,6 +832,25 @@ export class SweepSink {
     const failed = closed.find((c) => c.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
+}
+
+// `n` values of `data` from `start` on, `step` apart.
+function strided(data: Float64Array, start: number, step: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0, at = start; i < n; i++, at += step) out[i] = data[at];
+  return out;
+}
+
+// Column `j` of the rows `index` of the row-major `data`, `width` values a row.
+function picked(
+  data: Float64Array,
+  index: ArrayLike<number>,
+  width: number,
+  j: number,
+): Float64Array {
+  const out = new Float64Array(index.length);
+  for (let i = 0; i < index.length; i++) out[i] = data[index[i] * width + j];
+  return out;
 }
 
 // A chunk is held at most this long, and chunks are held up to this many bytes in all.

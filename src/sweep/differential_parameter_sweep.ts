@@ -424,6 +424,7 @@ export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
   if (
+    options?.arrow !== undefined || options?.h5 !== undefined || options?.parquet !== undefined ||
     options?.csv !== undefined || options?.jsonl !== undefined || options?.resume ||
     options?.overwrite
   ) {

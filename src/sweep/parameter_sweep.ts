@@ -56,7 +56,7 @@ export async function parameterSweep(options: SweepOptions): Promise<SweepResult
 
 // The seed in the metadata of the first results file that has one, if any.
 async function recordedSeed(options: SweepOptions): Promise<number | undefined> {
-  for (const path of [options.jsonl, options.csv]) {
+  for (const path of [options.jsonl, options.csv, options.arrow, options.h5, options.parquet]) {
     if (path === undefined) continue;
     try {
       const seed = (await readSweepMeta(path)).seed;
@@ -150,6 +150,7 @@ export async function recursiveParameterSweep(
     );
   }
   if (
+    options.arrow !== undefined || options.h5 !== undefined || options.parquet !== undefined ||
     options.csv !== undefined || options.jsonl !== undefined || options.resume ||
     options.overwrite
   ) {

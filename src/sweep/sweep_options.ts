@@ -100,7 +100,25 @@ export interface SweepOptions {
   /** Path of a JSON Lines file to write rows to as they finish. @default {undefined} */
   readonly jsonl?: string;
   /**
-   * Continue the sweep recorded in `csv`/`jsonl`: only missing rows are computed. Without
+   * Path of an Arrow IPC stream file (`.arrow`) to write rows to as they finish: a record
+   * batch per chunk, readable by pyarrow and polars while the sweep runs and after a crash.
+   * @default {undefined}
+   */
+  readonly arrow?: string;
+  /**
+   * Path of an HDF5 file (`.h5`) in WaterTAP's layout (`sweep_params/<name>/value`,
+   * `outputs/<name>/value`, `solve_successful/solve_successful`), appended every 65,536 rows
+   * or 250 ms, whichever comes first. Needs --allow-env besides read and write.
+   * @default {undefined}
+   */
+  readonly h5?: string;
+  /**
+   * Path of a Parquet file (`.parquet`), written when the sweep ends; meanwhile rows stream to
+   * `<path>.partial.arrow`, which a resume continues. @default {undefined}
+   */
+  readonly parquet?: string;
+  /**
+   * Continue the sweep recorded in a results file: only missing rows are computed. Without
    * `seed`, the seed the file recorded is used. @default {false}
    */
   readonly resume?: boolean;
