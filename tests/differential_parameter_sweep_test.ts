@@ -314,9 +314,9 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
     `as 'numDiffSamples' must be a number: current value is "2"`,
   );
   await rejects(
-    { numDiffSamples: undefined },
+    { numDiffSamples: null },
     TypeError,
-    "as 'numDiffSamples' must be a number: current value is undefined",
+    "as 'numDiffSamples' must be a number: current value is null",
   );
   for (const file of [{ csv: "out.csv" }, { jsonl: "out.jsonl" }, { resume: true }]) {
     await rejects(
@@ -343,7 +343,7 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
   await rejects(
     { differential: { a: 1 } },
     TypeError,
-    "as 'differential.a' must be an object with 'mode' and 'sample': current value is 1",
+    "as 'differential.a' must be an object with 'sample' (and 'mode'): current value is 1",
   );
   await rejects(
     { differential: spec({ mode: "sum", sample: "normal", sd: 1, relativeLB: 0 }) },
@@ -356,7 +356,7 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
     `as 'differential.a.mode' must be "sum", "product" or "percentile": current value is "add"`,
   );
   await rejects(
-    { differential: spec({ sample: "normal", sd: 1 }) },
+    { differential: spec({ sample: "geom", relativeLower: 0.5, relativeUpper: 2 }) },
     TypeError,
     `as 'differential.a.mode' must be "sum", "product" or "percentile": current value is undefined`,
   );
@@ -507,5 +507,54 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
         numDiffSamples: 1,
       }),
     /'params' must name at least one parameter/,
+  );
+});
+
+Deno.test("WaterTAP's defaults: numDiffSamples is 1 and a normal spec needs no mode (same draws)", async () => {
+  const params = { a: linearSample(0.1, 0.9, 3), b: linearSample(0, 0.5, 3) };
+  const b = { mode: "product", sample: "uniform", relativeLower: 0.01, relativeUpper: 0.01 } as const;
+  const explicit = await differentialParameterSweep({
+    model,
+    params,
+    differential: { a: { mode: "sum", sample: "normal", sd: 0.01 }, b },
+    numDiffSamples: 1,
+    seed: 0,
+    workers: 1,
+  });
+  // WaterTAP's NormalSample spec: no diff_mode, no num_diff_samples.
+  const bare = await differentialParameterSweep({
+    model,
+    params,
+    differential: { a: { sample: "normal", sd: 0.01 }, b },
+    seed: 0,
+    workers: 1,
+  });
+  assertEquals(bare.rows, 18);
+  assertEquals(plainResult(bare), plainResult(explicit));
+  // The WaterTAP value of the first perturbation of a (numpy seed 0, mean 0.1, sd 0.01).
+  assertEquals(bare.params.a[9], 0.11764052345967665);
+  // Other samples still need a mode, and a normal spec's mode, if given, must be valid.
+  await assertRejects(
+    () =>
+      differentialParameterSweep({
+        model,
+        params,
+        differential: { a: { sample: "uniform", relativeLower: 0.1, relativeUpper: 0.1 } },
+        workers: 1,
+      }),
+    TypeError,
+    "'differential.a.mode' must be",
+  );
+  await assertRejects(
+    () =>
+      differentialParameterSweep({
+        model,
+        params,
+        // deno-lint-ignore no-explicit-any
+        differential: { a: { mode: "up" as any, sample: "normal", sd: 0.01 } },
+        workers: 1,
+      }),
+    RangeError,
+    "'differential.a.mode' must be",
   );
 });

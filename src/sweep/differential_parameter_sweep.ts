@@ -55,8 +55,12 @@ import { planSweep, runRows, sweepSeed } from "./_run.ts";
  * ```
  */
 export interface DifferentialSpec {
-  /** How the range is made of the nominal value (`diff_mode`); ignored by `"normal"`. */
-  readonly mode: "sum" | "product" | "percentile";
+  /**
+   * How the range is made of the nominal value (`diff_mode`). Needed by every `sample` but
+   * `"normal"`, which draws around the nominal value itself and ignores it (as WaterTAP's
+   * `NormalSample` spec, which has no `diff_mode`).
+   */
+  readonly mode?: "sum" | "product" | "percentile";
   /**
    * How the perturbations are drawn (`diff_sample_type`): uniform or normal
    * draws, one row per sample, or geometrically spaced values (crowding
@@ -118,8 +122,9 @@ export interface DifferentialSweepOptions extends SweepOptions {
    * Samples per perturbed parameter around each nominal row (`num_diff_samples`):
    * the number of perturbation rows of random samples, and the number of values
    * of each parameter in the grid of `"geom"` and `"reverseGeom"` samples.
+   * @default {1}
    */
-  readonly numDiffSamples: number;
+  readonly numDiffSamples?: number;
 }
 
 const MODES = ["sum", "product", "percentile"] as const;
@@ -138,7 +143,7 @@ const FIELDS = [
 interface Perturbation {
   readonly name: string;
   readonly column: number;
-  readonly mode: DifferentialSpec["mode"];
+  readonly mode: DifferentialSpec["mode"] | undefined;
   readonly sample: DifferentialSpec["sample"];
   readonly relativeLower: number;
   readonly relativeUpper: number;
@@ -180,7 +185,7 @@ function unused(value: unknown, field: string, onlyWith: string): void {
 function checkSpec(value: unknown, name: string, column: number): Perturbation {
   const at = `differential.${name}`;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail("type", `'${at}' must be an object with 'mode' and 'sample'`, value);
+    fail("type", `'${at}' must be an object with 'sample' (and 'mode')`, value);
   }
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -194,9 +199,10 @@ function checkSpec(value: unknown, name: string, column: number): Perturbation {
       );
     }
   }
-  const mode = choice(o.mode, `${at}.mode`, MODES);
   const sample = choice(o.sample, `${at}.sample`, SAMPLES);
   if (sample === "normal") {
+    // A normal draw is centred on the nominal value: a mode, if given, must still be valid.
+    const mode = o.mode === undefined ? undefined : choice(o.mode, `${at}.mode`, MODES);
     const sd = finite(o.sd, `${at}.sd`, 'for sample "normal"');
     if (sd < 0) fail("range", `'${at}.sd' must be at least 0`, sd);
     for (const key of ["relativeLower", "relativeUpper", "nominalLower", "nominalUpper"]) {
@@ -205,6 +211,7 @@ function checkSpec(value: unknown, name: string, column: number): Perturbation {
     return { name, column, mode, sample, relativeLower: 0, relativeUpper: 0, sd, delta: 0 };
   }
   unused(o.sd, `${at}.sd`, 'sample "normal"');
+  const mode = choice(o.mode, `${at}.mode`, MODES);
   const needed = `for sample "${sample}"`;
   const relativeLower = finite(o.relativeLower, `${at}.relativeLower`, needed);
   const relativeUpper = finite(o.relativeUpper, `${at}.relativeUpper`, needed);
@@ -276,7 +283,8 @@ function rangeOf(p: Perturbation, nominal: number, row: number): [number, number
       lower = nominal * p.relativeLower;
       upper = nominal * p.relativeUpper;
       break;
-    case "percentile":
+    default:
+      // "percentile" (a normal sample, which may have no mode, never comes here)
       lower = nominal + p.delta * p.relativeLower;
       upper = nominal + p.delta * p.relativeUpper;
       break;
@@ -432,7 +440,8 @@ export async function differentialParameterSweep(
     );
   }
   const plan = planSweep(options);
-  const n = options.numDiffSamples;
+  // WaterTAP's num_diff_samples defaults to 1.
+  const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
     fail("type", "'numDiffSamples' must be a number", n);
   }
