@@ -5,6 +5,7 @@ import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { UsageError } from "./_errors.ts";
 import { parseYaml } from "./_yaml.ts";
+import { fromWaterTapSampler } from "./_watertap_names.ts";
 
 /** A validated sweep file, with every path made absolute. */
 export interface SweepSpec {
@@ -97,7 +98,8 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
   if (Object.keys(params).length === 0) fail("params", "must name at least one parameter");
   for (const [name, value] of Object.entries(params)) {
     try {
-      spec.params[name] = parseSampler(value, `params.${name}`);
+      const field = `params.${name}`;
+      spec.params[name] = parseSampler(fromWaterTapSampler(value, field), field);
     } catch (e) {
       throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
     }

@@ -1,0 +1,64 @@
+// Internal: WaterTAP's sampler names and fields in sweep files, so that a WaterTAP user's YAML
+// ports with few edits: `type: LinearSample` with `lower_limit`, `upper_limit` and `num_samples`
+// becomes `sampler: linear` with `lower`, `upper` and `n`. Only the names change: the values
+// then go through psweep's own checks.
+import { describe } from "../_describe.ts";
+
+/** WaterTAP's sample classes, by the psweep sampler each one is. */
+const TYPES: Readonly<Record<string, string>> = {
+  LinearSample: "linear",
+  GeomSample: "geom",
+  ReverseGeomSample: "reverseGeom",
+  UniformSample: "uniform",
+  NormalSample: "normal",
+  LatinHypercubeSample: "lhs",
+  PredeterminedFixedSample: "fixed",
+  PredeterminedRandomSample: "random",
+};
+
+/** WaterTAP's field names, by psweep's. `std` is what WaterTAP's YAML reader reads. */
+const FIELDS: Readonly<Record<string, string>> = {
+  lower_limit: "lower",
+  upper_limit: "upper",
+  num_samples: "n",
+  std: "sd",
+  array: "values",
+};
+
+/**
+ * A sampler written with WaterTAP's names, in psweep's; anything else is returned as it is.
+ * `param` (the Pyomo path WaterTAP needs) is dropped: the key names the parameter here.
+ */
+export function fromWaterTapSampler(value: unknown, field: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const o = value as Record<string, unknown>;
+  if (o.type === undefined) return value;
+  if (o.sampler !== undefined) {
+    throw new TypeError(
+      `Cannot create sampler as '${field}' gives both 'sampler' and WaterTAP's 'type': current value is ${
+        describe(o.type)
+      }`,
+    );
+  }
+  if (typeof o.type !== "string" || !Object.hasOwn(TYPES, o.type)) {
+    throw new RangeError(
+      `Cannot create sampler as '${field}.type' must be one of ${
+        Object.keys(TYPES).join(", ")
+      } (WaterTAP's names) or be replaced by 'sampler': current value is ${describe(o.type)}`,
+    );
+  }
+  const out: Record<string, unknown> = { sampler: TYPES[o.type] };
+  for (const [key, v] of Object.entries(o)) {
+    if (key === "type" || key === "param") continue;
+    const name = Object.hasOwn(FIELDS, key) ? FIELDS[key] : key;
+    if (Object.hasOwn(out, name)) {
+      throw new TypeError(
+        `Cannot create sampler as '${field}' gives '${name}' twice (once as '${key}'): current value is ${
+          describe(v)
+        }`,
+      );
+    }
+    out[name] = v;
+  }
+  return out;
+}
