@@ -17,6 +17,14 @@ export interface DriverOptions {
   rebuildOnFailure: boolean;
   /** Results-file formats to encode each chunk's rows for, so the main thread only writes. */
   encode?: RowFormat[];
+  /** Build and initialize the model afresh before every point (WaterTAP's `initialize_before_sweep`). */
+  initializeBeforeSweep?: boolean;
+  /**
+   * Whether `initialize` receives the point about to run (WaterTAP's
+   * `update_sweep_params_before_init`); false gives it an empty point. Undefined means true,
+   * without requiring an `initialize`.
+   */
+  updateParamsBeforeInit?: boolean;
 }
 
 /** One chunk's results, as typed arrays that move between threads without copies. */
@@ -60,6 +68,12 @@ export async function buildSweep(kwargs: Record<string, unknown>): Promise<[Cont
   if (!model || typeof model.evaluate !== "function") {
     throw new TypeError(
       `Cannot sweep model ${options.model} as it must export a function 'evaluate' (or an object 'model' or default export with one)`,
+    );
+  }
+  if (options.updateParamsBeforeInit === true && typeof model.initialize !== "function") {
+    // As WaterTAP, which raises when it has no initialize function to apply the values before.
+    throw new TypeError(
+      `Cannot sweep model ${options.model} with 'updateParamsBeforeInit' as it exports no function 'initialize' to apply the point before`,
     );
   }
   const ctx: Context = { options, model, state: undefined, fresh: true };
@@ -128,8 +142,11 @@ class ChunkRun {
     this.index[r] = this.#data[base];
     const point = this.#makePoint(this.#data, base + 1);
     const ctx = this.#ctx;
-    // After a failed rebuild, the next row tries again before it runs on the broken state.
-    if (ctx.rebuildError !== undefined) {
+    // After a failed rebuild, the next row tries again before it runs on the broken state; and
+    // with initializeBeforeSweep every point starts from a model built and initialized for it.
+    if (
+      ctx.rebuildError !== undefined || (ctx.options.initializeBeforeSweep && !ctx.fresh)
+    ) {
       const again = this.#rebuild();
       if (again !== undefined) {
         return again.then(() => this.#afterRebuild(r, point));
@@ -151,7 +168,8 @@ class ChunkRun {
     const ctx = this.#ctx;
     try {
       if (ctx.fresh && this.#model.initialize) {
-        const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, point]);
+        const given = ctx.options.updateParamsBeforeInit === false ? {} : point;
+        const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, given]);
         // Initialized only once it succeeded: a failed initialize is tried again, sync or not.
         if (isThenable(done)) {
           return done.then(() => {

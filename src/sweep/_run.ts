@@ -115,6 +115,14 @@ export function planSweep(options: SweepOptions): Plan {
       );
     }
   }
+  for (const field of ["initializeBeforeSweep", "updateParamsBeforeInit"] as const) {
+    const v = options[field];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(
+        `Cannot run a sweep as '${field}' must be true or false: current value is ${describe(v)}`,
+      );
+    }
+  }
   const interval = options.progressIntervalMs;
   if (interval !== undefined && !(typeof interval === "number" && interval >= 0)) {
     throw new RangeError(
@@ -285,6 +293,8 @@ export async function runRows(
         paramNames,
         outputs: plan.outputs,
         rebuildOnFailure: options.rebuildOnFailure ?? true,
+        initializeBeforeSweep: options.initializeBeforeSweep ?? false,
+        updateParamsBeforeInit: options.updateParamsBeforeInit,
         encode: [
           ...(options.csv ? ["csv" as const] : []),
           ...(options.jsonl ? ["jsonl" as const] : []),

@@ -83,6 +83,20 @@ export interface SweepOptions {
   readonly timeout?: number;
   /** Rebuild the model after a failed point, as WaterTAP does. @default {true} */
   readonly rebuildOnFailure?: boolean;
+  /**
+   * Build and initialize the model afresh before every point, so that no point starts from the
+   * state the one before left (WaterTAP's `initialize_before_sweep`). Without it the model is
+   * built and initialized once per worker, and again after a failed point. @default {false}
+   */
+  readonly initializeBeforeSweep?: boolean;
+  /**
+   * Whether the model's `initialize` receives the point about to run, so that it initializes at
+   * that point's values (WaterTAP's `update_sweep_params_before_init`); false gives it an empty
+   * point, to initialize at the model's own values. Set to true, the model must export
+   * `initialize`, as WaterTAP requires an initialize function. @default {true, without
+   * requiring `initialize` (WaterTAP's default is false)}
+   */
+  readonly updateParamsBeforeInit?: boolean;
   /** Stops the sweep; finished rows stay on disk for `resume`. @default {undefined} */
   readonly signal?: AbortSignal;
   /** Receives progress at most every `progressIntervalMs`. @default {undefined} */
