@@ -29,6 +29,7 @@ export * from "./src/sweep/model.ts";
 export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/parameter_sweep.ts";
 export * from "./src/sweep/differential_parameter_sweep.ts";
+export * from "./src/sweep/interpolate_nan_outputs.ts";
 export * from "./src/io/format.ts";
 export * from "./src/io/row_writer.ts";
 export * from "./src/io/atomic.ts";

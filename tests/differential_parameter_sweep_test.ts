@@ -512,7 +512,12 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
 
 Deno.test("WaterTAP's defaults: numDiffSamples is 1 and a normal spec needs no mode (same draws)", async () => {
   const params = { a: linearSample(0.1, 0.9, 3), b: linearSample(0, 0.5, 3) };
-  const b = { mode: "product", sample: "uniform", relativeLower: 0.01, relativeUpper: 0.01 } as const;
+  const b = {
+    mode: "product",
+    sample: "uniform",
+    relativeLower: 0.01,
+    relativeUpper: 0.01,
+  } as const;
   const explicit = await differentialParameterSweep({
     model,
     params,

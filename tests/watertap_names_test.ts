@@ -17,7 +17,13 @@ params:
   const spec = validateSweep(parseYaml(yaml), "/tmp/x/sweep.yaml");
   assertEquals(spec.params.a, { kind: "fixed", sampler: "linear", lower: 0.1, upper: 0.9, n: 3 });
   assertEquals(spec.params.g, { kind: "fixed", sampler: "geom", lower: 1, upper: 100, n: 3 });
-  assertEquals(spec.params.r, { kind: "fixed", sampler: "reverseGeom", lower: 1, upper: 100, n: 3 });
+  assertEquals(spec.params.r, {
+    kind: "fixed",
+    sampler: "reverseGeom",
+    lower: 1,
+    upper: 100,
+    n: 3,
+  });
   assertEquals(spec.params.f, { kind: "fixed", sampler: "fixed", values: [1, 2] });
   const random = validateSweep(
     parseYaml(`
@@ -31,7 +37,13 @@ params:
     "/tmp/x/sweep.yaml",
   );
   assertEquals(random.params.u, { kind: "random", sampler: "uniform", lower: 0, upper: 1, n: 2 });
-  assertEquals(random.params.n, { kind: "random", sampler: "normal", mean: 4e-12, sd: 0.5e-12, n: 2 });
+  assertEquals(random.params.n, {
+    kind: "random",
+    sampler: "normal",
+    mean: 4e-12,
+    sd: 0.5e-12,
+    n: 2,
+  });
   assertEquals(random.params.m, { kind: "random", sampler: "normal", mean: 1, sd: 0.5, n: 2 });
   assertEquals(random.params.p, { kind: "random", sampler: "random", values: [5, 6] });
   const lhs = validateSweep(

@@ -14,6 +14,7 @@ import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
+import { checkInterpolation, writeInterpolated } from "./_interpolated_files.ts";
 import type { SweepOptions } from "./parameter_sweep.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -115,7 +116,13 @@ export function planSweep(options: SweepOptions): Plan {
       );
     }
   }
-  for (const field of ["initializeBeforeSweep", "updateParamsBeforeInit"] as const) {
+  for (
+    const field of [
+      "initializeBeforeSweep",
+      "updateParamsBeforeInit",
+      "interpolateNanOutputs",
+    ] as const
+  ) {
     const v = options[field];
     if (v !== undefined && typeof v !== "boolean") {
       throw new TypeError(
@@ -129,6 +136,11 @@ export function planSweep(options: SweepOptions): Plan {
       `Cannot run a sweep as 'progressIntervalMs' must be a non-negative number of milliseconds: current value is ${
         describe(interval)
       }`,
+    );
+  }
+  if (options.interpolateNanOutputs && !options.csv && !options.jsonl) {
+    throw new TypeError(
+      "Cannot run a sweep with 'interpolateNanOutputs' as neither 'csv' nor 'jsonl' names a results file to write interpolated beside (interpolateNanOutputs(result) interpolates a result)",
     );
   }
   if (options.resume && !options.csv && !options.jsonl) {
@@ -188,6 +200,8 @@ const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
 /** Where rows come from besides computing them, and what identifies the sweep on disk. */
 export interface RunContext {
   sampling?: { params: Record<string, Sampler> };
+  /** Extra numeric columns of every row, written before the parameters (differential sweeps). */
+  extra?: Record<string, Float64Array>;
 }
 
 /** The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter). */
@@ -252,6 +266,16 @@ export async function runRows(
       startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     }
     const { data, rows, seed } = source();
+    const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
+    if (options.interpolateNanOutputs) {
+      await checkInterpolation(
+        files,
+        data,
+        paramNames,
+        rows,
+        (options.overwrite ?? false) || (options.resume ?? false),
+      );
+    }
     sink = await SweepSink.open({
       csv: options.csv,
       jsonl: options.jsonl,
@@ -361,7 +385,9 @@ export async function runRows(
       );
     }
     const elapsedMs = performance.now() - t0;
-    return await open.finish(seed, elapsedMs);
+    const result = await open.finish(seed, elapsedMs);
+    if (options.interpolateNanOutputs) await writeInterpolated(files, result, context.extra);
+    return result;
   } finally {
     try {
       await sink?.close();

@@ -114,6 +114,13 @@ export interface SweepOptions {
   readonly resume?: boolean;
   /** Replace existing output files (without `resume`). @default {false} */
   readonly overwrite?: boolean;
+  /**
+   * Also write `interpolated_<name>` beside each of `csv` and `jsonl` once the sweep is
+   * done: the same rows, with the outputs of failed rows linearly interpolated from the
+   * successful ones (see {@linkcode interpolateNanOutputs}); their `success` column still
+   * says which rows failed (WaterTAP's `interpolate_nan_outputs`). @default {false}
+   */
+  readonly interpolateNanOutputs?: boolean;
 }
 
 /**
