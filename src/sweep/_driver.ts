@@ -25,6 +25,8 @@ export interface DriverOptions {
    * without requiring an `initialize`.
    */
   updateParamsBeforeInit?: boolean;
+  /** Measure each row's seconds (for progress publishing). */
+  timeRows?: boolean;
 }
 
 /** One chunk's results, as typed arrays that move between threads without copies. */
@@ -48,6 +50,8 @@ export interface ChunkOutput {
   csv?: Uint8Array;
   /** The rows as JSON Lines under `names`, when the sweep asked for them. */
   jsonl?: Uint8Array;
+  /** Each row's seconds, when the sweep asked for them. */
+  seconds?: Float64Array;
 }
 
 interface Context {
@@ -90,6 +94,16 @@ function buildState(ctx: Context): unknown {
 /** doExecute: evaluates every row of the chunk; failures are recorded per row. */
 export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOutput> {
   const run = new ChunkRun(chunk, ctx);
+  if (ctx.options.timeRows) {
+    const seconds = new Float64Array(chunk.rows);
+    for (let r = 0; r < chunk.rows; r++) {
+      const t0 = performance.now();
+      const pending = run.row(r);
+      if (pending !== undefined) await pending;
+      seconds[r] = (performance.now() - t0) / 1000;
+    }
+    return { ...run.finish(), seconds };
+  }
   // Each row runs synchronously unless the model returns a promise: an async loop body would
   // cost more than a cheap model's whole evaluation.
   for (let r = 0; r < chunk.rows; r++) {

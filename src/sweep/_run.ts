@@ -15,6 +15,7 @@ import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
 import { checkInterpolation, writeInterpolated } from "./_interpolated_files.ts";
+import { checkPublishAddress, ProgressPublisher } from "../io/publish_progress.ts";
 import type { SweepOptions } from "./parameter_sweep.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -138,6 +139,7 @@ export function planSweep(options: SweepOptions): Plan {
       }`,
     );
   }
+  checkPublishAddress(options.publishAddress);
   if (options.interpolateNanOutputs && !options.csv && !options.jsonl) {
     throw new TypeError(
       "Cannot run a sweep with 'interpolateNanOutputs' as neither 'csv' nor 'jsonl' names a results file to write interpolated beside (interpolateNanOutputs(result) interpolates a result)",
@@ -258,6 +260,9 @@ export async function runRows(
     owned = true;
   }
   let sink: SweepSink | undefined;
+  // Checked by planSweep already: this does not throw.
+  const publishUrl = checkPublishAddress(options.publishAddress);
+  const publisher = publishUrl ? new ProgressPublisher(publishUrl) : undefined;
   const abort = new AbortController();
   let buildError: string | undefined;
   try {
@@ -319,6 +324,7 @@ export async function runRows(
         rebuildOnFailure: options.rebuildOnFailure ?? true,
         initializeBeforeSweep: options.initializeBeforeSweep ?? false,
         updateParamsBeforeInit: options.updateParamsBeforeInit,
+        timeRows: publisher !== undefined,
         encode: [
           ...(options.csv ? ["csv" as const] : []),
           ...(options.jsonl ? ["jsonl" as const] : []),
@@ -326,6 +332,7 @@ export async function runRows(
       };
       const pending: Promise<void>[] = [];
       const seen = new Set<number>();
+      const rank = publisher ? manager.getRank() : 0;
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
       const take = (chunk: LocalResults): Promise<void> => {
@@ -357,6 +364,7 @@ export async function runRows(
               return;
             }
             seen.add(chunk.processNumber);
+            if (publisher) publishChunk(publisher, rank, chunk as LocalResults<ChunkOutput>);
             const added = take(chunk);
             // Workers that outrun the disk wait for it, rather than text piling up in memory.
             return open.backlogged ? added : undefined;
@@ -392,7 +400,41 @@ export async function runRows(
     try {
       await sink?.close();
     } finally {
-      if (owned) await manager.close?.();
+      try {
+        if (owned) await manager.close?.();
+      } finally {
+        await publisher?.close();
+      }
     }
+  }
+}
+
+// WaterTAP publishes each point as it finishes: here, each point of a chunk as the chunk comes.
+function publishChunk(
+  publisher: ProgressPublisher,
+  rank: number,
+  chunk: LocalResults<ChunkOutput>,
+): void {
+  const out = chunk.results;
+  if (chunk.error || !out) {
+    // A chunk that failed whole (timeout, dead worker): its rows failed, in no measured time.
+    const p = chunk.parameters;
+    for (let i = 0; i < p.rows; i++) {
+      publisher.publish({
+        workerNumber: rank,
+        iteration: p.data[i * p.columns],
+        solveStatus: false,
+        solveTime: NaN,
+      });
+    }
+    return;
+  }
+  for (let i = 0; i < out.index.length; i++) {
+    publisher.publish({
+      workerNumber: rank,
+      iteration: out.index[i],
+      solveStatus: out.success[i] === 1,
+      solveTime: out.seconds?.[i] ?? NaN,
+    });
   }
 }

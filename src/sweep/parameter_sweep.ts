@@ -121,6 +121,16 @@ export interface SweepOptions {
    * says which rows failed (WaterTAP's `interpolate_nan_outputs`). @default {false}
    */
   readonly interpolateNanOutputs?: boolean;
+  /**
+   * Publish each point's progress to this http(s) URL as it finishes, as WaterTAP's
+   * `publish_progress` does to its `publish_address`: an HTTP PUT, form-encoded, with
+   * `worker_number` (this process's rank), `iteration` (the row's index), `solve_status`
+   * (`True` or `False`) and `solve_time` (seconds). Messages go out in the background, a few
+   * at a time; a server that is down or slow never holds the sweep back or fails it (one
+   * warning is printed, messages are dropped), and at the end what is still on its way gets
+   * at most 2 seconds. Needs network permission for the address. @default {undefined}
+   */
+  readonly publishAddress?: string | URL;
 }
 
 /**
