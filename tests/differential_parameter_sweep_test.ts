@@ -6,6 +6,8 @@ import {
 } from "../src/sweep/differential_parameter_sweep.ts";
 import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { readRows } from "../mod.ts";
+import { withTempDir } from "./_temp.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const model = new URL("./fixtures/models/diff_watertap.ts", import.meta.url).pathname;
@@ -297,7 +299,7 @@ function spec(fields: Record<string, unknown>): Record<string, DifferentialSpec>
   return { a: fields as unknown as DifferentialSpec };
 }
 
-Deno.test("bad numDiffSamples, differential specs and file options are rejected, naming the field", async () => {
+Deno.test("bad numDiffSamples and differential specs are rejected, naming the field", async () => {
   await rejects(
     { numDiffSamples: 0 },
     RangeError,
@@ -318,13 +320,6 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
     TypeError,
     "as 'numDiffSamples' must be a number: current value is null",
   );
-  for (const file of [{ csv: "out.csv" }, { jsonl: "out.jsonl" }, { resume: true }]) {
-    await rejects(
-      file,
-      TypeError,
-      "with 'csv', 'jsonl', 'resume' or 'overwrite': the files have no place for its index columns yet; write the result yourself",
-    );
-  }
   await rejects(
     { differential: undefined },
     TypeError,
@@ -562,4 +557,60 @@ Deno.test("WaterTAP's defaults: numDiffSamples is 1 and a normal spec needs no m
     RangeError,
     "'differential.a.mode' must be",
   );
+});
+
+Deno.test("differential sweeps write CSV/JSONL with nominalIndex and differentialIndex, and resume", async () => {
+  await withTempDir(async (dir) => {
+    const options: DifferentialSweepOptions = {
+      model,
+      params: { a: linearSample(0.1, 0.9, 3), b: linearSample(0, 0.5, 3) },
+      differential: {
+        a: { sample: "normal", sd: 0.01 },
+        b: { mode: "product", sample: "uniform", relativeLower: 0.01, relativeUpper: 0.01 },
+      },
+      seed: 0,
+      workers: 1,
+      csv: `${dir}/diff.csv`,
+      jsonl: `${dir}/diff.jsonl`,
+    };
+    const full = await differentialParameterSweep(options);
+    const csv = await Deno.readTextFile(`${dir}/diff.csv`);
+    const lines = csv.trimEnd().split("\n");
+    assertEquals(lines[0], "nominalIndex,differentialIndex,a,b,c,d,performance,success");
+    assertEquals(lines.length, 19);
+    assertEquals(lines[1].split(",").slice(0, 4), ["0", "NaN", "0.1", "0"]);
+    // The first perturbation row: WaterTAP's seed-0 draw of a around 0.1.
+    assertEquals(lines[10].split(",").slice(0, 3), ["NaN", "0", "0.11764052345967665"]);
+    for (const path of [`${dir}/diff.csv`, `${dir}/diff.jsonl`]) {
+      const back = await readRows(path, {
+        extraNames: ["nominalIndex", "differentialIndex"],
+        paramNames: ["a", "b"],
+        outputNames: ["c", "d", "performance"],
+      });
+      assertEquals([...back.extra.nominalIndex], [...full.nominalIndex!]);
+      assertEquals([...back.extra.differentialIndex], [...full.differentialIndex!]);
+      assertEquals(back.rows, 18);
+    }
+    // A crash after 7 rows: the files hold them, and a resume computes only the rest.
+    for (const [name, keep] of [["diff.csv", 8], ["diff.jsonl", 7]] as const) {
+      const text = await Deno.readTextFile(`${dir}/${name}`);
+      await Deno.writeTextFile(`${dir}/${name}`, text.split("\n").slice(0, keep).join("\n") + "\n");
+    }
+    await Deno.remove(`${dir}/diff.csv`);
+    const resumed = await differentialParameterSweep({ ...options, seed: undefined, resume: true });
+    assertEquals(resumed.stats.resumed, 7);
+    assertEquals(plainResult(resumed), plainResult(full));
+    assertEquals(await Deno.readTextFile(`${dir}/diff.csv`), csv);
+    // A resume of another differential sweep into that file is refused.
+    await assertRejects(
+      () =>
+        differentialParameterSweep({
+          ...options,
+          differential: { a: { sample: "normal", sd: 0.02 } },
+          resume: true,
+        }),
+      Error,
+      "Cannot resume from",
+    );
+  });
 });

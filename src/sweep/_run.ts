@@ -204,6 +204,8 @@ export interface RunContext {
   sampling?: { params: Record<string, Sampler> };
   /** Extra numeric columns of every row, written before the parameters (differential sweeps). */
   extra?: Record<string, Float64Array>;
+  /** More of what identifies the sweep on disk (checked on resume). */
+  meta?: Record<string, unknown>;
 }
 
 /** The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter). */
@@ -289,8 +291,10 @@ export async function runRows(
       paramNames,
       outputs: plan.outputs,
       params: data,
+      extra: context.extra,
       rows,
       meta: {
+        ...context.meta,
         model: plan.model,
         // Only when given, so that files of sweeps without them read as before.
         ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
@@ -325,7 +329,8 @@ export async function runRows(
         initializeBeforeSweep: options.initializeBeforeSweep ?? false,
         updateParamsBeforeInit: options.updateParamsBeforeInit,
         timeRows: publisher !== undefined,
-        encode: [
+        // Workers encode the rows for the files, unless the files have extra columns.
+        encode: context.extra ? [] : [
           ...(options.csv ? ["csv" as const] : []),
           ...(options.jsonl ? ["jsonl" as const] : []),
         ],

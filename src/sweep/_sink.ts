@@ -27,6 +27,11 @@ export interface SinkOptions {
   outputs: string[] | undefined;
   /** rows x paramNames.length, row-major. */
   params: Float64Array;
+  /**
+   * Extra numeric columns, `rows` values each, written before the parameters (a differential
+   * sweep's nominalIndex and differentialIndex). Derived from the rows, so not read back.
+   */
+  extra?: Record<string, Float64Array>;
   rows: number;
   /** What identifies the sweep on disk, checked on resume. */
   meta: Record<string, unknown>;
@@ -138,6 +143,7 @@ export class SweepSink {
       version: 1,
       paramNames: this.#o.paramNames,
       outputNames,
+      ...(this.#o.extra ? { extraNames: Object.keys(this.#o.extra) } : {}),
       totalRows: this.#o.rows,
       ...this.#o.meta,
     } as SweepMeta;
@@ -156,7 +162,11 @@ export class SweepSink {
     } catch (e) {
       throw new Error(`Cannot resume from ${JSON.stringify(path)}: ${(e as Error).message}`);
     }
-    const disk = await readRows(path, { paramNames: o.paramNames, outputNames: meta.outputNames });
+    const disk = await readRows(path, {
+      ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+      paramNames: o.paramNames,
+      outputNames: meta.outputNames,
+    });
     const P = o.paramNames.length;
     const index = matchRows(
       { rows: disk.rows, columns: P, data: disk.params },
@@ -222,7 +232,11 @@ export class SweepSink {
   #open(names: string[]): Promise<RowWriter[]> {
     this.#opening ??= (async () => {
       this.#header ??= names;
-      const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      const header = {
+        ...(this.#o.extra ? { extraNames: Object.keys(this.#o.extra) } : {}),
+        paramNames: this.#o.paramNames,
+        outputNames: this.#header,
+      };
       const writers: RowWriter[] = [];
       try {
         for (const path of this.#paths) {
@@ -305,8 +319,10 @@ export class SweepSink {
     if (consecutive && index[0] === this.#nextRow) this.#nextRow += n;
     else this.#inOrder = false;
     const names = this.#header!;
-    // Rows a worker encoded under this very header go to disk as they are.
-    const reuse = encoded !== undefined && encoded.names.length === names.length &&
+    // Rows a worker encoded under this very header go to disk as they are (workers do not
+    // know the extra columns).
+    const reuse = encoded !== undefined && !this.#o.extra &&
+      encoded.names.length === names.length &&
       encoded.names.every((name, i) => name === names[i]);
     let batch: RowBatch | undefined;
     // Every file's write is queued before anything is awaited, so that the order of calls is
@@ -437,7 +453,13 @@ export class SweepSink {
       success[i] = this.#success[r];
       messages[i] = errors.get(r);
     }
-    return { rows: n, params, outputs, success, errors: messages };
+    const extra = this.#o.extra &&
+      Object.fromEntries(
+        Object.entries(this.#o.extra).map((
+          [k, col],
+        ) => [k, Float64Array.from(index, (r) => col[r])]),
+      );
+    return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
   /** Row indices still to compute, ascending; `undefined` when that is every row. */
@@ -645,6 +667,7 @@ export class SweepSink {
       outputs,
       success: this.#success,
       errors,
+      ...(o.extra ? { extraNames: Object.keys(o.extra), extra: o.extra } : {}),
     };
   }
 

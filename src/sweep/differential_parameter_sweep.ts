@@ -14,6 +14,7 @@ import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./parameter_sweep.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepSeed } from "./_run.ts";
+import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
  * How one swept parameter is perturbed around each nominal value `v`
@@ -385,13 +386,15 @@ function perturb(
  * `differentialIndex` is NaN for nominal rows and, for a perturbation row, the
  * index of the nominal row it perturbs.
  *
- * @param options The sweep, `differential` and `numDiffSamples`. Writing to
- * `csv` or `jsonl` and `resume` are not supported yet.
+ * With `csv` or `jsonl`, rows stream to disk as in {@linkcode parameterSweep},
+ * with the columns `nominalIndex` and `differentialIndex` before the
+ * parameters, and `resume` continues such a file.
+ *
+ * @param options The sweep, `differential` and `numDiffSamples`.
  * @returns The nominal rows, then the perturbation rows, with `nominalIndex`
  * and `differentialIndex`.
  * @throws {TypeError} When an option has the wrong type, a differential spec
- * has an unknown or unused field, random and spaced samples are mixed, or
- * `csv`, `jsonl` or `resume` is given.
+ * has an unknown or unused field, or random and spaced samples are mixed.
  * @throws {RangeError} When `numDiffSamples` is not a positive integer, a key
  * of `differential` is not a swept parameter, a mode, sample or number is out
  * of range, or a nominal row makes a range that is not finite or a geometric
@@ -431,14 +434,6 @@ function perturb(
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
-  if (
-    options?.csv !== undefined || options?.jsonl !== undefined || options?.resume ||
-    options?.overwrite
-  ) {
-    throw new TypeError(
-      "Cannot run a differential sweep with 'csv', 'jsonl', 'resume' or 'overwrite': the files have no place for its index columns yet; write the result yourself",
-    );
-  }
   const plan = planSweep(options);
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
@@ -451,7 +446,10 @@ export async function differentialParameterSweep(
   const perturbations = checkDifferential(options.differential, plan.paramNames);
   const random = isRandom(perturbations[0]);
   const count = random ? n : n ** perturbations.length;
-  const seed = (await sweepSeed(options)) ?? RandomState.randomSeed();
+  // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
+  const seed = options.seed ??
+    (options.resume ? await recordedSeed([options.jsonl, options.csv]) : undefined) ??
+    (await sweepSeed(options)) ?? RandomState.randomSeed();
   const nominal = buildCombinations(options.params, { seed });
   const N = nominal.rows;
   const P = plan.paramNames.length;
@@ -471,10 +469,16 @@ export async function differentialParameterSweep(
     perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
-  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {});
   const nominalIndex = new Float64Array(rows).fill(NaN);
   const differentialIndex = new Float64Array(rows).fill(NaN);
   for (let r = 0; r < N; r++) nominalIndex[r] = r;
   for (let r = N; r < rows; r++) differentialIndex[r] = Math.floor((r - N) / count);
+  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {
+    sampling: { params: options.params },
+    // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx.
+    extra: { nominalIndex, differentialIndex },
+    // What else makes the rows: a resume checks it is the same sweep.
+    meta: { differential: options.differential, numDiffSamples: n },
+  });
   return { ...result, nominalIndex, differentialIndex };
 }

@@ -14,7 +14,7 @@ import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { Progress } from "../io/progress.ts";
 import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
-import { readSweepMeta } from "../io/resume.ts";
+import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
  * Options of {@linkcode parameterSweep}.
@@ -164,25 +164,12 @@ export interface SweepOptions {
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
-  const seed = options.seed ?? (options.resume ? await recordedSeed(options) : undefined) ??
+  const seed = options.seed ??
+    (options.resume ? await recordedSeed([options.jsonl, options.csv]) : undefined) ??
     await sweepSeed(options);
   return await runRows(plan, () => buildCombinations(options.params, { seed }), {
     sampling: { params: options.params },
   });
-}
-
-// The seed in the metadata of the first results file that has one, if any.
-async function recordedSeed(options: SweepOptions): Promise<number | undefined> {
-  for (const path of [options.jsonl, options.csv]) {
-    if (path === undefined) continue;
-    try {
-      const seed = (await readSweepMeta(path)).seed;
-      if (typeof seed === "number") return seed;
-    } catch {
-      // No metadata (or none readable): the resume itself reports what is wrong.
-    }
-  }
-  return undefined;
 }
 
 /**
