@@ -62,3 +62,55 @@ export function fromWaterTapSampler(value: unknown, field: string): unknown {
   }
   return out;
 }
+
+/** WaterTAP's differential sample classes, by psweep's `sample`. */
+const DIFF_TYPES: Readonly<Record<string, string>> = {
+  UniformSample: "uniform",
+  NormalSample: "normal",
+  GeomSample: "geom",
+  ReverseGeomSample: "reverseGeom",
+};
+
+/** WaterTAP's differential spec fields, by psweep's. */
+const DIFF_FIELDS: Readonly<Record<string, string>> = {
+  diff_mode: "mode",
+  diff_sample_type: "sample",
+  relative_lb: "relativeLower",
+  relative_ub: "relativeUpper",
+  std_dev: "sd",
+  nominal_lb: "nominalLower",
+  nominal_ub: "nominalUpper",
+};
+
+/**
+ * A differential spec written with WaterTAP's names (`diff_mode`, `diff_sample_type:
+ * UniformSample`, `relative_lb`, ...), in psweep's; psweep's own names pass as they are.
+ */
+export function fromWaterTapDiffSpec(value: unknown, field: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === "param") continue;
+    const name = Object.hasOwn(DIFF_FIELDS, key) ? DIFF_FIELDS[key] : key;
+    let given = v;
+    if (key === "diff_sample_type") {
+      if (typeof v !== "string" || !Object.hasOwn(DIFF_TYPES, v)) {
+        throw new RangeError(
+          `Cannot run a differential sweep as '${field}.diff_sample_type' must be one of ${
+            Object.keys(DIFF_TYPES).join(", ")
+          }: current value is ${describe(v)}`,
+        );
+      }
+      given = DIFF_TYPES[v];
+    }
+    if (Object.hasOwn(out, name)) {
+      throw new TypeError(
+        `Cannot run a differential sweep as '${field}' gives '${name}' twice (once as '${key}'): current value is ${
+          describe(v)
+        }`,
+      );
+    }
+    out[name] = given;
+  }
+  return out;
+}

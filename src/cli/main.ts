@@ -9,6 +9,7 @@ import {
   recursiveParameterSweep,
   type SweepOptions,
 } from "../sweep/parameter_sweep.ts";
+import { differentialParameterSweep } from "../sweep/differential_parameter_sweep.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
@@ -339,6 +340,12 @@ async function execute(
       }
       result = await recursiveParameterSweep({ ...options, numSamples: spec.numSamples! });
       for (const path of [csv, jsonl]) if (path) await writeResult(path, result);
+    } else if (spec.differential !== undefined) {
+      result = await differentialParameterSweep({
+        ...options,
+        differential: spec.differential,
+        numDiffSamples: spec.numDiffSamples,
+      });
     } else {
       result = await parameterSweep(options);
     }

@@ -5,7 +5,8 @@ import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { UsageError } from "./_errors.ts";
 import { parseYaml } from "./_yaml.ts";
-import { fromWaterTapSampler } from "./_watertap_names.ts";
+import { fromWaterTapDiffSpec, fromWaterTapSampler } from "./_watertap_names.ts";
+import type { DifferentialSpec } from "../sweep/differential_parameter_sweep.ts";
 
 /** A validated sweep file, with every path made absolute. */
 export interface SweepSpec {
@@ -17,6 +18,10 @@ export interface SweepSpec {
   seed?: number;
   /** Present for a recursive sweep: how many successful rows to collect. */
   numSamples?: number;
+  /** Present for a differential sweep: how each parameter is perturbed. */
+  differential?: Record<string, DifferentialSpec>;
+  /** A differential sweep's samples per perturbed parameter. */
+  numDiffSamples?: number;
   workers?: number;
   permissions?: WorkerPermissions;
   /** Milliseconds per point. */
@@ -32,6 +37,8 @@ const FIELDS = [
   "outputs",
   "seed",
   "numSamples",
+  "differential",
+  "numDiffSamples",
   "workers",
   "permissions",
   "timeout",
@@ -72,7 +79,15 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
       `Invalid sweep file ${path}: it must hold an object of settings, not ${describe(raw)}`,
     );
   }
-  const o = raw as Record<string, unknown>;
+  const o = { ...raw } as Record<string, unknown>;
+  // WaterTAP's name of numDiffSamples.
+  if (o.num_diff_samples !== undefined) {
+    if (o.numDiffSamples !== undefined) {
+      fail("num_diff_samples", "gives numDiffSamples twice: keep one");
+    }
+    o.numDiffSamples = o.num_diff_samples;
+    delete o.num_diff_samples;
+  }
   for (const key of Object.keys(o)) {
     if (!(FIELDS as readonly string[]).includes(key)) {
       fail(key, `is not a sweep setting: expected one of ${FIELDS.join(", ")}`);
@@ -110,7 +125,33 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     }
     spec.outputs = o.outputs as string[];
   }
-  for (const field of ["seed", "numSamples", "workers"] as const) {
+  if (o.differential !== undefined) {
+    const d = o.differential;
+    if (typeof d !== "object" || d === null || Array.isArray(d)) {
+      fail(
+        "differential",
+        `must map parameter names to differential specs: current value is ${describe(d)}`,
+      );
+    }
+    if (o.numSamples !== undefined) {
+      fail(
+        "differential",
+        "and 'numSamples' exclude each other: a sweep is differential or recursive",
+      );
+    }
+    try {
+      spec.differential = Object.fromEntries(
+        Object.entries(d as Record<string, unknown>).map((
+          [name, v],
+        ) => [name, fromWaterTapDiffSpec(v, `differential.${name}`) as DifferentialSpec]),
+      );
+    } catch (e) {
+      throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
+    }
+  } else if (o.numDiffSamples !== undefined) {
+    fail("numDiffSamples", "is only used with 'differential'");
+  }
+  for (const field of ["seed", "numSamples", "numDiffSamples", "workers"] as const) {
     const v = o[field];
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
