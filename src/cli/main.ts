@@ -10,6 +10,7 @@ import {
   type SweepOptions,
 } from "../sweep/parameter_sweep.ts";
 import { differentialParameterSweep } from "../sweep/differential_parameter_sweep.ts";
+import { roundPath } from "../sweep/_recursive_files.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
@@ -287,11 +288,6 @@ async function execute(
       "--resume and --overwrite exclude each other: --resume continues the results file, --overwrite replaces it",
     );
   }
-  if (recursive && flags.resume) {
-    throw new UsageError(
-      "--resume cannot continue a recursive sweep (numSamples): each round depends on the last; run it again",
-    );
-  }
   if (flags.resume && !csv && !jsonl) {
     throw new UsageError(
       "--resume needs a results file: set csv or jsonl in the sweep file, or pass --out",
@@ -322,12 +318,10 @@ async function execute(
     // Always given, so that one worker is a scoped worker too, never this thread's -A.
     permissions: widen(spec.permissions, flags) ?? "none",
     timeout,
-    // A recursive sweep's rows are known only at the end: the CLI writes them then.
-    csv: recursive ? undefined : csv,
-    jsonl: recursive ? undefined : jsonl,
+    csv,
+    jsonl,
     resume: Boolean(flags.resume),
-    // A recursive sweep's file is written here, at the end: the CLI checks it itself.
-    overwrite: recursive ? undefined : Boolean(flags.overwrite),
+    overwrite: Boolean(flags.overwrite),
     signal: controller.signal,
     onProgress: view ? (p) => view.update(p) : undefined,
     progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
@@ -335,11 +329,7 @@ async function execute(
   let result: SweepResult;
   try {
     if (recursive) {
-      for (const path of [csv, jsonl]) {
-        if (path) await refuseExisting(path, Boolean(flags.overwrite));
-      }
       result = await recursiveParameterSweep({ ...options, numSamples: spec.numSamples! });
-      for (const path of [csv, jsonl]) if (path) await writeResult(path, result);
     } else if (spec.differential !== undefined) {
       result = await differentialParameterSweep({
         ...options,
@@ -352,11 +342,11 @@ async function execute(
   } catch (e) {
     view?.end();
     if (controller.signal.aborted) {
-      if (recursive || !where || !await pathExists(where)) {
+      // A recursive sweep's rows are in its rounds' part files until it completes.
+      const stopped = where && recursive ? roundPath(where, 0) : where;
+      if (!stopped || !await pathExists(stopped)) {
         console.error(
-          recursive
-            ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
-            : where
+          where
             ? `psweep: stopped before any row reached ${where}: nothing was written; run it again`
             : "psweep: stopped. No results file was set: nothing was written",
         );
@@ -366,7 +356,11 @@ async function execute(
       // sweep drawn with a fresh seed resumes with the one its file recorded.
       const again = ["psweep", ...argv.filter((a) => a !== "--resume" && a !== "--overwrite")]
         .map(shellWord).join(" ") + " --resume";
-      console.error(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`);
+      console.error(
+        `psweep: stopped. Every finished row is in ${
+          recursive ? `the round files beside ${where}` : where
+        }; resume with: ${again}`,
+      );
       return 130;
     }
     throw cliWording(e, source === "demo" ? undefined : source);
@@ -511,28 +505,6 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
 async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
   if (overwrite || !await pathExists(path)) return;
   throw new UsageError(`${path} already exists: pass --overwrite to replace it`);
-}
-
-// A recursive sweep's result, written once it is complete (atomically).
-async function writeResult(path: string, r: SweepResult): Promise<void> {
-  const { finalizeRows } = await import("../io/atomic.ts");
-  const P = r.paramNames.length;
-  const K = r.outputNames.length;
-  const params = new Float64Array(r.rows * P);
-  const outputs = new Float64Array(r.rows * K);
-  for (let i = 0; i < r.rows; i++) {
-    r.paramNames.forEach((n, c) => (params[i * P + c] = r.params[n][i]));
-    r.outputNames.forEach((n, c) => (outputs[i * K + c] = r.outputs[n][i]));
-  }
-  await finalizeRows(path, {
-    paramNames: r.paramNames,
-    outputNames: r.outputNames,
-    rows: r.rows,
-    params,
-    outputs,
-    success: r.success,
-    errors: Array.from({ length: r.rows }, (_, i) => r.errors.get(i)),
-  }, { overwrite: true });
 }
 
 function freeName(stem: string, ext: string): string {

@@ -15,6 +15,12 @@ import type { SweepResult } from "./sweep_result.ts";
 import type { Progress } from "../io/progress.ts";
 import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
+import {
+  MAX_ROUNDS,
+  prepareRecursiveFiles,
+  roundPath,
+  writeRecursiveResult,
+} from "./_recursive_files.ts";
 
 /**
  * Options of {@linkcode parameterSweep}.
@@ -246,14 +252,6 @@ export async function recursiveParameterSweep(
       }`,
     );
   }
-  if (
-    options.csv !== undefined || options.jsonl !== undefined || options.resume ||
-    options.overwrite
-  ) {
-    throw new TypeError(
-      "Cannot run a recursive sweep with 'csv', 'jsonl', 'resume' or 'overwrite': rounds depend on earlier outcomes; write the result yourself",
-    );
-  }
   const samplers = Object.entries(options.params).map(([name, value]) => {
     const sampler = parseSampler(value, `params.${name}`);
     // Each round draws anew: a sampler must draw, not hold a list of values.
@@ -266,8 +264,33 @@ export async function recursiveParameterSweep(
     }
     return [name, sampler] as const;
   });
-  const rng = new RandomState((await sweepSeed(options)) ?? RandomState.randomSeed());
+  // Each round streams to part files beside the results files (see _recursive_files.ts).
+  const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
+  const meta = {
+    model: plan.model,
+    ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
+    params: options.params,
+    numSamples: target,
+  };
+  if (files.length > 0) {
+    const finished = await prepareRecursiveFiles(
+      files,
+      options.resume ?? false,
+      options.overwrite ?? false,
+      meta,
+      options.seed,
+    );
+    if (finished) return finished;
+  }
+  // Resumed without a seed, the rounds are drawn again with the seed the first round recorded.
+  const recorded = options.resume && options.seed === undefined
+    ? await recordedSeed(files.map((f) => roundPath(f, 0)))
+    : undefined;
+  const rng = new RandomState(
+    recorded ?? (await sweepSeed(options)) ?? RandomState.randomSeed(),
+  );
   const seed = rng.seed;
+  let resumed = 0;
   const kept: { params: number[]; outputs: Record<string, number> }[] = [];
   // Every output any round produced, in the order they first appeared (as parameterSweep).
   const outputNames: string[] = [];
@@ -280,14 +303,19 @@ export async function recursiveParameterSweep(
   // One manager for every round: starting a pool per round cost more than small rounds.
   const owned = options.manager ? undefined : sweepManager(options);
   const manager = options.manager ?? owned!;
-  const round = {
-    ...plan,
-    options: { ...options, manager, workers: undefined, permissions: undefined },
+  // Every round's rows succeed or not: there is nothing to interpolate in what is kept.
+  const base: SweepOptions = {
+    ...options,
+    manager,
+    workers: undefined,
+    permissions: undefined,
+    interpolateNanOutputs: undefined,
   };
+  const round = { ...plan, options: base };
   const onProgress = options.onProgress;
   const t0 = performance.now();
   try {
-    for (let r = 0; r < 10 && kept.length < target; r++) {
+    for (let r = 0; r < MAX_ROUNDS && kept.length < target; r++) {
       if (r > 0) {
         const p = lastDrawn === 0 ? 0 : lastSucceeded / lastDrawn;
         const n = Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length));
@@ -298,15 +326,26 @@ export async function recursiveParameterSweep(
       // each round's draw.
       const before = drawn;
       const failed = failedBefore;
-      round.options.onProgress = onProgress &&
-        ((p) =>
-          onProgress({
-            ...p,
-            done: before + p.done,
-            failed: failed + p.failed,
-            total: before + p.total,
-          }));
-      const result = await runRows(round, () => ({ ...combos, seed }), {});
+      const part = (path: string | undefined) =>
+        path === undefined ? undefined : roundPath(path, r);
+      round.options = {
+        ...base,
+        csv: part(options.csv),
+        jsonl: part(options.jsonl),
+        onProgress: onProgress &&
+          ((p: Progress) =>
+            onProgress({
+              ...p,
+              done: before + p.done,
+              failed: failed + p.failed,
+              total: before + p.total,
+            })),
+      };
+      const result = await runRows(round, () => ({ ...combos, seed }), {
+        sampling: { params: options.params },
+        meta: { ...meta, round: r },
+      });
+      resumed += result.stats.resumed;
       for (const name of result.outputNames) {
         if (!outputNames.includes(name)) outputNames.push(name);
       }
@@ -329,7 +368,7 @@ export async function recursiveParameterSweep(
   const rows = Math.min(kept.length, target);
   const names = plan.paramNames;
   const elapsedMs = performance.now() - t0;
-  return {
+  const result: SweepResult = {
     paramNames: names,
     outputNames,
     params: Object.fromEntries(
@@ -347,9 +386,11 @@ export async function recursiveParameterSweep(
     stats: {
       succeeded: rows,
       failed: 0,
-      resumed: 0,
+      resumed,
       elapsedMs,
-      rowsPerSecond: drawn / (elapsedMs / 1000),
+      rowsPerSecond: (drawn - resumed) / (elapsedMs / 1000),
     },
   };
+  if (files.length > 0) await writeRecursiveResult(files, result, meta);
+  return result;
 }
