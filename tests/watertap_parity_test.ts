@@ -2,6 +2,9 @@
 // (watertap-org/parameter-sweep); expected values are those tests' values.
 import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager } from "../mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { readRows } from "../mod.ts";
+import { withTempDir } from "./_temp.ts";
+import { writeReport } from "../src/cli/report.ts";
 
 Deno.test("gatherArraysToRoot on a group of one takes sizes written for several workers (test_gather_arrays_to_root)", async () => {
   await using pool = new DenoWorkerManager({ workers: 1 });
@@ -108,4 +111,54 @@ Deno.test("without initializeBeforeSweep the model keeps its state from point to
     TypeError,
     "'initializeBeforeSweep' must be true or false: current value is 1",
   );
+});
+
+Deno.test("an output may have a parameter's name: both kept, in results and files (test_parameter_sweep_force_initialize)", async () => {
+  await withTempDir(async (dir) => {
+    const r = await parameterSweep({
+      model: new URL("./fixtures/models/wt_force_init.ts", import.meta.url).pathname,
+      params: { "fs.input[a]": linearSample(0.1, 0.9, 3), "fs.input[b]": linearSample(0, 0.5, 3) },
+      initializeBeforeSweep: true,
+      workers: 1,
+      csv: `${dir}/r.csv`,
+      jsonl: `${dir}/r.jsonl`,
+    });
+    assertEquals(r.paramNames, ["fs.input[a]", "fs.input[b]"]);
+    assertEquals(r.outputNames.slice(0, 3), ["objective", "fs.input[a]", "fs.input[b]"]);
+    assertEquals([...r.outputs["fs.input[a]"]], [...r.params["fs.input[a]"]]);
+    const lines = (await Deno.readTextFile(`${dir}/r.csv`)).trimEnd().split("\n");
+    // In CSV such an output's column is outputs.<name>.
+    assertEquals(
+      lines[0],
+      "fs.input[a],fs.input[b],objective,outputs.fs.input[a],outputs.fs.input[b],fs.output[c],fs.output[d],fs.slack[ab_slack],fs.slack[cd_slack],fs.slack_penalty,fs.performance,success",
+    );
+    // WaterTAP's truth for the last row (its CSV columns: the parameters, then the outputs).
+    const truth = [0.9, 0.5, -11.0, 0.9, 0.5, 1.0, 1.0, 0.8, 0.5, 10.0, 2.0];
+    const last = lines[9].split(",").slice(0, -1).map(Number);
+    last.forEach((v, i) =>
+      assert(Math.abs(v - truth[i]) < 1e-8, `column ${i}: ${v} != ${truth[i]}`)
+    );
+    // Both files read back with both columns, and a resume takes them.
+    for (const path of [`${dir}/r.csv`, `${dir}/r.jsonl`]) {
+      const back = await readRows(path);
+      assertEquals(back.paramNames, r.paramNames);
+      assertEquals(back.outputNames, r.outputNames);
+      assertEquals(back.rows, 9);
+    }
+    const again = await parameterSweep({
+      model: new URL("./fixtures/models/wt_force_init.ts", import.meta.url).pathname,
+      params: { "fs.input[a]": linearSample(0.1, 0.9, 3), "fs.input[b]": linearSample(0, 0.5, 3) },
+      initializeBeforeSweep: true,
+      workers: 1,
+      csv: `${dir}/r.csv`,
+      resume: true,
+    });
+    assertEquals(again.stats.resumed, 9);
+    assertEquals([...again.outputs["fs.input[b]"]], [...r.outputs["fs.input[b]"]]);
+    // The report shows both, the output under its CSV column's name.
+    for (const path of [`${dir}/r.csv`, `${dir}/r.jsonl`]) {
+      const html = await Deno.readTextFile(await writeReport(path, `${path}.html`));
+      assert(html.includes("outputs.fs.input[a]"), "the output column is in the report");
+    }
+  });
 });

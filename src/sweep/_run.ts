@@ -79,13 +79,6 @@ export function planSweep(options: SweepOptions): Plan {
           }, which no output may take: "${RESERVED}" is the results files' column of row outcomes, and "__proto__" no object's key`,
         );
       }
-      if (Object.hasOwn(params, name)) {
-        throw new RangeError(
-          `Cannot run a sweep as 'outputs' names ${
-            describe(name)
-          }, which is a parameter: outputs and parameters need distinct names`,
-        );
-      }
       seen.add(name);
     }
     outputs = [...options.outputs];

@@ -200,12 +200,12 @@ export class SweepSink {
   #column(name: string): Float64Array {
     let col = this.#outputs.get(name);
     if (!col) {
-      if (this.#o.paramNames.includes(name) || name === "success" || name === "__proto__") {
-        // Files would hold two columns of that name, and could not be read back; and
-        // "__proto__" is no key of the result's object of columns.
+      if (name === "success" || name === "__proto__") {
+        // The results' column of outcomes has that name; and "__proto__" is no key of the
+        // result's object of columns. (A parameter's name is fine: see csvColumnNames.)
         const taken = name === "__proto__"
           ? "no object can hold it as a key"
-          : "a parameter or the results' success column has that name";
+          : "the results' success column has that name";
         throw new RangeError(
           `Cannot record the model's output ${
             describe(name)
