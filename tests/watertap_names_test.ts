@@ -88,3 +88,37 @@ Deno.test("WaterTAP sampler names: mistakes name the field", () => {
     `'params.a.set_mode' is not a field of sampler "normal"`,
   );
 });
+
+Deno.test("sweep files take the WaterTAP options by either name", () => {
+  const spec = validateSweep(
+    parseYaml(`
+model: m.ts
+params:
+  a: [0, 1, 2]
+initialize_before_sweep: true
+update_sweep_params_before_init: false
+interpolate_nan_outputs: true
+publish_address: "http://127.0.0.1:8888"
+csv: r.csv
+`),
+    "/tmp/x/sweep.yaml",
+  );
+  assertEquals(
+    [
+      spec.initializeBeforeSweep,
+      spec.updateParamsBeforeInit,
+      spec.interpolateNanOutputs,
+      spec.publishAddress,
+    ],
+    [true, false, true, "http://127.0.0.1:8888"],
+  );
+  assertThrows(
+    () =>
+      validateSweep(
+        parseYaml("model: m.ts\nparams:\n  a: [0, 1, 2]\ninitializeBeforeSweep: yes please\n"),
+        "/tmp/s.yaml",
+      ),
+    Error,
+    "'initializeBeforeSweep' must be true or false",
+  );
+});

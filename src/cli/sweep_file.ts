@@ -28,6 +28,10 @@ export interface SweepSpec {
   timeout?: number;
   csv?: string;
   jsonl?: string;
+  initializeBeforeSweep?: boolean;
+  updateParamsBeforeInit?: boolean;
+  interpolateNanOutputs?: boolean;
+  publishAddress?: string;
 }
 
 const FIELDS = [
@@ -44,6 +48,10 @@ const FIELDS = [
   "timeout",
   "csv",
   "jsonl",
+  "initializeBeforeSweep",
+  "updateParamsBeforeInit",
+  "interpolateNanOutputs",
+  "publishAddress",
 ] as const;
 
 const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"];
@@ -80,13 +88,20 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     );
   }
   const o = { ...raw } as Record<string, unknown>;
-  // WaterTAP's name of numDiffSamples.
-  if (o.num_diff_samples !== undefined) {
-    if (o.numDiffSamples !== undefined) {
-      fail("num_diff_samples", "gives numDiffSamples twice: keep one");
-    }
-    o.numDiffSamples = o.num_diff_samples;
-    delete o.num_diff_samples;
+  // WaterTAP's names of settings.
+  for (
+    const [watertap, name] of [
+      ["num_diff_samples", "numDiffSamples"],
+      ["initialize_before_sweep", "initializeBeforeSweep"],
+      ["update_sweep_params_before_init", "updateParamsBeforeInit"],
+      ["interpolate_nan_outputs", "interpolateNanOutputs"],
+      ["publish_address", "publishAddress"],
+    ] as const
+  ) {
+    if (o[watertap] === undefined) continue;
+    if (o[name] !== undefined) fail(watertap, `gives ${name} twice: keep one`);
+    o[name] = o[watertap];
+    delete o[watertap];
   }
   for (const key of Object.keys(o)) {
     if (!(FIELDS as readonly string[]).includes(key)) {
@@ -188,6 +203,29 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
       );
     }
     spec[field] = resolve(dir, v as string);
+  }
+  for (
+    const field of [
+      "initializeBeforeSweep",
+      "updateParamsBeforeInit",
+      "interpolateNanOutputs",
+    ] as const
+  ) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== "boolean") {
+      fail(field, `must be true or false: current value is ${describe(v)}`);
+    }
+    spec[field] = v as boolean;
+  }
+  if (o.publishAddress !== undefined) {
+    if (typeof o.publishAddress !== "string" || !/^https?:\/\//i.test(o.publishAddress)) {
+      fail(
+        "publishAddress",
+        `must be an http or https URL: current value is ${describe(o.publishAddress)}`,
+      );
+    }
+    spec.publishAddress = o.publishAddress as string;
   }
   if (o.permissions !== undefined) spec.permissions = parsePermissions(o.permissions, dir, fail);
   return spec;
