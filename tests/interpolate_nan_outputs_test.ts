@@ -6,7 +6,7 @@ import {
   readRows,
   type SweepResult,
 } from "../mod.ts";
-import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 
 // WaterTAP's test_interp_nan_values (test_parameter_sweep_writer.py): the corners of a unit cube
@@ -47,8 +47,8 @@ function approx(actual: number, expected: number): void {
   );
 }
 
-Deno.test("WaterTAP's test_interp_nan_values: the cube's centre and a repeated corner", () => {
-  const filled = interpolateNanOutputs(result(points, truth));
+Deno.test("WaterTAP's test_interp_nan_values: the cube's centre and a repeated corner", async () => {
+  const filled = await interpolateNanOutputs(result(points, truth));
   assertEquals(filled.rows, 10);
   assertEquals(filled.outputNames, ["y"]);
   approx(filled.outputs.y[8], mean);
@@ -58,19 +58,19 @@ Deno.test("WaterTAP's test_interp_nan_values: the cube's centre and a repeated c
   assertEquals([...filled.success], [1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
 });
 
-Deno.test("interpolateNanOutputs: 1-D and 2-D, outside the hull stays NaN, too many dimensions is refused", () => {
+Deno.test("interpolateNanOutputs: 1-D and 2-D, outside the hull stays NaN, too many dimensions is refused", async () => {
   // One parameter: plain linear interpolation between its neighbours.
-  const one = interpolateNanOutputs(
+  const one = await interpolateNanOutputs(
     result([[0], [1], [2], [3], [4]], [0, NaN, 4, NaN, NaN], ["x"]),
   );
   assertEquals([...one.outputs.y], [0, 2, 4, NaN, NaN].map((v, i) => (i === 3 ? NaN : v)));
   // Two parameters: a failed centre of a square of a linear function (any triangulation agrees).
   const square = [[0, 0], [0, 1], [1, 0], [1, 1], [0.5, 0.5], [2, 2]];
-  const two = interpolateNanOutputs(result(square, [0, 1, 2, 3, NaN, NaN], ["a", "b"]));
+  const two = await interpolateNanOutputs(result(square, [0, 1, 2, 3, NaN, NaN], ["a", "b"]));
   approx(two.outputs.y[4], 1.5);
   assert(Number.isNaN(two.outputs.y[5]), "a point outside the hull stays NaN");
   const five = [0, 1, 2, 3, 4, 5].map((i) => [i, i * i % 7, i % 3, i % 2, (i * 5) % 6]);
-  assertThrows(
+  await assertRejects(
     () => interpolateNanOutputs(result(five, [0, 1, 2, 3, 4, NaN], ["a", "b", "c", "d", "e"])),
     RangeError,
     "linear interpolation supports up to 4 varying parameters: current value is 5",
@@ -172,7 +172,7 @@ print(json.dumps(out))
     const cases = JSON.parse(new TextDecoder().decode(stdout));
     for (const { X, y, expected } of cases) {
       const names = ["a", "b", "c"].slice(0, X[0].length);
-      const filled = interpolateNanOutputs(
+      const filled = await interpolateNanOutputs(
         result(X, y.map((v: number | null) => v ?? NaN), names),
       );
       expected.forEach((e: number | null, i: number) => {

@@ -55,7 +55,7 @@ export async function writeInterpolated(
   result: SweepResult,
   extra: Record<string, Float64Array> | undefined,
 ): Promise<void> {
-  const filled = interpolateNanOutputs(result);
+  const filled = await interpolateNanOutputs(result);
   const { rows, paramNames, outputNames } = filled;
   const P = paramNames.length;
   const K = outputNames.length;

@@ -35,7 +35,8 @@ export const MAX_INTERPOLATION_DIMENSIONS = 4;
  * a successful row has as NaN does not take part in that output's interpolation.
  *
  * @param result A sweep's result.
- * @returns A copy of the result whose failed rows hold interpolated outputs.
+ * @returns A copy of the result whose failed rows hold interpolated outputs (async: the
+ * triangulation library loads on first use).
  * @throws {RangeError} When more than {@linkcode MAX_INTERPOLATION_DIMENSIONS}
  * parameters vary among the successful rows.
  *
@@ -58,13 +59,13 @@ export const MAX_INTERPOLATION_DIMENSIONS = 4;
  *   rows: 10,
  *   stats: { succeeded: 8, failed: 2, resumed: 0, elapsedMs: 0, rowsPerSecond: 0 },
  * };
- * const filled = interpolateNanOutputs(result);
+ * const filled = await interpolateNanOutputs(result);
  * assert.ok(Math.abs(filled.outputs.y[8] - 3.5) < 1e-12); // the mean of the corners
  * assert.ok(Math.abs(filled.outputs.y[9] - 7) < 1e-12); // the corner's own value
  * assert.ok(Number.isNaN(result.outputs.y[8])); // the result itself is left as it was
  * ```
  */
-export function interpolateNanOutputs(result: SweepResult): SweepResult {
+export async function interpolateNanOutputs(result: SweepResult): Promise<SweepResult> {
   const { rows, paramNames, success } = result;
   const failed: number[] = [];
   for (let r = 0; r < rows; r++) if (!success[r]) failed.push(r);
@@ -75,19 +76,19 @@ export function interpolateNanOutputs(result: SweepResult): SweepResult {
     const values = result.outputs[name];
     const known: number[] = [];
     for (let r = 0; r < rows; r++) if (success[r] && Number.isFinite(values[r])) known.push(r);
-    const at = interpolator(result, paramNames, known, values);
+    const at = await interpolator(result, paramNames, known, values);
     for (const r of failed) outputs[name][r] = at(r);
   }
   return { ...result, outputs };
 }
 
 // Linear interpolation over the rows `known`: a function of a row index.
-function interpolator(
+async function interpolator(
   result: SweepResult,
   paramNames: readonly string[],
   known: number[],
   values: Float64Array,
-): (row: number) => number {
+): Promise<(row: number) => number> {
   if (known.length === 0) return () => NaN;
   // Parameters that vary: the others must match exactly, or the row lies outside.
   const varying: Float64Array[] = [];
@@ -138,7 +139,9 @@ function interpolator(
   }
   if (d === 1) return linear1d(pts.map((p) => p[0]), ys, point, inside);
   if (pts.length < d + 1) return () => NaN;
-  const simplices = delaunay(pts).map((s) => simplex(s, pts)).filter((s) => s !== undefined);
+  const simplices = (await delaunay(pts)).map((s) => simplex(s, pts)).filter((s) =>
+    s !== undefined
+  );
   return (row) => {
     if (!inside(row)) return NaN;
     const q = point(row);
