@@ -219,6 +219,12 @@ export interface RecursiveSweepOptions extends SweepOptions {
  * from the continuing stream, at most 10 rounds, trimmed to `numSamples`.
  * Every round runs in parallel.
  *
+ * With `csv` or `jsonl`, each round streams its rows to a part file beside the
+ * results file (`.<name>.round-<r>.<ext>`); `resume` replays the rounds from them,
+ * computing only the rows missing, and once the sweep is done the results file
+ * gets the rows kept and the part files are removed. A resume of a finished sweep
+ * reads its results file back.
+ *
  * @param options The sweep, with random samplers, and `numSamples`.
  * @returns The successful rows (up to `numSamples`), in the order found.
  * @throws {RangeError} When `numSamples` is not a positive integer or a sampler is not random.
