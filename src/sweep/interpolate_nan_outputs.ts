@@ -142,14 +142,65 @@ async function interpolator(
   const simplices = (await delaunay(pts)).map((s) => simplex(s, pts)).filter((s) =>
     s !== undefined
   );
+  const locate = gridIndex(simplices, pts, d);
   return (row) => {
     if (!inside(row)) return NaN;
     const q = point(row);
-    for (const s of simplices) {
+    for (const s of locate(q)) {
       const w = s.weights(q);
       if (w !== undefined) return w.reduce((sum, wi, i) => sum + wi * ys[s.vertices[i]], 0);
     }
     return NaN;
+  };
+}
+
+// A uniform grid over the points' bounding box, each cell listing the simplices whose bounding
+// box meets it: a point is then tested against a few simplices, not all of them.
+function gridIndex(
+  simplices: Simplex[],
+  pts: number[][],
+  d: number,
+): (q: number[]) => readonly Simplex[] {
+  const lo = new Float64Array(d).fill(Infinity);
+  const hi = new Float64Array(d).fill(-Infinity);
+  for (const p of pts) {
+    for (let k = 0; k < d; k++) {
+      lo[k] = Math.min(lo[k], p[k]);
+      hi[k] = Math.max(hi[k], p[k]);
+    }
+  }
+  const g = Math.max(1, Math.floor(Math.pow(simplices.length, 1 / d)));
+  const cell = (x: number, k: number) =>
+    Math.min(g - 1, Math.max(0, Math.floor(((x - lo[k]) / (hi[k] - lo[k])) * g)));
+  const cells: Simplex[][] = Array.from({ length: g ** d }, () => []);
+  const from = new Array<number>(d);
+  const to = new Array<number>(d);
+  for (const s of simplices) {
+    for (let k = 0; k < d; k++) {
+      from[k] = cell(s.lo[k], k);
+      to[k] = cell(s.hi[k], k);
+    }
+    // Every cell of the box from..to, as an odometer.
+    const at = [...from];
+    for (;;) {
+      let index = 0;
+      for (let k = 0; k < d; k++) index = index * g + at[k];
+      cells[index].push(s);
+      let k = d - 1;
+      while (k >= 0 && at[k] === to[k]) at[k] = from[k--];
+      if (k < 0) break;
+      at[k]++;
+    }
+  }
+  const none: Simplex[] = [];
+  return (q) => {
+    let index = 0;
+    for (let k = 0; k < d; k++) {
+      // A small tolerance, as in the simplices' own test.
+      if (q[k] < lo[k] - 1e-10 || q[k] > hi[k] + 1e-10) return none;
+      index = index * g + cell(q[k], k);
+    }
+    return cells[index];
   };
 }
 
@@ -181,11 +232,15 @@ function linear1d(
 
 interface Simplex {
   vertices: number[];
+  /** The simplex's bounding box. */
+  lo: Float64Array;
+  hi: Float64Array;
   /** Barycentric weights of `q` when it lies in the simplex, else undefined. */
   weights(q: number[]): number[] | undefined;
 }
 
-// Barycentric coordinates through the inverse of the matrix of edge vectors from vertex 0.
+// Barycentric coordinates through the inverse of the matrix of edge vectors from vertex 0. A
+// bounding box test first: most simplices are far from a given point.
 function simplex(vertices: number[], pts: number[][]): Simplex | undefined {
   const d = vertices.length - 1;
   const p0 = pts[vertices[0]];
@@ -197,9 +252,22 @@ function simplex(vertices: number[], pts: number[][]): Simplex | undefined {
   if (!inv) return undefined;
   // A point on a shared face belongs to both simplices: a small tolerance keeps it in one.
   const eps = 1e-10;
+  const lo = new Float64Array(d).fill(Infinity);
+  const hi = new Float64Array(d).fill(-Infinity);
+  for (const v of vertices) {
+    for (let k = 0; k < d; k++) {
+      lo[k] = Math.min(lo[k], pts[v][k]);
+      hi[k] = Math.max(hi[k], pts[v][k]);
+    }
+  }
   return {
     vertices,
+    lo,
+    hi,
     weights(q) {
+      for (let k = 0; k < d; k++) {
+        if (q[k] < lo[k] - eps || q[k] > hi[k] + eps) return undefined;
+      }
       const w = new Array<number>(d + 1);
       let sum = 0;
       for (let i = 0; i < d; i++) {
