@@ -5,7 +5,7 @@ import {
   type DifferentialSweepOptions,
 } from "../src/sweep/differential_parameter_sweep.ts";
 import { plainResult } from "./_sweep_result.ts";
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 import { readRows } from "../mod.ts";
 import { withTempDir } from "./_temp.ts";
 
@@ -611,6 +611,51 @@ Deno.test("differential sweeps write CSV/JSONL with nominalIndex and differentia
         }),
       Error,
       "Cannot resume from",
+    );
+  });
+});
+
+Deno.test("a killed differential sweep leaves its finished rows, index columns included, and resume completes it", async () => {
+  await withTempDir(async (dir) => {
+    const crash = new URL("./fixtures/crash_differential.ts", import.meta.url).pathname;
+    const run = (csv: string, jsonl: string, mode?: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", crash, csv, jsonl, ...(mode ? [mode] : [])],
+        stdout: "piped",
+        stderr: "null",
+      });
+    const child = run(`${dir}/d.csv`, `${dir}/d.jsonl`, "pause").spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+    let buffer = "";
+    for await (const text of lines) {
+      buffer += text;
+      if ([...buffer.matchAll(/done (\d+)/g)].some((m) => Number(m[1]) >= 40)) {
+        child.kill("SIGKILL");
+        break;
+      }
+    }
+    await lines.return?.();
+    assert(!(await child.status).success, "the sweep must be killed midway");
+    const names = {
+      extraNames: ["nominalIndex", "differentialIndex"],
+      paramNames: ["x", "z"],
+      outputNames: ["y"],
+    };
+    const disk = await readRows(`${dir}/d.jsonl`, names);
+    // 40 nominal rows, then 3 perturbations of each: 160 rows.
+    assert(disk.rows >= 40 && disk.rows < 160, `rows on disk: ${disk.rows}`);
+    for (let i = 0; i < disk.rows; i++) {
+      const [x, z] = [disk.params[2 * i], disk.params[2 * i + 1]];
+      if (x === 7) assertEquals(disk.success[i], 0);
+      else assertEquals(disk.outputs[i], x * z);
+    }
+    const resumed = await run(`${dir}/d.csv`, `${dir}/d.jsonl`, "resume").output();
+    assertMatch(new TextDecoder().decode(resumed.stdout), /finished/);
+    assert((await run(`${dir}/f.csv`, `${dir}/f.jsonl`).output()).success);
+    assertEquals(await Deno.readTextFile(`${dir}/d.csv`), await Deno.readTextFile(`${dir}/f.csv`));
+    assertEquals(
+      await Deno.readTextFile(`${dir}/d.jsonl`),
+      await Deno.readTextFile(`${dir}/f.jsonl`),
     );
   });
 });
