@@ -130,8 +130,9 @@ export interface SweepOptions {
   /**
    * Publish each point's progress to this http(s) URL as it finishes, as WaterTAP's
    * `publish_progress` does to its `publish_address`: an HTTP PUT, form-encoded, with
-   * `worker_number` (this process's rank), `iteration` (the row's index; in a recursive sweep, within its round), `solve_status`
-   * (`True` or `False`) and `solve_time` (seconds). Messages go out in the background, a few
+   * `worker_number` (this process's rank), `iteration` (the row's index; in a recursive
+   * sweep, within its round), `solve_status` (`True` or `False`) and `solve_time`
+   * (seconds). Messages go out in the background, a few
    * at a time; a server that is down or slow never holds the sweep back or fails it (one
    * warning is printed, messages are dropped), and at the end what is still on its way gets
    * at most 2 seconds. Needs network permission for the address. @default {undefined}
