@@ -5,6 +5,7 @@
 
 import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
 import { readRows } from "../io/resume.ts";
+import { csvColumnNames } from "../io/_rows.ts";
 import type { RowFormat } from "../io/row_types.ts";
 
 /** The header of a results CSV. */
@@ -135,20 +136,19 @@ export async function readTable(
   headerAlone = false,
 ): Promise<ResultsTable> {
   const read = await readRows(path, { format, ...names });
+  // Columns are keyed by name: an output with a parameter's name goes by its CSV column's.
+  const display = csvColumnNames(read).slice(read.extraNames.length + read.paramNames.length, -1);
   const table: ResultsTable = {
     extraNames: [...read.extraNames],
     paramNames: [...read.paramNames],
-    outputNames: [...read.outputNames],
+    outputNames: display,
     columns: new Map(Object.entries(read.extra)),
     success: read.success,
     errors: [...read.errors],
     partial: false,
   };
   for (
-    const [group, matrix] of [[read.paramNames, read.params], [
-      read.outputNames,
-      read.outputs,
-    ]] as const
+    const [group, matrix] of [[read.paramNames, read.params], [display, read.outputs]] as const
   ) {
     group.forEach((name, j) => {
       const column = new Float64Array(read.rows);

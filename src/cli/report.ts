@@ -32,6 +32,7 @@ import { pathExists } from "../io/_fs.ts";
 import { formatOfPath } from "../io/_formats.ts";
 import { readColumnar } from "./_report_formats.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
+import { csvColumnNames, csvOutputName } from "../io/_rows.ts";
 import { type ChartSpec, renderSvg } from "./_plot.ts";
 import {
   heatmapSpec,
@@ -131,7 +132,11 @@ export async function readResultsCsv(
     settings["parameter columns"] = "as given";
   } else if (meta !== undefined) {
     extraNames = meta.extraNames ?? [];
-    const expected = [...extraNames, ...meta.paramNames, ...meta.outputNames];
+    const expected = csvColumnNames({
+      extraNames,
+      paramNames: meta.paramNames,
+      outputNames: meta.outputNames,
+    }).slice(0, -1);
     if (expected.join("\u0000") !== names.join("\u0000")) {
       throw new Error(
         `Cannot read results as the columns of ${JSON.stringify(path)} (${
@@ -153,11 +158,13 @@ export async function readResultsCsv(
   const table = await readTable(path, "csv", {
     extraNames,
     paramNames: rest.slice(0, lead),
-    outputNames: rest.slice(lead),
+    outputNames: rest.slice(lead).map(csvOutputName),
   }, header.alone);
+  // The columns as the table keys them (an output with a parameter's name: outputs.<name>).
+  const columns = [...table.extraNames, ...table.paramNames, ...table.outputNames];
   const paramNames = known ??
-    names.slice(0, inferParamCount(names.map((name) => table.columns.get(name)!)));
-  const outputNames = names.filter((n) => !extraNames.includes(n) && !paramNames.includes(n));
+    columns.slice(0, inferParamCount(columns.map((name) => table.columns.get(name)!)));
+  const outputNames = columns.filter((n) => !extraNames.includes(n) && !paramNames.includes(n));
   if (table.partial) settings["last line"] = PARTIAL;
   return {
     paramNames,
