@@ -30,7 +30,8 @@
  */
 
 import process from "node:process";
-import { buildCombinations, DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+import { buildCombinations } from "../src/sampling/mod.ts";
 import { encodeBatch } from "../src/io/_rows.ts";
 
 const MODEL = new URL("./models/trivial3.ts", import.meta.url);

@@ -1,12 +1,8 @@
 // The conformance suite for ParallelManager. It is a plain async function so that it can run on
 // the main thread against a serial or pool manager, and inside every worker of a peer group
 // (through runPeers), where each rank runs it against its own peers.
-import {
-  CHUNK_ERROR_NAMES,
-  type LocalResults,
-  type ParallelManager,
-  ROOT_PROCESS_RANK,
-} from "../mod.ts";
+import { type LocalResults, type ParallelManager, ROOT_PROCESS_RANK } from "../mod.ts";
+import { CHUNK_ERROR_NAMES } from "../src/parallel/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 
 const fixtures = new URL("./fixtures/functions.ts", import.meta.url).href;

@@ -1,5 +1,5 @@
 import { finalizeRows, writeFileAtomic } from "../src/io/atomic.ts";
-import { readRows } from "../src/io/resume.ts";
+import { readRows } from "../src/io/read_rows.ts";
 import { RowWriter } from "../src/io/row_writer.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";

@@ -1,4 +1,5 @@
-import { CHUNK_ERROR_NAMES, DenoWorkerManager, type LocalResults } from "../mod.ts";
+import { DenoWorkerManager, type LocalResults } from "../mod.ts";
+import { CHUNK_ERROR_NAMES } from "../src/parallel/mod.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 
 const root = new URL("../", import.meta.url);

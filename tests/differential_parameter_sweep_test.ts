@@ -6,7 +6,7 @@ import {
 } from "../src/sweep/differential_parameter_sweep.ts";
 import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
-import { readRows } from "../mod.ts";
+import { readRows } from "../src/io/mod.ts";
 import { withTempDir } from "./_temp.ts";
 
 const root = new URL("../", import.meta.url).pathname;

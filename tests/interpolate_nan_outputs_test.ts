@@ -1,11 +1,6 @@
 // interpolateNanOutputs: WaterTAP's interpolate_nan_outputs (scipy griddata, linear, rescaled).
-import {
-  interpolateNanOutputs,
-  parameterSweep,
-  randomSample,
-  readRows,
-  type SweepResult,
-} from "../mod.ts";
+import { interpolateNanOutputs, parameterSweep, randomSample, type SweepResult } from "../mod.ts";
+import { readRows } from "../src/io/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 

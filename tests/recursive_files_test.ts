@@ -1,10 +1,6 @@
 // recursiveParameterSweep writes CSV/JSONL and resumes, like parameterSweep.
-import {
-  readRows,
-  recursiveParameterSweep,
-  type RecursiveSweepOptions,
-  uniformSample,
-} from "../mod.ts";
+import { recursiveParameterSweep, type RecursiveSweepOptions, uniformSample } from "../mod.ts";
+import { readRows } from "../src/io/mod.ts";
 import { roundPath } from "../src/sweep/_recursive_files.ts";
 import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";

@@ -1,11 +1,11 @@
+import { matchRows } from "../src/io/match_rows.ts";
+import { readRows } from "../src/io/read_rows.ts";
 import {
-  matchRows,
-  readRows,
   readSweepMeta,
   type SweepMeta,
   sweepMetaPath,
   writeSweepMeta,
-} from "../src/io/resume.ts";
+} from "../src/io/sweep_meta.ts";
 import { RowWriter } from "../src/io/row_writer.ts";
 import {
   assert,

@@ -7,7 +7,7 @@ import {
   type SweepOptions,
   uniformSample,
 } from "../mod.ts";
-import { readRows } from "../src/io/resume.ts";
+import { readRows } from "../src/io/read_rows.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
 
 const slow = new URL("./fixtures/models/slow.ts", import.meta.url);

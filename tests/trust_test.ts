@@ -1,19 +1,16 @@
 // Issue 10: mistakes that gave a run which looked successful and was wrong. Each test reproduces
 // the original symptom (it failed before the fix).
 import {
-  buildAndExecute,
   differentialParameterSweep,
   fixedSample,
   LocalResults,
-  matchRows,
   type Matrix,
-  matrixToRows,
-  ParallelActor,
   parameterSweep,
   recursiveParameterSweep,
-  sliceRows,
   uniformSample,
 } from "../mod.ts";
+import { matchRows } from "../src/io/mod.ts";
+import { buildAndExecute, matrixToRows, ParallelActor, sliceRows } from "../src/parallel/mod.ts";
 import { linearSample } from "../src/sampling/samplers.ts";
 import { withTempDir } from "./_temp.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";

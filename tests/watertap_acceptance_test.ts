@@ -12,13 +12,13 @@ import {
   linearSample,
   normalSample,
   parameterSweep,
-  readRows,
   recursiveParameterSweep,
   type RecursiveSweepOptions,
   type SweepOptions,
   type SweepResult,
   uniformSample,
 } from "../mod.ts";
+import { readRows } from "../src/io/mod.ts";
 import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertMatch, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";

@@ -1,5 +1,5 @@
 // WaterTAP's sampler names and fields in sweep files (its reader's YAML, ported with few edits).
-import { buildCombinations } from "../mod.ts";
+import { buildCombinations } from "../src/sampling/mod.ts";
 import { validateSweep } from "../src/cli/sweep_file.ts";
 import { parseYaml } from "../src/cli/_yaml.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";

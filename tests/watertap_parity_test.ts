@@ -2,7 +2,7 @@
 // (watertap-org/parameter-sweep); expected values are those tests' values.
 import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager } from "../mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
-import { readRows } from "../mod.ts";
+import { readRows } from "../src/io/mod.ts";
 import { withTempDir } from "./_temp.ts";
 import { writeReport } from "../src/cli/report.ts";
 

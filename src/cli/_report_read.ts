@@ -4,7 +4,7 @@
 // says which are which, and a last row that lacks nothing but its line break.
 
 import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
-import { readRows } from "../io/resume.ts";
+import { readRows } from "../io/read_rows.ts";
 import { csvColumnNames } from "../io/_rows.ts";
 import type { RowFormat } from "../io/row_types.ts";
 

@@ -31,7 +31,7 @@
 import { pathExists } from "../io/_fs.ts";
 import { formatOfPath } from "../io/_formats.ts";
 import { readColumnar } from "./_report_formats.ts";
-import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
+import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
 import { csvColumnNames, csvOutputName } from "../io/_rows.ts";
 import { type ChartSpec, renderSvg } from "./_plot.ts";
 import {
@@ -699,6 +699,13 @@ ${figures.join("\n")}
 </div></section>`;
 }
 
+/** Where the report of a results file goes by default: beside it, with `.html` for its extension. */
+export function reportPath(resultsPath: string): string {
+  return formatOfPath(resultsPath) !== undefined
+    ? resultsPath.replace(/\.[^.]+$/, ".html")
+    : `${resultsPath}.html`;
+}
+
 /**
  * Reads a results file (CSV or JSON Lines, see {@linkcode readResults}) and writes its report
  * as an HTML file, by default next to it with the extension `.html` (`results.csv` gives
@@ -712,13 +719,6 @@ ${figures.join("\n")}
  * @throws {Deno.errors.NotFound} When the results file does not exist.
  * @throws {SyntaxError} When the results file or its metadata file cannot be read.
  */
-/** Where the report of a results file goes by default: beside it, with `.html` for its extension. */
-export function reportPath(resultsPath: string): string {
-  return formatOfPath(resultsPath) !== undefined
-    ? resultsPath.replace(/\.[^.]+$/, ".html")
-    : `${resultsPath}.html`;
-}
-
 export async function writeReport(
   csvPath: string,
   htmlPath?: string,

@@ -23,7 +23,7 @@ import {
   type ResultsWriter,
   rowsOf,
 } from "./_results_format.ts";
-import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
+import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 import { completeLength, encodeRecordBatch, encodeSchema, EOS } from "./_arrow_ipc.ts";
 import { dirname } from "node:path";

@@ -31,7 +31,7 @@ import {
   type ResultsWriter,
   rowsOf,
 } from "./_results_format.ts";
-import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
+import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 
 /**

@@ -21,7 +21,7 @@ import {
   type ResultsWriter,
   rowsOf,
 } from "./_results_format.ts";
-import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
+import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowHeader, RowTable } from "./row_types.ts";
 
 /** The stream a sweep writes while it runs, beside the Parquet file it will write at the end. */

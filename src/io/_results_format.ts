@@ -6,7 +6,7 @@
 // module. Also the helpers the columnar formats share.
 
 import { describe } from "../_describe.ts";
-import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
+import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 import type { WrittenBlock } from "./row_writer.ts";
 

@@ -3,7 +3,7 @@
 
 import { finalizeRows } from "./atomic.ts";
 import { pathExists } from "./_fs.ts";
-import { readRows } from "./resume.ts";
+import { readRows } from "./read_rows.ts";
 import { RowWriter } from "./row_writer.ts";
 import type { ResultsFormatModule } from "./_results_format.ts";
 

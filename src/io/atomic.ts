@@ -18,7 +18,7 @@ import type { RowBatch, RowFormat, RowTable } from "./row_types.ts";
  *
  * @example Usage
  * ```ts
- * import { type AtomicData, writeFileAtomic } from "@x/psweep";
+ * import { type AtomicData, writeFileAtomic } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -43,7 +43,7 @@ export type AtomicData =
  *
  * @example Usage
  * ```ts
- * import { writeFileAtomic, type WriteFileAtomicOptions } from "@x/psweep";
+ * import { writeFileAtomic, type WriteFileAtomicOptions } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -92,7 +92,7 @@ const encoder = new TextEncoder();
  *
  * @example Usage
  * ```ts
- * import { writeFileAtomic } from "@x/psweep";
+ * import { writeFileAtomic } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -196,7 +196,7 @@ async function* pieces(data: AtomicData): AsyncGenerator<string | Uint8Array> {
  *
  * @example Usage
  * ```ts
- * import { finalizeRows, type FinalizeRowsOptions } from "@x/psweep";
+ * import { finalizeRows, type FinalizeRowsOptions } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -252,7 +252,7 @@ const FINALIZE_BLOCK_ROWS = 65536;
  *
  * @example Usage
  * ```ts
- * import { finalizeRows } from "@x/psweep";
+ * import { finalizeRows } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

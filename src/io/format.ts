@@ -22,7 +22,7 @@ import { tryParseNumber } from "./_rows.ts";
  *
  * @example Usage
  * ```ts
- * import { formatNumber } from "@x/psweep";
+ * import { formatNumber } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatNumber(0.1 + 0.2), "0.30000000000000004");
@@ -55,7 +55,7 @@ export function formatNumber(x: number): string {
  *
  * @example Usage
  * ```ts
- * import { formatNumber, parseNumber } from "@x/psweep";
+ * import { formatNumber, parseNumber } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * for (const x of [0.1 + 0.2, 5e-324, 1.7976931348623157e308, -0, NaN]) {

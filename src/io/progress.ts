@@ -12,7 +12,8 @@ import { describe } from "../_describe.ts";
  *
  * @example Usage
  * ```ts
- * import { formatProgressLine, type Progress } from "@x/psweep";
+ * import { type Progress } from "@x/psweep";
+ * import { formatProgressLine } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const progress: Progress = { done: 1000, failed: 0, total: 1000, rate: 83.3, etaMs: 0, elapsedMs: 12000 };
@@ -40,7 +41,7 @@ export interface Progress {
  *
  * @example Usage
  * ```ts
- * import { ProgressTracker, type ProgressTrackerOptions } from "@x/psweep";
+ * import { ProgressTracker, type ProgressTrackerOptions } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * let t = 0;
@@ -118,7 +119,8 @@ function checkCount(value: unknown, field: string, action: string): number {
  *
  * @example Usage
  * ```ts
- * import { type Progress, ProgressTracker } from "@x/psweep";
+ * import { type Progress } from "@x/psweep";
+ * import { ProgressTracker } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * let t = 0;
@@ -201,7 +203,7 @@ export class ProgressTracker {
    *
    * @example Usage
    * ```ts
-   * import { ProgressTracker } from "@x/psweep";
+   * import { ProgressTracker } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * const tracker = new ProgressTracker(10);
@@ -241,7 +243,7 @@ export class ProgressTracker {
    *
    * @example Usage
    * ```ts
-   * import { ProgressTracker } from "@x/psweep";
+   * import { ProgressTracker } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * let reports = 0;
@@ -286,7 +288,7 @@ export class ProgressTracker {
  *
  * @example Usage
  * ```ts
- * import { type FormatProgressOptions, formatProgressLine } from "@x/psweep";
+ * import { type FormatProgressOptions, formatProgressLine } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const p = { done: 0, failed: 0, total: 50, rate: 0, etaMs: Infinity, elapsedMs: 0 };
@@ -352,7 +354,7 @@ function formatDuration(ms: number): string {
  *
  * @example Usage
  * ```ts
- * import { formatProgressLine } from "@x/psweep";
+ * import { formatProgressLine } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const p = { done: 500, failed: 3, total: 1000, rate: 1200, etaMs: 4000, elapsedMs: 417 };

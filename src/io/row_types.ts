@@ -7,7 +7,7 @@
  *
  * @example Usage
  * ```ts
- * import { type RowFormat, RowWriter } from "@x/psweep";
+ * import { type RowFormat, RowWriter } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -28,7 +28,7 @@ export type RowFormat = "csv" | "jsonl";
  *
  * @example Usage
  * ```ts
- * import { type RowHeader, RowWriter } from "@x/psweep";
+ * import { type RowHeader, RowWriter } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -59,7 +59,7 @@ export interface RowHeader {
  *
  * @example Usage
  * ```ts
- * import type { RowBatch } from "@x/psweep";
+ * import type { RowBatch } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * // Two rows of parameters (a, b) and one output y; the second row failed.
@@ -93,7 +93,7 @@ export interface RowBatch {
  *
  * @example Usage
  * ```ts
- * import { finalizeRows, type RowTable } from "@x/psweep";
+ * import { finalizeRows, type RowTable } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

@@ -49,7 +49,7 @@ import type { RowBatch, RowFormat, RowHeader } from "./row_types.ts";
  *
  * @example Usage
  * ```ts
- * import { RowWriter, type RowWriterOptions } from "@x/psweep";
+ * import { RowWriter, type RowWriterOptions } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -99,7 +99,7 @@ export interface RowWriterOptions {
  *
  * @example Usage
  * ```ts
- * import { RowWriter, type WrittenBlock } from "@x/psweep";
+ * import { RowWriter, type WrittenBlock } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -131,7 +131,7 @@ export interface WrittenBlock {
  *
  * @example Usage
  * ```ts
- * import { RowWriter } from "@x/psweep";
+ * import { RowWriter } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -204,7 +204,7 @@ export class RowWriter implements AsyncDisposable {
    *
    * @example Resume an interrupted sweep
    * ```ts
-   * import { RowWriter } from "@x/psweep";
+   * import { RowWriter } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * const dir = await Deno.makeTempDir();
@@ -319,7 +319,7 @@ export class RowWriter implements AsyncDisposable {
    *
    * @example Usage
    * ```ts
-   * import { RowWriter } from "@x/psweep";
+   * import { RowWriter } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * const dir = await Deno.makeTempDir();
@@ -367,7 +367,7 @@ export class RowWriter implements AsyncDisposable {
    *
    * @example Usage
    * ```ts
-   * import { RowWriter } from "@x/psweep";
+   * import { RowWriter } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * const dir = await Deno.makeTempDir();
@@ -443,7 +443,7 @@ export class RowWriter implements AsyncDisposable {
    *
    * @example Usage
    * ```ts
-   * import { RowWriter } from "@x/psweep";
+   * import { RowWriter } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * const dir = await Deno.makeTempDir();
@@ -475,7 +475,7 @@ export class RowWriter implements AsyncDisposable {
    *
    * @example Usage
    * ```ts
-   * import { RowWriter } from "@x/psweep";
+   * import { RowWriter } from "@x/psweep/io";
    * import assert from "node:assert/strict";
    *
    * const dir = await Deno.makeTempDir();

@@ -21,7 +21,7 @@ import type {
  *
  * @example Usage
  * ```ts
- * import { isModuleFunction } from "@x/psweep";
+ * import { isModuleFunction } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isModuleFunction({ module: "file:///m.ts", name: "f" }));
@@ -46,7 +46,7 @@ export function isModuleFunction(value: unknown): value is ModuleFunction {
  *
  * @example Usage
  * ```ts
- * import { resolveCallable } from "@x/psweep";
+ * import { resolveCallable } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const f = await resolveCallable((x: number) => x + 1);
@@ -89,7 +89,8 @@ export async function resolveCallable<F>(fn: Callable<F>, field = "function"): P
  *
  * @example Usage
  * ```ts
- * import { ParallelActor, toMatrix, type Matrix } from "@x/psweep";
+ * import { type Matrix } from "@x/psweep";
+ * import { ParallelActor, toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const actor = new ParallelActor(
@@ -178,7 +179,8 @@ export class ParallelActor {
  *
  * @example WaterTAP's scenario
  * ```ts
- * import { buildAndExecute, toMatrix, type Matrix } from "@x/psweep";
+ * import { type Matrix } from "@x/psweep";
+ * import { buildAndExecute, toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const out = await buildAndExecute(

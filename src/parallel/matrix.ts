@@ -44,7 +44,8 @@ export type TypedArray =
  *
  * @example Reading row 1, column 2
  * ```ts
- * import { isMatrix, type Matrix } from "@x/psweep";
+ * import { type Matrix } from "@x/psweep";
+ * import { isMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const m: Matrix = { rows: 2, columns: 3, data: new Float64Array([1, 2, 3, 4, 5, 6]) };
@@ -66,7 +67,8 @@ export interface Matrix {
  *
  * @example Both forms hold the same parameters
  * ```ts
- * import { type ParameterRows, toMatrix } from "@x/psweep";
+ * import { type ParameterRows } from "@x/psweep";
+ * import { toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const rows: ParameterRows = [[1, 2], [3, 4]];
@@ -86,7 +88,7 @@ export type ParameterRows = Matrix | readonly (readonly number[])[];
  *
  * @example Usage
  * ```ts
- * import { isMatrix } from "@x/psweep";
+ * import { isMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * assert.ok(isMatrix({ rows: 1, columns: 2, data: new Float64Array(2) }));
@@ -107,7 +109,7 @@ export function isMatrix(value: unknown): value is Matrix {
  *
  * @example Usage
  * ```ts
- * import { toMatrix } from "@x/psweep";
+ * import { toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const m = toMatrix([[1, 2], [3, 4], [5, 6]]);
@@ -164,7 +166,7 @@ export function toMatrix(rows: ParameterRows, field = "allParameters"): Matrix {
  *
  * @example Usage
  * ```ts
- * import { sliceRows, toMatrix } from "@x/psweep";
+ * import { sliceRows, toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const view = sliceRows(toMatrix([[1], [2], [3]]), 1, 3);
@@ -197,7 +199,7 @@ export function sliceRows(matrix: Matrix, start: number, end: number): Matrix {
  *
  * @example Usage
  * ```ts
- * import { matrixToRows, toMatrix } from "@x/psweep";
+ * import { matrixToRows, toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(matrixToRows(toMatrix([[1, 2], [3, 4]])), [[1, 2], [3, 4]]);
@@ -223,7 +225,7 @@ export function matrixToRows(matrix: Matrix): number[][] {
  *
  * @example Usage
  * ```ts
- * import { splitSizes } from "@x/psweep";
+ * import { splitSizes } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(splitSizes(7, 3), [3, 2, 2]);

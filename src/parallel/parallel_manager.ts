@@ -100,13 +100,8 @@ export type ExecuteFunction = (localParameters: Matrix, ...builtArguments: any[]
  *
  * @example Both forms
  * ```ts
- * import {
- *   type Callable,
- *   type ExecuteFunction,
- *   isModuleFunction,
- *   resolveCallable,
- *   toMatrix,
- * } from "@x/psweep";
+ * import { type Callable, type ExecuteFunction } from "@x/psweep";
+ * import { isModuleFunction, resolveCallable, toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const byName: Callable<ExecuteFunction> = { module: "file:///model.ts", name: "execute" };
@@ -157,7 +152,8 @@ export interface ErrorInfo {
  *
  * @example Usage
  * ```ts
- * import { LocalResults, toMatrix } from "@x/psweep";
+ * import { LocalResults } from "@x/psweep";
+ * import { toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const r = new LocalResults(0, toMatrix([[1]]), [42]);
@@ -326,7 +322,8 @@ export interface ParallelManager {
  *
  * @example Telling a timed-out chunk from a failing one
  * ```ts
- * import { CHUNK_ERROR_NAMES, LocalResults, toMatrix } from "@x/psweep";
+ * import { LocalResults } from "@x/psweep";
+ * import { CHUNK_ERROR_NAMES, toMatrix } from "@x/psweep/parallel";
  * import assert from "node:assert/strict";
  *
  * const r = new LocalResults(0, toMatrix([[1]]), undefined, { name: "TimeoutError", message: "slow" });

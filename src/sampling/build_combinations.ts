@@ -20,12 +20,8 @@ import { parseSampler, type Sampler, type SamplingType } from "./samplers.ts";
  *
  * @example A seed repeats the draws; a shared generator continues them
  * ```ts
- * import {
- *   type BuildCombinationsOptions,
- *   buildCombinations,
- *   RandomState,
- *   uniformSample,
- * } from "@x/psweep";
+ * import { uniformSample } from "@x/psweep";
+ * import { type BuildCombinationsOptions, buildCombinations, RandomState } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const params = { x: uniformSample(0, 1, 3) };
@@ -61,7 +57,8 @@ export interface BuildCombinationsOptions {
  *
  * @example Reading a parameter of a row by name
  * ```ts
- * import { buildCombinations, type Combinations, fixedSample } from "@x/psweep";
+ * import { fixedSample } from "@x/psweep";
+ * import { buildCombinations, type Combinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c: Combinations = buildCombinations({ a: fixedSample([1, 2]), b: fixedSample([10, 20]) });
@@ -235,7 +232,9 @@ function sameCount(names: readonly string[], samplers: readonly Sampler[]): numb
  *
  * @example Full factorial
  * ```ts
- * import { buildCombinations, fixedSample, linearSample, matrixToRows } from "@x/psweep";
+ * import { fixedSample, linearSample } from "@x/psweep";
+ * import { matrixToRows } from "@x/psweep/parallel";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ a: linearSample(0, 1, 2), b: fixedSample([5, 6, 7]) });
@@ -247,7 +246,8 @@ function sameCount(names: readonly string[], samplers: readonly Sampler[]): numb
  *
  * @example Random draws, repeatable by seed
  * ```ts
- * import { buildCombinations, normalSample, uniformSample } from "@x/psweep";
+ * import { normalSample, uniformSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const params = { a: uniformSample(0, 1, 100), b: normalSample(2, 0.5, 100) };

@@ -32,7 +32,7 @@ const LOWER_MASK = 0x7fffffff;
  *
  * @example Usage
  * ```ts
- * import { RandomState } from "@x/psweep";
+ * import { RandomState } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * // np.random.seed(0); np.random.random_sample()
@@ -58,7 +58,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * const a = new RandomState(42);
@@ -87,7 +87,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * const seed = RandomState.randomSeed();
@@ -121,7 +121,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * // np.random.seed(0); np.random.randint(0, 2**32, dtype=np.uint64) draws this word too
@@ -145,7 +145,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * const rng = new RandomState(1);
@@ -168,7 +168,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * const xs = new RandomState(0).randomSamples(2);
@@ -193,7 +193,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * assert.equal(new RandomState(0).uniform(-3, 5), 1.390508031418598);
@@ -218,7 +218,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * const rng = new RandomState(0);
@@ -257,7 +257,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * assert.equal(new RandomState(0).normal(10, 2), 13.528104691935328);
@@ -283,7 +283,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * const k = new RandomState(0).randomInterval(9);
@@ -340,7 +340,7 @@ export class RandomState {
    *
    * @example Usage
    * ```ts
-   * import { RandomState } from "@x/psweep";
+   * import { RandomState } from "@x/psweep/sampling";
    * import assert from "node:assert/strict";
    *
    * // np.random.seed(0); x = np.arange(10); np.random.shuffle(x)

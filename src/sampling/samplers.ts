@@ -40,7 +40,8 @@ export const SamplingType = {
  *
  * @example The sampling type of some combinations
  * ```ts
- * import { buildCombinations, type SamplingType, uniformSample } from "@x/psweep";
+ * import { type SamplingType, uniformSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const kind: SamplingType = buildCombinations({ x: uniformSample(0, 1, 2) }, { seed: 0 }).kind;
@@ -54,7 +55,8 @@ export type SamplingType = typeof SamplingType[keyof typeof SamplingType];
  *
  * @example Made by a function or written as data
  * ```ts
- * import { buildCombinations, type FixedRangeSampler, linearSample } from "@x/psweep";
+ * import { type FixedRangeSampler, linearSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const linear: FixedRangeSampler = linearSample(0, 10, 3);
@@ -86,7 +88,8 @@ export interface FixedRangeSampler {
  *
  * @example Two values of each of two parameters make four rows
  * ```ts
- * import { buildCombinations, fixedSample, type FixedValuesSampler } from "@x/psweep";
+ * import { fixedSample, type FixedValuesSampler } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const a: FixedValuesSampler = fixedSample([0.1, 0.5]);
@@ -108,7 +111,8 @@ export interface FixedValuesSampler {
  *
  * @example Every draw lies in the range
  * ```ts
- * import { buildCombinations, type UniformSampler, uniformSample } from "@x/psweep";
+ * import { type UniformSampler, uniformSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const x: UniformSampler = uniformSample(5, 10, 100);
@@ -135,7 +139,8 @@ export interface UniformSampler {
  *
  * @example Made by a function or written as data
  * ```ts
- * import { buildCombinations, type NormalSampler, normalSample } from "@x/psweep";
+ * import { type NormalSampler, normalSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const made: NormalSampler = normalSample(10, 2, 3);
@@ -163,7 +168,8 @@ export interface NormalSampler {
  *
  * @example The given samples, sorted like drawn ones
  * ```ts
- * import { buildCombinations, randomSample, type RandomValuesSampler } from "@x/psweep";
+ * import { randomSample, type RandomValuesSampler } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const x: RandomValuesSampler = randomSample([0.3, 0.1, 0.2]);
@@ -184,12 +190,9 @@ export interface RandomValuesSampler {
  *
  * @example One point in each quarter of each range
  * ```ts
- * import {
- *   buildCombinations,
- *   type LatinHypercubeSampler,
- *   latinHypercubeSample,
- *   matrixToRows,
- * } from "@x/psweep";
+ * import { type LatinHypercubeSampler, latinHypercubeSample } from "@x/psweep";
+ * import { matrixToRows } from "@x/psweep/parallel";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const x: LatinHypercubeSampler = latinHypercubeSample(0, 1, 4);
@@ -219,7 +222,8 @@ export interface LatinHypercubeSampler {
  *
  * @example Samplers as data
  * ```ts
- * import { buildCombinations, linearSample, parseSampler, type Sampler } from "@x/psweep";
+ * import { linearSample, type Sampler } from "@x/psweep";
+ * import { buildCombinations, parseSampler } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const params: Record<string, Sampler> = {
@@ -363,7 +367,8 @@ function normal(mean: unknown, sd: unknown, n: unknown, prefix: string): NormalS
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, linearSample } from "@x/psweep";
+ * import { linearSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ x: linearSample(0, 1, 5) });
@@ -394,7 +399,8 @@ export function linearSample(lower: number, upper: number, n: number): FixedRang
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, geomSample } from "@x/psweep";
+ * import { geomSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ x: geomSample(1, 1000, 4) });
@@ -420,7 +426,8 @@ export function geomSample(lower: number, upper: number, n: number): FixedRangeS
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, reverseGeomSample } from "@x/psweep";
+ * import { reverseGeomSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ x: reverseGeomSample(1, 1000, 4) });
@@ -442,7 +449,8 @@ export function reverseGeomSample(lower: number, upper: number, n: number): Fixe
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, fixedSample } from "@x/psweep";
+ * import { fixedSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ a: fixedSample([1, 2]), b: fixedSample([10, 20]) });
@@ -466,7 +474,8 @@ export function fixedSample(values: ArrayLike<number>): FixedValuesSampler {
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, uniformSample } from "@x/psweep";
+ * import { uniformSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ x: uniformSample(0, 1, 3) }, { seed: 0 });
@@ -491,7 +500,8 @@ export function uniformSample(lower: number, upper: number, n: number): UniformS
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, normalSample } from "@x/psweep";
+ * import { normalSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ x: normalSample(10, 2, 1) }, { seed: 0 });
@@ -514,7 +524,8 @@ export function normalSample(mean: number, sd: number, n: number): NormalSampler
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, randomSample } from "@x/psweep";
+ * import { randomSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ a: randomSample([3, 1, 2]), b: randomSample([30, 10, 20]) });
@@ -539,7 +550,8 @@ export function randomSample(values: ArrayLike<number>): RandomValuesSampler {
  *
  * @example Usage
  * ```ts
- * import { buildCombinations, latinHypercubeSample } from "@x/psweep";
+ * import { latinHypercubeSample } from "@x/psweep";
+ * import { buildCombinations } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const c = buildCombinations({ x: latinHypercubeSample(0, 10, 5) }, { seed: 1 });
@@ -575,7 +587,7 @@ export function latinHypercubeSample(
  *
  * @example Usage
  * ```ts
- * import { parseSampler } from "@x/psweep";
+ * import { parseSampler } from "@x/psweep/sampling";
  * import assert from "node:assert/strict";
  *
  * const s = parseSampler({ sampler: "linear", lower: 1, upper: 2, n: 5 }, "params.pressure");

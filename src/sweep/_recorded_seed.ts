@@ -1,5 +1,5 @@
 // Internal: the seed a resumed sweep draws with when it is given none: the one its file recorded.
-import { readSweepMeta } from "../io/resume.ts";
+import { readSweepMeta } from "../io/sweep_meta.ts";
 
 /** The seed in the metadata of the first of `paths` that has one, if any. */
 export async function recordedSeed(

@@ -7,7 +7,8 @@
 import { basename, dirname, extname, join } from "node:path";
 import { finalizeRows } from "../io/atomic.ts";
 import { pathExists } from "../io/_fs.ts";
-import { readRows, readSweepMeta, sweepMetaPath, writeSweepMeta } from "../io/resume.ts";
+import { readRows } from "../io/read_rows.ts";
+import { readSweepMeta, sweepMetaPath, writeSweepMeta } from "../io/sweep_meta.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { namedColumns } from "../_columns.ts";
 import { resultTable } from "./_result_table.ts";

@@ -12,7 +12,8 @@ import {
   type ResultsFormatModule,
   type ResultsWriter,
 } from "../io/_formats.ts";
-import { matchRows, readSweepMeta, type SweepMeta, writeSweepMeta } from "../io/resume.ts";
+import { matchRows } from "../io/match_rows.ts";
+import { readSweepMeta, type SweepMeta, writeSweepMeta } from "../io/sweep_meta.ts";
 import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";

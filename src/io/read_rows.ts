@@ -1,13 +1,13 @@
 /**
- * Resuming interrupted sweeps: reading back the rows a {@linkcode RowWriter}
- * streamed, matching them to the sweep's combinations, and a metadata file
- * next to the results that tells whether they belong to the same sweep.
+ * Reading results back: the rows a {@linkcode RowWriter} streamed to a CSV or JSON Lines file,
+ * as typed arrays, with their column names checked against what the caller expects. Long
+ * because it is a tolerant parser of two formats, line by line (quoted CSV, JSON values, cut
+ * last lines); one concept.
  *
  * @module
  */
 
 import { describe } from "../_describe.ts";
-import { type ParameterRows, toMatrix } from "../parallel/matrix.ts";
 import {
   csvOutputName,
   parseCsvRecord,
@@ -15,15 +15,15 @@ import {
   scanNumber,
   tryParseNumber,
 } from "./_rows.ts";
-import { writeFileAtomic } from "./atomic.ts";
 import type { RowFormat, RowTable } from "./row_types.ts";
+import { readSweepMeta, type SweepMeta, sweepMetaPath } from "./sweep_meta.ts";
 
 /**
  * Options of {@linkcode readRows}.
  *
  * @example Usage
  * ```ts
- * import { readRows, type ReadRowsOptions } from "@x/psweep";
+ * import { readRows, type ReadRowsOptions } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -71,7 +71,7 @@ export interface ReadRowsOptions {
  *
  * @example Usage
  * ```ts
- * import { readRows, type ReadRowsResult } from "@x/psweep";
+ * import { readRows, type ReadRowsResult } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -162,7 +162,7 @@ class Store {
  *
  * @example Usage
  * ```ts
- * import { readRows } from "@x/psweep";
+ * import { readRows } from "@x/psweep/io";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -640,415 +640,4 @@ class JsonlReader extends Reader {
       }
     }
   }
-}
-
-/**
- * Options of {@linkcode matchRows}.
- *
- * @example Usage
- * ```ts
- * import { matchRows, type MatchRowsOptions } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const all = { rows: 2, columns: 2, data: Float64Array.of(0, 1, 1, 0) };
- * const stray = { rows: 1, columns: 2, data: Float64Array.of(2, 3) };
- * const options: MatchRowsOptions = { paramNames: ["a", "b"] };
- * assert.throws(() => matchRows(stray, all), /column 0=2, column 1=3/);
- * assert.throws(() => matchRows(stray, all, options), /a=2, b=3/);
- * ```
- */
-export interface MatchRowsOptions {
-  /**
-   * Names of the columns, to show the values of an unmatched row by name.
-   *
-   * @default {"column 0", "column 1", ...}
-   */
-  readonly paramNames?: readonly string[];
-}
-
-/**
- * Maps each row already done to the index of the equal row among all of a
- * sweep's combinations, in O(rows) with a hash map keyed on the rows' bits.
- *
- * Rows are equal when every value is the same double (`Object.is`: `-0` is not
- * `0`, NaN equals NaN). Duplicates are matched in order: the k-th occurrence of
- * a row in `done` maps to the k-th occurrence in `all`.
- *
- * @param done The parameters of the rows already done, e.g. from {@linkcode readRows}: a Matrix or an array of rows.
- * @param all The parameters of all combinations of the sweep: a Matrix or an array of rows.
- * @param options Column names for error messages.
- * @returns For each done row, the index of its row in `all`.
- * @throws {Error} When a done row does not belong to the sweep (no unmatched equal row in `all`).
- * @throws {TypeError} When the two matrices have different numbers of columns, or either is
- * neither a Matrix nor an array of rows.
- *
- * @example Usage
- * ```ts
- * import { matchRows } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const all = { rows: 4, columns: 2, data: Float64Array.of(0, 0, 0, 1, 1, 0, 0, 1) };
- * const done = { rows: 3, columns: 2, data: Float64Array.of(0, 1, 1, 0, 0, 1) };
- * assert.deepEqual([...matchRows(done, all)], [1, 2, 3]);
- * assert.throws(
- *   () => matchRows({ rows: 1, columns: 2, data: Float64Array.of(5, 5) }, all, { paramNames: ["a", "b"] }),
- *   /a=5, b=5.*does not belong to this sweep/,
- * );
- * ```
- */
-export function matchRows(
-  done: ParameterRows,
-  all: ParameterRows,
-  options: MatchRowsOptions = {},
-): Int32Array {
-  // Arrays of rows as scatter takes them; anything else is a TypeError naming the argument.
-  done = toMatrix(done, "done");
-  all = toMatrix(all, "all");
-  const P = all.columns;
-  if (done.columns !== P) {
-    throw new TypeError(
-      `Cannot match rows as 'done' must have as many columns as 'all': current value is ${done.columns}, expected ${P}`,
-    );
-  }
-  const scratch = new Float64Array(P);
-  const units = new Uint16Array(scratch.buffer);
-  const key = (data: Float64Array, row: number): string => {
-    const o = row * P;
-    for (let j = 0; j < P; j++) {
-      const v = data[o + j];
-      scratch[j] = v !== v ? NaN : v; // one NaN bit pattern
-    }
-    if (units.length <= 4096) return String.fromCharCode.apply(null, units as unknown as number[]);
-    let text = "";
-    for (let i = 0; i < units.length; i += 4096) {
-      text += String.fromCharCode.apply(null, units.subarray(i, i + 4096) as unknown as number[]);
-    }
-    return text;
-  };
-  // Chain the done rows with equal keys, first occurrence first.
-  const first = new Map<string, number>();
-  const next = new Int32Array(done.rows);
-  for (let k = done.rows - 1; k >= 0; k--) {
-    const id = key(done.data, k);
-    next[k] = first.get(id) ?? -1;
-    first.set(id, k);
-  }
-  const result = new Int32Array(done.rows).fill(-1);
-  let matched = 0;
-  for (let i = 0; i < all.rows && matched < done.rows; i++) {
-    const id = key(all.data, i);
-    const k = first.get(id);
-    if (k === undefined) continue;
-    result[k] = i;
-    matched++;
-    if (next[k] < 0) first.delete(id);
-    else first.set(id, next[k]);
-  }
-  if (matched < done.rows) {
-    const k = result.indexOf(-1);
-    const names = options.paramNames;
-    const values = Array.from(
-      done.data.subarray(k * P, k * P + P),
-      (v, j) => `${names?.[j] ?? `column ${j}`}=${Object.is(v, -0) ? "-0" : v}`,
-    ).join(", ");
-    throw new Error(
-      `Cannot match done row ${k} (${values}) as it does not belong to this sweep: no combination left has these values`,
-    );
-  }
-  return result;
-}
-
-/**
- * What identifies a sweep, stored next to its results (see
- * {@linkcode writeSweepMeta}) so that a resumed run can check that the file
- * belongs to it. Any other JSON fields may be added.
- *
- * @example Usage
- * ```ts
- * import { readRows, type SweepMeta, writeSweepMeta } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const path = `${dir}/results.csv`;
- * const meta: SweepMeta = {
- *   version: 1,
- *   paramNames: ["a"],
- *   outputNames: ["y"],
- *   totalRows: 4,
- *   seed: 7,
- *   note: "any other JSON field",
- * };
- * await writeSweepMeta(path, meta);
- * await Deno.writeTextFile(path, "a,y,success\n1,2,true\n");
- * // A CSV header does not tell parameters from outputs: readRows finds them in the metadata.
- * const r = await readRows(path);
- * assert.deepEqual(r.paramNames, ["a"]);
- * assert.deepEqual(r.outputNames, ["y"]);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface SweepMeta {
-  /** Version of the metadata format or of the program that wrote it. */
-  readonly version: number | string;
-  /** Names of the parameter columns. */
-  readonly paramNames: readonly string[];
-  /** Names of the output columns. */
-  readonly outputNames: readonly string[];
-  /** Names of the extra columns before the parameters, if any. */
-  readonly extraNames?: readonly string[];
-  /** Number of rows the whole sweep has. */
-  readonly totalRows: number;
-  /** Seed of random sampling, if any. */
-  readonly seed?: number | string | null;
-  /** The model, e.g. its module URL and export name. */
-  readonly model?: string;
-  /** The specification of the swept parameters, as JSON. */
-  readonly params?: unknown;
-  /** Further fields, as JSON. */
-  readonly [field: string]: unknown;
-}
-
-/**
- * The path of the metadata file of a results file: `<results>.meta.json`.
- *
- * @param resultsPath The results file.
- * @returns The metadata file's path.
- *
- * @example Usage
- * ```ts
- * import { sweepMetaPath } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * assert.equal(sweepMetaPath("out/results.csv"), "out/results.csv.meta.json");
- * ```
- */
-export function sweepMetaPath(resultsPath: string | URL): string | URL {
-  if (resultsPath instanceof URL) return new URL(`${resultsPath.href}.meta.json`);
-  return `${resultsPath}.meta.json`;
-}
-
-/**
- * Writes a sweep's metadata next to its results file, atomically, as
- * `<results>.meta.json` (replacing an older one).
- *
- * @param resultsPath The results file.
- * @param meta What identifies the sweep; must be JSON-representable.
- * @returns A promise that resolves once the file is in place.
- * @throws {TypeError} When `meta` lacks its required fields or cannot be written as JSON.
- *
- * @example Usage
- * ```ts
- * import { readSweepMeta, writeSweepMeta } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const meta = { version: 1, paramNames: ["a"], outputNames: ["y"], totalRows: 10, seed: 7 };
- * await writeSweepMeta(`${dir}/results.csv`, meta);
- * assert.deepEqual(await readSweepMeta(`${dir}/results.csv`), meta);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function writeSweepMeta(resultsPath: string | URL, meta: SweepMeta): Promise<void> {
-  checkMeta(meta, "write sweep metadata", "'meta'");
-  let text: string;
-  try {
-    text = JSON.stringify(meta, null, 2) + "\n";
-  } catch (error) {
-    throw new TypeError(
-      `Cannot write sweep metadata as 'meta' must be JSON-representable: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
-  await writeFileAtomic(sweepMetaPath(resultsPath), text, { overwrite: true });
-}
-
-function checkMeta(meta: unknown, action: string, what: string): asserts meta is SweepMeta {
-  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
-    throw new TypeError(
-      `Cannot ${action} as ${what} must be an object: current value is ${describe(meta)}`,
-    );
-  }
-  const m = meta as Record<string, unknown>;
-  const bad = (field: string, expectation: string): never => {
-    throw new TypeError(
-      `Cannot ${action} as '${field}' of ${what} must be ${expectation}: current value is ${
-        describe(m[field])
-      }`,
-    );
-  };
-  if (typeof m.version !== "number" && typeof m.version !== "string") {
-    bad("version", "a number or string");
-  }
-  for (const field of ["paramNames", "outputNames"]) {
-    if (!Array.isArray(m[field]) || !(m[field] as unknown[]).every((n) => typeof n === "string")) {
-      bad(field, "an array of strings");
-    }
-  }
-  if (
-    m.extraNames !== undefined &&
-    (!Array.isArray(m.extraNames) || !m.extraNames.every((n) => typeof n === "string"))
-  ) {
-    bad("extraNames", "an array of strings or absent");
-  }
-  if (!Number.isSafeInteger(m.totalRows) || (m.totalRows as number) < 0) {
-    bad("totalRows", "a non-negative integer");
-  }
-}
-
-/**
- * Options of {@linkcode readSweepMeta}.
- *
- * @example Usage
- * ```ts
- * import { readSweepMeta, type ReadSweepMetaOptions, writeSweepMeta } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const path = `${dir}/results.csv`;
- * const meta = { version: 1, paramNames: ["a"], outputNames: ["y"], totalRows: 10, startedAt: "2024-01-01" };
- * await writeSweepMeta(path, meta);
- * const options: ReadSweepMetaOptions = { expected: { ...meta, startedAt: "2024-06-01" }, ignore: ["startedAt"] };
- * const stored = await readSweepMeta(path, options);
- * assert.equal(stored.startedAt, "2024-01-01");
- * await assert.rejects(readSweepMeta(path, { expected: options.expected }), /'startedAt' differs/);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface ReadSweepMetaOptions {
-  /**
-   * The metadata of the sweep being resumed: when given, every field must
-   * equal the stored one (after a JSON round trip), or an error names the first
-   * field that differs.
-   *
-   * @default {undefined (no check)}
-   */
-  readonly expected?: SweepMeta;
-  /**
-   * Fields left out of the check, e.g. a time stamp.
-   *
-   * @default {[]}
-   */
-  readonly ignore?: readonly string[];
-}
-
-/**
- * Reads the metadata stored next to a results file by
- * {@linkcode writeSweepMeta}, and optionally checks that it is the metadata of
- * the sweep being resumed.
- *
- * @param resultsPath The results file (not the metadata file).
- * @param options The expected metadata and fields to ignore.
- * @returns The stored metadata.
- * @throws {Deno.errors.NotFound} When there is no metadata file.
- * @throws {SyntaxError} When the metadata file is not valid JSON or lacks required fields.
- * @throws {Error} When a field differs from `expected`; the message names the field.
- *
- * @example Usage
- * ```ts
- * import { readSweepMeta, writeSweepMeta } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const meta = { version: 1, paramNames: ["a"], outputNames: ["y"], totalRows: 10, seed: 7 };
- * await writeSweepMeta(`${dir}/results.csv`, meta);
- * await assert.rejects(
- *   readSweepMeta(`${dir}/results.csv`, { expected: { ...meta, seed: 8 } }),
- *   /'seed' differs.*current value is 8, expected 7/,
- * );
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function readSweepMeta(
-  resultsPath: string | URL,
-  options: ReadSweepMetaOptions = {},
-): Promise<SweepMeta> {
-  const metaPath = sweepMetaPath(resultsPath);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(metaPath);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(
-        `Cannot read sweep metadata as its file does not exist: current value is ${
-          describe(String(metaPath))
-        } (it is written next to the results when a sweep starts)`,
-      );
-    }
-    throw error;
-  }
-  let meta: unknown;
-  try {
-    meta = JSON.parse(text);
-  } catch (error) {
-    throw new SyntaxError(
-      `Cannot read sweep metadata as ${describe(String(metaPath))} is not valid JSON: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
-  }
-  try {
-    checkMeta(meta, "read sweep metadata", describe(String(metaPath)));
-  } catch (error) {
-    throw new SyntaxError((error as Error).message);
-  }
-  if (options.expected !== undefined) {
-    const expected = JSON.parse(JSON.stringify(options.expected));
-    const ignore = new Set(options.ignore ?? []);
-    // Row counts follow from the samplers: checked last, so that a changed sampler is named
-    // (with both values) rather than the count it changes.
-    const derived = ["totalRows", "rows"];
-    const fields = [...new Set([...Object.keys(expected), ...Object.keys(meta)])]
-      .sort((a, b) => Number(derived.includes(a)) - Number(derived.includes(b)));
-    for (const field of fields) {
-      if (ignore.has(field)) continue;
-      const diff = difference(expected[field], (meta as Record<string, unknown>)[field], field);
-      if (diff !== undefined) {
-        throw new Error(
-          `Cannot resume ${
-            describe(String(resultsPath))
-          } as the sweep's '${diff.path}' differs from the one it was started with: current value is ${
-            show(diff.current)
-          }, expected ${show(diff.stored)} (from ${describe(String(metaPath))})`,
-        );
-      }
-    }
-  }
-  return meta;
-}
-
-function show(value: unknown): string {
-  return value === undefined ? "absent" : describe(value);
-}
-
-/** The first place where two JSON values differ, as a dotted path. */
-function difference(
-  current: unknown,
-  stored: unknown,
-  path: string,
-): { path: string; current: unknown; stored: unknown } | undefined {
-  if (Object.is(current, stored)) return undefined;
-  if (
-    typeof current === "object" && typeof stored === "object" && current !== null &&
-    stored !== null && Array.isArray(current) === Array.isArray(stored)
-  ) {
-    if (Array.isArray(current) && Array.isArray(stored)) {
-      if (current.length !== stored.length) return { path, current, stored };
-      for (let i = 0; i < current.length; i++) {
-        const d = difference(current[i], stored[i], `${path}[${i}]`);
-        if (d !== undefined) return d;
-      }
-      return undefined;
-    }
-    const c = current as Record<string, unknown>;
-    const s = stored as Record<string, unknown>;
-    for (const key of new Set([...Object.keys(c), ...Object.keys(s)])) {
-      const d = difference(c[key], s[key], `${path}.${key}`);
-      if (d !== undefined) return d;
-    }
-    return undefined;
-  }
-  return { path, current, stored };
 }
