@@ -26,6 +26,7 @@ export * from "./src/sampling/random_state.ts";
 export * from "./src/sampling/samplers.ts";
 export * from "./src/sampling/build_combinations.ts";
 export * from "./src/sweep/model.ts";
+export * from "./src/command/command_model.ts";
 export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/parameter_sweep.ts";
 export * from "./src/sweep/differential_parameter_sweep.ts";

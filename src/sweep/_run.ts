@@ -14,6 +14,14 @@ import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
+import {
+  checkCommandModel,
+  COMMAND_DRIVER,
+  commandBuildOptions,
+  commandLabel,
+  isCommandModel,
+  withRunPermission,
+} from "../command/_command_model.ts";
 import type { SweepOptions } from "./parameter_sweep.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -22,6 +30,10 @@ export interface Plan {
   model: string;
   paramNames: string[];
   outputs: string[] | undefined;
+  /** A command model's words (then `model` is the module that drives it). */
+  command?: string[];
+  /** The model as messages and metadata name it. */
+  label: string;
 }
 
 export function planSweep(options: SweepOptions): Plan {
@@ -30,7 +42,8 @@ export function planSweep(options: SweepOptions): Plan {
       `Cannot run a sweep as 'options' must be an object: current value is ${describe(options)}`,
     );
   }
-  const model = resolveModel(options.model);
+  const command = isCommandModel(options.model) ? checkCommandModel(options.model) : undefined;
+  const model = command ? COMMAND_DRIVER : resolveModel(options.model);
   const params = options.params;
   if (typeof params !== "object" || params === null || Object.keys(params).length === 0) {
     throw new RangeError(
@@ -126,7 +139,9 @@ export function planSweep(options: SweepOptions): Plan {
   if (options.resume && !options.csv && !options.jsonl) {
     throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
   }
-  return { options, model, paramNames, outputs };
+  if (command) commandBuildOptions(command, options.buildOptions, paramNames, options.timeout);
+  const label = command ? commandLabel(command) : model;
+  return { options, model, paramNames, outputs, command, label };
 }
 
 function resolveModel(model: unknown): string {
@@ -196,13 +211,18 @@ export interface SweepRows {
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
   const workers = options.workers ?? navigator.hardwareConcurrency;
-  // Infinity, as no timeout at all.
-  const timeout = options.timeout !== undefined && Number.isFinite(options.timeout)
+  const command = isCommandModel(options.model) ? options.model.command : undefined;
+  // Infinity, as no timeout at all. A command model's worker enforces the timeout itself, point
+  // by point (it waits on a process it can kill), so its chunks need not be single points.
+  const timeout = !command && options.timeout !== undefined && Number.isFinite(options.timeout)
     ? options.timeout
     : undefined;
   return createParallelManager({
     workers,
-    permissions: options.permissions,
+    // A command model runs in a worker (one too) allowed to run that command and nothing more.
+    permissions: command
+      ? withRunPermission(options.permissions, checkCommandModel({ command })[0])
+      : options.permissions,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
     // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
@@ -254,7 +274,7 @@ export async function runRows(
       params: data,
       rows,
       meta: {
-        model: plan.model,
+        model: plan.label,
         // Only when given, so that files of sweeps without them read as before.
         ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
         params: context.sampling?.params ?? null,
@@ -281,7 +301,14 @@ export async function runRows(
         : abort.signal;
       const kwargs: DriverOptions = {
         model: plan.model,
-        buildOptions: options.buildOptions,
+        buildOptions: plan.command
+          ? commandBuildOptions(
+            plan.command,
+            options.buildOptions,
+            paramNames,
+            options.timeout,
+          ) as unknown as Record<string, unknown>
+          : options.buildOptions,
         paramNames,
         outputs: plan.outputs,
         rebuildOnFailure: options.rebuildOnFailure ?? true,
@@ -347,7 +374,7 @@ export async function runRows(
     options.signal?.throwIfAborted();
     if (buildError !== undefined) {
       throw new Error(
-        `Cannot run the sweep as the model ${plan.model} could not be built: ${buildError}`,
+        `Cannot run the sweep as the model ${plan.label} could not be built: ${buildError}`,
       );
     }
     const elapsedMs = performance.now() - t0;

@@ -12,6 +12,7 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
+import type { CommandModel } from "../command/command_model.ts";
 import type { Progress } from "../io/progress.ts";
 import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
 import { readSweepMeta } from "../io/resume.ts";
@@ -47,8 +48,12 @@ import { readSweepMeta } from "../io/resume.ts";
  * ```
  */
 export interface SweepOptions {
-  /** Path or URL of the model module (see {@linkcode SweepModel}); relative paths resolve against the working directory. */
-  readonly model: string | URL;
+  /**
+   * Path or URL of the model module (see {@linkcode SweepModel}); relative paths resolve against
+   * the working directory. Or a program to run, `{ command: ["python3", "/abs/model.py"] }`
+   * (see {@linkcode CommandModel}): each worker starts it once and sends it points.
+   */
+  readonly model: string | URL | CommandModel;
   /**
    * Passed to the model's `build`; plain data, as it is sent to the workers (a function in it
    * is an error, whatever the manager). @default {{}}

@@ -1,0 +1,148 @@
+// Internal: the model module that stands for a command model. The sweep driver imports it like
+// any model module (so every manager runs command models unchanged: the pool, Redis daemons, MPI
+// ranks), and its build/evaluate/probe/initialize talk to one long-lived process per thread.
+import type { Outputs, Point } from "../sweep/model.ts";
+import { buildLine, parseOutputs, pointLine, type Reply } from "./_protocol.ts";
+import { CommandProcess, ProcessEndedError } from "./_process.ts";
+
+/** What the sweep passes as build options of a command model (see command_model.ts). */
+export interface CommandBuildOptions {
+  command: string[];
+  /** The sweep's own buildOptions, sent to the command as JSON. */
+  options: Record<string, unknown>;
+  /** Parameter names, in the order point values are sent. */
+  params: string[];
+  /** Milliseconds per request about a point; the process is killed past it. */
+  timeout?: number;
+  /** Milliseconds to start and build. */
+  buildTimeout?: number;
+}
+
+/** The model state: the process and what it was built with. */
+export interface CommandState {
+  config: CommandBuildOptions;
+  process: CommandProcess;
+}
+
+// This thread's process, kept across rebuilds (a rebuild sends `build` again, as WaterTAP
+// rebuilds its model in place) and across sweeps of the same command.
+let live: CommandProcess | undefined;
+let liveKey = "";
+
+/** Starts the command if needed, then builds the model in it. */
+export async function build(options?: Record<string, unknown>): Promise<CommandState> {
+  const config = options as unknown as CommandBuildOptions;
+  const key = JSON.stringify(config.command);
+  if (!live || !live.alive || liveKey !== key) {
+    const old = live;
+    live = undefined;
+    await old?.close();
+    live = await CommandProcess.start(config.command, config.buildTimeout);
+    liveKey = key;
+  }
+  const process = live;
+  await buildIn(process, config);
+  return { config, process };
+}
+
+async function buildIn(process: CommandProcess, config: CommandBuildOptions): Promise<void> {
+  let reply: Reply;
+  try {
+    reply = await process.request(
+      buildLine(config.params, config.options),
+      config.buildTimeout,
+      "the build",
+    );
+  } catch (error) {
+    await process.close();
+    throw error;
+  }
+  if (!reply.ok) throw modelError(reply);
+}
+
+/** Evaluates a point; a process that ended since is started and built again first. */
+export async function evaluate(state: CommandState, point: Point): Promise<Outputs> {
+  await revive(state, point);
+  const { config, process } = state;
+  const reply = await process.request(
+    pointLine("evaluate", point, config.params),
+    config.timeout,
+    "evaluate",
+  );
+  if (!reply.ok) throw modelError(reply);
+  const out: Outputs = {};
+  const why = parseOutputs(reply.rest, out);
+  if (why !== undefined) throw new TypeError(`The model's reply is not outputs: ${why}`);
+  return out;
+}
+
+/** The model's probe, when it offers one; otherwise every point is accepted without asking. */
+export function probe(state: CommandState, point: Point): boolean | Promise<boolean> {
+  if (!state.process.greeting.probe) return true;
+  return (async () => {
+    await revive(state, point);
+    const reply = await state.process.request(
+      pointLine("probe", point, state.config.params),
+      state.config.timeout,
+      "probe",
+    );
+    if (!reply.ok) throw modelError(reply);
+    const answer = reply.rest.trim();
+    if (answer !== "0" && answer !== "1") {
+      throw new TypeError(
+        `The model's probe reply must be "ok 1" or "ok 0": it was "ok ${answer}"`,
+      );
+    }
+    return answer === "1";
+  })();
+}
+
+/** The model's initialize, when it offers one. */
+export function initialize(state: CommandState, point: Point): void | Promise<void> {
+  if (!state.process.greeting.initialize) return;
+  return (async () => {
+    await revive(state, point);
+    await initializeIn(state, point);
+  })();
+}
+
+async function initializeIn(state: CommandState, point: Point): Promise<void> {
+  const reply = await state.process.request(
+    pointLine("initialize", point, state.config.params),
+    state.config.timeout,
+    "initialize",
+  );
+  if (!reply.ok) throw modelError(reply);
+}
+
+// A process that ended (it crashed on an earlier point, or was killed past the timeout) and was
+// not rebuilt by the driver (rebuildOnFailure: false) is started, built and initialized again.
+async function revive(state: CommandState, point: Point): Promise<void> {
+  if (state.process.alive) return;
+  try {
+    const fresh = await build(state.config as unknown as Record<string, unknown>);
+    state.process = fresh.process;
+    if (state.process.greeting.initialize) await initializeIn(state, point);
+  } catch (error) {
+    throw new ProcessEndedError(
+      `The model process had ended and could not be started again: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+// The model's own failure: its exception type as the name, its message, then its traceback.
+function modelError(reply: Reply & { ok: false }): Error {
+  const trace = reply.traceback.trim();
+  const error = new Error(trace ? `${reply.message}\n${trace}` : reply.message);
+  error.name = reply.type;
+  error.stack = `${reply.type}: ${reply.message}${trace ? `\n${trace}` : ""}`;
+  return error;
+}
+
+/** Ends this thread's process (tests, and a serial sweep's owner, call it when done). */
+export async function closeCommandProcesses(): Promise<void> {
+  const old = live;
+  live = undefined;
+  await old?.close();
+}
