@@ -23,7 +23,7 @@ const HELP = `psweep ${VERSION}: parameter sweeps in parallel, in permission-sco
 Usage:
   psweep                      run the demo: a reverse-osmosis model over a grid, on every core
   psweep run <sweep-file>     run a sweep described in a JSON or YAML file
-  psweep init [dir]           write a starter model and sweep file
+  psweep init [dir]           write a starter model and sweep file (--python: a Python model)
   psweep report <results.csv> write an HTML report of a results file
   psweep --help | --version
 
@@ -72,13 +72,18 @@ Examples:
   deno run -A jsr:@x/psweep --workers 2 --out demo.csv --report
 `;
 
-const INIT_HELP = `psweep init [dir]
+const INIT_HELP = `psweep init [dir] [--python]
 
 Writes a starter model (model.js) and sweep file (sweep.yaml) into dir (default: the current
 directory) that 'psweep run' accepts as they are. Existing files are never overwritten.
 
-Example:
+Options:
+  --python             a Python model instead: model.py, psweep_model.py (the one-file helper
+                       that speaks psweep's model protocol; standard library only) and sweep.yaml
+
+Examples:
   psweep init my-sweep && psweep run my-sweep/sweep.yaml
+  psweep init --python py-sweep && psweep run py-sweep/sweep.yaml
 `;
 
 const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
@@ -426,6 +431,7 @@ async function init(args: string[]): Promise<number> {
   const { flags, positionals } = parseFlags(args, {
     help: { type: "boolean", short: "h" },
     debug: { type: "boolean" },
+    python: { type: "boolean" },
   }, "init");
   if (flags.help) {
     console.log(INIT_HELP);
@@ -434,8 +440,10 @@ async function init(args: string[]): Promise<number> {
   if (positionals.length > 1) {
     throw new UsageError("init takes at most one directory (see 'psweep init --help')");
   }
-  const files = await writeInit(positionals[0] ?? ".");
-  console.log(`wrote ${files.join(" and ")}\nnext: psweep run ${files[1]}`);
+  const files = await writeInit(positionals[0] ?? ".", { python: Boolean(flags.python) });
+  console.log(
+    `wrote ${files.slice(0, -1).join(", ")} and ${files.at(-1)}\nnext: psweep run ${files.at(-1)}`,
+  );
   return 0;
 }
 
