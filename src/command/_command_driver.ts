@@ -62,7 +62,7 @@ async function buildIn(process: CommandProcess, config: CommandBuildOptions): Pr
 
 /** Evaluates a point; a process that ended since is started and built again first. */
 export async function evaluate(state: CommandState, point: Point): Promise<Outputs> {
-  await revive(state, point);
+  if (!state.process.alive) await revive(state, point);
   const { config, process } = state;
   const reply = await process.request(
     pointLine("evaluate", point, config.params),

@@ -1,0 +1,129 @@
+/**
+ * Benchmarks of command models (issue 17), measured side by side in one run:
+ *
+ * ```sh
+ * deno run -A --unstable-worker-options bench/command_report.ts
+ * ```
+ *
+ * One Python model (bench/models/busy_model.py: a CPU loop, calibrated to about 1 ms a unit)
+ * (a) protocol overhead per point: a trivial point (no loop) on one warm worker, timed as
+ *     (T(2N) - T(N)) / N so that start-up cancels, less Python's own evaluate per point;
+ * (b) 1 ms points on 2 workers against the ideal: Python's serial time for the same points / 2;
+ * (c) psweep against WaterTAP's pattern (bench/command_baseline.py: a warm ProcessPoolExecutor
+ *     of 2 processes, one contiguous chunk each) on uniform 1 ms points and on skewed costs (the
+ *     first 10% of the points cost 20 units).
+ *
+ * Runs alternate between the two sides, so that a busy machine slows both alike; each figure is
+ * the median of the runs. The machine's load average is printed with them.
+ *
+ * @module
+ */
+
+import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+
+const here = new URL("./", import.meta.url).pathname;
+const MODEL = `${here}models/busy_model.py`;
+const BASELINE = `${here}command_baseline.py`;
+const RUNS = 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function python(args: string[]): Promise<Record<string, number>> {
+  const out = await new Deno.Command("python3", { args: [BASELINE, ...args], stderr: "inherit" })
+    .output();
+  if (!out.success) throw new Error(`python3 ${BASELINE} ${args.join(" ")} failed`);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+async function sweep(
+  manager: DenoWorkerManager,
+  rows: number,
+  options: Record<string, number>,
+): Promise<number> {
+  const t0 = performance.now();
+  const result = await parameterSweep({
+    model: { command: ["python3", MODEL] },
+    buildOptions: options,
+    params: { i: linearSample(0, rows - 1, rows) },
+    outputs: ["y"],
+    manager,
+  });
+  const ms = performance.now() - t0;
+  if (result.stats.succeeded !== rows) {
+    throw new Error(`${result.stats.failed} points failed: ${[...result.errors.values()][0]}`);
+  }
+  return ms;
+}
+
+function load(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+const permissions = { run: ["python3"] };
+const { iterations } = await python(["calibrate"]);
+console.log(
+  `machine: ${navigator.hardwareConcurrency} cores, load average ${load()}; Python loop of ${iterations} steps ≈ 1 ms`,
+);
+
+// (a) Protocol overhead per point.
+{
+  const trivial = { iterations: 0 };
+  const N = 4000;
+  await using one = new DenoWorkerManager({ workers: 1, permissions });
+  await sweep(one, 100, trivial); // start the worker and the process
+  const per: number[] = [];
+  const direct: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t1 = await sweep(one, N, trivial);
+    const t2 = await sweep(one, 2 * N, trivial);
+    per.push((t2 - t1) * 1000 / N);
+    direct.push((await python(["direct", String(N), JSON.stringify(trivial)])).ms * 1000 / N);
+  }
+  const p = median(per);
+  const d = median(direct);
+  console.log(
+    `(a) trivial point, 1 worker: ${p.toFixed(1)} µs per point through psweep, of which ${
+      d.toFixed(1)
+    } µs Python's evaluate: protocol overhead ${(p - d).toFixed(1)} µs per point`,
+  );
+}
+
+// (b) and (c) on 2 workers.
+{
+  const N = 1000;
+  const uniform = { iterations };
+  const skewed = { iterations, heavy_rows: N / 10, heavy_units: 20 };
+  await using two = new DenoWorkerManager({ workers: 2, permissions });
+  await sweep(two, 100, uniform);
+  const t = { ours: [] as number[], theirs: [] as number[], serial: [] as number[] };
+  const s = { ours: [] as number[], theirs: [] as number[], serial: [] as number[] };
+  for (let r = 0; r < RUNS; r++) {
+    for (const [options, into] of [[uniform, t], [skewed, s]] as const) {
+      into.ours.push(await sweep(two, N, options));
+      into.theirs.push((await python(["pool", String(N), JSON.stringify(options)])).ms);
+      into.serial.push((await python(["direct", String(N), JSON.stringify(options)])).ms);
+    }
+  }
+  for (const [name, x] of [["uniform 1 ms", t], ["skewed (10% x 20)", s]] as const) {
+    const ours = median(x.ours);
+    const theirs = median(x.theirs);
+    const ideal = median(x.serial) / 2;
+    console.log(
+      `(${name === "uniform 1 ms" ? "b" : "c"}) ${N} points, ${name}, 2 workers: psweep ${
+        ours.toFixed(0)
+      } ms (${(ideal / ours).toFixed(2)} of ideal ${ideal.toFixed(0)} ms); ` +
+        `ProcessPoolExecutor, contiguous chunks ${theirs.toFixed(0)} ms (${
+          (ideal / theirs).toFixed(2)
+        } of ideal): psweep ${(theirs / ours).toFixed(2)}x faster`,
+    );
+  }
+}
+console.log(`load average after: ${load()}`);
