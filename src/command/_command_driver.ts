@@ -2,7 +2,9 @@
 // any model module (so every manager runs command models unchanged: the pool, Redis daemons, MPI
 // ranks), and its build/evaluate/probe/initialize talk to one long-lived process per thread.
 import type { Outputs, Point } from "../sweep/model.ts";
-import { buildLine, parseOutputs, pointLine, type Reply } from "./_protocol.ts";
+import type { Matrix } from "../parallel/matrix.ts";
+import { type ChunkOutput, executeSweep } from "../sweep/_driver.ts";
+import { buildLine, formatNumber, parseOutputs, pointLine, type Reply } from "./_protocol.ts";
 import { CommandProcess, ProcessEndedError } from "./_process.ts";
 
 /** What the sweep passes as build options of a command model (see command_model.ts). */
@@ -29,9 +31,31 @@ export interface CommandState {
 let live: CommandProcess | undefined;
 let liveKey = "";
 
+/**
+ * The chunk this thread is evaluating, so that each point can be sent before the driver asks for
+ * it: the model then goes from one point to the next without waiting for this thread (about a
+ * pipe round trip a point, more on a busy machine). Column 0 is the row index.
+ */
+let upcoming: { chunk: Matrix; cursor: number } | undefined;
+
+/**
+ * The sweep's per-chunk function for command models: the driver's own, with the chunk known
+ * in advance (see `upcoming`).
+ */
+export async function executeCommandSweep(chunk: Matrix, ctx: unknown): Promise<ChunkOutput> {
+  upcoming = { chunk, cursor: 0 };
+  try {
+    return await executeSweep(chunk, ctx as Parameters<typeof executeSweep>[1]);
+  } finally {
+    upcoming = undefined;
+  }
+}
+
 /** Starts the command if needed, then builds the model in it. */
 export async function build(options?: Record<string, unknown>): Promise<CommandState> {
   const config = options as unknown as CommandBuildOptions;
+  // A point sent ahead is not to run on the model about to be rebuilt: its reply is dropped.
+  await live?.discardAhead(config.buildTimeout);
   const key = JSON.stringify(config.command);
   if (!live || !live.alive || liveKey !== key) {
     const old = live;
@@ -62,13 +86,26 @@ async function buildIn(process: CommandProcess, config: CommandBuildOptions): Pr
 
 /** Evaluates a point; a process that ended since is started and built again first. */
 export async function evaluate(state: CommandState, point: Point): Promise<Outputs> {
-  if (!state.process.alive) await revive(state, point);
-  const { config, process } = state;
-  const reply = await process.request(
-    pointLine("evaluate", point, config.params),
-    config.timeout,
-    "evaluate",
-  );
+  const { config } = state;
+  let process = state.process;
+  if (process.ahead !== undefined && sameValues(process.ahead, point, config.params)) {
+    // Sent ahead: its reply is the next line, or, if the process has ended since, the end is
+    // this point's doing (it may have died on it before the driver asked): it fails, once.
+    process.ahead = undefined;
+  } else {
+    if (!process.alive) {
+      await revive(state, point);
+      process = state.process;
+    }
+    await process.discardAhead(config.timeout);
+    if (!process.alive) {
+      await revive(state, point);
+      process = state.process;
+    }
+    process.send(pointLine("evaluate", point, config.params));
+  }
+  sendAhead(process, point, config.params);
+  const reply = await process.receive(config.timeout, "evaluate");
   if (!reply.ok) throw modelError(reply);
   const out: Outputs = {};
   const why = parseOutputs(reply.rest, out);
@@ -113,6 +150,40 @@ async function initializeIn(state: CommandState, point: Point): Promise<void> {
     "initialize",
   );
   if (!reply.ok) throw modelError(reply);
+}
+
+// Sends the point that follows `point` in the chunk, when the model has neither probe nor
+// initialize (which would have to come between the two).
+function sendAhead(process: CommandProcess, point: Point, params: string[]): void {
+  const next = upcoming;
+  if (!next || !process.alive || process.greeting.probe || process.greeting.initialize) return;
+  const { data, rows, columns } = next.chunk;
+  // The driver evaluates the chunk's rows in order, but may skip some (a failed rebuild).
+  let r = next.cursor;
+  while (r < rows && !rowIs(data, r * columns + 1, point, params)) r++;
+  if (r >= rows) return;
+  next.cursor = r + 1;
+  if (r + 1 >= rows) return;
+  const values: number[] = [];
+  for (let c = 0; c < params.length; c++) values.push(data[(r + 1) * columns + 1 + c]);
+  let line = "evaluate";
+  for (const v of values) line += " " + formatNumber(v);
+  process.send(line + "\n");
+  process.ahead = values;
+}
+
+function rowIs(data: Float64Array, offset: number, point: Point, params: string[]): boolean {
+  for (let c = 0; c < params.length; c++) {
+    if (!Object.is(data[offset + c], point[params[c]])) return false;
+  }
+  return true;
+}
+
+function sameValues(values: number[], point: Point, params: string[]): boolean {
+  for (let c = 0; c < params.length; c++) {
+    if (!Object.is(values[c], point[params[c]])) return false;
+  }
+  return true;
 }
 
 // A process that ended (it crashed on an earlier point, or was killed past the timeout) and was

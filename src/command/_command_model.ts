@@ -10,6 +10,9 @@ import { jsonText } from "./_protocol.ts";
 /** The module that drives a command model in a worker (the sweep driver imports it). */
 export const COMMAND_DRIVER: string = new URL("./_command_driver.ts", import.meta.url).href;
 
+/** The per-chunk function of command-model sweeps (the driver's, with points sent ahead). */
+export const COMMAND_EXECUTE = { module: COMMAND_DRIVER, name: "executeCommandSweep" } as const;
+
 /** Whether a sweep's `model` is a command model (an object with a `command`). */
 export function isCommandModel(model: unknown): model is CommandModel {
   return typeof model === "object" && model !== null && !(model instanceof URL) &&

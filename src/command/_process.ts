@@ -52,7 +52,7 @@ export class CommandProcess {
   #status: Promise<Deno.CommandStatus>;
   #exited: Deno.CommandStatus | undefined;
   #killed = false;
-  #busy = false;
+  #inFlight = 0;
 
   private constructor(readonly command: readonly string[]) {
     this.label = commandText(command);
@@ -155,31 +155,56 @@ export class CommandProcess {
     return !this.#killed && this.#exited === undefined;
   }
 
+  /** Requests sent whose replies have not been received yet. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   /**
-   * Sends one request line and resolves with the model's reply; throws when the process ends or
-   * runs past `limit` ms (then it is killed). `what` names the request in messages.
+   * A point sent ahead of the driver's request for it (its values, in parameter order), so that
+   * the model never waits for this thread between points; undefined when none is.
    */
-  async request(line: string, limit: number | undefined, what: string): Promise<Reply> {
+  ahead: number[] | undefined;
+
+  /** Sends one request line and receives its reply (see {@linkcode receive}). */
+  request(line: string, limit: number | undefined, what: string): Promise<Reply> {
+    if (this.#inFlight > 0) {
+      throw new Error(`The model process ${this.label} got a request while replies were due`);
+    }
+    this.send(line);
+    return this.receive(limit, what);
+  }
+
+  /** Sends one request line; its reply comes after those of the requests sent before it. */
+  send(line: string): void {
     if (!this.alive) throw new ProcessEndedError(`The model process ${this.label} is not running`);
-    if (this.#busy) throw new Error(`The model process ${this.label} got a second request`);
-    this.#busy = true;
+    this.#inFlight++;
     this.#ref();
+    // Not awaited: the reply (or the end of stdout) says what became of the write.
+    this.#writer.write(encoder.encode(line)).catch(() => {});
+  }
+
+  /**
+   * Resolves with the next reply; throws when the process ends or runs past `limit` ms (then it
+   * is killed). `what` names the request in messages.
+   */
+  async receive(limit: number | undefined, what: string): Promise<Reply> {
+    if (this.#inFlight === 0) throw new Error(`No reply is due from ${this.label}`);
     try {
       let text: string | null;
       try {
-        // Not awaited: the reply (or the end of stdout) says what became of the write.
-        this.#writer.write(encoder.encode(line)).catch(() => {});
         text = await this.#withLimit(this.#lines.next(), limit, () =>
           new CommandTimeoutError(
             `${what} ran past the ${limit} ms timeout: psweep killed the model process ${this.label}, and starts it again for the next point`,
           ));
       } catch (error) {
         if (error instanceof CommandTimeoutError) throw error;
-        // A write to a process that has ended fails: report the end, not the pipe.
         text = null;
       }
       if (text === null) {
         this.#killed = true;
+        // The end is this request's doing; a point sent after it never ran, or its reply is lost.
+        this.ahead = undefined;
         const status = await this.#status;
         await this.#stderrDone;
         throw new ProcessEndedError(
@@ -198,8 +223,23 @@ export class CommandProcess {
       }
       return reply;
     } finally {
-      this.#busy = false;
-      if (this.alive) this.#unref();
+      this.#inFlight--;
+      if (this.#inFlight === 0 && this.alive) this.#unref();
+    }
+  }
+
+  /**
+   * Drops the reply to a point sent ahead that the driver did not ask for (a failed point came
+   * first, and the model is to be rebuilt before the next). A process that fails meanwhile is
+   * left dead, for the caller to start again.
+   */
+  async discardAhead(limit: number | undefined): Promise<void> {
+    if (this.ahead === undefined) return;
+    this.ahead = undefined;
+    try {
+      await this.receive(limit, "a point sent ahead");
+    } catch {
+      this.kill();
     }
   }
 
@@ -223,6 +263,8 @@ export class CommandProcess {
 
   /** Kills the process at once; pending requests fail. */
   kill(): void {
+    // A point sent ahead of the one that was stopped is not to blame for the stop.
+    this.ahead = undefined;
     if (this.#killed) return;
     this.#killed = true;
     try {
@@ -237,7 +279,7 @@ export class CommandProcess {
    * or already stopping, and waits until its pipes and status are released.
    */
   async close(): Promise<void> {
-    if (this.#busy || this.#killed) this.kill();
+    if (this.#inFlight > 0 || this.#killed) this.kill();
     try {
       await this.#writer.close();
     } catch {

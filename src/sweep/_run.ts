@@ -17,6 +17,7 @@ import { SweepSink } from "./_sink.ts";
 import {
   checkCommandModel,
   COMMAND_DRIVER,
+  COMMAND_EXECUTE,
   commandBuildOptions,
   commandLabel,
   isCommandModel,
@@ -261,7 +262,7 @@ export async function runRows(
   try {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned && manager instanceof DenoWorkerManager) {
-      startWorkers(manager, [DRIVER, DRIVER, plan.model]);
+      startWorkers(manager, [DRIVER, plan.command ? COMMAND_DRIVER : DRIVER, plan.model]);
     }
     const { data, rows, seed } = source();
     sink = await SweepSink.open({
@@ -332,7 +333,7 @@ export async function runRows(
       await manager.scatter(
         { module: DRIVER, name: "buildSweep" },
         kwargs as unknown as Record<string, unknown>,
-        { module: DRIVER, name: "executeSweep" },
+        plan.command ? COMMAND_EXECUTE : { module: DRIVER, name: "executeSweep" },
         { rows: count, columns: P + 1, data: work },
         {
           // Workers import the model through the driver: they need to read its directory.
