@@ -10,8 +10,9 @@
  *     (T(2N) - T(N)) / N so that start-up cancels, less Python's own evaluate per point;
  * (b) 1 ms points on 2 workers against the ideal: Python's serial time for the same points / 2;
  * (c) psweep against WaterTAP's pattern (bench/command_baseline.py: a warm ProcessPoolExecutor
- *     of 2 processes, one contiguous chunk each) on uniform 1 ms points and on skewed costs (the
- *     first 10% of the points cost 20 units).
+ *     of 2 processes, one contiguous chunk each) on the uniform 1 ms points of (b) and on skewed
+ *     costs (as in bench/pool_report.ts: a 100x spread, the expensive rows first: the first 10%
+ *     of 200 points cost 100 units).
  *
  * Runs alternate between the two sides, so that a busy machine slows both alike; each figure is
  * the median of the runs. The machine's load average is printed with them.
@@ -98,31 +99,40 @@ console.log(
 
 // (b) and (c) on 2 workers.
 {
-  const N = 1000;
-  const uniform = { iterations };
-  const skewed = { iterations, heavy_rows: N / 10, heavy_units: 20 };
+  const cases = [
+    { name: "uniform 1 ms", rows: 1000, options: { iterations } },
+    {
+      name: "skewed (10% at 100x, first)",
+      rows: 200,
+      options: { iterations, heavy_rows: 20, heavy_units: 100 },
+    },
+  ];
   await using two = new DenoWorkerManager({ workers: 2, permissions });
-  await sweep(two, 100, uniform);
-  const t = { ours: [] as number[], theirs: [] as number[], serial: [] as number[] };
-  const s = { ours: [] as number[], theirs: [] as number[], serial: [] as number[] };
+  await sweep(two, 100, { iterations });
+  const times = cases.map(() => ({
+    ours: [] as number[],
+    theirs: [] as number[],
+    serial: [] as number[],
+  }));
   for (let r = 0; r < RUNS; r++) {
-    for (const [options, into] of [[uniform, t], [skewed, s]] as const) {
-      into.ours.push(await sweep(two, N, options));
-      into.theirs.push((await python(["pool", String(N), JSON.stringify(options)])).ms);
-      into.serial.push((await python(["direct", String(N), JSON.stringify(options)])).ms);
+    for (const [i, { rows, options }] of cases.entries()) {
+      times[i].ours.push(await sweep(two, rows, options));
+      times[i].theirs.push((await python(["pool", String(rows), JSON.stringify(options)])).ms);
+      times[i].serial.push((await python(["direct", String(rows), JSON.stringify(options)])).ms);
     }
   }
-  for (const [name, x] of [["uniform 1 ms", t], ["skewed (10% x 20)", s]] as const) {
-    const ours = median(x.ours);
-    const theirs = median(x.theirs);
-    const ideal = median(x.serial) / 2;
+  for (const [i, { name, rows }] of cases.entries()) {
+    const ours = median(times[i].ours);
+    const theirs = median(times[i].theirs);
+    const ideal = median(times[i].serial) / 2;
     console.log(
-      `(${name === "uniform 1 ms" ? "b" : "c"}) ${N} points, ${name}, 2 workers: psweep ${
+      `(${i === 0 ? "b, c" : "c"}) ${rows} points, ${name}, 2 workers: psweep ${
         ours.toFixed(0)
-      } ms (${(ideal / ours).toFixed(2)} of ideal ${ideal.toFixed(0)} ms); ` +
-        `ProcessPoolExecutor, contiguous chunks ${theirs.toFixed(0)} ms (${
-          (ideal / theirs).toFixed(2)
-        } of ideal): psweep ${(theirs / ours).toFixed(2)}x faster`,
+      } ms (${(ideal / ours).toFixed(2)} of ideal ${
+        ideal.toFixed(0)
+      } ms); ProcessPoolExecutor, contiguous chunks ${theirs.toFixed(0)} ms (${
+        (ideal / theirs).toFixed(2)
+      } of ideal): psweep ${(theirs / ours).toFixed(2)}x as fast`,
     );
   }
 }
