@@ -99,7 +99,7 @@ console.log(
 
 // (b) and (c) on 2 workers.
 {
-  const cases = [
+  const cases: { name: string; rows: number; options: Record<string, number> }[] = [
     { name: "uniform 1 ms", rows: 1000, options: { iterations } },
     {
       name: "skewed (10% at 100x, first)",
