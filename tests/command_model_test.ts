@@ -121,9 +121,19 @@ Deno.test("protocol: replies parse into outputs or the model's failure", () => {
 
 Deno.test("the embedded psweep_model.py is the file", async () => {
   const file = await Deno.readTextFile(new URL("../src/command/psweep_model.py", import.meta.url));
+  if (file !== PSWEEP_MODEL_PY && Deno.env.get("PSWEEP_UPDATE_EMBEDS") === "1") {
+    const helper = new URL("../src/command/_python_helper.ts", import.meta.url);
+    const text = await Deno.readTextFile(helper);
+    const at = text.indexOf("export const PSWEEP_MODEL_PY");
+    await Deno.writeTextFile(
+      helper,
+      `${text.slice(0, at)}export const PSWEEP_MODEL_PY: string = ${JSON.stringify(file)};\n`,
+    );
+    return;
+  }
   assert(
     file === PSWEEP_MODEL_PY,
-    "src/command/_python_helper.ts is stale: regenerate it from psweep_model.py (its header says how)",
+    "src/command/_python_helper.ts is stale: run PSWEEP_UPDATE_EMBEDS=1 deno test -A tests/command_model_test.ts --filter embedded",
   );
 });
 
@@ -321,6 +331,22 @@ Deno.test({
         workers: 2,
       }),
       /Cannot start the model command \/nonexistent\/model-binary: NotFound/,
+    );
+  },
+});
+
+Deno.test({
+  name: "a model that speaks another protocol version is refused by name",
+  ...python,
+  fn: async () => {
+    await assertRejects(
+      parameterSweep({
+        model: { command: ["python3", "-c", "print('psweep-model 2', flush=True); input()"] },
+        params: { x: linearSample(0, 1, 2) },
+        workers: 1,
+        timeout: 60_000,
+      }),
+      /speaks psweep's model protocol version 2, not 1/,
     );
   },
 });

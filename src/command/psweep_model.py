@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 
 PROTOCOL = 1
 
@@ -105,7 +106,7 @@ def _point(names, rest):
 
 
 def _outputs(out, encoded):
-    if not isinstance(out, dict):
+    if not isinstance(out, Mapping):
         raise TypeError("evaluate must return a dict of numbers: it returned %r" % (out,))
     parts = []
     for name, value in out.items():
