@@ -53,7 +53,7 @@ def serve(build, evaluate, probe=None, initialize=None):
     # /dev/null and stderr: a stray print (or a solver's output) can never corrupt a reply.
     sys.stdout.flush()
     requests = os.fdopen(os.dup(0), "rb")
-    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+    replies = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
@@ -61,11 +61,15 @@ def serve(build, evaluate, probe=None, initialize=None):
     sys.stdin = open(os.devnull)
     # Ctrl-C in a terminal reaches every process of its group: psweep decides what an
     # interrupt does (it finishes or abandons the points in flight, then closes stdin).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:
+        pass  # serve() called from another thread than the main one: signals stay as they are
     _watch_parent()
 
     offered = [name for name, f in (("probe", probe), ("initialize", initialize)) if f]
-    replies.write(("psweep-model %d %s\n" % (PROTOCOL, " ".join(offered))).rstrip().encode() + b"\n")
+    replies.write(("psweep-model %d %s" % (PROTOCOL, " ".join(offered))).rstrip().encode() + b"\n")
+    replies.flush()
     names = []
     model = None
     encoded = {}
@@ -75,7 +79,7 @@ def serve(build, evaluate, probe=None, initialize=None):
             # psweep closed stdin: the sweep is over.
             sys.stderr.flush()
             os._exit(0)
-        verb, _, rest = line.rstrip(b"\n").partition(b" ")
+        verb, _, rest = line.rstrip(b"\r\n").partition(b" ")
         try:
             if verb == b"evaluate":
                 out = evaluate(model, _point(names, rest))
@@ -96,6 +100,7 @@ def serve(build, evaluate, probe=None, initialize=None):
             reply = _error(e)
         sys.stdout.flush()
         replies.write(reply)
+        replies.flush()
 
 
 def _point(names, rest):
