@@ -39,6 +39,17 @@ let liveKey = "";
 let upcoming: { chunk: Matrix; cursor: number } | undefined;
 
 /**
+ * Points are sent ahead only while they take less than this (ms): the round trip matters only
+ * for short points, and a point sent ahead of one that fails is evaluated, then dropped, then
+ * evaluated again after the rebuild: cheap for short points, not for long ones.
+ */
+const AHEAD_BELOW_MS = 50;
+
+// How long the last point took, from its request (or the reply before it) to its reply.
+let lastPointMs = Infinity;
+let lastReplyAt = 0;
+
+/**
  * The sweep's per-chunk function for command models: the driver's own, with the chunk known
  * in advance (see `upcoming`).
  */
@@ -55,7 +66,7 @@ export async function executeCommandSweep(chunk: Matrix, ctx: unknown): Promise<
 export async function build(options?: Record<string, unknown>): Promise<CommandState> {
   const config = options as unknown as CommandBuildOptions;
   // A point sent ahead is not to run on the model about to be rebuilt: its reply is dropped.
-  await live?.discardAhead(config.buildTimeout);
+  await live?.discardAhead(config.timeout);
   const key = JSON.stringify(config.command);
   if (!live || !live.alive || liveKey !== key) {
     const old = live;
@@ -88,10 +99,12 @@ async function buildIn(process: CommandProcess, config: CommandBuildOptions): Pr
 export async function evaluate(state: CommandState, point: Point): Promise<Outputs> {
   const { config } = state;
   let process = state.process;
+  let start: number;
   if (process.ahead !== undefined && sameValues(process.ahead, point, config.params)) {
     // Sent ahead: its reply is the next line, or, if the process has ended since, the end is
     // this point's doing (it may have died on it before the driver asked): it fails, once.
     process.ahead = undefined;
+    start = lastReplyAt;
   } else {
     if (!process.alive) {
       await revive(state, point);
@@ -103,9 +116,16 @@ export async function evaluate(state: CommandState, point: Point): Promise<Outpu
       process = state.process;
     }
     process.send(pointLine("evaluate", point, config.params));
+    start = performance.now();
   }
-  sendAhead(process, point, config.params);
-  const reply = await process.receive(config.timeout, "evaluate");
+  if (lastPointMs < AHEAD_BELOW_MS) sendAhead(process, point, config.params);
+  let reply: Reply;
+  try {
+    reply = await process.receive(config.timeout, "evaluate");
+  } finally {
+    lastReplyAt = performance.now();
+    lastPointMs = lastReplyAt - start;
+  }
   if (!reply.ok) throw modelError(reply);
   const out: Outputs = {};
   const why = parseOutputs(reply.rest, out);
