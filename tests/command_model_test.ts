@@ -63,6 +63,12 @@ async function succeeds(program: string, args: string[]): Promise<boolean> {
 const hasPython = await succeeds("python3", ["-c", "pass"]);
 const hasNumpy = hasPython && await succeeds("python3", ["-c", "import numpy"]);
 const hasCc = await succeeds("cc", ["--version"]);
+// mawk (Debian's awk) reads a pipe in blocks unless told -W interactive; gawk reads what is there.
+const awk = await succeeds("mawk", ["-W", "interactive", "BEGIN { exit 0 }"])
+  ? ["mawk", "-W", "interactive"]
+  : await succeeds("gawk", ["BEGIN { exit 0 }"])
+  ? ["gawk"]
+  : undefined;
 const python = { ignore: !hasPython };
 
 Deno.test("protocol: every float64 survives formatNumber then parseNumber, bit for bit", () => {
@@ -429,6 +435,24 @@ Deno.test({
       assertSameBits(result.outputs.z, rows.map(([b, x], i) => ok[i] ? x / b : NaN), "z");
       assertMatch(result.errors.get(4)!, /^RangeError: x = 101 is out of range$/);
     });
+  },
+});
+
+Deno.test({
+  name: "an awk script that implements the protocol sweeps exactly",
+  ignore: !awk,
+  fn: async () => {
+    const xs = [0, -0, 0.1, -2.5e-300, 1e300, 1.5e300];
+    const result = await parameterSweep({
+      model: { command: [...awk!, "-f", `${fixtures}model.awk`] },
+      params: { x: fixedSample(xs) },
+      workers: 1,
+      timeout: 10_000,
+    });
+    const ok = xs.map((x) => x <= 1e300);
+    assertSameBits(result.outputs.twice, xs.map((x, i) => ok[i] ? 2 * x : NaN), "twice");
+    assertSameBits(result.outputs.neg, xs.map((x, i) => ok[i] ? -x : NaN), "neg");
+    assertEquals(result.errors.get(5), "RangeError: x is too large");
   },
 });
 
