@@ -11,7 +11,6 @@ before the timed run (like psweep's warm pool). OPTIONS is the model's build opt
 """
 import json
 import os
-import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -35,12 +34,13 @@ def calibrate(target_ms=1.0):
     for _ in range(6):
         model["iterations"] = n
         times = []
-        for _ in range(5):
+        for _ in range(9):
             t0 = time.perf_counter()
             for j in range(20):
                 busy_model.evaluate(model, {"i": float(j)})
             times.append((time.perf_counter() - t0) * 50)
-        n = max(1, round(n * target_ms / statistics.median(times)))
+        # The fastest run is the one least disturbed by other work on the machine.
+        n = max(1, round(n * target_ms / min(times)))
     return n
 
 
