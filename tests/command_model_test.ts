@@ -538,6 +538,16 @@ Deno.test({
       manager: pool,
     });
     assertSameBits(a.outputs.echo, [0, 0.25, 0.5, 0.75, 1], "echo");
+    // Without run permission the sweep fails at once, saying so.
+    await using scoped = new DenoWorkerManager({ workers: 1, permissions: "none" });
+    await assertRejects(
+      parameterSweep({
+        model: { command: ["python3", `${fixtures}exact.py`] },
+        params: { x: linearSample(0, 1, 5), y: fixedSample([1]) },
+        manager: scoped,
+      }),
+      /Cannot start the model command python3 \S+exact\.py: NotCapable: Requires run access to "python3"/,
+    );
     // The serial manager runs the command from this thread; its process ends on request.
     try {
       const b = await parameterSweep({
