@@ -522,6 +522,41 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a point sent ahead of a failed one is evaluated again after the rebuild; long points are not sent ahead",
+  ...python,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const log = `${dir}/log.txt`;
+      try {
+        // The serial manager runs every row as one chunk: each point can be sent ahead.
+        const result = await parameterSweep({
+          model: { command: ["python3", `${fixtures}logging.py`] },
+          buildOptions: { log },
+          params: { x: fixedSample([0, 2, 1, 5, 6, 100, 1, 7]) },
+          manager: new SingleProcessManager(),
+        });
+        assertSameBits(result.outputs.y, [0, 20, NaN, 50, 60, 1000, NaN, 70], "y");
+        const lines = (await Deno.readTextFile(log)).trim().split("\n");
+        // 5 was sent ahead of the failed 1 (unless this thread was too slow to see 2 as a short
+        // point), so it ran, was dropped, and ran again after the rebuild; after the 60 ms
+        // point nothing is sent ahead, so 7 ran once, after the second rebuild.
+        assertEquals(lines.filter((l) => l === "build").length, 3, lines.join(","));
+        assertEquals(lines.slice(-2), ["build", "7"], lines.join(","));
+        const fives = lines.flatMap((l, i) => (l === "5" ? [i] : []));
+        assert(
+          fives.length === 1 || lines.slice(fives[0], fives[1]).includes("build"),
+          lines.join(),
+        );
+        assertEquals(lines.filter((l) => l === "100").length, 1, lines.join(","));
+      } finally {
+        await closeCommandProcesses();
+      }
+    });
+  },
+});
+
+Deno.test({
   name: "the pool's own timeout and a caller's manager run command models too",
   ...python,
   fn: async () => {
