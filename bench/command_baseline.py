@@ -30,7 +30,7 @@ def build_and_execute(options, rows):
 
 def calibrate(target_ms=1.0):
     n = 1000
-    model = {"iterations": n, "heavy_rows": 0, "heavy_units": 1}
+    model = busy_model.build({"iterations": n})
     for _ in range(6):
         model["iterations"] = n
         times = []

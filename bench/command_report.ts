@@ -12,7 +12,10 @@
  * (c) psweep against WaterTAP's pattern (bench/command_baseline.py: a warm ProcessPoolExecutor
  *     of 2 processes, one contiguous chunk each) on the uniform 1 ms points of (b) and on skewed
  *     costs (as in bench/pool_report.ts: a 100x spread, the expensive rows first: the first 10%
- *     of 200 points cost 100 units).
+ *     of 200 points cost 100 units);
+ * (d) (b) and (c) again with points that sleep instead of computing: a model waiting on a solver
+ *     or on I/O, whose timing a busy machine hardly disturbs, so that the protocol's cost and the
+ *     balance of the work show even where CPU-bound figures measure the machine.
  *
  * Runs alternate between the two sides, so that a busy machine slows both alike; each figure is
  * the best of the runs (the least disturbed by other work: on a shared machine the median moves
@@ -74,6 +77,8 @@ function load(): string {
 }
 
 const permissions = { run: ["python3"] };
+// What psweep's own managers use for command models (COMMAND_CHUNK_MS).
+const chunkTargetMs = 100;
 const { iterations } = await python(["calibrate"]);
 console.log(
   `machine: ${navigator.hardwareConcurrency} cores, load average ${load()}; Python loop of ${iterations} steps ≈ 1 ms`,
@@ -83,7 +88,7 @@ console.log(
 {
   const trivial = { iterations: 0 };
   const N = 4000;
-  await using one = new DenoWorkerManager({ workers: 1, permissions });
+  await using one = new DenoWorkerManager({ workers: 1, permissions, chunkTargetMs });
   await sweep(one, 100, trivial); // start the worker and the process
   const per: number[] = [];
   const direct: number[] = [];
@@ -104,17 +109,23 @@ console.log(
   );
 }
 
-// (b) and (c) on 2 workers.
+// (b), (c) and (d) on 2 workers.
 {
   const cases: { name: string; rows: number; options: Record<string, number> }[] = [
-    { name: "uniform 1 ms", rows: 1000, options: { iterations } },
+    { name: "(b, c) uniform 1 ms", rows: 1000, options: { iterations } },
+    { name: "(d) uniform 1 ms sleeps", rows: 1000, options: { iterations, sleep_ms: 1 } },
     {
-      name: "skewed (10% at 100x, first)",
+      name: "(d) skewed sleeps (10% at 100x, first)",
+      rows: 200,
+      options: { iterations, heavy_rows: 20, heavy_units: 100, sleep_ms: 1 },
+    },
+    {
+      name: "(c) skewed (10% at 100x, first)",
       rows: 200,
       options: { iterations, heavy_rows: 20, heavy_units: 100 },
     },
   ];
-  await using two = new DenoWorkerManager({ workers: 2, permissions });
+  await using two = new DenoWorkerManager({ workers: 2, permissions, chunkTargetMs });
   await sweep(two, 100, { iterations });
   const times = cases.map(() => ({
     ours: [] as number[],
@@ -135,9 +146,7 @@ console.log(
       const theirs = pick(x.theirs);
       const ideal = pick(x.serial) / 2;
       console.log(
-        `(${
-          i === 0 ? "b, c" : "c"
-        }) ${rows} points, ${name}, 2 workers, ${label} of ${RUNS}: psweep ${ours.toFixed(0)} ms (${
+        `${name}, ${rows} points, 2 workers, ${label} of ${RUNS}: psweep ${ours.toFixed(0)} ms (${
           (ideal / ours).toFixed(2)
         } of ideal ${ideal.toFixed(0)} ms); ` +
           `ProcessPoolExecutor, contiguous chunks ${theirs.toFixed(0)} ms (${

@@ -13,6 +13,13 @@ export const COMMAND_DRIVER: string = new URL("./_command_driver.ts", import.met
 /** The per-chunk function of command-model sweeps (the driver's, with points sent ahead). */
 export const COMMAND_EXECUTE = { module: COMMAND_DRIVER, name: "executeCommandSweep" } as const;
 
+/**
+ * How long (ms) the chunks of a command model's sweep aim to take, in the managers psweep
+ * creates: points are sent ahead within a chunk only, so each chunk's first point waits for a
+ * round trip through the worker; at 100 ms that is a small share.
+ */
+export const COMMAND_CHUNK_MS = 100;
+
 /** Whether a sweep's `model` is a command model (an object with a `command`). */
 export function isCommandModel(model: unknown): model is CommandModel {
   return typeof model === "object" && model !== null && !(model instanceof URL) &&

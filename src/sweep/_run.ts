@@ -19,6 +19,7 @@ import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
 import {
   checkCommandModel,
+  COMMAND_CHUNK_MS,
   COMMAND_DRIVER,
   COMMAND_EXECUTE,
   commandBuildOptions,
@@ -232,7 +233,9 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
     // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
-    chunkTargetMs: workers === 1 ? 50 : undefined,
+    // A command model's worker sends each point of a chunk ahead, but not the next chunk's
+    // first: long chunks make that one wait rare (5 ms chunks of 1 ms points cost 9%).
+    chunkTargetMs: command ? COMMAND_CHUNK_MS : workers === 1 ? 50 : undefined,
   });
 }
 
