@@ -5,6 +5,7 @@ import {
   fixedSample,
   linearSample,
   parameterSweep,
+  RedisManager,
   SingleProcessManager,
 } from "../mod.ts";
 import { build, closeCommandProcesses, evaluate } from "../src/command/_command_driver.ts";
@@ -27,6 +28,7 @@ import {
   assertThrows,
 } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
+import { freshPrefix, REDIS_URL, SKIP_REDIS, withDaemons } from "./_redis.ts";
 
 // A column of a table readRows returned (its values are row-major).
 function column(
@@ -59,7 +61,7 @@ async function succeeds(program: string, args: string[]): Promise<boolean> {
   }
 }
 
-// CI installs Debian's python3 (.ci/setup.d/50-python.sh); numpy and cc are optional there.
+// CI installs Debian's python3 (.ci/setup.d/25-python.sh); numpy and cc are optional there.
 const hasPython = await succeeds("python3", ["-c", "pass"]);
 const hasNumpy = hasPython && await succeeds("python3", ["-c", "import numpy"]);
 const hasCc = await succeeds("cc", ["--version"]);
@@ -595,5 +597,96 @@ Deno.test({
     } finally {
       await closeCommandProcesses();
     }
+  },
+});
+
+Deno.test({
+  name:
+    "a command model's process is killed when its sweep stops, even mid-point (workers: 1 and 2)",
+  ...python,
+  fn: async () => {
+    for (const workers of [1, 2]) {
+      await withTempDir(async (dir) => {
+        // Every process that builds holds the FIFO open until it ends: reading it to its end
+        // waits for exactly that, with no clock involved.
+        const fifo = `${dir}/alive`;
+        const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+        assert(made.success, "mkfifo failed");
+        const controller = new AbortController();
+        const sweep = parameterSweep({
+          model: { command: ["python3", `${fixtures}endless.py`] },
+          buildOptions: { fifo },
+          params: { x: fixedSample([0, 1, 2, 3]) },
+          workers,
+          signal: controller.signal,
+        });
+        const rejected = assertRejects(() => sweep, Error, "stop here");
+        const file = await Deno.open(fifo, { read: true });
+        let text = "";
+        let aborted = false;
+        for await (const piece of file.readable.pipeThrough(new TextDecoderStream())) {
+          text += piece;
+          if (!aborted && text.includes("looping\n")) {
+            // The point x = 1 is in its endless loop, ignoring SIGTERM: only a kill ends it.
+            aborted = true;
+            controller.abort(new Error("stop here"));
+            await rejected;
+          }
+        }
+        // The end of the FIFO: every process that built has ended, the looping one included.
+        assert(aborted, text);
+        assertMatch(text, /^built \d+\n/);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "Redis daemons run command models unchanged, and only programs their --allow-run grants",
+  ignore: !hasPython || SKIP_REDIS,
+  fn: async () => {
+    const xs = [-0, 0.5, 1e-300, -7, 3, 1.5, 2, 8, 9, 10, 11, 12];
+    const model = { command: ["python3", `${fixtures}exact.py`] };
+    const prefix = freshPrefix();
+    const daemon = { prefix, models: [fixtures], args: ["--allow-run=python3"] };
+    await withDaemons([daemon, daemon], async (daemons) => {
+      await using manager = new RedisManager({ url: REDIS_URL, prefix, leaseMs: 5000 });
+      const result = await parameterSweep({
+        model,
+        buildOptions: { k: 3, nested: { list: [1, 2] } },
+        params: { x: fixedSample(xs), y: fixedSample([2]) },
+        manager,
+      });
+      assertSameBits(result.outputs.echo, xs, "echo");
+      assertSameBits(result.outputs.negzero, xs.map((x) => Object.is(x, -0) ? 1 : 0), "negzero");
+      assertSameBits(result.outputs.scaled, xs.map(() => 6), "scaled");
+      assertSameBits(result.outputs.listed, xs.map(() => 3), "listed");
+      assertEquals(result.stats.succeeded, xs.length);
+      await Promise.all(daemons.map((d) => d.waitFor(/joined sweep/)));
+      // The daemon's worker enforces a command model's timeout itself: the endless point fails
+      // alone, and the process started again serves the rest.
+      await withTempDir(async (dir) => {
+        const failing = await parameterSweep({
+          model: { command: ["python3", `${fixtures}failures.py`] },
+          buildOptions: { counter: `${dir}/builds.txt` },
+          params: { x: fixedSample([0, 3, 5, 6]) },
+          timeout: 1000,
+          manager,
+        });
+        assertSameBits(failing.outputs.y, [0, NaN, 50, 60], "y");
+        assertMatch(failing.errors.get(1)!, /^TimeoutError: evaluate ran past the 1000 ms timeout/);
+      });
+    });
+    // A daemon without --allow-run starts no program, whatever a sweep in Redis asks.
+    const closed = freshPrefix();
+    await withDaemons([{ prefix: closed, models: [fixtures] }], async () => {
+      await using manager = new RedisManager({ url: REDIS_URL, prefix: closed, leaseMs: 5000 });
+      await assertRejects(
+        () =>
+          parameterSweep({ model, params: { x: fixedSample([1]), y: fixedSample([2]) }, manager }),
+        Error,
+        'Requires run access to "python3"',
+      );
+    });
   },
 });

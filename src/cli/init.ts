@@ -37,7 +37,7 @@ outputs: [naturalFrequency, dampingRatio, peakAmplification]
 # timeout: 1000       # milliseconds per point
 # permissions:        # what the model may do besides reading its own directory
 #   read: [./data]
-csv: results.csv
+csv: results.csv     # or jsonl: .jsonl, arrow: .arrow, h5: .h5, parquet: .parquet
 `;
 
 const PYTHON_MODEL = `"""A starter model for psweep, in Python: a damped oscillator's peak response.

@@ -3,7 +3,7 @@
 // ranks), and its build/evaluate/probe/initialize talk to one long-lived process per thread.
 import type { Outputs, Point } from "../sweep/model.ts";
 import type { Matrix } from "../parallel/matrix.ts";
-import { type ChunkOutput, executeSweep } from "../sweep/_driver.ts";
+import { buildSweep, type ChunkOutput, executeSweep } from "../sweep/_driver.ts";
 import { buildLine, formatNumber, parseOutputs, pointLine, type Reply } from "./_protocol.ts";
 import { CommandProcess, ProcessEndedError } from "./_process.ts";
 
@@ -48,6 +48,15 @@ const AHEAD_BELOW_MS = 50;
 // How long the last point took, from its request (or the reply before it) to its reply.
 let lastPointMs = Infinity;
 let lastReplyAt = 0;
+
+/**
+ * The sweep's build function for command models: the driver's, with this module, as found on the
+ * machine that runs it, as the model (a Redis daemon's copy of psweep may sit at another path
+ * than the root's).
+ */
+export function buildCommandSweep(kwargs: Record<string, unknown>): ReturnType<typeof buildSweep> {
+  return buildSweep({ ...kwargs, model: import.meta.url });
+}
 
 /**
  * The sweep's per-chunk function for command models: the driver's own, with the chunk known

@@ -10,6 +10,9 @@ import { jsonText } from "./_protocol.ts";
 /** The module that drives a command model in a worker (the sweep driver imports it). */
 export const COMMAND_DRIVER: string = new URL("./_command_driver.ts", import.meta.url).href;
 
+/** The build function of command-model sweeps (the driver's, with the command driver as model). */
+export const COMMAND_BUILD = { module: COMMAND_DRIVER, name: "buildCommandSweep" } as const;
+
 /** The per-chunk function of command-model sweeps (the driver's, with points sent ahead). */
 export const COMMAND_EXECUTE = { module: COMMAND_DRIVER, name: "executeCommandSweep" } as const;
 

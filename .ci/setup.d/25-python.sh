@@ -1,6 +1,7 @@
 # Command models (tests/command_model_test.ts) run Python models with Debian's python3; numpy and
 # a C compiler are optional (the tests that need them are skipped without them). Sourced by
-# .ci/run: installs only what is missing, starts nothing.
+# .ci/run: installs only what is missing, starts nothing. Before 30-python-readers.sh, which
+# installs its pip packages into this python3.
 psweep_python_missing=()
 command -v python3 >/dev/null 2>&1 || psweep_python_missing+=(python3 python3-numpy)
 if command -v python3 >/dev/null 2>&1 && ! python3 -c "import numpy" >/dev/null 2>&1; then
