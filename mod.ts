@@ -62,6 +62,7 @@ export type {
 
 // The sweeps and what they take and give.
 export * from "./src/sweep/model.ts";
+export * from "./src/command/command_model.ts";
 export * from "./src/sweep/sweep_options.ts";
 export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/parameter_sweep.ts";

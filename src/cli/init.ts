@@ -1,6 +1,7 @@
 // `psweep init`: a starter model and sweep file that `psweep run` accepts as they are.
 import { pathExists } from "../io/_fs.ts";
 import { UsageError } from "./_errors.ts";
+import { PSWEEP_MODEL_PY } from "../command/_python_helper.ts";
 
 const MODEL = `// A starter model for psweep: a damped oscillator's peak response.
 // psweep imports this module in permission-scoped workers; by default it may read only this
@@ -39,22 +40,74 @@ outputs: [naturalFrequency, dampingRatio, peakAmplification]
 csv: results.csv     # or jsonl: .jsonl, arrow: .arrow, h5: .h5, parquet: .parquet
 `;
 
-/** Writes model.js and sweep.yaml into `dir`; returns their paths. Never overwrites. */
-export async function writeInit(dir: string): Promise<[string, string]> {
+const PYTHON_MODEL = `"""A starter model for psweep, in Python: a damped oscillator's peak response.
+
+psweep runs this file once per worker (python3 model.py) and sends it points over stdin;
+psweep_model.py, beside it, speaks that protocol (standard library only). Anything the model
+prints goes to stderr. Run it with: psweep run sweep.yaml
+"""
+import math
+
+import psweep_model
+
+
+def build(options):
+    """Built once per worker (and again after a failed point), from the sweep's buildOptions."""
+    return {"mass": options.get("mass", 1.0)}
+
+
+def evaluate(model, point):
+    """One point: parameter values in, named numbers out. Raise to fail the point."""
+    stiffness, damping = point["stiffness"], point["damping"]
+    omega = math.sqrt(stiffness / model["mass"])
+    zeta = damping / (2 * math.sqrt(stiffness * model["mass"]))
+    if zeta >= 1:
+        raise ValueError("overdamped (zeta = %.2f): no resonance peak" % zeta)
+    peak = 1 / (2 * zeta * math.sqrt(1 - zeta * zeta))
+    return {"naturalFrequency": omega, "dampingRatio": zeta, "peakAmplification": peak}
+
+
+if __name__ == "__main__":
+    psweep_model.serve(build, evaluate)
+`;
+
+const PYTHON_SWEEP = SWEEP.replace(
+  "model: ./model.js",
+  "# The model is a program: each worker starts it once. Its ./ paths are relative to this file.\n" +
+    "model: { command: [python3, ./model.py] }",
+);
+
+/**
+ * Writes model.js and sweep.yaml into `dir` (with `python`: model.py, psweep_model.py and
+ * sweep.yaml); returns their paths, the sweep file last. Never overwrites.
+ */
+export async function writeInit(
+  dir: string,
+  options: { python?: boolean } = {},
+): Promise<string[]> {
+  const base = dir.replace(/\/$/, "");
+  const files: [string, string][] = options.python
+    ? [[`${base}/model.py`, PYTHON_MODEL], [`${base}/psweep_model.py`, PSWEEP_MODEL_PY], [
+      `${base}/sweep.yaml`,
+      PYTHON_SWEEP,
+    ]]
+    : [[`${base}/model.js`, MODEL], [`${base}/sweep.yaml`, SWEEP]];
+  return await writeFiles(dir, files);
+}
+
+async function writeFiles(dir: string, files: [string, string][]): Promise<string[]> {
   const info = await Deno.stat(dir).catch(() => undefined);
   if (info && !info.isDirectory) {
     throw new UsageError(`Cannot write the starter files into ${dir} as it is not a directory`);
   }
   await Deno.mkdir(dir, { recursive: true });
-  const model = `${dir.replace(/\/$/, "")}/model.js`;
-  const sweep = `${dir.replace(/\/$/, "")}/sweep.yaml`;
-  // Both files are checked before either is written: a refusal leaves the directory as it was.
-  for (const path of [model, sweep]) {
+  // Every file is checked before any is written: a refusal leaves the directory as it was.
+  for (const [path] of files) {
     if (await pathExists(path)) {
       throw new UsageError(`Cannot write ${path} as it already exists: choose another directory`);
     }
   }
-  for (const [path, text] of [[model, MODEL], [sweep, SWEEP]]) {
+  for (const [path, text] of files) {
     try {
       await Deno.writeTextFile(path, text, { createNew: true });
     } catch (e) {
@@ -64,5 +117,5 @@ export async function writeInit(dir: string): Promise<[string, string]> {
       throw e;
     }
   }
-  return [model, sweep];
+  return files.map(([path]) => path);
 }

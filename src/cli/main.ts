@@ -33,7 +33,7 @@ const HELP = `psweep ${VERSION}: parameter sweeps in parallel, in permission-sco
 Usage:
   psweep                      run the demo: a reverse-osmosis model over a grid, on every core
   psweep run <sweep-file>     run a sweep described in a JSON or YAML file
-  psweep init [dir]           write a starter model and sweep file
+  psweep init [dir]           write a starter model and sweep file (--python: a Python model)
   psweep report <results.csv> write an HTML report of a results file
   psweep worker --redis <url> run points of sweeps published on Redis, on this machine
   psweep --help | --version
@@ -87,13 +87,18 @@ Examples:
   deno run -A jsr:@x/psweep --workers 2 --out demo.csv --report
 `;
 
-const INIT_HELP = `psweep init [dir]
+const INIT_HELP = `psweep init [dir] [--python]
 
 Writes a starter model (model.js) and sweep file (sweep.yaml) into dir (default: the current
 directory) that 'psweep run' accepts as they are. Existing files are never overwritten.
 
-Example:
+Options:
+  --python             a Python model instead: model.py, psweep_model.py (the one-file helper
+                       that speaks psweep's model protocol; standard library only) and sweep.yaml
+
+Examples:
   psweep init my-sweep && psweep run my-sweep/sweep.yaml
+  psweep init --python py-sweep && psweep run py-sweep/sweep.yaml
 `;
 
 const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
@@ -534,6 +539,7 @@ async function init(args: string[]): Promise<number> {
   const { flags, positionals } = parseFlags(args, {
     help: { type: "boolean", short: "h" },
     debug: { type: "boolean" },
+    python: { type: "boolean" },
   }, "init");
   if (flags.help) {
     console.log(asInvoked(INIT_HELP));
@@ -542,10 +548,13 @@ async function init(args: string[]): Promise<number> {
   if (positionals.length > 1) {
     throw new UsageError("init takes at most one directory (see 'psweep init --help')");
   }
-  const files = await writeInit(positionals[0] ?? ".");
+  const files = await writeInit(positionals[0] ?? ".", { python: Boolean(flags.python) });
+  const sweepFile = files.at(-1)!;
   console.log(
     terminalSafe(
-      `wrote ${files.join(" and ")}\nnext: ${invocationText()} run ${shellWord(files[1])}`,
+      `wrote ${files.slice(0, -1).join(", ")} and ${sweepFile}\nnext: ${invocationText()} run ${
+        shellWord(sweepFile)
+      }`,
     ),
   );
   return 0;

@@ -17,11 +17,13 @@ import {
 import { parseYaml } from "./_yaml.ts";
 import { fromWaterTapDiffSpec, fromWaterTapSampler } from "./_watertap_names.ts";
 import type { DifferentialSpec } from "../sweep/differential_parameter_sweep.ts";
+import type { CommandModel } from "../command/command_model.ts";
+import { checkCommandModel, isCommandModel } from "../command/_command_model.ts";
 
 /** A validated sweep file, with every path made absolute. */
 export interface SweepSpec {
-  /** Absolute path (or URL) of the model module. */
-  model: string;
+  /** Absolute path (or URL) of the model module, or a command (paths made absolute). */
+  model: string | CommandModel;
   buildOptions?: Record<string, unknown>;
   params: Record<string, Sampler>;
   outputs?: string[];
@@ -165,10 +167,25 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     }
   }
   const dir = dirOf(path);
-  if (typeof o.model !== "string" || o.model === "") {
-    fail("model", `must be the path of the model module: current value is ${describe(o.model)}`);
+  let model: string | CommandModel;
+  if (isCommandModel(o.model)) {
+    // A program: its ./ and ../ words resolve against this file, like every path in it.
+    try {
+      model = { command: checkCommandModel(o.model, dir) };
+    } catch (e) {
+      throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
+    }
+  } else if (typeof o.model !== "string" || o.model === "") {
+    return fail(
+      "model",
+      `must be the path of the model module, or a program to run as { command: [python3, ./model.py] }: current value is ${
+        describe(o.model)
+      }`,
+    );
+  } else {
+    model = resolve(dir, o.model);
   }
-  const spec: SweepSpec = { model: resolve(dir, o.model as string), params: {} };
+  const spec: SweepSpec = { model, params: {} };
   if (o.buildOptions !== undefined) {
     if (
       typeof o.buildOptions !== "object" || o.buildOptions === null || Array.isArray(o.buildOptions)

@@ -41,9 +41,15 @@ export interface RedisWorkerOptions {
   assumeScoped?: boolean;
 }
 
-/** psweep's own functions that a daemon runs: the sweep driver's. */
+/** psweep's own functions that a daemon runs: the sweep driver's, and the command models'. */
 const DRIVER = "sweep/_driver.ts";
-const PSWEEP_FUNCTIONS = new Set([`${DRIVER}#buildSweep`, `${DRIVER}#executeSweep`]);
+const COMMAND_DRIVER = "command/_command_driver.ts";
+const PSWEEP_FUNCTIONS = new Set([
+  `${DRIVER}#buildSweep`,
+  `${DRIVER}#executeSweep`,
+  `${COMMAND_DRIVER}#buildCommandSweep`,
+  `${COMMAND_DRIVER}#executeCommandSweep`,
+]);
 
 interface JobState {
   id: string;
@@ -424,8 +430,10 @@ class RedisWorker {
       ...functions.filter((f) => !f.psweep).map((f) => f.module),
       ...spec.imports,
     ];
-    if (spec.execute.psweep) {
+    if (spec.build.psweep && spec.build.module === DRIVER) {
       // The driver imports the model named in its options: it must be one of the checked imports.
+      // (A command model's build imports psweep's own command driver, whatever the options say;
+      // the command it starts is what this daemon's --allow-run lets its workers run.)
       const model = (spec.kwargs as { model?: unknown }).model;
       if (typeof model !== "string" || !spec.imports.includes(model)) {
         return `the sweep's model ${String(model)} is not among the modules it declares`;

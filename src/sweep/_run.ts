@@ -20,6 +20,17 @@ import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
+import {
+  checkCommandModel,
+  COMMAND_BUILD,
+  COMMAND_CHUNK_MS,
+  COMMAND_DRIVER,
+  COMMAND_EXECUTE,
+  commandBuildOptions,
+  commandLabel,
+  isCommandModel,
+  withRunPermission,
+} from "../command/_command_model.ts";
 import { extensionText, formatOfPath } from "../io/_formats.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import { checkInterpolation, writeInterpolated } from "./_interpolated_files.ts";
@@ -31,6 +42,10 @@ export interface Plan {
   model: string;
   paramNames: string[];
   outputs: string[] | undefined;
+  /** A command model's words (then `model` is the module that drives it). */
+  command?: string[];
+  /** The model as messages and metadata name it. */
+  label: string;
 }
 
 export function planSweep(options: SweepOptions): Plan {
@@ -39,7 +54,8 @@ export function planSweep(options: SweepOptions): Plan {
       `Cannot run a sweep as 'options' must be an object: current value is ${describe(options)}`,
     );
   }
-  const model = resolveModel(options.model);
+  const command = isCommandModel(options.model) ? checkCommandModel(options.model) : undefined;
+  const model = command ? COMMAND_DRIVER : resolveModel(options.model);
   const params = options.params;
   if (typeof params !== "object" || params === null || Object.keys(params).length === 0) {
     throw new RangeError(
@@ -156,7 +172,9 @@ export function planSweep(options: SweepOptions): Plan {
       "Cannot resume a sweep as none of 'csv', 'jsonl', 'arrow', 'h5' and 'parquet' names a results file",
     );
   }
-  return { options, model, paramNames, outputs };
+  if (command) commandBuildOptions(command, options.buildOptions, paramNames, options.timeout);
+  const label = command ? commandLabel(command) : model;
+  return { options, model, paramNames, outputs, command, label };
 }
 
 // Every option has its type checked, as the sweep file's settings are: a string "100" is no
@@ -285,17 +303,25 @@ export interface SweepRows {
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
   const workers = options.workers ?? navigator.hardwareConcurrency;
-  // Infinity, as no timeout at all.
-  const timeout = options.timeout !== undefined && Number.isFinite(options.timeout)
+  const command = isCommandModel(options.model) ? options.model.command : undefined;
+  // Infinity, as no timeout at all. A command model's worker enforces the timeout itself, point
+  // by point (it waits on a process it can kill), so its chunks need not be single points.
+  const timeout = !command && options.timeout !== undefined && Number.isFinite(options.timeout)
     ? options.timeout
     : undefined;
   return createParallelManager({
     workers,
-    permissions: options.permissions,
+    // A command model runs in a worker (one too) allowed to run that command and nothing more.
+    permissions: command
+      ? withRunPermission(options.permissions, checkCommandModel({ command })[0])
+      : options.permissions,
     assumeWorkerOptions: options.assumeWorkerOptions,
     assumeNoPrompt: options.assumeNoPrompt,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
+    // A command model's worker sends each point of a chunk ahead, but not the next chunk's
+    // first: long chunks make that one wait rare (5 ms chunks of 1 ms points cost 9%).
+    chunkTargetMs: command ? COMMAND_CHUNK_MS : undefined,
   });
 }
 
@@ -334,7 +360,7 @@ export async function runRows(
   let buildStack: string | undefined;
   try {
     // The same modules as the scatter below imports, so that the workers serve it.
-    if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
+    if (owned) startWorkers(manager, [DRIVER, plan.command ? COMMAND_DRIVER : DRIVER, plan.model]);
     const { data, rows, seed } = source();
     const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
     if (options.interpolateNanOutputs) {
@@ -361,7 +387,7 @@ export async function runRows(
       rows,
       meta: {
         ...context.meta,
-        model: plan.model,
+        model: plan.label,
         // Only when given, so that files of sweeps without them read as before.
         ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
         params: context.sampling?.params ?? null,
@@ -388,7 +414,14 @@ export async function runRows(
         : abort.signal;
       const kwargs: DriverOptions = {
         model: plan.model,
-        buildOptions: options.buildOptions,
+        buildOptions: plan.command
+          ? commandBuildOptions(
+            plan.command,
+            options.buildOptions,
+            paramNames,
+            options.timeout,
+          ) as unknown as Record<string, unknown>
+          : options.buildOptions,
         paramNames,
         outputs: plan.outputs,
         rebuildOnFailure: options.rebuildOnFailure ?? true,
@@ -423,13 +456,14 @@ export async function runRows(
         return added;
       };
       await manager.scatter(
-        { module: DRIVER, name: "buildSweep" },
+        plan.command ? COMMAND_BUILD : { module: DRIVER, name: "buildSweep" },
         kwargs as unknown as Record<string, unknown>,
-        { module: DRIVER, name: "executeSweep" },
+        plan.command ? COMMAND_EXECUTE : { module: DRIVER, name: "executeSweep" },
         { rows: count, columns: P + 1, data: work },
         {
-          // Workers import the model through the driver: they need to read its directory.
-          imports: [plan.model],
+          // Workers import the model through the driver: they need to read its directory. A
+          // command model's driver is psweep's own module, which the build names itself.
+          imports: plan.command ? [] : [plan.model],
           signal,
           onResult: (received: LocalResults) => {
             const chunk = vet(received);
@@ -479,7 +513,7 @@ export async function runRows(
         cause.stack = buildStack;
       }
       throw new Error(
-        `Cannot run the sweep as the model ${plan.model} could not be built: ${buildError}`,
+        `Cannot run the sweep as the model ${plan.label} could not be built: ${buildError}`,
         cause ? { cause } : undefined,
       );
     }

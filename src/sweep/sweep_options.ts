@@ -9,6 +9,7 @@ import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import type { ParallelManager } from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { Progress } from "../io/progress.ts";
+import type { CommandModel } from "../command/command_model.ts";
 
 /**
  * Options of {@linkcode parameterSweep}.
@@ -41,8 +42,12 @@ import type { Progress } from "../io/progress.ts";
  * ```
  */
 export interface SweepOptions {
-  /** Path or URL of the model module (see {@linkcode SweepModel}); relative paths resolve against the working directory. */
-  readonly model: string | URL;
+  /**
+   * Path or URL of the model module (see {@linkcode SweepModel}); relative paths resolve against
+   * the working directory. Or a program to run, `{ command: ["python3", "/abs/model.py"] }`
+   * (see {@linkcode CommandModel}): each worker starts it once and sends it points.
+   */
+  readonly model: string | URL | CommandModel;
   /**
    * Passed to the model's `build`; plain data, as it is sent to the workers (a function in it
    * is an error, whatever the manager). @default {{}}
