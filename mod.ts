@@ -34,6 +34,16 @@ export * from "./src/io/row_writer.ts";
 export * from "./src/io/atomic.ts";
 export * from "./src/io/resume.ts";
 export * from "./src/io/progress.ts";
+// The report has no dependency beyond Deno's built-ins (its charts are drawn by a small inline
+// script in the page), so the library can export it without pulling in a plotting library.
+export {
+  readResults,
+  type ReadResultsOptions,
+  renderReport,
+  type ReportInput,
+  writeReport,
+  type WriteReportOptions,
+} from "./src/cli/report.ts";
 
 if (import.meta.main) {
   // The CLI loads only when psweep runs as a program (`deno run -A jsr:@x/psweep`).
