@@ -53,7 +53,7 @@ const MAX_AXIS_BINS = 400;
 export const SAMPLE_ROWS = 20_000;
 
 /** Failed rows added to the sample beyond those drawn at random. */
-const SAMPLE_FAILED = 5_000;
+export const SAMPLE_FAILED = 5_000;
 
 /** Outputs whose pairs get a trade-off front (the first ones). */
 export const FRONT_OUTPUTS = 6;
@@ -72,7 +72,7 @@ export function binParams(cols: Columns, axes: Map<string, Axis>, budget: number
   // Water-filling: the parameters with fewer values than a fair share keep them all, and the
   // budget left is shared among the others.
   const bins = plans.map(() => 1);
-  const open = plans.map((p, i) => i).filter((i) => plans[i].cap > 1)
+  const open = plans.map((_, i) => i).filter((i) => plans[i].cap > 1)
     .sort((a, b) => plans[a].cap - plans[b].cap);
   let left = budget;
   for (let k = 0; k < open.length; k++) {

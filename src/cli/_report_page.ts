@@ -15,6 +15,7 @@ import {
   FRONT_OUTPUTS,
   frontRows,
   type ParamBins,
+  SAMPLE_FAILED,
   SAMPLE_ROWS,
   sampleRows,
 } from "./_report_data.ts";
@@ -112,7 +113,7 @@ ${settingRows(input.settings)}
     const picked = new Set(sampleRows(rows, SAMPLE_ROWS));
     const drawn = picked.size;
     let extraFailed = 0;
-    for (let r = 0; r < rows && extraFailed < SAMPLE_FAILED_EXTRA; r++) {
+    for (let r = 0; r < rows && extraFailed < SAMPLE_FAILED; r++) {
       if (!input.success[r] && !picked.has(r)) {
         picked.add(r);
         extraFailed++;
@@ -293,9 +294,6 @@ ${overview.join("\n")}
   if (data === undefined) return await page(title, body);
   return await page(title, body, jsonForScript(data), clientScript());
 }
-
-/** Failed rows added to the sample for scatter plots, beyond those drawn at random. */
-const SAMPLE_FAILED_EXTRA = 5_000;
 
 /** JSON safe inside a script element (no `</script>`, no HTML comment openers). */
 function jsonForScript(value: unknown): string {
