@@ -490,7 +490,7 @@ Deno.test("writeReport writes the page of a sweep's result from the library", as
       const html = await Deno.readTextFile(path);
       assertSelfContained(html);
       assertMatch(html, /<b>2<\/b><span>failed/);
-      assertMatch(html, /<code>no solution at a = <span class="mask">#<\/span><\/code><\/td><td class="num">2<\/td>/);
+      assertMatch(html, /<code>Error: no solution at a = <span class="mask">#<\/span><\/code><\/td><td class="num">2<\/td>/);
       await assertRejects(() => writeReport(result, `${dir}/page.html`), Deno.errors.AlreadyExists);
       await assertRejects(() => writeReport(result), TypeError);
     });
