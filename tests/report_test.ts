@@ -508,16 +508,68 @@ const hasChromium = (() => {
   }
 })();
 
+/** A four-parameter grid with failures of two causes, as JSON Lines (messages kept). */
+function fourParamJsonl(): string {
+  const lines: string[] = [];
+  for (const p of [10, 20, 30, 40, 50, 60]) {
+    for (const t of [0.2, 0.4, 0.6, 0.8, 1]) {
+      for (const m of [1, 2, 3]) {
+        for (const s of [0.5, 1]) {
+          const fail = p > 40 && t > 0.5 ? `pump pressure ${p * 1.7} bar over the limit` : undefined;
+          const o = fail
+            ? { energy: "NaN", recovery: "NaN" }
+            : { energy: Math.exp(p / 10) * m + t, recovery: 0.3 + t * 0.5 - p / 400 + s / 10 };
+          lines.push(JSON.stringify({
+            params: { pressure: p, t, m, s },
+            outputs: o,
+            success: !fail,
+            ...(fail ? { error: fail } : {}),
+          }));
+        }
+      }
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What each fixture's page must show: selectors of visible elements, and checks on its charts. */
+const FIXTURES_EXPECTED: Record<string, { visible: string[]; canvases: number }> = {
+  line: { visible: ["#overview", "#explorer", "#ov-0 canvas", "#explore select", "#outputs"], canvases: 3 },
+  grid: {
+    visible: ["#overview", "#explorer", "#sensitivity svg", "#trade-offs canvas", "#failures-where canvas", "#failures"],
+    canvases: 5,
+  },
+  four: {
+    visible: ["#explore .slices select", "#sensitivity svg", "#trade-offs canvas", "#failures-where canvas", ".groups .mask"],
+    canvases: 5,
+  },
+  random: { visible: ["#overview", "#explore select", "#sensitivity svg", "#trade-offs canvas"], canvases: 5 },
+  differential: { visible: ["#differential-sweep canvas", "#differential select"], canvases: 3 },
+};
+
 Deno.test({
-  name: "a browser shows the report with no error, no request but the page, and sized charts",
+  name: "a browser shows every kind of chart with no error and no request, and its controls work",
   ignore: !hasChromium,
   async fn() {
     const { chromium } = await import("playwright-core");
     const dir = await Deno.makeTempDir();
-    const csv = `${dir}/heat_exchanger.csv`;
-    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv`, csv);
-    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv.meta.json`, `${csv}.meta.json`);
-    const htmlPath = await writeReport(csv);
+    const pages: Record<string, string> = {};
+    await Deno.copyFile(`${FIXTURES}one_param.csv`, `${dir}/line.csv`);
+    pages.line = await writeReport(`${dir}/line.csv`);
+    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv`, `${dir}/grid.csv`);
+    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv.meta.json`, `${dir}/grid.csv.meta.json`);
+    pages.grid = await writeReport(`${dir}/grid.csv`);
+    await Deno.writeTextFile(`${dir}/four.jsonl`, fourParamJsonl());
+    pages.four = await writeReport(`${dir}/four.jsonl`);
+    await Deno.writeTextFile(`${dir}/random.csv`, randomCsv(3000, 3, 11));
+    pages.random = await writeReport(`${dir}/random.csv`);
+    const diff = ["nominalIndex,differentialIndex,x,y,z,success"];
+    for (let n = 0; n < 4; n++) diff.push(`${n},NaN,${n + 1},${2 * (n + 1)},${n},true`);
+    for (let n = 0; n < 4; n++) {
+      for (const f of [1.1, 1.2]) diff.push(`NaN,${n},${(n + 1) * f},${2 * (n + 1) * f * f},${n * f},true`);
+    }
+    await Deno.writeTextFile(`${dir}/differential.csv`, diff.join("\n") + "\n");
+    pages.differential = await writeReport(`${dir}/differential.csv`);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -530,42 +582,95 @@ Deno.test({
       ],
     });
     try {
-      const problems: string[] = [];
-      const requests: string[] = [];
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
-      });
-      page.on("pageerror", (e) => problems.push(String(e)));
-      page.on("requestfailed", (r) => problems.push(`failed request ${r.url()}`));
-      page.on("request", (r) => requests.push(r.url()));
-      const url = `file://${htmlPath}`;
-      await page.goto(url);
-      const boxes = await page.$$eval("figure svg", (els) =>
-        els.map((e) => {
-          const b = e.getBoundingClientRect();
-          return [b.width, b.height];
-        }));
-      assertStrictEquals(boxes.length, 2);
-      for (const [w, h] of boxes) assert(w > 300 && h > 150, `chart box ${w}×${h}`);
-      await page.screenshot({ path: `${dir}/report.png`, fullPage: true });
-      assert((await Deno.stat(`${dir}/report.png`)).size > 10_000);
+      for (const [name, path] of Object.entries(pages)) {
+        const problems: string[] = [];
+        const requests: string[] = [];
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        page.on("console", (m) => {
+          if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+        });
+        page.on("pageerror", (e) => problems.push(String(e)));
+        page.on("requestfailed", (r) => problems.push(`failed request ${r.url()}`));
+        page.on("request", (r) => requests.push(r.url()));
+        const url = `file://${path}`;
+        await page.goto(url);
+        await page.waitForFunction("document.documentElement.dataset.renderMs !== undefined");
+        const expected = FIXTURES_EXPECTED[name];
+        for (const selector of expected.visible) {
+          assert(await page.locator(selector).first().isVisible(), `${name}: ${selector} is visible`);
+        }
+        // Every chart canvas is drawn: a good share of its pixels are painted.
+        const painted: number[] = await page.$$eval(".plot canvas", (els) =>
+          els.map((c) => {
+            // deno-lint-ignore no-explicit-any
+            const canvas = c as any;
+            const d: Uint8ClampedArray = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            // Coloured pixels: marks, cells and lines (axes and labels are gray).
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40) n++;
+            }
+            return n;
+          }));
+        assertStrictEquals(painted.length, expected.canvases, `${name}: charts ${painted}`);
+        for (const n of painted) assert(n >= 20, `${name}: a chart is drawn (${n} coloured pixels)`);
+        // Hover: the first chart's middle shows a tooltip with a parameter's value.
+        const box = (await page.locator(".plot canvas").first().boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
+        const tip = page.locator(".tip").first();
+        if (name !== "differential") {
+          assert(await tip.isVisible(), `${name}: a tooltip on hover`);
+          assertMatch(await tip.innerText(), /\d/);
+        }
+        const shot = `${dir}/${name}.png`;
+        await page.screenshot({ path: shot, fullPage: true });
+        assert((await Deno.stat(shot)).size > 20_000, `${name}: screenshot`);
 
-      // On a phone's width nothing spills sideways: charts shrink, tables scroll in their box.
-      await page.setViewportSize({ width: 375, height: 800 });
-      const overflow = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
-      );
-      assertStrictEquals(overflow, 0);
-      const narrow = await page.$$eval(
-        "figure svg",
-        (els) => els.map((e) => e.getBoundingClientRect().width),
-      );
-      for (const w of narrow) assert(w > 200 && w < 375, `narrow chart width ${w}`);
-      await page.screenshot({ path: `${dir}/report-narrow.png`, fullPage: true });
-
-      assertEquals(problems, []);
-      assertEquals(requests, [url]);
+        if (name === "grid") {
+          // The heat exchanger's 5 x 3 grid: one cell per point, failed cells crossed.
+          const cells = await page.getAttribute("#ov-0 canvas", "data-cells");
+          assertStrictEquals(cells, "15");
+          assertStrictEquals(await page.getAttribute("#ov-0 canvas", "data-fail-marks"), "3");
+          assert(Number(await page.getAttribute("#failure-map canvas", "data-boundary")) > 0, "boundary");
+        }
+        if (name === "four") {
+          // Slice the explorer at one value, hide failures, pick an output for an axis.
+          const marks = Number(await page.getAttribute("#explore canvas", "data-fail-marks"));
+          assert(marks > 0, "failed cells marked");
+          await page.locator("#explore input[type=checkbox]").uncheck();
+          assertStrictEquals(await page.getAttribute("#explore canvas", "data-fail-marks"), "0");
+          await page.locator("#explore input[type=checkbox]").check();
+          const slice = page.locator("#explore .slices select").first();
+          await slice.selectOption({ index: 1 });
+          assertMatch(await page.locator("#explore .vnote").innerText(), /slice: /);
+          await page.locator("#explore select").first().selectOption({ label: "energy" });
+          assert(Number(await page.getAttribute("#explore canvas", "data-points")) > 0, "points");
+          assert(Number(await page.getAttribute("#tradeoffs canvas", "data-front")) > 0, "a front");
+          await page.locator("#tradeoffs label:has(span:text-is('energy')) select").selectOption("-1");
+          assert(Number(await page.getAttribute("#tradeoffs canvas", "data-front")) > 0, "a front");
+        }
+        if (name === "random") {
+          assert(Number(await page.getAttribute("#ov-0 canvas", "data-points")) > 2000, "points");
+          await page.locator("#explore label:has(span:text-is('marks')) select").selectOption("cells");
+          assert(Number(await page.getAttribute("#explore canvas", "data-cells")) > 100, "cells");
+        }
+        if (name === "differential") {
+          assertStrictEquals(await page.getAttribute("#differential canvas", "data-points"), "8");
+          await page.locator("#differential select").selectOption({ label: "z" });
+          assertStrictEquals(await page.getAttribute("#differential canvas", "data-output"), "z");
+        }
+        if (name === "grid") {
+          // On a phone's width nothing spills sideways: charts shrink, tables scroll in their box.
+          await page.setViewportSize({ width: 375, height: 800 });
+          const overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+          );
+          assertStrictEquals(overflow, 0);
+        }
+        assertEquals(problems, [], name);
+        assertEquals(requests, [url], name);
+        await page.close();
+      }
     } finally {
       await browser.close();
       if (Deno.env.get("PSWEEP_KEEP_SCREENSHOTS")) console.log(`screenshots in ${dir}`);

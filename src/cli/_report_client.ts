@@ -1027,6 +1027,7 @@ function client(): void {
       drawValueTicks(c, a, false);
       axisTitle(c, `${O[o].name} at the nominal point`, `${O[o].name} perturbed`);
       canvas.dataset.points = String(ks.length);
+      canvas.dataset.output = O[o].name;
       drawLegend(undefined, "", "dashed: no change (perturbed = nominal)");
       note.textContent = `${ks.length} perturbed rows with a value and a successful nominal point${
         xs.length > ks.length ? ` (of ${xs.length} drawn)` : ""
