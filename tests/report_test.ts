@@ -51,11 +51,22 @@ function assertSelfContained(html: string): void {
   assertMatch(html, /^<!doctype html>/);
   const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/)?.[1];
   assert(csp, "a Content-Security-Policy");
-  assertMatch(csp, /^default-src 'none'; style-src 'unsafe-inline'; img-src data:(; script-src 'sha256-[A-Za-z0-9+/=]+')?$/);
+  assertMatch(
+    csp,
+    /^default-src 'none'; style-src 'unsafe-inline'; img-src data:(; script-src 'sha256-[A-Za-z0-9+/=]+')?$/,
+  );
   // At most one script that runs (inline, allowed by its hash), plus the data block.
   const scripts = html.match(/<script[^>]*>/g) ?? [];
-  assert(scripts.every((t) => t === "<script>" || t === '<script type="application/json" id="psweep-data">'), scripts.join());
-  assert(!/<link rel="stylesheet"|<img |<iframe|<script src/i.test(html), "no sheet, image or frame");
+  assert(
+    scripts.every((t) =>
+      t === "<script>" || t === '<script type="application/json" id="psweep-data">'
+    ),
+    scripts.join(),
+  );
+  assert(
+    !/<link rel="stylesheet"|<img |<iframe|<script src/i.test(html),
+    "no sheet, image or frame",
+  );
   const urls = html.match(/(?:https?|ftp):\/\/[^\s"'<>)]*/g) ?? [];
   assertEquals([...new Set(urls)].filter((u) => u !== SVG_NS), []);
   assert(!/(?:src|href)="(?!#|data:)/.test(html), "every src and href is an anchor or data: URL");
@@ -77,13 +88,29 @@ Deno.test("renderReport names a hash for its one script, and draws nothing witho
   const outputs = html.slice(html.indexOf('<section id="outputs">'));
   const yRow = outputs.match(/<tr><th scope="row">y<\/th>.*<\/tr>/)![0];
   const cells = [...yRow.matchAll(/<td class="num[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]);
-  assertEquals(cells, ["5", "1", "0", "2", "4", "4.8", "8", "10", String(Number(Math.sqrt(17.2).toPrecision(6)))]);
+  assertEquals(cells, [
+    "5",
+    "1",
+    "0",
+    "2",
+    "4",
+    "4.8",
+    "8",
+    "10",
+    String(Number(Math.sqrt(17.2).toPrecision(6))),
+  ]);
   assertMatch(html, /<th scope="row">seed<\/th><td>1234567<\/td>/);
   assertMatch(html, /<b>1<\/b><span>failed \(16\.7%\)<\/span>/);
   const data = pageData(html);
   assertEquals(data.cube.dims, [6]);
   // The overview: a line per output against x; the explorer; no trade-off pair is missing.
-  assertEquals(data.views.map((v: { el: string }) => v.el), ["ov-0", "ov-1", "explore", "tradeoffs", "failure-map"]);
+  assertEquals(data.views.map((v: { el: string }) => v.el), [
+    "ov-0",
+    "ov-1",
+    "explore",
+    "tradeoffs",
+    "failure-map",
+  ]);
 
   const empty = await renderReport({
     paramNames: ["p"],
@@ -96,7 +123,10 @@ Deno.test("renderReport names a hash for its one script, and draws nothing witho
   assert(!empty.includes("<script"), "no script without charts");
   assertMatch(empty, /There are no rows, so there is nothing to chart\./);
   const good = gridInput({ x: [1, 2] }, { y: ({ x }) => x });
-  await assertRejects(() => renderReport({ ...good, outputs: { y: new Float64Array(3) } }), RangeError);
+  await assertRejects(
+    () => renderReport({ ...good, outputs: { y: new Float64Array(3) } }),
+    RangeError,
+  );
   await assertRejects(() => renderReport({ ...good, outputs: {} }), TypeError);
   await assertRejects(() => renderReport({ ...good, outputNames: ["y", "y"] }), RangeError);
 });
@@ -112,18 +142,22 @@ Deno.test("renderReport draws a large grid as a grid: 500 x 200 cells, merged on
   // 500 values in 400 bins: neighbours merged, each bin its smallest and largest value.
   assertEquals([data.params[0].lo[0], data.params[0].hi[0]], [0, 1]);
   assertEquals(data.views[0].mark, "cells");
-  const smaller = pageData(await renderReport(gridInput({
-    a: Array.from({ length: 300 }, (_, i) => i),
-    b: Array.from({ length: 200 }, (_, i) => i),
-  }, { y: ({ a, b }) => a * b })));
+  const smaller = pageData(
+    await renderReport(gridInput({
+      a: Array.from({ length: 300 }, (_, i) => i),
+      b: Array.from({ length: 200 }, (_, i) => i),
+    }, { y: ({ a, b }) => a * b })),
+  );
   assertEquals(smaller.cube.dims, [300, 200]);
   // Four parameters: every one reachable (a dimension of the cube), none left out.
-  const four = pageData(await renderReport(gridInput({
-    p: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-    q: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-    r: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-    s: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
-  }, { y: ({ p, q, r, s }) => p + 10 * q + 0.1 * r + 0.01 * s })));
+  const four = pageData(
+    await renderReport(gridInput({
+      p: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      q: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      r: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      s: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    }, { y: ({ p, q, r, s }) => p + 10 * q + 0.1 * r + 0.01 * s })),
+  );
   assertEquals(four.cube.dims, [10, 10, 10, 10]);
   // The two parameters with the strongest effect make the overview's axes.
   assertEquals([four.views[0].x.i, four.views[0].y.i], [0, 1]);
@@ -145,18 +179,28 @@ Deno.test("renderReport chooses each output's colour scale from its values, and 
   });
   const scales = pageData(html).outputs.map((o: { scale: string }) => o.scale);
   assertEquals(scales, ["linear", "log", "quantile"]);
-  assertMatch(html, /<td title="log: values from 1 to [^"]+ span 5\.2 decades and are skewed">log<\/td>/);
-  assertMatch(html, /<td title="quantile: the middle 80% of values lie within [^"]+">quantile<\/td>/);
+  assertMatch(
+    html,
+    /<td title="log: values from 1 to [^"]+ span 5\.2 decades and are skewed">log<\/td>/,
+  );
+  assertMatch(
+    html,
+    /<td title="quantile: the middle 80% of values lie within [^"]+">quantile<\/td>/,
+  );
 });
 
 Deno.test("renderReport groups failures by message with numbers masked, counting each and showing one", async () => {
   const n = 64;
   const x = Float64Array.from({ length: n }, (_, i) => i);
   const success = new Uint8Array(n);
-  const errors = Array.from({ length: n }, (_, i) =>
-    i % 2
-      ? `solver did not converge after ${100 + i} iterations (residual ${1e-3 * i})`
-      : `pressure ${i * 1.5} bar exceeds the pump's limit of 80 bar\n  at evaluate (model.ts:12:5)`
+  const errors = Array.from(
+    { length: n },
+    (_, i) =>
+      i % 2
+        ? `solver did not converge after ${100 + i} iterations (residual ${1e-3 * i})`
+        : `pressure ${
+          i * 1.5
+        } bar exceeds the pump's limit of 80 bar\n  at evaluate (model.ts:12:5)`,
   );
   success[0] = 1; // one success, so the rest are failures
   errors[0] = "";
@@ -168,12 +212,18 @@ Deno.test("renderReport groups failures by message with numbers masked, counting
     success,
     errors,
   });
-  assertMatch(html, /63 failed rows, grouped by their message with numbers masked \(#\): 2 groups\./);
+  assertMatch(
+    html,
+    /63 failed rows, grouped by their message with numbers masked \(#\): 2 groups\./,
+  );
   assertMatch(
     html,
     /<code>solver did not converge after <span class="mask">#<\/span> iterations \(residual <span class="mask">#<\/span>\)<\/code><\/td><td class="num">32<\/td><td class="num">50\.8%<\/td><td class="wrap">row 2: x = 1<br><span class="muted">solver did not converge after 101 iterations \(residual 0\.001\)<\/span>/,
   );
-  assertMatch(html, /pump&#39;s limit of <span class="mask">#<\/span> bar<\/code><\/td><td class="num">31<\/td>/);
+  assertMatch(
+    html,
+    /pump&#39;s limit of <span class="mask">#<\/span> bar<\/code><\/td><td class="num">31<\/td>/,
+  );
 });
 
 Deno.test("renderReport ranks parameters by Spearman and SRRC, and finds what separates failures", async () => {
@@ -435,8 +485,14 @@ Deno.test("readResultsCsv infers a random sweep's parameters, a differential swe
     for (const failEvery of [0, 7]) {
       await Deno.writeTextFile(path, randomCsv(400, 4, failEvery));
       const input = await readResultsCsv(path);
-      assertEquals([input.paramNames, input.outputNames], [["p0", "p1", "p2", "p3"], ["energy", "recovery"]]);
-      assertMatch(String(input.settings?.["parameter columns"]), /^inferred \(no metadata file\): .*--params/);
+      assertEquals([input.paramNames, input.outputNames], [["p0", "p1", "p2", "p3"], [
+        "energy",
+        "recovery",
+      ]]);
+      assertMatch(
+        String(input.settings?.["parameter columns"]),
+        /^inferred \(no metadata file\): .*--params/,
+      );
     }
     // A differential sweep's index columns, wherever they are, are neither parameters nor outputs.
     const lines = ["nominalIndex,differentialIndex,x,y,success"];
@@ -449,17 +505,33 @@ Deno.test("readResultsCsv infers a random sweep's parameters, a differential swe
     assertEquals([diff.paramNames, diff.outputNames], [["x"], ["y"]]);
     assertEquals(Array.from(diff.differentialIndex!.subarray(4, 6)), [0, 0]);
     const html = await renderReport(diff);
-    assertMatch(html, /<h2>Differential sweep<\/h2><p class="note">4 nominal points, 8 perturbed rows\./);
+    assertMatch(
+      html,
+      /<h2>Differential sweep<\/h2><p class="note">4 nominal points, 8 perturbed rows\./,
+    );
     const data = pageData(html);
-    assertEquals(Array.from(new Float64Array(Uint8Array.from(atob(data.diff.nominal[0]), (c) => c.charCodeAt(0)).buffer)).slice(0, 2), [2, 2]);
+    assertEquals(
+      Array.from(
+        new Float64Array(
+          Uint8Array.from(atob(data.diff.nominal[0]), (c) => c.charCodeAt(0)).buffer,
+        ),
+      ).slice(0, 2),
+      [2, 2],
+    );
     // The command line: --params names the parameters, and a wrong name is a usage error.
     await Deno.writeTextFile(path, randomCsv(50, 3));
     const { main } = await import("../src/cli/main.ts");
     const log = console.log;
     console.log = () => {};
     try {
-      assertStrictEquals(await main(["report", path, "--params", "p0,p1", "--out", `${dir}/a.html`]), 0);
-      assertStrictEquals(await main(["report", path, "--params", "p0,nope", "--out", `${dir}/b.html`]), 2);
+      assertStrictEquals(
+        await main(["report", path, "--params", "p0,p1", "--out", `${dir}/a.html`]),
+        0,
+      );
+      assertStrictEquals(
+        await main(["report", path, "--params", "p0,nope", "--out", `${dir}/b.html`]),
+        2,
+      );
     } finally {
       console.log = log;
     }
@@ -490,7 +562,10 @@ Deno.test("writeReport writes the page of a sweep's result from the library", as
       const html = await Deno.readTextFile(path);
       assertSelfContained(html);
       assertMatch(html, /<b>2<\/b><span>failed/);
-      assertMatch(html, /<code>Error: no solution at a = <span class="mask">#<\/span><\/code><\/td><td class="num">2<\/td>/);
+      assertMatch(
+        html,
+        /<code>Error: no solution at a = <span class="mask">#<\/span><\/code><\/td><td class="num">2<\/td>/,
+      );
       await assertRejects(() => writeReport(result, `${dir}/page.html`), Deno.errors.AlreadyExists);
       await assertRejects(() => writeReport(result), TypeError);
     });
@@ -515,7 +590,9 @@ function fourParamJsonl(): string {
     for (const t of [0.2, 0.4, 0.6, 0.8, 1]) {
       for (const m of [1, 2, 3]) {
         for (const s of [0.5, 1]) {
-          const fail = p > 40 && t > 0.5 ? `pump pressure ${p * 1.7} bar over the limit` : undefined;
+          const fail = p > 40 && t > 0.5
+            ? `pump pressure ${p * 1.7} bar over the limit`
+            : undefined;
           const o = fail
             ? { energy: "NaN", recovery: "NaN" }
             : { energy: Math.exp(p / 10) * m + t, recovery: 0.3 + t * 0.5 - p / 400 + s / 10 };
@@ -534,16 +611,35 @@ function fourParamJsonl(): string {
 
 /** What each fixture's page must show: selectors of visible elements, and checks on its charts. */
 const FIXTURES_EXPECTED: Record<string, { visible: string[]; canvases: number }> = {
-  line: { visible: ["#overview", "#explorer", "#ov-0 canvas", "#explore select", "#outputs"], canvases: 3 },
+  line: {
+    visible: ["#overview", "#explorer", "#ov-0 canvas", "#explore select", "#outputs"],
+    canvases: 3,
+  },
   grid: {
-    visible: ["#overview", "#explorer", "#sensitivity svg", "#trade-offs canvas", "#failures-where canvas", "#failures"],
+    visible: [
+      "#overview",
+      "#explorer",
+      "#sensitivity svg",
+      "#trade-offs canvas",
+      "#failures-where canvas",
+      "#failures",
+    ],
     canvases: 5,
   },
   four: {
-    visible: ["#explore .slices select", "#sensitivity svg", "#trade-offs canvas", "#failures-where canvas", ".groups .mask"],
+    visible: [
+      "#explore .slices select",
+      "#sensitivity svg",
+      "#trade-offs canvas",
+      "#failures-where canvas",
+      ".groups .mask",
+    ],
     canvases: 5,
   },
-  random: { visible: ["#overview", "#explore select", "#sensitivity svg", "#trade-offs canvas"], canvases: 5 },
+  random: {
+    visible: ["#overview", "#explore select", "#sensitivity svg", "#trade-offs canvas"],
+    canvases: 5,
+  },
   differential: { visible: ["#differential-sweep canvas", "#differential select"], canvases: 3 },
 };
 
@@ -566,7 +662,9 @@ Deno.test({
     const diff = ["nominalIndex,differentialIndex,x,y,z,success"];
     for (let n = 0; n < 4; n++) diff.push(`${n},NaN,${n + 1},${2 * (n + 1)},${n},true`);
     for (let n = 0; n < 4; n++) {
-      for (const f of [1.1, 1.2]) diff.push(`NaN,${n},${(n + 1) * f},${2 * (n + 1) * f * f},${n * f},true`);
+      for (const f of [1.1, 1.2]) {
+        diff.push(`NaN,${n},${(n + 1) * f},${2 * (n + 1) * f * f},${n * f},true`);
+      }
     }
     await Deno.writeTextFile(`${dir}/differential.csv`, diff.join("\n") + "\n");
     pages.differential = await writeReport(`${dir}/differential.csv`);
@@ -597,23 +695,32 @@ Deno.test({
         await page.waitForFunction("document.documentElement.dataset.renderMs !== undefined");
         const expected = FIXTURES_EXPECTED[name];
         for (const selector of expected.visible) {
-          assert(await page.locator(selector).first().isVisible(), `${name}: ${selector} is visible`);
+          assert(
+            await page.locator(selector).first().isVisible(),
+            `${name}: ${selector} is visible`,
+          );
         }
         // Every chart canvas is drawn: a good share of its pixels are painted.
         const painted: number[] = await page.$$eval(".plot canvas", (els) =>
           els.map((c) => {
             // deno-lint-ignore no-explicit-any
             const canvas = c as any;
-            const d: Uint8ClampedArray = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            const d: Uint8ClampedArray =
+              canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
             // Coloured pixels: marks, cells and lines (axes and labels are gray).
             let n = 0;
             for (let i = 0; i < d.length; i += 4) {
-              if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40) n++;
+              if (
+                d[i + 3] > 0 &&
+                Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40
+              ) n++;
             }
             return n;
           }));
         assertStrictEquals(painted.length, expected.canvases, `${name}: charts ${painted}`);
-        for (const n of painted) assert(n >= 20, `${name}: a chart is drawn (${n} coloured pixels)`);
+        for (const n of painted) {
+          assert(n >= 20, `${name}: a chart is drawn (${n} coloured pixels)`);
+        }
         // Hover: the first chart's middle shows a tooltip with a parameter's value.
         const box = (await page.locator(".plot canvas").first().boundingBox())!;
         await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
@@ -631,7 +738,10 @@ Deno.test({
           const cells = await page.getAttribute("#ov-0 canvas", "data-cells");
           assertStrictEquals(cells, "15");
           assertStrictEquals(await page.getAttribute("#ov-0 canvas", "data-fail-marks"), "3");
-          assert(Number(await page.getAttribute("#failure-map canvas", "data-boundary")) > 0, "boundary");
+          assert(
+            Number(await page.getAttribute("#failure-map canvas", "data-boundary")) > 0,
+            "boundary",
+          );
         }
         if (name === "four") {
           // Slice the explorer at one value, hide failures, pick an output for an axis.
@@ -646,12 +756,16 @@ Deno.test({
           await page.locator("#explore select").first().selectOption({ label: "energy" });
           assert(Number(await page.getAttribute("#explore canvas", "data-points")) > 0, "points");
           assert(Number(await page.getAttribute("#tradeoffs canvas", "data-front")) > 0, "a front");
-          await page.locator("#tradeoffs label:has(span:text-is('energy')) select").selectOption("-1");
+          await page.locator("#tradeoffs label:has(span:text-is('energy')) select").selectOption(
+            "-1",
+          );
           assert(Number(await page.getAttribute("#tradeoffs canvas", "data-front")) > 0, "a front");
         }
         if (name === "random") {
           assert(Number(await page.getAttribute("#ov-0 canvas", "data-points")) > 2000, "points");
-          await page.locator("#explore label:has(span:text-is('marks')) select").selectOption("cells");
+          await page.locator("#explore label:has(span:text-is('marks')) select").selectOption(
+            "cells",
+          );
           assert(Number(await page.getAttribute("#explore canvas", "data-cells")) > 100, "cells");
         }
         if (name === "differential") {

@@ -366,24 +366,19 @@ function client(): void {
     function isLine(): boolean {
       return st.x.t === "p" && st.y.t !== "p" && st.mark !== "points" && !!cube;
     }
-    // Keeps the choices consistent after one changed: an axis that is a parameter is not sliced.
+    // Keeps the choices consistent after one changed: two different axes, points when an output
+    // is on x, a measure (failure share) on y only as a line, a parameter as colour only for points.
     function fix(): void {
       if (st.x.t === "p" && st.y.t === "p" && st.x.i === st.y.i) {
         const other = P.findIndex((p, i) => p.bins > 1 && i !== st.x.i);
-        if (other >= 0) st.y = { t: "p", i: other };
-        else st.y = { t: "o", i: 0 };
+        st.y = other >= 0 ? { t: "p", i: other } : { t: "o", i: 0 };
       }
       if (st.x.t === "o" && st.y.t === "o" && st.x.i === st.y.i && O.length > 1) {
         st.y = { t: "o", i: (st.x.i + 1) % O.length };
       }
-      if (st.x.t !== "p" || st.y.t !== "p") {
-        if (st.x.t !== "p" || st.y.t === "o" && st.mark === "points") st.mark = "points";
-      }
-      if (st.x.t === "p" && st.y.t !== "p" && st.mark === "points" && st.y.t === "m") {
-        st.y = { t: "o", i: 0 };
-      }
+      if (st.x.t !== "p") st.mark = "points";
+      if (st.y.t === "m" && st.mark === "points") st.y = { t: "o", i: 0 };
       if (st.mark === "cells" && st.c.t === "p") st.c = { t: "o", i: 0 };
-      if (st.y.t === "m" && st.x.t !== "p") st.y = { t: "o", i: 0 };
       buildControls();
       draw();
     }
@@ -623,6 +618,8 @@ function client(): void {
       if (st.fails && (spec.boundary || (mean && marked === 0))) {
         ctx.beginPath();
         ctx.lineWidth = 2;
+        // On a map of failure shares (reds) the boundary is dark; on an output's colours, red.
+        ctx.strokeStyle = mean ? FAIL : "#1d1f23";
         const bad = (ix: number, iy: number) => share(ix, iy) >= 0.5;
         const known = (ix: number, iy: number) =>
           ix >= 0 && iy >= 0 && ix < nx && iy < ny && N[iy * nx + ix] > 0;
@@ -661,7 +658,7 @@ function client(): void {
       if (failedCells) {
         keys.push(`${failedCells} cells where every row failed: ${marked ? "× on gray" : "gray"}`);
       }
-      if (boundary) keys.push("red line: where half the rows fail");
+      if (boundary) keys.push(`${mean ? "red" : "dark"} line: where half the rows fail`);
       drawLegend(sc, title, keys.join(" · "));
       const s = sliceText([px, py]);
       note.textContent = `${nx} × ${ny} cells${

@@ -11,6 +11,7 @@
 // - each output's colour scale, chosen from its distribution.
 
 import { Buffer } from "node:buffer";
+import { argsortStable } from "../sampling/_argsort.ts";
 import { type Axis, formatStat, quantile } from "./_report_stats.ts";
 
 /** The report's columns (a subset of `ReportInput`). */
@@ -231,30 +232,39 @@ export function sampleRows(rows: number, n: number, seed = 1): number[] {
   return [...chosen].sort((a, b) => a - b);
 }
 
+/** The successful rows with a finite value of `x`, in ascending order of `x`. */
+export function sortedRows(x: Float64Array, success: Uint8Array): Uint32Array {
+  let n = 0;
+  const ok = new Uint32Array(x.length);
+  for (let r = 0; r < x.length; r++) if (success[r] && Number.isFinite(x[r])) ok[n++] = r;
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++) keys[k] = x[ok[k]];
+  const order = argsortStable(keys);
+  for (let k = 0; k < n; k++) order[k] = ok[order[k]];
+  return order;
+}
+
 /**
  * The rows not dominated by any other for two outputs, for each of the four directions
- * (smaller or larger is better on each): successful rows with finite values only. Every row on
+ * (smaller or larger is better on each), among `order` (successful rows with a finite `x`, in
+ * ascending order of `x`, as {@linkcode sortedRows} gives them) with a finite `y`. Every row on
  * a front is returned (ties included), so the page can mark the exact front of the rows it has.
  */
-export function frontRows(x: Float64Array, y: Float64Array, success: Uint8Array): Set<number> {
-  const ok: number[] = [];
-  for (let r = 0; r < x.length; r++) {
-    if (success[r] && Number.isFinite(x[r]) && Number.isFinite(y[r])) ok.push(r);
-  }
-  const order = Uint32Array.from(ok).sort((a, b) => x[a] - x[b] || y[a] - y[b]);
+export function frontRows(order: Uint32Array, x: Float64Array, y: Float64Array): Set<number> {
   const out = new Set<number>();
+  const n = order.length;
   for (const forward of [true, false]) {
+    const at = (j: number) => order[forward ? j : n - 1 - j];
     for (const ySign of [1, -1]) {
       let best = Infinity;
-      const n = order.length;
       for (let k = 0; k < n;) {
-        // One group of equal x: its best y is on the front if it beats every smaller x.
+        // One group of equal x: its best y is on the front if it beats every x before it.
         let end = k;
-        const at = (j: number) => order[forward ? j : n - 1 - j];
         const xv = x[at(k)];
         let m = Infinity;
         while (end < n && x[at(end)] === xv) {
-          m = Math.min(m, ySign * y[at(end)]);
+          const v = ySign * y[at(end)];
+          if (v < m) m = v; // NaN never is
           end++;
         }
         if (m < best) {
@@ -279,17 +289,12 @@ export interface ColourScale {
 }
 
 /**
- * The colour scale of an output, from its finite values: log when positive values span two
+ * The colour scale of an output, from its finite values in ascending order: log when positive values span two
  * decades or more and their logarithms are less skewed, quantile when a few extreme values would
  * squeeze the others into a sliver of the colours (the middle 80% of values within a fifth of the
  * range), linear otherwise.
  */
-export function colourScale(values: Float64Array, success: Uint8Array): ColourScale {
-  const kept: number[] = [];
-  for (let r = 0; r < values.length; r++) {
-    if (success[r] && Number.isFinite(values[r])) kept.push(values[r]);
-  }
-  const sorted = Float64Array.from(kept).sort();
+export function colourScale(sorted: Float64Array): ColourScale {
   const n = sorted.length;
   const q = Array.from({ length: 65 }, (_, k) => quantile(sorted, k / 64));
   const min = n ? sorted[0] : NaN;

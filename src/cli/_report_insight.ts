@@ -4,32 +4,21 @@
 
 import type { Columns, Cube } from "./_report_data.ts";
 import { sampleRows } from "./_report_data.ts";
+import { argsortStable } from "../sampling/_argsort.ts";
 
 /** Most rows the rank statistics are computed over (a seeded random sample beyond). */
-export const SENSITIVITY_ROWS = 200_000;
+export const SENSITIVITY_ROWS = 100_000;
 
-/** Each row's rank among `values` (1-based, ties given their average rank). */
+/** Each row's rank among finite `values` (1-based, ties given their average rank). */
 export function ranks(values: Float64Array): Float64Array {
-  const sorted = Float64Array.from(values).sort();
+  const order = argsortStable(values);
   const out = new Float64Array(values.length);
-  for (let r = 0; r < values.length; r++) {
-    const v = values[r];
-    // First and last positions of v in the sorted values, by binary search.
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    let lo2 = lo;
-    hi = sorted.length;
-    while (lo2 < hi) {
-      const mid = (lo2 + hi) >>> 1;
-      if (sorted[mid] <= v) lo2 = mid + 1;
-      else hi = mid;
-    }
-    out[r] = (lo + lo2 + 1) / 2;
+  for (let k = 0; k < order.length;) {
+    let end = k + 1;
+    while (end < order.length && values[order[end]] === values[order[k]]) end++;
+    const rank = (k + end + 1) / 2; // the average of ranks k + 1 .. end
+    for (let j = k; j < end; j++) out[order[j]] = rank;
+    k = end;
   }
   return out;
 }
@@ -100,13 +89,19 @@ export function sensitivity(cols: Columns, params: readonly string[]): Sensitivi
   const pick = rowsAll > SENSITIVITY_ROWS ? sampleRows(rowsAll, SENSITIVITY_ROWS, 7) : undefined;
   return cols.outputNames.map((output) => {
     const y = cols.outputs[output];
-    const kept: number[] = [];
-    const consider = pick ?? { length: rowsAll };
-    for (let k = 0; k < consider.length; k++) {
+    const all = pick ?? { length: rowsAll };
+    const buffer = new Uint32Array(all.length);
+    let n = 0;
+    for (let k = 0; k < all.length; k++) {
       const r = pick ? pick[k] : k;
-      if (cols.success[r] && Number.isFinite(y[r])) kept.push(r);
+      if (cols.success[r] && Number.isFinite(y[r])) buffer[n++] = r;
     }
-    const take = (a: Float64Array) => Float64Array.from(kept, (r) => a[r]);
+    const kept = buffer.subarray(0, n);
+    const take = (a: Float64Array) => {
+      const out = new Float64Array(n);
+      for (let k = 0; k < n; k++) out[k] = a[kept[k]];
+      return out;
+    };
     if (kept.length < 3) {
       return {
         output,

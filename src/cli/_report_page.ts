@@ -18,6 +18,7 @@ import {
   SAMPLE_FAILED,
   SAMPLE_ROWS,
   sampleRows,
+  sortedRows,
 } from "./_report_data.ts";
 import { escapeHtml, page, settingRows } from "./_report_html.ts";
 import {
@@ -25,9 +26,17 @@ import {
   groupFailures,
   type Sensitivity,
   sensitivity,
+  SENSITIVITY_ROWS,
   separation,
 } from "./_report_insight.ts";
-import { type Axis, axisOf, formatStat, type OutputStats, outputStats } from "./_report_stats.ts";
+import {
+  type Axis,
+  axisOf,
+  finiteSorted,
+  formatStat,
+  type OutputStats,
+  statsOfSorted,
+} from "./_report_stats.ts";
 
 /** What the page is made from (the public `ReportInput`, checked). */
 export interface PageInput extends Columns {
@@ -74,8 +83,11 @@ export async function renderPage(input: PageInput): Promise<string> {
   const axes = new Map(input.paramNames.map((name) => [name, axisOf(input.params[name])]));
   const varying = input.paramNames.map((_, i) => i)
     .filter((i) => axes.get(input.paramNames[i])!.values.length > 1);
-  const stats = input.outputNames.map((name) => outputStats(input.outputs[name], input.success));
-  const scales = input.outputNames.map((name) => colourScale(input.outputs[name], input.success));
+  const sorted = input.outputNames.map((name) => finiteSorted(input.outputs[name], input.success));
+  const stats = input.outputNames.map((name, i) =>
+    statsOfSorted(input.outputs[name], input.success, sorted[i])
+  );
+  const scales = sorted.map(colourScale);
   const sens = varying.length && rows > 2
     ? sensitivity(input, varying.map((i) => input.paramNames[i]))
     : [];
@@ -122,10 +134,10 @@ ${settingRows(input.settings)}
     const fronts = input.outputNames.slice(0, FRONT_OUTPUTS);
     let frontAdded = 0;
     for (let a = 0; a < fronts.length; a++) {
+      const x = input.outputs[fronts[a]];
+      const order = sortedRows(x, input.success);
       for (let b = a + 1; b < fronts.length; b++) {
-        for (
-          const r of frontRows(input.outputs[fronts[a]], input.outputs[fronts[b]], input.success)
-        ) {
+        for (const r of frontRows(order, x, input.outputs[fronts[b]])) {
           if (!picked.has(r)) {
             picked.add(r);
             frontAdded++;
@@ -368,9 +380,9 @@ function sensitivitySection(input: PageInput, varying: number[], sens: Sensitivi
     }<td class="num">${formatStat(s.r2)}</td></tr>`
   );
   const bars = sens.slice(0, MAX_OVERVIEW).map((s) => barChart(s, names)).join("\n");
-  const sampled = sens.some((s) => s.rows < input.success.length && s.rows >= 200_000);
+  const sampled = input.success.length > SENSITIVITY_ROWS;
   return `<section id="sensitivity"><h2>Sensitivity</h2><p class="note">Method: Spearman's rank correlation ρ between each parameter and each output, and standardized rank regression coefficients (SRRC: the output's ranks regressed on all parameters' ranks, standardized), over the successful rows with a value${
-    sampled ? " (a seeded random sample of 200,000 rows)" : ""
+    sampled ? " (a seeded random sample of ${SENSITIVITY_ROWS} rows)" : ""
   }. Both range from −1 to 1; the sign says whether the output rises or falls with the parameter. R² is the share of the output's rank variance that the parameters explain together: when it is low, the effects are not monotone or interact, and the ranking below is only a guide.</p>
 <div class="figs bars">${bars}</div>
 <div class="scroll"><table><thead>${head}</thead><tbody>

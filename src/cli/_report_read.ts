@@ -5,6 +5,7 @@
 
 import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
 import { readRows } from "../io/resume.ts";
+import { argsortStable } from "../sampling/_argsort.ts";
 import type { RowFormat } from "../io/row_writer.ts";
 
 /** The header of a results CSV. */
@@ -157,7 +158,7 @@ function evenlySpaced(values: number[]): boolean {
 }
 
 function rankOf(values: Float64Array): Float64Array {
-  const order = Uint32Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+  const order = argsortStable(values);
   const out = new Float64Array(values.length);
   order.forEach((row, k) => (out[row] = k));
   return out;
