@@ -612,7 +612,7 @@ function fourParamJsonl(): string {
 /** What each fixture's page must show: selectors of visible elements, and checks on its charts. */
 const FIXTURES_EXPECTED: Record<string, { visible: string[]; canvases: number }> = {
   line: {
-    visible: ["#overview", "#explorer", "#ov-0 canvas", "#explore select", "#outputs"],
+    visible: ["#overview", "#explorer", "#ov-0 .plot canvas", "#explore select", "#outputs"],
     canvases: 3,
   },
   grid: {
@@ -735,43 +735,67 @@ Deno.test({
 
         if (name === "grid") {
           // The heat exchanger's 5 x 3 grid: one cell per point, failed cells crossed.
-          const cells = await page.getAttribute("#ov-0 canvas", "data-cells");
+          const cells = await page.getAttribute("#ov-0 .plot canvas", "data-cells");
           assertStrictEquals(cells, "15");
-          assertStrictEquals(await page.getAttribute("#ov-0 canvas", "data-fail-marks"), "3");
+          assertStrictEquals(await page.getAttribute("#ov-0 .plot canvas", "data-fail-marks"), "3");
           assert(
-            Number(await page.getAttribute("#failure-map canvas", "data-boundary")) > 0,
+            Number(await page.getAttribute("#failure-map .plot canvas", "data-boundary")) > 0,
             "boundary",
           );
         }
         if (name === "four") {
           // Slice the explorer at one value, hide failures, pick an output for an axis.
-          const marks = Number(await page.getAttribute("#explore canvas", "data-fail-marks"));
+          const marks = Number(await page.getAttribute("#explore .plot canvas", "data-fail-marks"));
           assert(marks > 0, "failed cells marked");
           await page.locator("#explore input[type=checkbox]").uncheck();
-          assertStrictEquals(await page.getAttribute("#explore canvas", "data-fail-marks"), "0");
+          assertStrictEquals(
+            await page.getAttribute("#explore .plot canvas", "data-fail-marks"),
+            "0",
+          );
           await page.locator("#explore input[type=checkbox]").check();
           const slice = page.locator("#explore .slices select").first();
           await slice.selectOption({ index: 1 });
           assertMatch(await page.locator("#explore .vnote").innerText(), /slice: /);
           await page.locator("#explore select").first().selectOption({ label: "energy" });
-          assert(Number(await page.getAttribute("#explore canvas", "data-points")) > 0, "points");
-          assert(Number(await page.getAttribute("#tradeoffs canvas", "data-front")) > 0, "a front");
+          assert(
+            Number(await page.getAttribute("#explore .plot canvas", "data-points")) > 0,
+            "points",
+          );
+          assert(
+            Number(await page.getAttribute("#tradeoffs .plot canvas", "data-front")) > 0,
+            "a front",
+          );
           await page.locator("#tradeoffs label:has(span:text-is('energy')) select").selectOption(
             "-1",
           );
-          assert(Number(await page.getAttribute("#tradeoffs canvas", "data-front")) > 0, "a front");
+          assert(
+            Number(await page.getAttribute("#tradeoffs .plot canvas", "data-front")) > 0,
+            "a front",
+          );
         }
         if (name === "random") {
-          assert(Number(await page.getAttribute("#ov-0 canvas", "data-points")) > 2000, "points");
+          assert(
+            Number(await page.getAttribute("#ov-0 .plot canvas", "data-points")) > 2000,
+            "points",
+          );
           await page.locator("#explore label:has(span:text-is('marks')) select").selectOption(
             "cells",
           );
-          assert(Number(await page.getAttribute("#explore canvas", "data-cells")) > 100, "cells");
+          assert(
+            Number(await page.getAttribute("#explore .plot canvas", "data-cells")) > 100,
+            "cells",
+          );
         }
         if (name === "differential") {
-          assertStrictEquals(await page.getAttribute("#differential canvas", "data-points"), "8");
+          assertStrictEquals(
+            await page.getAttribute("#differential .plot canvas", "data-points"),
+            "8",
+          );
           await page.locator("#differential select").selectOption({ label: "z" });
-          assertStrictEquals(await page.getAttribute("#differential canvas", "data-output"), "z");
+          assertStrictEquals(
+            await page.getAttribute("#differential .plot canvas", "data-output"),
+            "z",
+          );
         }
         if (name === "grid") {
           // On a phone's width nothing spills sideways: charts shrink, tables scroll in their box.

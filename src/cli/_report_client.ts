@@ -661,9 +661,10 @@ function client(): void {
       if (boundary) keys.push(`${mean ? "red" : "dark"} line: where half the rows fail`);
       drawLegend(sc, title, keys.join(" · "));
       const s = sliceText([px, py]);
+      const others = P.filter((p, j) => p.bins > 1 && j !== px && j !== py).length;
       note.textContent = `${nx} × ${ny} cells${
         nx * ny < P[px].distinct * P[py].distinct ? " (neighbouring values merged)" : ""
-      }; ${s ? `slice: ${s}` : "other parameters: every value (mean)"}.`;
+      }${s ? `; slice: ${s}` : others ? "; other parameters: every value (mean)" : ""}.`;
       hit = (mx, my) => {
         if (mx < L || mx > R || my < T || my > B) return undefined;
         const ix = Math.min(nx - 1, Math.floor((mx - L) / cw));
