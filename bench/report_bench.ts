@@ -99,7 +99,7 @@ try {
       for (let run = 0; run < 3; run++) {
         const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         await tab.goto(`file://${page}`);
-        await tab.waitForFunction("document.documentElement.dataset.renderMs !== undefined");
+        await tab.locator("html[data-render-ms]").waitFor({ state: "attached" });
         const [fcp, done] = await tab.evaluate(`[
           performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
           performance.now(),

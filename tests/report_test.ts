@@ -692,7 +692,7 @@ Deno.test({
         page.on("request", (r) => requests.push(r.url()));
         const url = `file://${path}`;
         await page.goto(url);
-        await page.waitForFunction("document.documentElement.dataset.renderMs !== undefined");
+        await page.locator("html[data-render-ms]").waitFor({ state: "attached" });
         const expected = FIXTURES_EXPECTED[name];
         for (const selector of expected.visible) {
           assert(

@@ -16,7 +16,6 @@ export function clientScript(): string {
 function client(): void {
   const g: any = globalThis;
   const doc: any = g.document;
-  const t0 = g.performance.now();
   const D: any = JSON.parse(doc.getElementById("psweep-data").textContent);
   const FAIL = "#d62728";
   const NOVALUE = "#e6e6e6";
@@ -1082,14 +1081,25 @@ function client(): void {
     });
   }
 
-  for (const spec of D.views) {
-    const host = doc.getElementById(spec.el);
-    try {
-      View(host, spec);
-    } catch (e) {
-      host.textContent = `This chart could not be drawn: ${e}`;
-      throw e;
+  // Charts are drawn after the first frame (the tables and headings paint at once), a few at a
+  // time so that the page stays responsive while a large one draws.
+  const specs: any[] = D.views;
+  let next = 0;
+  function drawSome(): void {
+    const start = g.performance.now();
+    while (next < specs.length && g.performance.now() - start < 40) {
+      const spec = specs[next++];
+      const host = doc.getElementById(spec.el);
+      try {
+        View(host, spec);
+      } catch (e) {
+        host.textContent = `This chart could not be drawn: ${e}`;
+        throw e;
+      }
     }
+    if (next < specs.length) g.setTimeout(drawSome, 0);
+    // Milliseconds from navigation to every chart drawn (read by the tests and the bench).
+    else doc.documentElement.dataset.renderMs = String(Math.round(g.performance.now()));
   }
-  doc.documentElement.dataset.renderMs = String(Math.round(g.performance.now() - t0));
+  g.requestAnimationFrame(() => g.setTimeout(drawSome, 0));
 }
