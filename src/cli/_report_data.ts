@@ -251,24 +251,30 @@ export function sortedRows(x: Float64Array, success: Uint8Array): Uint32Array {
  * a front is returned (ties included), so the page can mark the exact front of the rows it has.
  */
 export function frontRows(order: Uint32Array, x: Float64Array, y: Float64Array): Set<number> {
-  const out = new Set<number>();
   const n = order.length;
-  for (const forward of [true, false]) {
-    const at = (j: number) => order[forward ? j : n - 1 - j];
-    for (const ySign of [1, -1]) {
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    xs[k] = x[order[k]];
+    ys[k] = y[order[k]];
+  }
+  const out = new Set<number>();
+  for (const step of [1, -1]) {
+    for (const sign of [1, -1]) {
       let best = Infinity;
-      for (let k = 0; k < n;) {
+      let k = step > 0 ? 0 : n - 1;
+      while (k >= 0 && k < n) {
         // One group of equal x: its best y is on the front if it beats every x before it.
+        const xv = xs[k];
         let end = k;
-        const xv = x[at(k)];
         let m = Infinity;
-        while (end < n && x[at(end)] === xv) {
-          const v = ySign * y[at(end)];
+        while (end >= 0 && end < n && xs[end] === xv) {
+          const v = sign * ys[end];
           if (v < m) m = v; // NaN never is
-          end++;
+          end += step;
         }
         if (m < best) {
-          for (let j = k; j < end; j++) if (ySign * y[at(j)] === m) out.add(at(j));
+          for (let j = k; j !== end; j += step) if (sign * ys[j] === m) out.add(order[j]);
           best = m;
         }
         k = end;
