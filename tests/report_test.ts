@@ -464,6 +464,34 @@ Deno.test("writeReport writes results.html next to the CSV and never overwrites 
   }
 });
 
+Deno.test("the trade-off fronts are exactly the non-dominated rows, ties included, in all four directions", async () => {
+  const { frontRows, sortedRows } = await import("../src/cli/_report_data.ts");
+  let seed = 7;
+  const next = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const n = 3000;
+  // Values on a coarse lattice, so that ties in x, in y and in both are common.
+  const x = Float64Array.from({ length: n }, () => Math.floor(next() * 40));
+  const y = Float64Array.from({ length: n }, () => Math.floor(next() * 40));
+  const success = Uint8Array.from({ length: n }, (_, i) => (i % 17 === 0 ? 0 : 1));
+  y[5] = NaN; // a successful row without a value is on no front
+  const got = frontRows(sortedRows(x, success), x, y);
+  const expected = new Set<number>();
+  for (const [sx, sy] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) {
+    for (let i = 0; i < n; i++) {
+      if (!success[i] || Number.isNaN(y[i])) continue;
+      let dominated = false;
+      for (let j = 0; j < n && !dominated; j++) {
+        if (!success[j] || Number.isNaN(y[j])) continue;
+        const a = sx * x[j] <= sx * x[i] && sy * y[j] <= sy * y[i];
+        const b = sx * x[j] < sx * x[i] || sy * y[j] < sy * y[i];
+        dominated = a && b;
+      }
+      if (!dominated) expected.add(i);
+    }
+  }
+  assertEquals([...got].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+});
+
 /** A random sweep's CSV (no metadata file): `k` uniform parameters, then outputs depending on them. */
 function randomCsv(rows: number, k: number, failEvery = 0): string {
   let seed = 12345;
