@@ -112,6 +112,16 @@ Deno.test("renderReport names a hash for its one script, and draws nothing witho
     "failure-map",
   ]);
 
+  // Names are data: escaped in the page, kept exactly in its data block.
+  const odd = gridInput({ constructor: [0, 1], "</script><script>alert(1)</script>": [1, 2] }, {
+    'k x="0.1" id="clip1"': (p) => p["constructor"] + 1,
+  });
+  const oddHtml = await renderReport(odd);
+  assertSelfContained(oddHtml);
+  assertStrictEquals(oddHtml.match(/<script/g)?.length, 2);
+  assertEquals(pageData(oddHtml).params.map((p: { name: string }) => p.name), odd.paramNames);
+  assertMatch(oddHtml, /<th scope="row">k x=&#34;0\.1&#34; id=&#34;clip1&#34;<\/th>/);
+
   const empty = await renderReport({
     paramNames: ["p"],
     outputNames: ["q"],
@@ -772,6 +782,10 @@ Deno.test({
           );
         }
         if (name === "four") {
+          assertMatch(
+            await page.locator("#failures-where > p.note").innerText(),
+            /pressure and t together explain 100\.0%/,
+          );
           // Slice the explorer at one value, hide failures, pick an output for an axis.
           const marks = Number(await page.getAttribute("#explore .plot canvas", "data-fail-marks"));
           assert(marks > 0, "failed cells marked");
@@ -802,6 +816,11 @@ Deno.test({
           );
         }
         if (name === "random") {
+          // Failures at every 11th row, wherever the point: the map says nothing separates them.
+          assertMatch(
+            await page.locator("#failures-where > p.note").innerText(),
+            /No parameter separates them well/,
+          );
           assert(
             Number(await page.getAttribute("#ov-0 .plot canvas", "data-points")) > 2000,
             "points",

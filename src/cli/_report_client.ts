@@ -383,8 +383,8 @@ function client(): void {
     }
 
     function sizeCanvas(): any {
-      const w = Math.max(280, Math.min(box.clientWidth || 560, spec.compact ? 520 : 760));
-      const h = Math.round(w * (spec.compact ? 0.68 : 0.62));
+      const w = Math.max(280, Math.min(box.clientWidth || 560, spec.compact ? 520 : 1000));
+      const h = Math.min(620, Math.round(w * (spec.compact ? 0.68 : 0.56)));
       const dpr = g.devicePixelRatio || 1;
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
@@ -606,7 +606,12 @@ function client(): void {
         for (let iy = 0; iy < ny; iy++) {
           for (let ix = 0; ix < nx; ix++) {
             if (share(ix, iy) >= 0.5) {
-              cross(ctx, L + (ix + 0.5) * cw, B - (iy + 0.5) * ch, Math.min(cw, ch) * 0.28);
+              cross(
+                ctx,
+                L + (ix + 0.5) * cw,
+                B - (iy + 0.5) * ch,
+                Math.min(7, Math.min(cw, ch) * 0.28),
+              );
               marked++;
             }
           }

@@ -171,6 +171,10 @@ export async function page(
 ): Promise<string> {
   let hash: string | undefined;
   if (script !== undefined) {
+    // The script's text ends at the first "</script": it must hold none.
+    if (/<\/script/i.test(script) || (data !== undefined && /<\/script/i.test(data))) {
+      throw new Error("Cannot render report as its script or data would close the script element");
+    }
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(script));
     hash = `sha256-${Buffer.from(digest).toString("base64")}`;
   }

@@ -173,11 +173,17 @@ function entropy(p: number): number {
   return p <= 0 || p >= 1 ? 0 : -(p * Math.log2(p) + (1 - p) * Math.log2(1 - p));
 }
 
+/** Most groups per parameter when measuring separation: fewer, fuller cells bias it less. */
+const SEPARATION_GROUPS = 12;
+
 /**
  * Mutual information between failure and the bins of each parameter and of each pair of
- * parameters, over the cube's cells, as a share of the entropy of failure (the uncertainty
- * coefficient): 1 when the bins tell failed from successful points exactly, 0 when they say
- * nothing. Single parameters first (best first), then pairs (best first).
+ * parameters, over the cube's cells (each parameter's bins merged into at most 12 groups), as a
+ * share of the entropy of failure (the uncertainty coefficient): 1 when the groups tell failed
+ * from successful points exactly, 0 when they say nothing. Both entropies get the Miller-Madow
+ * correction (half a bit over the rows for each cell holding both outcomes, in natural units),
+ * so that scattered failures over many sparse cells do not read as structure. Single parameters
+ * first (best first), then pairs (best first).
  */
 export function separation(
   cube: Cube,
@@ -190,23 +196,33 @@ export function separation(
     total += count[c];
     failed += fail[c];
   }
-  const h = entropy(failed / total);
+  const correction = 1 / (2 * total * Math.LN2); // bits, per cell holding both outcomes
+  const mixed = (n: number, f: number) => (f > 0 && f < n ? 1 : 0);
+  const h = entropy(failed / total) + mixed(total, failed) * correction;
   const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const groups = dims.map((d) => Math.min(d, SEPARATION_GROUPS));
   const score = (ps: number[]): number => {
     if (h === 0) return 0;
-    const size = ps.reduce((a, p) => a * dims[p], 1);
+    const size = ps.reduce((a, p) => a * groups[p], 1);
     const n = new Float64Array(size);
     const f = new Float64Array(size);
     for (let c = 0; c < count.length; c++) {
       if (!count[c]) continue;
       let k = 0;
-      for (const p of ps) k = k * dims[p] + (Math.floor(c / strides[p]) % dims[p]);
+      for (const p of ps) {
+        const bin = Math.floor(c / strides[p]) % dims[p];
+        k = k * groups[p] + Math.floor((bin * groups[p]) / dims[p]);
+      }
       n[k] += count[c];
       f[k] += fail[c];
     }
     let conditional = 0;
-    for (let k = 0; k < size; k++) if (n[k]) conditional += (n[k] / total) * entropy(f[k] / n[k]);
-    return Math.max(0, (h - conditional) / h);
+    for (let k = 0; k < size; k++) {
+      if (n[k]) {
+        conditional += (n[k] / total) * entropy(f[k] / n[k]) + mixed(n[k], f[k]) * correction;
+      }
+    }
+    return Math.min(1, Math.max(0, (h - conditional) / h));
   };
   const single = varying.map((p) => ({ params: [p], score: score([p]) }))
     .sort((a, b) => b.score - a.score);

@@ -449,16 +449,23 @@ function failureMapSection(
       (100 * s.score).toFixed(1)
     }%</td></tr>`
   );
+  const top = best.length === 2 ? sep.pairs[0].score : sep.single[0].score;
   const pair = best.length === 2
     ? `${escapeHtml(n[best[0]])} and ${escapeHtml(n[best[1]])} together explain ${
-      (100 * sep.pairs[0].score).toFixed(1)
+      (100 * top).toFixed(1)
     }% of it, the most of any pair`
+    : "";
+  // Below this share the map shows noise, and says so rather than suggest a region.
+  const weak = top < 0.1
+    ? ` <b>No parameter separates them well</b> (at best ${
+      (100 * top).toFixed(1)
+    }%): failures look unrelated to where the points are, at this resolution.`
     : "";
   return `<section id="failures-where"><h2>Failure map</h2><p class="note">Where points fail: the share of failed rows per cell over the ${
     best.length === 2 ? "two parameters that best separate" : "parameter that best separates"
-  } failed from successful points (averaged over the others), with a red line where the share crosses one half. Separation is the share of the uncertainty about failure (its entropy) that knowing the parameter's bin removes${
+  } failed from successful points (averaged over the others), with a red line where the share crosses one half. Separation is the share of the uncertainty about failure (its entropy) that knowing where a point lies on the parameter removes (its range cut into at most 12 parts; corrected for sparsely filled cells)${
     pair ? `; ${pair}` : ""
-  }.</p><div class="view" id="failure-map"></div>
+  }.${weak}</p><div class="view" id="failure-map"></div>
 <div class="scroll"><table class="compact"><thead><tr><th>parameter</th><th class="num">separates failures</th></tr></thead><tbody>
 ${rowsHtml.join("\n")}
 </tbody></table></div></section>`;
