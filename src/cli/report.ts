@@ -34,6 +34,7 @@
 
 import { pathExists } from "../io/_fs.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
+import type { RowFormat } from "../io/row_writer.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
 import { renderPage } from "./_report_page.ts";
 import {
@@ -223,18 +224,24 @@ const CSV_READER: ResultReader = { extension: /\.csv$/i, read: readResultsCsv };
  * columns as a {@linkcode ReportInput}.
  */
 const RESULT_READERS: ResultReader[] = [
-  { extension: /\.(?:jsonl|ndjson)$/i, read: readResultsJsonl },
+  { extension: /\.(?:jsonl|ndjson)$/i, read: (path, o) => readNamedColumns(path, "jsonl", o) },
   CSV_READER,
 ];
 
-async function readResultsJsonl(
+/**
+ * Reads a format whose rows name their own columns (JSON Lines; likewise any format that
+ * `readRows` reads with its names), the metadata file's names checked against them when there
+ * is one.
+ */
+async function readNamedColumns(
   path: string,
+  format: RowFormat,
   options: ReadResultsOptions,
 ): Promise<ReportInput> {
   const meta = await readMeta(path);
   const table = await readTable(
     path,
-    "jsonl",
+    format,
     meta === undefined ? {} : {
       extraNames: meta.extraNames ?? [],
       paramNames: meta.paramNames,
