@@ -678,7 +678,10 @@ const FIXTURES_EXPECTED: Record<string, { visible: string[]; canvases: number }>
     visible: ["#overview", "#explore select", "#sensitivity svg", "#trade-offs canvas"],
     canvases: 5,
   },
-  differential: { visible: ["#differential-sweep canvas", "#differential select"], canvases: 3 },
+  differential: {
+    visible: ["#differential-sweep canvas", "#differential select", "#trade-offs canvas"],
+    canvases: 5,
+  },
 };
 
 Deno.test({
@@ -834,6 +837,11 @@ Deno.test({
           );
         }
         if (name === "differential") {
+          // Inferred from the nominal rows alone: x is the parameter, y and z the outputs.
+          assertEquals(await page.locator("#differential select option").allInnerTexts(), [
+            "y",
+            "z",
+          ]);
           assertStrictEquals(
             await page.getAttribute("#differential .plot canvas", "data-points"),
             "8",

@@ -808,12 +808,9 @@ function client(): void {
         ].filter(Boolean).join(" · "),
       );
       const s = sliceText([px]);
-      note.textContent = `${nx} values of ${P[px].name}; ${
-        s
-          ? `slice: ${s}`
-          : P.filter((p) => p.bins > 1).length > 1
-          ? "other parameters: every value (mean)"
-          : ""
+      const others = P.filter((p, j) => p.bins > 1 && j !== px).length;
+      note.textContent = `${nx} values of ${P[px].name}${
+        s ? `; slice: ${s}` : others ? "; other parameters: every value (mean)" : ""
       }.`;
       hit = (mx, my) => {
         if (mx < L || mx > R || my < T || my > B) return undefined;

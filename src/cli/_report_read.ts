@@ -87,9 +87,10 @@ export interface Inferred {
  *    row (outputs are blank on failed rows), which is exact for any psweep file with failures.
  * 2. The shortest run of candidates whose values tell every row apart, when its distinct values
  *    make a full grid (one row per combination) that is not a single irregular column.
- * 3. Random samples: the leading candidates that are independent of one another (each one's
- *    Spearman correlation with every earlier one is within noise, 4/sqrt(rows)), since each
- *    parameter is drawn on its own while outputs depend on them.
+ * 3. Random samples of 50 rows or more: the leading candidates that are independent of one
+ *    another (each one's Spearman correlation with every earlier one is within noise,
+ *    4/sqrt(rows)), since each parameter is drawn on its own while outputs depend on them.
+ * 4. Else only the first column.
  */
 export function inferParams(columns: readonly Float64Array[], success: Uint8Array): Inferred {
   const limit = columns.length <= 1 ? columns.length : columns.length - 1;
@@ -128,7 +129,7 @@ export function inferParams(columns: readonly Float64Array[], success: Uint8Arra
     }
   }
   // Random samples: parameters are drawn independently; an output depends on them.
-  if (rows >= 8) {
+  if (rows >= 50) {
     const ranked = columns.slice(0, candidates).map(rankOf);
     const noise = Math.max(0.05, 4 / Math.sqrt(rows));
     let k = 1;

@@ -156,10 +156,17 @@ export async function readResultsCsv(
     // Without a metadata file, a differential sweep's index columns are found by their names.
     diffNames = DIFF_COLUMNS.find(([a, b]) => names.includes(a) && names.includes(b)) ?? [];
     const candidates = names.filter((n) => !diffNames.includes(n));
-    const inferred = inferParams(
-      candidates.map((name) => table.columns.get(name)!),
-      table.success,
-    );
+    let columns = candidates.map((name) => table.columns.get(name)!);
+    let success = table.success;
+    if (diffNames.length === 2) {
+      // A differential sweep's nominal rows are the sweep it perturbs: infer from them alone.
+      const nominal = table.columns.get(diffNames[0])!;
+      const rows: number[] = [];
+      nominal.forEach((v, r) => Number.isFinite(v) && rows.push(r));
+      columns = columns.map((c) => Float64Array.from(rows, (r) => c[r]));
+      success = Uint8Array.from(rows, (r) => table.success[r]);
+    }
+    const inferred = inferParams(columns, success);
     known = candidates.slice(0, inferred.count);
     settings["parameter columns"] =
       `inferred (no metadata file): ${inferred.why}; name them with --params (paramNames) if this is wrong`;
