@@ -45,7 +45,26 @@ import {
   type ResultsTable,
 } from "./_report_read.ts";
 
-/** The data of a report: a sweep's columns and, optionally, its settings and a title. */
+/**
+ * The data of a report: a sweep's columns and, optionally, its settings and a title.
+ *
+ * @example A report of columns made by hand
+ * ```ts
+ * import { renderReport, type ReportInput } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const input: ReportInput = {
+ *   paramNames: ["a", "b"],
+ *   outputNames: ["y"],
+ *   params: { a: Float64Array.of(1, 1, 2, 2), b: Float64Array.of(1, 2, 1, 2) },
+ *   outputs: { y: Float64Array.of(2, 3, 3, NaN) },
+ *   success: Uint8Array.of(1, 1, 1, 0),
+ *   errors: [undefined, undefined, undefined, "no solution at a = 2, b = 2"],
+ *   title: "Two parameters",
+ * };
+ * assert.match(await renderReport(input), /<title>Two parameters<\/title>/);
+ * ```
+ */
 export interface ReportInput {
   /** Names of the parameter columns, in sweep order. */
   paramNames: string[];
@@ -69,16 +88,48 @@ export interface ReportInput {
   differentialIndex?: Float64Array;
 }
 
-/** Options of {@linkcode readResultsCsv} and {@linkcode readResults}. */
+/**
+ * Options of {@linkcode readResultsCsv} and {@linkcode readResults}.
+ *
+ * @example Naming the parameter columns of a CSV without its metadata file
+ * ```ts
+ * import { readResults, type ReadResultsOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/r.csv`, "a,b,y,success\n0.3,0.9,1.2,true\n0.7,0.1,0.8,true\n");
+ * const options: ReadResultsOptions = { paramNames: ["a", "b"] };
+ * const input = await readResults(`${dir}/r.csv`, options);
+ * assert.deepEqual([input.paramNames, input.outputNames], [["a", "b"], ["y"]]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ReadResultsOptions {
   /**
-   * Names of the parameter columns of a CSV file; its other columns before `success` are
-   * outputs. Overrides the metadata file and the inference. (JSON Lines files name their own.)
+   * Names of the parameter columns; the file's other columns (but `success` and a
+   * differential sweep's index columns) are outputs. Overrides the metadata file and the
+   * inference.
    */
   paramNames?: string[];
 }
 
-/** Options of {@linkcode writeReport}. */
+/**
+ * Options of {@linkcode writeReport}.
+ *
+ * @example Replacing a page, with a title
+ * ```ts
+ * import { writeReport, type WriteReportOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/r.csv`, "x,y,success\n1,2,true\n2,4,true\n3,,false\n");
+ * const options: WriteReportOptions = { overwrite: true, title: "Doubling" };
+ * const page = await writeReport(`${dir}/r.csv`, undefined, options);
+ * assert.equal(page, `${dir}/r.html`);
+ * assert.match(await Deno.readTextFile(page), /<title>Doubling<\/title>/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface WriteReportOptions extends ReadResultsOptions {
   /** Replace an existing HTML file. @default {false} */
   overwrite?: boolean;
@@ -208,6 +259,23 @@ export async function readResultsCsv(
  * @throws {Deno.errors.NotFound} When the file does not exist.
  * @throws {SyntaxError} When the file is not a results file, or its metadata file is not one.
  * @throws {Error} When the metadata file or `paramNames` do not match the file's columns.
+ *
+ * @example A JSON Lines file keeps its failures' messages
+ * ```ts
+ * import { readResults } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/r.jsonl`,
+ *   '{"params":{"x":1},"outputs":{"y":2},"success":true}\n' +
+ *     '{"params":{"x":2},"outputs":{"y":"NaN"},"success":false,"error":"diverged"}\n',
+ * );
+ * const input = await readResults(`${dir}/r.jsonl`);
+ * assert.deepEqual([input.paramNames, input.outputNames], [["x"], ["y"]]);
+ * assert.deepEqual(input.errors, [undefined, "diverged"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function readResults(
   path: string,
