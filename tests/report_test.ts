@@ -801,6 +801,15 @@ Deno.test({
           const slice = page.locator("#explore .slices select").first();
           await slice.selectOption({ index: 1 });
           assertMatch(await page.locator("#explore .vnote").innerText(), /slice: /);
+          // A line per value of m, over pressure: y an output, colour from the lines.
+          await page.locator("#explore label:has(span:text-is('y')) select").selectOption({
+            label: "recovery",
+          });
+          await page.locator("#explore label:has(span:text-is('lines by')) select").selectOption({
+            label: "m",
+          });
+          assertStrictEquals(await page.getAttribute("#explore .plot canvas", "data-lines"), "3");
+          assertMatch(await page.locator("#explore .legend").innerText(), /lines by m:/);
           await page.locator("#explore select").first().selectOption({ label: "energy" });
           assert(
             Number(await page.getAttribute("#explore .plot canvas", "data-points")) > 0,

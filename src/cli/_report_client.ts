@@ -246,6 +246,7 @@ function client(): void {
       fails: true,
       dir: [1, -1],
       diffOut: 0,
+      by: -1,
     };
     const controls = spec.controls;
     const bar = el("div", { class: "controls" }, host);
@@ -290,7 +291,18 @@ function client(): void {
         if (st.mark === "points") cs.push(...paramOpts);
         else cs.push(["m1", "rows per cell"]);
         if (isLine()) {
-          // A line's colour is fixed: the colour select is left out.
+          // Lines take their colour from a parameter of a few values, one line per value.
+          const few: [string, string][] = [["-1", "none"]];
+          P.forEach((p, j) => {
+            if (p.bins > 1 && p.bins <= 12 && j !== st.x.i) few.push([String(j), p.name]);
+          });
+          if (few.length > 1) {
+            select(bar, "lines by", few, String(st.by), (v) => {
+              st.by = Number(v);
+              buildControls();
+              draw();
+            });
+          }
         } else {
           select(bar, "colour", cs, refKey(st.c), (v) => {
             st.c = keyRef(v);
@@ -347,6 +359,7 @@ function client(): void {
           if (p.bins < 2 || (st.x.t === "p" && st.x.i === j) || (st.y.t === "p" && st.y.i === j)) {
             return;
           }
+          if (isLine() && st.by === j) return; // drawn as lines, not sliced
           const opts: [string, string][] = [["-1", "all (mean)"]];
           for (let k = 0; k < p.bins; k++) opts.push([String(k), binLabel(p, k)]);
           select(sliceBar, p.name, opts, String(st.slices[j]), (v) => {
@@ -709,16 +722,20 @@ function client(): void {
       const { ctx, L, R, T, B } = c;
       const px = st.x.i;
       const nx = cube!.dims[px];
-      const N = new Float64Array(nx);
-      const F = new Float64Array(nx);
-      const SUM = new Float64Array(nx);
-      const W = new Float64Array(nx);
+      // One line per value of the "lines by" parameter, or one line.
+      const by = st.by >= 0 && st.by !== px ? st.by : -1;
+      const nb = by >= 0 ? cube!.dims[by] : 1;
+      const N = new Float64Array(nx * nb);
+      const F = new Float64Array(nx * nb);
+      const SUM = new Float64Array(nx * nb);
+      const W = new Float64Array(nx * nb);
       const mean = st.y.t === "o" ? cube!.mean[st.y.i] : undefined;
       const { count, fail } = cube!;
       for (let cell = 0; cell < count.length; cell++) {
         const n = count[cell];
-        if (!n || !sliced(cell, [px])) continue;
-        const k = Math.floor(cell / strides[px]) % nx;
+        if (!n || !sliced(cell, by >= 0 ? [px, by] : [px])) continue;
+        const k = (Math.floor(cell / strides[px]) % nx) * nb +
+          (by >= 0 ? Math.floor(cell / strides[by]) % nb : 0);
         N[k] += n;
         F[k] += fail[cell];
         if (mean) {
@@ -733,7 +750,7 @@ function client(): void {
       const val = (k: number) => (mean ? (W[k] ? SUM[k] / W[k] : NaN) : N[k] ? F[k] / N[k] : NaN);
       let lo = Infinity;
       let hi = -Infinity;
-      for (let k = 0; k < nx; k++) {
+      for (let k = 0; k < nx * nb; k++) {
         const v = val(k);
         if (v === v && isFinite(v)) {
           lo = Math.min(lo, v);
@@ -747,34 +764,33 @@ function client(): void {
       const ay = valueAxis(lo, hi, !!mean && O[st.y.i].scale === "log" && lo > 0);
       const X = (k: number) => L + ((k + 0.5) / nx) * (R - L);
       const Y = (v: number) => B - ay.f(v) * (B - T);
-      ctx.strokeStyle = "#ececec";
-      for (const v of ay.ticks) {
-        const y = Y(v);
-        if (y >= T && y <= B) ctx.fillRect(L, y, R - L, 0);
-      }
-      ctx.beginPath();
-      ctx.strokeStyle = mean ? LINE : FAIL;
-      ctx.lineWidth = 2;
-      let pen = false;
-      for (let k = 0; k < nx; k++) {
-        const v = val(k);
-        if (v !== v || !isFinite(v)) {
-          pen = false;
-          continue;
-        }
-        if (pen) ctx.lineTo(X(k), Y(v));
-        else ctx.moveTo(X(k), Y(v));
-        pen = true;
-      }
-      ctx.stroke();
-      if (nx <= 80) {
-        ctx.fillStyle = mean ? LINE : FAIL;
+      const colour = (j: number) =>
+        nb > 1 ? rgb(ramp(VIRIDIS.slice(0, 8), j / (nb - 1))) : mean ? LINE : FAIL;
+      for (let j = 0; j < nb; j++) {
+        ctx.beginPath();
+        ctx.strokeStyle = colour(j);
+        ctx.lineWidth = 2;
+        let pen = false;
         for (let k = 0; k < nx; k++) {
-          const v = val(k);
-          if (v === v && isFinite(v)) {
-            ctx.beginPath();
-            ctx.arc(X(k), Y(v), 2.5, 0, 2 * Math.PI);
-            ctx.fill();
+          const v = val(k * nb + j);
+          if (v !== v || !isFinite(v)) {
+            pen = false;
+            continue;
+          }
+          if (pen) ctx.lineTo(X(k), Y(v));
+          else ctx.moveTo(X(k), Y(v));
+          pen = true;
+        }
+        ctx.stroke();
+        if (nx <= 80) {
+          ctx.fillStyle = colour(j);
+          for (let k = 0; k < nx; k++) {
+            const v = val(k * nb + j);
+            if (v === v && isFinite(v)) {
+              ctx.beginPath();
+              ctx.arc(X(k), Y(v), 2.5, 0, 2 * Math.PI);
+              ctx.fill();
+            }
           }
         }
       }
@@ -784,7 +800,13 @@ function client(): void {
         ctx.strokeStyle = FAIL;
         ctx.lineWidth = 1.5;
         for (let k = 0; k < nx; k++) {
-          if (N[k] && F[k] / N[k] >= 0.5) {
+          let n = 0;
+          let f = 0;
+          for (let j = 0; j < nb; j++) {
+            n += N[k * nb + j];
+            f += F[k * nb + j];
+          }
+          if (n && f / n >= 0.5) {
             cross(ctx, X(k), B - 6, 4);
             marked++;
           }
@@ -799,28 +821,45 @@ function client(): void {
         refName(st.y) + (ay.log ? " (log)" : ""),
       );
       canvas.dataset.failMarks = String(marked);
-      drawLegend(
-        undefined,
-        "",
-        [
-          mean ? `line: mean of ${O[st.y.i].name} per value` : "share of rows that failed",
-          marked ? `× at the bottom: ${marked} values where most rows failed` : "",
-        ].filter(Boolean).join(" · "),
-      );
-      const s = sliceText([px]);
-      const others = P.filter((p, j) => p.bins > 1 && j !== px).length;
+      canvas.dataset.lines = String(nb);
+      legend.textContent = "";
+      if (nb > 1) {
+        el("span", { text: `lines by ${P[by].name}:` }, legend);
+        for (let j = 0; j < nb; j++) {
+          const item = el("span", { class: "series" }, legend);
+          el("i", { style: `background:${colour(j)}` }, item);
+          item.appendChild(doc.createTextNode(binLabel(P[by], j)));
+        }
+      }
+      const keys = [
+        mean ? `mean of ${O[st.y.i].name} per value` : "share of rows that failed",
+        marked ? `× at the bottom: ${marked} values where most rows failed` : "",
+      ].filter(Boolean).join(" · ");
+      el("span", { class: "key", text: keys }, legend);
+      const s = sliceText(by >= 0 ? [px, by] : [px]);
+      const others = P.filter((p, j) => p.bins > 1 && j !== px && j !== by).length;
       note.textContent = `${nx} values of ${P[px].name}${
         s ? `; slice: ${s}` : others ? "; other parameters: every value (mean)" : ""
       }.`;
       hit = (mx, my) => {
         if (mx < L || mx > R || my < T || my > B) return undefined;
         const k = Math.min(nx - 1, Math.floor(((mx - L) / (R - L)) * nx));
-        if (!N[k]) return undefined;
-        return [
-          `<b>${esc(P[px].name)}</b> ${binLabel(P[px], k)}`,
-          `${esc(refName(st.y))} ${fmt(val(k))}${mean && W[k] > 1 ? " (mean)" : ""}`,
-          `rows ${N[k]}${F[k] ? `, <span class="bad">failed ${F[k]}</span>` : ""}`,
-        ].join("<br>");
+        let n = 0;
+        let f = 0;
+        const lines: string[] = [`<b>${esc(P[px].name)}</b> ${binLabel(P[px], k)}`];
+        for (let j = 0; j < nb; j++) {
+          const q = k * nb + j;
+          n += N[q];
+          f += F[q];
+          if (!N[q]) continue;
+          const label = nb > 1 ? `${esc(P[by].name)} ${binLabel(P[by], j)}: ` : "";
+          lines.push(
+            `${label}${esc(refName(st.y))} ${fmt(val(q))}${mean && W[q] > 1 ? " (mean)" : ""}`,
+          );
+        }
+        if (!n) return undefined;
+        lines.push(`rows ${n}${f ? `, <span class="bad">failed ${f}</span>` : ""}`);
+        return lines.join("<br>");
       };
     }
 

@@ -145,6 +145,8 @@ figure svg { display: block; width: 100%; height: auto; margin: 0 auto; }
 .legend .ramp { width: 160px; height: 10px; border-radius: 2px; }
 .legend .scale { flex-basis: 100%; }
 .vnote { margin: 4px 0 0; }
+.series { display: inline-flex; align-items: center; gap: 3px; }
+.series i { display: inline-block; width: 14px; height: 3px; border-radius: 2px; }
 .mask { color: var(--accent); font-weight: 700; }
 .bar-chart svg { max-width: 360px; font: 12px ${FONT}; }
 .bar-chart text { fill: #333; }
