@@ -10,6 +10,7 @@
 //   trade-off front and, up to a limit, the failed rows;
 // - each output's colour scale, chosen from its distribution.
 
+import { REPORT_DEFAULTS } from "../_defaults.ts";
 import { Buffer } from "node:buffer";
 import { argsortStable } from "../sampling/_argsort.ts";
 import { type Axis, formatStat, quantile } from "./_report_stats.ts";
@@ -41,23 +42,24 @@ export interface ParamBins {
 
 /** Most cells of the cube: the page's size grows with them. */
 export function cellBudget(outputs: number): number {
-  return Math.max(16_000, Math.min(160_000, Math.floor(800_000 / (outputs + 2))));
+  const { minCells, maxCells, cubeNumbers } = REPORT_DEFAULTS;
+  return Math.max(minCells, Math.min(maxCells, Math.floor(cubeNumbers / (outputs + 2))));
 }
 
 /** Most distinct values for which a parameter is binned by its values (a grid axis). */
-const MAX_VALUE_BINS = 4096;
+const MAX_VALUE_BINS = REPORT_DEFAULTS.maxValueBins;
 
 /** Most bins on one axis: about one per pixel of a chart. */
-const MAX_AXIS_BINS = 400;
+const MAX_AXIS_BINS = REPORT_DEFAULTS.maxAxisBins;
 
 /** Rows of the scatter sample, before fronts and failed rows are added. */
-export const SAMPLE_ROWS = 20_000;
+export const SAMPLE_ROWS = REPORT_DEFAULTS.sampleRows;
 
 /** Failed rows added to the sample beyond those drawn at random. */
-export const SAMPLE_FAILED = 5_000;
+export const SAMPLE_FAILED = REPORT_DEFAULTS.sampleFailed;
 
 /** Outputs whose pairs get a trade-off front (the first ones). */
-export const FRONT_OUTPUTS = 6;
+export const FRONT_OUTPUTS = REPORT_DEFAULTS.frontOutputs;
 
 /** The bins of each parameter within a cell budget, fairly shared among varying ones. */
 export function binParams(cols: Columns, axes: Map<string, Axis>, budget: number): ParamBins[] {

@@ -2,12 +2,13 @@
 // and standardized rank regression), failures grouped by message with numbers masked, and which
 // parameters best separate failed points from successful ones.
 
+import { REPORT_DEFAULTS } from "../_defaults.ts";
 import type { Columns, Cube } from "./_report_data.ts";
 import { sampleRows } from "./_report_data.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 
 /** Most rows the rank statistics are computed over (a seeded random sample beyond). */
-export const SENSITIVITY_ROWS = 100_000;
+export const SENSITIVITY_ROWS = REPORT_DEFAULTS.sensitivityRows;
 
 /** Each row's rank among finite `values` (1-based, ties given their average rank). */
 export function ranks(values: Float64Array): Float64Array {
@@ -174,7 +175,7 @@ function entropy(p: number): number {
 }
 
 /** Most groups per parameter when measuring separation: fewer, fuller cells bias it less. */
-const SEPARATION_GROUPS = 12;
+const SEPARATION_GROUPS = REPORT_DEFAULTS.separationGroups;
 
 /**
  * Mutual information between failure and the bins of each parameter and of each pair of

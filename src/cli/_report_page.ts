@@ -2,6 +2,7 @@
 // written here as HTML; the charts are drawn in the browser by the page's one inline script
 // from a data block computed here (bins, the cube of cell means, a sample of rows).
 
+import { REPORT_DEFAULTS } from "../_defaults.ts";
 import { clientScript } from "./_report_client.ts";
 import {
   base64,
@@ -67,13 +68,13 @@ interface Ref {
 }
 
 /** Most outputs given a chart of their own in the overview. */
-const MAX_OVERVIEW = 12;
+const MAX_OVERVIEW = REPORT_DEFAULTS.overviewCharts;
 
 /** Most failure groups listed. */
-const MAX_GROUPS = 12;
+const MAX_GROUPS = REPORT_DEFAULTS.failureGroups;
 
 /** Most rows of a differential sweep drawn nominal against perturbed. */
-const MAX_DIFF_POINTS = 20_000;
+const MAX_DIFF_POINTS = REPORT_DEFAULTS.diffPoints;
 
 export async function renderPage(input: PageInput): Promise<string> {
   const rows = input.success.length;
