@@ -249,7 +249,9 @@ ${overview.join("\n")}
         escapeHtml(sampleNote)
       }), and show or hide failed points.</p><div class="view" id="explore"></div></section>`,
     );
-    if (sens.length) parts.push(sensitivitySection(input, varying, sens));
+    // Outputs with too few values to rank are left out (all failed, say).
+    const ranked = sens.filter((o) => o.rows >= 3);
+    if (ranked.length) parts.push(sensitivitySection(input, varying, ranked));
     if (input.outputNames.length >= 2) {
       views.push({
         el: "tradeoffs",
