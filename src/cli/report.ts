@@ -25,8 +25,8 @@
  * quantile when a few extreme values would wash out the rest, linear otherwise; the page names
  * the scale and why. Everything a chart needs is computed here, on every row, and written into
  * the page in aggregated form (a cube of cell means within a fixed budget of cells, and a sample
- * of rows for scatter plots), so a million-row sweep makes a page of a few megabytes that draws
- * in well under a second. The page's one script is inline and allowed by its hash; its
+ * of rows for scatter plots), so a million-row sweep makes a page of about 6 MB whatever its
+ * number of rows (times in the README's benchmarks). The page's one script is inline and allowed by its hash; its
  * Content-Security-Policy forbids every request, so it works offline, by e-mail and from a file.
  *
  * @module
