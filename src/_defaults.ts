@@ -41,4 +41,6 @@ export const REPORT_DEFAULTS = {
   failureGroups: 12,
   /** Perturbed rows drawn against their nominal point. */
   diffPoints: 20_000,
+  /** Bins per axis of each pair of parameters when the cube has fewer (many parameters). */
+  pairBins: 48,
 } as const;

@@ -678,6 +678,7 @@ const FIXTURES_EXPECTED: Record<string, { visible: string[]; canvases: number }>
     visible: ["#overview", "#explore select", "#sensitivity svg", "#trade-offs canvas"],
     canvases: 5,
   },
+  many: { visible: ["#explore .slices select", "#trade-offs canvas"], canvases: 4 },
   differential: {
     visible: ["#differential-sweep canvas", "#differential select", "#trade-offs canvas"],
     canvases: 5,
@@ -700,6 +701,8 @@ Deno.test({
     pages.four = await writeReport(`${dir}/four.jsonl`);
     await Deno.writeTextFile(`${dir}/random.csv`, randomCsv(3000, 3, 11));
     pages.random = await writeReport(`${dir}/random.csv`);
+    await Deno.writeTextFile(`${dir}/many.csv`, randomCsv(5000, 6));
+    pages.many = await writeReport(`${dir}/many.csv`);
     const diff = ["nominalIndex,differentialIndex,x,y,z,success"];
     for (let n = 0; n < 4; n++) diff.push(`${n},NaN,${n + 1},${2 * (n + 1)},${n},true`);
     for (let n = 0; n < 4; n++) {
@@ -844,6 +847,19 @@ Deno.test({
             Number(await page.getAttribute("#explore .plot canvas", "data-cells")) > 100,
             "cells",
           );
+        }
+        if (name === "many") {
+          // Six parameters leave the cube 7 bins each; a pair over all the others gets its own
+          // 35 x 35 cells, and a slice goes back to the cube.
+          await page.locator("#explore label:has(span:text-is('marks')) select").selectOption(
+            "cells",
+          );
+          assertStrictEquals(
+            await page.getAttribute("#explore .plot canvas", "data-cells"),
+            "1225",
+          );
+          await page.locator("#explore .slices select").first().selectOption({ index: 2 });
+          assertStrictEquals(await page.getAttribute("#explore .plot canvas", "data-cells"), "49");
         }
         if (name === "differential") {
           // Inferred from the nominal rows alone: x is the parameter, y and z the outputs.

@@ -67,6 +67,18 @@ function client(): void {
     o: (D.sample.o as string[]).map(f64),
     ok: bytes(D.sample.ok),
   };
+  const PAIRS = D.pairs
+    ? {
+      params: D.pairs.params as any[],
+      list: (D.pairs.list as any[]).map((p) => ({
+        i: p.i,
+        j: p.j,
+        count: f32(p.count),
+        fail: f32(p.fail),
+        mean: (p.mean as string[]).map(f32),
+      })),
+    }
+    : undefined;
   const DIFF = D.diff
     ? {
       nominal: (D.diff.nominal as string[]).map(f64),
@@ -541,23 +553,49 @@ function client(): void {
       if (extra) el("span", { class: "key", text: extra }, legend);
     }
 
+    // The finer cells of a pair of parameters, when the page has them and no other parameter
+    // is sliced: [pair, whether x is the pair's first parameter].
+    function pairOf(px: number, py: number): any {
+      if (!PAIRS) return undefined;
+      if (st.slices.some((v: number, j: number) => v >= 0 && j !== px && j !== py)) {
+        return undefined;
+      }
+      return PAIRS.list.find((p: any) => (p.i === px && p.j === py) || (p.i === py && p.j === px));
+    }
+
     function drawCells(c: any): void {
       const { ctx, L, R, T, B } = c;
       const px = st.x.i;
       const py = st.y.i;
-      const nx = cube!.dims[px];
-      const ny = cube!.dims[py];
+      const pair = pairOf(px, py);
+      const BX = pair ? PAIRS!.params[px] : P[px];
+      const BY = pair ? PAIRS!.params[py] : P[py];
+      const nx = BX.bins;
+      const ny = BY.bins;
       const N = new Float64Array(nx * ny);
       const F = new Float64Array(nx * ny);
       const SUM = new Float64Array(nx * ny);
       const W = new Float64Array(nx * ny);
-      const mean = st.c.t === "o" ? cube!.mean[st.c.i] : undefined;
-      const { count, fail } = cube!;
+      const means = pair ? pair.mean : cube!.mean;
+      const mean = st.c.t === "o" ? means[st.c.i] : undefined;
+      const { count, fail } = pair ?? cube!;
+      // Where each cell of the source lands in the chart, or -1 where sliced away.
+      const at = pair
+        ? (cell: number) => {
+          const nj = PAIRS!.params[pair.j].bins;
+          const a = Math.floor(cell / nj);
+          const b = cell % nj;
+          return pair.i === px ? b * nx + a : a * nx + b;
+        }
+        : (cell: number) =>
+          sliced(cell, [px, py])
+            ? (Math.floor(cell / strides[py]) % ny) * nx + (Math.floor(cell / strides[px]) % nx)
+            : -1;
       for (let cell = 0; cell < count.length; cell++) {
         const n = count[cell];
-        if (!n || !sliced(cell, [px, py])) continue;
-        const k = (Math.floor(cell / strides[py]) % ny) * nx +
-          (Math.floor(cell / strides[px]) % nx);
+        if (!n) continue;
+        const k = at(cell);
+        if (k < 0) continue;
         N[k] += n;
         F[k] += fail[cell];
         if (mean) {
@@ -660,8 +698,8 @@ function client(): void {
         }
         ctx.stroke();
       }
-      binTicks(c, P[px], nx, true);
-      binTicks(c, P[py], ny, false);
+      binTicks(c, BX, nx, true);
+      binTicks(c, BY, ny, false);
       axisTitle(
         c,
         P[px].name + (P[px].log ? " (log)" : ""),
@@ -680,7 +718,7 @@ function client(): void {
       const s = sliceText([px, py]);
       const others = P.filter((p, j) => p.bins > 1 && j !== px && j !== py).length;
       note.textContent = `${nx} × ${ny} cells${
-        nx * ny < P[px].distinct * P[py].distinct ? " (neighbouring values merged)" : ""
+        nx * ny < BX.distinct * BY.distinct ? " (neighbouring values merged)" : ""
       }${s ? `; slice: ${s}` : others ? "; other parameters: every value (mean)" : ""}.`;
       hit = (mx, my) => {
         if (mx < L || mx > R || my < T || my > B) return undefined;
@@ -688,16 +726,13 @@ function client(): void {
         const iy = Math.min(ny - 1, Math.floor((B - my) / ch));
         const k = iy * nx + ix;
         if (!N[k]) return undefined;
-        // Every output's mean in this cell, from the cube.
+        // Every output's mean in this cell, from the same source.
         const sums = O.map(() => [0, 0]);
         for (let cell = 0; cell < count.length; cell++) {
           const n = count[cell];
-          if (
-            !n || Math.floor(cell / strides[px]) % nx !== ix ||
-            Math.floor(cell / strides[py]) % ny !== iy || !sliced(cell, [px, py])
-          ) continue;
+          if (!n || at(cell) !== k) continue;
           const w = n - fail[cell];
-          cube!.mean.forEach((m, o) => {
+          means.forEach((m: Float32Array, o: number) => {
             if (m[cell] === m[cell] && w > 0) {
               sums[o][0] += m[cell] * w;
               sums[o][1] += w;
@@ -705,8 +740,8 @@ function client(): void {
           });
         }
         const lines = [
-          `<b>${esc(P[px].name)}</b> ${binLabel(P[px], ix)}`,
-          `<b>${esc(P[py].name)}</b> ${binLabel(P[py], iy)}`,
+          `<b>${esc(P[px].name)}</b> ${binLabel(BX, ix)}`,
+          `<b>${esc(P[py].name)}</b> ${binLabel(BY, iy)}`,
           `rows ${N[k]}${F[k] ? `, <span class="bad">failed ${F[k]}</span>` : ""}`,
           ...O.map((o, i) =>
             `${esc(o.name)} ${sums[i][1] ? fmt(sums[i][0] / sums[i][1]) : "—"}${

@@ -213,6 +213,69 @@ export function buildCube(cols: Columns, bins: ParamBins[], index: Int32Array[])
   return { dims, count, fail, mean };
 }
 
+/** One pair of parameters at a finer resolution than the cube: rows, failed rows, means. */
+export interface PairCells {
+  /** The two parameters (indices into the parameter list, `i < j`); cells are `a * bins[j] + b`. */
+  i: number;
+  j: number;
+  count: Float32Array;
+  fail: Float32Array;
+  mean: Float32Array[];
+}
+
+/**
+ * Every pair of the given parameters binned at their own finer bins: what the page draws when a
+ * pair is seen averaged over all other parameters, since the cube of many parameters has few
+ * bins on each.
+ */
+export function buildPairs(
+  cols: Columns,
+  bins: ParamBins[],
+  index: Int32Array[],
+  params: number[],
+): PairCells[] {
+  const rows = cols.success.length;
+  const outs = cols.outputNames.map((n) => cols.outputs[n]);
+  const pairs: PairCells[] = [];
+  for (let x = 0; x < params.length; x++) {
+    for (let y = x + 1; y < params.length; y++) {
+      const i = params[x];
+      const j = params[y];
+      const bj = bins[j].bins;
+      const cells = bins[i].bins * bj;
+      const count = new Float32Array(cells);
+      const fail = new Float32Array(cells);
+      const sums = outs.map(() => new Float64Array(cells));
+      const ns = outs.map(() => new Float64Array(cells));
+      for (let r = 0; r < rows; r++) {
+        const a = index[i][r];
+        const b = index[j][r];
+        if (a < 0 || b < 0) continue;
+        const c = a * bj + b;
+        count[c]++;
+        if (!cols.success[r]) {
+          fail[c]++;
+          continue;
+        }
+        for (let o = 0; o < outs.length; o++) {
+          const v = outs[o][r];
+          if (Number.isFinite(v)) {
+            sums[o][c] += v;
+            ns[o][c]++;
+          }
+        }
+      }
+      const mean = sums.map((sum, o) => {
+        const m = new Float32Array(cells);
+        for (let c = 0; c < cells; c++) m[c] = ns[o][c] > 0 ? sum[c] / ns[o][c] : NaN;
+        return m;
+      });
+      pairs.push({ i, j, count, fail, mean });
+    }
+  }
+  return pairs;
+}
+
 /** A small seeded generator (mulberry32) so that the same results give the same page. */
 function random(seed: number): () => number {
   let a = seed >>> 0;

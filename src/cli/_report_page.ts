@@ -9,6 +9,7 @@ import {
   binIndex,
   binParams,
   buildCube,
+  buildPairs,
   cellBudget,
   type ColourScale,
   colourScale,
@@ -75,6 +76,9 @@ const MAX_GROUPS = REPORT_DEFAULTS.failureGroups;
 
 /** Most rows of a differential sweep drawn nominal against perturbed. */
 const MAX_DIFF_POINTS = REPORT_DEFAULTS.diffPoints;
+
+/** Bins per axis of the finer pair cells drawn for sweeps of many parameters. */
+const PAIR_BINS = REPORT_DEFAULTS.pairBins;
 
 export async function renderPage(input: PageInput): Promise<string> {
   const rows = input.success.length;
@@ -180,6 +184,27 @@ ${settingRows(input.settings)}
       },
       views,
     };
+    // Many parameters leave the cube few bins on each: pairs seen over all the others get their
+    // own, finer cells (up to PAIR_BINS per axis).
+    const fine = binParams(input, axes, Math.pow(PAIR_BINS, input.paramNames.length));
+    if (varying.some((i) => bins[i].bins < Math.min(fine[i].bins, PAIR_BINS))) {
+      const fineIndex = input.paramNames.map((name, i) =>
+        bins[i].bins === fine[i].bins
+          ? index[i]
+          : binIndex(fine[i], input.params[name], axes.get(name)!)
+      );
+      const pairs = buildPairs(input, fine, fineIndex, varying);
+      data.pairs = {
+        params: fine.map((b) => ({ ...b })),
+        list: pairs.map((p) => ({
+          i: p.i,
+          j: p.j,
+          count: base64(p.count),
+          fail: base64(p.fail),
+          mean: p.mean.map(base64),
+        })),
+      };
+    }
     const diff = diffData(input);
     if (diff) data.diff = diff.data;
 
