@@ -397,11 +397,11 @@ function client(): void {
         const other = P.findIndex((p, i) => p.bins > 1 && i !== st.x.i);
         st.y = other >= 0 ? { t: "p", i: other } : { t: "o", i: 0 };
       }
+      if (st.x.t !== "p") st.mark = "points";
+      if (st.y.t === "m" && st.mark === "points") st.y = { t: "o", i: 0 };
       if (st.x.t === "o" && st.y.t === "o" && st.x.i === st.y.i && O.length > 1) {
         st.y = { t: "o", i: (st.x.i + 1) % O.length };
       }
-      if (st.x.t !== "p") st.mark = "points";
-      if (st.y.t === "m" && st.mark === "points") st.y = { t: "o", i: 0 };
       if (st.mark === "cells" && st.c.t === "p") st.c = { t: "o", i: 0 };
       buildControls();
       draw();
