@@ -606,6 +606,23 @@ Deno.test("writeReport writes the page of a sweep's result from the library", as
       );
       await assertRejects(() => writeReport(result, `${dir}/page.html`), Deno.errors.AlreadyExists);
       await assertRejects(() => writeReport(result), TypeError);
+      // A differential sweep's result carries its index columns: the page pairs its rows.
+      const { differentialParameterSweep } = await import("../mod.ts");
+      const diff = await differentialParameterSweep({
+        model,
+        params: { a: fixedSample([1, 2]), b: fixedSample([0]) },
+        differential: {
+          a: { mode: "product", sample: "uniform", relativeLower: 1, relativeUpper: 1.5 },
+        },
+        numDiffSamples: 3,
+        seed: 0,
+        workers: 1,
+      });
+      const diffHtml = await Deno.readTextFile(await writeReport(diff, `${dir}/diff.html`));
+      assertMatch(
+        diffHtml,
+        /<h2>Differential sweep<\/h2><p class="note">2 nominal points, 6 perturbed rows\./,
+      );
     });
   } finally {
     URL.revokeObjectURL(model);
