@@ -4,7 +4,7 @@
 // says which are which, and a last row that lacks nothing but its line break.
 
 import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
-import { readRows } from "../io/resume.ts";
+import { readRows, type ReadRowsResult } from "../io/resume.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 import type { RowFormat } from "../io/row_writer.ts";
 
@@ -222,8 +222,23 @@ export async function readTable(
   names: ColumnNames,
   headerAlone = false,
 ): Promise<ResultsTable> {
-  const read = await readRows(path, { format, ...names });
-  const table: ResultsTable = {
+  const table = tableOf(await readRows(path, { format, ...names }));
+  if (table.truncated && !headerAlone) {
+    const tail = await readLastLine(path);
+    if (tail.trim() !== "") {
+      const fixed = format === "csv" ? table.extraNames.length + table.paramNames.length : 0;
+      table.partial = !(format === "csv" ? csvRow(table, tail, fixed) : jsonRow(table, tail));
+    }
+  }
+  return table;
+}
+
+/**
+ * The columns by name of rows as `readRows` returns them (row-major groups), which any reader
+ * of a results format returns alike.
+ */
+export function tableOf(read: ReadRowsResult): ResultsTable & { truncated: boolean } {
+  const table = {
     extraNames: [...read.extraNames],
     paramNames: [...read.paramNames],
     outputNames: [...read.outputNames],
@@ -231,6 +246,7 @@ export async function readTable(
     success: read.success,
     errors: [...read.errors],
     partial: false,
+    truncated: read.truncated,
   };
   for (
     const [group, matrix] of [[read.paramNames, read.params], [
@@ -243,13 +259,6 @@ export async function readTable(
       for (let r = 0; r < read.rows; r++) column[r] = matrix[r * group.length + j];
       table.columns.set(name, column);
     });
-  }
-  if (read.truncated && !headerAlone) {
-    const tail = await readLastLine(path);
-    if (tail.trim() !== "") {
-      const fixed = format === "csv" ? table.extraNames.length + table.paramNames.length : 0;
-      table.partial = !(format === "csv" ? csvRow(table, tail, fixed) : jsonRow(table, tail));
-    }
   }
   return table;
 }
