@@ -502,6 +502,34 @@ Deno.test("the trade-off fronts are exactly the non-dominated rows, ties include
   assertEquals([...got].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
 });
 
+Deno.test("Spearman's rho, SRRC and the rank R² match scipy's on tied and correlated data", async () => {
+  const { sensitivity } = await import("../src/cli/_report_insight.ts");
+  let seed = 3;
+  const next = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const n = 500;
+  // a has ties (10 values), c is correlated with a; y depends on all three, not linearly.
+  const a = Float64Array.from({ length: n }, () => Math.floor(next() * 10));
+  const b = Float64Array.from({ length: n }, next);
+  const c = Float64Array.from({ length: n }, (_, i) => a[i] * 0.3 + next());
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => Math.exp(a[i]) - 5 * b[i] + c[i] ** 2 + next(),
+  );
+  const [s] = sensitivity({
+    paramNames: ["a", "b", "c"],
+    outputNames: ["y"],
+    params: { a, b, c },
+    outputs: { y },
+    success: new Uint8Array(n).fill(1),
+  }, ["a", "b", "c"]);
+  // scipy.stats.spearmanr, and least squares on standardized scipy.stats.rankdata, same data.
+  const close = (got: number[], want: number[]) =>
+    got.forEach((g, i) => assert(Math.abs(g - want[i]) < 1e-6, `${got} vs ${want}`));
+  close(s.rho, [0.993021, -0.065074, 0.962238]);
+  close(s.srrc, [0.822384, -0.088879, 0.181871]);
+  close([s.r2], [0.997432]);
+});
+
 /** A random sweep's CSV (no metadata file): `k` uniform parameters, then outputs depending on them. */
 function randomCsv(rows: number, k: number, failEvery = 0): string {
   let seed = 12345;
