@@ -530,6 +530,19 @@ Deno.test("Spearman's rho, SRRC and the rank R² match scipy's on tied and corre
   close([s.r2], [0.997432]);
 });
 
+Deno.test("failure messages are grouped with their numbers masked, names with digits kept", async () => {
+  const { maskNumbers } = await import("../src/cli/_report_insight.ts");
+  const cases: [string, string][] = [
+    ["x=1.5e-3 failed", "x=# failed"],
+    ["step2 at -2.5 bar", "step2 at # bar"],
+    ["h5py error 0x1F", "h5py error #"],
+    ["value NaN, Infinity", "value #, #"],
+    ["(residual 1e-08)\n  at solve (model.ts:12:5)", "(residual #)"],
+    ["Error: pressure 85.5 bar > 80", "Error: pressure # bar > #"],
+  ];
+  for (const [message, masked] of cases) assertStrictEquals(maskNumbers(message), masked);
+});
+
 /** A random sweep's CSV (no metadata file): `k` uniform parameters, then outputs depending on them. */
 function randomCsv(rows: number, k: number, failEvery = 0): string {
   let seed = 12345;
