@@ -905,6 +905,9 @@ Deno.test({
             Number(await page.getAttribute("#explore .plot canvas", "data-cells")) > 100,
             "cells",
           );
+          // The third parameter's 27 bins: a slider, at one bin the note names the slice.
+          await page.locator("#explore .slices input[type=range]").fill("5");
+          assertMatch(await page.locator("#explore .vnote").innerText(), /slice: p\d = /);
         }
         if (name === "many") {
           // Six parameters leave the cube 7 bins each; a pair over all the others gets its own

@@ -372,6 +372,29 @@ function client(): void {
             return;
           }
           if (isLine() && st.by === j) return; // drawn as lines, not sliced
+          if (p.bins > 12) {
+            // Many values: a slider, its leftmost stop meaning every value (mean).
+            const wrap = el("label", { class: "ctl" }, sliceBar);
+            el("span", { text: p.name }, wrap);
+            const range = el("input", {
+              type: "range",
+              min: "-1",
+              max: String(p.bins - 1),
+              step: "1",
+              value: String(st.slices[j]),
+            }, wrap);
+            const out = el("output", {}, wrap);
+            const show = () => {
+              out.textContent = st.slices[j] < 0 ? "all (mean)" : binLabel(p, st.slices[j]);
+            };
+            show();
+            range.addEventListener("input", () => {
+              st.slices[j] = Number(range.value);
+              show();
+              draw();
+            });
+            return;
+          }
           const opts: [string, string][] = [["-1", "all (mean)"]];
           for (let k = 0; k < p.bins; k++) opts.push([String(k), binLabel(p, k)]);
           select(sliceBar, p.name, opts, String(st.slices[j]), (v) => {

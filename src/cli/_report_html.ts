@@ -133,6 +133,8 @@ figure svg { display: block; width: 100%; height: auto; margin: 0 auto; }
 .ctl select { font: inherit; max-width: 16em; padding: 2px 4px; border: 1px solid var(--line);
   border-radius: 6px; background: #fff; color: var(--fg); }
 .ctl.check { cursor: pointer; }
+.ctl input[type=range] { width: 140px; }
+.ctl output { min-width: 7em; color: var(--fg); font-variant-numeric: tabular-nums; }
 .plot { position: relative; width: 100%; }
 .plot canvas { display: block; max-width: 100%; }
 .tip { position: absolute; z-index: 2; pointer-events: none; background: rgba(255,255,255,.97);
