@@ -80,6 +80,7 @@ const MAX_DIFF_POINTS = REPORT_DEFAULTS.diffPoints;
 /** Bins per axis of the finer pair cells drawn for sweeps of many parameters. */
 const PAIR_BINS = REPORT_DEFAULTS.pairBins;
 
+/** The page: glance tiles, charts and analyses, then the tables, failures and settings. */
 export async function renderPage(input: PageInput): Promise<string> {
   const rows = input.success.length;
   let failedRows = 0;
@@ -111,11 +112,6 @@ export async function renderPage(input: PageInput): Promise<string> {
 <div class="tile"><b>${input.paramNames.length}</b><span>parameters (${varying.length} varying)</span></div>
 <div class="tile"><b>${input.outputNames.length}</b><span>outputs</span></div>
 </section>`);
-  if (input.settings !== undefined && Object.keys(input.settings).length > 0) {
-    parts.push(`<section><h2>Settings</h2><div class="scroll"><table class="kv">
-${settingRows(input.settings)}
-</table></div></section>`);
-  }
 
   let data: Record<string, unknown> | undefined;
   const views: ViewSpec[] = [];
@@ -328,6 +324,12 @@ ${overview.join("\n")}
     );
   }
   if (failedRows > 0) parts.push(failuresSection(input, failedRows));
+  // The settings last: the charts and numbers are what a reader opens the page for.
+  if (input.settings !== undefined && Object.keys(input.settings).length > 0) {
+    parts.push(`<section id="settings"><h2>Settings</h2><div class="scroll"><table class="kv">
+${settingRows(input.settings)}
+</table></div></section>`);
+  }
   parts.push(`</main>
 <footer>Made by psweep. This page is self-contained: it works offline and loads nothing.</footer>`);
   const body = parts.join("\n");
