@@ -731,7 +731,9 @@ function client(): void {
       canvas.dataset.cells = String(nx * ny);
       canvas.dataset.failMarks = String(marked);
       canvas.dataset.boundary = String(boundary);
-      const title = mean ? `${O[st.c.i].name} (mean per cell)` : refName(st.c);
+      const title = mean
+        ? `${O[st.c.i].name}${maxRows > 1 ? " (mean per cell)" : ""}`
+        : refName(st.c);
       const keys: string[] = [];
       if (failedCells) {
         keys.push(`${failedCells} cells where every row failed: ${marked ? "× on gray" : "gray"}`);
