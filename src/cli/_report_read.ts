@@ -5,8 +5,8 @@
 
 import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
 import { readRows, type ReadRowsResult } from "../io/resume.ts";
+import type { RowFormat } from "../io/row_types.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
-import type { RowFormat } from "../io/row_writer.ts";
 
 /** The header of a results CSV. */
 export interface CsvHeader {

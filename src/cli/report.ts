@@ -34,7 +34,7 @@
 
 import { pathExists } from "../io/_fs.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
-import type { RowFormat } from "../io/row_writer.ts";
+import type { RowFormat } from "../io/row_types.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
 import { renderPage } from "./_report_page.ts";
 import {

@@ -7,14 +7,17 @@ import { checkCloneable } from "../_cloneable.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
-import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
-import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
+import {
+  CHUNK_ERROR_NAMES,
+  type LocalResults,
+  type ParallelManager,
+} from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
-import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepOptions } from "./sweep_options.ts";
 
 /** A validated sweep, ready to run rows. */
 export interface Plan {
@@ -203,6 +206,8 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
   return createParallelManager({
     workers,
     permissions: options.permissions,
+    assumeWorkerOptions: options.assumeWorkerOptions,
+    assumeNoPrompt: options.assumeNoPrompt,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
     // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
@@ -240,9 +245,7 @@ export async function runRows(
   let buildError: string | undefined;
   try {
     // The same modules as the scatter below imports, so that the workers serve it.
-    if (owned && manager instanceof DenoWorkerManager) {
-      startWorkers(manager, [DRIVER, DRIVER, plan.model]);
-    }
+    if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     const { data, rows, seed } = source();
     sink = await SweepSink.open({
       csv: options.csv,
