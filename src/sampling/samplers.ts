@@ -11,7 +11,7 @@
  * @module
  */
 
-import { describe, invalid } from "../_describe.ts";
+import { invalid } from "../_describe.ts";
 
 /**
  * The three families of samplers. All parameters of one sweep must belong to
