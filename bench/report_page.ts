@@ -3,7 +3,7 @@
  * time to first paint and to every chart drawn in headless Chromium, from disk.
  *
  * ```sh
- * deno run -A bench/report_bench.ts
+ * deno run -A bench/report_page.ts
  * ```
  *
  * The results are those of `bench/sweep_report.ts` (x and y on a 1000 x 1000 grid, outputs a,
