@@ -10,6 +10,7 @@ import {
   type ReportInput,
   writeReport,
 } from "../src/cli/report.ts";
+import { resultsFormat } from "../src/io/_formats.ts";
 
 const FIXTURES = new URL("./fixtures/report/", import.meta.url).pathname;
 
@@ -228,7 +229,7 @@ Deno.test("renderReport groups failures by message with numbers masked, counting
   );
   assertMatch(
     html,
-    /<code>solver did not converge after <span class="mask">#<\/span> iterations \(residual <span class="mask">#<\/span>\)<\/code><\/td><td class="num">32<\/td><td class="num">50\.8%<\/td><td class="wrap">row 2: x = 1<br><span class="muted">solver did not converge after 101 iterations \(residual 0\.001\)<\/span>/,
+    /<code>solver did not converge after <span class="mask">#<\/span> iterations \(residual <span class="mask">#<\/span>\)<\/code><\/td><td class="num">32<\/td><td class="num">50\.8%<\/td><td class="wrap">row 1: x = 1<br><span class="muted">solver did not converge after 101 iterations \(residual 0\.001\)<\/span>/,
   );
   assertMatch(
     html,
@@ -385,14 +386,15 @@ Deno.test("readResults reads JSON Lines with their messages, and the page lists 
     ]);
     const html = await Deno.readTextFile(await writeReport(path));
     assertSelfContained(html);
-    // One message (its first line), on both failed rows; each failed point listed.
+    // One message (its first line), on both failed rows; each failed point listed. Rows count from 0.
     assertMatch(
       html,
-      /<td class="wrap"><code>did not converge<\/code><\/td><td class="num">2<\/td><td class="num">100%<\/td><td class="wrap">row 2: a = 1, b = 2<br>/,
+      /<td class="wrap"><code>did not converge<\/code><\/td><td class="num">2<\/td><td class="num">100%<\/td><td class="wrap">row 1: a = 1, b = 2<br>/,
     );
     assertMatch(
       html,
-      /<tr><td class="num">4<\/td><td class="num">2<\/td><td class="num">2<\/td><td class="wrap">did not converge<\/td><\/tr>/,
+      // Row 3, counted from 0 as the library and every message count (issue 10: it said 4).
+      /<tr><td class="num">3<\/td><td class="num">2<\/td><td class="num">2<\/td><td class="wrap">did not converge<\/td><\/tr>/,
     );
     // A successful row with an infinite output has no value: counted apart.
     assertMatch(html, /<th class="num">no value<\/th>/);
@@ -407,6 +409,53 @@ Deno.test("readResults reads JSON Lines with their messages, and the page lists 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("readResults reads Arrow, HDF5 and Parquet files: an output named as its parameter kept apart, a differential sweep's index columns, --params", async () => {
+  await withTempDir(async (dir) => {
+    for (
+      const [format, ext] of [["arrow", "arrow"], ["h5", "h5"], ["parquet", "parquet"]] as const
+    ) {
+      const path = `${dir}/r.${ext}`;
+      const header = {
+        extraNames: ["nominalIndex", "differentialIndex"],
+        paramNames: ["x", "z"],
+        outputNames: ["x", "y"],
+      };
+      const table = {
+        ...header,
+        rows: 3,
+        params: Float64Array.of(1, 10, 1.5, 10, 2, 10),
+        outputs: Float64Array.of(2, 0.5, 3, -0, NaN, NaN),
+        success: Uint8Array.of(1, 1, 0),
+        extra: {
+          nominalIndex: Float64Array.of(0, NaN, NaN),
+          differentialIndex: Float64Array.of(NaN, 0, 0),
+        },
+      };
+      await (await resultsFormat(format)).finalize(path, table);
+      const input = await readResults(path);
+      assertEquals([input.paramNames, input.outputNames], [["x", "z"], ["x", "y"]], format);
+      // Before: the output x replaced the parameter x (one column per name).
+      assertEquals([...input.params.x], [1, 1.5, 2], format);
+      assertEquals([...input.outputs.x], [2, 3, NaN], format);
+      assert(Object.is(input.outputs.y[1], -0), format);
+      assertEquals([...input.success], [1, 1, 0], format);
+      assertEquals([...input.differentialIndex!], [NaN, 0, 0], format);
+      assertEquals(input.settings?.file, `r.${ext}`);
+      const html = await Deno.readTextFile(await writeReport(path, undefined, { overwrite: true }));
+      assertSelfContained(html);
+      assertMatch(html, /<h2>Differential sweep<\/h2><p class="note">1 nominal point/, format);
+      // --params regroups the file's columns; a name it does not have is refused, naming it.
+      const regrouped = await readResults(path, { paramNames: ["z"] });
+      assertEquals([regrouped.paramNames, regrouped.outputNames], [["z"], ["x", "y"]]);
+      await assertRejects(
+        () => readResults(path, { paramNames: ["w"] }),
+        Error,
+        `'paramNames' names "w", which is not a column of`,
+      );
+    }
+  });
 });
 
 Deno.test("readResults keeps a last row lacking only its line break, and leaves out a partial one", async () => {

@@ -1085,7 +1085,7 @@ function client(): void {
         }
         if (best < 0) return undefined;
         return [
-          `row ${S.row[best] + 1}${S.ok[best] ? "" : ` <span class="bad">failed</span>`}`,
+          `row ${S.row[best]}${S.ok[best] ? "" : ` <span class="bad">failed</span>`}`,
           ...P.map((p, i) => `<b>${esc(p.name)}</b> ${fmt(S.p[i][best])}`),
           ...O.map((o, i) => `${esc(o.name)} ${fmt(S.o[i][best])}`),
         ].join("<br>");

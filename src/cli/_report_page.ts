@@ -602,7 +602,7 @@ ${
               : `<span class="muted">no message</span>`
           }</code></td><td class="num">${g.rows}</td><td class="num">${
             percent(g.rows, failedRows)
-          }</td><td class="wrap">row ${g.example + 1}: ${point(g.example)}<br><span class="muted">${
+          }</td><td class="wrap">row ${g.example}: ${point(g.example)}<br><span class="muted">${
             escapeHtml(firstLine(errors![g.example] ?? ""))
           }</span></td></tr>`
         ).join("\n")
@@ -628,7 +628,8 @@ ${
 <tbody>
 ${
       listed.map((r) =>
-        `<tr><td class="num">${r + 1}</td>${
+        // Rows are numbered from 0, as everywhere in psweep (the library's indices, messages).
+        `<tr><td class="num">${r}</td>${
           paramNames.map((n) => `<td class="num">${formatStat(params[n][r])}</td>`).join("")
         }${
           hasMessages ? `<td class="wrap">${escapeHtml(firstLine(errors![r] ?? ""))}</td>` : ""

@@ -199,8 +199,16 @@ export interface ResultsTable {
   extraNames: string[];
   paramNames: string[];
   outputNames: string[];
-  /** Each column's values, by name (extras, parameters and outputs alike). */
+  /**
+   * Each column's values, by name (extras, parameters and outputs alike); an output that has a
+   * parameter's or extra column's name is in `outputsApart` instead.
+   */
   columns: Map<string, Float64Array>;
+  /**
+   * Outputs that have the name of a parameter or extra column (a model may return an output named
+   * as its parameter; the columnar formats write it as `outputs.<name>`), by name.
+   */
+  outputsApart: Map<string, Float64Array>;
   /** 1 where the row succeeded. */
   success: Uint8Array;
   /** Each row's error message, where it has one (JSON Lines only). */
@@ -243,24 +251,35 @@ export function tableOf(read: ReadRowsResult): ResultsTable & { truncated: boole
     paramNames: [...read.paramNames],
     outputNames: [...read.outputNames],
     columns: new Map(Object.entries(read.extra)),
+    outputsApart: new Map<string, Float64Array>(),
     success: read.success,
     errors: [...read.errors],
     partial: false,
     truncated: read.truncated,
   };
   for (
-    const [group, matrix] of [[read.paramNames, read.params], [
+    const [group, matrix, outputs] of [[read.paramNames, read.params, false], [
       read.outputNames,
       read.outputs,
+      true,
     ]] as const
   ) {
     group.forEach((name, j) => {
       const column = new Float64Array(read.rows);
       for (let r = 0; r < read.rows; r++) column[r] = matrix[r * group.length + j];
-      table.columns.set(name, column);
+      (outputs && table.columns.has(name) ? table.outputsApart : table.columns).set(name, column);
     });
   }
   return table;
+}
+
+/** A column of a table by name: an output's (`output`) or a parameter's or extra column's. */
+export function columnOf(
+  table: ResultsTable,
+  name: string,
+  output: boolean,
+): Float64Array | undefined {
+  return (output ? table.outputsApart.get(name) : undefined) ?? table.columns.get(name);
 }
 
 function allNames(table: ResultsTable): string[] {
@@ -268,12 +287,14 @@ function allNames(table: ResultsTable): string[] {
 }
 
 function appendRow(table: ResultsTable, values: number[], ok: boolean, error?: string): void {
+  const fixed = table.extraNames.length + table.paramNames.length;
   allNames(table).forEach((name, k) => {
-    const old = table.columns.get(name) ?? new Float64Array(0);
+    const columns = k >= fixed && table.outputsApart.has(name) ? table.outputsApart : table.columns;
+    const old = columns.get(name) ?? new Float64Array(0);
     const column = new Float64Array(old.length + 1);
     column.set(old);
     column[old.length] = values[k];
-    table.columns.set(name, column);
+    columns.set(name, column);
   });
   const success = new Uint8Array(table.success.length + 1);
   success.set(table.success);

@@ -33,11 +33,14 @@
  */
 
 import { pathExists } from "../io/_fs.ts";
+import { formatOfPath, type ResultsFormatName } from "../io/_formats.ts";
+import { readColumnar } from "./_report_formats.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
-import type { RowFormat } from "../io/row_types.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
 import { renderPage } from "./_report_page.ts";
 import {
+  type ColumnNames,
+  columnOf,
   DIFF_COLUMNS,
   inferParams,
   readCsvHeader,
@@ -233,8 +236,8 @@ export async function readResultsCsv(
   const input: ReportInput = {
     paramNames,
     outputNames,
-    params: pick(table, paramNames),
-    outputs: pick(table, outputNames),
+    params: pick(table, paramNames, false),
+    outputs: pick(table, outputNames, true),
     success: table.success,
     settings: { ...settings, ...metaSettings(meta) },
   };
@@ -249,9 +252,11 @@ export async function readResultsCsv(
  * Reads a results file by its extension: JSON Lines for
  * `.jsonl` and `.ndjson` (one object per row with its `params`, `outputs`, `success` and
  * optional `error`, as psweep writes them; the error messages are kept for the page's table of
- * failures), else CSV as {@linkcode readResultsCsv} reads it. The metadata file
- * `<path>.meta.json`, when there is one, gives the settings either way, and the column names of
- * a JSON Lines file (which must then have them).
+ * failures); Arrow IPC streams (`.arrow`), HDF5 (`.h5`, WaterTAP's layout) and Parquet
+ * (`.parquet`) as psweep writes them, which name their columns; else CSV as
+ * {@linkcode readResultsCsv} reads it. The metadata file `<path>.meta.json`, when there is one,
+ * gives the settings either way, and the column names of a file that names its own columns
+ * (which must then have them). For those, `options.paramNames` regroups the file's columns.
  *
  * @param path The results file.
  * @param options Explicit parameter names.
@@ -281,42 +286,41 @@ export async function readResults(
   path: string,
   options: ReadResultsOptions = {},
 ): Promise<ReportInput> {
-  const reader = RESULT_READERS.find((r) => r.extension.test(path));
-  return await (reader ?? CSV_READER).read(path, options);
+  return await READERS[formatOfPath(path) ?? "csv"](path, options);
 }
 
-/** A reader of one results format, chosen by the file's extension. */
-interface ResultReader {
-  extension: RegExp;
-  read: (path: string, options: ReadResultsOptions) => Promise<ReportInput>;
-}
-
-const CSV_READER: ResultReader = { extension: /\.csv$/i, read: readResultsCsv };
+/** A reader of one results format. */
+type ResultReader = (path: string, options: ReadResultsOptions) => Promise<ReportInput>;
 
 /**
- * The results formats the report reads, by extension; files of any other extension are read as
- * CSV. A new format (HDF5, Arrow, Parquet) is one entry here with a function that returns its
- * columns as a {@linkcode ReportInput}.
+ * The report's reader of each results format, chosen by the file's extension (files of any
+ * other extension are read as CSV). A new format is one entry here with a function that
+ * returns its columns as a {@linkcode ReportInput}; formats whose files name their own columns
+ * share {@linkcode readNamedColumns}.
  */
-const RESULT_READERS: ResultReader[] = [
-  { extension: /\.(?:jsonl|ndjson)$/i, read: (path, o) => readNamedColumns(path, "jsonl", o) },
-  CSV_READER,
-];
+const READERS: Record<ResultsFormatName, ResultReader> = {
+  csv: readResultsCsv,
+  jsonl: (path, options) =>
+    readNamedColumns(path, options, (names) => readTable(path, "jsonl", names)),
+  arrow: (path, options) =>
+    readNamedColumns(path, options, (names) => readColumnar(path, "arrow", names)),
+  h5: (path, options) =>
+    readNamedColumns(path, options, (names) => readColumnar(path, "h5", names)),
+  parquet: (path, options) =>
+    readNamedColumns(path, options, (names) => readColumnar(path, "parquet", names)),
+};
 
 /**
- * Reads a format whose rows name their own columns (JSON Lines; likewise any format that
- * `readRows` reads with its names), the metadata file's names checked against them when there
- * is one.
+ * Reads a format whose files name their own columns (JSON Lines, Arrow, HDF5, Parquet), the
+ * metadata file's names checked against them when there is one.
  */
 async function readNamedColumns(
   path: string,
-  format: RowFormat,
   options: ReadResultsOptions,
+  read: (names: ColumnNames) => Promise<ResultsTable>,
 ): Promise<ReportInput> {
   const meta = await readMeta(path);
-  const table = await readTable(
-    path,
-    format,
+  const table = await read(
     meta === undefined ? {} : {
       extraNames: meta.extraNames ?? [],
       paramNames: meta.paramNames,
@@ -325,8 +329,9 @@ async function readNamedColumns(
   );
   let { paramNames, outputNames } = table;
   if (options.paramNames !== undefined) {
-    // Named parameters regroup the file's columns: the others are outputs.
-    const all = [...paramNames, ...outputNames];
+    // Named parameters regroup the file's columns: the others are outputs (a name that is both a
+    // parameter's and an output's once).
+    const all = [...new Set([...paramNames, ...outputNames])];
     checkNames(options.paramNames, all, path);
     paramNames = [...options.paramNames];
     outputNames = all.filter((n) => !paramNames.includes(n));
@@ -334,8 +339,8 @@ async function readNamedColumns(
   const input: ReportInput = {
     paramNames,
     outputNames,
-    params: pick(table, paramNames),
-    outputs: pick(table, outputNames),
+    params: pick(table, paramNames, false),
+    outputs: pick(table, outputNames, true),
     success: table.success,
     errors: table.errors,
     settings: {
@@ -369,11 +374,15 @@ function checkNames(given: readonly string[], names: readonly string[], path: st
 /** The setting shown when a partial last line was left out. */
 const PARTIAL = "partial (an interrupted write): left out";
 
-/** The named columns of a table. */
-function pick(table: ResultsTable, names: readonly string[]): Record<string, Float64Array> {
+/** The named columns of a table: outputs (`output`), or parameters. */
+function pick(
+  table: ResultsTable,
+  names: readonly string[],
+  output: boolean,
+): Record<string, Float64Array> {
   const rows = table.success.length;
   return Object.fromEntries(
-    names.map((name) => [name, table.columns.get(name) ?? new Float64Array(rows)]),
+    names.map((name) => [name, columnOf(table, name, output) ?? new Float64Array(rows)]),
   );
 }
 
@@ -491,7 +500,7 @@ function checkInput(input: ReportInput): void {
 
 /** Where the report of a results file goes by default: beside it, with `.html` for its extension. */
 export function reportPath(resultsPath: string): string {
-  return /\.(?:csv|jsonl|ndjson|h5|arrow|parquet)$/i.test(resultsPath)
+  return formatOfPath(resultsPath) !== undefined
     ? resultsPath.replace(/\.[^.]+$/, ".html")
     : `${resultsPath}.html`;
 }
@@ -525,12 +534,12 @@ function resultInput(result: SweepResult): ReportInput {
 }
 
 /**
- * Writes a sweep's report as one self-contained HTML file: from a results file (CSV or JSON
- * Lines, see {@linkcode readResults}), by default next to it with the extension `.html`
+ * Writes a sweep's report as one self-contained HTML file: from a results file (CSV, JSON
+ * Lines, Arrow, HDF5 or Parquet, see {@linkcode readResults}), by default next to it with the extension `.html`
  * (`results.csv` gives `results.html`), or from a {@linkcode SweepResult} in memory, to the
  * path given.
  *
- * @param source The results file (`.csv`, or `.jsonl` / `.ndjson` for JSON Lines), or a sweep's result.
+ * @param source The results file (`.csv`, `.jsonl` / `.ndjson`, `.arrow`, `.h5` or `.parquet`), or a sweep's result.
  * @param htmlPath Where to write the page; required for a result. @default {the results file's path with its extension replaced by .html}
  * @param options Whether to replace an existing file, the title and the parameter names.
  * @returns The path of the HTML file written.

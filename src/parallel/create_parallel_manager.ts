@@ -6,25 +6,24 @@
 
 import { describe } from "../_describe.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
-import { SingleProcessManager } from "./single_process_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 
 /**
  * Options of {@linkcode createParallelManager}.
  *
- * @example A serial manager, and a pool
+ * @example Pools of one and of two
  * ```ts
  * import {
  *   createParallelManager,
  *   type CreateParallelManagerOptions,
  *   DenoWorkerManager,
- *   SingleProcessManager,
  * } from "@x/psweep";
  * import assert from "node:assert/strict";
  *
- * const serial: CreateParallelManagerOptions = { workers: 1 };
- * await using one = createParallelManager(serial);
- * assert.ok(one instanceof SingleProcessManager);
+ * // One worker is still a permission-scoped worker, never this thread.
+ * const single: CreateParallelManagerOptions = { workers: 1 };
+ * await using one = createParallelManager(single);
+ * assert.ok(one instanceof DenoWorkerManager);
  *
  * // The pool's own options pass through; no worker starts until work arrives.
  * const pool: CreateParallelManagerOptions = { workers: 2, timeout: 1000 };
@@ -35,7 +34,8 @@ import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_
  */
 export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
   /**
-   * How many workers to use; 1 gives the serial {@linkcode SingleProcessManager}.
+   * How many workers to use. One is a pool of one permission-scoped worker: the unscoped
+   * serial {@linkcode SingleProcessManager} is never chosen for you (construct it yourself).
    * @default {navigator.hardwareConcurrency}
    */
   readonly workers?: number;
@@ -46,13 +46,17 @@ export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
  *
  * @example A helper that uses a manager and closes it
  * ```ts
- * import { type ClosableParallelManager, createParallelManager, type Matrix } from "@x/psweep";
+ * import { type ClosableParallelManager, createParallelManager } from "@x/psweep";
  * import assert from "node:assert/strict";
+ *
+ * const source = `
+ *   export const build = () => [];
+ *   export const sum = (p) => p.data.reduce((a, b) => a + b, 0);`;
+ * const module = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
  *
  * async function total(pm: ClosableParallelManager, xs: number[]): Promise<number> {
  *   try {
- *     const sum = (p: Matrix) => p.data.reduce((a, b) => a + b, 0);
- *     await pm.scatter(() => [], {}, sum, xs.map((x) => [x]));
+ *     await pm.scatter({ module, name: "build" }, {}, { module, name: "sum" }, xs.map((x) => [x]));
  *     const chunks = await pm.gather();
  *     return chunks.reduce((acc, chunk) => acc + (chunk.results as number), 0);
  *   } finally {
@@ -60,7 +64,9 @@ export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
  *   }
  * }
  *
- * assert.equal(await total(createParallelManager({ workers: 1 }), [1, 2, 3]), 6);
+ * const pm = createParallelManager({ workers: 1, permissions: { import: true } });
+ * assert.equal(await total(pm, [1, 2, 3]), 6);
+ * URL.revokeObjectURL(module);
  * ```
  */
 export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
@@ -68,10 +74,10 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 };
 
 /**
- * Makes a manager: the serial one for one worker (with `chunkTargetMs` if
- * given), otherwise a {@linkcode DenoWorkerManager} with the given options. One
- * worker with a finite `timeout` or with `permissions` is a pool of one: only a
- * worker can be stopped, or scoped.
+ * Makes a {@linkcode DenoWorkerManager} with the given options, for one worker
+ * too: model code then runs in a permission-scoped worker on every path. The
+ * serial {@linkcode SingleProcessManager} runs model code unscoped on this
+ * thread; it is used only when you construct it yourself.
  *
  * @param options How many workers, and the worker manager's options.
  * @returns A manager; close it (or `await using` it) when done.
@@ -79,11 +85,11 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
  *
  * @example Usage
  * ```ts
- * import { createParallelManager, SingleProcessManager } from "@x/psweep";
+ * import { createParallelManager, DenoWorkerManager } from "@x/psweep";
  * import assert from "node:assert/strict";
  *
  * await using pm = createParallelManager({ workers: 1 });
- * assert.ok(pm instanceof SingleProcessManager);
+ * assert.ok(pm instanceof DenoWorkerManager);
  * ```
  */
 export function createParallelManager(
@@ -96,11 +102,6 @@ export function createParallelManager(
         describe(workers)
       }`,
     );
-  }
-  const needsWorker = (options.timeout !== undefined && Number.isFinite(options.timeout)) ||
-    options.permissions !== undefined;
-  if (workers === 1 && !needsWorker) {
-    return new SingleProcessManager({ chunkTargetMs: options.chunkTargetMs });
   }
   return new DenoWorkerManager({ ...options, workers });
 }
