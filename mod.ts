@@ -31,6 +31,7 @@ export * from "./src/sweep/sweep_result.ts";
 export * from "./src/sweep/sweep_options.ts";
 export * from "./src/sweep/parameter_sweep.ts";
 export * from "./src/sweep/differential_parameter_sweep.ts";
+export * from "./src/sweep/interpolate_nan_outputs.ts";
 export * from "./src/io/format.ts";
 export * from "./src/io/row_types.ts";
 export * from "./src/io/row_writer.ts";

@@ -413,7 +413,7 @@ Deno.test("a relaunched psweep passes SIGTERM on: the sweep stops cleanly, rows 
   }
 });
 
-Deno.test("Ctrl-C during a recursive sweep says that nothing was written", async () => {
+Deno.test("Ctrl-C during a recursive sweep leaves its rounds on disk and prints the resume command", async () => {
   const dir = await tempDir();
   try {
     await Deno.writeTextFile(
@@ -433,10 +433,11 @@ Deno.test("Ctrl-C during a recursive sweep says that nothing was written", async
     assertEquals(code, 130, err);
     assertMatch(
       err,
-      /a recursive sweep writes its results only once it completes: nothing was written/i,
+      /Every finished row is in the round files beside .*r\.csv; resume with: .*--resume/,
     );
-    assert(!/resume with/.test(err), err);
+    // The results file comes once the sweep completes; the first round's rows are on disk.
     assertEquals(await Deno.stat(`${dir}/r.csv`).then(() => true, () => false), false);
+    assertEquals(await Deno.stat(`${dir}/.r.csv.round-0.csv`).then(() => true, () => false), true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -500,7 +501,7 @@ Deno.test("path-limited grants get a clear message instead of a denied relaunch"
   }
 });
 
-Deno.test("a recursive sweep file writes its rows at the end; --resume is refused for it", async () => {
+Deno.test("a recursive sweep file writes the rows it keeps; --resume of a finished one reads them back", async () => {
   const dir = await tempDir();
   try {
     await Deno.writeTextFile(
@@ -518,12 +519,13 @@ Deno.test("a recursive sweep file writes its rows at the end; --resume is refuse
     assertEquals(lines[0], "x,y,success");
     const again = await psweep(["run", `${dir}/s.yaml`, "--quiet"]);
     assertEquals(again.code, 2);
-    assertMatch(again.stderr, /r\.csv already exists: pass --overwrite/);
+    assertMatch(again.stderr, /r\.csv" already exists: run again with --resume .* or --overwrite/);
     const replaced = await psweep(["run", `${dir}/s.yaml`, "--quiet", "--overwrite"]);
     assertEquals(replaced.code, 0, replaced.stderr);
-    const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume"]);
-    assertEquals(resumed.code, 2);
-    assertMatch(resumed.stderr, /--resume cannot continue a recursive sweep/);
+    const before = await Deno.readTextFile(`${dir}/r.csv`);
+    const resumed = await psweep(["run", `${dir}/s.yaml`, "--resume", "--quiet"]);
+    assertEquals(resumed.code, 0, resumed.stderr);
+    assertEquals(await Deno.readTextFile(`${dir}/r.csv`), before);
     // Every point failing is a failed run, for a recursive sweep too.
     await Deno.writeTextFile(
       `${dir}/m.js`,

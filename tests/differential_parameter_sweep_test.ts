@@ -5,7 +5,9 @@ import {
   type DifferentialSweepOptions,
 } from "../src/sweep/differential_parameter_sweep.ts";
 import { plainResult } from "./_sweep_result.ts";
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./_assert.ts";
+import { readRows } from "../mod.ts";
+import { withTempDir } from "./_temp.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const model = new URL("./fixtures/models/diff_watertap.ts", import.meta.url).pathname;
@@ -297,7 +299,7 @@ function spec(fields: Record<string, unknown>): Record<string, DifferentialSpec>
   return { a: fields as unknown as DifferentialSpec };
 }
 
-Deno.test("bad numDiffSamples, differential specs and file options are rejected, naming the field", async () => {
+Deno.test("bad numDiffSamples and differential specs are rejected, naming the field", async () => {
   await rejects(
     { numDiffSamples: 0 },
     RangeError,
@@ -314,17 +316,10 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
     `as 'numDiffSamples' must be a number: current value is "2"`,
   );
   await rejects(
-    { numDiffSamples: undefined },
+    { numDiffSamples: null },
     TypeError,
-    "as 'numDiffSamples' must be a number: current value is undefined",
+    "as 'numDiffSamples' must be a number: current value is null",
   );
-  for (const file of [{ csv: "out.csv" }, { jsonl: "out.jsonl" }, { resume: true }]) {
-    await rejects(
-      file,
-      TypeError,
-      "with 'csv', 'jsonl', 'resume' or 'overwrite': the files have no place for its index columns yet; write the result yourself",
-    );
-  }
   await rejects(
     { differential: undefined },
     TypeError,
@@ -343,7 +338,7 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
   await rejects(
     { differential: { a: 1 } },
     TypeError,
-    "as 'differential.a' must be an object with 'mode' and 'sample': current value is 1",
+    "as 'differential.a' must be an object with 'sample' (and 'mode'): current value is 1",
   );
   await rejects(
     { differential: spec({ mode: "sum", sample: "normal", sd: 1, relativeLB: 0 }) },
@@ -356,7 +351,7 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
     `as 'differential.a.mode' must be "sum", "product" or "percentile": current value is "add"`,
   );
   await rejects(
-    { differential: spec({ sample: "normal", sd: 1 }) },
+    { differential: spec({ sample: "geom", relativeLower: 0.5, relativeUpper: 2 }) },
     TypeError,
     `as 'differential.a.mode' must be "sum", "product" or "percentile": current value is undefined`,
   );
@@ -508,4 +503,159 @@ Deno.test("bad numDiffSamples, differential specs and file options are rejected,
       }),
     /'params' must name at least one parameter/,
   );
+});
+
+Deno.test("WaterTAP's defaults: numDiffSamples is 1 and a normal spec needs no mode (same draws)", async () => {
+  const params = { a: linearSample(0.1, 0.9, 3), b: linearSample(0, 0.5, 3) };
+  const b = {
+    mode: "product",
+    sample: "uniform",
+    relativeLower: 0.01,
+    relativeUpper: 0.01,
+  } as const;
+  const explicit = await differentialParameterSweep({
+    model,
+    params,
+    differential: { a: { mode: "sum", sample: "normal", sd: 0.01 }, b },
+    numDiffSamples: 1,
+    seed: 0,
+    workers: 1,
+  });
+  // WaterTAP's NormalSample spec: no diff_mode, no num_diff_samples.
+  const bare = await differentialParameterSweep({
+    model,
+    params,
+    differential: { a: { sample: "normal", sd: 0.01 }, b },
+    seed: 0,
+    workers: 1,
+  });
+  assertEquals(bare.rows, 18);
+  assertEquals(plainResult(bare), plainResult(explicit));
+  // The WaterTAP value of the first perturbation of a (numpy seed 0, mean 0.1, sd 0.01).
+  assertEquals(bare.params.a[9], 0.11764052345967665);
+  // Other samples still need a mode, and a normal spec's mode, if given, must be valid.
+  await assertRejects(
+    () =>
+      differentialParameterSweep({
+        model,
+        params,
+        differential: { a: { sample: "uniform", relativeLower: 0.1, relativeUpper: 0.1 } },
+        workers: 1,
+      }),
+    TypeError,
+    "'differential.a.mode' must be",
+  );
+  await assertRejects(
+    () =>
+      differentialParameterSweep({
+        model,
+        params,
+        // deno-lint-ignore no-explicit-any
+        differential: { a: { mode: "up" as any, sample: "normal", sd: 0.01 } },
+        workers: 1,
+      }),
+    RangeError,
+    "'differential.a.mode' must be",
+  );
+});
+
+Deno.test("differential sweeps write CSV/JSONL with nominalIndex and differentialIndex, and resume", async () => {
+  await withTempDir(async (dir) => {
+    const options: DifferentialSweepOptions = {
+      model,
+      params: { a: linearSample(0.1, 0.9, 3), b: linearSample(0, 0.5, 3) },
+      differential: {
+        a: { sample: "normal", sd: 0.01 },
+        b: { mode: "product", sample: "uniform", relativeLower: 0.01, relativeUpper: 0.01 },
+      },
+      seed: 0,
+      workers: 1,
+      csv: `${dir}/diff.csv`,
+      jsonl: `${dir}/diff.jsonl`,
+    };
+    const full = await differentialParameterSweep(options);
+    const csv = await Deno.readTextFile(`${dir}/diff.csv`);
+    const lines = csv.trimEnd().split("\n");
+    assertEquals(lines[0], "nominalIndex,differentialIndex,a,b,c,d,performance,success");
+    assertEquals(lines.length, 19);
+    assertEquals(lines[1].split(",").slice(0, 4), ["0", "NaN", "0.1", "0"]);
+    // The first perturbation row: WaterTAP's seed-0 draw of a around 0.1.
+    assertEquals(lines[10].split(",").slice(0, 3), ["NaN", "0", "0.11764052345967665"]);
+    for (const path of [`${dir}/diff.csv`, `${dir}/diff.jsonl`]) {
+      const back = await readRows(path, {
+        extraNames: ["nominalIndex", "differentialIndex"],
+        paramNames: ["a", "b"],
+        outputNames: ["c", "d", "performance"],
+      });
+      assertEquals([...back.extra.nominalIndex], [...full.nominalIndex!]);
+      assertEquals([...back.extra.differentialIndex], [...full.differentialIndex!]);
+      assertEquals(back.rows, 18);
+    }
+    // A crash after 7 rows: the files hold them, and a resume computes only the rest.
+    for (const [name, keep] of [["diff.csv", 8], ["diff.jsonl", 7]] as const) {
+      const text = await Deno.readTextFile(`${dir}/${name}`);
+      await Deno.writeTextFile(`${dir}/${name}`, text.split("\n").slice(0, keep).join("\n") + "\n");
+    }
+    await Deno.remove(`${dir}/diff.csv`);
+    const resumed = await differentialParameterSweep({ ...options, seed: undefined, resume: true });
+    assertEquals(resumed.stats.resumed, 7);
+    assertEquals(plainResult(resumed), plainResult(full));
+    assertEquals(await Deno.readTextFile(`${dir}/diff.csv`), csv);
+    // A resume of another differential sweep into that file is refused.
+    await assertRejects(
+      () =>
+        differentialParameterSweep({
+          ...options,
+          differential: { a: { sample: "normal", sd: 0.02 } },
+          resume: true,
+        }),
+      Error,
+      "Cannot resume from",
+    );
+  });
+});
+
+Deno.test("a killed differential sweep leaves its finished rows, index columns included, and resume completes it", async () => {
+  await withTempDir(async (dir) => {
+    const crash = new URL("./fixtures/crash_differential.ts", import.meta.url).pathname;
+    const run = (csv: string, jsonl: string, mode?: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", crash, csv, jsonl, ...(mode ? [mode] : [])],
+        stdout: "piped",
+        stderr: "null",
+      });
+    const child = run(`${dir}/d.csv`, `${dir}/d.jsonl`, "pause").spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).values();
+    let buffer = "";
+    for await (const text of lines) {
+      buffer += text;
+      if ([...buffer.matchAll(/done (\d+)/g)].some((m) => Number(m[1]) >= 40)) {
+        child.kill("SIGKILL");
+        break;
+      }
+    }
+    await lines.return?.();
+    assert(!(await child.status).success, "the sweep must be killed midway");
+    const names = {
+      extraNames: ["nominalIndex", "differentialIndex"],
+      paramNames: ["x", "z"],
+      outputNames: ["y"],
+    };
+    const disk = await readRows(`${dir}/d.jsonl`, names);
+    // 40 nominal rows, then 3 perturbations of each: 160 rows.
+    assert(disk.rows >= 40 && disk.rows < 160, `rows on disk: ${disk.rows}`);
+    for (let i = 0; i < disk.rows; i++) {
+      const [x, z] = [disk.params[2 * i], disk.params[2 * i + 1]];
+      if (x === 7) assertEquals(disk.success[i], 0);
+      else assertEquals(disk.outputs[i], x * z);
+    }
+    const resumed = await run(`${dir}/d.csv`, `${dir}/d.jsonl`, "resume").output();
+    assertMatch(new TextDecoder().decode(resumed.stdout), /finished/);
+    assert((await run(`${dir}/f.csv`, `${dir}/f.jsonl`).output()).success);
+    assertEquals(await Deno.readTextFile(`${dir}/d.csv`), await Deno.readTextFile(`${dir}/f.csv`));
+    assertEquals(
+      await Deno.readTextFile(`${dir}/d.jsonl`),
+      await Deno.readTextFile(`${dir}/f.jsonl`),
+    );
+  });
 });

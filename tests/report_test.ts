@@ -411,18 +411,16 @@ Deno.test("readResults reads JSON Lines with their messages, and the page lists 
   }
 });
 
-Deno.test("readResults reads Arrow, HDF5 and Parquet files: an output named as its parameter kept apart, a differential sweep's index columns, --params", async () => {
+Deno.test("readResults reads every results format: an output named as its parameter is outputs.x, a differential sweep's index columns, --params", async () => {
   await withTempDir(async (dir) => {
-    for (
-      const [format, ext] of [["arrow", "arrow"], ["h5", "h5"], ["parquet", "parquet"]] as const
-    ) {
-      const path = `${dir}/r.${ext}`;
+    for (const format of ["csv", "jsonl", "arrow", "h5", "parquet"] as const) {
+      const path = `${dir}/r.${format}`;
       const header = {
         extraNames: ["nominalIndex", "differentialIndex"],
         paramNames: ["x", "z"],
         outputNames: ["x", "y"],
       };
-      const table = {
+      await (await resultsFormat(format)).finalize(path, {
         ...header,
         rows: 3,
         params: Float64Array.of(1, 10, 1.5, 10, 2, 10),
@@ -432,29 +430,43 @@ Deno.test("readResults reads Arrow, HDF5 and Parquet files: an output named as i
           nominalIndex: Float64Array.of(0, NaN, NaN),
           differentialIndex: Float64Array.of(NaN, 0, 0),
         },
-      };
-      await (await resultsFormat(format)).finalize(path, table);
-      const input = await readResults(path);
-      assertEquals([input.paramNames, input.outputNames], [["x", "z"], ["x", "y"]], format);
-      // Before: the output x replaced the parameter x (one column per name).
+      });
+      // A CSV without its metadata file is told its parameters; the other formats name them.
+      const options = format === "csv" ? { paramNames: ["x", "z"] } : {};
+      const input = await readResults(path, options);
+      assertEquals([input.paramNames, input.outputNames], [["x", "z"], ["outputs.x", "y"]], format);
+      // The output x goes by its CSV column's name, apart from the parameter x.
       assertEquals([...input.params.x], [1, 1.5, 2], format);
-      assertEquals([...input.outputs.x], [2, 3, NaN], format);
+      assertEquals([...input.outputs["outputs.x"]], [2, 3, NaN], format);
       assert(Object.is(input.outputs.y[1], -0), format);
       assertEquals([...input.success], [1, 1, 0], format);
       assertEquals([...input.differentialIndex!], [NaN, 0, 0], format);
-      assertEquals(input.settings?.file, `r.${ext}`);
-      const html = await Deno.readTextFile(await writeReport(path, undefined, { overwrite: true }));
+      assertEquals(input.settings?.file, `r.${format}`);
+      const html = await Deno.readTextFile(
+        await writeReport(path, undefined, { ...options, overwrite: true }),
+      );
       assertSelfContained(html);
       assertMatch(html, /<h2>Differential sweep<\/h2><p class="note">1 nominal point/, format);
       // --params regroups the file's columns; a name it does not have is refused, naming it.
       const regrouped = await readResults(path, { paramNames: ["z"] });
-      assertEquals([regrouped.paramNames, regrouped.outputNames], [["z"], ["x", "y"]]);
+      assertEquals(
+        [regrouped.paramNames, regrouped.outputNames],
+        [["z"], ["x", "outputs.x", "y"]],
+        format,
+      );
+      assertEquals([...regrouped.differentialIndex!], [NaN, 0, 0], format);
       await assertRejects(
         () => readResults(path, { paramNames: ["w"] }),
         Error,
         `'paramNames' names "w", which is not a column of`,
       );
     }
+    // Inferred without a metadata file, a CSV's columns keep their names too.
+    const csv = `${dir}/inferred.csv`;
+    await Deno.writeTextFile(csv, "x,outputs.x,success\n1,2,true\n2,,false\n");
+    const inferred = await readResults(csv);
+    assertEquals([inferred.paramNames, inferred.outputNames], [["x"], ["outputs.x"]]);
+    assertEquals([...inferred.outputs["outputs.x"]], [2, NaN]);
   });
 });
 

@@ -3,7 +3,7 @@
 // columns), the rule that tells parameter columns from output columns when no metadata file
 // says which are which, and a last row that lacks nothing but its line break.
 
-import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
+import { csvColumnNames, csvOutputName, parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
 import { readRows, type ReadRowsResult } from "../io/resume.ts";
 import type { RowFormat } from "../io/row_types.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
@@ -200,15 +200,11 @@ export interface ResultsTable {
   paramNames: string[];
   outputNames: string[];
   /**
-   * Each column's values, by name (extras, parameters and outputs alike); an output that has a
-   * parameter's or extra column's name is in `outputsApart` instead.
+   * Each column's values, by name (extras, parameters and outputs alike). An output that has a
+   * parameter's or extra column's name goes by its CSV column's, `outputs.<name>` (as pandas and
+   * polars read it), so that every column has a name of its own.
    */
   columns: Map<string, Float64Array>;
-  /**
-   * Outputs that have the name of a parameter or extra column (a model may return an output named
-   * as its parameter; the columnar formats write it as `outputs.<name>`), by name.
-   */
-  outputsApart: Map<string, Float64Array>;
   /** 1 where the row succeeded. */
   success: Uint8Array;
   /** Each row's error message, where it has one (JSON Lines only). */
@@ -230,7 +226,15 @@ export async function readTable(
   names: ColumnNames,
   headerAlone = false,
 ): Promise<ResultsTable> {
-  const table = tableOf(await readRows(path, { format, ...names }));
+  // A CSV's output columns are asked for by the outputs they stand for (`outputs.x` is x) and
+  // keyed by the header's spelling, so that every column has its own name.
+  const csv = format === "csv";
+  const read = await readRows(path, {
+    format,
+    ...names,
+    outputNames: csv ? names.outputNames?.map(csvOutputName) : names.outputNames,
+  });
+  const table = tableOf(read, csv ? names.outputNames : undefined);
   if (table.truncated && !headerAlone) {
     const tail = await readLastLine(path);
     if (tail.trim() !== "") {
@@ -244,42 +248,36 @@ export async function readTable(
 /**
  * The columns by name of rows as `readRows` returns them (row-major groups), which any reader
  * of a results format returns alike.
+ *
+ * @param outputColumns The outputs' names as columns (a CSV header's); by default their CSV
+ * column names (`outputs.<name>` for an output with a parameter's or extra column's name).
  */
-export function tableOf(read: ReadRowsResult): ResultsTable & { truncated: boolean } {
+export function tableOf(
+  read: ReadRowsResult,
+  outputColumns?: readonly string[],
+): ResultsTable & { truncated: boolean } {
+  const display = outputColumns ??
+    csvColumnNames(read).slice(read.extraNames.length + read.paramNames.length, -1);
   const table = {
     extraNames: [...read.extraNames],
     paramNames: [...read.paramNames],
-    outputNames: [...read.outputNames],
+    outputNames: [...display],
     columns: new Map(Object.entries(read.extra)),
-    outputsApart: new Map<string, Float64Array>(),
     success: read.success,
     errors: [...read.errors],
     partial: false,
     truncated: read.truncated,
   };
   for (
-    const [group, matrix, outputs] of [[read.paramNames, read.params, false], [
-      read.outputNames,
-      read.outputs,
-      true,
-    ]] as const
+    const [group, matrix] of [[read.paramNames, read.params], [display, read.outputs]] as const
   ) {
     group.forEach((name, j) => {
       const column = new Float64Array(read.rows);
       for (let r = 0; r < read.rows; r++) column[r] = matrix[r * group.length + j];
-      (outputs && table.columns.has(name) ? table.outputsApart : table.columns).set(name, column);
+      table.columns.set(name, column);
     });
   }
   return table;
-}
-
-/** A column of a table by name: an output's (`output`) or a parameter's or extra column's. */
-export function columnOf(
-  table: ResultsTable,
-  name: string,
-  output: boolean,
-): Float64Array | undefined {
-  return (output ? table.outputsApart.get(name) : undefined) ?? table.columns.get(name);
 }
 
 function allNames(table: ResultsTable): string[] {
@@ -287,14 +285,12 @@ function allNames(table: ResultsTable): string[] {
 }
 
 function appendRow(table: ResultsTable, values: number[], ok: boolean, error?: string): void {
-  const fixed = table.extraNames.length + table.paramNames.length;
   allNames(table).forEach((name, k) => {
-    const columns = k >= fixed && table.outputsApart.has(name) ? table.outputsApart : table.columns;
-    const old = columns.get(name) ?? new Float64Array(0);
+    const old = table.columns.get(name) ?? new Float64Array(0);
     const column = new Float64Array(old.length + 1);
     column.set(old);
     column[old.length] = values[k];
-    columns.set(name, column);
+    table.columns.set(name, column);
   });
   const success = new Uint8Array(table.success.length + 1);
   success.set(table.success);
@@ -352,13 +348,19 @@ function jsonRow(table: ResultsTable, line: string): boolean {
       const values = row[group];
       table[key as "extraNames"] = isObject(values) ? Object.keys(values) : [];
     }
+    table.outputNames = csvColumnNames(table).slice(
+      table.extraNames.length + table.paramNames.length,
+      -1,
+    );
   }
   const values: number[] = [];
   for (const [group, key] of groups) {
     const names = table[key as "extraNames"];
     const cells = row[group] ?? (group === "extra" ? {} : undefined);
     if (!isObject(cells) || Object.keys(cells).length !== names.length) return false;
-    for (const name of names) {
+    for (const column of names) {
+      // Outputs are keyed by their CSV column names (see tableOf).
+      const name = group === "outputs" ? csvOutputName(column) : column;
       const v = Object.hasOwn(cells, name) ? cells[name] : undefined;
       const x = typeof v === "number" ? v : v === null ? NaN : JSON_NUMBERS.get(v as string);
       if (x === undefined) return false;

@@ -8,6 +8,8 @@ import { linearSample } from "../sampling/samplers.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
 import { parameterSweep, recursiveParameterSweep } from "../sweep/parameter_sweep.ts";
 import type { SweepOptions } from "../sweep/sweep_options.ts";
+import { differentialParameterSweep } from "../sweep/differential_parameter_sweep.ts";
+import { roundPath } from "../sweep/_recursive_files.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
@@ -322,9 +324,9 @@ async function execute(
       "--resume and --overwrite exclude each other: --resume continues the results file, --overwrite replaces it",
     );
   }
-  if (recursive && flags.resume) {
+  if (recursive && flags.resume && !csv && !jsonl) {
     throw new UsageError(
-      "--resume cannot continue a recursive sweep (numSamples): each round depends on the last; run it again",
+      "--resume continues a recursive sweep (numSamples) from its rounds' part files, which only csv and jsonl results have: set csv or jsonl, or run it again",
     );
   }
   if (flags.resume && paths.length === 0) {
@@ -363,15 +365,19 @@ async function execute(
       assumeNoPrompt: relaunched,
     }),
     timeout,
-    // A recursive sweep's rows are known only at the end: the CLI writes them then.
-    csv: recursive ? undefined : csv,
-    jsonl: recursive ? undefined : jsonl,
+    csv,
+    jsonl,
+    // A recursive sweep streams its rounds to csv and jsonl part files; the other formats get
+    // its rows once it is complete (below).
     arrow: recursive ? undefined : files.arrow,
     h5: recursive ? undefined : files.h5,
     parquet: recursive ? undefined : files.parquet,
     resume: Boolean(flags.resume),
-    // A recursive sweep's file is written here, at the end: the CLI checks it itself.
-    overwrite: recursive ? undefined : Boolean(flags.overwrite),
+    overwrite: Boolean(flags.overwrite),
+    initializeBeforeSweep: spec.initializeBeforeSweep,
+    updateParamsBeforeInit: spec.updateParamsBeforeInit,
+    interpolateNanOutputs: spec.interpolateNanOutputs,
+    publishAddress: spec.publishAddress,
     signal: controller.signal,
     onProgress: view ? (p) => view.update(p) : undefined,
     progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
@@ -379,26 +385,37 @@ async function execute(
   let result: SweepResult;
   try {
     if (recursive) {
-      for (const path of paths) await refuseExisting(path, Boolean(flags.overwrite));
+      const late = paths.filter((p) => p !== csv && p !== jsonl);
+      for (const path of late) {
+        await refuseExisting(path, Boolean(flags.overwrite || flags.resume));
+      }
       result = await recursiveParameterSweep({
         ...options,
         numSamples: spec.numSamples!,
         maxRounds: spec.maxRounds,
       });
-      for (const path of paths) await writeResult(path, result);
+      for (const path of late) await writeResult(path, result);
+    } else if (spec.differential !== undefined) {
+      result = await differentialParameterSweep({
+        ...options,
+        differential: spec.differential,
+        numDiffSamples: spec.numDiffSamples,
+      });
     } else {
       result = await parameterSweep(options);
     }
   } catch (e) {
     view?.end();
     if (controller.signal.aborted) {
-      if (
-        recursive || !where ||
-        !await (await resultsFormat(formatOfPath(where)!)).exists(where)
-      ) {
+      // A recursive sweep's rows are in its rounds' part files (csv, jsonl) until it completes.
+      const part = csv ?? jsonl;
+      const written = recursive
+        ? part !== undefined && await pathExists(roundPath(part, 0))
+        : where !== undefined && await (await resultsFormat(formatOfPath(where)!)).exists(where);
+      if (!written) {
         console.error(terminalSafe(
-          recursive
-            ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
+          recursive && part === undefined
+            ? "psweep: stopped. A recursive sweep without csv or jsonl writes its results only once it completes: nothing was written; run it again"
             : where
             ? `psweep: stopped before any row reached ${where}: nothing was written; run it again`
             : "psweep: stopped. No results file was set: nothing was written",
@@ -413,7 +430,11 @@ async function execute(
         "--resume",
       ].join(" ");
       console.error(
-        terminalSafe(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`),
+        terminalSafe(
+          `psweep: stopped. Every finished row is in ${
+            recursive ? `the round files beside ${part}` : where
+          }; resume with: ${again}`,
+        ),
       );
       return 130;
     }

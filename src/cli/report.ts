@@ -38,9 +38,9 @@ import { readColumnar } from "./_report_formats.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
 import { renderPage } from "./_report_page.ts";
+import { csvColumnNames } from "../io/_rows.ts";
 import {
   type ColumnNames,
-  columnOf,
   DIFF_COLUMNS,
   inferParams,
   readCsvHeader,
@@ -183,7 +183,11 @@ export async function readResultsCsv(
     settings["parameter columns"] = "as given";
   } else if (meta !== undefined) {
     extraNames = meta.extraNames ?? [];
-    const expected = [...extraNames, ...meta.paramNames, ...meta.outputNames];
+    const expected = csvColumnNames({
+      extraNames,
+      paramNames: meta.paramNames,
+      outputNames: meta.outputNames,
+    }).slice(0, -1);
     if (expected.join("\u0000") !== names.join("\u0000")) {
       throw new Error(
         `Cannot read results as the columns of ${JSON.stringify(path)} (${
@@ -203,6 +207,7 @@ export async function readResultsCsv(
   const table = await readTable(path, "csv", {
     extraNames,
     paramNames: rest.slice(0, lead),
+    // As the header spells them (readTable maps `outputs.<name>` to its output).
     outputNames: rest.slice(lead),
   }, header.alone);
   let diffNames: string[] = [];
@@ -225,8 +230,11 @@ export async function readResultsCsv(
     settings["parameter columns"] =
       `inferred (no metadata file): ${inferred.why}; name them with --params (paramNames) if this is wrong`;
   } else {
-    diffNames = DIFF_COLUMNS.find(([a, b]) => extraNames.includes(a) && extraNames.includes(b)) ??
-      [];
+    // The metadata file's extra columns, or (parameters given by name) the header's columns.
+    const pool = meta !== undefined && options.paramNames === undefined
+      ? extraNames
+      : names.filter((n) => !known!.includes(n));
+    diffNames = DIFF_COLUMNS.find(([a, b]) => pool.includes(a) && pool.includes(b)) ?? [];
   }
   const paramNames = known;
   const outputNames = names.filter((n) =>
@@ -236,8 +244,8 @@ export async function readResultsCsv(
   const input: ReportInput = {
     paramNames,
     outputNames,
-    params: pick(table, paramNames, false),
-    outputs: pick(table, outputNames, true),
+    params: pick(table, paramNames),
+    outputs: pick(table, outputNames),
     success: table.success,
     settings: { ...settings, ...metaSettings(meta) },
   };
@@ -329,9 +337,8 @@ async function readNamedColumns(
   );
   let { paramNames, outputNames } = table;
   if (options.paramNames !== undefined) {
-    // Named parameters regroup the file's columns: the others are outputs (a name that is both a
-    // parameter's and an output's once).
-    const all = [...new Set([...paramNames, ...outputNames])];
+    // Named parameters regroup the file's columns: the others are outputs.
+    const all = [...paramNames, ...outputNames];
     checkNames(options.paramNames, all, path);
     paramNames = [...options.paramNames];
     outputNames = all.filter((n) => !paramNames.includes(n));
@@ -339,8 +346,8 @@ async function readNamedColumns(
   const input: ReportInput = {
     paramNames,
     outputNames,
-    params: pick(table, paramNames, false),
-    outputs: pick(table, outputNames, true),
+    params: pick(table, paramNames),
+    outputs: pick(table, outputNames),
     success: table.success,
     errors: table.errors,
     settings: {
@@ -374,15 +381,11 @@ function checkNames(given: readonly string[], names: readonly string[], path: st
 /** The setting shown when a partial last line was left out. */
 const PARTIAL = "partial (an interrupted write): left out";
 
-/** The named columns of a table: outputs (`output`), or parameters. */
-function pick(
-  table: ResultsTable,
-  names: readonly string[],
-  output: boolean,
-): Record<string, Float64Array> {
+/** The named columns of a table. */
+function pick(table: ResultsTable, names: readonly string[]): Record<string, Float64Array> {
   const rows = table.success.length;
   return Object.fromEntries(
-    names.map((name) => [name, columnOf(table, name, output) ?? new Float64Array(rows)]),
+    names.map((name) => [name, table.columns.get(name) ?? new Float64Array(rows)]),
   );
 }
 

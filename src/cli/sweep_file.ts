@@ -15,6 +15,8 @@ import {
   PERMISSION_KINDS,
 } from "../_limits.ts";
 import { parseYaml } from "./_yaml.ts";
+import { fromWaterTapDiffSpec, fromWaterTapSampler } from "./_watertap_names.ts";
+import type { DifferentialSpec } from "../sweep/differential_parameter_sweep.ts";
 
 /** A validated sweep file, with every path made absolute. */
 export interface SweepSpec {
@@ -28,6 +30,10 @@ export interface SweepSpec {
   numSamples?: number;
   /** A recursive sweep's limit on rounds of drawing. */
   maxRounds?: number;
+  /** Present for a differential sweep: how each parameter is perturbed. */
+  differential?: Record<string, DifferentialSpec>;
+  /** A differential sweep's samples per perturbed parameter. */
+  numDiffSamples?: number;
   workers?: number;
   permissions?: WorkerPermissions;
   /** Milliseconds per point. */
@@ -40,6 +46,10 @@ export interface SweepSpec {
   arrow?: string;
   h5?: string;
   parquet?: string;
+  initializeBeforeSweep?: boolean;
+  updateParamsBeforeInit?: boolean;
+  interpolateNanOutputs?: boolean;
+  publishAddress?: string;
 }
 
 const FIELDS = [
@@ -50,6 +60,8 @@ const FIELDS = [
   "seed",
   "numSamples",
   "maxRounds",
+  "differential",
+  "numDiffSamples",
   "workers",
   "permissions",
   "timeout",
@@ -59,6 +71,10 @@ const FIELDS = [
   "arrow",
   "h5",
   "parquet",
+  "initializeBeforeSweep",
+  "updateParamsBeforeInit",
+  "interpolateNanOutputs",
+  "publishAddress",
 ] as const;
 
 /** Reads and validates a sweep file (`.json`, `.yaml` or `.yml`). */
@@ -127,7 +143,22 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
       `Invalid sweep file ${path}: it must hold an object of settings, not ${describe(raw)}`,
     );
   }
-  const o = raw as Record<string, unknown>;
+  const o = { ...raw } as Record<string, unknown>;
+  // WaterTAP's names of settings.
+  for (
+    const [watertap, name] of [
+      ["num_diff_samples", "numDiffSamples"],
+      ["initialize_before_sweep", "initializeBeforeSweep"],
+      ["update_sweep_params_before_init", "updateParamsBeforeInit"],
+      ["interpolate_nan_outputs", "interpolateNanOutputs"],
+      ["publish_address", "publishAddress"],
+    ] as const
+  ) {
+    if (o[watertap] === undefined) continue;
+    if (o[name] !== undefined) fail(watertap, `gives ${name} twice: keep one`);
+    o[name] = o[watertap];
+    delete o[watertap];
+  }
   for (const key of Object.keys(o)) {
     if (!(FIELDS as readonly string[]).includes(key)) {
       fail(key, `is not a sweep setting: expected one of ${FIELDS.join(", ")}`);
@@ -153,7 +184,8 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
   if (Object.keys(params).length === 0) fail("params", "must name at least one parameter");
   for (const [name, value] of Object.entries(params)) {
     try {
-      spec.params[name] = parseSampler(value, `params.${name}`);
+      const field = `params.${name}`;
+      spec.params[name] = parseSampler(fromWaterTapSampler(value, field), field);
     } catch (e) {
       throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
     }
@@ -167,7 +199,33 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
   if (o.maxRounds !== undefined && o.numSamples === undefined) {
     fail("maxRounds", "limits a recursive sweep's rounds: set numSamples too, or leave it out");
   }
-  for (const field of ["seed", "numSamples", "maxRounds", "workers"] as const) {
+  if (o.differential !== undefined) {
+    const d = o.differential;
+    if (typeof d !== "object" || d === null || Array.isArray(d)) {
+      fail(
+        "differential",
+        `must map parameter names to differential specs: current value is ${describe(d)}`,
+      );
+    }
+    if (o.numSamples !== undefined) {
+      fail(
+        "differential",
+        "and 'numSamples' exclude each other: a sweep is differential or recursive",
+      );
+    }
+    try {
+      spec.differential = Object.fromEntries(
+        Object.entries(d as Record<string, unknown>).map((
+          [name, v],
+        ) => [name, fromWaterTapDiffSpec(v, `differential.${name}`) as DifferentialSpec]),
+      );
+    } catch (e) {
+      throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
+    }
+  } else if (o.numDiffSamples !== undefined) {
+    fail("numDiffSamples", "is only used with 'differential'");
+  }
+  for (const field of ["seed", "numSamples", "maxRounds", "numDiffSamples", "workers"] as const) {
     const v = o[field];
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
@@ -203,6 +261,29 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
       );
     }
     spec[field] = resolve(dir, v as string);
+  }
+  for (
+    const field of [
+      "initializeBeforeSweep",
+      "updateParamsBeforeInit",
+      "interpolateNanOutputs",
+    ] as const
+  ) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== "boolean") {
+      fail(field, `must be true or false: current value is ${describe(v)}`);
+    }
+    spec[field] = v as boolean;
+  }
+  if (o.publishAddress !== undefined) {
+    if (typeof o.publishAddress !== "string" || !/^https?:\/\//i.test(o.publishAddress)) {
+      fail(
+        "publishAddress",
+        `must be an http or https URL: current value is ${describe(o.publishAddress)}`,
+      );
+    }
+    spec.publishAddress = o.publishAddress as string;
   }
   if (o.permissions !== undefined) spec.permissions = parsePermissions(o.permissions, dir, fail);
   if (o.redis !== undefined) {

@@ -199,8 +199,30 @@ export function csvField(text: string): string {
 
 /** The CSV header line: extra names, parameter names, output names, `success`; ends in `\n`. */
 export function csvHeaderLine(header: NormalizedHeader): string {
-  return [...header.extraNames, ...header.paramNames, ...header.outputNames, "success"]
-    .map(csvField).join(",") + "\n";
+  return csvColumnNames(header).map(csvField).join(",") + "\n";
+}
+
+// An output may have a parameter's name (WaterTAP records the swept inputs among the outputs).
+// A CSV header has one namespace: such an output's column is `outputs.<name>`, and so is that of
+// an output whose name starts with `outputs.` already, so that readers strip exactly one prefix.
+const OUTPUT_PREFIX = "outputs.";
+
+/** The CSV column names of a header, outputs that need it prefixed (see OUTPUT_PREFIX). */
+export function csvColumnNames(header: NormalizedHeader): string[] {
+  const taken = new Set([...header.extraNames, ...header.paramNames, "success"]);
+  return [
+    ...header.extraNames,
+    ...header.paramNames,
+    ...header.outputNames.map((n) =>
+      taken.has(n) || n.startsWith(OUTPUT_PREFIX) ? OUTPUT_PREFIX + n : n
+    ),
+    "success",
+  ];
+}
+
+/** The output name a CSV output column stands for (the inverse of csvColumnNames). */
+export function csvOutputName(column: string): string {
+  return column.startsWith(OUTPUT_PREFIX) ? column.slice(OUTPUT_PREFIX.length) : column;
 }
 
 const encoder = new TextEncoder();

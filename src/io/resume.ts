@@ -8,7 +8,13 @@
 
 import { describe } from "../_describe.ts";
 import { type ParameterRows, toMatrix } from "../parallel/matrix.ts";
-import { parseCsvRecord, resolveFormat, scanNumber, tryParseNumber } from "./_rows.ts";
+import {
+  csvOutputName,
+  parseCsvRecord,
+  resolveFormat,
+  scanNumber,
+  tryParseNumber,
+} from "./_rows.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import type { RowFormat, RowTable } from "./row_types.ts";
 
@@ -366,7 +372,7 @@ class CsvReader extends Reader {
     if (!sameNames(fields.slice(E, E + P), known.paramNames)) {
       this.columnsDiffer("parameter columns", fields.slice(E, E + P), known.paramNames);
     }
-    const outputNames = fields.slice(E + P, -1);
+    const outputNames = fields.slice(E + P, -1).map(csvOutputName);
     if (known.outputNames !== undefined && !sameNames(outputNames, known.outputNames)) {
       this.columnsDiffer("output columns", outputNames, known.outputNames);
     }

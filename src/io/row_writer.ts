@@ -33,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
 import {
   checkBatch,
+  csvColumnNames,
   csvHeaderLine,
   encodeBatch,
   type NormalizedHeader,
@@ -571,13 +572,11 @@ async function prepareAppend(
         if (nl >= 0) first = jsonColumns(head.slice(0, nl), path);
       }
     }
-    const expected = format === "csv"
-      ? [...header.extraNames, ...header.paramNames, ...header.outputNames, "success"]
-      : [
-        ...header.extraNames.map((n) => `extra.${n}`),
-        ...header.paramNames.map((n) => `params.${n}`),
-        ...header.outputNames.map((n) => `outputs.${n}`),
-      ];
+    const expected = format === "csv" ? csvColumnNames(header) : [
+      ...header.extraNames.map((n) => `extra.${n}`),
+      ...header.paramNames.map((n) => `params.${n}`),
+      ...header.outputNames.map((n) => `outputs.${n}`),
+    ];
     // JSON objects do not keep the order of integer-like keys, so JSON Lines compare as sets.
     if (format === "jsonl") {
       first?.sort();

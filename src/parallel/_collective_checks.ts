@@ -65,13 +65,31 @@ export function copyInto(dst: TypedArray, src: TypedArray, offset = 0): void {
   }
 }
 
-/** gatherArraysToRoot for a group of one (the serial manager, the pool's main thread). */
+/**
+ * gatherArraysToRoot for a group of one (the serial manager, the pool's main thread). As
+ * WaterTAP's local managers (which copy the send buffer), a spec written for several workers is
+ * accepted too: any number of sizes, so long as they sum to the length sent.
+ */
 export function gatherAlone(
   sendbuf: TypedArray,
   spec: ReceiveBufferSpec | undefined,
 ): Promise<void> {
   try {
-    copyInto(checkReceiveSpec(spec, 1, 0, sendbuf.length).buffer, sendbuf);
+    const sizes = spec?.sizes;
+    const several = Array.isArray(sizes) && sizes.length > 1;
+    if (several) {
+      let total = 0;
+      for (const s of sizes) total += Number.isInteger(s) && s >= 0 ? s : NaN;
+      if (total !== sendbuf.length) {
+        throw new RangeError(
+          `Cannot gather arrays as 'recvbufSpec.sizes' must sum to the length sent by the only rank (${sendbuf.length}): current value is [${sizes}]`,
+        );
+      }
+    }
+    const checked = several
+      ? checkReceiveSpec({ buffer: spec!.buffer, sizes: [sendbuf.length] }, 1, 0, sendbuf.length)
+      : checkReceiveSpec(spec, 1, 0, sendbuf.length);
+    copyInto(checked.buffer, sendbuf);
     return Promise.resolve();
   } catch (e) {
     return Promise.reject(e);

@@ -349,7 +349,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   /**
    * Copies `sendbuf` into the receive buffer (a group of one).
    * @param sendbuf What the root sends.
-   * @param recvbufSpec The receive buffer and `[sendbuf.length]`.
+   * @param recvbufSpec The receive buffer and `[sendbuf.length]` (or any sizes that sum to it, as WaterTAP).
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
     return gatherAlone(sendbuf, recvbufSpec);

@@ -140,7 +140,7 @@ export class SingleProcessManager implements ParallelManager {
   /**
    * Copies `sendbuf` into the receive buffer.
    * @param sendbuf What this process sends.
-   * @param recvbufSpec The receive buffer and `[sendbuf.length]`.
+   * @param recvbufSpec The receive buffer and `[sendbuf.length]` (or any sizes that sum to it, as WaterTAP).
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
     return gatherAlone(sendbuf, recvbufSpec);

@@ -18,6 +18,16 @@ export interface DriverOptions {
   rebuildOnFailure: boolean;
   /** Results-file formats to encode each chunk's rows for, so the main thread only writes. */
   encode?: RowFormat[];
+  /** Build and initialize the model afresh before every point (WaterTAP's `initialize_before_sweep`). */
+  initializeBeforeSweep?: boolean;
+  /**
+   * Whether `initialize` receives the point about to run (WaterTAP's
+   * `update_sweep_params_before_init`); false gives it an empty point. Undefined means true,
+   * without requiring an `initialize`.
+   */
+  updateParamsBeforeInit?: boolean;
+  /** Measure each row's seconds (for progress publishing). */
+  timeRows?: boolean;
 }
 
 /** One chunk's results, as typed arrays that move between threads without copies. */
@@ -52,6 +62,8 @@ export interface ChunkOutput {
   csv?: Uint8Array;
   /** The rows as JSON Lines under `names`, when the sweep asked for them. */
   jsonl?: Uint8Array;
+  /** Each row's seconds, when the sweep asked for them. */
+  seconds?: Float64Array;
 }
 
 interface Context {
@@ -74,6 +86,12 @@ export async function buildSweep(kwargs: Record<string, unknown>): Promise<[Cont
       `Cannot sweep model ${options.model} as it must export a function 'evaluate' (or an object 'model' or default export with one)`,
     );
   }
+  if (options.updateParamsBeforeInit === true && typeof model.initialize !== "function") {
+    // As WaterTAP, which raises when it has no initialize function to apply the values before.
+    throw new TypeError(
+      `Cannot sweep model ${options.model} with 'updateParamsBeforeInit' as it exports no function 'initialize' to apply the point before`,
+    );
+  }
   const ctx: Context = { options, model, state: undefined, fresh: true };
   ctx.state = await buildState(ctx);
   return [ctx];
@@ -88,6 +106,16 @@ function buildState(ctx: Context): unknown {
 /** doExecute: evaluates every row of the chunk; failures are recorded per row. */
 export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOutput> {
   const run = new ChunkRun(chunk, ctx);
+  if (ctx.options.timeRows) {
+    const seconds = new Float64Array(chunk.rows);
+    for (let r = 0; r < chunk.rows; r++) {
+      const t0 = performance.now();
+      const pending = run.row(r);
+      if (pending !== undefined) await pending;
+      seconds[r] = (performance.now() - t0) / 1000;
+    }
+    return { ...run.finish(), seconds };
+  }
   // Each row runs synchronously unless the model returns a promise: an async loop body would
   // cost more than a cheap model's whole evaluation.
   for (let r = 0; r < chunk.rows; r++) {
@@ -144,8 +172,11 @@ class ChunkRun {
     this.index[r] = this.#data[base];
     const point = this.#makePoint(this.#data, base + 1);
     const ctx = this.#ctx;
-    // After a failed rebuild, the next row tries again before it runs on the broken state.
-    if (ctx.rebuildError !== undefined) {
+    // After a failed rebuild, the next row tries again before it runs on the broken state; and
+    // with initializeBeforeSweep every point starts from a model built and initialized for it.
+    if (
+      ctx.rebuildError !== undefined || (ctx.options.initializeBeforeSweep && !ctx.fresh)
+    ) {
       const again = this.#rebuild();
       if (again !== undefined) {
         return again.then(() => this.#afterRebuild(r, point));
@@ -167,7 +198,8 @@ class ChunkRun {
     const ctx = this.#ctx;
     try {
       if (ctx.fresh && this.#model.initialize) {
-        const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, point]);
+        const given = ctx.options.updateParamsBeforeInit === false ? {} : point;
+        const done = Reflect.apply(this.#model.initialize, this.#model, [ctx.state, given]);
         // Initialized only once it succeeded: a failed initialize is tried again, sync or not.
         if (isThenable(done)) {
           return done.then(() => {

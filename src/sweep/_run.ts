@@ -22,6 +22,8 @@ import type { SweepResult } from "./sweep_result.ts";
 import { SweepSink } from "./_sink.ts";
 import { extensionText, formatOfPath } from "../io/_formats.ts";
 import type { SweepOptions } from "./sweep_options.ts";
+import { checkInterpolation, writeInterpolated } from "./_interpolated_files.ts";
+import { checkPublishAddress, ProgressPublisher } from "../io/publish_progress.ts";
 
 /** A validated sweep, ready to run rows. */
 export interface Plan {
@@ -84,13 +86,6 @@ export function planSweep(options: SweepOptions): Plan {
           }, which no output may take: "${RESERVED}" is the results files' column of row outcomes, and "__proto__" no object's key`,
         );
       }
-      if (Object.hasOwn(params, name)) {
-        throw new RangeError(
-          `Cannot run a sweep as 'outputs' names ${
-            describe(name)
-          }, which is a parameter: outputs and parameters need distinct names`,
-        );
-      }
       seen.add(name);
     }
     if (options.outputs.length > MAX_OUTPUT_NAMES) {
@@ -128,12 +123,32 @@ export function planSweep(options: SweepOptions): Plan {
       );
     }
   }
+  for (
+    const field of [
+      "initializeBeforeSweep",
+      "updateParamsBeforeInit",
+      "interpolateNanOutputs",
+    ] as const
+  ) {
+    const v = options[field];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new TypeError(
+        `Cannot run a sweep as '${field}' must be true or false: current value is ${describe(v)}`,
+      );
+    }
+  }
   const interval = options.progressIntervalMs;
   if (interval !== undefined && !(typeof interval === "number" && interval >= 0)) {
     throw new RangeError(
       `Cannot run a sweep as 'progressIntervalMs' must be a non-negative number of milliseconds: current value is ${
         describe(interval)
       }`,
+    );
+  }
+  checkPublishAddress(options.publishAddress);
+  if (options.interpolateNanOutputs && !options.csv && !options.jsonl) {
+    throw new TypeError(
+      "Cannot run a sweep with 'interpolateNanOutputs' as neither 'csv' nor 'jsonl' names a results file to write interpolated beside (interpolateNanOutputs(result) interpolates a result)",
     );
   }
   if (options.resume && RESULTS_FIELDS.every((field) => !options[field])) {
@@ -250,6 +265,10 @@ const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
 /** Where rows come from besides computing them, and what identifies the sweep on disk. */
 export interface RunContext {
   sampling?: { params: Record<string, Sampler> };
+  /** Extra numeric columns of every row, written before the parameters (differential sweeps). */
+  extra?: Record<string, Float64Array>;
+  /** More of what identifies the sweep on disk (checked on resume). */
+  meta?: Record<string, unknown>;
 }
 
 /** The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter). */
@@ -306,6 +325,9 @@ export async function runRows(
     owned = true;
   }
   let sink: SweepSink | undefined;
+  // Checked by planSweep already: this does not throw.
+  const publishUrl = checkPublishAddress(options.publishAddress);
+  const publisher = publishUrl ? new ProgressPublisher(publishUrl) : undefined;
   const abort = new AbortController();
   let buildError: string | undefined;
   // The worker's own stack of the failed build, kept as the error's cause (shown by --debug).
@@ -314,6 +336,16 @@ export async function runRows(
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     const { data, rows, seed } = source();
+    const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
+    if (options.interpolateNanOutputs) {
+      await checkInterpolation(
+        files,
+        data,
+        paramNames,
+        rows,
+        (options.overwrite ?? false) || (options.resume ?? false),
+      );
+    }
     sink = await SweepSink.open({
       csv: options.csv,
       jsonl: options.jsonl,
@@ -325,8 +357,10 @@ export async function runRows(
       paramNames,
       outputs: plan.outputs,
       params: data,
+      extra: context.extra,
       rows,
       meta: {
+        ...context.meta,
         model: plan.model,
         // Only when given, so that files of sweeps without them read as before.
         ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
@@ -358,7 +392,11 @@ export async function runRows(
         paramNames,
         outputs: plan.outputs,
         rebuildOnFailure: options.rebuildOnFailure ?? true,
-        encode: [
+        initializeBeforeSweep: options.initializeBeforeSweep ?? false,
+        updateParamsBeforeInit: options.updateParamsBeforeInit,
+        timeRows: publisher !== undefined,
+        // Workers encode the rows for the files, unless the files have extra columns.
+        encode: context.extra ? [] : [
           ...(options.csv ? ["csv" as const] : []),
           ...(options.jsonl ? ["jsonl" as const] : []),
         ],
@@ -369,6 +407,7 @@ export async function runRows(
       // parameters are this thread's copy: workers can write the shared rows they read.
       const vet = (chunk: LocalResults): LocalResults =>
         vetChunk(chunk, work, todo, data, plan, kwargs.encode ?? []);
+      const rank = publisher ? manager.getRank() : 0;
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
       const take = (chunk: LocalResults): Promise<void> => {
@@ -406,6 +445,7 @@ export async function runRows(
               return;
             }
             seen.add(chunk.processNumber);
+            if (publisher) publishChunk(publisher, rank, chunk as LocalResults<ChunkOutput>);
             const added = take(chunk);
             // Workers that outrun the disk wait for it, rather than text piling up in memory.
             return open.backlogged ? added : undefined;
@@ -444,12 +484,18 @@ export async function runRows(
       );
     }
     const elapsedMs = performance.now() - t0;
-    return await open.finish(seed, elapsedMs);
+    const result = await open.finish(seed, elapsedMs);
+    if (options.interpolateNanOutputs) await writeInterpolated(files, result, context.extra);
+    return result;
   } finally {
     try {
       await sink?.close();
     } finally {
-      if (owned) await manager.close?.();
+      try {
+        if (owned) await manager.close?.();
+      } finally {
+        await publisher?.close();
+      }
     }
   }
 }
@@ -512,4 +558,34 @@ function vetChunk(
     name: REFUSED,
     message: `the worker's results for these rows were refused: ${why}`,
   });
+}
+
+// WaterTAP publishes each point as it finishes: here, each point of a chunk as the chunk comes.
+function publishChunk(
+  publisher: ProgressPublisher,
+  rank: number,
+  chunk: LocalResults<ChunkOutput>,
+): void {
+  const out = chunk.results;
+  if (chunk.error || !out) {
+    // A chunk that failed whole (timeout, dead worker): its rows failed, in no measured time.
+    const p = chunk.parameters;
+    for (let i = 0; i < p.rows; i++) {
+      publisher.publish({
+        workerNumber: rank,
+        iteration: p.data[i * p.columns],
+        solveStatus: false,
+        solveTime: NaN,
+      });
+    }
+    return;
+  }
+  for (let i = 0; i < out.index.length; i++) {
+    publisher.publish({
+      workerNumber: rank,
+      iteration: out.index[i],
+      solveStatus: out.success[i] === 1,
+      solveTime: out.seconds?.[i] ?? NaN,
+    });
+  }
 }

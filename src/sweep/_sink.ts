@@ -33,6 +33,11 @@ export interface SinkOptions {
   outputs: string[] | undefined;
   /** rows x paramNames.length, row-major. */
   params: Float64Array;
+  /**
+   * Extra numeric columns, `rows` values each, written before the parameters (a differential
+   * sweep's nominalIndex and differentialIndex). Derived from the rows, so not read back.
+   */
+  extra?: Record<string, Float64Array>;
   rows: number;
   /** What identifies the sweep on disk, checked on resume. */
   meta: Record<string, unknown>;
@@ -183,6 +188,7 @@ export class SweepSink {
       version: 1,
       paramNames: this.#o.paramNames,
       outputNames,
+      ...(this.#o.extra ? { extraNames: Object.keys(this.#o.extra) } : {}),
       totalRows: this.#o.rows,
       ...this.#o.meta,
     } as SweepMeta;
@@ -210,7 +216,11 @@ export class SweepSink {
     }
     const disk = await this.#formatOf.get(path)!.read(
       path,
-      { paramNames: o.paramNames, outputNames: meta.outputNames },
+      {
+        ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+        paramNames: o.paramNames,
+        outputNames: meta.outputNames,
+      },
       true,
     );
     const P = o.paramNames.length;
@@ -255,12 +265,12 @@ export class SweepSink {
   #column(name: string): Float64Array {
     let col = this.#outputs.get(name);
     if (!col) {
-      if (this.#o.paramNames.includes(name) || name === "success" || name === "__proto__") {
-        // Files would hold two columns of that name, and could not be read back; and
-        // "__proto__" is no key of the result's object of columns.
+      if (name === "success" || name === "__proto__") {
+        // The results' column of outcomes has that name; and "__proto__" is no key of the
+        // result's object of columns. (A parameter's name is fine: see csvColumnNames.)
         const taken = name === "__proto__"
           ? "no object can hold it as a key"
-          : "a parameter or the results' success column has that name";
+          : "the results' success column has that name";
         throw new RangeError(
           `Cannot record the model's output ${
             describe(name)
@@ -287,7 +297,11 @@ export class SweepSink {
   #open(names: string[]): Promise<ResultsWriter[]> {
     this.#opening ??= (async () => {
       this.#header ??= names;
-      const header: RowHeader = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      const header: RowHeader = {
+        ...(this.#o.extra ? { extraNames: Object.keys(this.#o.extra) } : {}),
+        paramNames: this.#o.paramNames,
+        outputNames: this.#header,
+      };
       // Columns go to columnar files as views only without extra columns; with them (the
       // differential index), those files take the row batch, which carries its extra columns.
       this.#columnar = (header.extraNames ?? []).length === 0;
@@ -376,8 +390,10 @@ export class SweepSink {
     if (consecutive && index[0] === this.#nextRow) this.#nextRow += n;
     else this.#inOrder = false;
     const names = this.#header!;
-    // Rows a worker encoded under this very header go to disk as they are.
-    const reuse = encoded !== undefined && encoded.names.length === names.length &&
+    // Rows a worker encoded under this very header go to disk as they are (workers do not
+    // know the extra columns).
+    const reuse = encoded !== undefined && !this.#o.extra &&
+      encoded.names.length === names.length &&
       encoded.names.every((name, i) => name === names[i]);
     let batch: RowBatch | undefined;
     let columns: ColumnBatch | undefined;
@@ -514,7 +530,13 @@ export class SweepSink {
       success[i] = this.#success[r];
       messages[i] = errors.get(r);
     }
-    return { rows: n, params, outputs, success, errors: messages };
+    const extra = this.#o.extra &&
+      Object.fromEntries(
+        Object.entries(this.#o.extra).map((
+          [k, col],
+        ) => [k, Float64Array.from(index, (r) => col[r])]),
+      );
+    return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
   // The parameters as columns: made once, when a columnar file first needs them (the result
@@ -795,6 +817,7 @@ export class SweepSink {
       outputs,
       success: this.#success,
       errors,
+      ...(o.extra ? { extraNames: Object.keys(o.extra), extra: o.extra } : {}),
     };
   }
 

@@ -15,6 +15,7 @@ import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepSeed } from "./_run.ts";
+import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
  * How one swept parameter is perturbed around each nominal value `v`
@@ -56,8 +57,12 @@ import { planSweep, runRows, sweepSeed } from "./_run.ts";
  * ```
  */
 export interface DifferentialSpec {
-  /** How the range is made of the nominal value (`diff_mode`); ignored by `"normal"`. */
-  readonly mode: "sum" | "product" | "percentile";
+  /**
+   * How the range is made of the nominal value (`diff_mode`). Needed by every `sample` but
+   * `"normal"`, which draws around the nominal value itself and ignores it (as WaterTAP's
+   * `NormalSample` spec, which has no `diff_mode`).
+   */
+  readonly mode?: "sum" | "product" | "percentile";
   /**
    * How the perturbations are drawn (`diff_sample_type`): uniform or normal
    * draws, one row per sample, or geometrically spaced values (crowding
@@ -119,8 +124,9 @@ export interface DifferentialSweepOptions extends SweepOptions {
    * Samples per perturbed parameter around each nominal row (`num_diff_samples`):
    * the number of perturbation rows of random samples, and the number of values
    * of each parameter in the grid of `"geom"` and `"reverseGeom"` samples.
+   * @default {1}
    */
-  readonly numDiffSamples: number;
+  readonly numDiffSamples?: number;
 }
 
 const MODES = ["sum", "product", "percentile"] as const;
@@ -139,7 +145,7 @@ const FIELDS = [
 interface Perturbation {
   readonly name: string;
   readonly column: number;
-  readonly mode: DifferentialSpec["mode"];
+  readonly mode: DifferentialSpec["mode"] | undefined;
   readonly sample: DifferentialSpec["sample"];
   readonly relativeLower: number;
   readonly relativeUpper: number;
@@ -180,7 +186,7 @@ function unused(value: unknown, field: string, onlyWith: string): void {
 function checkSpec(value: unknown, name: string, column: number): Perturbation {
   const at = `differential.${name}`;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail("type", `'${at}' must be an object with 'mode' and 'sample'`, value);
+    fail("type", `'${at}' must be an object with 'sample' (and 'mode')`, value);
   }
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
@@ -194,9 +200,10 @@ function checkSpec(value: unknown, name: string, column: number): Perturbation {
       );
     }
   }
-  const mode = choice(o.mode, `${at}.mode`, MODES);
   const sample = choice(o.sample, `${at}.sample`, SAMPLES);
   if (sample === "normal") {
+    // A normal draw is centred on the nominal value: a mode, if given, must still be valid.
+    const mode = o.mode === undefined ? undefined : choice(o.mode, `${at}.mode`, MODES);
     const sd = finite(o.sd, `${at}.sd`, 'for sample "normal"');
     if (sd < 0) fail("range", `'${at}.sd' must be at least 0`, sd);
     for (const key of ["relativeLower", "relativeUpper", "nominalLower", "nominalUpper"]) {
@@ -205,6 +212,7 @@ function checkSpec(value: unknown, name: string, column: number): Perturbation {
     return { name, column, mode, sample, relativeLower: 0, relativeUpper: 0, sd, delta: 0 };
   }
   unused(o.sd, `${at}.sd`, 'sample "normal"');
+  const mode = choice(o.mode, `${at}.mode`, MODES);
   const needed = `for sample "${sample}"`;
   const relativeLower = finite(o.relativeLower, `${at}.relativeLower`, needed);
   const relativeUpper = finite(o.relativeUpper, `${at}.relativeUpper`, needed);
@@ -276,7 +284,8 @@ function rangeOf(p: Perturbation, nominal: number, row: number): [number, number
       lower = nominal * p.relativeLower;
       upper = nominal * p.relativeUpper;
       break;
-    case "percentile":
+    default:
+      // "percentile" (a normal sample, which may have no mode, never comes here)
       lower = nominal + p.delta * p.relativeLower;
       upper = nominal + p.delta * p.relativeUpper;
       break;
@@ -377,13 +386,15 @@ function perturb(
  * `differentialIndex` is NaN for nominal rows and, for a perturbation row, the
  * index of the nominal row it perturbs.
  *
- * @param options The sweep, `differential` and `numDiffSamples`. Writing to
- * `csv` or `jsonl` and `resume` are not supported yet.
+ * With `csv` or `jsonl`, rows stream to disk as in {@linkcode parameterSweep},
+ * with the columns `nominalIndex` and `differentialIndex` before the
+ * parameters, and `resume` continues such a file.
+ *
+ * @param options The sweep, `differential` and `numDiffSamples`.
  * @returns The nominal rows, then the perturbation rows, with `nominalIndex`
  * and `differentialIndex`.
  * @throws {TypeError} When an option has the wrong type, a differential spec
- * has an unknown or unused field, random and spaced samples are mixed, or
- * `csv`, `jsonl` or `resume` is given.
+ * has an unknown or unused field, or random and spaced samples are mixed.
  * @throws {RangeError} When `numDiffSamples` is not a positive integer, a key
  * of `differential` is not a swept parameter, a mode, sample or number is out
  * of range, or a nominal row makes a range that is not finite or a geometric
@@ -423,17 +434,9 @@ function perturb(
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
-  if (
-    options?.arrow !== undefined || options?.h5 !== undefined || options?.parquet !== undefined ||
-    options?.csv !== undefined || options?.jsonl !== undefined || options?.resume ||
-    options?.overwrite
-  ) {
-    throw new TypeError(
-      "Cannot run a differential sweep with 'csv', 'jsonl', 'resume' or 'overwrite': the files have no place for its index columns yet; write the result yourself",
-    );
-  }
   const plan = planSweep(options);
-  const n = options.numDiffSamples;
+  // WaterTAP's num_diff_samples defaults to 1.
+  const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
     fail("type", "'numDiffSamples' must be a number", n);
   }
@@ -443,7 +446,12 @@ export async function differentialParameterSweep(
   const perturbations = checkDifferential(options.differential, plan.paramNames);
   const random = isRandom(perturbations[0]);
   const count = random ? n : n ** perturbations.length;
-  const seed = (await sweepSeed(options)) ?? RandomState.randomSeed();
+  // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
+  const seed = options.seed ??
+    (options.resume
+      ? await recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
+      : undefined) ??
+    (await sweepSeed(options)) ?? RandomState.randomSeed();
   const nominal = buildCombinations(options.params, { seed });
   const N = nominal.rows;
   const P = plan.paramNames.length;
@@ -470,10 +478,16 @@ export async function differentialParameterSweep(
     perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
-  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {});
   const nominalIndex = new Float64Array(rows).fill(NaN);
   const differentialIndex = new Float64Array(rows).fill(NaN);
   for (let r = 0; r < N; r++) nominalIndex[r] = r;
   for (let r = N; r < rows; r++) differentialIndex[r] = Math.floor((r - N) / count);
+  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {
+    sampling: { params: options.params },
+    // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx.
+    extra: { nominalIndex, differentialIndex },
+    // What else makes the rows: a resume checks it is the same sweep.
+    meta: { differential: options.differential, numDiffSamples: n },
+  });
   return { ...result, nominalIndex, differentialIndex };
 }

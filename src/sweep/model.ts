@@ -67,6 +67,10 @@ export interface SweepModel<M = unknown> {
   evaluate(model: M, point: Point): Outputs | Promise<Outputs>;
   /** Returns false to record the point as failed without evaluating it. */
   probe?(model: M, point: Point): boolean | Promise<boolean>;
-  /** Called after each build, before the next evaluate, with the point about to run. */
+  /**
+   * Called after each build, before the next evaluate, with the point about to run (an empty
+   * point when the sweep's `updateParamsBeforeInit` is false). Outputs it adds to the state and
+   * `evaluate` returns are recorded like any other.
+   */
   initialize?(model: M, point: Point): void | Promise<void>;
 }

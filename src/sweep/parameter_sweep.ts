@@ -11,10 +11,12 @@ import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
-import { readSweepMeta } from "../io/resume.ts";
 import { RECURSIVE_MAX_ROUNDS } from "../_defaults.ts";
 import { MAX_ROWS } from "../_limits.ts";
 import type { SweepOptions } from "./sweep_options.ts";
+import type { Progress } from "../io/progress.ts";
+import { recordedSeed } from "./_recorded_seed.ts";
+import { prepareRecursiveFiles, roundPath, writeRecursiveResult } from "./_recursive_files.ts";
 
 /**
  * Runs a model over every combination of its parameters, in parallel.
@@ -47,25 +49,14 @@ import type { SweepOptions } from "./sweep_options.ts";
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
-  const seed = options.seed ?? (options.resume ? await recordedSeed(options) : undefined) ??
+  const seed = options.seed ??
+    (options.resume
+      ? await recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
+      : undefined) ??
     await sweepSeed(options);
   return await runRows(plan, () => buildCombinations(options.params, { seed }), {
     sampling: { params: options.params },
   });
-}
-
-// The seed in the metadata of the first results file that has one, if any.
-async function recordedSeed(options: SweepOptions): Promise<number | undefined> {
-  for (const path of [options.jsonl, options.csv, options.arrow, options.h5, options.parquet]) {
-    if (path === undefined) continue;
-    try {
-      const seed = (await readSweepMeta(path)).seed;
-      if (typeof seed === "number") return seed;
-    } catch {
-      // No metadata (or none readable): the resume itself reports what is wrong.
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -116,6 +107,12 @@ export interface RecursiveSweepOptions extends SweepOptions {
  * A sweep that finds fewer says so: `samples.found < samples.requested`, and a warning.
  * Every round runs in parallel.
  *
+ * With `csv` or `jsonl`, each round streams its rows to a part file beside the
+ * results file (`.<name>.round-<r>.<ext>`); `resume` replays the rounds from them,
+ * computing only the rows missing, and once the sweep is done the results file
+ * gets the rows kept and the part files are removed. A resume of a finished sweep
+ * reads its results file back.
+ *
  * @param options The sweep, with random samplers, and `numSamples`.
  * @returns The successful rows (up to `numSamples`), in the order found.
  * @throws {RangeError} When `numSamples` is not a positive integer or a sampler is not random.
@@ -149,13 +146,9 @@ export async function recursiveParameterSweep(
       }`,
     );
   }
-  if (
-    options.arrow !== undefined || options.h5 !== undefined || options.parquet !== undefined ||
-    options.csv !== undefined || options.jsonl !== undefined || options.resume ||
-    options.overwrite
-  ) {
+  if (options.arrow !== undefined || options.h5 !== undefined || options.parquet !== undefined) {
     throw new TypeError(
-      "Cannot run a recursive sweep with 'csv', 'jsonl', 'resume' or 'overwrite': rounds depend on earlier outcomes; write the result yourself",
+      "Cannot run a recursive sweep with 'arrow', 'h5' or 'parquet': its rounds stream to CSV or JSON Lines part files; use 'csv' or 'jsonl'",
     );
   }
   if (target > MAX_ROWS) {
@@ -183,8 +176,33 @@ export async function recursiveParameterSweep(
     }
     return [name, sampler] as const;
   });
-  const rng = new RandomState((await sweepSeed(options)) ?? RandomState.randomSeed());
+  // Each round streams to part files beside the results files (see _recursive_files.ts).
+  const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
+  const meta = {
+    model: plan.model,
+    ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
+    params: options.params,
+    numSamples: target,
+  };
+  if (files.length > 0) {
+    const finished = await prepareRecursiveFiles(
+      files,
+      options.resume ?? false,
+      options.overwrite ?? false,
+      meta,
+      options.seed,
+    );
+    if (finished) return finished;
+  }
+  // Resumed without a seed, the rounds are drawn again with the seed the first round recorded.
+  const recorded = options.resume && options.seed === undefined
+    ? await recordedSeed(files.map((f) => roundPath(f, 0)))
+    : undefined;
+  const rng = new RandomState(
+    recorded ?? (await sweepSeed(options)) ?? RandomState.randomSeed(),
+  );
   const seed = rng.seed;
+  let resumed = 0;
   const kept: { params: number[]; outputs: Record<string, number> }[] = [];
   // Every output any round produced, in the order they first appeared (as parameterSweep).
   const outputNames: string[] = [];
@@ -203,10 +221,15 @@ export async function recursiveParameterSweep(
   // One manager for every round: starting a pool per round cost more than small rounds.
   const owned = options.manager ? undefined : sweepManager(options);
   const manager = options.manager ?? owned!;
-  const round = {
-    ...plan,
-    options: { ...options, manager, workers: undefined, permissions: undefined },
+  // Every round's rows succeed or not: there is nothing to interpolate in what is kept.
+  const base: SweepOptions = {
+    ...options,
+    manager,
+    workers: undefined,
+    permissions: undefined,
+    interpolateNanOutputs: undefined,
   };
+  const round = { ...plan, options: base };
   const onProgress = options.onProgress;
   const t0 = performance.now();
   try {
@@ -222,15 +245,26 @@ export async function recursiveParameterSweep(
       // each round's draw.
       const before = drawn;
       const failed = failedBefore;
-      round.options.onProgress = onProgress &&
-        ((p) =>
-          onProgress({
-            ...p,
-            done: before + p.done,
-            failed: failed + p.failed,
-            total: before + p.total,
-          }));
-      const result = await runRows(round, () => ({ ...combos, seed }), {});
+      const part = (path: string | undefined) =>
+        path === undefined ? undefined : roundPath(path, r);
+      round.options = {
+        ...base,
+        csv: part(options.csv),
+        jsonl: part(options.jsonl),
+        onProgress: onProgress &&
+          ((p: Progress) =>
+            onProgress({
+              ...p,
+              done: before + p.done,
+              failed: failed + p.failed,
+              total: before + p.total,
+            })),
+      };
+      const result = await runRows(round, () => ({ ...combos, seed }), {
+        sampling: { params: options.params },
+        meta: { ...meta, round: r },
+      });
+      resumed += result.stats.resumed;
       for (const warning of result.warnings) warnings.add(warning);
       for (const [row, stack] of result.stacks ?? []) {
         const kind = stack.slice(0, stack.indexOf(":"));
@@ -267,7 +301,7 @@ export async function recursiveParameterSweep(
       } of drawing (${drawn} drawn, ${drawn - kept.length} failed); raise 'maxRounds' to draw more`,
     );
   }
-  return {
+  const result: SweepResult = {
     paramNames: names,
     outputNames,
     params: Object.fromEntries(
@@ -288,9 +322,11 @@ export async function recursiveParameterSweep(
     stats: {
       succeeded: rows,
       failed: 0,
-      resumed: 0,
+      resumed,
       elapsedMs,
-      rowsPerSecond: drawn / (elapsedMs / 1000),
+      rowsPerSecond: (drawn - resumed) / (elapsedMs / 1000),
     },
   };
+  if (files.length > 0) await writeRecursiveResult(files, result, meta);
+  return result;
 }

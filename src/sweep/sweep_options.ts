@@ -89,6 +89,20 @@ export interface SweepOptions {
   readonly timeout?: number;
   /** Rebuild the model after a failed point, as WaterTAP does. @default {true} */
   readonly rebuildOnFailure?: boolean;
+  /**
+   * Build and initialize the model afresh before every point, so that no point starts from the
+   * state the one before left (WaterTAP's `initialize_before_sweep`). Without it the model is
+   * built and initialized once per worker, and again after a failed point. @default {false}
+   */
+  readonly initializeBeforeSweep?: boolean;
+  /**
+   * Whether the model's `initialize` receives the point about to run, so that it initializes at
+   * that point's values (WaterTAP's `update_sweep_params_before_init`); false gives it an empty
+   * point, to initialize at the model's own values. Set to true, the model must export
+   * `initialize`, as WaterTAP requires an initialize function. @default {true, without
+   * requiring `initialize` (WaterTAP's default is false)}
+   */
+  readonly updateParamsBeforeInit?: boolean;
   /** Stops the sweep; finished rows stay on disk for `resume`. @default {undefined} */
   readonly signal?: AbortSignal;
   /** Receives progress at most every `progressIntervalMs`. @default {undefined} */
@@ -124,4 +138,22 @@ export interface SweepOptions {
   readonly resume?: boolean;
   /** Replace existing output files (without `resume`). @default {false} */
   readonly overwrite?: boolean;
+  /**
+   * Also write `interpolated_<name>` beside each of `csv` and `jsonl` once the sweep is
+   * done: the same rows, with the outputs of failed rows linearly interpolated from the
+   * successful ones (see {@linkcode interpolateNanOutputs}); their `success` column still
+   * says which rows failed (WaterTAP's `interpolate_nan_outputs`). @default {false}
+   */
+  readonly interpolateNanOutputs?: boolean;
+  /**
+   * Publish each point's progress to this http(s) URL as it finishes, as WaterTAP's
+   * `publish_progress` does to its `publish_address`: an HTTP PUT, form-encoded, with
+   * `worker_number` (this process's rank), `iteration` (the row's index; in a recursive
+   * sweep, within its round), `solve_status` (`True` or `False`) and `solve_time`
+   * (seconds). Messages go out in the background, a few
+   * at a time; a server that is down or slow never holds the sweep back or fails it (one
+   * warning is printed, messages are dropped), and at the end what is still on its way gets
+   * at most 2 seconds. Needs network permission for the address. @default {undefined}
+   */
+  readonly publishAddress?: string | URL;
 }

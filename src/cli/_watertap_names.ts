@@ -1,0 +1,116 @@
+// Internal: WaterTAP's sampler names and fields in sweep files, so that a WaterTAP user's YAML
+// ports with few edits: `type: LinearSample` with `lower_limit`, `upper_limit` and `num_samples`
+// becomes `sampler: linear` with `lower`, `upper` and `n`. Only the names change: the values
+// then go through psweep's own checks.
+import { describe } from "../_describe.ts";
+
+/** WaterTAP's sample classes, by the psweep sampler each one is. */
+const TYPES: Readonly<Record<string, string>> = {
+  LinearSample: "linear",
+  GeomSample: "geom",
+  ReverseGeomSample: "reverseGeom",
+  UniformSample: "uniform",
+  NormalSample: "normal",
+  LatinHypercubeSample: "lhs",
+  PredeterminedFixedSample: "fixed",
+  PredeterminedRandomSample: "random",
+};
+
+/** WaterTAP's field names, by psweep's. `std` is what WaterTAP's YAML reader reads. */
+const FIELDS: Readonly<Record<string, string>> = {
+  lower_limit: "lower",
+  upper_limit: "upper",
+  num_samples: "n",
+  std: "sd",
+  array: "values",
+};
+
+/**
+ * A sampler written with WaterTAP's names, in psweep's; anything else is returned as it is.
+ * `param` (the Pyomo path WaterTAP needs) is dropped: the key names the parameter here.
+ */
+export function fromWaterTapSampler(value: unknown, field: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const o = value as Record<string, unknown>;
+  if (o.type === undefined) return value;
+  if (o.sampler !== undefined) {
+    throw new TypeError(
+      `Cannot create sampler as '${field}' gives both 'sampler' and WaterTAP's 'type': current value is ${
+        describe(o.type)
+      }`,
+    );
+  }
+  if (typeof o.type !== "string" || !Object.hasOwn(TYPES, o.type)) {
+    throw new RangeError(
+      `Cannot create sampler as '${field}.type' must be one of ${
+        Object.keys(TYPES).join(", ")
+      } (WaterTAP's names) or be replaced by 'sampler': current value is ${describe(o.type)}`,
+    );
+  }
+  const out: Record<string, unknown> = { sampler: TYPES[o.type] };
+  for (const [key, v] of Object.entries(o)) {
+    if (key === "type" || key === "param") continue;
+    const name = Object.hasOwn(FIELDS, key) ? FIELDS[key] : key;
+    if (Object.hasOwn(out, name)) {
+      throw new TypeError(
+        `Cannot create sampler as '${field}' gives '${name}' twice (once as '${key}'): current value is ${
+          describe(v)
+        }`,
+      );
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/** WaterTAP's differential sample classes, by psweep's `sample`. */
+const DIFF_TYPES: Readonly<Record<string, string>> = {
+  UniformSample: "uniform",
+  NormalSample: "normal",
+  GeomSample: "geom",
+  ReverseGeomSample: "reverseGeom",
+};
+
+/** WaterTAP's differential spec fields, by psweep's. */
+const DIFF_FIELDS: Readonly<Record<string, string>> = {
+  diff_mode: "mode",
+  diff_sample_type: "sample",
+  relative_lb: "relativeLower",
+  relative_ub: "relativeUpper",
+  std_dev: "sd",
+  nominal_lb: "nominalLower",
+  nominal_ub: "nominalUpper",
+};
+
+/**
+ * A differential spec written with WaterTAP's names (`diff_mode`, `diff_sample_type:
+ * UniformSample`, `relative_lb`, ...), in psweep's; psweep's own names pass as they are.
+ */
+export function fromWaterTapDiffSpec(value: unknown, field: string): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === "param") continue;
+    const name = Object.hasOwn(DIFF_FIELDS, key) ? DIFF_FIELDS[key] : key;
+    let given = v;
+    if (key === "diff_sample_type") {
+      if (typeof v !== "string" || !Object.hasOwn(DIFF_TYPES, v)) {
+        throw new RangeError(
+          `Cannot run a differential sweep as '${field}.diff_sample_type' must be one of ${
+            Object.keys(DIFF_TYPES).join(", ")
+          }: current value is ${describe(v)}`,
+        );
+      }
+      given = DIFF_TYPES[v];
+    }
+    if (Object.hasOwn(out, name)) {
+      throw new TypeError(
+        `Cannot run a differential sweep as '${field}' gives '${name}' twice (once as '${key}'): current value is ${
+          describe(v)
+        }`,
+      );
+    }
+    out[name] = given;
+  }
+  return out;
+}

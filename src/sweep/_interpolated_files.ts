@@ -1,0 +1,86 @@
+// Internal: the extra results files of `interpolateNanOutputs`, WaterTAP's
+// `interpolated_<name>` beside each results file, with the failed rows' outputs interpolated.
+import { basename, dirname, join } from "node:path";
+import { finalizeRows } from "../io/atomic.ts";
+import { pathExists } from "../io/_fs.ts";
+import type { RowTable } from "../io/row_types.ts";
+import { interpolateNanOutputs, MAX_INTERPOLATION_DIMENSIONS } from "./interpolate_nan_outputs.ts";
+import type { SweepResult } from "./sweep_result.ts";
+
+/** Where the interpolated copy of a results file goes: `interpolated_<name>` beside it. */
+export function interpolatedPath(path: string): string {
+  return join(dirname(path), `interpolated_${basename(path)}`);
+}
+
+/** Refuses, before any work, a sweep whose interpolation could not run or would clobber a file. */
+export async function checkInterpolation(
+  paths: string[],
+  data: Float64Array,
+  paramNames: readonly string[],
+  rows: number,
+  replace: boolean,
+): Promise<void> {
+  const P = paramNames.length;
+  const varying: string[] = [];
+  for (let c = 0; c < P; c++) {
+    for (let r = 1; r < rows; r++) {
+      if (data[r * P + c] !== data[c]) {
+        varying.push(paramNames[c]);
+        break;
+      }
+    }
+  }
+  if (varying.length > MAX_INTERPOLATION_DIMENSIONS) {
+    throw new RangeError(
+      `Cannot run a sweep with 'interpolateNanOutputs' as linear interpolation supports up to ${MAX_INTERPOLATION_DIMENSIONS} varying parameters: current value is ${varying.length} (${
+        varying.join(", ")
+      })`,
+    );
+  }
+  if (replace) return;
+  for (const path of paths.map(interpolatedPath)) {
+    if (await pathExists(path)) {
+      throw new Deno.errors.AlreadyExists(
+        `Cannot write interpolated results as ${
+          JSON.stringify(path)
+        } already exists: pass overwrite (or resume) to replace it`,
+      );
+    }
+  }
+}
+
+/** Writes `interpolated_<name>` beside each results file, in the results file's format. */
+export async function writeInterpolated(
+  paths: string[],
+  result: SweepResult,
+  extra: Record<string, Float64Array> | undefined,
+): Promise<void> {
+  const filled = await interpolateNanOutputs(result);
+  const { rows, paramNames, outputNames } = filled;
+  const P = paramNames.length;
+  const K = outputNames.length;
+  const params = new Float64Array(rows * P);
+  const outputs = new Float64Array(rows * K);
+  for (let c = 0; c < P; c++) {
+    const col = filled.params[paramNames[c]];
+    for (let r = 0; r < rows; r++) params[r * P + c] = col[r];
+  }
+  for (let c = 0; c < K; c++) {
+    const col = filled.outputs[outputNames[c]];
+    for (let r = 0; r < rows; r++) outputs[r * K + c] = col[r];
+  }
+  const table: RowTable = {
+    paramNames,
+    outputNames,
+    rows,
+    params,
+    outputs,
+    // Which rows were interpolated: the ones that failed.
+    success: filled.success,
+    errors: Array.from({ length: rows }, (_, r) => filled.errors.get(r)),
+    ...(extra ? { extraNames: Object.keys(extra), extra } : {}),
+  };
+  for (const path of paths) {
+    await finalizeRows(interpolatedPath(path), table, { overwrite: true });
+  }
+}

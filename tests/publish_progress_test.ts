@@ -1,0 +1,132 @@
+// publishAddress: WaterTAP's publish_progress, one form-encoded PUT per point; a server that is
+// down neither blocks nor fails the sweep.
+import { linearSample, parameterSweep } from "../mod.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+
+const model = URL.createObjectURL(
+  new Blob([
+    `export const evaluate = (_, p) => {
+      if (p.x === 2) throw new Error("no solution");
+      return { y: p.x * 10 };
+    };`,
+  ], { type: "text/javascript" }),
+);
+
+interface Received {
+  method: string;
+  type: string | null;
+  fields: Record<string, string>;
+}
+
+Deno.test("publishAddress PUTs WaterTAP's fields for every point", async () => {
+  const received: Received[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push({
+      method: req.method,
+      type: req.headers.get("content-type"),
+      fields: Object.fromEntries(new URLSearchParams(await req.text())),
+    });
+    return new Response("ok");
+  });
+  try {
+    for (const workers of [1, 2]) {
+      received.length = 0;
+      const r = await parameterSweep({
+        model,
+        params: { x: linearSample(0, 4, 5) },
+        workers,
+        publishAddress: `http://127.0.0.1:${server.addr.port}/progress`,
+      });
+      assertEquals([...r.success], [1, 1, 0, 1, 1]);
+      // Every point's message has arrived by the time the sweep returns (the server is up).
+      assertEquals(received.length, 5);
+      for (const m of received) {
+        assertEquals(m.method, "PUT");
+        assertEquals(m.type, "application/x-www-form-urlencoded");
+        assertEquals(Object.keys(m.fields).sort(), [
+          "iteration",
+          "solve_status",
+          "solve_time",
+          "worker_number",
+        ]);
+        assertEquals(m.fields.worker_number, "0");
+        assert(Number(m.fields.solve_time) >= 0, `solve_time ${m.fields.solve_time}`);
+      }
+      const byRow = new Map(received.map((m) => [Number(m.fields.iteration), m.fields]));
+      assertEquals([...byRow.keys()].sort(), [0, 1, 2, 3, 4]);
+      assertEquals([0, 1, 2, 3, 4].map((i) => byRow.get(i)!.solve_status), [
+        "True",
+        "True",
+        "False",
+        "True",
+        "True",
+      ]);
+    }
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("a publishAddress whose server is down neither blocks nor fails the sweep", async () => {
+  // A port that was just listened on and is closed now: connections are refused.
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(),
+  );
+  const port = server.addr.port;
+  await server.shutdown();
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => warnings.push(args.join(" "));
+  try {
+    const r = await parameterSweep({
+      model,
+      params: { x: linearSample(0, 4, 5) },
+      workers: 1,
+      publishAddress: `http://127.0.0.1:${port}/`,
+    });
+    assertEquals([...r.outputs.y], [0, 10, NaN, 30, 40]);
+    assertEquals([...r.success], [1, 1, 0, 1, 1]);
+  } finally {
+    console.warn = warn;
+  }
+  // One warning, whatever the number of points.
+  assertEquals(warnings.length, 1);
+  assert(warnings[0].includes(`cannot publish progress to http://127.0.0.1:${port}/`), warnings[0]);
+  await assertRejects(
+    () =>
+      parameterSweep({
+        model,
+        params: { x: linearSample(0, 4, 5) },
+        workers: 1,
+        publishAddress: "localhost:8888",
+      }),
+    TypeError,
+    `'publishAddress' must be an http or https URL: current value is "localhost:8888"`,
+  );
+});
+
+Deno.test("a publishAddress whose server never answers does not hold the sweep back", async () => {
+  // The server takes every request and answers none until the sweep has returned: the sweep
+  // must return anyway (what is on its way is given up after a short grace).
+  const release = Promise.withResolvers<void>();
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+    requests++;
+    await release.promise;
+    return new Response("late");
+  });
+  try {
+    const r = await parameterSweep({
+      model,
+      params: { x: linearSample(0, 4, 5) },
+      workers: 1,
+      publishAddress: `http://127.0.0.1:${server.addr.port}/`,
+    });
+    assertEquals([...r.success], [1, 1, 0, 1, 1]);
+    assert(requests >= 1, "the server was asked");
+  } finally {
+    release.resolve();
+    await server.shutdown();
+  }
+});
