@@ -10,6 +10,7 @@ import { parameterSweep, recursiveParameterSweep } from "../sweep/parameter_swee
 import type { SweepOptions } from "../sweep/sweep_options.ts";
 import { differentialParameterSweep } from "../sweep/differential_parameter_sweep.ts";
 import { roundPath } from "../sweep/_recursive_files.ts";
+import { resultTable } from "../sweep/_result_table.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
@@ -650,23 +651,7 @@ async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
 // A recursive sweep's result, written once it is complete (atomically).
 async function writeResult(path: string, r: SweepResult): Promise<void> {
   const format = await resultsFormat(formatOfPath(path)!);
-  const P = r.paramNames.length;
-  const K = r.outputNames.length;
-  const params = new Float64Array(r.rows * P);
-  const outputs = new Float64Array(r.rows * K);
-  for (let i = 0; i < r.rows; i++) {
-    r.paramNames.forEach((n, c) => (params[i * P + c] = r.params[n][i]));
-    r.outputNames.forEach((n, c) => (outputs[i * K + c] = r.outputs[n][i]));
-  }
-  await format.finalize(path, {
-    paramNames: r.paramNames,
-    outputNames: r.outputNames,
-    rows: r.rows,
-    params,
-    outputs,
-    success: r.success,
-    errors: Array.from({ length: r.rows }, (_, i) => r.errors.get(i)),
-  });
+  await format.finalize(path, resultTable(r));
 }
 
 function freeName(stem: string, ext: string): string {

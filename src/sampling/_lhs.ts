@@ -3,6 +3,7 @@
 // can compare the unsorted points with numpy's.
 
 import type { RandomState } from "./random_state.ts";
+import { toRows } from "../_columns.ts";
 
 /**
  * Latin hypercube points as columns of `n` values, one column per bound, not sorted.
@@ -42,10 +43,5 @@ export function latinHypercube(
   upper: readonly number[],
 ): Float64Array {
   const columns = latinHypercubeColumns(rng, n, lower, upper);
-  const width = columns.length;
-  const out = new Float64Array(n * width);
-  for (let c = 0; c < width; c++) {
-    for (let j = 0; j < n; j++) out[j * width + c] = columns[c][j];
-  }
-  return out;
+  return toRows(columns, n);
 }

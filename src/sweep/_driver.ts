@@ -7,6 +7,7 @@ import type { Outputs, Point, SweepModel } from "./model.ts";
 import { encodeBatch } from "../io/_rows.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { RowFormat } from "../io/row_types.ts";
+import { toRows } from "../_columns.ts";
 
 /** What the sweep hands `doBuild`. */
 export interface DriverOptions {
@@ -366,7 +367,6 @@ class ChunkRun {
     const { index, success, errors } = this;
     const names = this.#names;
     const rows = this.#rows;
-    const K = names.length;
     const values = this.#columns;
     const result: ChunkOutput = {
       index,
@@ -391,11 +391,7 @@ class ChunkRun {
       for (const [r, message] of errors) messages[r] = message;
       const header = { extraNames: [], paramNames, outputNames: names };
       // Files hold rows: lay the outputs out row by row.
-      const outputs = new Float64Array(rows * K);
-      for (let c = 0; c < K; c++) {
-        const col = this.#columns[c];
-        for (let r = 0; r < rows; r++) outputs[r * K + c] = col[r];
-      }
+      const outputs = toRows(this.#columns, rows);
       const batch = { rows, params, outputs, success, errors: messages };
       for (const format of formats) result[format] = encodeBatch(format, header, batch);
     }

@@ -3,7 +3,7 @@
 import { basename, dirname, join } from "node:path";
 import { finalizeRows } from "../io/atomic.ts";
 import { pathExists } from "../io/_fs.ts";
-import type { RowTable } from "../io/row_types.ts";
+import { resultTable } from "./_result_table.ts";
 import { interpolateNanOutputs, MAX_INTERPOLATION_DIMENSIONS } from "./interpolate_nan_outputs.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -56,30 +56,8 @@ export async function writeInterpolated(
   extra: Record<string, Float64Array> | undefined,
 ): Promise<void> {
   const filled = await interpolateNanOutputs(result);
-  const { rows, paramNames, outputNames } = filled;
-  const P = paramNames.length;
-  const K = outputNames.length;
-  const params = new Float64Array(rows * P);
-  const outputs = new Float64Array(rows * K);
-  for (let c = 0; c < P; c++) {
-    const col = filled.params[paramNames[c]];
-    for (let r = 0; r < rows; r++) params[r * P + c] = col[r];
-  }
-  for (let c = 0; c < K; c++) {
-    const col = filled.outputs[outputNames[c]];
-    for (let r = 0; r < rows; r++) outputs[r * K + c] = col[r];
-  }
-  const table: RowTable = {
-    paramNames,
-    outputNames,
-    rows,
-    params,
-    outputs,
-    // Which rows were interpolated: the ones that failed.
-    success: filled.success,
-    errors: Array.from({ length: rows }, (_, r) => filled.errors.get(r)),
-    ...(extra ? { extraNames: Object.keys(extra), extra } : {}),
-  };
+  // The success column still says which rows were interpolated: the ones that failed.
+  const table = resultTable(filled, extra);
   for (const path of paths) {
     await finalizeRows(interpolatedPath(path), table, { overwrite: true });
   }

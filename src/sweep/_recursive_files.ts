@@ -9,6 +9,8 @@ import { finalizeRows } from "../io/atomic.ts";
 import { pathExists } from "../io/_fs.ts";
 import { readRows, readSweepMeta, sweepMetaPath, writeSweepMeta } from "../io/resume.ts";
 import type { SweepResult } from "./sweep_result.ts";
+import { namedColumns } from "../_columns.ts";
+import { resultTable } from "./_result_table.ts";
 
 /** The part file of round `round` of the results file `path`. */
 export function roundPath(path: string, round: number): string {
@@ -84,24 +86,9 @@ export async function writeRecursiveResult(
   meta: Record<string, unknown>,
 ): Promise<void> {
   const { rows, paramNames, outputNames } = result;
-  const P = paramNames.length;
-  const K = outputNames.length;
-  const params = new Float64Array(rows * P);
-  const outputs = new Float64Array(rows * K);
-  for (let i = 0; i < rows; i++) {
-    paramNames.forEach((n, c) => (params[i * P + c] = result.params[n][i]));
-    outputNames.forEach((n, c) => (outputs[i * K + c] = result.outputs[n][i]));
-  }
+  const table = resultTable(result);
   for (const path of paths) {
-    await finalizeRows(path, {
-      paramNames,
-      outputNames,
-      rows,
-      params,
-      outputs,
-      success: result.success,
-      errors: Array.from({ length: rows }, (_, i) => result.errors.get(i)),
-    }, { overwrite: true });
+    await finalizeRows(path, table, { overwrite: true });
     await writeSweepMeta(path, {
       version: 1,
       paramNames,
@@ -138,15 +125,11 @@ async function readFinished(
     throw new Error(`Cannot resume from ${JSON.stringify(path)}: ${(e as Error).message}`);
   }
   const disk = await readRows(path, { paramNames: meta.paramNames, outputNames: meta.outputNames });
-  const P = disk.paramNames.length;
-  const K = disk.outputNames.length;
-  const column = (data: Float64Array, width: number, c: number) =>
-    Float64Array.from({ length: disk.rows }, (_, i) => data[i * width + c]);
   return {
     paramNames: [...disk.paramNames],
     outputNames: [...disk.outputNames],
-    params: Object.fromEntries(disk.paramNames.map((n, c) => [n, column(disk.params, P, c)])),
-    outputs: Object.fromEntries(disk.outputNames.map((n, c) => [n, column(disk.outputs, K, c)])),
+    params: namedColumns(disk.params, disk.paramNames, disk.rows),
+    outputs: namedColumns(disk.outputs, disk.outputNames, disk.rows),
     success: Uint8Array.from(disk.success),
     errors: new Map(),
     warnings: [],

@@ -4,6 +4,7 @@
 import { CHUNK_ERROR_NAMES, type LocalResults } from "../parallel/parallel_manager.ts";
 import { describe } from "../_describe.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
+import { columnOf, intoColumns, toRows } from "../_columns.ts";
 import {
   type ColumnBatch,
   formatOfPath,
@@ -230,7 +231,6 @@ export class SweepSink {
       { paramNames: o.paramNames },
     );
     const names = [...disk.outputNames];
-    const K = names.length;
     const unrecorded = `failed (the ${
       disk.format === "csv"
         ? "CSV"
@@ -240,10 +240,9 @@ export class SweepSink {
         ? "Arrow"
         : "Parquet"
     } file does not record messages)`;
-    const columns = names.map((name) => this.#column(name));
+    intoColumns(disk.outputs, names.map((name) => this.#column(name)), index);
     for (let i = 0; i < disk.rows; i++) {
       const r = index[i];
-      for (let c = 0; c < K; c++) columns[c][r] = disk.outputs[i * K + c];
       this.#done[r] = 1;
       this.#success[r] = disk.success[i];
       if (!disk.success[i]) {
@@ -516,17 +515,14 @@ export class SweepSink {
 
   #batch(index: ArrayLike<number>, errors: Map<number, string>, names: string[]): RowBatch {
     const P = this.#o.paramNames.length;
-    const K = names.length;
     const n = index.length;
     const params = new Float64Array(n * P);
-    const outputs = new Float64Array(n * K);
+    const outputs = toRows(names.map((name) => this.#outputs.get(name)), n, index);
     const success = new Uint8Array(n);
     const messages: (string | undefined)[] = new Array(n);
-    const columns = names.map((name) => this.#outputs.get(name));
     for (let i = 0; i < n; i++) {
       const r = index[i];
       params.set(this.#o.params.subarray(r * P, (r + 1) * P), i * P);
-      for (let c = 0; c < K; c++) outputs[i * K + c] = columns[c]?.[r] ?? NaN;
       success[i] = this.#success[r];
       messages[i] = errors.get(r);
     }
@@ -544,7 +540,7 @@ export class SweepSink {
   #paramColumns(): Float64Array[] {
     if (this.#params === undefined) {
       const P = this.#o.paramNames.length;
-      this.#params = this.#o.paramNames.map((_, j) => strided(this.#o.params, j, P, this.#o.rows));
+      this.#params = this.#o.paramNames.map((_, j) => columnOf(this.#o.params, P, j, this.#o.rows));
     }
     return this.#params;
   }
@@ -559,7 +555,9 @@ export class SweepSink {
     const columns = this.#paramColumns();
     const params: Float64Array[] = [];
     for (let j = 0; j < P; j++) {
-      params.push(consecutive ? columns[j].subarray(first, first + n) : picked(data, index, P, j));
+      params.push(
+        consecutive ? columns[j].subarray(first, first + n) : columnOf(data, P, j, index),
+      );
     }
     const outputs = names.map((name) => {
       const col = this.#outputs.get(name);
@@ -802,12 +800,7 @@ export class SweepSink {
 
   #table(names: string[]): RowTable {
     const o = this.#o;
-    const K = names.length;
-    const outputs = new Float64Array(o.rows * K);
-    const columns = names.map((n) => this.#outputs.get(n));
-    for (let r = 0; r < o.rows; r++) {
-      for (let c = 0; c < K; c++) outputs[r * K + c] = columns[c]?.[r] ?? NaN;
-    }
+    const outputs = toRows(names.map((n) => this.#outputs.get(n)), o.rows);
     const errors = Array.from({ length: o.rows }, (_, r) => this.#errors.get(r));
     return {
       paramNames: o.paramNames,
@@ -855,25 +848,6 @@ export class SweepSink {
     const failed = closed.find((c) => c.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
-}
-
-// `n` values of `data` from `start` on, `step` apart.
-function strided(data: Float64Array, start: number, step: number, n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0, at = start; i < n; i++, at += step) out[i] = data[at];
-  return out;
-}
-
-// Column `j` of the rows `index` of the row-major `data`, `width` values a row.
-function picked(
-  data: Float64Array,
-  index: ArrayLike<number>,
-  width: number,
-  j: number,
-): Float64Array {
-  const out = new Float64Array(index.length);
-  for (let i = 0; i < index.length; i++) out[i] = data[index[i] * width + j];
-  return out;
 }
 
 // A chunk is held at most this long, and chunks are held up to this many bytes in all.

@@ -55,6 +55,7 @@ export const MAX_INTERPOLATION_DIMENSIONS = 4;
  *   outputs: { y: Float64Array.of(0, 1, 2, 3, 4, 5, 6, 7, NaN, NaN) },
  *   success: Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1, 0, 0),
  *   errors: new Map([[8, "failed"], [9, "failed"]]),
+ *   warnings: [],
  *   seed: undefined,
  *   rows: 10,
  *   stats: { succeeded: 8, failed: 2, resumed: 0, elapsedMs: 0, rowsPerSecond: 0 },
