@@ -4,6 +4,7 @@
 // says which are which, and a last row that lacks nothing but its line break.
 
 import { csvColumnNames, csvOutputName, parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
+import { columnOf } from "../_columns.ts";
 import { readRows, type ReadRowsResult } from "../io/resume.ts";
 import type { RowFormat } from "../io/row_types.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
@@ -271,11 +272,9 @@ export function tableOf(
   for (
     const [group, matrix] of [[read.paramNames, read.params], [display, read.outputs]] as const
   ) {
-    group.forEach((name, j) => {
-      const column = new Float64Array(read.rows);
-      for (let r = 0; r < read.rows; r++) column[r] = matrix[r * group.length + j];
-      table.columns.set(name, column);
-    });
+    group.forEach((name, j) =>
+      table.columns.set(name, columnOf(matrix, group.length, j, read.rows))
+    );
   }
   return table;
 }
