@@ -17,6 +17,34 @@ export const POOL_DEFAULTS = {
   balanceFactor: 4,
 } as const;
 
+/** Limits of the report page (`psweep report`, `writeReport`): what keeps it small and quick. */
+export const REPORT_DEFAULTS = {
+  /** Cells of the cube (bins of every parameter combined): between these, about 800,000 numbers. */
+  minCells: 16_000,
+  maxCells: 160_000,
+  cubeNumbers: 800_000,
+  /** Bins on one axis: about one per pixel of a chart. */
+  maxAxisBins: 400,
+  /** Most distinct values for which a parameter is binned by its values (a grid axis). */
+  maxValueBins: 4096,
+  /** Rows of the scatter sample, and failed rows added to it beyond those. */
+  sampleRows: 20_000,
+  sampleFailed: 5_000,
+  /** Outputs (the first ones) whose pairs get exact trade-off fronts. */
+  frontOutputs: 6,
+  /** Rows the rank statistics are computed over (a seeded sample beyond). */
+  sensitivityRows: 100_000,
+  /** Groups per parameter when measuring how well it separates failures. */
+  separationGroups: 12,
+  /** Outputs given a chart of their own in the overview, and failure groups listed. */
+  overviewCharts: 12,
+  failureGroups: 12,
+  /** Perturbed rows drawn against their nominal point. */
+  diffPoints: 20_000,
+  /** Bins per axis of each pair of parameters when the cube has fewer (many parameters). */
+  pairBins: 48,
+} as const;
+
 /** WaterTAP's limit on a recursive sweep's rounds of drawing (`maxRounds`). */
 export const RECURSIVE_MAX_ROUNDS = 10;
 

@@ -18,7 +18,7 @@ import {
   parseReply,
 } from "../src/command/_protocol.ts";
 import { PSWEEP_MODEL_PY } from "../src/command/_python_helper.ts";
-import { readRows } from "../src/io/resume.ts";
+import { readRows } from "../src/io/read_rows.ts";
 import {
   assert,
   assertEquals,

@@ -2,6 +2,7 @@
 // the results CSV reader (exact numbers, metadata file, parameter inference), writing the file
 // next to the CSV, and the page as a real browser shows it.
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
 import {
   readResults,
   readResultsCsv,
@@ -9,6 +10,7 @@ import {
   type ReportInput,
   writeReport,
 } from "../src/cli/report.ts";
+import { resultsFormat } from "../src/io/_formats.ts";
 
 const FIXTURES = new URL("./fixtures/report/", import.meta.url).pathname;
 
@@ -37,26 +39,41 @@ function gridInput(
   return { paramNames: names, outputNames: Object.keys(outputs), params, outputs: out, success };
 }
 
-/** The inline SVGs of the charts. */
-function svgs(html: string): string[] {
-  return html.match(/<svg [^>]*class="marks"[\s\S]*?<\/svg>/g) ?? [];
+/** The page's data block, parsed. */
+// deno-lint-ignore no-explicit-any
+function pageData(html: string): any {
+  const m = html.match(/<script type="application\/json" id="psweep-data">([\s\S]*?)<\/script>/);
+  assert(m, "the page carries its data block");
+  return JSON.parse(m[1]);
 }
 
-/** Checks what every page must be: one document, strict CSP, no script, no URL to load. */
+/** Checks what every page must be: one document, a CSP that forbids every request, no URL to load. */
 function assertSelfContained(html: string): void {
   assertMatch(html, /^<!doctype html>/);
+  const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/)?.[1];
+  assert(csp, "a Content-Security-Policy");
   assertMatch(
-    html,
-    /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">/,
+    csp,
+    /^default-src 'none'; style-src 'unsafe-inline'; img-src data:(; script-src 'sha256-[A-Za-z0-9+/=]+')?$/,
   );
-  assert(!/<script|<link rel="stylesheet"|<img |<iframe/i.test(html), "no script, sheet or frame");
+  // At most one script that runs (inline, allowed by its hash), plus the data block.
+  const scripts = html.match(/<script[^>]*>/g) ?? [];
+  assert(
+    scripts.every((t) =>
+      t === "<script>" || t === '<script type="application/json" id="psweep-data">'
+    ),
+    scripts.join(),
+  );
+  assert(
+    !/<link rel="stylesheet"|<img |<iframe|<script src/i.test(html),
+    "no sheet, image or frame",
+  );
   const urls = html.match(/(?:https?|ftp):\/\/[^\s"'<>)]*/g) ?? [];
   assertEquals([...new Set(urls)].filter((u) => u !== SVG_NS), []);
   assert(!/(?:src|href)="(?!#|data:)/.test(html), "every src and href is an anchor or data: URL");
 }
 
-Deno.test("renderReport draws a line chart per output of a one-parameter sweep, failures as ×", async () => {
-  // x = 0..5; y fails at x = 3 (so its line breaks there); z never fails.
+Deno.test("renderReport names a hash for its one script, and draws nothing without rows", async () => {
   const input = gridInput({ x: [0, 1, 2, 3, 4, 5] }, {
     y: ({ x }) => (x === 3 ? null : x * 2),
     z: ({ x }) => (x === 3 ? null : 10 - x),
@@ -64,15 +81,13 @@ Deno.test("renderReport draws a line chart per output of a one-parameter sweep, 
   input.settings = { model: "models/line.ts", seed: 1234567 };
   const html = await renderReport(input);
   assertSelfContained(html);
-  const charts = svgs(html);
-  assertStrictEquals(charts.length, 2);
-  for (const svg of charts) {
-    assertMatch(svg, /stroke="#d62728"/); // the red × of the failed point
-    assertMatch(svg, /stroke="#1f5fa8"/); // the line
-  }
-  assertMatch(html, /<h3>y<\/h3><span class="key"><span class="x">×<\/span> failed \(1\)<\/span>/);
+  const script = html.match(/<script>([\s\S]*?)<\/script>/)![1];
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(script));
+  const hash = btoa(String.fromCharCode(...new Uint8Array(digest)));
+  assert(html.includes(`script-src 'sha256-${hash}'`), "the CSP names the script's hash");
   // y over x = 0, 1, 2, 4, 5: 0, 2, 4, 8, 10: mean 4.8, median 4, sample std sqrt(68.8 / 4).
-  const yRow = html.match(/<tr><th scope="row"><a href="#chart-0">y<\/a><\/th>.*<\/tr>/)![0];
+  const outputs = html.slice(html.indexOf('<section id="outputs">'));
+  const yRow = outputs.match(/<tr><th scope="row">y<\/th>.*<\/tr>/)![0];
   const cells = [...yRow.matchAll(/<td class="num[^"]*">([^<]*)<\/td>/g)].map((m) => m[1]);
   assertEquals(cells, [
     "5",
@@ -87,126 +102,27 @@ Deno.test("renderReport draws a line chart per output of a one-parameter sweep, 
   ]);
   assertMatch(html, /<th scope="row">seed<\/th><td>1234567<\/td>/);
   assertMatch(html, /<b>1<\/b><span>failed \(16\.7%\)<\/span>/);
-  assertMatch(html, /Each output against x\./);
-});
+  const data = pageData(html);
+  assertEquals(data.cube.dims, [6]);
+  // The overview: a line per output against x; the explorer; no trade-off pair is missing.
+  assertEquals(data.views.map((v: { el: string }) => v.el), [
+    "ov-0",
+    "ov-1",
+    "explore",
+    "tradeoffs",
+    "failure-map",
+  ]);
 
-Deno.test("renderReport draws a heatmap per output of a two-parameter grid, failed cells crossed", async () => {
-  const input = gridInput({ a: [1, 2, 3, 4], b: [10, 20, 30] }, {
-    sum: ({ a, b }) => (a === 4 && b >= 20 ? null : a + b),
-    product: ({ a, b }) => (a === 4 && b >= 20 ? null : a * b),
+  // Names are data: escaped in the page, kept exactly in its data block.
+  const odd = gridInput({ constructor: [0, 1], "</script><script>alert(1)</script>": [1, 2] }, {
+    'k x="0.1" id="clip1"': (p) => p["constructor"] + 1,
   });
-  const html = await renderReport({ ...input, title: "Grid <sweep> & more" });
-  assertSelfContained(html);
-  assertMatch(html, /<title>Grid &#60;sweep&#62; &#38; more<\/title>/);
-  const charts = svgs(html);
-  assertStrictEquals(charts.length, 2);
-  for (const svg of charts) {
-    // 12 cells: 10 colored, 2 gray with a red × each.
-    assertStrictEquals(svg.match(/fill="#e6e6e6"/g)?.length, 2);
-    assertStrictEquals(svg.match(/stroke="#d62728"/g)?.length, 2);
-    assertMatch(svg, /fill="rgb\(68, 1, 84\)"/); // viridis' dark end: the smallest value
-  }
-  // Ids of clip paths and gradients differ between the SVGs of one page.
-  const ids = charts.flatMap((svg) => [...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
-  assertStrictEquals(new Set(ids).size, ids.length);
-  assertMatch(html, /<th scope="row">a<\/th><td class="num">4<\/td>.*<td>x axis<\/td>/);
-  assertMatch(html, /<th scope="row">b<\/th><td class="num">3<\/td>.*<td>y axis<\/td>/);
-  // sum over the 10 successful cells: min 11, max 33.
-  assertMatch(
-    html,
-    /#chart-0">sum<\/a><\/th><td class="num">10<\/td><td class="num bad">2<\/td><td class="num">11<\/td>/,
-  );
-  assertMatch(html, /<td class="num">33<\/td><td class="num">[\d.]+<\/td><\/tr>/);
-});
+  const oddHtml = await renderReport(odd);
+  assertSelfContained(oddHtml);
+  assertStrictEquals(oddHtml.match(/<script/g)?.length, 2);
+  assertEquals(pageData(oddHtml).params.map((p: { name: string }) => p.name), odd.paramNames);
+  assertMatch(oddHtml, /<th scope="row">k x=&#34;0\.1&#34; id=&#34;clip1&#34;<\/th>/);
 
-Deno.test("renderReport shows panels beyond two parameters and scatter plots off a grid", async () => {
-  const three = gridInput({ a: [0, 1], b: [0, 1, 2], c: [5, 6, 7] }, {
-    y: ({ a, b, c }) => (c === 7 && a === 1 ? null : a + b + c),
-  });
-  const html3 = await renderReport(three);
-  assertMatch(html3, /One panel per value of c\./);
-  const svg3 = svgs(html3)[0];
-  for (const label of ["c = 5", "c = 6", "c = 7"]) assert(svg3.includes(`>${label}<`), label);
-  assertStrictEquals(svg3.match(/stroke="#d62728"/g)?.length, 3);
-  assertMatch(html3, /<td>panels<\/td>/);
-
-  // Irregular values get equal cells (labelled with the values), geometric ones a log axis.
-  const irregular = await renderReport(
-    gridInput({ f: [0.1, 0.2, 0.5, 1, 2, 5], g: [1, 10, 100] }, { y: ({ f, g }) => f * g }),
-  );
-  const widths = [
-    ...svgs(irregular)[0].matchAll(/<path d="M[-\d.]+,[-\d.]+h([\d.]+)v[^"]*" fill="rgb\(/g),
-  ]
-    .map((m) => m[1]);
-  assertStrictEquals(widths.length, 18);
-  assertStrictEquals(new Set(widths).size, 1);
-  for (const label of ["0.1", "0.5", "5", "100"]) {
-    assertMatch(irregular, new RegExp(`>${label}</text>`));
-  }
-  assertMatch(irregular, /<td>irregular<\/td>/);
-  assertMatch(irregular, /<td>geometric<\/td>/);
-
-  // Random points: no grid, so a scatter plot colored by the output.
-  const n = 40;
-  const x = Float64Array.from({ length: n }, (_, i) => (i * 0.618034) % 1);
-  const y = Float64Array.from({ length: n }, (_, i) => (i * 0.414214) % 1);
-  const success = Uint8Array.from(x, (_, i) => (i % 10 === 0 ? 0 : 1));
-  const v = Float64Array.from(x, (xv, i) => (success[i] ? xv + y[i] : NaN));
-  const html = await renderReport({
-    paramNames: ["x", "y"],
-    outputNames: ["v"],
-    params: { x, y },
-    outputs: { v },
-    success,
-  });
-  assertSelfContained(html);
-  assertMatch(html, /\(the points are not on a grid\)/);
-  assertStrictEquals(svgs(html)[0].match(/stroke="#d62728"/g)?.length, 4);
-});
-
-Deno.test("renderReport draws a large sweep from a sample of its points, and takes any name", async () => {
-  // 50,000 random points: one in three is drawn, and every failed one, and the page says so.
-  const n = 50_000;
-  const x = Float64Array.from({ length: n }, (_, i) => (i * 0.618034) % 1);
-  const y = Float64Array.from({ length: n }, (_, i) => (i * 0.414214) % 1);
-  const success = Uint8Array.from({ length: n }, (_, i) => (i % 1000 === 1 ? 0 : 1));
-  const html = await renderReport({
-    paramNames: ["x", "y"],
-    outputNames: ["v"],
-    params: { x, y },
-    outputs: { v: x.map((xv, i) => (success[i] ? xv + y[i] : NaN)) },
-    success,
-  });
-  assertMatch(html, /Of the 50000 points, one in 3 is drawn, and every failed one\./);
-  const svg = svgs(html)[0];
-  const marks = svg.match(/<path [^>]*d="M[^"]*"[^>]*fill="rgb\(/g)?.length ?? 0;
-  assert(marks > 16_000 && marks <= 16_667, `points drawn: ${marks}`);
-  // Each of the 50 failures has its cross, as the key counts them.
-  assertStrictEquals(svg.match(/stroke="#d62728"/g)?.length, 50);
-  // Names that Vega would take for members of every object, or that look like SVG attributes,
-  // are shown as they are.
-  const odd = gridInput({ constructor: [0, 1], 'k x="0.123456" id="clip1"': [1, 2] }, {
-    toString: (p: Record<string, number>) => p["constructor"] + 1,
-  });
-  const page = await renderReport(odd);
-  assertSelfContained(page);
-  assertMatch(
-    page,
-    /k x=&#34;0\.123456&#34; id=&#34;clip1&#34;|k x=&quot;0\.123456&quot; id=&quot;clip1&quot;/,
-  );
-  assertStrictEquals(svgs(page).length, 1);
-  assert(svgs(page)[0].includes('k x="0.123456" id="clip1"'), "the title keeps its text");
-});
-
-Deno.test("renderReport checks its input", async () => {
-  const good = gridInput({ x: [1, 2] }, { y: ({ x }) => x });
-  await assertRejects(
-    () => renderReport({ ...good, outputs: { y: new Float64Array(3) } }),
-    RangeError,
-  );
-  await assertRejects(() => renderReport({ ...good, outputs: {} }), TypeError);
-  await assertRejects(() => renderReport({ ...good, outputNames: ["y", "y"] }), RangeError);
-  // No rows and nothing varying: tables only.
   const empty = await renderReport({
     paramNames: ["p"],
     outputNames: ["q"],
@@ -215,8 +131,130 @@ Deno.test("renderReport checks its input", async () => {
     success: new Uint8Array(0),
   });
   assertSelfContained(empty);
-  assertStrictEquals(svgs(empty).length, 0);
+  assert(!empty.includes("<script"), "no script without charts");
   assertMatch(empty, /There are no rows, so there is nothing to chart\./);
+  const good = gridInput({ x: [1, 2] }, { y: ({ x }) => x });
+  await assertRejects(
+    () => renderReport({ ...good, outputs: { y: new Float64Array(3) } }),
+    RangeError,
+  );
+  await assertRejects(() => renderReport({ ...good, outputs: {} }), TypeError);
+  await assertRejects(() => renderReport({ ...good, outputNames: ["y", "y"] }), RangeError);
+});
+
+Deno.test("renderReport draws a large grid as a grid: 500 x 200 cells, merged only past 400 per axis", async () => {
+  const big = gridInput({
+    a: Array.from({ length: 500 }, (_, i) => i),
+    b: Array.from({ length: 200 }, (_, i) => i / 10),
+  }, { y: ({ a, b }) => a + b });
+  const data = pageData(await renderReport(big));
+  assertEquals(data.cube.dims, [400, 200]);
+  assertEquals(data.params.map((p: { kind: string }) => p.kind), ["values", "values"]);
+  // 500 values in 400 bins: neighbours merged, each bin its smallest and largest value.
+  assertEquals([data.params[0].lo[0], data.params[0].hi[0]], [0, 1]);
+  assertEquals(data.views[0].mark, "cells");
+  const smaller = pageData(
+    await renderReport(gridInput({
+      a: Array.from({ length: 300 }, (_, i) => i),
+      b: Array.from({ length: 200 }, (_, i) => i),
+    }, { y: ({ a, b }) => a * b })),
+  );
+  assertEquals(smaller.cube.dims, [300, 200]);
+  // Four parameters: every one reachable (a dimension of the cube), none left out.
+  const four = pageData(
+    await renderReport(gridInput({
+      p: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      q: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      r: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      s: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    }, { y: ({ p, q, r, s }) => p + 10 * q + 0.1 * r + 0.01 * s })),
+  );
+  assertEquals(four.cube.dims, [10, 10, 10, 10]);
+  // The two parameters with the strongest effect make the overview's axes.
+  assertEquals([four.views[0].x.i, four.views[0].y.i], [0, 1]);
+});
+
+Deno.test("renderReport chooses each output's colour scale from its values, and names it", async () => {
+  const n = 2000;
+  const x = Float64Array.from({ length: n }, (_, i) => i / n);
+  const html = await renderReport({
+    paramNames: ["x"],
+    outputNames: ["even", "decades", "outliers"],
+    params: { x },
+    outputs: {
+      even: x.map((v) => 3 * v + 1),
+      decades: x.map((v) => Math.exp(12 * v * v)),
+      outliers: x.map((v, i) => (i % 500 === 0 ? 1e6 : v)),
+    },
+    success: new Uint8Array(n).fill(1),
+  });
+  const scales = pageData(html).outputs.map((o: { scale: string }) => o.scale);
+  assertEquals(scales, ["linear", "log", "quantile"]);
+  assertMatch(
+    html,
+    /<td title="log: values from 1 to [^"]+ span 5\.2 decades and are skewed">log<\/td>/,
+  );
+  assertMatch(
+    html,
+    /<td title="quantile: the middle 80% of values lie within [^"]+">quantile<\/td>/,
+  );
+});
+
+Deno.test("renderReport groups failures by message with numbers masked, counting each and showing one", async () => {
+  const n = 64;
+  const x = Float64Array.from({ length: n }, (_, i) => i);
+  const success = new Uint8Array(n);
+  const errors = Array.from(
+    { length: n },
+    (_, i) =>
+      i % 2
+        ? `solver did not converge after ${100 + i} iterations (residual ${1e-3 * i})`
+        : `pressure ${
+          i * 1.5
+        } bar exceeds the pump's limit of 80 bar\n  at evaluate (model.ts:12:5)`,
+  );
+  success[0] = 1; // one success, so the rest are failures
+  errors[0] = "";
+  const html = await renderReport({
+    paramNames: ["x"],
+    outputNames: ["y"],
+    params: { x },
+    outputs: { y: x.map((v, i) => (success[i] ? v : NaN)) },
+    success,
+    errors,
+  });
+  assertMatch(
+    html,
+    /63 failed rows, grouped by their message with numbers masked \(#\): 2 groups\./,
+  );
+  assertMatch(
+    html,
+    /<code>solver did not converge after <span class="mask">#<\/span> iterations \(residual <span class="mask">#<\/span>\)<\/code><\/td><td class="num">32<\/td><td class="num">50\.8%<\/td><td class="wrap">row 1: x = 1<br><span class="muted">solver did not converge after 101 iterations \(residual 0\.001\)<\/span>/,
+  );
+  assertMatch(
+    html,
+    /pump&#39;s limit of <span class="mask">#<\/span> bar<\/code><\/td><td class="num">31<\/td>/,
+  );
+});
+
+Deno.test("renderReport ranks parameters by Spearman and SRRC, and finds what separates failures", async () => {
+  const input = gridInput({
+    a: [0, 1, 2, 3, 4, 5, 6, 7],
+    b: [0, 1, 2, 3, 4, 5, 6, 7],
+    c: [0, 1, 2, 3],
+  }, { y: ({ a, b, c }) => (c >= 2 && b >= 5 ? null : 10 * a - b + 0 * c) });
+  const html = await renderReport(input);
+  assertMatch(html, /Method: Spearman&#39;s rank correlation|Method: Spearman's rank correlation/);
+  const row = html.match(/<tr><th scope="row">y<\/th><td class="num">\d+<\/td>(.*?)<\/tr>/)![1];
+  const rho = [...row.matchAll(/<td class="num">([^ ]+) · ([^<]+)<\/td>/g)].map((m) => m[1]);
+  assertEquals(rho.length, 3);
+  assert(Number(rho[0].replace("−", "-")) > 0.9, `a drives y: ${rho}`);
+  assert(rho[1].startsWith("−"), `b lowers y: ${rho}`);
+  // The failure map: b and c together tell failed from successful points exactly.
+  const data = pageData(html);
+  const map = data.views.find((v: { el: string }) => v.el === "failure-map");
+  assertEquals([map.x.i, map.y.i], [1, 2]);
+  assertMatch(html, /b and c together explain 100\.0% of it/);
 });
 
 Deno.test("readResultsCsv reads numbers back exactly, including NaN, infinities and -0", async () => {
@@ -348,10 +386,10 @@ Deno.test("readResults reads JSON Lines with their messages, and the page lists 
     ]);
     const html = await Deno.readTextFile(await writeReport(path));
     assertSelfContained(html);
-    // One message (its first line), on both failed rows; each failed point listed.
+    // One message (its first line), on both failed rows; each failed point listed. Rows count from 0.
     assertMatch(
       html,
-      /<td class="wrap">did not converge<\/td><td class="num">2<\/td><td>a = 1, b = 2<\/td>/,
+      /<td class="wrap"><code>did not converge<\/code><\/td><td class="num">2<\/td><td class="num">100%<\/td><td class="wrap">row 1: a = 1, b = 2<br>/,
     );
     assertMatch(
       html,
@@ -371,6 +409,65 @@ Deno.test("readResults reads JSON Lines with their messages, and the page lists 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("readResults reads every results format: an output named as its parameter is outputs.x, a differential sweep's index columns, --params", async () => {
+  await withTempDir(async (dir) => {
+    for (const format of ["csv", "jsonl", "arrow", "h5", "parquet"] as const) {
+      const path = `${dir}/r.${format}`;
+      const header = {
+        extraNames: ["nominalIndex", "differentialIndex"],
+        paramNames: ["x", "z"],
+        outputNames: ["x", "y"],
+      };
+      await (await resultsFormat(format)).finalize(path, {
+        ...header,
+        rows: 3,
+        params: Float64Array.of(1, 10, 1.5, 10, 2, 10),
+        outputs: Float64Array.of(2, 0.5, 3, -0, NaN, NaN),
+        success: Uint8Array.of(1, 1, 0),
+        extra: {
+          nominalIndex: Float64Array.of(0, NaN, NaN),
+          differentialIndex: Float64Array.of(NaN, 0, 0),
+        },
+      });
+      // A CSV without its metadata file is told its parameters; the other formats name them.
+      const options = format === "csv" ? { paramNames: ["x", "z"] } : {};
+      const input = await readResults(path, options);
+      assertEquals([input.paramNames, input.outputNames], [["x", "z"], ["outputs.x", "y"]], format);
+      // The output x goes by its CSV column's name, apart from the parameter x.
+      assertEquals([...input.params.x], [1, 1.5, 2], format);
+      assertEquals([...input.outputs["outputs.x"]], [2, 3, NaN], format);
+      assert(Object.is(input.outputs.y[1], -0), format);
+      assertEquals([...input.success], [1, 1, 0], format);
+      assertEquals([...input.differentialIndex!], [NaN, 0, 0], format);
+      assertEquals(input.settings?.file, `r.${format}`);
+      const html = await Deno.readTextFile(
+        await writeReport(path, undefined, { ...options, overwrite: true }),
+      );
+      assertSelfContained(html);
+      assertMatch(html, /<h2>Differential sweep<\/h2><p class="note">1 nominal point/, format);
+      // --params regroups the file's columns; a name it does not have is refused, naming it.
+      const regrouped = await readResults(path, { paramNames: ["z"] });
+      assertEquals(
+        [regrouped.paramNames, regrouped.outputNames],
+        [["z"], ["x", "outputs.x", "y"]],
+        format,
+      );
+      assertEquals([...regrouped.differentialIndex!], [NaN, 0, 0], format);
+      await assertRejects(
+        () => readResults(path, { paramNames: ["w"] }),
+        Error,
+        `'paramNames' names "w", which is not a column of`,
+      );
+    }
+    // Inferred without a metadata file, a CSV's columns keep their names too.
+    const csv = `${dir}/inferred.csv`;
+    await Deno.writeTextFile(csv, "x,outputs.x,success\n1,2,true\n2,,false\n");
+    const inferred = await readResults(csv);
+    assertEquals([inferred.paramNames, inferred.outputNames], [["x"], ["outputs.x"]]);
+    assertEquals([...inferred.outputs["outputs.x"]], [2, NaN]);
+  });
 });
 
 Deno.test("readResults keeps a last row lacking only its line break, and leaves out a partial one", async () => {
@@ -438,6 +535,202 @@ Deno.test("writeReport writes results.html next to the CSV and never overwrites 
   }
 });
 
+Deno.test("the trade-off fronts are exactly the non-dominated rows, ties included, in all four directions", async () => {
+  const { frontRows, sortedRows } = await import("../src/cli/_report_data.ts");
+  let seed = 7;
+  const next = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const n = 3000;
+  // Values on a coarse lattice, so that ties in x, in y and in both are common.
+  const x = Float64Array.from({ length: n }, () => Math.floor(next() * 40));
+  const y = Float64Array.from({ length: n }, () => Math.floor(next() * 40));
+  const success = Uint8Array.from({ length: n }, (_, i) => (i % 17 === 0 ? 0 : 1));
+  y[5] = NaN; // a successful row without a value is on no front
+  const got = frontRows(sortedRows(x, success), x, y);
+  const expected = new Set<number>();
+  for (const [sx, sy] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) {
+    for (let i = 0; i < n; i++) {
+      if (!success[i] || Number.isNaN(y[i])) continue;
+      let dominated = false;
+      for (let j = 0; j < n && !dominated; j++) {
+        if (!success[j] || Number.isNaN(y[j])) continue;
+        const a = sx * x[j] <= sx * x[i] && sy * y[j] <= sy * y[i];
+        const b = sx * x[j] < sx * x[i] || sy * y[j] < sy * y[i];
+        dominated = a && b;
+      }
+      if (!dominated) expected.add(i);
+    }
+  }
+  assertEquals([...got].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+});
+
+Deno.test("Spearman's rho, SRRC and the rank R² match scipy's on tied and correlated data", async () => {
+  const { sensitivity } = await import("../src/cli/_report_insight.ts");
+  let seed = 3;
+  const next = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const n = 500;
+  // a has ties (10 values), c is correlated with a; y depends on all three, not linearly.
+  const a = Float64Array.from({ length: n }, () => Math.floor(next() * 10));
+  const b = Float64Array.from({ length: n }, next);
+  const c = Float64Array.from({ length: n }, (_, i) => a[i] * 0.3 + next());
+  const y = Float64Array.from(
+    { length: n },
+    (_, i) => Math.exp(a[i]) - 5 * b[i] + c[i] ** 2 + next(),
+  );
+  const [s] = sensitivity({
+    paramNames: ["a", "b", "c"],
+    outputNames: ["y"],
+    params: { a, b, c },
+    outputs: { y },
+    success: new Uint8Array(n).fill(1),
+  }, ["a", "b", "c"]);
+  // scipy.stats.spearmanr, and least squares on standardized scipy.stats.rankdata, same data.
+  const close = (got: number[], want: number[]) =>
+    got.forEach((g, i) => assert(Math.abs(g - want[i]) < 1e-6, `${got} vs ${want}`));
+  close(s.rho, [0.993021, -0.065074, 0.962238]);
+  close(s.srrc, [0.822384, -0.088879, 0.181871]);
+  close([s.r2], [0.997432]);
+});
+
+Deno.test("failure messages are grouped with their numbers masked, names with digits kept", async () => {
+  const { maskNumbers } = await import("../src/cli/_report_insight.ts");
+  const cases: [string, string][] = [
+    ["x=1.5e-3 failed", "x=# failed"],
+    ["step2 at -2.5 bar", "step2 at # bar"],
+    ["h5py error 0x1F", "h5py error #"],
+    ["value NaN, Infinity", "value #, #"],
+    ["(residual 1e-08)\n  at solve (model.ts:12:5)", "(residual #)"],
+    ["Error: pressure 85.5 bar > 80", "Error: pressure # bar > #"],
+  ];
+  for (const [message, masked] of cases) assertStrictEquals(maskNumbers(message), masked);
+});
+
+/** A random sweep's CSV (no metadata file): `k` uniform parameters, then outputs depending on them. */
+function randomCsv(rows: number, k: number, failEvery = 0): string {
+  let seed = 12345;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const names = Array.from({ length: k }, (_, j) => `p${j}`);
+  const lines = [[...names, "energy", "recovery", "success"].join(",")];
+  for (let r = 0; r < rows; r++) {
+    const p = names.map(() => next());
+    const ok = !(failEvery && r % failEvery === 0);
+    const sum = p.reduce((a, b) => a + b, 0);
+    lines.push([...p, ok ? Math.exp(3 * sum) : "", ok ? p[0] - p[1] : "", ok].join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("readResultsCsv infers a random sweep's parameters, a differential sweep's columns, and takes --params", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/r.csv`;
+    for (const failEvery of [0, 7]) {
+      await Deno.writeTextFile(path, randomCsv(400, 4, failEvery));
+      const input = await readResultsCsv(path);
+      assertEquals([input.paramNames, input.outputNames], [["p0", "p1", "p2", "p3"], [
+        "energy",
+        "recovery",
+      ]]);
+      assertMatch(
+        String(input.settings?.["parameter columns"]),
+        /^inferred \(no metadata file\): .*--params/,
+      );
+    }
+    // A differential sweep's index columns, wherever they are, are neither parameters nor outputs.
+    const lines = ["nominalIndex,differentialIndex,x,y,success"];
+    for (let n = 0; n < 4; n++) lines.push(`${n},NaN,${n + 1},${2 * (n + 1)},true`);
+    for (let n = 0; n < 4; n++) {
+      for (const f of [1.1, 1.2]) lines.push(`NaN,${n},${(n + 1) * f},${2 * (n + 1) * f * f},true`);
+    }
+    await Deno.writeTextFile(path, lines.join("\n") + "\n");
+    const diff = await readResultsCsv(path);
+    assertEquals([diff.paramNames, diff.outputNames], [["x"], ["y"]]);
+    assertEquals(Array.from(diff.differentialIndex!.subarray(4, 6)), [0, 0]);
+    const html = await renderReport(diff);
+    assertMatch(
+      html,
+      /<h2>Differential sweep<\/h2><p class="note">4 nominal points, 8 perturbed rows\./,
+    );
+    const data = pageData(html);
+    assertEquals(
+      Array.from(
+        new Float64Array(
+          Uint8Array.from(atob(data.diff.nominal[0]), (c) => c.charCodeAt(0)).buffer,
+        ),
+      ).slice(0, 2),
+      [2, 2],
+    );
+    // The command line: --params names the parameters, and a wrong name is a usage error.
+    await Deno.writeTextFile(path, randomCsv(50, 3));
+    const { main } = await import("../src/cli/main.ts");
+    const log = console.log;
+    console.log = () => {};
+    try {
+      assertStrictEquals(
+        await main(["report", path, "--params", "p0,p1", "--out", `${dir}/a.html`]),
+        0,
+      );
+      assertStrictEquals(
+        await main(["report", path, "--params", "p0,nope", "--out", `${dir}/b.html`]),
+        2,
+      );
+    } finally {
+      console.log = log;
+    }
+    const page = await Deno.readTextFile(`${dir}/a.html`);
+    assertMatch(page, /<th scope="row">parameter columns<\/th><td>as given<\/td>/);
+    assertEquals(pageData(page).params.map((p: { name: string }) => p.name), ["p0", "p1"]);
+  });
+});
+
+Deno.test("writeReport writes the page of a sweep's result from the library", async () => {
+  const { fixedSample, linearSample, parameterSweep } = await import("../mod.ts");
+  const model = URL.createObjectURL(
+    new Blob([
+      `export const evaluate = (_, p) => {
+        if (p.a > 3 && p.b > 1) throw new Error("no solution at a = " + p.a);
+        return { y: p.a * p.b, z: p.a - p.b };
+      };`,
+    ], { type: "text/javascript" }),
+  );
+  try {
+    const result = await parameterSweep({
+      model,
+      params: { a: linearSample(0, 5, 6), b: fixedSample([0, 1, 2]) },
+      workers: 1,
+    });
+    await withTempDir(async (dir) => {
+      const path = await writeReport(result, `${dir}/page.html`);
+      const html = await Deno.readTextFile(path);
+      assertSelfContained(html);
+      assertMatch(html, /<b>2<\/b><span>failed/);
+      assertMatch(
+        html,
+        /<code>Error: no solution at a = <span class="mask">#<\/span><\/code><\/td><td class="num">2<\/td>/,
+      );
+      await assertRejects(() => writeReport(result, `${dir}/page.html`), Deno.errors.AlreadyExists);
+      await assertRejects(() => writeReport(result), TypeError);
+      // A differential sweep's result carries its index columns: the page pairs its rows.
+      const { differentialParameterSweep } = await import("../mod.ts");
+      const diff = await differentialParameterSweep({
+        model,
+        params: { a: fixedSample([1, 2]), b: fixedSample([0]) },
+        differential: {
+          a: { mode: "product", sample: "uniform", relativeLower: 1, relativeUpper: 1.5 },
+        },
+        numDiffSamples: 3,
+        seed: 0,
+        workers: 1,
+      });
+      const diffHtml = await Deno.readTextFile(await writeReport(diff, `${dir}/diff.html`));
+      assertMatch(
+        diffHtml,
+        /<h2>Differential sweep<\/h2><p class="note">2 nominal points, 6 perturbed rows\./,
+      );
+    });
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = (() => {
   try {
@@ -447,16 +740,97 @@ const hasChromium = (() => {
   }
 })();
 
+/** A four-parameter grid with failures of two causes, as JSON Lines (messages kept). */
+function fourParamJsonl(): string {
+  const lines: string[] = [];
+  for (const p of [10, 20, 30, 40, 50, 60]) {
+    for (const t of [0.2, 0.4, 0.6, 0.8, 1]) {
+      for (const m of [1, 2, 3]) {
+        for (const s of [0.5, 1]) {
+          const fail = p > 40 && t > 0.5
+            ? `pump pressure ${p * 1.7} bar over the limit`
+            : undefined;
+          const o = fail
+            ? { energy: "NaN", recovery: "NaN" }
+            : { energy: Math.exp(p / 10) * m + t, recovery: 0.3 + t * 0.5 - p / 400 + s / 10 };
+          lines.push(JSON.stringify({
+            params: { pressure: p, t, m, s },
+            outputs: o,
+            success: !fail,
+            ...(fail ? { error: fail } : {}),
+          }));
+        }
+      }
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What each fixture's page must show: selectors of visible elements, and checks on its charts. */
+const FIXTURES_EXPECTED: Record<string, { visible: string[]; canvases: number }> = {
+  line: {
+    visible: ["#overview", "#explorer", "#ov-0 .plot canvas", "#explore select", "#outputs"],
+    canvases: 3,
+  },
+  grid: {
+    visible: [
+      "#overview",
+      "#explorer",
+      "#sensitivity svg",
+      "#trade-offs canvas",
+      "#failures-where canvas",
+      "#failures",
+    ],
+    canvases: 5,
+  },
+  four: {
+    visible: [
+      "#explore .slices select",
+      "#sensitivity svg",
+      "#trade-offs canvas",
+      "#failures-where canvas",
+      ".groups .mask",
+    ],
+    canvases: 5,
+  },
+  random: {
+    visible: ["#overview", "#explore select", "#sensitivity svg", "#trade-offs canvas"],
+    canvases: 5,
+  },
+  many: { visible: ["#explore .slices select", "#trade-offs canvas"], canvases: 4 },
+  differential: {
+    visible: ["#differential-sweep canvas", "#differential select", "#trade-offs canvas"],
+    canvases: 5,
+  },
+};
+
 Deno.test({
-  name: "a browser shows the report with no error, no request but the page, and sized charts",
+  name: "a browser shows every kind of chart with no error and no request, and its controls work",
   ignore: !hasChromium,
   async fn() {
     const { chromium } = await import("playwright-core");
     const dir = await Deno.makeTempDir();
-    const csv = `${dir}/heat_exchanger.csv`;
-    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv`, csv);
-    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv.meta.json`, `${csv}.meta.json`);
-    const htmlPath = await writeReport(csv);
+    const pages: Record<string, string> = {};
+    await Deno.copyFile(`${FIXTURES}one_param.csv`, `${dir}/line.csv`);
+    pages.line = await writeReport(`${dir}/line.csv`);
+    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv`, `${dir}/grid.csv`);
+    await Deno.copyFile(`${FIXTURES}heat_exchanger.csv.meta.json`, `${dir}/grid.csv.meta.json`);
+    pages.grid = await writeReport(`${dir}/grid.csv`);
+    await Deno.writeTextFile(`${dir}/four.jsonl`, fourParamJsonl());
+    pages.four = await writeReport(`${dir}/four.jsonl`);
+    await Deno.writeTextFile(`${dir}/random.csv`, randomCsv(3000, 3, 11));
+    pages.random = await writeReport(`${dir}/random.csv`);
+    await Deno.writeTextFile(`${dir}/many.csv`, randomCsv(5000, 6));
+    pages.many = await writeReport(`${dir}/many.csv`);
+    const diff = ["nominalIndex,differentialIndex,x,y,z,success"];
+    for (let n = 0; n < 4; n++) diff.push(`${n},NaN,${n + 1},${2 * (n + 1)},${n},true`);
+    for (let n = 0; n < 4; n++) {
+      for (const f of [1.1, 1.2]) {
+        diff.push(`NaN,${n},${(n + 1) * f},${2 * (n + 1) * f * f},${n * f},true`);
+      }
+    }
+    await Deno.writeTextFile(`${dir}/differential.csv`, diff.join("\n") + "\n");
+    pages.differential = await writeReport(`${dir}/differential.csv`);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -469,42 +843,174 @@ Deno.test({
       ],
     });
     try {
-      const problems: string[] = [];
-      const requests: string[] = [];
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
-      });
-      page.on("pageerror", (e) => problems.push(String(e)));
-      page.on("requestfailed", (r) => problems.push(`failed request ${r.url()}`));
-      page.on("request", (r) => requests.push(r.url()));
-      const url = `file://${htmlPath}`;
-      await page.goto(url);
-      const boxes = await page.$$eval("figure svg", (els) =>
-        els.map((e) => {
-          const b = e.getBoundingClientRect();
-          return [b.width, b.height];
-        }));
-      assertStrictEquals(boxes.length, 2);
-      for (const [w, h] of boxes) assert(w > 300 && h > 150, `chart box ${w}×${h}`);
-      await page.screenshot({ path: `${dir}/report.png`, fullPage: true });
-      assert((await Deno.stat(`${dir}/report.png`)).size > 10_000);
+      for (const [name, path] of Object.entries(pages)) {
+        const problems: string[] = [];
+        const requests: string[] = [];
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        page.on("console", (m) => {
+          if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+        });
+        page.on("pageerror", (e) => problems.push(String(e)));
+        page.on("requestfailed", (r) => problems.push(`failed request ${r.url()}`));
+        page.on("request", (r) => requests.push(r.url()));
+        const url = `file://${path}`;
+        await page.goto(url);
+        await page.locator("html[data-render-ms]").waitFor({ state: "attached" });
+        const expected = FIXTURES_EXPECTED[name];
+        for (const selector of expected.visible) {
+          assert(
+            await page.locator(selector).first().isVisible(),
+            `${name}: ${selector} is visible`,
+          );
+        }
+        // Every chart canvas is drawn: a good share of its pixels are painted.
+        const painted: number[] = await page.$$eval(".plot canvas", (els) =>
+          els.map((c) => {
+            // deno-lint-ignore no-explicit-any
+            const canvas = c as any;
+            const d: Uint8ClampedArray =
+              canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+            // Coloured pixels: marks, cells and lines (axes and labels are gray).
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              if (
+                d[i + 3] > 0 &&
+                Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 40
+              ) n++;
+            }
+            return n;
+          }));
+        assertStrictEquals(painted.length, expected.canvases, `${name}: charts ${painted}`);
+        for (const n of painted) {
+          assert(n >= 20, `${name}: a chart is drawn (${n} coloured pixels)`);
+        }
+        // Hover: the first chart's middle shows a tooltip with a parameter's value.
+        const box = (await page.locator(".plot canvas").first().boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.45);
+        const tip = page.locator(".tip").first();
+        if (name !== "differential") {
+          assert(await tip.isVisible(), `${name}: a tooltip on hover`);
+          assertMatch(await tip.innerText(), /\d/);
+        }
+        const shot = `${dir}/${name}.png`;
+        await page.screenshot({ path: shot, fullPage: true });
+        assert((await Deno.stat(shot)).size > 20_000, `${name}: screenshot`);
 
-      // On a phone's width nothing spills sideways: charts shrink, tables scroll in their box.
-      await page.setViewportSize({ width: 375, height: 800 });
-      const overflow = await page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
-      );
-      assertStrictEquals(overflow, 0);
-      const narrow = await page.$$eval(
-        "figure svg",
-        (els) => els.map((e) => e.getBoundingClientRect().width),
-      );
-      for (const w of narrow) assert(w > 200 && w < 375, `narrow chart width ${w}`);
-      await page.screenshot({ path: `${dir}/report-narrow.png`, fullPage: true });
-
-      assertEquals(problems, []);
-      assertEquals(requests, [url]);
+        if (name === "grid") {
+          // The heat exchanger's 5 x 3 grid: one cell per point, failed cells crossed.
+          const cells = await page.getAttribute("#ov-0 .plot canvas", "data-cells");
+          assertStrictEquals(cells, "15");
+          assertStrictEquals(await page.getAttribute("#ov-0 .plot canvas", "data-fail-marks"), "3");
+          assert(
+            Number(await page.getAttribute("#failure-map .plot canvas", "data-boundary")) > 0,
+            "boundary",
+          );
+        }
+        if (name === "four") {
+          assertMatch(
+            await page.locator("#failures-where > p.note").innerText(),
+            /pressure and t together explain 100\.0%/,
+          );
+          // Slice the explorer at one value, hide failures, pick an output for an axis.
+          const marks = Number(await page.getAttribute("#explore .plot canvas", "data-fail-marks"));
+          assert(marks > 0, "failed cells marked");
+          await page.locator("#explore input[type=checkbox]").uncheck();
+          assertStrictEquals(
+            await page.getAttribute("#explore .plot canvas", "data-fail-marks"),
+            "0",
+          );
+          await page.locator("#explore input[type=checkbox]").check();
+          const slice = page.locator("#explore .slices select").first();
+          await slice.selectOption({ index: 1 });
+          assertMatch(await page.locator("#explore .vnote").innerText(), /slice: /);
+          // A line per value of m, over pressure: y an output, colour from the lines.
+          await page.locator("#explore label:has(span:text-is('y')) select").selectOption({
+            label: "recovery",
+          });
+          await page.locator("#explore label:has(span:text-is('lines by')) select").selectOption({
+            label: "m",
+          });
+          assertStrictEquals(await page.getAttribute("#explore .plot canvas", "data-lines"), "3");
+          assertMatch(await page.locator("#explore .legend").innerText(), /lines by m:/);
+          await page.locator("#explore select").first().selectOption({ label: "energy" });
+          assert(
+            Number(await page.getAttribute("#explore .plot canvas", "data-points")) > 0,
+            "points",
+          );
+          assert(
+            Number(await page.getAttribute("#tradeoffs .plot canvas", "data-front")) > 0,
+            "a front",
+          );
+          await page.locator("#tradeoffs label:has(span:text-is('energy')) select").selectOption(
+            "-1",
+          );
+          assert(
+            Number(await page.getAttribute("#tradeoffs .plot canvas", "data-front")) > 0,
+            "a front",
+          );
+        }
+        if (name === "random") {
+          // Failures at every 11th row, wherever the point: the map says nothing separates them.
+          assertMatch(
+            await page.locator("#failures-where > p.note").innerText(),
+            /No parameter separates them well/,
+          );
+          assert(
+            Number(await page.getAttribute("#ov-0 .plot canvas", "data-points")) > 2000,
+            "points",
+          );
+          await page.locator("#explore label:has(span:text-is('marks')) select").selectOption(
+            "cells",
+          );
+          assert(
+            Number(await page.getAttribute("#explore .plot canvas", "data-cells")) > 100,
+            "cells",
+          );
+          // The third parameter's 27 bins: a slider, at one bin the note names the slice.
+          await page.locator("#explore .slices input[type=range]").fill("5");
+          assertMatch(await page.locator("#explore .vnote").innerText(), /slice: p\d = /);
+        }
+        if (name === "many") {
+          // Six parameters leave the cube 7 bins each; a pair over all the others gets its own
+          // 35 x 35 cells, and a slice goes back to the cube.
+          await page.locator("#explore label:has(span:text-is('marks')) select").selectOption(
+            "cells",
+          );
+          assertStrictEquals(
+            await page.getAttribute("#explore .plot canvas", "data-cells"),
+            "1225",
+          );
+          await page.locator("#explore .slices select").first().selectOption({ index: 2 });
+          assertStrictEquals(await page.getAttribute("#explore .plot canvas", "data-cells"), "49");
+        }
+        if (name === "differential") {
+          // Inferred from the nominal rows alone: x is the parameter, y and z the outputs.
+          assertEquals(await page.locator("#differential select option").allInnerTexts(), [
+            "y",
+            "z",
+          ]);
+          assertStrictEquals(
+            await page.getAttribute("#differential .plot canvas", "data-points"),
+            "8",
+          );
+          await page.locator("#differential select").selectOption({ label: "z" });
+          assertStrictEquals(
+            await page.getAttribute("#differential .plot canvas", "data-output"),
+            "z",
+          );
+        }
+        if (name === "grid") {
+          // On a phone's width nothing spills sideways: charts shrink, tables scroll in their box.
+          await page.setViewportSize({ width: 375, height: 800 });
+          const overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+          );
+          assertStrictEquals(overflow, 0);
+        }
+        assertEquals(problems, [], name);
+        assertEquals(requests, [url], name);
+        await page.close();
+      }
     } finally {
       await browser.close();
       if (Deno.env.get("PSWEEP_KEEP_SCREENSHOTS")) console.log(`screenshots in ${dir}`);

@@ -1,11 +1,22 @@
 // Internal: the HTML of the report page: escaping, the settings table and the page shell with its
-// inline style sheet. The page loads nothing: its Content-Security-Policy forbids every request
-// but inline styles and data: images, so a report opened offline looks the same as online.
+// inline style sheet, data block and script. The page loads nothing: its Content-Security-Policy
+// forbids every request, and allows inline styles, data: images and only the one script whose
+// hash it names, so a report opened offline looks the same as online.
 
-import { FAIL_COLOR, FONT } from "./_report_charts.ts";
+import { Buffer } from "node:buffer";
 
-/** The page's Content-Security-Policy: nothing may load but inline styles and data: images. */
-export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+/** Font stack of the page and its charts. */
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+/** Colour of failure marks: a red that stands out from the line colour and from viridis. */
+const FAIL_COLOR = "#d62728";
+
+/** The page's Content-Security-Policy: nothing may load; inline styles, data: images, and the script of this hash. */
+export function csp(scriptHash?: string): string {
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src data:${
+    scriptHash ? `; script-src '${scriptHash}'` : ""
+  }`;
+}
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -114,19 +125,73 @@ figcaption { display: flex; flex-wrap: wrap; justify-content: space-between; ali
 .swatch { display: inline-block; width: .9em; height: .9em; vertical-align: -.1em;
   background: #e6e6e6; border: 1px solid #ccc; }
 figure svg { display: block; width: 100%; height: auto; margin: 0 auto; }
+.view { position: relative; }
+.controls { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin: 0 0 8px;
+  font-size: .85rem; }
+.controls:empty { display: none; }
+.ctl { display: inline-flex; gap: 6px; align-items: center; color: var(--muted); }
+.ctl select { font: inherit; max-width: 16em; padding: 2px 4px; border: 1px solid var(--line);
+  border-radius: 6px; background: #fff; color: var(--fg); }
+.ctl.check { cursor: pointer; }
+.ctl input[type=range] { width: 140px; }
+.ctl output { min-width: 7em; color: var(--fg); font-variant-numeric: tabular-nums; }
+.plot { position: relative; width: 100%; }
+.plot canvas { display: block; max-width: 100%; }
+.tip { position: absolute; z-index: 2; pointer-events: none; background: rgba(255,255,255,.97);
+  border: 1px solid #bbb; border-radius: 6px; padding: 6px 9px; font-size: .8rem; line-height: 1.4;
+  box-shadow: 0 2px 8px rgba(0,0,0,.15); white-space: nowrap; font-variant-numeric: tabular-nums; }
+.tip[hidden] { display: none; }
+.bad { color: var(--fail); }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: center; font-size: .8rem;
+  color: var(--muted); margin-top: 6px; }
+.legend .ramp { width: 160px; height: 10px; border-radius: 2px; }
+.legend .scale { flex-basis: 100%; }
+.vnote { margin: 4px 0 0; }
+.series { display: inline-flex; align-items: center; gap: 3px; }
+.series i { display: inline-block; width: 14px; height: 3px; border-radius: 2px; }
+.mask { color: var(--accent); font-weight: 700; }
+.bar-chart svg { max-width: 360px; font: 12px ${FONT}; }
+.bar-chart text { fill: #333; }
+.bar-chart text.v { fill: var(--muted); font-size: 11px; }
+.bar-chart .bar { fill: var(--accent); }
+.bar-chart .bar.neg { fill: #c2692b; }
+.bar-chart .axis { stroke: #9a9a9a; }
+.figs.bars { grid-template-columns: repeat(auto-fill, minmax(min(100%, 340px), 1fr)); margin-bottom: 12px; }
 footer { color: var(--muted); font-size: .8rem; padding-bottom: 28px; }
 @media (max-width: 600px) { header, main, footer { padding: 0 10px; } header { padding-top: 16px; }
   section { padding: 12px; } }
 @media print { body { background: #fff; } section, figure { break-inside: avoid; } }
 `;
 
-/** The whole page around its body parts. */
-export function page(title: string, body: string): string {
+/**
+ * The whole page around its body parts, with its data block (JSON, which a script element of
+ * type application/json holds without running) and its one script, allowed by its hash.
+ */
+export async function page(
+  title: string,
+  body: string,
+  data?: string,
+  script?: string,
+): Promise<string> {
+  let hash: string | undefined;
+  if (script !== undefined) {
+    // The script's text ends at the first "</script": it must hold none.
+    if (/<\/script/i.test(script) || (data !== undefined && /<\/script/i.test(data))) {
+      throw new Error("Cannot render report as its script or data would close the script element");
+    }
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(script));
+    hash = `sha256-${Buffer.from(digest).toString("base64")}`;
+  }
+  const tail = data !== undefined && script !== undefined
+    ? `<script type="application/json" id="psweep-data">${data}</script>
+<script>${script}</script>
+`
+    : "";
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${csp(hash)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="psweep report">
 <title>${escapeHtml(title)}</title>
@@ -135,7 +200,7 @@ export function page(title: string, body: string): string {
 </head>
 <body>
 ${body}
-</body>
+${tail}</body>
 </html>
 `;
 }

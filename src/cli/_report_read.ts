@@ -3,10 +3,11 @@
 // columns), the rule that tells parameter columns from output columns when no metadata file
 // says which are which, and a last row that lacks nothing but its line break.
 
-import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
-import { readRows } from "../io/read_rows.ts";
-import { csvColumnNames } from "../io/_rows.ts";
+import { csvColumnNames, csvOutputName, parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
+import { columnOf } from "../_columns.ts";
+import { readRows, type ReadRowsResult } from "../io/read_rows.ts";
 import type { RowFormat } from "../io/row_types.ts";
+import { argsortStable } from "../sampling/_argsort.ts";
 
 /** The header of a results CSV. */
 export interface CsvHeader {
@@ -66,37 +67,124 @@ export async function readCsvHeader(path: string): Promise<CsvHeader> {
   return { names, alone };
 }
 
+/** The index columns of a differential sweep: psweep's names, then WaterTAP's. */
+export const DIFF_COLUMNS: readonly [string, string][] = [
+  ["nominalIndex", "differentialIndex"],
+  ["nominal_idx", "differential_idx"],
+];
+
+/** How many leading columns are parameters, and the rule that said so. */
+export interface Inferred {
+  count: number;
+  why: string;
+}
+
 /**
  * How many leading columns are parameters, when no metadata file says so.
  *
- * The rule: a sweep's rows are its parameter combinations, so the parameters are the shortest
- * run of leading columns whose values tell every row apart (the rows' key), searched among the
- * leading columns that hold no NaN (a failed row has NaN outputs but never NaN parameters), and
- * leaving at least one output column. When no such run exists (repeated points), only the first
- * column is taken as a parameter.
- *
- * This finds the parameters of every full or partial grid sweep (whose last parameters are not
- * constant) and of every random sweep of one parameter. It takes too few columns for a random
- * sweep of several parameters, where the first column alone already tells rows apart: such files
- * need their metadata file or explicit parameter names.
+ * The candidates are the leading columns without NaN (a failed row has NaN outputs but never NaN
+ * parameters), leaving at least one output. Then, in order:
+ * 1. When some rows failed: the candidates before the first column that is NaN on every failed
+ *    row (outputs are blank on failed rows), which is exact for any psweep file with failures.
+ * 2. The shortest run of candidates whose values tell every row apart, when its distinct values
+ *    make a full grid (one row per combination) that is not a single irregular column.
+ * 3. Random samples of 50 rows or more: the leading candidates that are independent of one
+ *    another (each one's Spearman correlation with every earlier one is within noise,
+ *    4/sqrt(rows)), since each parameter is drawn on its own while outputs depend on them.
+ * 4. Else only the first column.
  */
-export function inferParamCount(columns: readonly Float64Array[]): number {
+export function inferParams(columns: readonly Float64Array[], success: Uint8Array): Inferred {
   const limit = columns.length <= 1 ? columns.length : columns.length - 1;
   let candidates = 0;
   while (candidates < limit && !columns[candidates].some((v) => v !== v)) candidates++;
-  if (candidates === 0) return 0;
-  const rows = columns[0].length;
+  if (candidates === 0) return { count: 0, why: "no leading column is free of NaN" };
+  const rows = success.length;
+  const failed: number[] = [];
+  for (let r = 0; r < rows; r++) if (!success[r]) failed.push(r);
+  if (failed.length > 0 && failed.length < rows) {
+    let k = 0;
+    while (k < candidates && !failed.every((r) => Number.isNaN(columns[k][r]))) k++;
+    // Only when what follows is all blank on failed rows does the rule hold.
+    const rest = columns.slice(k);
+    if (k > 0 && rest.length > 0 && rest.every((c) => failed.every((r) => Number.isNaN(c[r])))) {
+      return { count: k, why: "the columns before the first one that is blank on failed rows" };
+    }
+  }
   const keys: string[] = new Array(rows).fill("");
+  let distinctProduct = 1;
   for (let k = 0; k < candidates; k++) {
     const seen = new Set<string>();
+    const values = new Set<number>();
     for (let r = 0; r < rows; r++) {
       // String() writes -0 as 0: a combination is the same point whatever the sign of zero.
       keys[r] += (k > 0 ? "," : "") + String(columns[k][r]);
       seen.add(keys[r]);
+      values.add(columns[k][r]);
     }
-    if (seen.size === rows) return k + 1;
+    distinctProduct *= values.size;
+    if (seen.size === rows) {
+      if (distinctProduct === rows && (k > 0 || evenlySpaced([...values]))) {
+        return { count: k + 1, why: "the shortest run of leading columns that forms a full grid" };
+      }
+      break;
+    }
   }
-  return 1;
+  // Random samples: parameters are drawn independently; an output depends on them.
+  if (rows >= 50) {
+    const ranked = columns.slice(0, candidates).map(rankOf);
+    const noise = Math.max(0.05, 4 / Math.sqrt(rows));
+    let k = 1;
+    while (
+      k < candidates && ranked.slice(0, k).every((r) => Math.abs(pearson(r, ranked[k])) < noise)
+    ) {
+      k++;
+    }
+    return {
+      count: k,
+      why: "the leading columns that are independent of one another (random samples)",
+    };
+  }
+  return { count: 1, why: "too few rows to tell: the first column" };
+}
+
+function evenlySpaced(values: number[]): boolean {
+  const v = values.sort((a, b) => a - b);
+  if (v.length < 3) return true;
+  const step = (v[v.length - 1] - v[0]) / (v.length - 1);
+  const ratio = v[0] > 0 ? Math.pow(v[v.length - 1] / v[0], 1 / (v.length - 1)) : NaN;
+  const linear = v.every((x, i) =>
+    Math.abs(x - (v[0] + i * step)) <= 1e-9 * Math.max(Math.abs(x), Math.abs(step))
+  );
+  const geometric = v.every((x, i) => Math.abs(x - v[0] * ratio ** i) <= 1e-9 * Math.abs(x));
+  return linear || geometric;
+}
+
+function rankOf(values: Float64Array): Float64Array {
+  const order = argsortStable(values);
+  const out = new Float64Array(values.length);
+  order.forEach((row, k) => (out[row] = k));
+  return out;
+}
+
+function pearson(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 1;
 }
 
 /** Column names by group, as `readRows` takes them. */
@@ -112,7 +200,11 @@ export interface ResultsTable {
   extraNames: string[];
   paramNames: string[];
   outputNames: string[];
-  /** Each column's values, by name (extras, parameters and outputs alike). */
+  /**
+   * Each column's values, by name (extras, parameters and outputs alike). An output that has a
+   * parameter's or extra column's name goes by its CSV column's, `outputs.<name>` (as pandas and
+   * polars read it), so that every column has a name of its own.
+   */
   columns: Map<string, Float64Array>;
   /** 1 where the row succeeded. */
   success: Uint8Array;
@@ -135,33 +227,54 @@ export async function readTable(
   names: ColumnNames,
   headerAlone = false,
 ): Promise<ResultsTable> {
-  const read = await readRows(path, { format, ...names });
-  // Columns are keyed by name: an output with a parameter's name goes by its CSV column's.
-  const display = csvColumnNames(read).slice(read.extraNames.length + read.paramNames.length, -1);
-  const table: ResultsTable = {
-    extraNames: [...read.extraNames],
-    paramNames: [...read.paramNames],
-    outputNames: display,
-    columns: new Map(Object.entries(read.extra)),
-    success: read.success,
-    errors: [...read.errors],
-    partial: false,
-  };
-  for (
-    const [group, matrix] of [[read.paramNames, read.params], [display, read.outputs]] as const
-  ) {
-    group.forEach((name, j) => {
-      const column = new Float64Array(read.rows);
-      for (let r = 0; r < read.rows; r++) column[r] = matrix[r * group.length + j];
-      table.columns.set(name, column);
-    });
-  }
-  if (read.truncated && !headerAlone) {
+  // A CSV's output columns are asked for by the outputs they stand for (`outputs.x` is x) and
+  // keyed by the header's spelling, so that every column has its own name.
+  const csv = format === "csv";
+  const read = await readRows(path, {
+    format,
+    ...names,
+    outputNames: csv ? names.outputNames?.map(csvOutputName) : names.outputNames,
+  });
+  const table = tableOf(read, csv ? names.outputNames : undefined);
+  if (table.truncated && !headerAlone) {
     const tail = await readLastLine(path);
     if (tail.trim() !== "") {
       const fixed = format === "csv" ? table.extraNames.length + table.paramNames.length : 0;
       table.partial = !(format === "csv" ? csvRow(table, tail, fixed) : jsonRow(table, tail));
     }
+  }
+  return table;
+}
+
+/**
+ * The columns by name of rows as `readRows` returns them (row-major groups), which any reader
+ * of a results format returns alike.
+ *
+ * @param outputColumns The outputs' names as columns (a CSV header's); by default their CSV
+ * column names (`outputs.<name>` for an output with a parameter's or extra column's name).
+ */
+export function tableOf(
+  read: ReadRowsResult,
+  outputColumns?: readonly string[],
+): ResultsTable & { truncated: boolean } {
+  const display = outputColumns ??
+    csvColumnNames(read).slice(read.extraNames.length + read.paramNames.length, -1);
+  const table = {
+    extraNames: [...read.extraNames],
+    paramNames: [...read.paramNames],
+    outputNames: [...display],
+    columns: new Map(Object.entries(read.extra)),
+    success: read.success,
+    errors: [...read.errors],
+    partial: false,
+    truncated: read.truncated,
+  };
+  for (
+    const [group, matrix] of [[read.paramNames, read.params], [display, read.outputs]] as const
+  ) {
+    group.forEach((name, j) =>
+      table.columns.set(name, columnOf(matrix, group.length, j, read.rows))
+    );
   }
   return table;
 }
@@ -234,13 +347,19 @@ function jsonRow(table: ResultsTable, line: string): boolean {
       const values = row[group];
       table[key as "extraNames"] = isObject(values) ? Object.keys(values) : [];
     }
+    table.outputNames = csvColumnNames(table).slice(
+      table.extraNames.length + table.paramNames.length,
+      -1,
+    );
   }
   const values: number[] = [];
   for (const [group, key] of groups) {
     const names = table[key as "extraNames"];
     const cells = row[group] ?? (group === "extra" ? {} : undefined);
     if (!isObject(cells) || Object.keys(cells).length !== names.length) return false;
-    for (const name of names) {
+    for (const column of names) {
+      // Outputs are keyed by their CSV column names (see tableOf).
+      const name = group === "outputs" ? csvOutputName(column) : column;
       const v = Object.hasOwn(cells, name) ? cells[name] : undefined;
       const x = typeof v === "number" ? v : v === null ? NaN : JSON_NUMBERS.get(v as string);
       if (x === undefined) return false;

@@ -27,15 +27,31 @@ export interface OutputStats {
 
 /** Statistics of `values` over the rows where `success` is 1 and the value is finite. */
 export function outputStats(values: Float64Array, success: Uint8Array): OutputStats {
-  const kept: number[] = [];
+  return statsOfSorted(values, success, finiteSorted(values, success));
+}
+
+/** The values of the successful rows that are finite, ascending. */
+export function finiteSorted(values: Float64Array, success: Uint8Array): Float64Array {
+  const kept = new Float64Array(values.length);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (success[i] && Number.isFinite(values[i])) kept[k++] = values[i];
+  }
+  return kept.slice(0, k).sort();
+}
+
+/** {@linkcode outputStats} given the sorted finite values ({@linkcode finiteSorted}). */
+export function statsOfSorted(
+  values: Float64Array,
+  success: Uint8Array,
+  sorted: Float64Array,
+): OutputStats {
   let failed = 0;
   let noValue = 0;
   for (let i = 0; i < values.length; i++) {
     if (!success[i]) failed++;
-    else if (Number.isFinite(values[i])) kept.push(values[i]);
-    else noValue++;
+    else if (!Number.isFinite(values[i])) noValue++;
   }
-  const sorted = Float64Array.from(kept).sort();
   const n = sorted.length;
   let mean = NaN;
   let std = NaN;
@@ -88,7 +104,15 @@ export interface Axis {
 
 /** The distinct values of a column, ascending, and their spacing. */
 export function axisOf(column: Float64Array): Axis {
-  const values = Float64Array.from(new Set(column)).filter((v) => v === v).sort();
+  // Sorting a copy and dropping repeats is many times faster than a Set on a million rows.
+  const sorted = Float64Array.from(column).sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i];
+    if (v !== v) break; // NaN sorts last
+    if (n === 0 || v !== sorted[n - 1]) sorted[n++] = v; // -0 and 0 are one value
+  }
+  const values = sorted.slice(0, n);
   return { values, spacing: spacingOf(values) };
 }
 

@@ -101,11 +101,16 @@ Examples:
   psweep init --python py-sweep && psweep run py-sweep/sweep.yaml
 `;
 
-const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
+const REPORT_HELP = `psweep report <results file> [--out <page.html>] [--overwrite] [--params a,b,c]
 
-Writes one self-contained HTML page for a results file (.csv, .jsonl, .arrow, .h5 or .parquet):
-the sweep's settings, summary statistics, and a line chart (one swept parameter) or heatmap (two)
-per output, with failed points marked.
+Writes one self-contained, interactive HTML page for a results file (.csv, .jsonl, .arrow, .h5 or
+.parquet): the sweep's settings and statistics, a chart per output, an explorer (any axes, colour
+and slice, values on hover), sensitivity, trade-offs, differential sweeps and where points fail.
+
+  --out <page.html>   where to write it (default: beside the results, with .html)
+  --overwrite         replace an existing page
+  --params a,b,c      the parameter columns (the others are outputs); without this, a CSV's come
+                      from its .meta.json file or are inferred, and the page says how
 
 Example:
   psweep report results.csv --out results.html
@@ -560,12 +565,27 @@ async function init(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The parameter names of `--params a,b,c`, checked. */
+function reportParams(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text.split(",").map((n) => n.trim());
+  if (names.some((n) => n === "") || new Set(names).size !== names.length) {
+    throw new UsageError(
+      `--params must be distinct column names separated by commas: current value is ${
+        describe(text)
+      }`,
+    );
+  }
+  return names;
+}
+
 async function report(args: string[]): Promise<number> {
   const { flags, positionals } = parseFlags(
     args,
     {
       out: { type: "string" },
       overwrite: { type: "boolean" },
+      params: { type: "string" },
       help: { type: "boolean", short: "h" },
       debug: { type: "boolean" },
     },
@@ -586,8 +606,12 @@ async function report(args: string[]): Promise<number> {
   try {
     page = await writeReport(positionals[0], flags.out as string | undefined, {
       overwrite: Boolean(flags.overwrite),
+      paramNames: reportParams(flags.params as string | undefined),
     });
   } catch (e) {
+    if (e instanceof Error && e.message.includes("'paramNames' names")) {
+      throw new UsageError(e.message.replace("'paramNames'", "--params"), { cause: e });
+    }
     throw cliWording(e);
   }
   console.log(terminalSafe(page));
