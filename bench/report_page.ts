@@ -15,7 +15,7 @@
  * @module
  */
 
-import { readResults, renderReport } from "../mod.ts";
+import { readResults, renderReport } from "../src/report/report.ts";
 import { encodeBatch } from "../src/io/_rows.ts";
 import { evaluate } from "./models/trivial3.ts";
 

@@ -9,7 +9,7 @@ import {
   renderReport,
   type ReportInput,
   writeReport,
-} from "../src/cli/report.ts";
+} from "../src/report/report.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 
 const FIXTURES = new URL("./fixtures/report/", import.meta.url).pathname;
@@ -536,7 +536,7 @@ Deno.test("writeReport writes results.html next to the CSV and never overwrites 
 });
 
 Deno.test("the trade-off fronts are exactly the non-dominated rows, ties included, in all four directions", async () => {
-  const { frontRows, sortedRows } = await import("../src/cli/_report_data.ts");
+  const { frontRows, sortedRows } = await import("../src/report/_data.ts");
   let seed = 7;
   const next = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
   const n = 3000;
@@ -564,7 +564,7 @@ Deno.test("the trade-off fronts are exactly the non-dominated rows, ties include
 });
 
 Deno.test("Spearman's rho, SRRC and the rank R² match scipy's on tied and correlated data", async () => {
-  const { sensitivity } = await import("../src/cli/_report_insight.ts");
+  const { sensitivity } = await import("../src/report/_insight.ts");
   let seed = 3;
   const next = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
   const n = 500;
@@ -592,7 +592,7 @@ Deno.test("Spearman's rho, SRRC and the rank R² match scipy's on tied and corre
 });
 
 Deno.test("failure messages are grouped with their numbers masked, names with digits kept", async () => {
-  const { maskNumbers } = await import("../src/cli/_report_insight.ts");
+  const { maskNumbers } = await import("../src/report/_insight.ts");
   const cases: [string, string][] = [
     ["x=1.5e-3 failed", "x=# failed"],
     ["step2 at -2.5 bar", "step2 at # bar"],

@@ -6,7 +6,7 @@ import { fixedSample, linearSample, parameterSweep, type SweepResult } from "../
 import { resultsFormat, type ResultsFormatName } from "../src/io/_formats.ts";
 import { partialPath } from "../src/io/_parquet.ts";
 import { EOS } from "../src/io/_arrow_ipc.ts";
-import { readResults } from "../src/cli/report.ts";
+import { readResults } from "../src/report/report.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertSameBits } from "./_assert.ts";
 
 function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {

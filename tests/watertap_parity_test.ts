@@ -4,7 +4,7 @@ import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager }
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { readRows } from "../src/io/mod.ts";
 import { withTempDir } from "./_temp.ts";
-import { writeReport } from "../src/cli/report.ts";
+import { writeReport } from "../src/report/report.ts";
 
 Deno.test("gatherArraysToRoot on a group of one takes sizes written for several workers (test_gather_arrays_to_root)", async () => {
   await using pool = new DenoWorkerManager({ workers: 1 });

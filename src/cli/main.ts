@@ -343,7 +343,7 @@ async function execute(
   // A report in the way is found before the sweep runs, not after.
   const where = paths[0];
   if (flags.report && where && !flags.overwrite && !flags.resume) {
-    const { reportPath } = await import("./report.ts");
+    const { reportPath } = await import("../report/report.ts");
     await refuseExisting(reportPath(where), false);
   }
   const quiet = Boolean(flags.quiet);
@@ -470,7 +470,7 @@ async function execute(
     }
   }
   if (flags.report && where) {
-    const { writeReport } = await import("./report.ts");
+    const { writeReport } = await import("../report/report.ts");
     // The page is derived from the results: a resumed or replaced run rewrites it.
     const page = await writeReport(where, undefined, {
       overwrite: Boolean(flags.overwrite || flags.resume),
@@ -598,7 +598,7 @@ async function report(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("report takes one results file (see 'psweep report --help')");
   }
-  const { writeReport } = await import("./report.ts");
+  const { writeReport } = await import("../report/report.ts");
   if (!await pathExists(positionals[0])) {
     throw new UsageError(`Cannot read results file ${positionals[0]}: it does not exist`);
   }

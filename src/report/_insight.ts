@@ -3,8 +3,8 @@
 // parameters best separate failed points from successful ones.
 
 import { REPORT_DEFAULTS } from "../_defaults.ts";
-import type { Columns, Cube } from "./_report_data.ts";
-import { sampleRows } from "./_report_data.ts";
+import type { Columns, Cube } from "./_data.ts";
+import { sampleRows } from "./_data.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 
 /** Most rows the rank statistics are computed over (a seeded random sample beyond). */

@@ -4,7 +4,7 @@
 // index columns) come along, as from JSON Lines.
 
 import { resultsFormat, type ResultsFormatName } from "../io/_formats.ts";
-import { type ColumnNames, type ResultsTable, tableOf } from "./_report_read.ts";
+import { type ColumnNames, type ResultsTable, tableOf } from "./_read.ts";
 
 /**
  * Reads an Arrow, HDF5 or Parquet results file as columns by name; a partial last batch (an

@@ -3,7 +3,7 @@
 // from a data block computed here (bins, the cube of cell means, a sample of rows).
 
 import { REPORT_DEFAULTS } from "../_defaults.ts";
-import { clientScript } from "./_report_client.ts";
+import { clientScript } from "./_client.ts";
 import {
   base64,
   binIndex,
@@ -21,8 +21,8 @@ import {
   SAMPLE_ROWS,
   sampleRows,
   sortedRows,
-} from "./_report_data.ts";
-import { escapeHtml, page, settingRows } from "./_report_html.ts";
+} from "./_data.ts";
+import { escapeHtml, page, settingRows } from "./_html.ts";
 import {
   firstLine,
   groupFailures,
@@ -30,7 +30,7 @@ import {
   sensitivity,
   SENSITIVITY_ROWS,
   separation,
-} from "./_report_insight.ts";
+} from "./_insight.ts";
 import {
   type Axis,
   axisOf,
@@ -38,7 +38,7 @@ import {
   formatStat,
   type OutputStats,
   statsOfSorted,
-} from "./_report_stats.ts";
+} from "./_stats.ts";
 
 /** What the page is made from (the public `ReportInput`, checked). */
 export interface PageInput extends Columns {

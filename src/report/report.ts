@@ -34,10 +34,10 @@
 
 import { pathExists } from "../io/_fs.ts";
 import { formatOfPath, type ResultsFormatName } from "../io/_formats.ts";
-import { readColumnar } from "./_report_formats.ts";
+import { readColumnar } from "./_formats.ts";
 import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
-import { renderPage } from "./_report_page.ts";
+import { renderPage } from "./_page.ts";
 import { csvColumnNames } from "../io/_rows.ts";
 import {
   type ColumnNames,
@@ -46,7 +46,7 @@ import {
   readCsvHeader,
   readTable,
   type ResultsTable,
-} from "./_report_read.ts";
+} from "./_read.ts";
 
 /**
  * The data of a report: a sweep's columns and, optionally, its settings and a title.

@@ -13,7 +13,7 @@
 import { REPORT_DEFAULTS } from "../_defaults.ts";
 import { Buffer } from "node:buffer";
 import { argsortStable } from "../sampling/_argsort.ts";
-import { type Axis, formatStat, quantile } from "./_report_stats.ts";
+import { type Axis, formatStat, quantile } from "./_stats.ts";
 
 /** The report's columns (a subset of `ReportInput`). */
 export interface Columns {
