@@ -78,3 +78,16 @@ export const REDIS_DEFAULTS = {
   /** Finished or abandoned sweeps' keys expire after this long (ms) unless the root renews them. */
   keyTtlMs: 7 * 24 * 3600 * 1000,
 } as const;
+
+/** Defaults of how a sweep writes its results files. */
+export const RESULTS_FILE_DEFAULTS = {
+  /**
+   * How long a chunk that arrives ahead of its turn may wait in memory (ms) for the rows before
+   * it, so that the files are written in row order and need no rewrite at the end.
+   */
+  holdMs: 250,
+  /** How many bytes of such chunks may wait in all, so that memory stays flat. */
+  holdBytes: 32 * 2 ** 20,
+  /** Encoded rows waiting to be written (bytes) beyond which the sweep stops sending work. */
+  backlogBytes: 32 * 2 ** 20,
+} as const;

@@ -1,0 +1,537 @@
+// Internal: a sweep's results files, written as chunks finish so that rows survive a crash, and
+// in row order where that costs little: a chunk that arrives ahead of its turn waits in memory
+// (briefly, and within a byte budget) for the rows before it; otherwise rows go to disk out of
+// order and each file is replaced at the end by its rows in row order. Also what keeps the files
+// this run's alone: OS locks, and a check that no file was deleted or replaced while written.
+// One concept in one file, though over 500 lines: the order of rows on disk. Holding a chunk,
+// writing it, letting the next held one follow and the final rewrite all read and change the
+// same state (the next row due, whether every file is still in row order, where each batch
+// lies), and split apart they would have to share it.
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import {
+  type ColumnBatch,
+  formatOfPath,
+  resultsFormat,
+  type ResultsFormatModule,
+  type ResultsWriter,
+} from "../io/_formats.ts";
+import { writeSweepMeta } from "../io/sweep_meta.ts";
+import type { RowBatch, RowHeader } from "../io/row_types.ts";
+import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
+import type { ChunkOutput } from "./_driver.ts";
+import type { ResultColumns } from "./_result_columns.ts";
+import { sinkMeta, type SinkOptions } from "./_sink_options.ts";
+
+/** The results files of one sweep; see the module comment. */
+export class OrderedFiles {
+  readonly #o: SinkOptions;
+  // Where the rows' values come from.
+  readonly #columns: ResultColumns;
+  // Streaming files: opened when the first chunk tells the output names (or at once on resume).
+  readonly #paths: string[];
+  #header: string[] | undefined;
+  // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
+  readonly #blocks = new Map<ResultsWriter, Block[]>();
+  // Each file's writer, once open, and each file's format.
+  readonly #writerOf = new Map<string, ResultsWriter>();
+  readonly #formatOf = new Map<string, ResultsFormatModule>();
+  #reorderable = true;
+  // Whether columnar files take the rows as columns (see #open).
+  #columnar = true;
+  // While true, every row on disk was written in row order from row 0, and a chunk that
+  // arrives ahead of its turn waits in #held (briefly, and within a byte budget) rather than
+  // being written out of order: then the files need no rewrite at the end.
+  #inOrder = true;
+  #nextRow = 0;
+  readonly #held = new Map<number, Held>();
+  #heldBytes = 0;
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  // Chunks taken but not yet on disk, and whether the run is over (drain() or close() began):
+  // from then on nothing is held.
+  readonly #inflight = new Set<Promise<void>>();
+  #queued = 0;
+  #draining = false;
+  // Rows that finished before any output name was known, waiting for the files' header.
+  #deferred: Deferred[] = [];
+  // A write of such rows that failed, with no chunk's promise to carry it.
+  #writeFailure: { error: unknown } | undefined;
+  #opening: Promise<ResultsWriter[]> | undefined;
+  #resuming = false;
+  // On resume, the file read back: the one file written while the run goes on.
+  #continued: string | undefined;
+  // One writer per results file: the OS locks this run holds (see _results_lock.ts), and what
+  // each file was when its writer opened it (device and inode), to notice it replaced or gone.
+  readonly #locks: ResultsLock[] = [];
+  readonly #identity = new Map<string, string>();
+
+  private constructor(o: SinkOptions, columns: ResultColumns) {
+    this.#o = o;
+    this.#columns = columns;
+    this.#paths = [o.csv, o.jsonl, o.arrow, o.h5, o.parquet].filter((p): p is string =>
+      p !== undefined
+    );
+  }
+
+  /**
+   * Locks the files, then checks each may be written: an existing one only with `resume` or
+   * `overwrite`, a missing one in a directory that exists.
+   */
+  static async open(o: SinkOptions, columns: ResultColumns): Promise<OrderedFiles> {
+    const files = new OrderedFiles(o, columns);
+    try {
+      // Locked before anything is read or replaced: a second run fails here, at once.
+      for (const path of files.#paths) {
+        await checkWritableDir(path);
+        files.#locks.push(await lockResults(path));
+      }
+      for (const path of files.#paths) {
+        files.#formatOf.set(path, await resultsFormat(formatOfPath(path) ?? "csv"));
+      }
+      for (const path of files.#paths) {
+        if (await files.#formatOf.get(path)!.exists(path)) {
+          if (!o.resume && !o.overwrite) {
+            throw new Deno.errors.AlreadyExists(
+              `Cannot write results as ${
+                JSON.stringify(path)
+              } already exists: pass resume to continue that sweep, or overwrite to replace it`,
+            );
+          }
+        } else {
+          await checkWritableDir(path);
+        }
+      }
+      return files;
+    } catch (error) {
+      files.release();
+      throw error;
+    }
+  }
+
+  /** The format of one of the files. */
+  formatOf(path: string): ResultsFormatModule {
+    return this.#formatOf.get(path)!;
+  }
+
+  /**
+   * Continues the file a resumed run read back, under its output names: the one file written
+   * while the run goes on; the others are rewritten from the result at the end.
+   */
+  continueFrom(path: string, names: string[]): void {
+    this.#header = names;
+    this.#continued = path;
+    this.#resuming = true;
+    // Rows from the earlier run have no recorded blocks: the final rewrite re-encodes.
+    this.#reorderable = false;
+    this.#inOrder = false;
+  }
+
+  /** Lets go of the results files' locks: the run writes them no more. */
+  release(): void {
+    for (const lock of this.#locks.splice(0)) lock.release();
+  }
+
+  /**
+   * Tracks one chunk's write, `bytes` of encoded rows, from `add` until its rows are on disk
+   * (see `backlogged`).
+   */
+  track(bytes: number, add: () => Promise<void>): Promise<void> {
+    this.#queued += bytes;
+    let added: Promise<void>;
+    try {
+      added = add();
+    } catch (error) {
+      added = Promise.reject(error);
+    }
+    this.#inflight.add(added);
+    const settle = () => {
+      this.#inflight.delete(added);
+      this.#queued -= bytes;
+    };
+    added.then(settle, settle);
+    return added;
+  }
+
+  /** Whether more encoded rows wait to be written than the backlog allows. */
+  get backlogged(): boolean {
+    return this.#queued > RESULTS_FILE_DEFAULTS.backlogBytes;
+  }
+
+  // Opens every results file once, with the header the first chunk (or the file) gave.
+  #open(names: string[]): Promise<ResultsWriter[]> {
+    this.#opening ??= (async () => {
+      this.#header ??= names;
+      const header: RowHeader = {
+        ...(this.#o.extra ? { extraNames: Object.keys(this.#o.extra) } : {}),
+        paramNames: this.#o.paramNames,
+        outputNames: this.#header,
+      };
+      // Columns go to columnar files as views only without extra columns; with them (the
+      // differential index), those files take the row batch, which carries its extra columns.
+      this.#columnar = (header.extraNames ?? []).length === 0;
+      const writers: ResultsWriter[] = [];
+      try {
+        for (const path of this.#paths) {
+          if (this.#continued !== undefined && path !== this.#continued) continue;
+          const format = this.#formatOf.get(path)!;
+          const append = this.#resuming && await format.exists(path);
+          if (!append) await writeSweepMeta(path, sinkMeta(this.#o, this.#header));
+          const writer = await format.open(path, header, {
+            append,
+            overwrite: !append && this.#o.overwrite,
+          });
+          writers.push(writer);
+          this.#writerOf.set(path, writer);
+          const file = writer.streamPath ?? path;
+          this.#identity.set(file, await fileIdentity(file));
+        }
+      } catch (error) {
+        // A file that could not be opened: the ones that could are closed, not left open.
+        await Promise.allSettled(writers.map((w) => w.close()));
+        throw error;
+      }
+      return writers;
+    })();
+    return this.#opening;
+  }
+
+  /**
+   * Writes rows (or holds them for their turn); `onDisk` runs once they are on disk. Rows that
+   * must wait for output names resolve at once, and run `onDisk` when they are written.
+   */
+  async write(
+    index: ArrayLike<number>,
+    encoded?: ChunkOutput,
+    onDisk?: () => void,
+  ): Promise<void> {
+    if (this.#paths.length === 0 || index.length === 0) {
+      onDisk?.();
+      return;
+    }
+    if (this.#header === undefined && this.#o.outputs === undefined) {
+      // The files' columns come from the first outputs seen. Rows that finished before any (all
+      // failed) wait in memory until then: opening now would fix a header without outputs.
+      // Their chunk's promise resolves now: it must not hold the workers back (backpressure)
+      // for names that may never come.
+      if (this.#columns.defaultOutputNames().length === 0) {
+        this.#deferred.push({ rows: Array.from(index), onDisk });
+        return;
+      }
+    }
+    const writers = await this.#open(this.#columns.outputNames());
+    // Not awaited: those rows may lie after this chunk's, and so wait for it to be written.
+    this.#flushDeferred();
+    await this.#place(writers, index, encoded);
+    onDisk?.();
+  }
+
+  async #place(
+    writers: ResultsWriter[],
+    index: ArrayLike<number>,
+    encoded?: ChunkOutput,
+  ): Promise<void> {
+    const n = index.length;
+    let consecutive = true;
+    for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
+    if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#draining) {
+      // What it costs in memory, roughly: its text, or (not encoded) its rows' numbers.
+      const bytes = textBytes(encoded) || n * 64;
+      return this.#hold({ index, encoded, bytes });
+    }
+    await this.#writeNow(writers, index, encoded, consecutive);
+  }
+
+  // Writes a batch of rows now, then whichever held chunk it lets follow in row order.
+  async #writeNow(
+    writers: ResultsWriter[],
+    index: ArrayLike<number>,
+    encoded: ChunkOutput | undefined,
+    consecutive: boolean,
+  ): Promise<void> {
+    const n = index.length;
+    if (!consecutive) this.#reorderable = false;
+    if (consecutive && index[0] === this.#nextRow) this.#nextRow += n;
+    else this.#inOrder = false;
+    const names = this.#header!;
+    // Rows a worker encoded under this very header go to disk as they are (workers do not
+    // know the extra columns).
+    const reuse = encoded !== undefined && !this.#o.extra &&
+      encoded.names.length === names.length &&
+      encoded.names.every((name, i) => name === names[i]);
+    let batch: RowBatch | undefined;
+    let columns: ColumnBatch | undefined;
+    // Every file's write is queued before anything is awaited, so that the order of calls is
+    // the order on disk.
+    const writes = writers.map((writer) => {
+      const bytes = reuse && (writer.format === "csv" || writer.format === "jsonl")
+        ? encoded[writer.format]
+        : undefined;
+      if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
+      if (writer.writeColumns && this.#columnar) {
+        return writer.writeColumns(columns ??= this.#columns.columnBatch(index, names, consecutive))
+          .then(() => undefined);
+      }
+      return writer.write(batch ??= this.#columns.batch(index, names));
+    });
+    const next = this.#held.get(this.#nextRow);
+    const following = next && this.#inOrder ? this.#release(writers, [next]) : undefined;
+    const written = await Promise.all(writes);
+    written.forEach((w, f) => {
+      const blocks = this.#blocks.get(writers[f]) ?? [];
+      blocks.push({ first: index[0], rows: n, ...(w ?? { offset: -1, bytes: 0 }) });
+      this.#blocks.set(writers[f], blocks);
+    });
+    await following;
+  }
+
+  // Keeps a chunk that arrived ahead of its turn until the rows before it are written. A chunk
+  // held too long or too much held in all writes everything out of order instead: rows must
+  // not wait in memory behind a slow row, and memory must stay flat.
+  #hold(chunk: Omit<Held, "done">): Promise<void> {
+    const done = Promise.withResolvers<void>();
+    this.#held.set(chunk.index[0], { ...chunk, done });
+    this.#heldBytes += chunk.bytes;
+    if (this.#heldBytes > (this.#o.holdBytes ?? RESULTS_FILE_DEFAULTS.holdBytes)) {
+      this.#releaseHeld();
+    } else {
+      this.#holdTimer ??= setTimeout(() => {
+        this.#holdTimer = undefined;
+        this.#releaseHeld();
+      }, this.#o.holdMs ?? RESULTS_FILE_DEFAULTS.holdMs);
+    }
+    return done.promise;
+  }
+
+  // Writes held chunks, in the given order, each settling its own promise. Takes them out of
+  // #held at once, so that no later call writes them again. Never rejects: each chunk's
+  // promise carries its error.
+  #release(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
+    this.#take(chunks);
+    return this.#writeHeld(writers, chunks);
+  }
+
+  #take(chunks: Held[]): void {
+    for (const chunk of chunks) {
+      this.#held.delete(chunk.index[0]);
+      this.#heldBytes -= chunk.bytes;
+    }
+    if (this.#held.size === 0 && this.#holdTimer !== undefined) {
+      clearTimeout(this.#holdTimer);
+      this.#holdTimer = undefined;
+    }
+  }
+
+  #writeHeld(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
+    const writes = chunks.map((chunk) => {
+      const write = this.#writeNow(writers, chunk.index, chunk.encoded, true);
+      write.then(chunk.done.resolve, chunk.done.reject);
+      return write;
+    });
+    return Promise.allSettled(writes).then(() => {});
+  }
+
+  // Writes every held chunk now, out of order (the files are then rewritten in row order at the
+  // end): for chunks held too long or too much, and for a run that ends, or stops, with rows
+  // still missing before them.
+  #releaseHeld(): void {
+    if (this.#held.size === 0 || !this.#opening) return;
+    const held = [...this.#held.values()].sort((a, b) => a.index[0] - b.index[0]);
+    this.#inOrder = false;
+    this.#take(held);
+    // Chunks are held only once the files are open, so this promise has resolved.
+    this.#opening.then(
+      (writers) => this.#writeHeld(writers, held),
+      (error) => held.forEach((chunk) => chunk.done.reject(error)),
+    );
+  }
+
+  /**
+   * The run is over, or stopping: writes every held chunk without waiting for rows that will
+   * not come, and chunks added later as they come. Rows that waited for output names are
+   * written if names are known by now; if not, their promises settle and the rows stay for
+   * `finish` (a run where no row had outputs), or, in a run that stopped, to be computed again
+   * on resume: a header without outputs, fixed now, would hold later rows without theirs.
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#releaseHeld();
+    if (this.#header !== undefined || this.#columns.defaultOutputNames().length > 0) {
+      this.#flushDeferred();
+    }
+  }
+
+  // Writes rows that waited for the files' header (see write). Tracked like chunks, so that
+  // close() waits for them; a failure is kept for finish().
+  #flushDeferred(): Promise<void>[] {
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    return deferred.map(({ rows, onDisk }) => {
+      const write = this.write(rows, undefined, onDisk);
+      this.#inflight.add(write);
+      const settle = () => this.#inflight.delete(write);
+      write.then(settle, (error) => {
+        settle();
+        this.#writeFailure ??= { error };
+      });
+      return write;
+    });
+  }
+
+  /** Resolves once every chunk taken is on disk (or failed to get there). */
+  async settled(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+  }
+
+  /** Completes the files under the result's output names (see #finalize); call after settled. */
+  async finish(names: string[]): Promise<void> {
+    if (this.#paths.length === 0) return;
+    if (this.#deferred.length > 0) {
+      // No row had outputs: the files get a header without outputs.
+      await this.#open(names);
+      await Promise.all(this.#flushDeferred());
+    }
+    await this.#finalize(names);
+    if (this.#writeFailure) throw this.#writeFailure.error;
+  }
+
+  // A file written in row order under the final names stays as it is. Otherwise (rows written
+  // out of order, a resume, output names that appeared late) replace it, atomically, by the rows
+  // in combination order under the final output names. When every batch was a run of consecutive
+  // rows under the same header, the bytes already written are reused in row order (no second
+  // encoding, flat memory); otherwise the rows are encoded again.
+  async #finalize(names: string[]): Promise<void> {
+    await this.#closeWriters();
+    // A file deleted or replaced while the run wrote it lost the rows written since (they went
+    // to a file no longer at its path): the run fails rather than report results it does not
+    // have on disk.
+    for (const [path, identity] of this.#identity) {
+      if (await fileIdentity(path).catch(() => "gone") !== identity) {
+        throw new Error(
+          `Cannot finish the sweep as its results file ${
+            JSON.stringify(path)
+          } was deleted or replaced while the sweep was writing it: the rows written to it are not at that path; run the sweep again`,
+        );
+      }
+    }
+    const o = this.#o;
+    const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
+      this.#header.every((n, i) => n === names[i]);
+    for (let f = 0; f < this.#paths.length; f++) {
+      const path = this.#paths[f];
+      const writer = this.#writerOf.get(path);
+      const blocks = (writer && this.#blocks.get(writer)) ?? [];
+      const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
+      const format = this.#formatOf.get(path)!;
+      const text = format.format === "csv" || format.format === "jsonl";
+      if (format.streams && this.#inOrder && sameHeader && covered) {
+        // Written in row order already: the file is final as it stands.
+      } else if (text && this.#reorderable && sameHeader && covered) {
+        await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
+      } else {
+        // Parquet always: it is written from the whole table at the end.
+        await format.finalize(path, this.#columns.table(names));
+      }
+      await writeSweepMeta(path, sinkMeta(o, names));
+    }
+  }
+
+  /**
+   * Closes the files and lets go of their locks; rows written so far (and rows held back) stay
+   * on disk.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.#closeWriters();
+    } finally {
+      this.release();
+    }
+  }
+
+  async #closeWriters(): Promise<void> {
+    while (this.#inflight.size > 0) {
+      this.drain();
+      await Promise.allSettled([...this.#inflight]);
+    }
+    const writers = this.#opening ? await this.#opening.catch(() => []) : [];
+    this.#opening = undefined;
+    // Every file is closed, even when one fails to; the first failure is thrown.
+    const closed = await Promise.allSettled(writers.map((w) => w.close()));
+    const failed = closed.find((c) => c.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+}
+
+/** The bytes of a chunk's encoded rows. */
+export function textBytes(encoded: ChunkOutput | undefined): number {
+  return (encoded?.csv?.length ?? 0) + (encoded?.jsonl?.length ?? 0);
+}
+
+/** Rows that finished before the files' header was known. */
+interface Deferred {
+  rows: number[];
+  onDisk: (() => void) | undefined;
+}
+
+/** A chunk waiting for its turn to be written. */
+interface Held {
+  index: ArrayLike<number>;
+  encoded: ChunkOutput | undefined;
+  bytes: number;
+  done: PromiseWithResolvers<void>;
+}
+
+/** Where a batch of consecutive rows lies in a results file. */
+interface Block {
+  /** Index of its first row. */
+  first: number;
+  rows: number;
+  offset: number;
+  bytes: number;
+}
+
+// The file's bytes with its blocks in row order: what precedes the first block (the CSV header),
+// then each block as it was written.
+async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<Uint8Array> {
+  const sorted = [...blocks].sort((a, b) => a.first - b.first);
+  const start = blocks.reduce((m, b) => Math.min(m, b.offset), Infinity);
+  using file = await Deno.open(path, { read: true });
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const out = new Uint8Array(length);
+    await file.seek(offset, Deno.SeekMode.Start);
+    for (let at = 0; at < length;) {
+      const n = await file.read(out.subarray(at));
+      if (n === null) throw new Error(`Cannot reorder ${JSON.stringify(path)}: it ended early`);
+      at += n;
+    }
+    return out;
+  };
+  if (start > 0 && Number.isFinite(start)) yield await read(0, start);
+  for (const b of sorted) yield await read(b.offset, b.bytes);
+}
+
+// What a path names on disk now: its device and inode.
+async function fileIdentity(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  return `${info.dev}:${info.ino}`;
+}
+
+async function checkWritableDir(path: string): Promise<void> {
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch {
+    throw new Deno.errors.NotFound(
+      `Cannot write results to ${JSON.stringify(path)} as its directory ${
+        JSON.stringify(dir)
+      } does not exist`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new Deno.errors.NotADirectory(
+      `Cannot write results to ${JSON.stringify(path)} as ${
+        JSON.stringify(dir)
+      } is not a directory`,
+    );
+  }
+}

@@ -1,0 +1,338 @@
+// Internal: a sweep's result as it fills: one column per output name (placed by row index, in
+// whatever order chunks arrive), each row's success and error message, the warnings and stacks
+// that go with them, and the SweepResult they make at the end. Results files read their rows
+// from here (as row batches, column views or the whole table); nothing here touches a file.
+import { columnOf, intoColumns, toRows } from "../_columns.ts";
+import { describe } from "../_describe.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
+import type { ColumnBatch } from "../io/_formats.ts";
+import type { RowBatch, RowTable } from "../io/row_types.ts";
+import type { ChunkOutput } from "./_driver.ts";
+import type { SinkOptions } from "./_sink_options.ts";
+import type { SweepResult } from "./sweep_result.ts";
+
+/** Rows a previous run left on disk, matched to this sweep's rows. */
+export interface ResumedRows {
+  rows: number;
+  outputNames: readonly string[];
+  /** rows x outputNames.length, row-major. */
+  outputs: Float64Array;
+  success: Uint8Array;
+  errors: readonly (string | undefined)[];
+}
+
+/** The result's columns; see the module comment. */
+export class ResultColumns {
+  readonly #o: SinkOptions;
+  readonly #success: Uint8Array;
+  readonly #done: Uint8Array;
+  readonly #errors = new Map<number, string>();
+  // Output columns by name, created when a name first appears.
+  readonly #outputs = new Map<string, Float64Array>();
+  #firstNames: { chunk: number; names: string[] } | undefined;
+  // Where each output name first appeared: the first row of its chunk, then its place among
+  // the chunk's names. Outputs beyond the first row's are ordered by it, not by which chunk
+  // arrived first, so that the order does not depend on the workers.
+  readonly #firstSeen = new Map<string, [number, number]>();
+  #finished = 0;
+  // Found outputs recorded as NaN because a successful row returned something else: the first
+  // row (and what it returned) for each.
+  readonly #odd = new Map<string, [number, string]>();
+  // The model's stack of the first failed row of each kind of error: [row, stack] by name.
+  readonly #stacks = new Map<string, [number, string]>();
+  #failed = 0;
+  #resumed = 0;
+  #computed = 0;
+  // The parameters by column, once made (see paramColumns).
+  #params: Float64Array[] | undefined;
+
+  constructor(o: SinkOptions) {
+    this.#o = o;
+    this.#success = new Uint8Array(o.rows);
+    this.#done = new Uint8Array(o.rows);
+    // Columns start as zeros: every row is written when it finishes (NaN where it has no value),
+    // which saves filling millions of NaN up front.
+    for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows));
+  }
+
+  /** Rows finished so far (resumed ones included). */
+  get finished(): number {
+    return this.#finished;
+  }
+
+  /** Rows failed so far (resumed ones included). */
+  get failed(): number {
+    return this.#failed;
+  }
+
+  /** Takes the rows a previous run left on disk; `index` gives each one's row in this sweep. */
+  takeResumed(disk: ResumedRows, index: ArrayLike<number>, unrecorded: string): void {
+    const names = [...disk.outputNames];
+    intoColumns(disk.outputs, names.map((name) => this.#column(name)), index);
+    for (let i = 0; i < disk.rows; i++) {
+      const r = index[i];
+      this.#done[r] = 1;
+      this.#success[r] = disk.success[i];
+      if (!disk.success[i]) {
+        this.#errors.set(r, disk.errors[i] ?? unrecorded);
+        this.#failed++;
+      }
+      this.#finished++;
+    }
+    this.#blankOthers(names, index);
+    this.#resumed = disk.rows;
+    this.#firstNames = { chunk: -1, names };
+  }
+
+  /** Row indices still to compute, ascending; `undefined` when that is every row. */
+  missingRows(): Int32Array | undefined {
+    // A fresh sweep computes every row: no list needed.
+    if (this.#resumed === 0) return undefined;
+    const out = new Int32Array(this.#o.rows - this.#resumed);
+    let k = 0;
+    for (let r = 0; r < this.#o.rows; r++) if (!this.#done[r]) out[k++] = r;
+    return out;
+  }
+
+  /**
+   * Why a chunk with these output names cannot be taken: the distinct names would pass the
+   * limit. Chunks that each stay under it can pass it together: their rows fail.
+   */
+  overLimit(names: readonly string[]): string | undefined {
+    let fresh = 0;
+    for (const name of names) if (!this.#outputs.has(name)) fresh++;
+    if (this.#outputs.size + fresh <= MAX_OUTPUT_NAMES) return undefined;
+    return `RangeError: the rows' outputs would make ${
+      this.#outputs.size + fresh
+    } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`;
+  }
+
+  /** Records a chunk's rows (`chunk` is its process number); returns how many failed. */
+  take(chunk: number, out: ChunkOutput): number {
+    for (const [name, row, stack] of out.stacks ?? []) {
+      const known = this.#stacks.get(name);
+      if (!known || row < known[0]) this.#stacks.set(name, [row, stack]);
+    }
+    for (const [name, row, kind] of out.odd ?? []) {
+      const known = this.#odd.get(name);
+      if (!known || row < known[0]) this.#odd.set(name, [row, kind]);
+    }
+    if (out.firstNames && (!this.#firstNames || chunk < this.#firstNames.chunk)) {
+      this.#firstNames = { chunk, names: out.firstNames };
+    }
+    const firstRow = out.index[0];
+    out.names.forEach((name, j) => {
+      const seen = this.#firstSeen.get(name);
+      if (!seen || firstRow < seen[0] || (firstRow === seen[0] && j < seen[1])) {
+        this.#firstSeen.set(name, [firstRow, j]);
+      }
+    });
+    const n = out.index.length;
+    const columns = out.names.map((name) => this.#column(name));
+    const first = out.index[0];
+    if (n > 0 && out.index[n - 1] === first + n - 1) {
+      // Consecutive rows (every chunk of a fresh sweep): whole columns at once.
+      columns.forEach((col, c) => col.set(out.values[c], first));
+      this.#done.fill(1, first, first + n);
+      this.#success.set(out.success, first);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const r = out.index[i];
+        for (let c = 0; c < columns.length; c++) columns[c][r] = out.values[c][i];
+        this.#done[r] = 1;
+        this.#success[r] = out.success[i];
+      }
+    }
+    if (this.#outputs.size > columns.length) this.#blankOthers(out.names, out.index);
+    this.#finished += n;
+    this.#computed += n;
+    for (const [i, message] of out.errors) {
+      this.#errors.set(out.index[i], message);
+      this.#failed++;
+    }
+    return out.errors.length;
+  }
+
+  /** Records a row as failed with this message. */
+  fail(row: number, message: string): void {
+    for (const col of this.#outputs.values()) col[row] = NaN;
+    this.#done[row] = 1;
+    this.#success[row] = 0;
+    this.#errors.set(row, message);
+    this.#finished++;
+    this.#computed++;
+    this.#failed++;
+  }
+
+  #column(name: string): Float64Array {
+    let col = this.#outputs.get(name);
+    if (!col) {
+      if (name === "success" || name === "__proto__") {
+        // The results' column of outcomes has that name; and "__proto__" is no key of the
+        // result's object of columns. (A parameter's name is fine: see csvColumnNames.)
+        const taken = name === "__proto__"
+          ? "no object can hold it as a key"
+          : "the results' success column has that name";
+        throw new RangeError(
+          `Cannot record the model's output ${
+            describe(name)
+          } as ${taken}: rename it in the model, or list the outputs to record in 'outputs'`,
+        );
+      }
+      col = new Float64Array(this.#o.rows);
+      // Rows finished before this output first appeared do not have it.
+      if (this.#finished > 0) col.fill(NaN);
+      this.#outputs.set(name, col);
+    }
+    return col;
+  }
+
+  // Rows that finished without some existing outputs hold NaN in those columns.
+  #blankOthers(names: readonly string[], rows: ArrayLike<number>): void {
+    for (const [name, col] of this.#outputs) {
+      if (names.includes(name)) continue;
+      for (let i = 0; i < rows.length; i++) col[rows[i]] = NaN;
+    }
+  }
+
+  /**
+   * The output names found so far, in WaterTAP's order: the keys of the first successful
+   * evaluation; other keys follow in the order they first appeared, so that no output a row
+   * produced is dropped.
+   */
+  defaultOutputNames(): string[] {
+    const first = this.#firstNames?.names ?? [];
+    const at = (name: string) => this.#firstSeen.get(name) ?? [-1, 0];
+    const rest = [...this.#outputs.keys()].filter((n) => !first.includes(n));
+    rest.sort((a, b) => at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]);
+    return [...first, ...rest];
+  }
+
+  /** The result's output names: the ones asked for, else the ones found. */
+  outputNames(): string[] {
+    return this.#o.outputs ?? this.defaultOutputNames();
+  }
+
+  /** Some rows under these output names, as a row batch. */
+  batch(index: ArrayLike<number>, names: string[]): RowBatch {
+    const P = this.#o.paramNames.length;
+    const n = index.length;
+    const params = new Float64Array(n * P);
+    const outputs = toRows(names.map((name) => this.#outputs.get(name)), n, index);
+    const success = new Uint8Array(n);
+    const messages: (string | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = index[i];
+      params.set(this.#o.params.subarray(r * P, (r + 1) * P), i * P);
+      success[i] = this.#success[r];
+      messages[i] = this.#errors.get(r);
+    }
+    const extra = this.#o.extra &&
+      Object.fromEntries(
+        Object.entries(this.#o.extra).map((
+          [k, col],
+        ) => [k, Float64Array.from(index, (r) => col[r])]),
+      );
+    return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
+  }
+
+  // The parameters as columns: made once, when a columnar file first needs them (the result
+  // needs them at the end anyway).
+  #paramColumns(): Float64Array[] {
+    if (this.#params === undefined) {
+      const P = this.#o.paramNames.length;
+      this.#params = this.#o.paramNames.map((_, j) => columnOf(this.#o.params, P, j, this.#o.rows));
+    }
+    return this.#params;
+  }
+
+  /**
+   * Some rows as columns, for columnar files: a run of consecutive rows takes its outputs as
+   * views of the result's columns, without a copy.
+   */
+  columnBatch(index: ArrayLike<number>, names: string[], consecutive: boolean): ColumnBatch {
+    const P = this.#o.paramNames.length;
+    const n = index.length;
+    const first = index[0];
+    const data = this.#o.params;
+    const columns = this.#paramColumns();
+    const params: Float64Array[] = [];
+    for (let j = 0; j < P; j++) {
+      params.push(
+        consecutive ? columns[j].subarray(first, first + n) : columnOf(data, P, j, index),
+      );
+    }
+    const outputs = names.map((name) => {
+      const col = this.#outputs.get(name);
+      if (col === undefined) return new Float64Array(n).fill(NaN);
+      if (consecutive) return col.subarray(first, first + n);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = col[index[i]];
+      return out;
+    });
+    const success = consecutive
+      ? this.#success.subarray(first, first + n)
+      : Uint8Array.from({ length: n }, (_, i) => this.#success[index[i]]);
+    return { rows: n, extra: [], params, outputs, success };
+  }
+
+  /** Every row in row order under these output names: what a results file is rewritten from. */
+  table(names: string[]): RowTable {
+    const o = this.#o;
+    const outputs = toRows(names.map((n) => this.#outputs.get(n)), o.rows);
+    const errors = Array.from({ length: o.rows }, (_, r) => this.#errors.get(r));
+    return {
+      paramNames: o.paramNames,
+      outputNames: names,
+      rows: o.rows,
+      params: o.params,
+      outputs,
+      success: this.#success,
+      errors,
+      ...(o.extra ? { extraNames: Object.keys(o.extra), extra: o.extra } : {}),
+    };
+  }
+
+  /** The sweep's result under these output names. */
+  result(names: string[], seed: number | undefined, elapsedMs: number): SweepResult {
+    const o = this.#o;
+    const outputs: Record<string, Float64Array> = {};
+    for (const name of names) {
+      outputs[name] = this.#outputs.get(name) ?? new Float64Array(o.rows).fill(NaN);
+    }
+    const params: Record<string, Float64Array> = {};
+    const paramColumns = this.#paramColumns();
+    o.paramNames.forEach((name, c) => (params[name] = paramColumns[c]));
+    const failed = this.#failed;
+    return {
+      paramNames: [...o.paramNames],
+      outputNames: names,
+      params,
+      outputs,
+      success: this.#success,
+      errors: new Map([...this.#errors].sort((a, b) => a[0] - b[0])),
+      warnings: oddWarnings(this.#odd, names),
+      stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
+      seed,
+      rows: o.rows,
+      stats: {
+        succeeded: o.rows - failed,
+        failed,
+        resumed: this.#resumed,
+        elapsedMs,
+        rowsPerSecond: this.#computed / Math.max(elapsedMs / 1000, 1e-9),
+      },
+    };
+  }
+}
+
+// One warning per found output that some successful row returned as neither a number nor a
+// boolean, in column order: such values are recorded as NaN.
+function oddWarnings(odd: Map<string, [number, string]>, names: readonly string[]): string[] {
+  return names.filter((name) => odd.has(name)).map((name) => {
+    const [row, kind] = odd.get(name)!;
+    return `output ${
+      JSON.stringify(name)
+    } is not a number in some successful rows (first row ${row}: ${kind}); those rows record NaN for it. Return a number (NaN where there is none; booleans are recorded as 1/0), or name it in 'outputs' to make such rows fail`;
+  });
+}

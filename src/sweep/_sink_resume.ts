@@ -1,0 +1,79 @@
+// Internal: how a resumed sweep takes back the rows a previous run left on disk: it reads one
+// results file, checks its metadata names the same sweep, and matches its rows to this sweep's.
+import { matchRows } from "../io/match_rows.ts";
+import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
+import type { OrderedFiles } from "./_ordered_files.ts";
+import type { ResultColumns } from "./_result_columns.ts";
+import { sinkMeta, type SinkOptions } from "./_sink_options.ts";
+
+/**
+ * Takes into `columns` the rows of the first results file on disk, and has `files` continue
+ * that file. Any file tells what is done; JSON Lines also keeps failed rows' messages. Only that
+ * file is continued: the others (missing, or with rows the first lacks after a crash between
+ * two writes) are rewritten from the result at the end.
+ */
+export async function resumeSink(
+  o: SinkOptions,
+  files: OrderedFiles,
+  columns: ResultColumns,
+): Promise<void> {
+  for (const path of [o.jsonl, o.csv, o.arrow, o.h5, o.parquet]) {
+    if (path !== undefined && await files.formatOf(path).exists(path)) {
+      files.continueFrom(path, await readBack(o, path, files, columns));
+      return;
+    }
+  }
+}
+
+// Takes the rows a previous run of the same sweep left on disk, after checking it is the same;
+// returns the file's output names.
+async function readBack(
+  o: SinkOptions,
+  path: string,
+  files: OrderedFiles,
+  columns: ResultColumns,
+): Promise<string[]> {
+  let meta: SweepMeta;
+  try {
+    meta = await readSweepMeta(path, {
+      expected: sinkMeta(o, o.outputs ?? []),
+      // Output names found in the rows may differ from run to run; named ones must not.
+      ignore: o.outputs === undefined ? ["outputNames", "version"] : ["version"],
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    // The metadata's own refusals already say "Cannot resume <path> as ...".
+    throw new Error(
+      message.startsWith("Cannot resume ")
+        ? message
+        : `Cannot resume from ${JSON.stringify(path)}: ${message}`,
+      { cause: e },
+    );
+  }
+  const disk = await files.formatOf(path).read(
+    path,
+    {
+      ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+      paramNames: o.paramNames,
+      outputNames: meta.outputNames,
+    },
+    true,
+  );
+  const P = o.paramNames.length;
+  const index = matchRows(
+    { rows: disk.rows, columns: P, data: disk.params },
+    { rows: o.rows, columns: P, data: o.params },
+    { paramNames: o.paramNames },
+  );
+  const unrecorded = `failed (the ${
+    disk.format === "csv"
+      ? "CSV"
+      : disk.format === "h5"
+      ? "HDF5"
+      : disk.format === "arrow"
+      ? "Arrow"
+      : "Parquet"
+  } file does not record messages)`;
+  columns.takeResumed(disk, index, unrecorded);
+  return [...disk.outputNames];
+}
