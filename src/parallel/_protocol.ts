@@ -1,6 +1,6 @@
-// Internal: every message between the pool (deno_worker_manager.ts) and its workers (_worker.ts),
-// and between peers of a peer group (_peer_group.ts), and how a function reference enters it.
-// Numbers travel as typed arrays.
+// Internal: every message between the pool (deno_worker_manager.ts, over _worker_slots.ts) and
+// its workers (_worker.ts), and between peers of a peer group (_peer_group.ts); and how a function
+// reference enters it. Numbers travel as typed arrays.
 import { describe } from "../_describe.ts";
 import { isModuleFunction } from "./build_and_execute.ts";
 import type { ErrorInfo } from "./parallel_manager.ts";
