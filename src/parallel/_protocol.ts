@@ -1,5 +1,8 @@
-// Internal: every message between the pool (deno_worker_manager.ts) and its workers (_worker.ts),
-// and between peers of a peer group (_peer_group.ts). Numbers travel as typed arrays.
+// Internal: every message between the pool (deno_worker_manager.ts, over _worker_slots.ts) and
+// its workers (_worker.ts), and between peers of a peer group (_peer_group.ts); and how a function
+// reference enters it. Numbers travel as typed arrays.
+import { describe } from "../_describe.ts";
+import { isModuleFunction } from "./build_and_execute.ts";
 import type { ErrorInfo } from "./parallel_manager.ts";
 
 /** A function reference as it crosses threads: always an absolute URL string. */
@@ -114,4 +117,29 @@ export interface PeerStep {
   seq: number;
   op: string;
   value: unknown;
+}
+
+/**
+ * A function reference as the pool sends it: `{ module, name }` with the module an absolute URL.
+ * `field` names it in the error (functions themselves cannot cross threads).
+ */
+export function toWireFunction(fn: unknown, field: string): WireFunction {
+  if (!isModuleFunction(fn)) {
+    throw new TypeError(
+      `Cannot send '${field}' to workers as it must be a module reference { module, name } (functions cannot cross threads): current value is ${
+        describe(fn)
+      }`,
+    );
+  }
+  let module: string;
+  try {
+    module = new URL(fn.module).href;
+  } catch {
+    throw new TypeError(
+      `Cannot send '${field}' to workers as 'module' must be an absolute URL (e.g. new URL("./model.ts", import.meta.url)): current value is ${
+        describe(fn.module)
+      }`,
+    );
+  }
+  return { module, name: fn.name };
 }

@@ -5,105 +5,39 @@
  * @module
  */
 
+// One concept, the pool's scheduler, and why it runs past 500 lines: a scatter is a job whose
+// chunks are handed to free workers, sent ahead, timed, retried row by row when a worker dies,
+// aborted and gathered, and these steps share one job's state and one set of invariants
+// (`pending`, `next`, `retry`), so they read and change together. About a quarter of the file is
+// the public API's documentation. The rest lives beside it: the workers themselves in
+// _worker_slots.ts, the options in _pool_options.ts, peer groups in _run_peers.ts, the
+// collectives of a group of one in _group_of_one.ts and chunk sizes in _chunk_sizer.ts.
+
 import { START_WORKERS } from "./_start_workers.ts";
-import { CHUNK_ERROR_NAMES } from "./parallel_manager.ts";
 import { ChunkSizer } from "./_chunk_sizer.ts";
-import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
-import { POOL_DEFAULTS } from "../_defaults.ts";
-import { MAX_TIMEOUT_MS, MAX_WORKERS } from "../_limits.ts";
-import { RemoteError, toErrorInfo } from "./_errors.ts";
-import { gatherAlone, sumAlone } from "./_collective_checks.ts";
-import {
-  detectWorkerOptions,
-  promptsDisabled,
-  promptsPossibleMessage,
-  workerOptionsMissingMessage,
-  type WorkerPermissions,
-  workerPermissions,
-} from "./_permissions.ts";
-import type { FromWorker, PortMessage, ToWorker, WireFunction } from "./_protocol.ts";
-import { isModuleFunction } from "./build_and_execute.ts";
+import { toErrorInfo } from "./_errors.ts";
+import { GROUP_OF_ONE } from "./_group_of_one.ts";
+import { type DenoWorkerManagerOptions, poolSettings } from "./_pool_options.ts";
+import { type FromWorker, toWireFunction, type WireFunction } from "./_protocol.ts";
+import { type PeerSlot, runPeerGroup } from "./_run_peers.ts";
+import { type WorkerSlot, WorkerSlots } from "./_worker_slots.ts";
 import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import {
   type BuildFunction,
   type Callable,
+  CHUNK_ERROR_NAMES,
   type ErrorInfo,
   type ExecuteFunction,
   LocalResults,
   type ModuleFunction,
   type ParallelManager,
   type ReceiveBufferSpec,
-  ROOT_PROCESS_RANK,
   type ScatterOptions,
 } from "./parallel_manager.ts";
 
 export type { WorkerPermissions } from "./_permissions.ts";
-
-/**
- * Options of {@linkcode DenoWorkerManager}.
- *
- * @example Options checked at construction
- * ```ts
- * import { DenoWorkerManager, type DenoWorkerManagerOptions } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const options: DenoWorkerManagerOptions = { workers: 0 };
- * assert.throws(() => new DenoWorkerManager(options), /'workers' must be a positive integer/);
- * ```
- */
-export interface DenoWorkerManagerOptions {
-  /** Number of workers in the pool. @default {navigator.hardwareConcurrency} */
-  readonly workers?: number;
-  /**
-   * Deno permissions the workers get. Workers always get read access to the
-   * directories of the modules they import, and nothing else unless granted
-   * here; asking for more than this process has throws `NotCapable`.
-   * @default {"none"}
-   */
-  readonly permissions?: WorkerPermissions;
-  /**
-   * Time limit of one chunk in milliseconds, counted once its worker has built the model; a
-   * chunk over it is reported as timed out and its worker replaced.
-   * @default {Infinity}
-   */
-  readonly timeout?: number;
-  /**
-   * With a `timeout`, how long a worker may take to build the model before its chunk is
-   * reported as timed out (a build that never ends would otherwise hold the sweep).
-   * @default {the longer of 60 s and 10 times `timeout`}
-   */
-  readonly buildTimeout?: number;
-  /**
-   * How often a row whose worker died is retried before it is reported failed (a chunk of
-   * several rows is first split into single rows), and how often a worker may die while
-   * building the model before the build is reported failed.
-   * @default {2}
-   */
-  readonly maxRetries?: number;
-  /**
-   * Rows per chunk. When unset, chunks adapt to the measured cost of rows so
-   * that each takes about `chunkTargetMs` and the tail stays balanced.
-   * @default {undefined}
-   */
-  readonly chunkSize?: number;
-  /** What adaptive chunks aim to take, in milliseconds. @default {5} */
-  readonly chunkTargetMs?: number;
-  /**
-   * Skip the check that Deno's `worker-options` unstable feature is enabled.
-   * Only set it when you enable the feature in a way psweep cannot see: without
-   * the feature, Deno ends the process (exit code 70) when a worker starts.
-   * @default {false}
-   */
-  readonly assumeWorkerOptions?: boolean;
-  /**
-   * Skip the check that no worker can prompt for a permission. Workers prompt
-   * on a terminal unless Deno runs with `--no-prompt` (or `DENO_NO_PROMPT`),
-   * even under `-A`; only set this when prompts are off in a way psweep cannot see.
-   * @default {false}
-   */
-  readonly assumeNoPrompt?: boolean;
-}
+export type { DenoWorkerManagerOptions } from "./_pool_options.ts";
 
 /**
  * Options of {@linkcode DenoWorkerManager.runPeers}.
@@ -162,12 +96,9 @@ interface Job {
   callbackError?: { error: unknown };
 }
 
-interface Slot {
-  worker: Worker;
-  /** The private end of the protocol: what model code posts on its global scope never arrives here. */
-  port: MessagePort;
-  ready: boolean;
-  dead: boolean;
+// A worker slot with what the scheduler keeps on it.
+interface Slot extends WorkerSlot, PeerSlot {
+  /** The job whose chunks the worker was last sent: its model is built or being built. */
   job: number;
   /** The job whose doBuild finished on this worker: chunks' time limits start after it. */
   built: number;
@@ -176,16 +107,7 @@ interface Slot {
   /** A chunk sent ahead, which the worker starts as soon as `chunk` is done. */
   next: Chunk | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
-  onPeerDone?: (m: FromWorker & { type: "peerDone" }) => void;
-  onDeath?: (reason: ErrorInfo) => void;
 }
-
-// Limits past which options are surely mistakes: thousands of threads, and timers that the
-// platform cannot hold.
-
-const WORKER_URL = new URL("./_worker.ts", import.meta.url);
-// The worker imports modules from all of src/, so its read grant covers that directory.
-const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)];
 
 /**
  * A {@linkcode ParallelManager} backed by a pool of permission-scoped module
@@ -228,15 +150,12 @@ const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)]
  */
 export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   readonly #workers: number;
-  readonly #permissions: WorkerPermissions | undefined;
   readonly #timeout: number;
   readonly #buildTimeout: number;
   readonly #maxRetries: number;
   readonly #chunkSize: number | undefined;
   readonly #chunkTargetMs: number;
-  #slots: Slot[] = [];
-  #poolKey = "";
-  #poolPermissions: WorkerPermissions | undefined;
+  readonly #slots: WorkerSlots<Slot>;
   #job: Job | undefined;
   #lastResults: LocalResults[] | undefined;
   #jobIds = 0;
@@ -253,70 +172,38 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    *   for permissions on this terminal (the message says how to fix either).
    */
   constructor(options: DenoWorkerManagerOptions = {}) {
-    const workers = options.workers ?? navigator.hardwareConcurrency;
-    positiveInteger("workers", workers);
-    if (workers > MAX_WORKERS) {
-      throw new RangeError(
-        `Cannot create a worker pool as 'workers' must be at most ${MAX_WORKERS}: current value is ${workers}`,
-      );
-    }
-    this.#workers = workers;
-    const timeout = options.timeout ?? POOL_DEFAULTS.timeout;
-    timeLimit("timeout", timeout);
-    this.#timeout = timeout;
-    const buildTimeout = options.buildTimeout ??
-      Math.min(MAX_TIMEOUT_MS, Math.max(60_000, 10 * timeout));
-    timeLimit("buildTimeout", buildTimeout);
-    this.#buildTimeout = buildTimeout;
-    const maxRetries = options.maxRetries ?? POOL_DEFAULTS.maxRetries;
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-      throw new RangeError(
-        `Cannot create a worker pool as 'maxRetries' must be a non-negative integer: current value is ${
-          describe(maxRetries)
-        }`,
-      );
-    }
-    this.#maxRetries = maxRetries;
-    if (options.chunkSize !== undefined) positiveInteger("chunkSize", options.chunkSize);
-    this.#chunkSize = options.chunkSize;
-    const target = options.chunkTargetMs ?? POOL_DEFAULTS.chunkTargetMs;
-    if (typeof target !== "number" || !(target > 0) || !Number.isFinite(target)) {
-      throw new RangeError(
-        `Cannot create a worker pool as 'chunkTargetMs' must be a positive number: current value is ${
-          describe(target)
-        }`,
-      );
-    }
-    this.#chunkTargetMs = target;
-    // "false" would be true: a check skipped that the caller meant to keep.
-    for (const field of ["assumeWorkerOptions", "assumeNoPrompt"] as const) {
-      const value = options[field];
-      if (value !== undefined && typeof value !== "boolean") {
-        throw new TypeError(
-          `Cannot create a worker pool as '${field}' must be true or false: current value is ${
-            describe(value)
-          }`,
-        );
-      }
-    }
-    if (!options.assumeWorkerOptions && detectWorkerOptions() === undefined) {
-      throw new Error(workerOptionsMissingMessage());
-    }
-    if (!options.assumeNoPrompt && !promptsDisabled()) {
-      throw new Error(promptsPossibleMessage());
-    }
-    this.#permissions = options.permissions;
-    // Checked now so that a request beyond this process's permissions fails at construction.
-    workerPermissions(options.permissions, WORKER_MODULES);
+    const settings = poolSettings(options);
+    this.#workers = settings.workers;
+    this.#timeout = settings.timeout;
+    this.#buildTimeout = settings.buildTimeout;
+    this.#maxRetries = settings.maxRetries;
+    this.#chunkSize = settings.chunkSize;
+    this.#chunkTargetMs = settings.chunkTargetMs;
+    this.#slots = new WorkerSlots<Slot>(settings.workers, settings.permissions, {
+      create: (base) =>
+        Object.assign(base, {
+          job: 0,
+          built: 0,
+          chunk: undefined,
+          next: undefined,
+          timer: undefined,
+        }),
+      message: (slot, message) => this.#onMessage(slot, message),
+      death: (slot, reason) => this.#onDeath(slot, reason),
+      ending: (slot) => {
+        if (slot.timer !== undefined) clearTimeout(slot.timer);
+        slot.timer = undefined;
+      },
+    });
   }
 
   /** Always `true`: the main thread is the root. @returns `true`. */
   isRootProcess(): boolean {
-    return true;
+    return GROUP_OF_ONE.isRootProcess();
   }
   /** Always {@linkcode ROOT_PROCESS_RANK}. @returns 0. */
   getRank(): number {
-    return ROOT_PROCESS_RANK;
+    return GROUP_OF_ONE.getRank();
   }
   /** The number of workers in the pool. @returns The pool size. */
   numberOfWorkerProcesses(): number {
@@ -324,11 +211,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   }
   /** The pool's collectives involve the main thread alone: nothing to wait for. */
   syncWithPeers(): Promise<void> {
-    return Promise.resolve();
+    return GROUP_OF_ONE.syncWithPeers();
   }
-  /** The root's array is already in place. @param _data The array. */
-  syncArrayWithPeers(_data: TypedArray): Promise<void> {
-    return Promise.resolve();
+  /** The root's array is already in place. @param data The array. */
+  syncArrayWithPeers(data: TypedArray): Promise<void> {
+    return GROUP_OF_ONE.syncArrayWithPeers(data);
   }
   /**
    * Broadcast among one: the value itself.
@@ -336,7 +223,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @returns `obj`.
    */
   syncObjectWithPeers<T>(obj: T): Promise<T> {
-    return Promise.resolve(obj);
+    return GROUP_OF_ONE.syncObjectWithPeers(obj);
   }
   /**
    * Allgather among one: the main thread alone.
@@ -344,7 +231,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @returns `[data]`.
    */
   combineDataWithPeers<T>(data: T): Promise<T[]> {
-    return Promise.resolve([data]);
+    return GROUP_OF_ONE.combineDataWithPeers(data);
   }
   /**
    * Copies `sendbuf` into the receive buffer (a group of one).
@@ -352,7 +239,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param recvbufSpec The receive buffer and `[sendbuf.length]` (or any sizes that sum to it, as WaterTAP).
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
-    return gatherAlone(sendbuf, recvbufSpec);
+    return GROUP_OF_ONE.gatherArraysToRoot(sendbuf, recvbufSpec);
   }
   /**
    * Copies `sendbuf` into `recvbuf` (a group of one).
@@ -360,7 +247,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param recvbuf Receives them.
    */
   sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
-    return sumAlone(sendbuf, recvbuf);
+    return GROUP_OF_ONE.sumValuesAndSync(sendbuf, recvbuf);
   }
 
   /**
@@ -389,8 +276,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       throw new Error("Cannot scatter as the previous scatter has not been gathered yet");
     }
     if (this.#peersRunning) throw new Error("Cannot scatter while runPeers is running");
-    const build = wire(doBuild, "doBuild");
-    const execute = wire(doExecute, "doExecute");
+    const build = toWireFunction(doBuild, "doBuild");
+    const execute = toWireFunction(doExecute, "doExecute");
     // Posted later from an event handler, where a clone error could only crash the process.
     checkCloneable(doBuildKwargs, "doBuildKwargs", "scatter");
     const matrix = toMatrix(allParameters);
@@ -403,7 +290,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     }
     // Workers first: if they cannot start (permissions, say), no half-made job is left behind.
     if (matrix.rows > 0) {
-      this.#ensurePool([build.module, execute.module, ...(options.imports ?? []).map(String)]);
+      this.#slots.ensure([build.module, execute.module, ...(options.imports ?? []).map(String)]);
     }
     const job: Job = {
       id: ++this.#jobIds,
@@ -476,7 +363,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @returns A copy of them.
    */
   resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[] {
-    return [...results];
+    return GROUP_OF_ONE.resultsFromLocalTree(results);
   }
 
   /**
@@ -518,45 +405,15 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if ((this.#job && !this.#job.finished) || this.#peersRunning) {
       throw new Error("Cannot run peers while another scatter or peer group is running");
     }
-    const target = wire(entry, "entry");
+    const target = toWireFunction(entry, "entry");
     // Posted to every worker below, where a clone error would leave the pool marked busy.
     checkCloneable(args, "args", "run peers");
     options.signal?.throwIfAborted();
-    this.#ensurePool([target.module, ...(options.imports ?? []).map(String)]);
+    this.#slots.ensure([target.module, ...(options.imports ?? []).map(String)]);
     this.#peersRunning = true;
-    const slots = this.#slots;
-    const size = slots.length;
-    const results: T[] = new Array(size);
-    let remaining = size;
-    const finished = Promise.withResolvers<T[]>();
-    const fail = (reason: ErrorInfo) => {
-      // A rank that failed leaves the others waiting in a collective: end the whole group.
-      for (const s of slots) this.#replace(s);
-      finished.reject(new RemoteError(reason));
-    };
-    const onAbort = () => fail(toErrorInfo(options.signal!.reason));
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const channels = Array.from({ length: size - 1 }, () => new MessageChannel());
-    slots.forEach((slot, rank) => {
-      slot.onPeerDone = (m) => {
-        slot.onPeerDone = undefined;
-        slot.onDeath = undefined;
-        if (m.error) return fail(m.error);
-        results[rank] = m.result as T;
-        if (--remaining === 0) finished.resolve(results);
-      };
-      slot.onDeath = (reason) => fail(reason);
-      const ports = rank === 0 ? channels.map((c) => c.port1) : [channels[rank - 1].port2];
-      this.#post(slot, { type: "peer", rank, size, ports, entry: target, args: [...args] }, ports);
-    });
     try {
-      return await finished.promise;
+      return await runPeerGroup<T>(this.#slots, target, args, options.signal);
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-      for (const s of slots) {
-        s.onPeerDone = undefined;
-        s.onDeath = undefined;
-      }
       this.#peersRunning = false;
     }
   }
@@ -565,17 +422,17 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
+    this.#slots.close();
     if (this.#job && !this.#job.finished) {
       this.#abortJob(this.#job, {
         name: CHUNK_ERROR_NAMES.aborted,
         message: "The pool was closed",
       });
     }
-    for (const slot of this.#slots) {
+    for (const slot of this.#slots.all) {
       slot.onDeath?.({ name: CHUNK_ERROR_NAMES.aborted, message: "The pool was closed" });
-      this.#kill(slot);
     }
-    this.#slots = [];
+    this.#slots.endAll();
     return Promise.resolve();
   }
 
@@ -588,8 +445,6 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if (this.#closed) throw new Error(`Cannot ${what} as the worker pool is closed`);
   }
 
-  // Workers are created with the permissions of the modules they must import; a job that needs
-  // other modules gets a fresh pool, since a worker's permissions are fixed at creation.
   /**
    * Starts the workers ahead of the first scatter, with read access to `modules`; internal to
    * psweep (the sweep overlaps the workers' start-up with drawing the rows).
@@ -597,83 +452,10 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
    * @param modules Modules the coming scatter imports.
    */
   [START_WORKERS](modules: readonly string[]): void {
-    this.#ensurePool([...modules]);
-  }
-
-  #ensurePool(modules: string[]): void {
-    const permissions = workerPermissions(this.#permissions, [...WORKER_MODULES, ...modules]);
-    const key = JSON.stringify(permissions);
-    if (key !== this.#poolKey) {
-      for (const slot of this.#slots) this.#kill(slot);
-      this.#slots = [];
-      this.#poolKey = key;
-      this.#poolPermissions = permissions;
-    }
-    while (this.#slots.length < this.#workers) this.#slots.push(this.#spawn());
-  }
-
-  #spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
-      type: "module",
-      name: "psweep",
-      deno: { permissions: this.#poolPermissions },
-    } as WorkerOptions);
-    // The protocol's own channel, handed over before the worker can import any model: a
-    // model's self.postMessage (a forged "chunkDone", say) reaches no handler of the pool.
-    const channel = new MessageChannel();
-    const slot: Slot = {
-      worker,
-      port: channel.port1,
-      ready: false,
-      dead: false,
-      job: 0,
-      built: 0,
-      chunk: undefined,
-      next: undefined,
-      timer: undefined,
-    };
-    const port: PortMessage = { type: "port", port: channel.port2 };
-    worker.postMessage(port, [channel.port2]);
-    channel.port1.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
-    channel.port1.onmessageerror = () => {
-      this.#onDeath(slot, {
-        name: "DataCloneError",
-        message: "A worker's message could not be read",
-      });
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      // Unhandled, a worker's error would end this process.
-      e.preventDefault();
-      this.#onDeath(slot, { name: "WorkerError", message: e.message });
-    };
-    return slot;
-  }
-
-  #kill(slot: Slot): void {
-    slot.dead = true;
-    if (slot.timer !== undefined) clearTimeout(slot.timer);
-    slot.timer = undefined;
-    slot.port.onmessage = null;
-    slot.port.onmessageerror = null;
-    slot.port.close();
-    slot.worker.onerror = (e: ErrorEvent) => e.preventDefault();
-    slot.worker.terminate();
-    unrefWorker(slot.worker);
-  }
-
-  // Puts a fresh worker in the place of `slot`.
-  #replace(slot: Slot): void {
-    const i = this.#slots.indexOf(slot);
-    this.#kill(slot);
-    if (i >= 0 && !this.#closed) this.#slots[i] = this.#spawn();
-  }
-
-  #post(slot: Slot, message: ToWorker, transfer: Transferable[] = []): void {
-    slot.port.postMessage(message, transfer);
+    this.#slots.ensure([...modules]);
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {
-    if (slot.dead) return;
     switch (message.type) {
       case "ready":
         slot.ready = true;
@@ -737,7 +519,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     // nothing about the chunk's rows: past maxRetries such deaths, the job's build failed.
     const building = slot.built !== slot.job;
     slot.chunk = slot.next = undefined;
-    this.#replace(slot);
+    this.#slots.replace(slot);
     onDeath?.(reason);
     const job = this.#job;
     if (next && job && !job.finished) {
@@ -827,11 +609,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #abortJob(job: Job, reason: ErrorInfo): void {
     if (job.finished) return;
     const error = { name: CHUNK_ERROR_NAMES.aborted, message: reason.message, stack: reason.stack };
-    for (const slot of this.#slots) {
+    for (const slot of this.#slots.all) {
       if (slot.chunk) {
         const { chunk, next } = slot;
         slot.chunk = slot.next = undefined;
-        this.#replace(slot);
+        this.#slots.replace(slot);
         this.#record(job, chunk, undefined, error);
         if (next) this.#record(job, next, undefined, error);
       }
@@ -856,7 +638,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     // between chunks. Not under a timeout: its clock must start when the chunk does.
     const depth = Number.isFinite(this.#timeout) ? 1 : 2;
     for (let round = 0; round < depth; round++) {
-      for (const slot of this.#slots) {
+      for (const slot of this.#slots.all) {
         // First every idle worker gets a chunk, then every busy one its next.
         const wants = round === 0 ? !slot.chunk : slot.chunk && !slot.next;
         if (!slot.ready || slot.dead || !wants) continue;
@@ -870,7 +652,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #send(job: Job, slot: Slot, chunk: Chunk): void {
     if (slot.job !== job.id) {
       slot.job = job.id;
-      this.#post(slot, {
+      this.#slots.post(slot, {
         type: "job",
         job: job.id,
         build: job.build,
@@ -886,7 +668,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       this.#arm(slot, chunk);
     }
     job.pending++;
-    this.#post(slot, {
+    this.#slots.post(slot, {
       type: "chunk",
       job: job.id,
       chunk: chunk.index,
@@ -913,7 +695,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const job = this.#job;
     if (slot.chunk !== chunk || !job || job.finished) return;
     slot.chunk = undefined;
-    this.#replace(slot);
+    this.#slots.replace(slot);
     // A build past its limit is the model's failure, not the chunk's: reported as a failed
     // build, so that a sweep stops at once instead of paying the limit for every row.
     this.#record(
@@ -944,65 +726,4 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     job.next += size;
     return chunk;
   }
-}
-
-// Deno 2.9's terminate() cannot stop a thread stuck in a CPU loop, and such a thread keeps the
-// process alive forever. Deno's Worker carries an internal ref/unref method under a nameless
-// symbol (what node:worker_threads' unref() uses); unreferencing lets the process exit. If a
-// later Deno drops it, nothing breaks but that guarantee.
-const refSymbol = Object.getOwnPropertySymbols(Worker.prototype).find((s) =>
-  s.description === undefined &&
-  typeof (Worker.prototype as unknown as Record<symbol, unknown>)[s] === "function"
-);
-function unrefWorker(worker: Worker): void {
-  if (!refSymbol) return;
-  try {
-    (worker as unknown as Record<symbol, (ref: boolean) => void>)[refSymbol](false);
-  } catch {
-    // best effort
-  }
-}
-
-// Timers hold at most 2**31 - 1 ms; a longer one would fire at once.
-function timeLimit(field: string, value: unknown): void {
-  if (
-    typeof value !== "number" || !(value > 0) || (value > MAX_TIMEOUT_MS && value !== Infinity)
-  ) {
-    throw new RangeError(
-      `Cannot create a worker pool as '${field}' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
-        describe(value)
-      }`,
-    );
-  }
-}
-
-function positiveInteger(field: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new RangeError(
-      `Cannot create a worker pool as '${field}' must be a positive integer: current value is ${
-        describe(value)
-      }`,
-    );
-  }
-}
-
-function wire(fn: unknown, field: string): WireFunction {
-  if (!isModuleFunction(fn)) {
-    throw new TypeError(
-      `Cannot send '${field}' to workers as it must be a module reference { module, name } (functions cannot cross threads): current value is ${
-        describe(fn)
-      }`,
-    );
-  }
-  let module: string;
-  try {
-    module = new URL(fn.module).href;
-  } catch {
-    throw new TypeError(
-      `Cannot send '${field}' to workers as 'module' must be an absolute URL (e.g. new URL("./model.ts", import.meta.url)): current value is ${
-        describe(fn.module)
-      }`,
-    );
-  }
-  return { module, name: fn.name };
 }

@@ -10,7 +10,7 @@ import { checkCloneable } from "../_cloneable.ts";
 import { REDIS_DEFAULTS } from "../_defaults.ts";
 import { ChunkSizer } from "./_chunk_sizer.ts";
 import { toErrorInfo } from "./_errors.ts";
-import { gatherAlone, sumAlone } from "./_collective_checks.ts";
+import { GROUP_OF_ONE } from "./_group_of_one.ts";
 import { isModuleFunction } from "./build_and_execute.ts";
 import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import {
@@ -22,7 +22,6 @@ import {
   LocalResults,
   type ParallelManager,
   type ReceiveBufferSpec,
-  ROOT_PROCESS_RANK,
   type ScatterOptions,
 } from "./parallel_manager.ts";
 import type { WireFunction } from "./_protocol.ts";
@@ -204,11 +203,11 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
 
   /** Always `true`: this process is the root. @returns `true`. */
   isRootProcess(): boolean {
-    return true;
+    return GROUP_OF_ONE.isRootProcess();
   }
   /** Always {@linkcode ROOT_PROCESS_RANK}. @returns 0. */
   getRank(): number {
-    return ROOT_PROCESS_RANK;
+    return GROUP_OF_ONE.getRank();
   }
   /**
    * How many chunks the daemons last seen alive run at once (1 before any was seen).
@@ -219,11 +218,11 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
   }
   /** The root's collectives involve the root alone: nothing to wait for. */
   syncWithPeers(): Promise<void> {
-    return Promise.resolve();
+    return GROUP_OF_ONE.syncWithPeers();
   }
-  /** The root's array is already in place. @param _data The array. */
-  syncArrayWithPeers(_data: TypedArray): Promise<void> {
-    return Promise.resolve();
+  /** The root's array is already in place. @param data The array. */
+  syncArrayWithPeers(data: TypedArray): Promise<void> {
+    return GROUP_OF_ONE.syncArrayWithPeers(data);
   }
   /**
    * Broadcast among one: the value itself.
@@ -231,7 +230,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
    * @returns `obj`.
    */
   syncObjectWithPeers<T>(obj: T): Promise<T> {
-    return Promise.resolve(obj);
+    return GROUP_OF_ONE.syncObjectWithPeers(obj);
   }
   /**
    * Allgather among one: the root alone.
@@ -239,7 +238,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
    * @returns `[data]`.
    */
   combineDataWithPeers<T>(data: T): Promise<T[]> {
-    return Promise.resolve([data]);
+    return GROUP_OF_ONE.combineDataWithPeers(data);
   }
   /**
    * Copies `sendbuf` into the receive buffer (a group of one).
@@ -247,7 +246,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
    * @param recvbufSpec The receive buffer and `[sendbuf.length]`.
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
-    return gatherAlone(sendbuf, recvbufSpec);
+    return GROUP_OF_ONE.gatherArraysToRoot(sendbuf, recvbufSpec);
   }
   /**
    * Copies `sendbuf` into `recvbuf` (a group of one).
@@ -255,7 +254,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
    * @param recvbuf Receives them.
    */
   sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
-    return sumAlone(sendbuf, recvbuf);
+    return GROUP_OF_ONE.sumValuesAndSync(sendbuf, recvbuf);
   }
 
   /**
@@ -431,7 +430,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
    * @returns A copy of them.
    */
   resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[] {
-    return [...results];
+    return GROUP_OF_ONE.resultsFromLocalTree(results);
   }
 
   /** Stops collecting (unfinished chunks are reported as aborted) and closes the connections. */

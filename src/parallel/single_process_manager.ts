@@ -5,7 +5,7 @@
  */
 
 import { abortFailure, buildFailure, toErrorInfo } from "./_errors.ts";
-import { gatherAlone, sumAlone } from "./_collective_checks.ts";
+import { GROUP_OF_ONE } from "./_group_of_one.ts";
 import { ParallelActor } from "./build_and_execute.ts";
 import { type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import { describe } from "../_describe.ts";
@@ -103,11 +103,11 @@ export class SingleProcessManager implements ParallelManager {
 
   /** Always `true`. @returns `true`. */
   isRootProcess(): boolean {
-    return true;
+    return GROUP_OF_ONE.isRootProcess();
   }
   /** Always {@linkcode ROOT_PROCESS_RANK}. @returns 0. */
   getRank(): number {
-    return ROOT_PROCESS_RANK;
+    return GROUP_OF_ONE.getRank();
   }
   /** Always 1. @returns 1. */
   numberOfWorkerProcesses(): number {
@@ -115,11 +115,11 @@ export class SingleProcessManager implements ParallelManager {
   }
   /** Nothing to wait for. */
   syncWithPeers(): Promise<void> {
-    return Promise.resolve();
+    return GROUP_OF_ONE.syncWithPeers();
   }
-  /** The root's array is already in place. @param _data The array. */
-  syncArrayWithPeers(_data: TypedArray): Promise<void> {
-    return Promise.resolve();
+  /** The root's array is already in place. @param data The array. */
+  syncArrayWithPeers(data: TypedArray): Promise<void> {
+    return GROUP_OF_ONE.syncArrayWithPeers(data);
   }
   /**
    * Broadcast among one: the value itself.
@@ -127,7 +127,7 @@ export class SingleProcessManager implements ParallelManager {
    * @returns `obj`.
    */
   syncObjectWithPeers<T>(obj: T): Promise<T> {
-    return Promise.resolve(obj);
+    return GROUP_OF_ONE.syncObjectWithPeers(obj);
   }
   /**
    * Allgather among one.
@@ -135,7 +135,7 @@ export class SingleProcessManager implements ParallelManager {
    * @returns `[data]`.
    */
   combineDataWithPeers<T>(data: T): Promise<T[]> {
-    return Promise.resolve([data]);
+    return GROUP_OF_ONE.combineDataWithPeers(data);
   }
   /**
    * Copies `sendbuf` into the receive buffer.
@@ -143,7 +143,7 @@ export class SingleProcessManager implements ParallelManager {
    * @param recvbufSpec The receive buffer and `[sendbuf.length]` (or any sizes that sum to it, as WaterTAP).
    */
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
-    return gatherAlone(sendbuf, recvbufSpec);
+    return GROUP_OF_ONE.gatherArraysToRoot(sendbuf, recvbufSpec);
   }
   /**
    * Copies `sendbuf` into `recvbuf` (the sum over one process).
@@ -151,7 +151,7 @@ export class SingleProcessManager implements ParallelManager {
    * @param recvbuf Receives the sum.
    */
   sumValuesAndSync(sendbuf: TypedArray, recvbuf: TypedArray): Promise<void> {
-    return sumAlone(sendbuf, recvbuf);
+    return GROUP_OF_ONE.sumValuesAndSync(sendbuf, recvbuf);
   }
   /**
    * Builds and executes every row here, as chunk 0.
@@ -256,7 +256,7 @@ export class SingleProcessManager implements ParallelManager {
    * @returns A copy of them.
    */
   resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[] {
-    return [...results];
+    return GROUP_OF_ONE.resultsFromLocalTree(results);
   }
   /** Nothing to release; present so that every manager can be closed alike. */
   close(): Promise<void> {
