@@ -1,5 +1,7 @@
 // Internal: encoding and decoding of results rows (CSV and JSON Lines), shared by the
 // streaming writer, the atomic finaliser and the resume reader. Not part of the public API.
+// One concept, though long: the two text formats' encoding and decoding, kept together so that
+// what is written and what is read back cannot drift apart.
 
 import { describe } from "../_describe.ts";
 import type { RowBatch, RowFormat, RowHeader } from "./row_types.ts";

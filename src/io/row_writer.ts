@@ -2,6 +2,9 @@
  * Streams results rows to a CSV or JSON Lines file as chunks finish, so that a
  * crash or Ctrl-C leaves a file that is valid up to its last complete line.
  *
+ * One concept, though long: the streaming writer and the documentation of the two text formats
+ * it writes (the bytes themselves are encoded by `_rows.ts`).
+ *
  * ## File formats
  *
  * **CSV** (RFC 4180, lines end in `\n` rather than RFC 4180's `\r\n`, as

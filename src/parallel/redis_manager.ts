@@ -2,6 +2,10 @@
  * The manager for many machines: the root publishes chunks of rows to Redis (a stream with a
  * consumer group) and `psweep worker` daemons on any number of machines run them.
  *
+ * One concept, though long: the root's side of the Redis protocol (publish, lease, reclaim,
+ * collect, fail a chunk that kills its takers, resume after a root restart); the daemon's side is
+ * `_redis_worker.ts`, the keys and messages `_redis_protocol.ts`, the connection `_redis_client.ts`.
+ *
  * @module
  */
 

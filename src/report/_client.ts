@@ -3,6 +3,8 @@
 // transpiled JavaScript). It reads the data block the page carries (bins, the cube of cell
 // means, a sample of rows), draws every chart on a canvas, and redraws when the reader picks
 // other axes, colours, slices or marks. It loads nothing and needs no library.
+// One concept, though long: the page ships one script (no modules, no requests), so everything
+// it draws and every control it wires lives in this one function.
 //
 // The DOM is typed loosely (`any`): Deno's type library has no DOM, and the browser test runs
 // every branch that matters.

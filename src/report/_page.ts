@@ -1,6 +1,7 @@
 // Internal: the report page's sections, from a sweep's columns: the numbers and tables are
 // written here as HTML; the charts are drawn in the browser by the page's one inline script
 // from a data block computed here (bins, the cube of cell means, a sample of rows).
+// One concept, though long: the page's HTML, section by section.
 
 import { REPORT_DEFAULTS } from "../_defaults.ts";
 import { clientScript } from "./_client.ts";

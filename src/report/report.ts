@@ -2,6 +2,10 @@
  * Reports of parameter sweeps: one self-contained, interactive HTML page per results file (or
  * per {@linkcode SweepResult}), written by {@linkcode writeReport} and by `psweep report`.
  *
+ * One concept, though long: the report's public API (reading any results file into a
+ * {@linkcode ReportInput}, rendering and writing the page) and its documentation; the page's
+ * parts are in `_page.ts`, `_client.ts`, `_data.ts`, `_insight.ts`, `_stats.ts`, `_read.ts`.
+ *
  * ## The page
  *
  * - Settings (from the metadata file `<results>.meta.json`, when there is one), the parameters

@@ -2,6 +2,9 @@
  * Samplers: how each swept parameter gets its values, as plain data objects
  * that can be posted to workers and written to sweep files.
  *
+ * One concept, though long: the samplers, their constructors and the one parser that checks
+ * them (with WaterTAP's names), each documented with an example.
+ *
  * They mirror WaterTAP's `sampling_types`: fixed samplers (`LinearSample`,
  * `GeomSample`, `ReverseGeomSample`, `PredeterminedFixedSample`) make a full
  * factorial grid, random samplers (`UniformSample`, `NormalSample`,

@@ -1,6 +1,8 @@
 // Internal: the per-chunk driver a manager runs (doBuild / doExecute). It imports the model,
 // builds it once per worker, and evaluates each row of a chunk. Chunks carry the row's global
 // index in column 0, so results are placed by index, never by arrival order.
+// One concept, though long: the worker side of a sweep (build, initialize, probe, evaluate,
+// check and collect each row, encode the chunk's rows for text files).
 import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";

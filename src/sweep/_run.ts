@@ -1,5 +1,7 @@
 // Internal: the machinery every sweep shares: validating options into a plan, and running rows
 // of parameter values on a manager while their results stream into a SweepSink.
+// One concept, though long: what happens between a sweep's options and its sink (the plan, the
+// manager, the scatter, vetting each chunk, the build-failure and abort paths) is one sequence.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { describe } from "../_describe.ts";
