@@ -20,7 +20,7 @@
 import h5wasm from "npm:h5wasm@0.10.3/node";
 import { dirname, resolve } from "node:path";
 import { describe } from "../_describe.ts";
-import { pathExists, syncDirectory } from "./_fs.ts";
+import { pathExists, syncDirectory, temporaryPath } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
   checkReadNames,
@@ -440,7 +440,8 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
   checkH5Names(names, path);
   await loadH5();
   const full = resolve(path);
-  const temporary = `${full}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  // Named as every writer names its temporaries, so that one a killed rewrite left is removed.
+  const temporary = temporaryPath(full);
   const P = names.paramNames.length;
   const O = names.outputNames.length;
   const column = (matrix: Float64Array, width: number, j: number) => {

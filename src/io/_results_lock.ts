@@ -5,6 +5,7 @@
 // lock file left behind blocks nothing. Holding the lock, a run also removes what an earlier
 // run killed mid-rewrite left beside the file (its `.tmp` files).
 import { basename, dirname, join } from "node:path";
+import { isTemporaryOf } from "./_fs.ts";
 
 /** The path of the lock file of a results file. */
 export function resultsLockPath(path: string): string {
@@ -86,17 +87,18 @@ async function readPid(lockPath: string): Promise<number | undefined> {
   }
 }
 
-// What writeFileAtomic names its temporary files: `.<name>.<12 hex digits>.tmp`, for the results
-// file and for its metadata file. Only the holder of the lock writes them, so any found now were
-// left by a run that died mid-rewrite.
+// Temporary files of the results file and of its metadata file, named by the one rule every
+// writer follows (temporaryPath in _fs.ts). Only the holder of the lock writes them, so any found
+// now were left by a run that died mid-rewrite.
 async function removeStrayTemps(path: string): Promise<void> {
   const dir = dirname(path);
   const names = [basename(path), `${basename(path)}.meta.json`];
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;
-      const m = /^\.(.*)\.[0-9a-f]{12}\.tmp$/.exec(entry.name);
-      if (m && names.includes(m[1])) await Deno.remove(join(dir, entry.name)).catch(() => {});
+      if (names.some((name) => isTemporaryOf(entry.name, name))) {
+        await Deno.remove(join(dir, entry.name)).catch(() => {});
+      }
     }
   } catch {
     // An unreadable directory: the write itself will say so.
