@@ -23,6 +23,7 @@ export interface ResultsLock {
  * lock file tells it, the pid of the process that holds it.
  */
 export async function lockResults(path: string): Promise<ResultsLock> {
+  await checkResultsDir(path);
   const lockPath = resultsLockPath(path);
   // A holder that releases removes its lock file; one who opened that file meanwhile holds a
   // lock on a file no longer at the path, so the lock counts only if the path still names it.
@@ -75,6 +76,28 @@ export async function lockResults(path: string): Promise<ResultsLock> {
       throw error;
     }
     file.close();
+  }
+}
+
+/** Throws, naming the results file, when its directory does not exist or is not a directory. */
+export async function checkResultsDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch {
+    throw new Deno.errors.NotFound(
+      `Cannot write results to ${JSON.stringify(path)} as its directory ${
+        JSON.stringify(dir)
+      } does not exist`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new Deno.errors.NotADirectory(
+      `Cannot write results to ${JSON.stringify(path)} as ${
+        JSON.stringify(dir)
+      } is not a directory`,
+    );
   }
 }
 
