@@ -13,6 +13,7 @@ function same(actual: ArrayLike<number>, expected: ArrayLike<number>, what: stri
   assertSameBits(actual, Array.from(expected), what);
 }
 import { withTempDir } from "./_temp.ts";
+import { PUBLISH_DEFAULTS, RESULTS_FILE_DEFAULTS } from "../src/_defaults.ts";
 
 const slow = new URL("./fixtures/models/slow.ts", import.meta.url);
 const analytic = new URL("./fixtures/models/analytic.ts", import.meta.url).pathname;
@@ -644,4 +645,21 @@ print("agrees")
     );
     if (text !== undefined) assertEquals(text.trim(), "agrees");
   });
+});
+
+Deno.test("the README states the writers' and publishing's tunables as src/_defaults.ts holds them", async () => {
+  const readme = (await Deno.readTextFile(new URL("../README.md", import.meta.url)))
+    .replace(/\s+/g, " ");
+  const n = (x: number) => x.toLocaleString("en-US");
+  const { h5, parquet } = RESULTS_FILE_DEFAULTS;
+  for (
+    const text of [
+      `flushed every ${n(h5.flushRows)} rows or ${h5.flushMs} ms`,
+      `row groups of ${n(parquet.rowGroupRows)} rows`,
+      `at most ${PUBLISH_DEFAULTS.concurrency} requests at a time`,
+      `dropped for a second after each failure`,
+      `gets at most ${PUBLISH_DEFAULTS.graceMs / 1000} seconds`,
+    ]
+  ) assert(readme.includes(text), `README lacks "${text}"`);
+  assertEquals(PUBLISH_DEFAULTS.backoffMs, 1000, "the README says a second");
 });

@@ -20,6 +20,7 @@
 import h5wasm from "npm:h5wasm@0.10.3/node";
 import { dirname, resolve } from "node:path";
 import { describe } from "../_describe.ts";
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { pathExists, syncDirectory, temporaryPath } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
@@ -34,16 +35,10 @@ import {
 import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 
-/**
- * Rows buffered before an append, and the longest a row waits in the buffer. Each append costs
- * a few milliseconds per dataset whatever its size (1M rows of 6 columns: 2.8 s in appends of
- * 10,000 rows, 0.4 s in appends of 65,536), so rows are appended in large runs, and the timer
- * bounds what a crash loses.
- */
-const FLUSH_ROWS = 65_536;
-const FLUSH_MS = 250;
-/** HDF5 chunk length of the extendable datasets (128 KiB of doubles). */
-const CHUNK_ROWS = 16_384;
+// Rows buffered before an append, the longest a row waits, and the datasets' chunk length: see
+// src/_defaults.ts for why.
+const { flushRows: FLUSH_ROWS, flushMs: FLUSH_MS, chunkRows: CHUNK_ROWS } =
+  RESULTS_FILE_DEFAULTS.h5;
 const META_ATTRIBUTE = "psweep";
 const SUCCESS = "solve_successful/solve_successful";
 
