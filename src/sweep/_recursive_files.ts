@@ -48,8 +48,8 @@ export interface RecursiveFiles {
 }
 
 /**
- * Locks every results file (`streamed`, the CSV and JSON Lines ones whose rounds stream to part
- * files, and `paths`, all of them), then checks them before any work: an existing file or part
+ * Locks every results file of `paths` (`streamed` names the CSV and JSON Lines ones among them,
+ * whose rounds stream to part files), then checks them before any work: an existing file or part
  * is refused unless `resume` or `overwrite`; `overwrite` removes the parts of an earlier run.
  * The locks come first, so that a second run on the same files fails before it reads, removes or
  * replaces anything of the first's.
