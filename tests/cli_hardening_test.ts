@@ -95,6 +95,48 @@ Deno.test("a second run on a results file in use fails at once, naming the file 
   });
 });
 
+Deno.test("a second run of a recursive sweep on its results file fails at once, leaving the first's rounds", async () => {
+  await withDir(async (dir) => {
+    // Rounds far longer than the test: the first run is stopped by the test, not by finishing.
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${slow}\nparams:\n  x: { sampler: uniform, lower: 8, upper: 9, n: 500 }\n` +
+        `  z: { sampler: uniform, lower: 1, upper: 2, n: 500 }\nnumSamples: 5000\nworkers: 2\n` +
+        `csv: r.csv\nh5: r.h5\n`,
+    );
+    const first = spawn(["run", `${dir}/s.yaml`], dir);
+    const part = `${dir}/.r.csv.round-0.csv`;
+    let second: { code: number; stderr: string } | undefined;
+    let holder = "";
+    let rowsBefore = 0;
+    const { code, err } = await whileRunning(first, /progress: [1-9]/, async () => {
+      try {
+        holder = (await Deno.readTextFile(`${dir}/r.csv.lock`).catch(() => "no lock file")).trim();
+        rowsBefore = (await Deno.readTextFile(part)).trim().split("\n").length - 1;
+        second = await psweep(["run", `${dir}/s.yaml`, "--overwrite"], dir);
+      } finally {
+        first.kill("SIGINT");
+      }
+    });
+    assertEquals(second!.code, 2, second!.stderr);
+    assertMatch(
+      second!.stderr,
+      new RegExp(`r\\.csv" as another run \\(pid ${holder}\\) is writing it`),
+    );
+    // The first run lost nothing: it stopped as a stopped run does, its round on disk.
+    assertEquals(code, 130, err);
+    assertMatch(err, /Every finished row is in the round files beside \S*r\.csv; resume with/);
+    const lines = (await Deno.readTextFile(part)).trim().split("\n");
+    assertEquals(lines[0], "x,z,y,spun,success");
+    assert(
+      lines.length - 1 >= rowsBefore && rowsBefore > 0,
+      `rows: ${rowsBefore}, ${lines.length}`,
+    );
+    assert(lines.slice(1).every((l) => l.split(",").length === 5), "a malformed line");
+    assert(!await exists(`${dir}/r.csv.lock`) && !await exists(`${dir}/r.h5.lock`));
+  });
+});
+
 Deno.test("kill -9 of the CLI ends the child it relaunched: the child stops cleanly", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(`${dir}/s.yaml`, SLOW_GRID);

@@ -2,6 +2,7 @@
 import { VERSION } from "../src/cli/_version.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { hasScript, runOnTerminal } from "./_terminal.ts";
+import { resultsFormat } from "../src/io/_formats.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -537,6 +538,39 @@ Deno.test("a recursive sweep file writes the rows it keeps; --resume of a finish
       none.stderr,
       /the recursive sweep found 0 of the 5 successful samples asked for, in 10 rounds of drawing \(\d+ drawn, \d+ failed\)/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a recursive sweep file with csv and h5 writes both, with their metadata, once it completes", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/m.js`,
+      "export const evaluate = (_, p) => { if (p.x < 0.5) throw new Error('low'); return { y: 2 * p.x }; };",
+    );
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      "model: ./m.js\nparams:\n  x: { sampler: uniform, lower: 0, upper: 1, n: 4 }\nnumSamples: 5\nseed: 0\ncsv: r.csv\nh5: r.h5\n",
+    );
+    const r = await psweep(["run", `${dir}/s.yaml`, "--quiet"]);
+    assertEquals(r.code, 0, r.stderr);
+    const csv = await (await resultsFormat("csv")).read(`${dir}/r.csv`);
+    const h5 = await (await resultsFormat("h5")).read(`${dir}/r.h5`);
+    assertEquals(h5.rows, 5);
+    assertEquals([h5.paramNames, h5.outputNames], [["x"], ["y"]]);
+    assertEquals([...h5.params], [...csv.params]);
+    assertEquals([...h5.outputs], [...csv.outputs]);
+    assertEquals([...h5.success], [1, 1, 1, 1, 1]);
+    assert([...h5.params].every((x, i) => x >= 0.5 && h5.outputs[i] === 2 * x));
+    const meta = JSON.parse(await Deno.readTextFile(`${dir}/r.h5.meta.json`));
+    assertEquals([meta.numSamples, meta.seed], [5, 0]);
+    // The h5 file is refused like the csv one, in the CLI's words.
+    await Deno.remove(`${dir}/r.csv`);
+    const again = await psweep(["run", `${dir}/s.yaml`, "--quiet"]);
+    assertEquals(again.code, 2, again.stderr);
+    assertMatch(again.stderr, /r\.h5" already exists: run again with --resume .* or --overwrite/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

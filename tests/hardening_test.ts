@@ -3,6 +3,10 @@
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
 import { MAX_OUTPUT_NAMES } from "../src/_limits.ts";
 import { withTempDir } from "./_temp.ts";
+import { basename } from "node:path";
+import { finalizeH5 } from "../src/io/_h5.ts";
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 import {
   DenoWorkerManager,
   fixedSample,
@@ -141,6 +145,44 @@ Deno.test("temporary files a killed rewrite left beside the results file are rem
     });
     const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assertEquals(left, [...others, "out.csv", "out.csv.meta.json"].sort());
+  });
+});
+
+Deno.test("the temporary file of HDF5's final rewrite, left by a killed run, is removed by the next run", async () => {
+  await withTempDir(async (dir) => {
+    const h5 = `${dir}/out.h5`;
+    const table = {
+      paramNames: ["x"],
+      outputNames: ["y"],
+      rows: 2,
+      params: Float64Array.of(1, 2),
+      outputs: Float64Array.of(1, 4),
+      success: Uint8Array.of(1, 1),
+    };
+    // The name the rewrite gives its temporary file, seen as it is made (a watch, not a guess).
+    const watcher = Deno.watchFs(dir, { recursive: false });
+    let temp: string | undefined;
+    try {
+      await finalizeH5(h5, table);
+      for await (const event of watcher) {
+        temp = event.paths.map((p) => basename(p)).find((n) => n !== "out.h5");
+        if (temp !== undefined) break;
+      }
+    } finally {
+      watcher.close();
+    }
+    assert(temp !== undefined && !(await exists(`${dir}/${temp}`)), `temporary ${temp}`);
+    // What a run killed between that file's creation and its rename leaves beside the results.
+    await Deno.writeTextFile(`${dir}/${temp}`, "a half-written HDF5 file");
+    await Deno.remove(h5);
+    await parameterSweep({
+      model: hostile("close_at_7.ts"),
+      params: { x: fixedSample([1, 2]) },
+      workers: 1,
+      h5,
+    });
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assertEquals(left, ["out.h5", "out.h5.meta.json"]);
   });
 });
 

@@ -1,6 +1,8 @@
-// recursiveParameterSweep writes CSV/JSONL and resumes, like parameterSweep.
+// recursiveParameterSweep writes its results files (CSV/JSONL streamed by round, the columnar
+// formats once it completes), holds their locks, and resumes, like parameterSweep.
 import { recursiveParameterSweep, type RecursiveSweepOptions, uniformSample } from "../mod.ts";
 import { readRows } from "../src/io/mod.ts";
+import { resultsFormat } from "../src/io/_formats.ts";
 import { roundPath } from "../src/sweep/_recursive_files.ts";
 import { plainResult } from "./_sweep_result.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
@@ -105,5 +107,122 @@ Deno.test("a recursive sweep stopped in its second round resumes to the same row
       await Deno.readTextFile(`${dir}/r.csv`),
       await Deno.readTextFile(`${dir}/whole.csv`),
     );
+  });
+});
+
+Deno.test("a recursive sweep writes Arrow, HDF5 and Parquet once it completes, beside its CSV", async () => {
+  await withTempDir(async (dir) => {
+    const options: RecursiveSweepOptions = {
+      model,
+      params: { a_val: uniformSample(0, 1, 10) },
+      outputs: ["x_val"],
+      numSamples: 10,
+      seed: 0,
+      workers: 1,
+      csv: `${dir}/r.csv`,
+      arrow: `${dir}/r.arrow`,
+      h5: `${dir}/r.h5`,
+      parquet: `${dir}/r.parquet`,
+    };
+    const r = await recursiveParameterSweep(options);
+    assertEquals(r.rows, 10);
+    for (const format of ["csv", "arrow", "h5", "parquet"] as const) {
+      const path = `${dir}/r.${format}`;
+      const back = await (await resultsFormat(format)).read(path);
+      assertEquals(back.rows, 10, format);
+      assertEquals(back.paramNames, ["a_val"]);
+      assertEquals(back.outputNames, ["x_val"]);
+      assertEquals([...back.params], [...r.params.a_val], format);
+      assertEquals([...back.outputs], [...r.outputs.x_val], format);
+      assertEquals([...back.success], Array(10).fill(1), format);
+      const meta = JSON.parse(await Deno.readTextFile(`${path}.meta.json`));
+      assertEquals([meta.numSamples, meta.seed, meta.totalRows], [10, 0, 10], format);
+      // The run is over: its locks are gone with it, and no round wrote a columnar file.
+      assert(!(await exists(`${path}.lock`)), `${format} lock left`);
+      assert(!(await exists(roundPath(path, 0))), `${format} part left`);
+    }
+    // Each results file, columnar ones too, is refused unless resumed or overwritten.
+    await assertRejects(
+      () => recursiveParameterSweep({ ...options, csv: `${dir}/other.csv` }),
+      Deno.errors.AlreadyExists,
+      "r.arrow",
+    );
+    const h5 = await Deno.readFile(`${dir}/r.h5`);
+    const again = await recursiveParameterSweep({ ...options, overwrite: true });
+    assertEquals(plainResult(again), plainResult(r));
+    // A resume of the finished sweep reads its CSV back and writes a results file asked for
+    // now that it lacks.
+    await Deno.remove(`${dir}/r.parquet`);
+    const resumed = await recursiveParameterSweep({ ...options, resume: true });
+    assertEquals(resumed.stats.resumed, 10);
+    const parquet = await (await resultsFormat("parquet")).read(`${dir}/r.parquet`);
+    assertEquals([...parquet.params], [...r.params.a_val]);
+    assertEquals((await Deno.readFile(`${dir}/r.h5`)).length, h5.length);
+    // Only the CSV and JSON Lines rounds can be resumed: columnar files alone cannot.
+    await assertRejects(
+      () => recursiveParameterSweep({ ...options, csv: undefined, resume: true }),
+      TypeError,
+      "Cannot resume a recursive sweep as neither 'csv' nor 'jsonl' names a results file",
+    );
+  });
+});
+
+Deno.test("a recursive sweep takes its results files' locks before it reads, removes or replaces any file", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/r.csv`;
+    const options: RecursiveSweepOptions = {
+      model,
+      params: { a_val: uniformSample(0, 1, 10) },
+      outputs: ["x_val"],
+      numSamples: 10,
+      seed: 0,
+      workers: 1,
+      csv,
+      h5: `${dir}/r.h5`,
+    };
+    // Stopped in its second round, its rounds on disk.
+    const stop = new AbortController();
+    await assertRejects(() =>
+      recursiveParameterSweep({
+        ...options,
+        signal: stop.signal,
+        progressIntervalMs: 0,
+        onProgress: (p) => {
+          if (p.done >= 20) stop.abort(new Error("stopped"));
+        },
+      })
+    );
+    const part = await Deno.readTextFile(roundPath(csv, 0));
+    // Another process holds the HDF5 file's lock: an --overwrite run removes nothing.
+    const holder = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `const f = await Deno.open(${
+          JSON.stringify(`${dir}/r.h5.lock`)
+        }, { write: true, create: true });
+         await f.lock(true); await f.write(new TextEncoder().encode(Deno.pid + "\\n"));
+         console.log("held"); await Deno.stdin.read(new Uint8Array(1));`,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const lines = holder.stdout.pipeThrough(new TextDecoderStream()).values();
+    try {
+      assertEquals((await lines.next()).value?.trim(), "held");
+      await assertRejects(
+        () => recursiveParameterSweep({ ...options, overwrite: true }),
+        Deno.errors.Busy,
+        `as another run (pid ${holder.pid}) is writing it`,
+      );
+    } finally {
+      await holder.stdin.close();
+      await lines.return?.();
+      await holder.status;
+    }
+    assertEquals(await Deno.readTextFile(roundPath(csv, 0)), part);
+    assert(!(await exists(`${csv}.lock`)), "the csv lock is released after the refusal");
+    const resumed = await recursiveParameterSweep({ ...options, resume: true });
+    assertEquals(resumed.rows, 10);
+    assert(resumed.stats.resumed >= 20, `resumed ${resumed.stats.resumed}`);
   });
 });

@@ -10,7 +10,6 @@ import { parameterSweep, recursiveParameterSweep } from "../sweep/parameter_swee
 import type { SweepOptions } from "../sweep/sweep_options.ts";
 import { differentialParameterSweep } from "../sweep/differential_parameter_sweep.ts";
 import { roundPath } from "../sweep/_recursive_files.ts";
-import { resultTable } from "../sweep/_result_table.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
@@ -373,11 +372,11 @@ async function execute(
     timeout,
     csv,
     jsonl,
-    // A recursive sweep streams its rounds to csv and jsonl part files; the other formats get
-    // its rows once it is complete (below).
-    arrow: recursive ? undefined : files.arrow,
-    h5: recursive ? undefined : files.h5,
-    parquet: recursive ? undefined : files.parquet,
+    // A recursive sweep streams its rounds to csv and jsonl part files; the library writes the
+    // other formats once it is complete.
+    arrow: files.arrow,
+    h5: files.h5,
+    parquet: files.parquet,
     resume: Boolean(flags.resume),
     overwrite: Boolean(flags.overwrite),
     initializeBeforeSweep: spec.initializeBeforeSweep,
@@ -391,16 +390,11 @@ async function execute(
   let result: SweepResult;
   try {
     if (recursive) {
-      const late = paths.filter((p) => p !== csv && p !== jsonl);
-      for (const path of late) {
-        await refuseExisting(path, Boolean(flags.overwrite || flags.resume));
-      }
       result = await recursiveParameterSweep({
         ...options,
         numSamples: spec.numSamples!,
         maxRounds: spec.maxRounds,
       });
-      for (const path of late) await writeResult(path, result);
     } else if (spec.differential !== undefined) {
       result = await differentialParameterSweep({
         ...options,
@@ -655,12 +649,6 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
 async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
   if (overwrite || !await pathExists(path)) return;
   throw new UsageError(`${path} already exists: pass --overwrite to replace it`);
-}
-
-// A recursive sweep's result, written once it is complete (atomically).
-async function writeResult(path: string, r: SweepResult): Promise<void> {
-  const format = await resultsFormat(formatOfPath(path)!);
-  await format.finalize(path, resultTable(r));
 }
 
 function freeName(stem: string, ext: string): string {

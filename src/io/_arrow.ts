@@ -10,6 +10,7 @@
 
 import type { Float, Table } from "npm:apache-arrow@21.2.0";
 import { describe } from "../_describe.ts";
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
@@ -30,8 +31,7 @@ import { dirname } from "node:path";
 
 /** The schema metadata key that holds the column names by group. */
 export const ARROW_META_KEY = "psweep";
-/** Rows per record batch when a whole table is written. */
-const TABLE_BATCH_ROWS = 1 << 16;
+const TABLE_BATCH_ROWS = RESULTS_FILE_DEFAULTS.arrow.tableBatchRows;
 
 /** The Arrow schema of a header as its encoded message, and its record batches. */
 export class ArrowLayout {

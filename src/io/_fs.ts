@@ -1,5 +1,7 @@
 // Internal: small file-system helpers shared by the writers, the sweep and the CLI.
 
+import { basename, dirname, join } from "node:path";
+
 /** Whether something (a file, a directory, a link) exists at `path`; other errors are thrown. */
 export async function pathExists(path: string | URL): Promise<boolean> {
   try {
@@ -24,4 +26,21 @@ export async function syncDirectory(dir: string): Promise<void> {
   } catch {
     // Some file systems cannot sync directories; the file's own data is flushed regardless.
   }
+}
+
+/**
+ * The one naming rule of temporary files: a writer that replaces `path` fills
+ * `.<name>.<12 hex digits>.tmp` beside it, then renames it over `path`. The cleanup of files left
+ * by a run killed mid-rewrite ({@linkcode isTemporaryOf}) knows them by this name alone.
+ */
+export function temporaryPath(path: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(6));
+  const suffix = Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
+  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
+}
+
+/** Whether the directory entry `entry` is a temporary file of the file named `name` (see temporaryPath). */
+export function isTemporaryOf(entry: string, name: string): boolean {
+  const m = /^\.(.*)\.[0-9a-f]{12}\.tmp$/.exec(entry);
+  return m !== null && m[1] === name;
 }

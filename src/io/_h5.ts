@@ -20,7 +20,8 @@
 import h5wasm from "npm:h5wasm@0.10.3/node";
 import { dirname, resolve } from "node:path";
 import { describe } from "../_describe.ts";
-import { pathExists, syncDirectory } from "./_fs.ts";
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
+import { pathExists, syncDirectory, temporaryPath } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
   checkReadNames,
@@ -34,16 +35,10 @@ import {
 import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 
-/**
- * Rows buffered before an append, and the longest a row waits in the buffer. Each append costs
- * a few milliseconds per dataset whatever its size (1M rows of 6 columns: 2.8 s in appends of
- * 10,000 rows, 0.4 s in appends of 65,536), so rows are appended in large runs, and the timer
- * bounds what a crash loses.
- */
-const FLUSH_ROWS = 65_536;
-const FLUSH_MS = 250;
-/** HDF5 chunk length of the extendable datasets (128 KiB of doubles). */
-const CHUNK_ROWS = 16_384;
+// Rows buffered before an append, the longest a row waits, and the datasets' chunk length: see
+// src/_defaults.ts for why.
+const { flushRows: FLUSH_ROWS, flushMs: FLUSH_MS, chunkRows: CHUNK_ROWS } =
+  RESULTS_FILE_DEFAULTS.h5;
 const META_ATTRIBUTE = "psweep";
 const SUCCESS = "solve_successful/solve_successful";
 
@@ -440,7 +435,8 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
   checkH5Names(names, path);
   await loadH5();
   const full = resolve(path);
-  const temporary = `${full}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  // Named as every writer names its temporaries, so that one a killed rewrite left is removed.
+  const temporary = temporaryPath(full);
   const P = names.paramNames.length;
   const O = names.outputNames.length;
   const column = (matrix: Float64Array, width: number, j: number) => {

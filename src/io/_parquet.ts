@@ -9,6 +9,7 @@
 
 import zlib from "node:zlib";
 import { describe } from "../_describe.ts";
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { pathExists } from "./_fs.ts";
 import { normalizeHeader } from "./_rows.ts";
@@ -29,8 +30,7 @@ export function partialPath(path: string): string {
   return `${path}.partial.arrow`;
 }
 
-/** Rows per row group: large enough for compression, small enough for readers to skip. */
-const ROW_GROUP_ROWS = 1 << 17;
+const ROW_GROUP_ROWS = RESULTS_FILE_DEFAULTS.parquet.rowGroupRows;
 
 function zstd(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(zlib.zstdCompressSync(bytes));

@@ -5,6 +5,7 @@
 // lock file left behind blocks nothing. Holding the lock, a run also removes what an earlier
 // run killed mid-rewrite left beside the file (its `.tmp` files).
 import { basename, dirname, join } from "node:path";
+import { isTemporaryOf } from "./_fs.ts";
 
 /** The path of the lock file of a results file. */
 export function resultsLockPath(path: string): string {
@@ -22,6 +23,7 @@ export interface ResultsLock {
  * lock file tells it, the pid of the process that holds it.
  */
 export async function lockResults(path: string): Promise<ResultsLock> {
+  await checkResultsDir(path);
   const lockPath = resultsLockPath(path);
   // A holder that releases removes its lock file; one who opened that file meanwhile holds a
   // lock on a file no longer at the path, so the lock counts only if the path still names it.
@@ -77,6 +79,28 @@ export async function lockResults(path: string): Promise<ResultsLock> {
   }
 }
 
+/** Throws, naming the results file, when its directory does not exist or is not a directory. */
+export async function checkResultsDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch {
+    throw new Deno.errors.NotFound(
+      `Cannot write results to ${JSON.stringify(path)} as its directory ${
+        JSON.stringify(dir)
+      } does not exist`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new Deno.errors.NotADirectory(
+      `Cannot write results to ${JSON.stringify(path)} as ${
+        JSON.stringify(dir)
+      } is not a directory`,
+    );
+  }
+}
+
 async function readPid(lockPath: string): Promise<number | undefined> {
   try {
     const text = (await Deno.readTextFile(lockPath)).trim();
@@ -86,17 +110,18 @@ async function readPid(lockPath: string): Promise<number | undefined> {
   }
 }
 
-// What writeFileAtomic names its temporary files: `.<name>.<12 hex digits>.tmp`, for the results
-// file and for its metadata file. Only the holder of the lock writes them, so any found now were
-// left by a run that died mid-rewrite.
+// Temporary files of the results file and of its metadata file, named by the one rule every
+// writer follows (temporaryPath in _fs.ts). Only the holder of the lock writes them, so any found
+// now were left by a run that died mid-rewrite.
 async function removeStrayTemps(path: string): Promise<void> {
   const dir = dirname(path);
   const names = [basename(path), `${basename(path)}.meta.json`];
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;
-      const m = /^\.(.*)\.[0-9a-f]{12}\.tmp$/.exec(entry.name);
-      if (m && names.includes(m[1])) await Deno.remove(join(dir, entry.name)).catch(() => {});
+      if (names.some((name) => isTemporaryOf(entry.name, name))) {
+        await Deno.remove(join(dir, entry.name)).catch(() => {});
+      }
     }
   } catch {
     // An unreadable directory: the write itself will say so.

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
-import { pathExists, syncDirectory } from "./_fs.ts";
+import { pathExists, syncDirectory, temporaryPath } from "./_fs.ts";
 import { checkBatch, csvHeaderLine, encodeBatch, normalizeHeader, resolveFormat } from "./_rows.ts";
 import type { RowBatch, RowFormat, RowTable } from "./row_types.ts";
 
@@ -77,7 +77,7 @@ const encoder = new TextEncoder();
  * Writes a file atomically: the data goes to a temporary file next to `path`,
  * which is flushed to the disk (`fsync`) and then renamed to `path`. A crash at
  * any point leaves either the old file or the complete new one, and at worst a
- * stray `.<name>.<random>.tmp` file; on errors the temporary file is removed.
+ * stray `.<name>.<12 hex digits>.tmp` file (the next run that locks the results file removes it); on errors the temporary file is removed.
  *
  * Without `overwrite`, the new file is linked into place only if `path` does
  * not exist (no check-then-write race); on file systems without hard links the
@@ -126,9 +126,7 @@ export async function writeFileAtomic(
     );
   if (!overwrite && await pathExists(target)) throw exists();
   const dir = dirname(target);
-  const random = crypto.getRandomValues(new Uint8Array(6));
-  const suffix = Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("");
-  const temp = join(dir, `.${basename(target)}.${suffix}.tmp`);
+  const temp = temporaryPath(target);
   let tempExists = false;
   try {
     const file = await Deno.open(temp, { write: true, createNew: true, mode });

@@ -4,6 +4,7 @@
 // oldest messages, a server that fails is left alone for a while, and at the end what is still
 // queued gets a short grace before it is given up.
 import { describe } from "../_describe.ts";
+import { PUBLISH_DEFAULTS } from "../_defaults.ts";
 
 /** One point's progress, WaterTAP's payload. */
 export interface PublishedPoint {
@@ -19,10 +20,12 @@ export interface PublishedPoint {
 
 // At most this many requests at once, this many waiting, a pause after a failure, and a grace
 // at the end for what is still on its way.
-const CONCURRENCY = 4;
-const QUEUE = 10_000;
-const BACKOFF_MS = 1_000;
-const GRACE_MS = 2_000;
+const {
+  concurrency: CONCURRENCY,
+  queue: QUEUE,
+  backoffMs: BACKOFF_MS,
+  graceMs: GRACE_MS,
+} = PUBLISH_DEFAULTS;
 
 /** Checks a `publishAddress` option: an http(s) URL. */
 export function checkPublishAddress(value: unknown): URL | undefined {

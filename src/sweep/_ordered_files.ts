@@ -81,10 +81,8 @@ export class OrderedFiles {
     const files = new OrderedFiles(o, columns);
     try {
       // Locked before anything is read or replaced: a second run fails here, at once.
-      for (const path of files.#paths) {
-        await checkWritableDir(path);
-        files.#locks.push(await lockResults(path));
-      }
+      // (The lock checks the file's directory first.)
+      for (const path of files.#paths) files.#locks.push(await lockResults(path));
       for (const path of files.#paths) {
         files.#formatOf.set(path, await resultsFormat(formatOfPath(path) ?? "csv"));
       }
@@ -97,8 +95,6 @@ export class OrderedFiles {
               } already exists: pass resume to continue that sweep, or overwrite to replace it`,
             );
           }
-        } else {
-          await checkWritableDir(path);
         }
       }
       return files;
@@ -513,25 +509,4 @@ async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<U
 async function fileIdentity(path: string): Promise<string> {
   const info = await Deno.stat(path);
   return `${info.dev}:${info.ino}`;
-}
-
-async function checkWritableDir(path: string): Promise<void> {
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(dir);
-  } catch {
-    throw new Deno.errors.NotFound(
-      `Cannot write results to ${JSON.stringify(path)} as its directory ${
-        JSON.stringify(dir)
-      } does not exist`,
-    );
-  }
-  if (!info.isDirectory) {
-    throw new Deno.errors.NotADirectory(
-      `Cannot write results to ${JSON.stringify(path)} as ${
-        JSON.stringify(dir)
-      } is not a directory`,
-    );
-  }
 }

@@ -16,7 +16,7 @@ import { MAX_ROWS } from "../_limits.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
-import { prepareRecursiveFiles, roundPath, writeRecursiveResult } from "./_recursive_files.ts";
+import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
 
 /**
  * Runs a model over every combination of its parameters, in parallel.
@@ -109,9 +109,12 @@ export interface RecursiveSweepOptions extends SweepOptions {
  *
  * With `csv` or `jsonl`, each round streams its rows to a part file beside the
  * results file (`.<name>.round-<r>.<ext>`); `resume` replays the rounds from them,
- * computing only the rows missing, and once the sweep is done the results file
- * gets the rows kept and the part files are removed. A resume of a finished sweep
- * reads its results file back.
+ * computing only the rows missing, and once the sweep is done every results file
+ * (`arrow`, `h5` and `parquet` too, written only then) gets the rows kept, with its
+ * metadata, and the part files are removed. A resume of a finished sweep reads its
+ * results file back; a resume needs `csv` or `jsonl`. The sweep holds the lock of
+ * each results file from its first look at them to its last write: a second run on
+ * them fails at once, naming this one's pid.
  *
  * @param options The sweep, with random samplers, and `numSamples`.
  * @returns The successful rows (up to `numSamples`), in the order found.
@@ -146,11 +149,6 @@ export async function recursiveParameterSweep(
       }`,
     );
   }
-  if (options.arrow !== undefined || options.h5 !== undefined || options.parquet !== undefined) {
-    throw new TypeError(
-      "Cannot run a recursive sweep with 'arrow', 'h5' or 'parquet': its rounds stream to CSV or JSON Lines part files; use 'csv' or 'jsonl'",
-    );
-  }
   if (target > MAX_ROWS) {
     throw new RangeError(
       `Cannot run a recursive sweep as 'numSamples' asks for more rows than a sweep holds in memory (at most ${MAX_ROWS}): current value is ${target}`,
@@ -176,27 +174,56 @@ export async function recursiveParameterSweep(
     }
     return [name, sampler] as const;
   });
-  // Each round streams to part files beside the results files (see _recursive_files.ts).
-  const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
+  // Each round streams to part files beside the CSV and JSON Lines results files; every results
+  // file gets the rows kept once the sweep is done (see _recursive_files.ts).
+  const streamed = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
+  const paths = [options.csv, options.jsonl, options.arrow, options.h5, options.parquet].filter((
+    p,
+  ): p is string => p !== undefined);
+  if (options.resume && streamed.length === 0) {
+    throw new TypeError(
+      "Cannot resume a recursive sweep as neither 'csv' nor 'jsonl' names a results file: its rounds stream to CSV or JSON Lines part files, and 'arrow', 'h5' and 'parquet' are written only once the sweep completes; set 'csv' or 'jsonl', or run it again without 'resume'",
+    );
+  }
   const meta = {
     model: plan.model,
     ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
     params: options.params,
     numSamples: target,
   };
-  if (files.length > 0) {
-    const finished = await prepareRecursiveFiles(
-      files,
+  const files = paths.length > 0
+    ? await openRecursiveFiles(
+      paths,
+      streamed,
       options.resume ?? false,
       options.overwrite ?? false,
       meta,
       options.seed,
-    );
-    if (finished) return finished;
+    )
+    : undefined;
+  try {
+    if (files?.finished) return files.finished;
+    const result = await drawRounds(options, plan, samplers, target, maxRounds, meta, streamed);
+    await files?.write(result);
+    return result;
+  } finally {
+    files?.release();
   }
+}
+
+// The rounds of a recursive sweep, each streaming to the part files of `streamed`.
+async function drawRounds(
+  options: RecursiveSweepOptions,
+  plan: ReturnType<typeof planSweep>,
+  samplers: (readonly [string, Sampler])[],
+  target: number,
+  maxRounds: number,
+  meta: Record<string, unknown>,
+  streamed: string[],
+): Promise<SweepResult> {
   // Resumed without a seed, the rounds are drawn again with the seed the first round recorded.
   const recorded = options.resume && options.seed === undefined
-    ? await recordedSeed(files.map((f) => roundPath(f, 0)))
+    ? await recordedSeed(streamed.map((f) => roundPath(f, 0)))
     : undefined;
   const rng = new RandomState(
     recorded ?? (await sweepSeed(options)) ?? RandomState.randomSeed(),
@@ -228,6 +255,10 @@ export async function recursiveParameterSweep(
     workers: undefined,
     permissions: undefined,
     interpolateNanOutputs: undefined,
+    // Written once the sweep is done, with the rows kept, not by each round.
+    arrow: undefined,
+    h5: undefined,
+    parquet: undefined,
   };
   const round = { ...plan, options: base };
   const onProgress = options.onProgress;
@@ -327,6 +358,5 @@ export async function recursiveParameterSweep(
       rowsPerSecond: (drawn - resumed) / (elapsedMs / 1000),
     },
   };
-  if (files.length > 0) await writeRecursiveResult(files, result, meta);
   return result;
 }
