@@ -2,12 +2,18 @@
 // moving to @std/cli later touches one file.
 import { parseArgs } from "node:util";
 import { UsageError } from "./_errors.ts";
+import { PERMISSION_KINDS } from "../_limits.ts";
 
 /** A flag's type: a boolean switch, a single string, or a string that may repeat. */
 export type FlagSpec = Record<
   string,
   { type: "boolean" | "string"; multiple?: boolean; short?: string }
 >;
+
+/** Deno's `--allow-<kind>` flags, each with an optional value, for the models' permissions. */
+export const ALLOW_FLAGS: FlagSpec = Object.fromEntries(
+  PERMISSION_KINDS.map((kind) => [`allow-${kind}`, { type: "string", multiple: true }]),
+);
 
 /** The parsed flags and positional arguments. */
 export interface Parsed {

@@ -6,7 +6,7 @@ import { describe } from "../_describe.ts";
 import { runRedisWorker } from "../parallel/_redis_worker.ts";
 import { redactUrl } from "../parallel/_redis_protocol.ts";
 import type { WorkerPermissions } from "../parallel/_permissions.ts";
-import { type FlagSpec, parseFlags } from "./_args.ts";
+import { ALLOW_FLAGS, type FlagSpec, parseFlags } from "./_args.ts";
 import { UsageError } from "./_errors.ts";
 
 const WORKER_HELP = `psweep worker --redis <url> --models <dir-or-url> [options]
@@ -40,14 +40,7 @@ const FLAGS: FlagSpec = {
   prefix: { type: "string" },
   help: { type: "boolean", short: "h" },
   debug: { type: "boolean" },
-  "allow-read": { type: "string", multiple: true },
-  "allow-write": { type: "string", multiple: true },
-  "allow-net": { type: "string", multiple: true },
-  "allow-env": { type: "string", multiple: true },
-  "allow-run": { type: "string", multiple: true },
-  "allow-sys": { type: "string", multiple: true },
-  "allow-ffi": { type: "string", multiple: true },
-  "allow-import": { type: "string", multiple: true },
+  ...ALLOW_FLAGS,
 };
 
 /**
