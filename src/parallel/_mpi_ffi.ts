@@ -83,7 +83,7 @@ function loadable(path: string): boolean {
  * Finds the MPI library: the explicit path, else `PSWEEP_MPI_LIBRARY`, else the sonames of the
  * launcher's family, else any known soname.
  */
-export function chooseLibrary(explicit?: string): MpiLibraryChoice {
+export function chooseLibrary(explicit?: string, sonames?: readonly string[]): MpiLibraryChoice {
   const named = explicit ?? env(MPI_LIBRARY_ENV);
   if (named !== undefined && named !== "") {
     if (!loadable(named)) {
@@ -100,9 +100,10 @@ export function chooseLibrary(explicit?: string): MpiLibraryChoice {
     };
   }
   const launcher = launcherEnvironment();
-  const order = launcher?.flavor === "mpich"
-    ? [...MPICH_SONAMES, ...OPENMPI_SONAMES]
-    : [...OPENMPI_SONAMES, ...MPICH_SONAMES];
+  const order = sonames ??
+    (launcher?.flavor === "mpich"
+      ? [...MPICH_SONAMES, ...OPENMPI_SONAMES]
+      : [...OPENMPI_SONAMES, ...MPICH_SONAMES]);
   for (const soname of order) {
     if (loadable(soname)) {
       return {
@@ -566,6 +567,21 @@ function installHandlers(w: MpiWorld): void {
     }
     w.finalize();
   });
+}
+
+/**
+ * The world's root test and object broadcast, for what a sweep agrees on before it makes its
+ * manager (the seed).
+ */
+export function worldPeers(): {
+  isRootProcess(): boolean;
+  syncObjectWithPeers<T>(obj: T): Promise<T>;
+} {
+  const w = mpiWorld();
+  return {
+    isRootProcess: () => w.rank === 0,
+    syncObjectWithPeers: <T>(obj: T) => Promise.resolve(w.bcastObject(obj, "sync object")),
+  };
 }
 
 /** Counts managers in use: a rank that exits while one is open ends the job. */

@@ -8,6 +8,8 @@ import { describe } from "../_describe.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
 import { SingleProcessManager } from "./single_process_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
+import { MpiManager } from "./mpi_manager.ts";
+import { underMpiLauncher } from "./_mpi_ffi.ts";
 
 /**
  * Options of {@linkcode createParallelManager}.
@@ -35,10 +37,16 @@ import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_
  */
 export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
   /**
-   * How many workers to use; 1 gives the serial {@linkcode SingleProcessManager}.
-   * @default {navigator.hardwareConcurrency}
+   * How many workers to use; 1 gives the serial {@linkcode SingleProcessManager}. With `mpi`,
+   * the workers of each rank's local pool.
+   * @default {navigator.hardwareConcurrency; with `mpi`, the machine's cores divided by its ranks}
    */
   readonly workers?: number;
+  /**
+   * Make an {@linkcode MpiManager} for this MPI rank.
+   * @default {whether this process runs under an MPI launcher (mpirun, mpiexec, srun)}
+   */
+  readonly mpi?: boolean;
 }
 
 /**
@@ -68,7 +76,8 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 };
 
 /**
- * Makes a manager: the serial one for one worker (with `chunkTargetMs` if
+ * Makes a manager: under an MPI launcher (or with `mpi: true`) an {@linkcode MpiManager} for this
+ * rank, else the serial one for one worker (with `chunkTargetMs` if
  * given), otherwise a {@linkcode DenoWorkerManager} with the given options. One
  * worker with a finite `timeout` or with `permissions` is a pool of one: only a
  * worker can be stopped, or scoped.
@@ -89,8 +98,9 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 export function createParallelManager(
   options: CreateParallelManagerOptions = {},
 ): ClosableParallelManager {
-  const workers = options.workers ?? navigator.hardwareConcurrency;
-  if (!Number.isInteger(workers) || workers < 1) {
+  const { mpi = underMpiLauncher(), ...rest } = options;
+  const workers = options.workers ?? (mpi ? undefined : navigator.hardwareConcurrency);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new RangeError(
       `Cannot create a parallel manager as 'workers' must be a positive integer: current value is ${
         describe(workers)
@@ -99,8 +109,9 @@ export function createParallelManager(
   }
   const needsWorker = (options.timeout !== undefined && Number.isFinite(options.timeout)) ||
     options.permissions !== undefined;
+  if (mpi) return new MpiManager({ ...rest, workers });
   if (workers === 1 && !needsWorker) {
     return new SingleProcessManager({ chunkTargetMs: options.chunkTargetMs });
   }
-  return new DenoWorkerManager({ ...options, workers });
+  return new DenoWorkerManager({ ...rest, workers });
 }

@@ -9,6 +9,8 @@ import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
 import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
+import { MpiManager } from "../parallel/mpi_manager.ts";
+import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
@@ -195,7 +197,9 @@ export interface SweepRows {
  * stopped, or scoped).
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
-  const workers = options.workers ?? navigator.hardwareConcurrency;
+  // Under an MPI launcher each rank's pool defaults to its share of the machine's cores.
+  const workers = options.workers ??
+    (underMpiLauncher() ? undefined : navigator.hardwareConcurrency);
   // Infinity, as no timeout at all.
   const timeout = options.timeout !== undefined && Number.isFinite(options.timeout)
     ? options.timeout
@@ -214,9 +218,17 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
  * The seed a sweep draws with when none is given. Given a manager, the root's fresh seed goes
  * to every rank: in a peer group, ranks drawing their own would sweep different rows.
  */
-export async function sweepSeed(options: SweepOptions): Promise<number | undefined> {
-  if (options.seed !== undefined || !options.manager) return options.seed;
-  return await options.manager.syncObjectWithPeers(RandomState.randomSeed());
+export async function sweepSeed(
+  options: SweepOptions,
+  recorded?: () => Promise<number | undefined>,
+): Promise<number | undefined> {
+  if (options.seed !== undefined) return options.seed;
+  // Under an MPI launcher the sweep makes an MpiManager: its ranks agree on the seed too.
+  const peers = options.manager ?? (underMpiLauncher() ? worldPeers() : undefined);
+  // Only the root reads the results file: other ranks may not see it (a machine's own disk).
+  const fromFile = recorded && (peers?.isRootProcess() ?? true) ? await recorded() : undefined;
+  if (!peers) return fromFile;
+  return await peers.syncObjectWithPeers(fromFile ?? RandomState.randomSeed());
 }
 
 // Runs the rows `source` makes and assembles the result. The pool's workers start first, so
@@ -235,38 +247,60 @@ export async function runRows(
     manager = sweepManager(options);
     owned = true;
   }
+  // The ranks of an MPI job all run this; the root alone writes files and reports progress,
+  // and tells the others which rows are missing and what the sweep's result is.
+  const spmd = manager instanceof MpiManager && manager.numberOfWorkerProcesses() > 1;
+  const root = manager.isRootProcess();
   let sink: SweepSink | undefined;
   const abort = new AbortController();
   let buildError: string | undefined;
-  try {
+  const body = async (): Promise<SweepResult> => {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned && manager instanceof DenoWorkerManager) {
       startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     }
     const { data, rows, seed } = source();
-    sink = await SweepSink.open({
-      csv: options.csv,
-      jsonl: options.jsonl,
-      resume: options.resume ?? false,
-      overwrite: options.overwrite ?? false,
-      paramNames,
-      outputs: plan.outputs,
-      params: data,
-      rows,
-      meta: {
-        model: plan.model,
-        // Only when given, so that files of sweeps without them read as before.
-        ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
-        params: context.sampling?.params ?? null,
-        seed: seed ?? null,
+    let openFailure: { error: unknown } | undefined;
+    try {
+      sink = await SweepSink.open({
+        csv: root ? options.csv : undefined,
+        jsonl: root ? options.jsonl : undefined,
+        resume: root && (options.resume ?? false),
+        overwrite: options.overwrite ?? false,
+        paramNames,
+        outputs: plan.outputs,
+        params: data,
         rows,
-      },
-      onProgress: options.onProgress,
-      progressIntervalMs: options.progressIntervalMs,
-    });
+        meta: {
+          model: plan.model,
+          // Only when given, so that files of sweeps without them read as before.
+          ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
+          params: context.sampling?.params ?? null,
+          seed: seed ?? null,
+          rows,
+        },
+        onProgress: root ? options.onProgress : undefined,
+        progressIntervalMs: options.progressIntervalMs,
+      });
+    } catch (error) {
+      openFailure = { error };
+    }
+    let todo = sink?.missingRows();
+    if (spmd) {
+      // The root's files decide whether the sweep starts, and which rows it computes.
+      const agreed = await manager.syncObjectWithPeers(
+        openFailure ? { error: errorText(openFailure.error) } : { todo },
+      );
+      if (agreed.error !== undefined && !openFailure) {
+        throw new Error(
+          `Cannot run the sweep as rank 0 could not open its results files: ${agreed.error}`,
+        );
+      }
+      todo = agreed.todo;
+    }
+    if (openFailure) throw openFailure.error;
     // Column 0 carries each row's global index: results are placed by index, not arrival.
-    const open = sink;
-    const todo = open.missingRows();
+    const open = sink!;
     const count = todo?.length ?? rows;
     // Shared memory: the pool hands it to workers as it is, without another copy.
     const work = new Float64Array(new SharedArrayBuffer(count * (P + 1) * 8));
@@ -352,6 +386,24 @@ export async function runRows(
     }
     const elapsedMs = performance.now() - t0;
     return await open.finish(seed, elapsedMs);
+  };
+  try {
+    if (!spmd) return await body();
+    // Every rank returns the root's result (with the rows a resume read back), or fails with it.
+    let mine: { result: SweepResult } | { error: unknown };
+    try {
+      mine = { result: await body() };
+    } catch (error) {
+      mine = { error };
+    }
+    const agreed = await manager.syncObjectWithPeers(
+      root ? ("error" in mine ? { error: errorText(mine.error) } : mine) : null,
+    ) as { result: SweepResult } | { error: string };
+    if ("error" in mine) throw mine.error;
+    if ("error" in agreed) {
+      throw new Error(`Cannot run the sweep as it failed on rank 0: ${agreed.error}`);
+    }
+    return agreed.result;
   } finally {
     try {
       await sink?.close();
@@ -359,4 +411,8 @@ export async function runRows(
       if (owned) await manager.close?.();
     }
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

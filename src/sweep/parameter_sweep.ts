@@ -133,8 +133,10 @@ export interface SweepOptions {
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
-  const seed = options.seed ?? (options.resume ? await recordedSeed(options) : undefined) ??
-    await sweepSeed(options);
+  const seed = await sweepSeed(
+    options,
+    options.resume ? () => recordedSeed(options) : undefined,
+  );
   return await runRows(plan, () => buildCombinations(options.params, { seed }), {
     sampling: { params: options.params },
   });

@@ -1,0 +1,114 @@
+// MpiManager on real MPI jobs: the conformance suite on every rank, under Open MPI and MPICH,
+// on 1, 2 and 4 ranks, and without a launcher (a singleton); library discovery and its errors.
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { KNOWN, type Launcher, runMpi, skipWithout } from "./_mpi.ts";
+import { chooseLibrary } from "../src/parallel/_mpi_ffi.ts";
+
+const conformanceFixture = new URL("./fixtures/mpi/conformance.ts", import.meta.url);
+
+const checks = (size: number) => size > 1 ? CHECKS : [
+  ...CHECKS.slice(0, 6),
+  "gatherArraysToRoot errors",
+  ...CHECKS.slice(6),
+];
+const CHECKS = [
+  "identity",
+  "syncWithPeers",
+  "syncArrayWithPeers",
+  "syncObjectWithPeers",
+  "combineDataWithPeers",
+  "gatherArraysToRoot",
+  "gatherArraysToRoot bad spec",
+  "collectives in flight together",
+  "sumValuesAndSync",
+  "scatter/gather WaterTAP scenario",
+  "ordering",
+  "failed chunk",
+  "onResult errors",
+  "empty",
+];
+
+// Ranks x local workers per launcher. MPICH stays at most at the cores of a small machine with
+// 2 ranks of one worker, plus one oversubscribed run of 4.
+const CASES: [Launcher["name"], number, number][] = [
+  ["openmpi", 1, 1],
+  ["openmpi", 2, 2],
+  ["openmpi", 4, 1],
+  ["mpich", 1, 1],
+  ["mpich", 2, 1],
+  ["mpich", 4, 1],
+];
+
+for (const [name, ranks, workers] of CASES) {
+  const launcher = KNOWN.find((l) => l.name === name)!;
+  Deno.test({
+    name:
+      `MpiManager passes the conformance suite on every rank: ${name}, ${ranks} rank(s) x ${workers} worker(s)`,
+    ignore: skipWithout(name),
+    async fn() {
+      const run = await runMpi(launcher, ranks, conformanceFixture, [String(workers)]);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(Object.keys(run.ranks).map(Number).sort(), [...Array(ranks).keys()]);
+      for (const [rank, out] of Object.entries(run.ranks)) {
+        assertEquals(out.size, ranks, `rank ${rank}`);
+        assertEquals(out.checks, checks(ranks), `rank ${rank}`);
+        assertMatch(String(out.library), name === "openmpi" ? /Open MPI/ : /MPICH/);
+      }
+    },
+  });
+}
+
+for (const [name, soname] of [["openmpi", "libmpi.so.40"], ["mpich", "libmpich.so.12"]] as const) {
+  Deno.test({
+    name: `MpiManager runs without a launcher as a world of one: ${name}`,
+    ignore: skipWithout(name),
+    async fn() {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-prompt", conformanceFixture.pathname, "2"],
+        env: { PSWEEP_MPI_LIBRARY: soname, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 0, stderr);
+      const line = JSON.parse(new TextDecoder().decode(out.stdout).trim());
+      assertEquals([line.rank, line.size], [0, 1]);
+      assertEquals(line.checks, checks(1));
+    },
+  });
+}
+
+Deno.test({
+  name: "MpiManager refuses a library that does not match the launcher, on every rank",
+  ignore: skipWithout("mpich") || skipWithout("openmpi"),
+  async fn() {
+    const mpich = KNOWN.find((l) => l.name === "mpich")!;
+    const run = await runMpi(mpich, 2, conformanceFixture, ["1"], {
+      env: { PSWEEP_MPI_LIBRARY: "libmpi.so.40" },
+    });
+    assert(run.code !== 0, "the job fails");
+    assertEquals(run.ranks, {}, "no rank ran the suite");
+    assertMatch(run.stderr, /launcher started 2 ranks but libmpi\.so\.40 .* sees a world of 1/);
+  },
+});
+
+Deno.test("MPI library discovery names what to install, or the library that failed", () => {
+  let message = "";
+  try {
+    chooseLibrary(undefined, ["libpsweep_no_such_mpi.so.1"]);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assertMatch(message, /no MPI library was found \(tried libpsweep_no_such_mpi\.so\.1\)/);
+  assertMatch(message, /apt-get install openmpi-bin, or mpich/);
+  assertMatch(message, /PSWEEP_MPI_LIBRARY/);
+  try {
+    chooseLibrary("/nonexistent/libmpi.so");
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assertMatch(
+    message,
+    /"\/nonexistent\/libmpi\.so" \(from the 'library' option\) cannot be loaded/,
+  );
+});
