@@ -6,11 +6,12 @@ import { chooseLibrary } from "../src/parallel/_mpi_ffi.ts";
 
 const conformanceFixture = new URL("./fixtures/mpi/conformance.ts", import.meta.url);
 
-const checks = (size: number) => size > 1 ? CHECKS : [
-  ...CHECKS.slice(0, 6),
-  "gatherArraysToRoot errors",
-  ...CHECKS.slice(6),
-];
+const checks = (size: number) =>
+  size > 1 ? CHECKS : [
+    ...CHECKS.slice(0, 6),
+    "gatherArraysToRoot errors",
+    ...CHECKS.slice(6),
+  ];
 const CHECKS = [
   "identity",
   "syncWithPeers",

@@ -58,7 +58,7 @@ export interface MpiManagerOptions extends DenoWorkerManagerOptions {
 }
 
 // Results stream from each rank to the root on this tag, in order (MPI keeps the order of
-// messages from one sender on one tag): chunk results, then one "done".
+// messages from one sender on one tag): chunk results, then an empty message for "done".
 const STREAM_TAG = 7101;
 // How often the root looks for streamed results while nothing arrives (it backs off to this).
 const MAX_POLL_MS = 8;
@@ -69,12 +69,11 @@ interface WireResult {
   results: unknown;
   error: LocalResultsType["error"];
 }
-type StreamMessage = { kind: "result"; result: WireResult } | { kind: "done" };
 
 interface Job {
-  local: Promise<void>;
-  // Root only: results of every rank, and how many ranks have said they are done.
-  received: LocalResults[];
+  // Root only: every rank's results as sent (the callback may change what it is given), and how
+  // many ranks have said they are done.
+  received: { processNumber: number; bytes: Uint8Array }[];
   done: number;
   callbackError: { error: unknown } | undefined;
   callbacks: Promise<unknown>[];
@@ -97,6 +96,22 @@ function toWire(r: LocalResults): WireResult {
     results: r.results,
     error: r.error,
   };
+}
+
+// A chunk's result as bytes; results that cannot be sent (a function, say) fail their chunk.
+function encodeResult(result: LocalResults, rank: number): Uint8Array {
+  try {
+    return toBytes(toWire(result));
+  } catch (e) {
+    return toBytes(toWire(
+      new LocalResults(result.processNumber, result.parameters, undefined, {
+        name: "DataCloneError",
+        message: `the results of rank ${rank} cannot be sent between ranks: ${
+          toErrorInfo(e).message
+        }`,
+      }),
+    ));
+  }
 }
 
 function fromWire(w: WireResult): LocalResults {
@@ -381,7 +396,6 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
     const mine = sliceRows(all, start, start + sizes[w.rank]);
     const root = w.rank === ROOT_PROCESS_RANK;
     const job: Job = {
-      local: Promise.resolve(),
       received: [],
       done: 0,
       callbackError: undefined,
@@ -400,34 +414,14 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
         local.results,
         local.error,
       );
+      const bytes = encodeResult(result, w.rank);
       if (root) {
-        job.received.push(result);
+        job.received.push({ processNumber: result.processNumber, bytes });
         return this.#deliver(job, result);
       }
-      let message: Uint8Array;
-      try {
-        message = toBytes({ kind: "result", result: toWire(result) } satisfies StreamMessage);
-      } catch (e) {
-        // Results that cannot be sent (a function, say) fail their chunk on the root.
-        const failed = new LocalResults(result.processNumber, result.parameters, undefined, {
-          name: "DataCloneError",
-          message: `the results of rank ${w.rank} cannot be sent to the root: ${
-            toErrorInfo(e).message
-          }`,
-        });
-        message = toBytes({ kind: "result", result: toWire(failed) } satisfies StreamMessage);
-      }
-      w.send(message, ROOT_PROCESS_RANK, STREAM_TAG);
-      // This rank's own callback sees a copy: what it does with it cannot change what was sent.
-      return this.#deliver(
-        job,
-        new LocalResults(
-          result.processNumber,
-          result.parameters,
-          structuredClone(result.results),
-          result.error,
-        ),
-      );
+      w.send(bytes, ROOT_PROCESS_RANK, STREAM_TAG);
+      // What was sent is already bytes: the callback may do what it likes with the result.
+      return this.#deliver(job, result);
     };
     // The root takes the others' results while its own share runs.
     if (root) this.#poll(job);
@@ -491,13 +485,12 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
           continue;
         }
         delay = 0;
-        const m = fromBytes(message.bytes) as StreamMessage;
-        if (m.kind === "done") {
+        if (message.bytes.length === 0) {
           job.done++;
           continue;
         }
-        const result = fromWire(m.result);
-        job.received.push(result);
+        const result = fromWire(fromBytes(message.bytes) as WireResult);
+        job.received.push({ processNumber: result.processNumber, bytes: message.bytes });
         const held = this.#deliver(job, result);
         if (held instanceof Promise) await held;
       }
@@ -527,19 +520,32 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       localError = { error };
     }
     await Promise.allSettled(job.callbacks);
-    let all: LocalResults[];
+    // Every rank gets every chunk as the root received it: the lengths, then the bytes.
+    let blobs: Uint8Array;
+    let lengths: number[];
     if (w.rank !== ROOT_PROCESS_RANK) {
-      w.send(toBytes({ kind: "done" } satisfies StreamMessage), ROOT_PROCESS_RANK, STREAM_TAG);
-      const wire = w.bcastObject<WireResult[] | null>(null, "gather");
-      all = wire!.map(fromWire);
+      w.send(new Uint8Array(0), ROOT_PROCESS_RANK, STREAM_TAG);
+      lengths = w.bcastObject<number[] | null>(null, "gather")!;
+      blobs = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
     } else {
       if (w.size > 1) {
         job.wake?.();
         await job.finished;
       }
       await Promise.allSettled(job.callbacks);
-      all = job.received.sort((a, b) => a.processNumber - b.processNumber);
-      w.bcastObject(all.map(toWire), "gather");
+      const sorted = job.received.sort((a, b) => a.processNumber - b.processNumber);
+      lengths = w.bcastObject(sorted.map((r) => r.bytes.length), "gather");
+      blobs = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+      let offset = 0;
+      for (const r of sorted) {
+        blobs.set(r.bytes, offset);
+        offset += r.bytes.length;
+      }
+    }
+    w.bcastBytes(blobs);
+    const all: LocalResults[] = [];
+    for (let i = 0, offset = 0; i < lengths.length; offset += lengths[i], i++) {
+      all.push(fromWire(fromBytes(blobs.subarray(offset, offset + lengths[i])) as WireResult));
     }
     this.#job = undefined;
     this.#localFailed = false;
