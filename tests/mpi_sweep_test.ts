@@ -153,3 +153,70 @@ Deno.test({
     }
   },
 });
+
+const mod = new URL("../mod.ts", import.meta.url);
+
+async function writeSweepFile(dir: string): Promise<string> {
+  const path = `${dir}/sweep.yaml`;
+  await Deno.writeTextFile(
+    path,
+    [
+      `model: ${model}`,
+      "buildOptions: { limit: 1.5 }",
+      "params:",
+      "  a: { sampler: linear, lower: 0, upper: 1, n: 9 }",
+      "  b: { sampler: linear, lower: 0, upper: 1, n: 7 }",
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+for (const name of ["openmpi", "mpich"] as const) {
+  Deno.test({
+    name:
+      `the CLI under ${name}: 'mpirun -n 2 deno run -A mod.ts run sweep.yaml --mpi' writes the serial results once`,
+    ignore: skipWithout(name),
+    async fn() {
+      const launcher = KNOWN.find((l) => l.name === name)!;
+      await withTempDir(async (dir) => {
+        const file = await writeSweepFile(dir);
+        const serial = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "--no-prompt", mod.pathname, "run", file, "--out", `${dir}/ref.csv`],
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+        assertEquals(serial.code, 0, new TextDecoder().decode(serial.stderr));
+        const run = await runMpi(launcher, 2, mod, [
+          "run",
+          file,
+          "--mpi",
+          "--workers",
+          "1",
+          "--out",
+          `${dir}/mpi.csv`,
+          "--json",
+        ]);
+        assertEquals(run.code, 0, run.stderr);
+        assertEquals(await readText(`${dir}/mpi.csv`), await readText(`${dir}/ref.csv`));
+        // One summary, from rank 0.
+        const summaries = run.stdout.split("\n").filter((l) => l.startsWith("{"));
+        assertEquals(summaries.length, 1, run.stdout);
+        assertEquals(JSON.parse(summaries[0]).rows, 63);
+      });
+    },
+  });
+}
+
+Deno.test("the CLI's --mpi without an MPI launcher is a usage error", async () => {
+  await withTempDir(async (dir) => {
+    const file = await writeSweepFile(dir);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-prompt", mod.pathname, "run", file, "--mpi"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 2);
+    assertMatch(new TextDecoder().decode(out.stderr), /--mpi needs an MPI launcher/);
+  });
+});

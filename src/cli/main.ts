@@ -15,6 +15,7 @@ import { RunError, UsageError } from "./_errors.ts";
 import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { markLaunchedScoped } from "../parallel/_permissions.ts";
 import { VERSION } from "./_version.ts";
+import { launcherRank, underMpiLauncher } from "../parallel/_mpi_ffi.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { writeInit } from "./init.ts";
 
@@ -39,7 +40,10 @@ Runs the sweep a JSON or YAML file describes (see 'psweep init' for a starter fi
 paths in the file resolve against the file. Flags override the file.
 
 Options:
-  --workers <n>        workers to run on (default: the file's, else every core)
+  --workers <n>        workers to run on (default: the file's, else every core); under an MPI
+                       launcher, each rank's (default: its share of the machine's cores)
+  --mpi                require an MPI launcher (mpirun, srun): every rank runs this command,
+                       rank 0 writes the files (found without the flag too; see the README)
   --seed <n>           seed of random and LHS samplers
   --out <path>         results file (.csv or .jsonl); default: the file's csv/jsonl
   --resume             continue an interrupted sweep: compute only the rows not on disk
@@ -57,6 +61,7 @@ Examples:
   psweep run sweep.yaml
   psweep run sweep.json --workers 2 --seed 7 --out results.csv
   psweep run sweep.yaml --resume
+  mpirun -n 4 deno run -A jsr:@x/psweep run sweep.yaml --mpi
 `;
 
 const DEMO_HELP = `psweep [options]
@@ -97,6 +102,7 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const RUN_FLAGS: FlagSpec = {
   workers: { type: "string" },
+  mpi: { type: "boolean" },
   seed: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
@@ -302,8 +308,15 @@ async function execute(
     const { reportPath } = await import("./report.ts");
     await refuseExisting(reportPath(where), false);
   }
-  const quiet = Boolean(flags.quiet);
-  const json = Boolean(flags.json);
+  if (flags.mpi && !underMpiLauncher()) {
+    throw new UsageError(
+      "--mpi needs an MPI launcher: run it as `mpirun -n <ranks> deno run -A jsr:@x/psweep run <file> --mpi` (or srun); no launcher's environment was found",
+    );
+  }
+  // Under MPI every rank runs this command; only rank 0 prints, writes and reports.
+  const follower = (launcherRank() ?? 0) !== 0 && underMpiLauncher();
+  const quiet = Boolean(flags.quiet) || follower;
+  const json = Boolean(flags.json) && !follower;
   const view = quiet || json ? undefined : new ProgressView();
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
@@ -335,10 +348,10 @@ async function execute(
   try {
     if (recursive) {
       for (const path of [csv, jsonl]) {
-        if (path) await refuseExisting(path, Boolean(flags.overwrite));
+        if (path && !follower) await refuseExisting(path, Boolean(flags.overwrite));
       }
       result = await recursiveParameterSweep({ ...options, numSamples: spec.numSamples! });
-      for (const path of [csv, jsonl]) if (path) await writeResult(path, result);
+      for (const path of [csv, jsonl]) if (path && !follower) await writeResult(path, result);
     } else {
       result = await parameterSweep(options);
     }
@@ -372,7 +385,7 @@ async function execute(
   } else if (!quiet) {
     console.error(summaryTable(result, where));
   }
-  if (flags.report && where) {
+  if (flags.report && where && !follower) {
     const { writeReport } = await import("./report.ts");
     // The page is derived from the results: a resumed or replaced run rewrites it.
     const page = await writeReport(where, undefined, {

@@ -51,6 +51,15 @@ export function underMpiLauncher(): boolean {
   return launcherEnvironment() !== undefined;
 }
 
+/** This process's rank as the launcher says (without starting MPI); `undefined` outside one. */
+export function launcherRank(): number | undefined {
+  for (const name of ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]) {
+    const value = env(name);
+    if (value !== undefined) return Number(value);
+  }
+  return undefined;
+}
+
 /** Ranks of this job on this machine, as the launcher says; `undefined` when it does not. */
 export function localRanks(): number | undefined {
   for (const name of ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"]) {
