@@ -29,6 +29,29 @@ async function readText(path: string): Promise<string> {
   return await Deno.readTextFile(path);
 }
 
+// The failure tests' sweep, run serially once: its result's digest and its CSV file.
+const FAIL_ROWS = 400;
+let failureRef: Promise<{ digest: unknown; csv: string }> | undefined;
+function failureReference(): Promise<{ digest: unknown; csv: string }> {
+  failureRef ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "psweep_test_" });
+    try {
+      const result = await parameterSweep({
+        model,
+        buildOptions: { spinMs: 2 },
+        params: params(FAIL_ROWS),
+        seed: 3,
+        workers: 1,
+        csv: `${dir}/ref.csv`,
+      });
+      return { digest: await asPrinted(result), csv: await readText(`${dir}/ref.csv`) };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  })();
+  return failureRef;
+}
+
 for (const name of ["openmpi", "mpich"] as const) {
   const launcher = KNOWN.find((l) => l.name === name)!;
   const ignore = skipWithout(name);
@@ -71,25 +94,17 @@ for (const name of ["openmpi", "mpich"] as const) {
       ignore,
       async fn() {
         await withTempDir(async (dir) => {
-          const n = 600;
           const base = {
             model,
-            n,
+            n: FAIL_ROWS,
             seed: 3,
             workers: 1,
             csv: `${dir}/s.csv`,
             buildOptions: { spinMs: 2 },
           };
-          const reference = await parameterSweep({
-            model,
-            buildOptions: { spinMs: 2 },
-            params: params(n),
-            seed: 3,
-            workers: 1,
-            csv: `${dir}/ref.csv`,
-          });
+          const reference = await failureReference();
           const run = await runMpi(launcher, 2, fixture, [JSON.stringify(base)], {
-            env: { PSWEEP_TEST_FAIL: `1:150:${how}` },
+            env: { PSWEEP_TEST_FAIL: `1:100:${how}` },
           });
           assert(run.code !== 0, `the job must fail: ${run.stderr}`);
           assertEquals(run.ranks, {}, "no rank finished");
@@ -101,7 +116,7 @@ for (const name of ["openmpi", "mpich"] as const) {
           );
           // The rows on disk are the reference's rows; a resume computes the rest.
           const partial = (await readText(`${dir}/s.csv`)).split("\n").filter((l) => l);
-          const full = (await readText(`${dir}/ref.csv`)).split("\n").filter((l) => l);
+          const full = reference.csv.split("\n").filter((l) => l);
           assert(partial.length >= 1, "the header at least is on disk");
           assert(partial.length < full.length, "the job stopped before the end");
           for (const line of partial) {
@@ -111,9 +126,9 @@ for (const name of ["openmpi", "mpich"] as const) {
             JSON.stringify({ ...base, resume: true }),
           ]);
           assertEquals(resumed.code, 0, resumed.stderr);
-          assertEquals(resumed.ranks[0].digest, await asPrinted(reference));
-          assertEquals(resumed.ranks[1].digest, await asPrinted(reference));
-          assertEquals(await readText(`${dir}/s.csv`), await readText(`${dir}/ref.csv`));
+          assertEquals(resumed.ranks[0].digest, reference.digest);
+          assertEquals(resumed.ranks[1].digest, reference.digest);
+          assertEquals(await readText(`${dir}/s.csv`), reference.csv);
         });
       },
     });
