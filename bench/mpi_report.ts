@@ -23,7 +23,7 @@ import { DenoWorkerManager } from "../src/parallel/deno_worker_manager.ts";
 const MODEL = new URL("./models/spin_1ms.ts", import.meta.url).href;
 const REPO = new URL("../", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
-const POINTS = 2000;
+const POINTS = 1000;
 const LAUNCHERS = [
   {
     name: "Open MPI",
@@ -73,9 +73,9 @@ async function rankPart(part: string): Promise<void> {
     }
     return median(times);
   };
-  say({ op: "barrier", n: 0, us: await time(5000, () => pm.syncWithPeers()) });
+  say({ op: "barrier", n: 0, us: await time(2000, () => pm.syncWithPeers()) });
   const size = pm.numberOfWorkerProcesses();
-  for (const [n, iters] of [[1000, 2000], [65536, 200], [1048576, 20]]) {
+  for (const [n, iters] of [[1000, 1000], [65536, 100], [1048576, 10]]) {
     const send = Float64Array.from({ length: n }, (_, i) => i);
     const recv = new Float64Array(n * size);
     const out = new Float64Array(n);

@@ -113,3 +113,26 @@ Deno.test("MPI library discovery names what to install, or the library that fail
     /"\/nonexistent\/libmpi\.so" \(from the 'library' option\) cannot be loaded/,
   );
 });
+
+const extraFixture = new URL("./fixtures/mpi/extra.ts", import.meta.url);
+for (const [name, ranks] of [["openmpi", 3], ["mpich", 2]] as const) {
+  Deno.test({
+    name:
+      `MpiManager on ${ranks} ranks of ${name}: shared memory, mixed element types, unsendable values, an empty share, managers in turn`,
+    ignore: skipWithout(name),
+    async fn() {
+      const run = await runMpi(KNOWN.find((l) => l.name === name)!, ranks, extraFixture);
+      assertEquals(run.code, 0, run.stderr);
+      for (let rank = 0; rank < ranks; rank++) {
+        assertEquals(run.ranks[rank]?.checks, [
+          "broadcast",
+          "gather across types",
+          "sum of bytes",
+          "unsendable values",
+          "empty share",
+          "second manager",
+        ], `rank ${rank}`);
+      }
+    },
+  });
+}

@@ -496,6 +496,9 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       }
     };
     job.finished = step();
+    // Awaited by gather; a failure before then must not count as an unhandled rejection (which
+    // ends the job).
+    job.finished.catch(() => {});
   }
 
   /**

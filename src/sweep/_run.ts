@@ -280,6 +280,9 @@ export async function runRows(
           rows,
         },
         onProgress: root ? options.onProgress : undefined,
+        // Other ranks' rows arrive ahead of rank 0's: written at once rather than held back, so
+        // that a job that dies loses none that arrived (the file is put in row order at the end).
+        holdMs: spmd ? 0 : undefined,
         progressIntervalMs: options.progressIntervalMs,
       });
     } catch (error) {
