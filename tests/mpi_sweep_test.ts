@@ -83,6 +83,13 @@ for (const name of ["openmpi", "mpich"] as const) {
         assertEquals(run.ranks[1].progressCalls, 0, "other ranks report none");
         assertEquals(await readText(`${dir}/mpi.csv`), await readText(`${dir}/ref.csv`));
         assertEquals(await readText(`${dir}/mpi.jsonl`), await readText(`${dir}/ref.jsonl`));
+        // Without a seed the ranks agree on rank 0's fresh one.
+        const unseeded = await runMpi(launcher, 2, fixture, [
+          JSON.stringify({ ...settings, seed: undefined }),
+        ]);
+        assertEquals(unseeded.code, 0, unseeded.stderr);
+        assertEquals(unseeded.ranks[0].digest, unseeded.ranks[1].digest);
+        assertEquals(unseeded.ranks[0].rows, 60);
       });
     },
   });
@@ -123,7 +130,8 @@ for (const name of ["openmpi", "mpich"] as const) {
             assert(full.includes(line), `row not in the reference: ${line}`);
           }
           const resumed = await runMpi(launcher, 2, fixture, [
-            JSON.stringify({ ...base, resume: true }),
+            // Without the seed: rank 0 reads the one its file recorded and tells the others.
+            JSON.stringify({ ...base, seed: undefined, resume: true }),
           ]);
           assertEquals(resumed.code, 0, resumed.stderr);
           assertEquals(resumed.ranks[0].digest, reference.digest);
