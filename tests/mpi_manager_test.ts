@@ -136,3 +136,21 @@ for (const [name, ranks] of [["openmpi", 3], ["mpich", 2]] as const) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "MpiManager says when Open MPI bound the ranks to single cores (its default), and not otherwise",
+  // Binding shows only where there are cores to bind to.
+  ignore: skipWithout("openmpi") || navigator.hardwareConcurrency < 2,
+  async fn() {
+    const openmpi = KNOWN.find((l) => l.name === "openmpi")!;
+    // As on a machine of at least 2 cores with 2 ranks: Open MPI binds each rank to a core.
+    const bound = { ...openmpi, flags: ["--allow-run-as-root", "--bind-to", "core"] };
+    const run = await runMpi(bound, 2, conformanceFixture, ["2"]);
+    assertEquals(run.code, 0, run.stderr);
+    assertMatch(run.stderr, /MPI rank 0 may use 1 of this machine's \d+ cores .* --bind-to none/);
+    const free = await runMpi(openmpi, 2, conformanceFixture, ["2"]);
+    assertEquals(free.code, 0, free.stderr);
+    assert(!free.stderr.includes("bound it"), free.stderr);
+  },
+});

@@ -29,6 +29,7 @@ import {
   ROOT_PROCESS_RANK,
   type ScatterOptions,
 } from "./parallel_manager.ts";
+import { cpus } from "node:os";
 import { SingleProcessManager } from "./single_process_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 
@@ -52,7 +53,7 @@ export interface MpiManagerOptions extends DenoWorkerManagerOptions {
   /**
    * Workers of this rank's local pool; 1 runs the rank's share on its main thread (unless a
    * finite `timeout` or `permissions` ask for a worker).
-   * @default {this machine's cores divided by the job's ranks on it, at least 1}
+   * @default {the cores the launcher bound this rank to; unbound, this machine's cores divided by the job's ranks on it (at least 1)}
    */
   readonly workers?: number;
 }
@@ -177,8 +178,8 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
   constructor(options: MpiManagerOptions = {}) {
     const { library, ...pool } = options;
     this.#world = mpiWorld(library);
-    const cores = navigator.hardwareConcurrency;
-    const workers = pool.workers ?? Math.max(1, Math.floor(cores / (localRanks() ?? 1)));
+    const workers = pool.workers ?? defaultWorkers();
+    if (this.#world.rank === ROOT_PROCESS_RANK) warnIfBound(workers);
     const needsWorker = (pool.timeout !== undefined && Number.isFinite(pool.timeout)) ||
       pool.permissions !== undefined;
     this.#local = workers === 1 && !needsWorker
@@ -584,6 +585,39 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+// The cores this process may use (Deno counts those of its CPU affinity), and the machine's.
+function cores(): { allowed: number; total: number } {
+  const allowed = navigator.hardwareConcurrency;
+  let total = allowed;
+  try {
+    total = Math.max(allowed, cpus().length);
+  } catch {
+    // without --allow-sys: the affinity's count is all we know
+  }
+  return { allowed, total };
+}
+
+// A rank bound to some cores (srun --cpus-per-task, say) uses them all; an unbound one its share
+// of the machine.
+function defaultWorkers(): number {
+  const { allowed, total } = cores();
+  if (allowed < total) return allowed;
+  return Math.max(1, Math.floor(total / (localRanks() ?? 1)));
+}
+
+let warned = false;
+// Open MPI's mpirun binds each rank to one core by default: a rank's pool would share that core,
+// or the machine would sit mostly idle. Said once, by rank 0.
+function warnIfBound(workers: number): void {
+  const { allowed, total } = cores();
+  const ranks = localRanks() ?? 1;
+  if (warned || allowed >= total || (workers <= allowed && allowed * ranks >= total)) return;
+  warned = true;
+  console.warn(
+    `psweep: MPI rank 0 may use ${allowed} of this machine's ${total} cores (the launcher bound it) and runs ${workers} worker(s); with Open MPI's mpirun pass --bind-to none (one rank per machine: --map-by ppr:1:node --bind-to none)`,
+  );
 }
 
 // Element types by a number that travels with arrays.
