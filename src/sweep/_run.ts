@@ -15,7 +15,7 @@ import type { LocalResults, ParallelManager } from "../parallel/parallel_manager
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { SweepSink } from "./_sink.ts";
+import { type SinkOptions, SweepSink } from "./_sink.ts";
 import type { SweepOptions } from "./parameter_sweep.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -261,33 +261,29 @@ export async function runRows(
     }
     const { data, rows, seed } = source();
     let openFailure: { error: unknown } | undefined;
-    try {
-      sink = await SweepSink.open({
-        csv: root ? options.csv : undefined,
-        jsonl: root ? options.jsonl : undefined,
-        resume: root && (options.resume ?? false),
-        overwrite: options.overwrite ?? false,
-        paramNames,
-        outputs: plan.outputs,
-        params: data,
+    sink = await openSink(root, spmd, {
+      csv: options.csv,
+      jsonl: options.jsonl,
+      resume: options.resume ?? false,
+      overwrite: options.overwrite ?? false,
+      paramNames,
+      outputs: plan.outputs,
+      params: data,
+      rows,
+      meta: {
+        model: plan.model,
+        // Only when given, so that files of sweeps without them read as before.
+        ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
+        params: context.sampling?.params ?? null,
+        seed: seed ?? null,
         rows,
-        meta: {
-          model: plan.model,
-          // Only when given, so that files of sweeps without them read as before.
-          ...(options.buildOptions !== undefined ? { buildOptions: options.buildOptions } : {}),
-          params: context.sampling?.params ?? null,
-          seed: seed ?? null,
-          rows,
-        },
-        onProgress: root ? options.onProgress : undefined,
-        // Other ranks' rows arrive ahead of rank 0's: written at once rather than held back, so
-        // that a job that dies loses none that arrived (the file is put in row order at the end).
-        holdMs: spmd ? 0 : undefined,
-        progressIntervalMs: options.progressIntervalMs,
-      });
-    } catch (error) {
+      },
+      onProgress: options.onProgress,
+      progressIntervalMs: options.progressIntervalMs,
+    }).catch((error) => {
       openFailure = { error };
-    }
+      return undefined;
+    });
     let todo = sink?.missingRows();
     if (spmd) {
       // The root's files decide whether the sweep starts, and which rows it computes.
@@ -414,6 +410,26 @@ export async function runRows(
       if (owned) await manager.close?.();
     }
   }
+}
+
+// Under MPI only rank 0 has files and progress (the other ranks keep what a sink needs to build
+// the result: a list of what to keep, so that a new kind of file stays on rank 0 too), and the
+// other ranks' rows, which arrive ahead of rank 0's, go to disk at once rather than waiting in
+// memory for their turn: a job that dies loses none that arrived.
+function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSink> {
+  if (!spmd) return SweepSink.open(o);
+  if (root) return SweepSink.open({ ...o, holdMs: 0 });
+  const { paramNames, outputs, params, rows, meta, progressIntervalMs } = o;
+  return SweepSink.open({
+    paramNames,
+    outputs,
+    params,
+    rows,
+    meta,
+    progressIntervalMs,
+    resume: false,
+    overwrite: false,
+  });
 }
 
 function errorText(error: unknown): string {
