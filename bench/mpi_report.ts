@@ -10,9 +10,10 @@
  *    then MPICH). The sweep's own time on the root (ranks start together after a barrier), and
  *    the job's wall time including `mpirun` and Deno's start-up, separately. Median of 3.
  * 2. Collectives on 2 ranks: `syncWithPeers` (barrier), `sumValuesAndSync` (allreduce) and
- *    `gatherArraysToRoot` (gatherv) of 1k, 64k and 1M doubles, against the same MPI calls from C
- *    (bench/mpi_collectives.c, built here with `mpicc`; needs libopenmpi-dev / libmpich-dev, else
- *    that column is empty). Median over 5 repeats of the mean per call, after a warm-up.
+ *    `gatherArraysToRoot` (gatherv) of 1k, 64k and 1M doubles, against the same MPI calls in a C
+ *    loop (bench/mpi_collectives.c, built here with `mpicc -shared`, which needs libopenmpi-dev /
+ *    libmpich-dev, else that column is empty) called from the same ranks: five rounds, psweep and
+ *    C alternating, after a warm-up; the median of each round's mean per call.
  *
  * @module
  */
@@ -63,30 +64,60 @@ async function rankPart(part: string): Promise<void> {
     say({ op: "sweep", ms: await sweepOn(pm) });
     return;
   }
-  const time = async (iters: number, call: () => Promise<void>) => {
-    const times: number[] = [];
+  // The C loops, built by the driver for this MPI (absent: that column stays empty).
+  const cPath = Deno.env.get("PSWEEP_BENCH_C");
+  const c = cPath
+    ? Deno.dlopen(cPath, {
+      bench_barrier: { parameters: ["i32"], result: "f64" },
+      bench_allreduce: { parameters: ["i32", "i32"], result: "f64" },
+      bench_gatherv: { parameters: ["i32", "i32"], result: "f64" },
+    }).symbols
+    : undefined;
+  // Five rounds, psweep and C alternating; the median of each (µs per call).
+  const time = async (iters: number, call: () => Promise<void>, native?: () => number) => {
+    const ours: number[] = [];
+    const theirs: number[] = [];
     for (let r = -1; r < 5; r++) {
       await pm.syncWithPeers();
       const t0 = performance.now();
       for (let i = 0; i < iters; i++) await call();
-      if (r >= 0) times.push(((performance.now() - t0) / iters) * 1000);
+      const t = ((performance.now() - t0) / iters) * 1000;
+      await pm.syncWithPeers();
+      const tc = native ? native() * 1e6 : NaN;
+      if (r >= 0) {
+        ours.push(t);
+        theirs.push(tc);
+      }
     }
-    return median(times);
+    return { us: median(ours), c: native ? median(theirs) : undefined };
   };
-  say({ op: "barrier", n: 0, us: await time(2000, () => pm.syncWithPeers()) });
+  say({
+    op: "barrier",
+    n: 0,
+    ...await time(2000, () => pm.syncWithPeers(), c && (() => c.bench_barrier(2000))),
+  });
   const size = pm.numberOfWorkerProcesses();
   for (const [n, iters] of [[1000, 1000], [65536, 100], [1048576, 10]]) {
     const send = Float64Array.from({ length: n }, (_, i) => i);
     const recv = new Float64Array(n * size);
     const out = new Float64Array(n);
-    say({ op: "allreduce", n, us: await time(iters, () => pm.sumValuesAndSync(send, out)) });
+    say({
+      op: "allreduce",
+      n,
+      ...await time(
+        iters,
+        () => pm.sumValuesAndSync(send, out),
+        c && (() => c.bench_allreduce(n, iters)),
+      ),
+    });
     const spec = { buffer: recv, sizes: Array(size).fill(n) };
     say({
       op: "gatherv",
       n,
-      us: await time(
+      ...await time(
         iters,
         () => pm.gatherArraysToRoot(send, pm.isRootProcess() ? spec : undefined),
+        c && (() => c.bench_gatherv(n, iters)),
       ),
     });
   }
@@ -96,6 +127,7 @@ interface Line {
   op: string;
   n?: number;
   us?: number;
+  c?: number;
   ms?: number;
 }
 
@@ -163,26 +195,32 @@ async function driver(): Promise<void> {
   const dir = await Deno.makeTempDir();
   try {
     for (const l of installed) {
-      const ours = (await job([l.run, ...l.flags, "-n", "2", ...deno, "collectives"])).lines;
-      let c: Line[] = [];
+      const env: Record<string, string> = {};
       if (exists(l.cc)) {
-        const bin = `${dir}/c_${l.name.replace(/\W/g, "")}`;
+        const lib = `${dir}/libbench_${l.name.replace(/\W/g, "")}.so`;
         const built = await new Deno.Command(l.cc, {
-          args: ["-O2", "-o", bin, new URL("./mpi_collectives.c", import.meta.url).pathname],
+          args: [
+            "-O2",
+            "-shared",
+            "-fPIC",
+            "-o",
+            lib,
+            new URL("./mpi_collectives.c", import.meta.url).pathname,
+          ],
           stderr: "piped",
         }).output();
-        if (built.code === 0) c = (await job([l.run, ...l.flags, "-n", "2", bin])).lines;
+        if (built.code === 0) env.PSWEEP_BENCH_C = lib;
         else {console.log(
             `  (${l.cc} could not build the C baseline: is the -dev package installed?)`,
           );}
       }
-      for (const o of ours) {
-        const base = c.find((x) => x.op === o.op && x.n === o.n);
+      const lines = (await job([l.run, ...l.flags, "-n", "2", ...deno, "collectives"], env)).lines;
+      for (const o of lines) {
         console.log(
           `  ${l.name.padEnd(9)} ${o.op.padEnd(10)} ${String(o.n).padStart(8)} ${
             o.us!.toFixed(1).padStart(9)
-          } ${base ? base.us!.toFixed(1).padStart(8) : "       -"} ${
-            base ? (o.us! / base.us!).toFixed(2).padStart(6) + "x" : ""
+          } ${o.c !== undefined ? o.c.toFixed(1).padStart(8) : "       -"} ${
+            o.c !== undefined ? (o.us! / o.c).toFixed(2).padStart(6) + "x" : ""
           }`,
         );
       }

@@ -217,6 +217,17 @@ export class MpiWorld {
   readonly #tagAt: number;
   #finalized = false;
   readonly #i32 = new Int32Array(1);
+  // Small arrays handed to MPI are reused: V8 keeps tiny typed arrays inside its heap and must
+  // move one out on its first trip through the FFI, which costs microseconds every time a fresh
+  // one is passed. Sized once the world's size is known.
+  #sendInts = new Int32Array(16);
+  #recvInts = new Int32Array(16);
+  #counts = new Int32Array(16);
+  #displs = new Int32Array(16);
+  readonly #header = new Float64Array(16);
+  readonly #headerBytes = new Uint8Array(this.#header.buffer);
+  readonly #flag = new Int32Array(16);
+  readonly #none = new Uint8Array(16);
 
   constructor(choice: MpiLibraryChoice) {
     this.choice = choice;
@@ -263,6 +274,10 @@ export class MpiWorld {
     this.rank = this.#i32[0];
     this.#check(this.#f.MPI_Comm_size(this.#comm as never, this.#i32), "MPI_Comm_size");
     this.size = this.#i32[0];
+    const n = Math.max(16, 2 * this.size);
+    this.#recvInts = new Int32Array(n);
+    this.#counts = new Int32Array(n);
+    this.#displs = new Int32Array(n);
     const text = new Uint8Array(8192);
     const length = new Int32Array(1);
     this.#f.MPI_Get_library_version(text, length);
@@ -294,55 +309,69 @@ export class MpiWorld {
     }
   }
 
+  /** Broadcasts up to 16 numbers from the root: every rank gets the root's. */
+  bcastNumbers(values: readonly number[], root = 0): number[] {
+    const h = this.#header;
+    for (let i = 0; i < values.length; i++) h[i] = values[i];
+    this.bcastBytes(this.#headerBytes.subarray(0, values.length * 8), root);
+    return Array.from(h.subarray(0, values.length));
+  }
+
   /** Every rank's one int, in rank order. */
   allgatherInt(value: number): Int32Array {
-    const send = Int32Array.of(value);
-    const recv = new Int32Array(this.size);
+    this.#sendInts[0] = value;
     this.#check(
       this.#f.MPI_Allgather(
-        send,
+        this.#sendInts,
         1,
         this.#int as never,
-        recv,
+        this.#recvInts,
         1,
         this.#int as never,
-        this
-          .#comm as never,
+        this.#comm as never,
       ),
       "MPI_Allgather",
     );
-    return recv;
+    return this.#recvInts.slice(0, this.size);
   }
 
-  /** The root gets every rank's `values` (each rank the same count), in rank order. */
-  gatherInts(values: Int32Array, root = 0): Int32Array {
-    const recv = new Int32Array(this.rank === root ? this.size * values.length : 0);
+  /** The root gets every rank's `values` (each rank the same count, at most 2), in rank order. */
+  gatherInts(values: readonly number[], root = 0): Int32Array {
+    const k = values.length;
+    for (let i = 0; i < k; i++) this.#sendInts[i] = values[i];
     this.#check(
       this.#f.MPI_Gather(
-        values,
-        values.length,
+        this.#sendInts,
+        k,
         this.#int as never,
-        recv,
-        values.length,
+        this.#recvInts,
+        k,
         this.#int as never,
         root,
         this.#comm as never,
       ),
       "MPI_Gather",
     );
-    return recv;
+    return this.rank === root ? this.#recvInts.slice(0, this.size * k) : new Int32Array(0);
   }
 
-  /** Gatherv of bytes to the root: `counts`/`displs` in bytes, used on the root only. */
-  gathervBytes(send: Uint8Array, recv: Uint8Array, counts: Int32Array, displs: Int32Array): void {
+  /** Gatherv of bytes to the root: `counts` in bytes, rank by rank, used on the root only. */
+  gathervBytes(send: Uint8Array, recv: Uint8Array | undefined, counts?: ArrayLike<number>): void {
+    if (counts) {
+      for (let r = 0, offset = 0; r < this.size; r++) {
+        this.#counts[r] = counts[r];
+        this.#displs[r] = offset;
+        offset += counts[r];
+      }
+    }
     this.#check(
       this.#f.MPI_Gatherv(
         send,
         send.length,
         this.#byte as never,
-        recv,
-        counts,
-        displs,
+        recv ?? this.#none,
+        this.#counts,
+        this.#displs,
         this.#byte as never,
         0,
         this.#comm as never,
@@ -353,10 +382,10 @@ export class MpiWorld {
 
   /** Allgatherv of bytes: every rank gets every rank's bytes, concatenated in rank order. */
   allgathervBytes(send: Uint8Array, counts: Int32Array): Uint8Array {
-    const displs = new Int32Array(counts.length);
     let total = 0;
     for (let r = 0; r < counts.length; r++) {
-      displs[r] = total;
+      this.#counts[r] = counts[r];
+      this.#displs[r] = total;
       total += counts[r];
     }
     if (total > MAX_COUNT) {
@@ -371,8 +400,8 @@ export class MpiWorld {
         send.length,
         this.#byte as never,
         recv,
-        counts,
-        displs,
+        this.#counts,
+        this.#displs,
         this.#byte as never,
         this.#comm as never,
       ),
@@ -424,14 +453,14 @@ export class MpiWorld {
    * none is waiting.
    */
   tryReceive(tag: number): { source: number; bytes: Uint8Array } | undefined {
-    const flag = new Int32Array(1);
+    const flag = this.#flag;
     this.#check(
       this.#f.MPI_Iprobe(this.#anySource, tag, this.#comm as never, flag, this.#status),
       "MPI_Iprobe",
     );
     if (flag[0] === 0) return undefined;
     const source = this.#status[this.#sourceAt];
-    const count = new Int32Array(1);
+    const count = this.#i32;
     this.#check(this.#f.MPI_Get_count(this.#status, this.#byte as never, count), "MPI_Get_count");
     const bytes = new Uint8Array(count[0]);
     this.#check(
@@ -454,24 +483,24 @@ export class MpiWorld {
    * serialised fails every rank (the length sent says so), so that none is left waiting.
    */
   bcastObject<T>(value: T, what: string): T {
-    const header = new Float64Array(1);
     let bytes: Uint8Array | undefined;
     let failure: unknown;
+    let length = 0;
     if (this.rank === 0) {
       try {
         bytes = toBytes(value);
-        header[0] = bytes.length;
+        length = bytes.length;
       } catch (e) {
         failure = e;
-        header[0] = -1;
+        length = -1;
       }
     }
-    this.bcastBytes(new Uint8Array(header.buffer));
-    if (header[0] < 0) {
+    [length] = this.bcastNumbers([length]);
+    if (length < 0) {
       if (failure !== undefined) throw failure;
       throw new TypeError(`Cannot ${what} as the root's value cannot be sent between ranks`);
     }
-    bytes ??= new Uint8Array(header[0]);
+    bytes ??= new Uint8Array(length);
     this.bcastBytes(bytes);
     return this.rank === 0 ? value : fromBytes(bytes) as T;
   }

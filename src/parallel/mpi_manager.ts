@@ -232,9 +232,7 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       const w = this.#world;
       // The root's length and element type first, so that a mismatch is an error on that rank
       // rather than memory read past an array's end.
-      const header = new Float64Array([data.length, kindOf(data)]);
-      w.bcastBytes(new Uint8Array(header.buffer));
-      const [length, kind] = header;
+      const [length, kind] = w.bcastNumbers([data.length, kindOf(data)]);
       const sameKind = kind === kindOf(data) && length === data.length;
       const target = sameKind ? data : new (ARRAY_KINDS[kind])(length);
       w.bcastBytes(new Uint8Array(target.buffer, target.byteOffset, target.byteLength));
@@ -274,10 +272,10 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
   gatherArraysToRoot(sendbuf: TypedArray, recvbufSpec?: ReceiveBufferSpec): Promise<void> {
     return this.#run("gather arrays", () => {
       const w = this.#world;
-      const counts = w.gatherInts(Int32Array.of(sendbuf.length, kindOf(sendbuf)));
+      const counts = w.gatherInts([sendbuf.length, kindOf(sendbuf)]);
       const bytes = new Uint8Array(sendbuf.buffer, sendbuf.byteOffset, sendbuf.byteLength);
       if (w.rank !== ROOT_PROCESS_RANK) {
-        w.gathervBytes(bytes, new Uint8Array(0), new Int32Array(0), new Int32Array(0));
+        w.gathervBytes(bytes, undefined);
         return;
       }
       const size = w.size;
@@ -305,12 +303,10 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       } catch (e) {
         problem = e as Error;
       }
-      const byteCounts = new Int32Array(size);
-      const displs = new Int32Array(size);
+      const byteCounts: number[] = [];
       let total = 0;
       for (let r = 0; r < size; r++) {
-        byteCounts[r] = counts[2 * r] * element;
-        displs[r] = total;
+        byteCounts.push(counts[2 * r] * element);
         total += byteCounts[r];
       }
       const direct = problem === undefined &&
@@ -320,7 +316,7 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       const recv = direct
         ? new Uint8Array(spec!.buffer.buffer, spec!.buffer.byteOffset, total)
         : new Uint8Array(total);
-      w.gathervBytes(bytes, recv, byteCounts, displs);
+      w.gathervBytes(bytes, recv, byteCounts);
       if (problem) throw problem;
       if (!direct) {
         copyInto(
