@@ -63,6 +63,10 @@ export interface MpiManagerOptions extends DenoWorkerManagerOptions {
 const STREAM_TAG = 7101;
 // How often the root looks for streamed results while nothing arrives (it backs off to this).
 const MAX_POLL_MS = 8;
+// Rank 0 tells the others on this tag that the chunks are ready to go out: until then they wait
+// without blocking in MPI, where a waiting rank spins on a core (which, on a shared machine, a
+// rank still computing needs).
+const READY_TAG = 7102;
 
 interface WireResult {
   processNumber: number;
@@ -525,6 +529,9 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
     let lengths: number[];
     if (w.rank !== ROOT_PROCESS_RANK) {
       w.send(new Uint8Array(0), ROOT_PROCESS_RANK, STREAM_TAG);
+      for (let delay = 0; !w.tryReceive(READY_TAG); delay = Math.min(MAX_POLL_MS, delay + 1)) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
       lengths = w.bcastObject<number[] | null>(null, "gather")!;
       blobs = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
     } else {
@@ -534,6 +541,7 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       }
       await Promise.allSettled(job.callbacks);
       const sorted = job.received.sort((a, b) => a.processNumber - b.processNumber);
+      for (let r = 1; r < w.size; r++) w.send(new Uint8Array(0), r, READY_TAG);
       lengths = w.bcastObject(sorted.map((r) => r.bytes.length), "gather");
       blobs = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
       let offset = 0;
