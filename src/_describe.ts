@@ -21,3 +21,17 @@ export function describe(value: unknown): string {
   }
   return String(value);
 }
+
+/**
+ * Throws psweep's error for a bad value: "Cannot `action` as `what`: current value is `value`",
+ * a TypeError for a value of the wrong type, a RangeError for one out of range.
+ */
+export function invalid(
+  action: string,
+  kind: "type" | "range",
+  what: string,
+  value: unknown,
+): never {
+  const message = `Cannot ${action} as ${what}: current value is ${describe(value)}`;
+  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+}

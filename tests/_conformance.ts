@@ -1,7 +1,12 @@
 // The conformance suite for ParallelManager. It is a plain async function so that it can run on
 // the main thread against a serial or pool manager, and inside every worker of a peer group
 // (through runPeers), where each rank runs it against its own peers.
-import { type LocalResults, type ParallelManager, ROOT_PROCESS_RANK } from "../mod.ts";
+import {
+  CHUNK_ERROR_NAMES,
+  type LocalResults,
+  type ParallelManager,
+  ROOT_PROCESS_RANK,
+} from "../mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 
 const fixtures = new URL("./fixtures/functions.ts", import.meta.url).href;
@@ -162,6 +167,20 @@ export async function conformance(
     assertEquals(mixed.flatMap((r) => [...r.parameters.data]), [1, 2, 3, 4, 5]);
   }
   done.push("failed chunk");
+
+  // a doBuild that throws fails every row with the name every manager uses, the original name
+  // and message kept in the message
+  await pm.scatter(fn("buildThrows"), {}, fn("echoRows"), [[1], [2], [3]]);
+  const unbuilt = await pm.gather();
+  if (root) {
+    assertEquals(unbuilt.flatMap((r) => [...r.parameters.data]), [1, 2, 3]);
+    for (const r of unbuilt) {
+      assertEquals(r.error?.name, CHUNK_ERROR_NAMES.buildFailed);
+      assert(r.error!.message.includes("TypeError: no model here"), r.error!.message);
+      assertEquals(r.results, undefined);
+    }
+  }
+  done.push("failed build");
 
   // onResult: a returned promise is awaited; what it throws or rejects with does not stop the
   // work, and gather throws it, even when the rejection comes after the last chunk finished

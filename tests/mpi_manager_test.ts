@@ -25,6 +25,7 @@ const CHECKS = [
   "scatter/gather WaterTAP scenario",
   "ordering",
   "failed chunk",
+  "failed build",
   "onResult errors",
   "empty",
 ];

@@ -1,4 +1,5 @@
-import { type RowBatch, RowWriter } from "../src/io/row_writer.ts";
+import type { RowBatch } from "../src/io/row_types.ts";
+import { RowWriter } from "../src/io/row_writer.ts";
 import { readRows } from "../src/io/resume.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";

@@ -2,11 +2,10 @@
 // given. Scoped workers need the worker-options feature and a process that cannot prompt; when
 // psweep cannot see both, it runs itself again with them, passing on the permissions it holds.
 import { detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+import { PERMISSION_KINDS as KINDS } from "../_limits.ts";
 
 /** The hidden first argument that marks the relaunched process. */
 export const RELAUNCHED = "--psweep-relaunched";
-
-const KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"] as const;
 
 /** Whether this process can start scoped workers as it is. */
 export function canScopeWorkers(): boolean {

@@ -5,7 +5,7 @@
 
 import { parseCsvRecord, tryParseNumber } from "../io/_rows.ts";
 import { readRows } from "../io/resume.ts";
-import type { RowFormat } from "../io/row_writer.ts";
+import type { RowFormat } from "../io/row_types.ts";
 
 /** The header of a results CSV. */
 export interface CsvHeader {

@@ -4,18 +4,21 @@ import { pathExists } from "../io/_fs.ts";
 import { describe } from "../_describe.ts";
 import { linearSample } from "../sampling/samplers.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
-import {
-  parameterSweep,
-  recursiveParameterSweep,
-  type SweepOptions,
-} from "../sweep/parameter_sweep.ts";
+import { parameterSweep, recursiveParameterSweep } from "../sweep/parameter_sweep.ts";
+import type { SweepOptions } from "../sweep/sweep_options.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
 import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
-import { markLaunchedScoped } from "../parallel/_permissions.ts";
 import { VERSION } from "./_version.ts";
 import { launcherRank, underMpiLauncher } from "../parallel/_mpi_ffi.ts";
+import {
+  MAX_SEED,
+  MAX_TIMEOUT_MS,
+  MAX_WORKERS,
+  PATH_PERMISSION_KINDS,
+  PERMISSION_KINDS,
+} from "../_limits.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { writeInit } from "./init.ts";
 
@@ -96,9 +99,6 @@ Example:
 `;
 
 // numpy's seeds: 32-bit unsigned integers. The pool's limits: threads, and what timers hold.
-const MAX_SEED = 2 ** 32 - 1;
-const MAX_WORKERS = 1024;
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const RUN_FLAGS: FlagSpec = {
   workers: { type: "string" },
@@ -150,11 +150,11 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
   }
   if (command === undefined || command.startsWith("-") || command === "demo") {
     const demoArgs = command === "demo" ? rest : args;
-    return await withScopedWorkers(args, relaunched, () => demo(demoArgs));
+    return await withScopedWorkers(args, relaunched, (scoped) => demo(demoArgs, scoped));
   }
   switch (command) {
     case "run":
-      return await withScopedWorkers(args, relaunched, () => run(rest));
+      return await withScopedWorkers(args, relaunched, (scoped) => run(rest, scoped));
     case "init":
       return await init(rest);
     case "report":
@@ -166,15 +166,16 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
   }
 }
 
-// Commands that start workers run in a process that can scope them; help needs none.
+// Commands that start workers run in a process that can scope them; help needs none. `fn` learns
+// whether this process is the CLI's own relaunch, started with --unstable-worker-options
+// --no-prompt: its pools are then told so, as they cannot always read Deno's flags themselves.
 async function withScopedWorkers(
   args: string[],
   relaunched: boolean,
-  fn: () => Promise<number>,
+  fn: (relaunched: boolean) => Promise<number>,
 ): Promise<number> {
-  if (relaunched) markLaunchedScoped();
   if (relaunched || canScopeWorkers() || args.includes("--help") || args.includes("-h")) {
-    return await fn();
+    return await fn(relaunched);
   }
   return await relaunch(args);
 }
@@ -206,7 +207,7 @@ function allowFlags(args: string[]): string[] {
   return args.map((a) => (/^--allow-[a-z]+$/.test(a) ? `${a}=` : a));
 }
 
-async function demo(args: string[]): Promise<number> {
+async function demo(args: string[], relaunched: boolean): Promise<number> {
   const { flags } = parseFlags(allowFlags(args), RUN_FLAGS, "demo");
   if (flags.help) {
     console.log(DEMO_HELP);
@@ -231,10 +232,11 @@ async function demo(args: string[]): Promise<number> {
     out,
     "demo",
     flags.out === undefined ? [...args, "--out", out] : args,
+    relaunched,
   );
 }
 
-async function run(args: string[]): Promise<number> {
+async function run(args: string[], relaunched: boolean): Promise<number> {
   const { flags, positionals } = parseFlags(allowFlags(args), RUN_FLAGS, "run");
   if (flags.help) {
     console.log(RUN_HELP);
@@ -246,10 +248,14 @@ async function run(args: string[]): Promise<number> {
     );
   }
   const spec = await loadSweepFile(positionals[0]);
-  return await execute(spec, flags, flags.out as string | undefined, positionals[0], [
-    "run",
-    ...args,
-  ]);
+  return await execute(
+    spec,
+    flags,
+    flags.out as string | undefined,
+    positionals[0],
+    ["run", ...args],
+    relaunched,
+  );
 }
 
 // `argv`: the command's words as typed (after `psweep`), repeated in the resume hint.
@@ -259,6 +265,7 @@ async function execute(
   out: string | undefined,
   source: string,
   argv: string[],
+  relaunched: boolean,
 ): Promise<number> {
   const workers = intFlag(flags.workers, "workers", 1, MAX_WORKERS) ?? spec.workers;
   const seed = intFlag(flags.seed, "seed", 0, MAX_SEED) ?? spec.seed;
@@ -333,6 +340,8 @@ async function execute(
     workers,
     // Always given, so that one worker is a scoped worker too, never this thread's -A.
     permissions: widen(spec.permissions, flags) ?? "none",
+    assumeWorkerOptions: relaunched,
+    assumeNoPrompt: relaunched,
     timeout,
     // A recursive sweep's rows are known only at the end: the CLI writes them then.
     csv: recursive ? undefined : csv,
@@ -420,13 +429,13 @@ function widen(
   const out: Record<string, unknown> = base === undefined || base === "none"
     ? {}
     : { ...(base as object) };
-  for (const kind of ["read", "write", "net", "env", "run", "sys", "ffi", "import"]) {
+  for (const kind of PERMISSION_KINDS) {
     const values = flags[`allow-${kind}`] as string[] | undefined;
     if (!values) continue;
     const list = values.flatMap((v) => v.split(",")).filter((v) => v !== "");
     if (values.some((v) => v === "") || list.length === 0) out[kind] = true;
     else if (out[kind] !== true) {
-      const abs = ["read", "write", "ffi"].includes(kind)
+      const abs = PATH_PERMISSION_KINDS.includes(kind)
         ? list.map((p) => (p.startsWith("/") ? p : `${Deno.cwd()}/${p}`))
         : list;
       out[kind] = [...(Array.isArray(out[kind]) ? out[kind] as string[] : []), ...abs];

@@ -4,6 +4,14 @@ import { describe } from "../_describe.ts";
 import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { UsageError } from "./_errors.ts";
+import {
+  isPermissionKind,
+  MAX_SEED,
+  MAX_TIMEOUT_MS,
+  MAX_WORKERS,
+  PATH_PERMISSION_KINDS,
+  PERMISSION_KINDS,
+} from "../_limits.ts";
 import { parseYaml } from "./_yaml.ts";
 
 /** A validated sweep file, with every path made absolute. */
@@ -37,8 +45,6 @@ const FIELDS = [
   "csv",
   "jsonl",
 ] as const;
-
-const PERMISSION_KINDS = ["read", "write", "net", "env", "run", "sys", "ffi", "import"];
 
 /** Reads and validates a sweep file (`.json`, `.yaml` or `.yml`). */
 export async function loadSweepFile(path: string): Promise<SweepSpec> {
@@ -113,8 +119,10 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
     // Seeds are numpy's: 32-bit unsigned integers.
-    const max = field === "seed" ? 2 ** 32 - 1 : field === "workers"
-      ? 1024 // the pool's limit
+    const max = field === "seed"
+      ? MAX_SEED
+      : field === "workers"
+      ? MAX_WORKERS
       : Number.MAX_SAFE_INTEGER;
     if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
       fail(field, `must be an integer from ${min} to ${max}: current value is ${describe(v)}`);
@@ -122,10 +130,10 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     spec[field] = v as number;
   }
   if (o.timeout !== undefined) {
-    if (typeof o.timeout !== "number" || !(o.timeout > 0) || o.timeout > 2 ** 31 - 1) {
+    if (typeof o.timeout !== "number" || !(o.timeout > 0) || o.timeout > MAX_TIMEOUT_MS) {
       fail(
         "timeout",
-        `must be a positive number of milliseconds up to 2147483647: current value is ${
+        `must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}: current value is ${
           describe(o.timeout)
         }`,
       );
@@ -164,7 +172,7 @@ function parsePermissions(
   }
   const out: Record<string, boolean | string[]> = {};
   for (const [kind, grant] of Object.entries(value)) {
-    if (!PERMISSION_KINDS.includes(kind)) {
+    if (!isPermissionKind(kind)) {
       fail(
         `permissions.${kind}`,
         `is not a Deno permission: expected one of ${PERMISSION_KINDS.join(", ")}`,
@@ -174,7 +182,7 @@ function parsePermissions(
       out[kind] = grant;
     } else if (Array.isArray(grant) && grant.every((g) => typeof g === "string")) {
       // File-system grants are relative to the sweep file, like every other path in it.
-      out[kind] = ["read", "write", "ffi"].includes(kind)
+      out[kind] = PATH_PERMISSION_KINDS.includes(kind)
         ? grant.map((g: string) => resolve(dir, g))
         : grant;
     } else {

@@ -2,7 +2,7 @@
 // streaming writer, the atomic finaliser and the resume reader. Not part of the public API.
 
 import { describe } from "../_describe.ts";
-import type { RowBatch, RowFormat, RowHeader } from "./row_writer.ts";
+import type { RowBatch, RowFormat, RowHeader } from "./row_types.ts";
 import { createNumberText, type NumberText } from "./_number_text.ts";
 
 /** Parses like `parseNumber` but returns `undefined` for text that is not a number. */

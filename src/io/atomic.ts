@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
 import { checkBatch, csvHeaderLine, encodeBatch, normalizeHeader, resolveFormat } from "./_rows.ts";
-import type { RowBatch, RowFormat, RowTable } from "./row_writer.ts";
+import type { RowBatch, RowFormat, RowTable } from "./row_types.ts";
 
 /**
  * What {@linkcode writeFileAtomic} writes: text, bytes, or a (possibly async) sequence of them.

@@ -10,7 +10,7 @@ import { describe } from "../_describe.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import { parseCsvRecord, resolveFormat, scanNumber, tryParseNumber } from "./_rows.ts";
 import { writeFileAtomic } from "./atomic.ts";
-import type { RowFormat, RowTable } from "./row_writer.ts";
+import type { RowFormat, RowTable } from "./row_types.ts";
 
 /**
  * Options of {@linkcode readRows}.

@@ -1,5 +1,5 @@
 // Internal: errors flattened for posting between threads, and raised again on the other side.
-import type { ErrorInfo } from "./parallel_manager.ts";
+import { CHUNK_ERROR_NAMES, type ErrorInfo } from "./parallel_manager.ts";
 
 /** Flattens any thrown value to `{ name, message, stack }`. */
 export function toErrorInfo(error: unknown): ErrorInfo {
@@ -26,13 +26,17 @@ function textOf(value: unknown): string {
  */
 export function buildFailure(error: unknown): ErrorInfo {
   const info = toErrorInfo(error);
-  return { name: "BuildError", message: `${info.name}: ${info.message}`, stack: info.stack };
+  return {
+    name: CHUNK_ERROR_NAMES.buildFailed,
+    message: `${info.name}: ${info.message}`,
+    stack: info.stack,
+  };
 }
 
 /** A chunk's error when the scatter was aborted, whatever the reason: `AbortError`. */
 export function abortFailure(reason: unknown): ErrorInfo {
   const info = toErrorInfo(reason);
-  return { name: "AbortError", message: info.message, stack: info.stack };
+  return { name: CHUNK_ERROR_NAMES.aborted, message: info.message, stack: info.stack };
 }
 
 /** An error raised from an {@linkcode ErrorInfo} that crossed a thread; keeps the original name. */

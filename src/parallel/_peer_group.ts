@@ -1,10 +1,10 @@
 // Internal: the ParallelManager a peer-group entry receives inside a worker. Every collective
 // goes over MessageChannel ports in a star around rank 0: peers send to the root, the root
 // answers. All ranks call collectives in the same order (SPMD), so FIFO ports match steps up.
-import { toErrorInfo } from "./_errors.ts";
+import { abortFailure, buildFailure, toErrorInfo } from "./_errors.ts";
 import { checkReceiveSpec, checkSumBuffers, copyInto } from "./_collective_checks.ts";
 import type { PeerStep } from "./_protocol.ts";
-import { buildAndExecute } from "./build_and_execute.ts";
+import { ParallelActor } from "./build_and_execute.ts";
 import { type ParameterRows, sliceRows, splitSizes, toMatrix, type TypedArray } from "./matrix.ts";
 import {
   type BuildFunction,
@@ -197,13 +197,22 @@ export class PeerGroupManager implements ParallelManager {
     const sizes = splitSizes(all.rows, this.#size);
     const start = sizes.slice(0, this.#rank).reduce((a, b) => a + b, 0);
     const mine = sliceRows(all, start, start + sizes[this.#rank]);
+    // Failures are named as every manager names them: an abort, a build, or the rows' own error.
     let result: LocalResults;
-    try {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const out = await buildAndExecute(doBuild, doBuildKwargs, doExecute, mine);
-      result = new LocalResults(this.#rank, mine, out);
-    } catch (e) {
-      result = new LocalResults(this.#rank, mine, undefined, toErrorInfo(e));
+    if (options.signal?.aborted) {
+      result = new LocalResults(this.#rank, mine, undefined, abortFailure(options.signal.reason));
+    } else {
+      const actor = new ParallelActor(doBuild, doBuildKwargs, doExecute);
+      try {
+        await actor.buildModel();
+        try {
+          result = new LocalResults(this.#rank, mine, await actor.execute(mine));
+        } catch (e) {
+          result = new LocalResults(this.#rank, mine, undefined, toErrorInfo(e));
+        }
+      } catch (e) {
+        result = new LocalResults(this.#rank, mine, undefined, buildFailure(e));
+      }
     }
     // gather sends this rank's result to the others later: the callback gets its own copy, so
     // that whatever it does with it (a sweep releases what it has stored) cannot change that.

@@ -5,6 +5,7 @@
 // first. So we read what Deno read when it started: the process's own flags and the deno.json
 // it used. Only a positive answer counts; anything unknown is treated as "not enabled".
 import { describe } from "../_describe.ts";
+import { PERMISSION_KINDS } from "../_limits.ts";
 
 /**
  * Permissions for workers, as Deno's Worker `deno.permissions` option takes them.
@@ -25,17 +26,8 @@ export type WorkerPermissions = "inherit" | "none" | Deno.PermissionOptionsObjec
 
 const FLAG = "--unstable-worker-options";
 
-// Set by the CLI when it started this process itself with --unstable-worker-options --no-prompt.
-let launchedScoped = false;
-
-/** Records that this process was started with both flags (the CLI's relaunch does this). */
-export function markLaunchedScoped(): void {
-  launchedScoped = true;
-}
-
 /** How the worker-options feature was found, or `undefined` when it was not. */
 export function detectWorkerOptions(): string | undefined {
-  if (launchedScoped) return "the CLI's relaunch with --unstable-worker-options";
   const args = ownArgs();
   // On Linux the flags are readable under -A only (Deno guards /proc/self). Without them a
   // --no-config or --config we cannot see could make a deno.json we find irrelevant: no guess.
@@ -79,7 +71,6 @@ export function detectWorkerOptions(): string | undefined {
  * even when the process runs with `-A`, since their own permissions are narrower.
  */
 export function promptsDisabled(): boolean {
-  if (launchedScoped) return true;
   if (!Deno.stdin.isTerminal() || !Deno.stderr.isTerminal()) return true;
   const args = ownArgs();
   if (args) {
@@ -215,7 +206,7 @@ export function moduleHosts(modules: readonly (string | URL)[]): string[] {
 }
 
 type Kind = keyof Deno.PermissionOptionsObject;
-const KINDS: readonly Kind[] = ["env", "ffi", "import", "net", "read", "run", "sys", "write"];
+const KINDS: readonly Kind[] = PERMISSION_KINDS;
 
 /**
  * The permissions a worker gets: what the user asked for (default: nothing), plus read access to

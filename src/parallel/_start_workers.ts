@@ -1,18 +1,18 @@
-// Internal: lets the sweep start a pool's workers before its first scatter, so that their
-// start-up overlaps drawing the rows. The pool registers the hook (it reaches a private method);
-// this module keeps it out of the public API that mod.ts re-exports from the pool's module.
-import type { DenoWorkerManager } from "./deno_worker_manager.ts";
+// Internal: lets the sweep start a manager's workers before its first scatter, so that their
+// start-up overlaps drawing the rows. A manager that can do so implements the method keyed by this
+// symbol; the symbol stays out of mod.ts, so the method is not part of the public API, and this
+// module imports no manager (a new manager opts in without an import circle).
 
-let hook: ((pool: DenoWorkerManager, modules: string[]) => void) | undefined;
+/** The key of the optional early-start method of a manager. */
+export const START_WORKERS: unique symbol = Symbol("psweep.startWorkers");
 
-/** Called once by DenoWorkerManager's static block. */
-export function registerStartWorkers(
-  fn: (pool: DenoWorkerManager, modules: string[]) => void,
-): void {
-  hook = fn;
+/** A manager that can start its workers ahead of the first scatter. */
+interface EarlyStart {
+  [START_WORKERS](modules: readonly string[]): void;
 }
 
-/** Starts `pool`'s workers now, with read access to `modules` (as a scatter importing them would). */
-export function startWorkers(pool: DenoWorkerManager, modules: readonly (string | URL)[]): void {
-  hook?.(pool, modules.map(String));
+/** Starts `manager`'s workers now, with read access to `modules` (as a scatter importing them would). */
+export function startWorkers(manager: object, modules: readonly (string | URL)[]): void {
+  const early = manager as Partial<EarlyStart>;
+  if (typeof early[START_WORKERS] === "function") early[START_WORKERS](modules.map(String));
 }

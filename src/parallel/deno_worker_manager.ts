@@ -5,10 +5,13 @@
  * @module
  */
 
-import { registerStartWorkers } from "./_start_workers.ts";
+import { START_WORKERS } from "./_start_workers.ts";
+import { CHUNK_ERROR_NAMES } from "./parallel_manager.ts";
+import { ChunkSizer } from "./_chunk_sizer.ts";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
+import { MAX_TIMEOUT_MS, MAX_WORKERS } from "../_limits.ts";
 import { RemoteError, toErrorInfo } from "./_errors.ts";
 import { gatherAlone, sumAlone } from "./_collective_checks.ts";
 import {
@@ -120,29 +123,6 @@ export interface RunPeersOptions {
   readonly imports?: readonly (string | URL)[];
 }
 
-/**
- * Errors a chunk can end with besides its own: names of `LocalResults.error`.
- *
- * @example Telling a timed-out chunk from a failing one
- * ```ts
- * import { CHUNK_ERROR_NAMES, LocalResults, toMatrix } from "@x/psweep";
- * import assert from "node:assert/strict";
- *
- * const r = new LocalResults(0, toMatrix([[1]]), undefined, { name: "TimeoutError", message: "slow" });
- * assert.equal(r.error?.name, CHUNK_ERROR_NAMES.timeout);
- * ```
- */
-export const CHUNK_ERROR_NAMES = {
-  /** The chunk ran past `timeout`. */
-  timeout: "TimeoutError",
-  /** The scatter was aborted (signal or close) before the chunk finished. */
-  aborted: "AbortError",
-  /** The chunk's worker died more than `maxRetries` times. */
-  workerDied: "WorkerDiedError",
-  /** `doBuild` failed (or its module could not load) on the worker. */
-  buildFailed: "BuildError",
-} as const;
-
 interface Chunk {
   index: number;
   start: number;
@@ -162,8 +142,7 @@ interface Job {
   retry: Chunk[];
   results: LocalResults[];
   pending: number;
-  perRowMs: number | undefined;
-  lastSize: number;
+  sizer: ChunkSizer;
   onResult?: (r: LocalResults) => unknown;
   /** Promises returned by onResult that have not settled: no chunk is sent meanwhile. */
   paused: number;
@@ -194,8 +173,6 @@ interface Slot {
 
 // Limits past which options are surely mistakes: thousands of threads, and timers that the
 // platform cannot hold.
-const MAX_WORKERS = 1024;
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
 // The worker imports modules from all of src/, so its read grant covers that directory.
@@ -241,9 +218,6 @@ const WORKER_MODULES = [WORKER_URL, new URL("../_defaults.ts", import.meta.url)]
  * ```
  */
 export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
-  static {
-    registerStartWorkers((pool, modules) => pool.#ensurePool(modules));
-  }
   readonly #workers: number;
   readonly #permissions: WorkerPermissions | undefined;
   readonly #timeout: number;
@@ -423,8 +397,11 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       retry: [],
       results: [],
       pending: 0,
-      perRowMs: undefined,
-      lastSize: 0,
+      sizer: new ChunkSizer({
+        workers: this.#workers,
+        targetMs: this.#chunkTargetMs,
+        fixedRows: this.#chunkSize,
+      }),
       onResult: options.onResult,
       paused: 0,
       callbacks: [],
@@ -592,6 +569,16 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
 
   // Workers are created with the permissions of the modules they must import; a job that needs
   // other modules gets a fresh pool, since a worker's permissions are fixed at creation.
+  /**
+   * Starts the workers ahead of the first scatter, with read access to `modules`; internal to
+   * psweep (the sweep overlaps the workers' start-up with drawing the rows).
+   *
+   * @param modules Modules the coming scatter imports.
+   */
+  [START_WORKERS](modules: readonly string[]): void {
+    this.#ensurePool([...modules]);
+  }
+
   #ensurePool(modules: string[]): void {
     const permissions = workerPermissions(this.#permissions, [...WORKER_MODULES, ...modules]);
     const key = JSON.stringify(permissions);
@@ -681,7 +668,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
           return;
         }
         const rows = chunk.end - chunk.start;
-        if (rows > 0 && message.error === undefined) job.perRowMs = message.elapsed / rows;
+        if (message.error === undefined) job.sizer.observe(rows, message.elapsed);
         this.#record(job, chunk, message.results, message.error);
         this.#dispatch();
         return;
@@ -886,29 +873,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #nextChunk(job: Job): Chunk | undefined {
     const retry = job.retry.shift();
     if (retry) return retry;
-    const remaining = job.matrix.rows - job.next;
-    if (remaining <= 0) return undefined;
-    let size: number;
-    if (this.#chunkSize !== undefined) {
-      size = this.#chunkSize;
-    } else {
-      const cap = Math.ceil(remaining / (this.#workers * POOL_DEFAULTS.balanceFactor));
-      if (job.perRowMs === undefined) {
-        size = POOL_DEFAULTS.firstChunkRows;
-      } else {
-        const byTime = Math.max(1, Math.floor(this.#chunkTargetMs / Math.max(job.perRowMs, 1e-9)));
-        size = Math.min(byTime, Math.max(job.lastSize * 4, POOL_DEFAULTS.firstChunkRows));
-      }
-      // The balancing cap shrinks chunks towards the end; a floor of about a tenth of the target
-      // time keeps cheap rows from ending in hundreds of messages that each cost more than
-      // their rows.
-      const floor = job.perRowMs === undefined
-        ? 1
-        : Math.ceil(this.#chunkTargetMs / 10 / Math.max(job.perRowMs, 1e-9));
-      size = Math.max(1, Math.min(size, Math.max(cap, floor)));
-    }
-    size = Math.min(size, remaining);
-    job.lastSize = size;
+    const size = job.sizer.next(job.matrix.rows - job.next);
+    if (size === 0) return undefined;
     const chunk = { index: job.chunks++, start: job.next, end: job.next + size, attempts: 0 };
     job.next += size;
     return chunk;

@@ -31,6 +31,7 @@ import {
 } from "./parallel_manager.ts";
 import { cpus } from "node:os";
 import { SingleProcessManager } from "./single_process_manager.ts";
+import { START_WORKERS, startWorkers } from "./_start_workers.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 
 /**
@@ -192,6 +193,11 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
       : new DenoWorkerManager({ ...pool, workers });
     this.#workers = workers;
     managerOpened();
+  }
+
+  /** Starts this rank's workers ahead of the first scatter (see _start_workers.ts). */
+  [START_WORKERS](modules: readonly string[]): void {
+    startWorkers(this.#local, modules);
   }
 
   /** The MPI library in use, e.g. `"Open MPI v4.1.4, ..."`. @returns Its version line. */

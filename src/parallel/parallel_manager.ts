@@ -317,3 +317,27 @@ export interface ParallelManager {
   /** The results that belong to this process's subtree (WaterTAP passes them through). */
   resultsFromLocalTree(results: readonly LocalResults[]): LocalResults[];
 }
+
+/**
+ * Errors a chunk can end with besides its own: names of `LocalResults.error`, the same for
+ * every manager.
+ *
+ * @example Telling a timed-out chunk from a failing one
+ * ```ts
+ * import { CHUNK_ERROR_NAMES, LocalResults, toMatrix } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const r = new LocalResults(0, toMatrix([[1]]), undefined, { name: "TimeoutError", message: "slow" });
+ * assert.equal(r.error?.name, CHUNK_ERROR_NAMES.timeout);
+ * ```
+ */
+export const CHUNK_ERROR_NAMES = {
+  /** The chunk ran past `timeout`. */
+  timeout: "TimeoutError",
+  /** The scatter was aborted (signal or close) before the chunk finished. */
+  aborted: "AbortError",
+  /** The chunk's worker died more than `maxRetries` times. */
+  workerDied: "WorkerDiedError",
+  /** `doBuild` failed (or its module could not load) on the worker. */
+  buildFailed: "BuildError",
+} as const;

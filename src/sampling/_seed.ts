@@ -3,8 +3,9 @@
 
 import { describe } from "../_describe.ts";
 
-/** The largest seed numpy's legacy seeding accepts, 2**32 - 1. */
-export const MAX_SEED = 0xffffffff;
+import { MAX_SEED } from "../_limits.ts";
+
+export { MAX_SEED };
 
 /** Throws unless `seed` is an integer from 0 to 2**32 - 1, numpy's legacy seed range. */
 export function assertSeed(seed: unknown, field: string): asserts seed is number {
@@ -17,7 +18,7 @@ export function assertSeed(seed: unknown, field: string): asserts seed is number
   }
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new RangeError(
-      `Cannot seed the random number generator as '${field}' must be an integer from 0 to 4294967295: current value is ${seed}`,
+      `Cannot seed the random number generator as '${field}' must be an integer from 0 to ${MAX_SEED}: current value is ${seed}`,
     );
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
+import { invalid } from "../_describe.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import { argsortStable } from "./_argsort.ts";
 import { latinHypercubeColumns } from "./_lhs.ts";
@@ -84,8 +84,7 @@ export interface Combinations extends Matrix {
 }
 
 function fail(kind: "type" | "range", what: string, value: unknown): never {
-  const message = `Cannot build combinations as ${what}: current value is ${describe(value)}`;
-  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+  return invalid("build combinations", kind, what, value);
 }
 
 function allocate(rows: number, columns: number): Float64Array {

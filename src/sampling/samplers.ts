@@ -11,7 +11,7 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
+import { describe, invalid } from "../_describe.ts";
 
 /**
  * The three families of samplers. All parameters of one sweep must belong to
@@ -267,8 +267,7 @@ function path(prefix: string, key: string): string {
 }
 
 function fail(kind: "type" | "range", what: string, value: unknown): never {
-  const message = `Cannot create sampler as ${what}: current value is ${describe(value)}`;
-  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+  return invalid("create sampler", kind, what, value);
 }
 
 function finite(value: unknown, field: string): number {

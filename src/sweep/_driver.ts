@@ -5,7 +5,7 @@ import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
 import { encodeBatch } from "../io/_rows.ts";
-import type { RowFormat } from "../io/row_writer.ts";
+import type { RowFormat } from "../io/row_types.ts";
 
 /** What the sweep hands `doBuild`. */
 export interface DriverOptions {

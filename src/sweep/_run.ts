@@ -7,16 +7,19 @@ import { checkCloneable } from "../_cloneable.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
-import { CHUNK_ERROR_NAMES, DenoWorkerManager } from "../parallel/deno_worker_manager.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
 import { MpiManager } from "../parallel/mpi_manager.ts";
 import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
-import type { LocalResults, ParallelManager } from "../parallel/parallel_manager.ts";
+import {
+  CHUNK_ERROR_NAMES,
+  type LocalResults,
+  type ParallelManager,
+} from "../parallel/parallel_manager.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { type SinkOptions, SweepSink } from "./_sink.ts";
-import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepOptions } from "./sweep_options.ts";
 
 /** A validated sweep, ready to run rows. */
 export interface Plan {
@@ -207,6 +210,8 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
   return createParallelManager({
     workers,
     permissions: options.permissions,
+    assumeWorkerOptions: options.assumeWorkerOptions,
+    assumeNoPrompt: options.assumeNoPrompt,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
     // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
@@ -256,9 +261,7 @@ export async function runRows(
   let buildError: string | undefined;
   const body = async (): Promise<SweepResult> => {
     // The same modules as the scatter below imports, so that the workers serve it.
-    if (owned && manager instanceof DenoWorkerManager) {
-      startWorkers(manager, [DRIVER, DRIVER, plan.model]);
-    }
+    if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
     const { data, rows, seed } = source();
     let openFailure: { error: unknown } | undefined;
     sink = await openSink(root, spmd, {

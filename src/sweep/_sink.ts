@@ -1,7 +1,7 @@
 // Internal: where a sweep's chunk results go as they arrive: the result columns (placed by row
 // index), the streaming output files, and progress. Also reads back what a resumed sweep has
 // on disk.
-import type { LocalResults } from "../parallel/parallel_manager.ts";
+import { CHUNK_ERROR_NAMES, type LocalResults } from "../parallel/parallel_manager.ts";
 import { describe } from "../_describe.ts";
 import { finalizeRows, writeFileAtomic } from "../io/atomic.ts";
 import { pathExists } from "../io/_fs.ts";
@@ -12,7 +12,8 @@ import {
   type SweepMeta,
   writeSweepMeta,
 } from "../io/resume.ts";
-import { type RowBatch, type RowTable, RowWriter } from "../io/row_writer.ts";
+import type { RowBatch, RowTable } from "../io/row_types.ts";
+import { RowWriter } from "../io/row_writer.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -482,7 +483,7 @@ export class SweepSink {
     if (chunk.error || !chunk.results) {
       const message = `${chunk.error?.name}: ${chunk.error?.message}`;
       // Aborted rows were never computed: leave them missing so that a resume computes them.
-      if (chunk.error?.name === "AbortError") return Promise.resolve();
+      if (chunk.error?.name === CHUNK_ERROR_NAMES.aborted) return Promise.resolve();
       const rows: number[] = [];
       for (let i = 0; i < params.rows; i++) {
         const r = params.data[i * params.columns];

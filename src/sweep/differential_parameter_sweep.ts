@@ -6,12 +6,12 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
+import { describe, invalid } from "../_describe.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 import { geomspace } from "../sampling/_spaces.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
-import type { SweepOptions } from "./parameter_sweep.ts";
+import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepSeed } from "./_run.ts";
 
@@ -147,8 +147,7 @@ interface Perturbation {
 }
 
 function fail(kind: "type" | "range", what: string, value: unknown): never {
-  const message = `Cannot run a differential sweep as ${what}: current value is ${describe(value)}`;
-  throw kind === "type" ? new TypeError(message) : new RangeError(message);
+  return invalid("run a differential sweep", kind, what, value);
 }
 
 function oneOf(values: readonly string[]): string {
