@@ -23,6 +23,7 @@ export * from "./src/parallel/single_process_manager.ts";
 export * from "./src/parallel/deno_worker_manager.ts";
 export * from "./src/parallel/create_parallel_manager.ts";
 export * from "./src/parallel/mpi_manager.ts";
+export * from "./src/parallel/redis_manager.ts";
 export * from "./src/sampling/random_state.ts";
 export * from "./src/sampling/samplers.ts";
 export * from "./src/sampling/build_combinations.ts";

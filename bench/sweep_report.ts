@@ -11,7 +11,10 @@
  *   file by the main thread as chunks arrive (what a user of the raw manager would write by
  *   hand: no row order, no resume, no progress);
  * - `sweep`, `sweep+csv`, `sweep+jsonl`: `parameterSweep` without files, and streaming to CSV
- *   and to JSON Lines.
+ *   and to JSON Lines;
+ * - `sweep+arrow`, `sweep+h5`, `sweep+parquet`: streaming to an Arrow IPC stream, to HDF5 (appended
+ *   every 65,536 rows or 250 ms) and to Parquet (streamed to `.partial.arrow`, then written from
+ *   the whole table at the end). "vs sweep" is each case's time over the sweep without files.
  *
  * Each case runs in a fresh child process (so that start-up, JIT warm-up and peak RSS are those
  * of a real run); the table shows the median of 5 runs. "CPU ms" is the process's CPU time over
@@ -33,7 +36,16 @@ import { encodeBatch } from "../src/io/_rows.ts";
 const MODEL = new URL("./models/trivial3.ts", import.meta.url);
 const REPO = new URL("../", import.meta.url).pathname;
 const params = { x: linearSample(0, 1, 1000), y: linearSample(0, 1, 1000) };
-const CASES = ["raw", "raw+csv", "sweep", "sweep+csv", "sweep+jsonl"] as const;
+const CASES = [
+  "raw",
+  "raw+csv",
+  "sweep",
+  "sweep+csv",
+  "sweep+jsonl",
+  "sweep+arrow",
+  "sweep+h5",
+  "sweep+parquet",
+] as const;
 type Case = typeof CASES[number];
 interface Run {
   ms: number;
@@ -91,6 +103,9 @@ async function runCase(which: Case, withMarks: boolean): Promise<Run> {
         workers: 2,
         csv: which === "sweep+csv" ? `${dir}/r.csv` : undefined,
         jsonl: which === "sweep+jsonl" ? `${dir}/r.jsonl` : undefined,
+        arrow: which === "sweep+arrow" ? `${dir}/r.arrow` : undefined,
+        h5: which === "sweep+h5" ? `${dir}/r.h5` : undefined,
+        parquet: which === "sweep+parquet" ? `${dir}/r.parquet` : undefined,
         // Only in the run that samples memory: progress costs a little time.
         progressIntervalMs: withMarks ? 0 : undefined,
         onProgress: withMarks
@@ -174,12 +189,14 @@ if (Deno.args[0] === "--case") {
     medians.set(which, ms);
     const raw = medians.get("raw")!;
     const rawCsv = medians.get("raw+csv");
+    const sweep = medians.get("sweep");
     rows.push([
       which,
       ms.toFixed(0),
       `${(1e6 / ms / 1e3).toFixed(2)} M/s`,
       (ms / raw).toFixed(2),
       which.endsWith("csv") && rawCsv ? (ms / rawCsv).toFixed(2) : "",
+      which.startsWith("sweep+") && sweep ? (ms / sweep).toFixed(2) : "",
       cpuMs.toFixed(0),
       rss.toFixed(0),
       at.map((x) => x.toFixed(0)).join(" / "),
@@ -191,6 +208,7 @@ if (Deno.args[0] === "--case") {
     "points/s",
     "vs raw",
     "vs raw+csv",
+    "vs sweep",
     "CPU ms",
     "peak RSS MB",
     "RSS 25/50/100% MB",

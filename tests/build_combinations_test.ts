@@ -412,22 +412,21 @@ Deno.test("buildCombinations refuses bad parameters and options", () => {
       ),
     RangeError,
     new RegExp(
-      p + "the parameters make too many to hold in memory: current value is 1e\\+21 rows of 7$",
-    ),
-  );
-  // One parameter's own values can be too many too.
-  assertThrowsWith(
-    () => buildCombinations({ x: linearSample(0, 1, 1e12) }),
-    RangeError,
-    new RegExp(
       p +
-        "'params\\.x\\.n' asks for more values than memory holds: current value is 1000000000000$",
+        "the grid of 'params.p0' \\(1000\\) x .* x 'params.p6' \\(1000\\) makes more rows than a sweep holds in memory \\(at most 100000000\\): current value is 1e\\+21$",
     ),
   );
+  // One parameter's own values can be too many too: refused when the sampler is made (issue 10:
+  // before, 1e9 draws ran for minutes and gigabytes before anything said no).
   assertThrowsWith(
-    () => buildCombinations({ x: uniformSample(0, 1, 1e12) }, { seed: 0 }),
+    () => buildCombinations({ x: { sampler: "linear", lower: 0, upper: 1, n: 1e12 } as never }),
     RangeError,
-    /'params\.x\.n' asks for more values than memory holds/,
+    /'params\.x\.n' of the linear sampler asks for 1000000000000 rows, more than a sweep holds in memory \(at most 100000000\)/,
+  );
+  assertThrowsWith(
+    () => uniformSample(0, 1, 1e9),
+    RangeError,
+    /'n' of the uniform sampler asks for 1000000000 rows/,
   );
   // A range too wide to draw from is the sampler's own error, not taken for lack of memory.
   assertThrowsWith(
@@ -464,26 +463,20 @@ Deno.test("buildCombinations refuses bad parameters and options", () => {
   );
 });
 
-Deno.test("a million rows build quickly", () => {
-  let start = performance.now();
+Deno.test("a million rows build in one pass, in order (timing: bench/build_combinations.bench.ts)", () => {
   const fixed = buildCombinations({
     a: linearSample(0, 999, 1000),
     b: linearSample(0, 99, 100),
     c: fixedSample([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
   });
-  const fixedMs = performance.now() - start;
   assertEquals([fixed.rows, fixed.columns], [1_000_000, 3]);
   assertEquals(Array.from(fixed.data.subarray(3 * 123_456, 3 * 123_457)), [123, 45, 7]);
-  start = performance.now();
   const random = buildCombinations({
     a: uniformSample(0, 1, 1_000_000),
     b: normalSample(0, 1, 1_000_000),
   }, { seed: 1 });
-  const randomMs = performance.now() - start;
+  assertEquals([random.rows, random.columns], [1_000_000, 2]);
   for (let r = 1; r < random.rows; r++) {
     if (random.data[2 * r] < random.data[2 * r - 2]) throw new Error(`row ${r} out of order`);
   }
-  // Generous bounds: they only catch a per-row allocation or a quadratic step.
-  assert(fixedMs < 1000, `fixed: ${fixedMs} ms`);
-  assert(randomMs < 3000, `random: ${randomMs} ms`);
 });

@@ -266,7 +266,8 @@ Deno.test("SweepSink closes the files it opened when another cannot be opened", 
   await withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/sub`);
     const sink = await SweepSink.open(sinkOptions(dir, { jsonl: `${dir}/sub/r.jsonl` }));
-    await Deno.remove(`${dir}/sub`);
+    // (Its lock file is there: the run holds it.)
+    await Deno.remove(`${dir}/sub`, { recursive: true });
     // The CSV file opens; the JSON Lines file cannot.
     await assertRejects(() => sink.add(chunk(0, 0, 2)), Deno.errors.NotFound);
     assert(!openPaths().includes(`${dir}/r.csv`), "the CSV file was left open");

@@ -133,7 +133,7 @@ Deno.test("resume refuses a file from a different sweep", async () => {
           csv,
           resume: true,
         }),
-      /Cannot resume from .*r\.csv.*params/s,
+      /Cannot resume .*r\.csv.*params/s,
     );
     await assertRejects(
       () =>
@@ -144,7 +144,7 @@ Deno.test("resume refuses a file from a different sweep", async () => {
           csv,
           resume: true,
         }),
-      /Cannot resume from .*model/s,
+      /Cannot resume .*model/s,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -276,7 +276,7 @@ Deno.test("resume refuses other build options than the file's sweep", async () =
           csv,
           resume: true,
         }),
-      /Cannot resume from .*'buildOptions\.limit' differs/s,
+      /Cannot resume .*'buildOptions\.limit' differs/s,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -20,7 +20,7 @@ import {
   uniformSample,
 } from "../mod.ts";
 import { plainResult } from "./_sweep_result.ts";
-import { assert, assertEquals, assertStrictEquals } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 
 const repoRoot = new URL("../", import.meta.url).pathname;
@@ -235,7 +235,8 @@ Deno.test("WaterTAP test_parameter_sweep_optimize_with_added_var: an output that
   assertEquals([...r.params[A]], tpsA);
   assertEquals([...r.params[B]], tpsB);
 
-  // Requested explicitly, the output still leaves the rows without it successful and NaN.
+  // Requested explicitly, an output a successful solve does not return fails that row, naming it
+  // (psweep's rule: a misspelt name must not pass as a NaN column).
   const { result: requested } = await sweepBoth({
     model: abModel,
     buildOptions: { relaxFeasibility: true, addTestVar: true },
@@ -243,9 +244,16 @@ Deno.test("WaterTAP test_parameter_sweep_optimize_with_added_var: an output that
     outputs: ["test_var", "objective"],
   });
   assertEquals(requested.outputNames, ["test_var", "objective"]);
-  assertEquals([...requested.success], Array(9).fill(1));
+  assertEquals([...requested.success], [0, 0, 0, 1, 1, 1, 0, 0, 0]);
+  assertMatch(
+    requested.errors.get(0)!,
+    /'outputs' names "test_var", which evaluate did not return/,
+  );
   assertEquals([...requested.outputs.test_var], [N, N, N, 5, 5, 5, N, N, N]);
-  assertEquals([...requested.outputs.objective], relaxedObjective);
+  assertEquals(
+    [...requested.outputs.objective],
+    relaxedObjective.map((v, i) => i >= 3 && i < 6 ? v : N),
+  );
 });
 
 // test_recursive_parameter_sweep: a_val ~ U(0, 1), 10 samples, seed 0; the solve succeeds where

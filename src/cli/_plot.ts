@@ -2,8 +2,8 @@
 // to SVG text on the server with no DOM). Everything else builds plain Vega-Lite specs and asks
 // this module for SVG, so moving to another library or version touches this file only.
 
-import * as vega from "vega";
-import * as vl from "vega-lite";
+import * as vega from "npm:vega@6.4.0";
+import * as vl from "npm:vega-lite@6.5.0";
 
 /** A Vega-Lite specification (see https://vega.github.io/vega-lite/docs/). */
 export type ChartSpec = vl.TopLevelSpec;

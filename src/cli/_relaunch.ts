@@ -1,7 +1,8 @@
 // Internal: the CLI always runs models in permission-scoped workers, whatever flags `deno run` was
 // given. Scoped workers need the worker-options feature and a process that cannot prompt; when
 // psweep cannot see both, it runs itself again with them, passing on the permissions it holds.
-import { detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+import { commandLine, detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
+import { invocation, INVOCATION_ENV } from "./_invocation.ts";
 import { PERMISSION_KINDS as KINDS } from "../_limits.ts";
 
 /** The hidden first argument that marks the relaunched process. */
@@ -10,6 +11,19 @@ export const RELAUNCHED = "--psweep-relaunched";
 /** Whether this process can start scoped workers as it is. */
 export function canScopeWorkers(): boolean {
   return detectWorkerOptions() !== undefined && promptsDisabled();
+}
+
+/**
+ * Whether this process can run models as the CLI wants them run: in scoped workers, and under
+ * --frozen, so that a model's `npm:` or remote import cannot rewrite the project's deno.lock.
+ * Without --frozen psweep starts itself again with it, unless it may not start Deno (then it
+ * runs here, as it was started).
+ */
+export function canRunHere(): boolean {
+  if (!canScopeWorkers()) return false;
+  if (commandLine().some((f) => /^--frozen(=true)?$/.test(f))) return true;
+  return Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !==
+    "granted";
 }
 
 /**
@@ -37,12 +51,23 @@ export async function relaunch(args: string[]): Promise<number> {
     Deno.permissions.querySync({ name } as Deno.PermissionDescriptor).state === "granted"
   );
   const flags = granted.length === KINDS.length ? ["-A"] : granted.map((k) => `--allow-${k}`);
+  // A model's imports resolve in this Deno, whatever its worker may do: an `npm:` or remote
+  // import would otherwise fetch and rewrite the project's deno.lock. --frozen makes a lock
+  // file that would change an error instead; the flags that keep modules offline or pin the
+  // lock, when psweep itself was given them, apply to the relaunched run too.
+  // (Looked for on the whole command line: a flag's value, such as --config's, ends the flags
+  // where a word does not begin with "-", and no psweep option is spelled like these.)
+  const modules = commandLine().filter((f) =>
+    /^--(cached-only|no-remote|no-npm|no-lock|frozen(=.*)?|lock(=.*)?)$/.test(f)
+  );
+  if (!modules.some((f) => f.startsWith("--frozen"))) modules.push("--frozen");
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--unstable-worker-options",
       "--no-prompt",
       ...flags,
+      ...modules,
       Deno.mainModule,
       RELAUNCHED,
       ...args,
@@ -50,6 +75,8 @@ export async function relaunch(args: string[]): Promise<number> {
     stdin: "inherit",
     stdout: "inherit",
     stderr: "inherit",
+    // The child's own command line is not what the user typed: hints repeat the parent's.
+    env: { [INVOCATION_ENV]: JSON.stringify(invocation()) },
   }).spawn();
   // The child stops cleanly on a signal (rows written, a resume hint): pass on what this process
   // gets. Ctrl-C on a terminal reaches both (one process group), so the child may see it twice,
@@ -72,4 +99,20 @@ export async function relaunch(args: string[]): Promise<number> {
   } finally {
     for (const [signal, forward] of handlers) Deno.removeSignalListener(signal, forward);
   }
+}
+
+/**
+ * In the relaunched process: ends this run as SIGTERM does (rows written, a resume hint) once
+ * the process that relaunched it is gone, however it went (`kill -9` included, which it cannot
+ * pass on). An orphan is adopted by another process, so its parent pid changes; the check runs
+ * four times a second and never keeps the process alive.
+ */
+export function followParent(): void {
+  const parent = Deno.ppid;
+  const timer = setInterval(() => {
+    if (Deno.ppid === parent) return;
+    clearInterval(timer);
+    Deno.kill(Deno.pid, Deno.build.os === "windows" ? "SIGINT" : "SIGTERM");
+  }, 250);
+  Deno.unrefTimer(timer);
 }

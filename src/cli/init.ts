@@ -36,7 +36,7 @@ outputs: [naturalFrequency, dampingRatio, peakAmplification]
 # timeout: 1000       # milliseconds per point
 # permissions:        # what the model may do besides reading its own directory
 #   read: [./data]
-csv: results.csv
+csv: results.csv     # or jsonl: .jsonl, arrow: .arrow, h5: .h5, parquet: .parquet
 `;
 
 /** Writes model.js and sweep.yaml into `dir`; returns their paths. Never overwrites. */

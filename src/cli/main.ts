@@ -1,6 +1,8 @@
 // The psweep command line: `deno run -A jsr:@x/psweep [command] ...`. mod.ts loads this module
 // only when run as a program, so library users never load CLI code.
+import { basename, dirname, extname, join } from "node:path";
 import { pathExists } from "../io/_fs.ts";
+import { formatOfPath, resultsFormat, type ResultsFormatName } from "../io/_formats.ts";
 import { describe } from "../_describe.ts";
 import { linearSample } from "../sampling/samplers.ts";
 import type { SweepResult } from "../sweep/sweep_result.ts";
@@ -9,7 +11,8 @@ import type { SweepOptions } from "../sweep/sweep_options.ts";
 import { formatProgressLine, type Progress } from "../io/progress.ts";
 import { type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
-import { canScopeWorkers, relaunch, RELAUNCHED } from "./_relaunch.ts";
+import { terminalSafe } from "./_terminal_text.ts";
+import { canRunHere, followParent, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { VERSION } from "./_version.ts";
 import { launcherRank, underMpiLauncher } from "../parallel/_mpi_ffi.ts";
 import {
@@ -21,6 +24,7 @@ import {
 } from "../_limits.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { writeInit } from "./init.ts";
+import { asInvoked, invocationText, shellWord } from "./_invocation.ts";
 
 const HELP = `psweep ${VERSION}: parameter sweeps in parallel, in permission-scoped workers
 
@@ -29,6 +33,7 @@ Usage:
   psweep run <sweep-file>     run a sweep described in a JSON or YAML file
   psweep init [dir]           write a starter model and sweep file
   psweep report <results.csv> write an HTML report of a results file
+  psweep worker --redis <url> run points of sweeps published on Redis, on this machine
   psweep --help | --version
 
 Run 'psweep <command> --help' for a command's options. Examples:
@@ -36,6 +41,9 @@ Run 'psweep <command> --help' for a command's options. Examples:
   deno run -A jsr:@x/psweep init my-sweep
   deno run -A jsr:@x/psweep run my-sweep/sweep.yaml --workers 4 --out results.csv
 `;
+
+// The order a run names its results files in (the first is the one messages and --report use).
+const FORMAT_ORDER: readonly ResultsFormatName[] = ["csv", "jsonl", "arrow", "h5", "parquet"];
 
 const RUN_HELP = `psweep run <sweep-file> [options]
 
@@ -48,10 +56,11 @@ Options:
   --mpi                require an MPI launcher (mpirun, srun): every rank runs this command,
                        rank 0 writes the files (found without the flag too; see the README)
   --seed <n>           seed of random and LHS samplers
-  --out <path>         results file (.csv or .jsonl); default: the file's csv/jsonl
+  --out <path>         results file (.csv, .jsonl, .arrow, .h5 or .parquet); default: the file's
   --resume             continue an interrupted sweep: compute only the rows not on disk
   --overwrite          replace an existing results file
   --timeout <ms>       time limit per point
+  --redis <url>        run the points on 'psweep worker' daemons through this Redis server
   --report             also write an HTML report next to the results
   --quiet              no progress and no summary
   --json               print a machine-readable summary on stdout
@@ -91,12 +100,16 @@ Example:
 
 const REPORT_HELP = `psweep report <results.csv> [--out <page.html>] [--overwrite]
 
-Writes one self-contained HTML page for a results file: the sweep's settings, summary statistics,
-and a line chart (one swept parameter) or heatmap (two) per output, with failed points marked.
+Writes one self-contained HTML page for a results file (.csv, .jsonl, .arrow, .h5 or .parquet):
+the sweep's settings, summary statistics, and a line chart (one swept parameter) or heatmap (two)
+per output, with failed points marked.
 
 Example:
   psweep report results.csv --out results.html
 `;
+
+// How the library words a recursive sweep's shortfall among its warnings.
+const SHORTFALL = "the recursive sweep found ";
 
 // numpy's seeds: 32-bit unsigned integers. The pool's limits: threads, and what timers hold.
 
@@ -108,6 +121,7 @@ const RUN_FLAGS: FlagSpec = {
   resume: { type: "boolean" },
   overwrite: { type: "boolean" },
   timeout: { type: "string" },
+  redis: { type: "string" },
   report: { type: "boolean" },
   quiet: { type: "boolean" },
   json: { type: "boolean" },
@@ -127,13 +141,16 @@ const RUN_FLAGS: FlagSpec = {
 export async function main(args: string[]): Promise<number> {
   const relaunched = args[0] === RELAUNCHED;
   if (relaunched) args = args.slice(1);
+  // A relaunched run must not outlive the psweep that started it.
+  if (relaunched) followParent();
   const debug = args.includes("--debug");
   try {
     return await dispatch(args, relaunched);
   } catch (e) {
     const error = e as Error;
-    if (debug) console.error(error);
-    else console.error(`psweep: ${error.message}`);
+    // A model's text (its error messages) reaches the terminal only with its controls escaped.
+    if (debug) console.error(terminalSafe(Deno.inspect(error)));
+    else console.error(terminalSafe(`psweep: ${asInvoked(error?.message ?? String(e))}`));
     return e instanceof UsageError ? 2 : 1;
   }
 }
@@ -145,7 +162,7 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
     return 0;
   }
   if (command === "--help" || command === "-h" || command === "help") {
-    console.log(HELP);
+    console.log(asInvoked(HELP));
     return 0;
   }
   if (command === undefined || command.startsWith("-") || command === "demo") {
@@ -159,9 +176,16 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
       return await init(rest);
     case "report":
       return await report(rest);
+    case "worker":
+      return await withScopedWorkers(args, relaunched, async (scoped) => {
+        const { worker } = await import("./worker.ts");
+        return await worker(rest, scoped);
+      });
     default:
       throw new UsageError(
-        `unknown command ${describe(command)}: expected run, init or report (see 'psweep --help')`,
+        `unknown command ${
+          describe(command)
+        }: expected run, init, report or worker (see 'psweep --help')`,
       );
   }
 }
@@ -174,7 +198,7 @@ async function withScopedWorkers(
   relaunched: boolean,
   fn: (relaunched: boolean) => Promise<number>,
 ): Promise<number> {
-  if (relaunched || canScopeWorkers() || args.includes("--help") || args.includes("-h")) {
+  if (relaunched || canRunHere() || args.includes("--help") || args.includes("-h")) {
     return await fn(relaunched);
   }
   return await relaunch(args);
@@ -197,11 +221,6 @@ function intFlag(
   return n;
 }
 
-// Quotes a word for a POSIX shell where it needs it, so that a printed command runs as shown.
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 // Deno's --allow-x flags take an optional value; parseArgs needs one, so a bare flag gets "".
 function allowFlags(args: string[]): string[] {
   return args.map((a) => (/^--allow-[a-z]+$/.test(a) ? `${a}=` : a));
@@ -210,7 +229,7 @@ function allowFlags(args: string[]): string[] {
 async function demo(args: string[], relaunched: boolean): Promise<number> {
   const { flags } = parseFlags(allowFlags(args), RUN_FLAGS, "demo");
   if (flags.help) {
-    console.log(DEMO_HELP);
+    console.log(asInvoked(DEMO_HELP));
     return 0;
   }
   // A resumed demo continues the first demo file; a new one never overwrites a file.
@@ -239,7 +258,7 @@ async function demo(args: string[], relaunched: boolean): Promise<number> {
 async function run(args: string[], relaunched: boolean): Promise<number> {
   const { flags, positionals } = parseFlags(allowFlags(args), RUN_FLAGS, "run");
   if (flags.help) {
-    console.log(RUN_HELP);
+    console.log(asInvoked(RUN_HELP));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -248,14 +267,22 @@ async function run(args: string[], relaunched: boolean): Promise<number> {
     );
   }
   const spec = await loadSweepFile(positionals[0]);
-  return await execute(
-    spec,
-    flags,
-    flags.out as string | undefined,
-    positionals[0],
-    ["run", ...args],
-    relaunched,
-  );
+  let out = flags.out as string | undefined;
+  const argv = ["run", ...args];
+  if (out === undefined && FORMAT_ORDER.every((f) => spec[f] === undefined)) {
+    // Nothing computed is thrown away: without a results file the rows go beside the sweep file,
+    // in a new file (a resume continues the first one), and the resume hint names it.
+    const file = positionals[0];
+    const stem = join(dirname(file), basename(file, extname(file)));
+    out = flags.resume ? `${stem}.csv` : freeName(stem, ".csv");
+    argv.push("--out", out);
+    if (!flags.quiet && !flags.json) {
+      console.error(
+        `psweep: the sweep file names no results file (csv, jsonl, arrow, h5, parquet) and no --out was given: writing ${out}`,
+      );
+    }
+  }
+  return await execute(spec, flags, out, positionals[0], argv, relaunched);
 }
 
 // `argv`: the command's words as typed (after `psweep`), repeated in the resume hint.
@@ -270,9 +297,11 @@ async function execute(
   const workers = intFlag(flags.workers, "workers", 1, MAX_WORKERS) ?? spec.workers;
   const seed = intFlag(flags.seed, "seed", 0, MAX_SEED) ?? spec.seed;
   const timeout = flags.timeout === undefined ? spec.timeout : Number(flags.timeout);
-  if (out !== undefined && !/\.(csv|jsonl|ndjson)$/i.test(out)) {
+  if (out !== undefined && formatOfPath(out) === undefined) {
     throw new UsageError(
-      `--out must name a .csv or .jsonl results file: current value is ${describe(out)}`,
+      `--out must name a .csv or .jsonl results file, or an .arrow, .h5 or .parquet one: current value is ${
+        describe(out)
+      }`,
     );
   }
   if (timeout !== undefined && !(timeout > 0 && timeout <= MAX_TIMEOUT_MS)) {
@@ -282,17 +311,12 @@ async function execute(
       }`,
     );
   }
-  let csv = spec.csv;
-  let jsonl = spec.jsonl;
-  if (out !== undefined) {
-    if (/\.(jsonl|ndjson)$/i.test(out)) {
-      jsonl = out;
-      csv = undefined;
-    } else {
-      csv = out;
-      jsonl = undefined;
-    }
-  }
+  // The results files by format: the sweep file's, or the one --out names instead.
+  const files: Partial<Record<ResultsFormatName, string>> = out !== undefined
+    ? { [formatOfPath(out)!]: out }
+    : { csv: spec.csv, jsonl: spec.jsonl, arrow: spec.arrow, h5: spec.h5, parquet: spec.parquet };
+  const { csv, jsonl } = files;
+  const paths = FORMAT_ORDER.map((f) => files[f]).filter((p): p is string => p !== undefined);
   const recursive = spec.numSamples !== undefined;
   if (flags.resume && flags.overwrite) {
     throw new UsageError(
@@ -304,13 +328,13 @@ async function execute(
       "--resume cannot continue a recursive sweep (numSamples): each round depends on the last; run it again",
     );
   }
-  if (flags.resume && !csv && !jsonl) {
+  if (flags.resume && paths.length === 0) {
     throw new UsageError(
-      "--resume needs a results file: set csv or jsonl in the sweep file, or pass --out",
+      "--resume needs a results file: set csv, jsonl, arrow, h5 or parquet in the sweep file, or pass --out",
     );
   }
   // A report in the way is found before the sweep runs, not after.
-  const where = csv ?? jsonl;
+  const where = paths[0];
   if (flags.report && where && !flags.overwrite && !flags.resume) {
     const { reportPath } = await import("./report.ts");
     await refuseExisting(reportPath(where), false);
@@ -331,21 +355,28 @@ async function execute(
   // and the resume command printed either way.
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  const redis = (flags.redis as string | undefined) ?? spec.redis;
+  const manager = redis ? await redisManager(redis, flags, spec) : undefined;
   const options: SweepOptions = {
     model: spec.model,
     buildOptions: spec.buildOptions,
     params: spec.params,
     outputs: spec.outputs,
     seed,
-    workers,
-    // Always given, so that one worker is a scoped worker too, never this thread's -A.
-    permissions: widen(spec.permissions, flags) ?? "none",
-    assumeWorkerOptions: relaunched,
-    assumeNoPrompt: relaunched,
+    ...(manager ? { manager } : {
+      workers,
+      // Always given, so that one worker is a scoped worker too, never this thread's -A.
+      permissions: widen(spec.permissions, flags) ?? "none",
+      assumeWorkerOptions: relaunched,
+      assumeNoPrompt: relaunched,
+    }),
     timeout,
     // A recursive sweep's rows are known only at the end: the CLI writes them then.
     csv: recursive ? undefined : csv,
     jsonl: recursive ? undefined : jsonl,
+    arrow: recursive ? undefined : files.arrow,
+    h5: recursive ? undefined : files.h5,
+    parquet: recursive ? undefined : files.parquet,
     resume: Boolean(flags.resume),
     // A recursive sweep's file is written here, at the end: the CLI checks it itself.
     overwrite: recursive ? undefined : Boolean(flags.overwrite),
@@ -356,43 +387,70 @@ async function execute(
   let result: SweepResult;
   try {
     if (recursive) {
-      for (const path of [csv, jsonl]) {
-        if (path && !follower) await refuseExisting(path, Boolean(flags.overwrite));
+      for (const path of paths) {
+        if (!follower) await refuseExisting(path, Boolean(flags.overwrite));
       }
-      result = await recursiveParameterSweep({ ...options, numSamples: spec.numSamples! });
-      for (const path of [csv, jsonl]) if (path && !follower) await writeResult(path, result);
+      result = await recursiveParameterSweep({
+        ...options,
+        numSamples: spec.numSamples!,
+        maxRounds: spec.maxRounds,
+      });
+      for (const path of paths) if (!follower) await writeResult(path, result);
     } else {
       result = await parameterSweep(options);
     }
   } catch (e) {
     view?.end();
     if (controller.signal.aborted) {
-      if (recursive || !where || !await pathExists(where)) {
-        console.error(
+      if (
+        recursive || !where ||
+        !await (await resultsFormat(formatOfPath(where)!)).exists(where)
+      ) {
+        console.error(terminalSafe(
           recursive
             ? "psweep: stopped. A recursive sweep writes its results only once it completes: nothing was written; run it again"
             : where
             ? `psweep: stopped before any row reached ${where}: nothing was written; run it again`
             : "psweep: stopped. No results file was set: nothing was written",
-        );
+        ));
         return 130;
       }
       // The command as typed, so that the same flags (permissions, seed, timeout...) apply; a
       // sweep drawn with a fresh seed resumes with the one its file recorded.
-      const again = ["psweep", ...argv.filter((a) => a !== "--resume" && a !== "--overwrite")]
-        .map(shellWord).join(" ") + " --resume";
-      console.error(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`);
+      const again = [
+        invocationText(),
+        ...argv.filter((a) => a !== "--resume" && a !== "--overwrite").map(shellWord),
+        "--resume",
+      ].join(" ");
+      console.error(
+        terminalSafe(`psweep: stopped. Every finished row is in ${where}; resume with: ${again}`),
+      );
       return 130;
     }
     throw cliWording(e, source === "demo" ? undefined : source);
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    await manager?.close();
   }
   view?.end();
+  const samples = result.samples;
+  const short = samples !== undefined && samples.found < samples.requested;
+  // Warnings go to stderr whatever --quiet or --json says: they qualify the numbers. A recursive
+  // sweep's shortfall is the run's error line instead (below).
+  for (const warning of result.warnings) {
+    if (!(short && warning.startsWith(SHORTFALL))) console.error(`psweep: warning: ${warning}`);
+  }
   if (json) {
     console.log(JSON.stringify(summaryJson(result, where)));
   } else if (!quiet) {
-    console.error(summaryTable(result, where));
+    console.error(terminalSafe(summaryTable(result, where)));
+  }
+  if (flags.debug) {
+    // Where the model failed, from the worker: the first row of each kind of error.
+    const which = result.samples ? "draw" : "row";
+    for (const [row, stack] of result.stacks ?? []) {
+      console.error(terminalSafe(`psweep: debug: ${which} ${row} failed in the model:\n${stack}`));
+    }
   }
   if (flags.report && where && !follower) {
     const { writeReport } = await import("./report.ts");
@@ -402,13 +460,13 @@ async function execute(
     }).catch((e) => {
       throw cliWording(e);
     });
-    if (!quiet && !json) console.error(`report: ${page}`);
+    if (!quiet && !json) console.error(terminalSafe(`report: ${page}`));
   }
-  if (recursive && result.rows === 0) {
+  if (short) {
+    const said = result.warnings.find((w) => w.startsWith(SHORTFALL));
     throw new RunError(
-      `no point of the recursive sweep succeeded in ${
-        Math.round(result.stats.rowsPerSecond * result.stats.elapsedMs / 1000)
-      } drawn`,
+      said ??
+        `the recursive sweep found ${samples.found} of the ${samples.requested} samples asked for`,
     );
   }
   if (result.rows > 0 && result.stats.succeeded === 0) {
@@ -419,6 +477,27 @@ async function execute(
     );
   }
   return 0;
+}
+
+// With --redis, workers and permissions are the daemons' (psweep worker --workers, --allow-*).
+async function redisManager(url: string, flags: Record<string, unknown>, spec: SweepSpec) {
+  const local = ["workers", "timeout", ...Object.keys(flags).filter((f) => f.startsWith("allow-"))]
+    .filter((f) => flags[f] !== undefined);
+  if (local.length > 0 || spec.permissions !== undefined || spec.timeout !== undefined) {
+    throw new UsageError(
+      `--redis runs the points on 'psweep worker' daemons, which set their own workers and permissions (psweep worker --workers, --allow-*): drop ${
+        local.length > 0
+          ? local.map((f) => `--${f}`).join(", ")
+          : "the sweep file's permissions/timeout"
+      }`,
+    );
+  }
+  const { RedisManager } = await import("../parallel/redis_manager.ts");
+  try {
+    return new RedisManager({ url });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 // The model's permissions: the sweep file's, widened by --allow-* flags (Deno's own syntax).
@@ -450,14 +529,18 @@ async function init(args: string[]): Promise<number> {
     debug: { type: "boolean" },
   }, "init");
   if (flags.help) {
-    console.log(INIT_HELP);
+    console.log(asInvoked(INIT_HELP));
     return 0;
   }
   if (positionals.length > 1) {
     throw new UsageError("init takes at most one directory (see 'psweep init --help')");
   }
   const files = await writeInit(positionals[0] ?? ".");
-  console.log(`wrote ${files.join(" and ")}\nnext: psweep run ${files[1]}`);
+  console.log(
+    terminalSafe(
+      `wrote ${files.join(" and ")}\nnext: ${invocationText()} run ${shellWord(files[1])}`,
+    ),
+  );
   return 0;
 }
 
@@ -473,7 +556,7 @@ async function report(args: string[]): Promise<number> {
     "report",
   );
   if (flags.help) {
-    console.log(REPORT_HELP);
+    console.log(asInvoked(REPORT_HELP));
     return 0;
   }
   if (positionals.length !== 1) {
@@ -491,7 +574,7 @@ async function report(args: string[]): Promise<number> {
   } catch (e) {
     throw cliWording(e);
   }
-  console.log(page);
+  console.log(terminalSafe(page));
   return 0;
 }
 
@@ -506,7 +589,13 @@ function cliWording(e: unknown, sweepFile?: string): unknown {
       "run again with --resume to continue that sweep, or --overwrite to replace it",
     )
     .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
-  if (e instanceof Deno.errors.AlreadyExists) return new UsageError(message, { cause: e });
+  // A results file in the way, or held by another run (its lock).
+  if (e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.Busy) {
+    return new UsageError(message, { cause: e });
+  }
+  // A results file that cannot be resumed (another sweep's, changed settings, no metadata) is
+  // found before any work: the command was wrong, not the run.
+  if (/^Cannot resume /.test(message)) return new UsageError(message, { cause: e });
   // Only the settings checks that run before any work: an error of the same class from a run
   // (out of memory, say) is not the user's typing.
   if (
@@ -530,7 +619,7 @@ async function refuseExisting(path: string, overwrite: boolean): Promise<void> {
 
 // A recursive sweep's result, written once it is complete (atomically).
 async function writeResult(path: string, r: SweepResult): Promise<void> {
-  const { finalizeRows } = await import("../io/atomic.ts");
+  const format = await resultsFormat(formatOfPath(path)!);
   const P = r.paramNames.length;
   const K = r.outputNames.length;
   const params = new Float64Array(r.rows * P);
@@ -539,7 +628,7 @@ async function writeResult(path: string, r: SweepResult): Promise<void> {
     r.paramNames.forEach((n, c) => (params[i * P + c] = r.params[n][i]));
     r.outputNames.forEach((n, c) => (outputs[i * K + c] = r.outputs[n][i]));
   }
-  await finalizeRows(path, {
+  await format.finalize(path, {
     paramNames: r.paramNames,
     outputNames: r.outputNames,
     rows: r.rows,
@@ -547,7 +636,7 @@ async function writeResult(path: string, r: SweepResult): Promise<void> {
     outputs,
     success: r.success,
     errors: Array.from({ length: r.rows }, (_, i) => r.errors.get(i)),
-  }, { overwrite: true });
+  });
 }
 
 function freeName(stem: string, ext: string): string {
@@ -610,6 +699,14 @@ function summaryTable(r: SweepResult, where: string | undefined): string {
     (s.resumed ? ` (${s.resumed} resumed from disk)` : "") +
     (r.seed !== undefined ? `, seed ${r.seed}` : ""),
   ];
+  if (r.samples) {
+    const { requested, found, drawn, rounds } = r.samples;
+    lines.push(
+      `recursive: ${found} of ${requested} successful samples found, ${drawn} drawn in ${rounds} round${
+        rounds === 1 ? "" : "s"
+      }`,
+    );
+  }
   const rows = [
     ["", "min", "mean", "max"],
     ...r.paramNames.map((n) => [n, ...minMeanMax(r.params[n])]),
@@ -643,6 +740,8 @@ function summaryJson(r: SweepResult, where: string | undefined): Record<string, 
     elapsedMs: r.stats.elapsedMs,
     seed: r.seed ?? null,
     results: where ?? null,
+    ...(r.samples ? { samples: r.samples } : {}),
+    warnings: r.warnings,
     paramNames: r.paramNames,
     outputNames: r.outputNames,
     outputs: Object.fromEntries(r.outputNames.map((n) => {

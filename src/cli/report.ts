@@ -29,6 +29,8 @@
  */
 
 import { pathExists } from "../io/_fs.ts";
+import { formatOfPath } from "../io/_formats.ts";
+import { readColumnar } from "./_report_formats.ts";
 import { readSweepMeta, type SweepMeta } from "../io/resume.ts";
 import { type ChartSpec, renderSvg } from "./_plot.ts";
 import {
@@ -186,6 +188,19 @@ export async function readResults(
   path: string,
   options: ReadResultsOptions = {},
 ): Promise<ReportInput> {
+  const format = formatOfPath(path);
+  if (format === "arrow" || format === "h5" || format === "parquet") {
+    const { truncated, ...columns } = await readColumnar(path, format);
+    const meta = await readMeta(path);
+    return {
+      ...columns,
+      settings: {
+        file: basename(path),
+        ...(truncated ? { "last line": PARTIAL } : {}),
+        ...metaSettings(meta),
+      },
+    };
+  }
   if (!JSONL.test(path)) return await readResultsCsv(path, options);
   const meta = await readMeta(path);
   const table = await readTable(
@@ -547,7 +562,8 @@ ${
 <tbody>
 ${
       listed.map((r) =>
-        `<tr><td class="num">${r + 1}</td>${
+        // Rows are numbered from 0, as everywhere in psweep (the library's indices, messages).
+        `<tr><td class="num">${r}</td>${
           paramNames.map((n) => `<td class="num">${formatStat(params[n][r])}</td>`).join("")
         }${hasMessages ? `<td class="wrap">${escapeHtml(message(r))}</td>` : ""}</tr>`
       ).join("\n")
@@ -691,7 +707,7 @@ ${figures.join("\n")}
  */
 /** Where the report of a results file goes by default: beside it, with `.html` for its extension. */
 export function reportPath(resultsPath: string): string {
-  return /\.(?:csv|jsonl|ndjson)$/i.test(resultsPath)
+  return formatOfPath(resultsPath) !== undefined
     ? resultsPath.replace(/\.[^.]+$/, ".html")
     : `${resultsPath}.html`;
 }

@@ -1,12 +1,14 @@
 // Sweep files: a sweep described in JSON or YAML, validated field by field so that every mistake
 // names the file, the field and the fix.
 import { describe } from "../_describe.ts";
+import { extensionText, formatOfPath } from "../io/_formats.ts";
 import type { WorkerPermissions } from "../parallel/deno_worker_manager.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { UsageError } from "./_errors.ts";
 import {
   isPermissionKind,
   MAX_SEED,
+  MAX_SWEEP_FILE_BYTES,
   MAX_TIMEOUT_MS,
   MAX_WORKERS,
   PATH_PERMISSION_KINDS,
@@ -24,12 +26,20 @@ export interface SweepSpec {
   seed?: number;
   /** Present for a recursive sweep: how many successful rows to collect. */
   numSamples?: number;
+  /** A recursive sweep's limit on rounds of drawing. */
+  maxRounds?: number;
   workers?: number;
   permissions?: WorkerPermissions;
   /** Milliseconds per point. */
   timeout?: number;
   csv?: string;
   jsonl?: string;
+  /** Run the points on `psweep worker` daemons through the Redis server at this URL. */
+  redis?: string;
+  /** An Arrow IPC stream, an HDF5 file (WaterTAP's layout), a Parquet file. */
+  arrow?: string;
+  h5?: string;
+  parquet?: string;
 }
 
 const FIELDS = [
@@ -39,19 +49,25 @@ const FIELDS = [
   "outputs",
   "seed",
   "numSamples",
+  "maxRounds",
   "workers",
   "permissions",
   "timeout",
   "csv",
   "jsonl",
+  "redis",
+  "arrow",
+  "h5",
+  "parquet",
 ] as const;
 
 /** Reads and validates a sweep file (`.json`, `.yaml` or `.yml`). */
 export async function loadSweepFile(path: string): Promise<SweepSpec> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readSweepText(path);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(
       e instanceof Deno.errors.NotFound
         ? `Cannot read sweep file ${path}: it does not exist (create one with 'psweep init')`
@@ -65,6 +81,40 @@ export async function loadSweepFile(path: string): Promise<SweepSpec> {
     throw new UsageError(`Cannot parse sweep file ${path}: ${(e as Error).message.split("\n")[0]}`);
   }
   return validateSweep(raw, path);
+}
+
+// Only a regular file, checked before it is opened (opening a FIFO waits for a writer) and
+// again once open (the path could have changed in between), read up to the cap.
+async function readSweepText(path: string): Promise<string> {
+  const regular = (info: Deno.FileInfo) => {
+    if (!info.isFile) {
+      throw new UsageError(
+        `Cannot read sweep file ${path}: it is not a regular file (a directory, FIFO, socket or device); name a .yaml or .json file`,
+      );
+    }
+    if (info.size > MAX_SWEEP_FILE_BYTES) tooBig();
+  };
+  const tooBig = (): never => {
+    throw new UsageError(
+      `Cannot read sweep file ${path}: it is larger than ${MAX_SWEEP_FILE_BYTES} bytes, which no sweep's settings need`,
+    );
+  };
+  regular(await Deno.stat(path));
+  using file = await Deno.open(path, { read: true });
+  regular(await file.stat());
+  const buf = new Uint8Array(MAX_SWEEP_FILE_BYTES + 1);
+  let at = 0;
+  for (;;) {
+    const n = await file.read(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+    if (at > MAX_SWEEP_FILE_BYTES) tooBig();
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(0, at));
+  } catch {
+    throw new UsageError(`Cannot read sweep file ${path}: it is not UTF-8 text`);
+  }
 }
 
 /** Validates a parsed sweep file; `path` names it in errors and anchors relative paths. */
@@ -114,7 +164,10 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     }
     spec.outputs = o.outputs as string[];
   }
-  for (const field of ["seed", "numSamples", "workers"] as const) {
+  if (o.maxRounds !== undefined && o.numSamples === undefined) {
+    fail("maxRounds", "limits a recursive sweep's rounds: set numSamples too, or leave it out");
+  }
+  for (const field of ["seed", "numSamples", "maxRounds", "workers"] as const) {
     const v = o[field];
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
@@ -140,21 +193,24 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     }
     spec.timeout = o.timeout as number;
   }
-  for (const field of ["csv", "jsonl"] as const) {
+  for (const field of ["csv", "jsonl", "arrow", "h5", "parquet"] as const) {
     const v = o[field];
     if (v === undefined) continue;
-    const ext = field === "csv" ? /\.csv$/i : /\.(jsonl|ndjson)$/i;
-    if (typeof v !== "string" || !ext.test(v)) {
+    if (typeof v !== "string" || formatOfPath(v) !== field) {
       fail(
         field,
-        `must be the path of a ${field === "csv" ? ".csv" : ".jsonl"} file: current value is ${
-          describe(v)
-        }`,
+        `must be the path of a ${extensionText(field)} file: current value is ${describe(v)}`,
       );
     }
     spec[field] = resolve(dir, v as string);
   }
   if (o.permissions !== undefined) spec.permissions = parsePermissions(o.permissions, dir, fail);
+  if (o.redis !== undefined) {
+    if (typeof o.redis !== "string" || !/^rediss?:\/\/./.test(o.redis)) {
+      fail("redis", `must be a redis:// or rediss:// URL: current value is ${describe(o.redis)}`);
+    }
+    spec.redis = o.redis as string;
+  }
   return spec;
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { describe } from "../_describe.ts";
-import type { Matrix } from "../parallel/matrix.ts";
+import { type ParameterRows, toMatrix } from "../parallel/matrix.ts";
 import { parseCsvRecord, resolveFormat, scanNumber, tryParseNumber } from "./_rows.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import type { RowFormat, RowTable } from "./row_types.ts";
@@ -93,7 +93,7 @@ export interface ReadRowsResult extends RowTable {
   /** Per row, the error message (JSON Lines only; `undefined` where none). */
   readonly errors: readonly (string | undefined)[];
   /** The file's format. */
-  readonly format: RowFormat;
+  readonly format: RowFormat | "arrow" | "h5" | "parquet";
   /** Whether a partial last line (an interrupted write) was dropped. */
   readonly truncated: boolean;
 }
@@ -668,12 +668,13 @@ export interface MatchRowsOptions {
  * `0`, NaN equals NaN). Duplicates are matched in order: the k-th occurrence of
  * a row in `done` maps to the k-th occurrence in `all`.
  *
- * @param done The parameters of the rows already done, e.g. from {@linkcode readRows}.
- * @param all The parameters of all combinations of the sweep.
+ * @param done The parameters of the rows already done, e.g. from {@linkcode readRows}: a Matrix or an array of rows.
+ * @param all The parameters of all combinations of the sweep: a Matrix or an array of rows.
  * @param options Column names for error messages.
  * @returns For each done row, the index of its row in `all`.
  * @throws {Error} When a done row does not belong to the sweep (no unmatched equal row in `all`).
- * @throws {TypeError} When the two matrices have different numbers of columns.
+ * @throws {TypeError} When the two matrices have different numbers of columns, or either is
+ * neither a Matrix nor an array of rows.
  *
  * @example Usage
  * ```ts
@@ -689,7 +690,14 @@ export interface MatchRowsOptions {
  * );
  * ```
  */
-export function matchRows(done: Matrix, all: Matrix, options: MatchRowsOptions = {}): Int32Array {
+export function matchRows(
+  done: ParameterRows,
+  all: ParameterRows,
+  options: MatchRowsOptions = {},
+): Int32Array {
+  // Arrays of rows as scatter takes them; anything else is a TypeError naming the argument.
+  done = toMatrix(done, "done");
+  all = toMatrix(all, "all");
   const P = all.columns;
   if (done.columns !== P) {
     throw new TypeError(
@@ -983,7 +991,11 @@ export async function readSweepMeta(
   if (options.expected !== undefined) {
     const expected = JSON.parse(JSON.stringify(options.expected));
     const ignore = new Set(options.ignore ?? []);
-    const fields = new Set([...Object.keys(expected), ...Object.keys(meta)]);
+    // Row counts follow from the samplers: checked last, so that a changed sampler is named
+    // (with both values) rather than the count it changes.
+    const derived = ["totalRows", "rows"];
+    const fields = [...new Set([...Object.keys(expected), ...Object.keys(meta)])]
+      .sort((a, b) => Number(derived.includes(a)) - Number(derived.includes(b)));
     for (const field of fields) {
       if (ignore.has(field)) continue;
       const diff = difference(expected[field], (meta as Record<string, unknown>)[field], field);

@@ -19,7 +19,7 @@ export interface ChunkSizerOptions {
  * end so that every worker gets a share of the tail.
  */
 export class ChunkSizer {
-  readonly #workers: number;
+  #workers: number;
   readonly #targetMs: number;
   readonly #fixedRows: number | undefined;
   #perRowMs: number | undefined;
@@ -29,6 +29,14 @@ export class ChunkSizer {
     this.#workers = options.workers;
     this.#targetMs = options.targetMs ?? POOL_DEFAULTS.chunkTargetMs;
     this.#fixedRows = options.fixedRows;
+  }
+
+  /** Workers that share the rows; managers whose workers come and go (Redis daemons) update it. */
+  get workers(): number {
+    return this.#workers;
+  }
+  set workers(n: number) {
+    this.#workers = Math.max(1, n);
   }
 
   /** The measured cost of a row in milliseconds, once a chunk has been observed. */

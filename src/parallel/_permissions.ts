@@ -95,10 +95,19 @@ export function promptsPossibleMessage(): string {
 /** The message users get when scoped workers are not possible, with the exact fix. */
 export function workerOptionsMissingMessage(): string {
   return "Cannot start permission-scoped workers as Deno's 'worker-options' unstable feature is not enabled " +
-    "(or psweep could not see that it is): run with `deno run --unstable-worker-options ...`, " +
-    `or add "unstable": ["worker-options"] to your project's root deno.json. ` +
+    "(or psweep could not see that it is): run with `deno run -A --unstable-worker-options --no-prompt your_script.ts` " +
+    "(--no-prompt as well: on a terminal, workers would otherwise prompt for permissions, and psweep then refuses to start them), " +
+    `or add "unstable": ["worker-options"] to your project's root deno.json and run with --no-prompt. ` +
     "psweep can read Deno's flags (in /proc/self/cmdline) only under -A, since Deno guards that file. " +
     "If you enable it in a way psweep cannot see, pass { assumeWorkerOptions: true }.";
+}
+
+/**
+ * Every word of this process's command line (Deno's flags, the script, its arguments), when
+ * readable: callers look for flags of their own that no script argument spells.
+ */
+export function commandLine(): string[] {
+  return ownArgs()?.slice(1) ?? [];
 }
 
 function ownArgs(): string[] | undefined {

@@ -45,7 +45,16 @@ export interface PeerMessage {
   args: unknown[];
 }
 
-/** Everything the pool sends to a worker. */
+/**
+ * Pool -> worker, on the worker's global scope, first and only there: the private port every
+ * other message of the protocol (both ways) travels on.
+ */
+export interface PortMessage {
+  type: "port";
+  port: MessagePort;
+}
+
+/** Everything the pool sends to a worker over its private port. */
 export type ToWorker = JobMessage | ChunkMessage | PeerMessage;
 
 /** Worker -> pool: the worker's listener is installed and it is ready for work. */
@@ -90,7 +99,7 @@ export interface DyingMessage {
   reason: ErrorInfo;
 }
 
-/** Everything a worker sends to the pool. */
+/** Everything a worker sends to the pool over its private port. */
 export type FromWorker =
   | ReadyMessage
   | BuiltMessage

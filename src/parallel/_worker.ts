@@ -4,22 +4,46 @@
 /// <reference lib="deno.worker" />
 import { toErrorInfo } from "./_errors.ts";
 import { PeerGroupManager } from "./_peer_group.ts";
-import type { FromWorker, JobMessage, PeerMessage, ToWorker } from "./_protocol.ts";
+import type { FromWorker, JobMessage, PeerMessage, PortMessage, ToWorker } from "./_protocol.ts";
 import { ParallelActor, resolveCallable } from "./build_and_execute.ts";
 
-const post = (message: FromWorker, transfer: Transferable[] = []) =>
-  self.postMessage(message, transfer);
+// The protocol runs over a private MessagePort that the pool transfers in its first message,
+// before any model code runs here: model code can neither read the pool's messages nor forge
+// its own (what it posts on `self` the pool ignores). Everything the harness needs from the
+// global scope is bound now, before a model can replace it.
+const realExit = Deno.exit;
+// The prototype that defines close (the global's class), found wherever it sits on the chain.
+let scope = Object.getPrototypeOf(self) as { close(): void };
+while (scope && !Object.hasOwn(scope, "close")) scope = Object.getPrototypeOf(scope);
+const realClose = self.close.bind(self);
+const portPost = MessagePort.prototype.postMessage;
+const bindPost = (port: MessagePort) =>
+  portPost.bind(port) as (message: FromWorker, transfer: Transferable[]) => void;
+let send: ((message: FromWorker, transfer: Transferable[]) => void) | undefined;
+// The message queue and the chunk clock, which model code could otherwise replace mid-job.
+const apply = Reflect.apply;
+const then = Promise.prototype.then;
+const now = performance.now.bind(performance);
+const post = (message: FromWorker, transfer: Transferable[] = []) => send?.(message, transfer);
 
-// The listener goes in first: messages sent before it exists would be lost.
+// The listener goes in first: messages sent before it exists would be lost. Only the very
+// first message is taken, and only if it carries the port.
 let queue: Promise<void> = Promise.resolve();
-self.onmessage = (e: MessageEvent<ToWorker>) => {
-  // One message at a time, in arrival order, even when handlers await.
-  queue = queue.then(() => handle(e.data)).catch((error) => dying(error));
+self.onmessage = (e: MessageEvent<PortMessage>) => {
+  self.onmessage = null;
+  const port = e.data?.type === "port" ? e.data.port : undefined;
+  if (!(port instanceof MessagePort)) return;
+  send = bindPost(port);
+  port.onmessage = (m: MessageEvent<ToWorker>) => {
+    // One message at a time, in arrival order, even when handlers await.
+    queue = apply(then, queue, [() => handle(m.data)]);
+    queue = apply(then, queue, [undefined, (error: unknown) => dying(error)]);
+  };
+  post({ type: "ready" });
 };
 
-// Deno gives the pool no event when a worker ends itself, so say so first.
-const realExit = Deno.exit;
-const realClose = self.close.bind(self);
+// Deno gives the pool no event when a worker ends itself, so say so first. Both the global's
+// own close and its prototype's are replaced: model code could call either.
 Deno.exit = ((code?: number) => {
   post({
     type: "dying",
@@ -27,13 +51,15 @@ Deno.exit = ((code?: number) => {
   });
   realExit(code);
 }) as typeof Deno.exit;
-self.close = () => {
+const closing = () => {
   post({
     type: "dying",
     reason: { name: "WorkerExit", message: "self.close() was called in a worker" },
   });
   realClose();
 };
+self.close = closing;
+if (scope) scope.close = closing;
 self.addEventListener("error", (e) => {
   e.preventDefault();
   dying(e.error ?? new Error(e.message));
@@ -81,16 +107,16 @@ async function handle(message: ToWorker): Promise<void> {
         columns,
         data: data.subarray(message.start * columns, message.end * columns),
       };
-      const t0 = performance.now();
+      const t0 = now();
       try {
         const results = await actor.execute(rows);
-        const elapsed = performance.now() - t0;
+        const elapsed = now() - t0;
         post(
           { type: "chunkDone", job: message.job, chunk: message.chunk, results, elapsed },
           transferables(results),
         );
       } catch (error) {
-        const elapsed = performance.now() - t0;
+        const elapsed = now() - t0;
         post({
           type: "chunkDone",
           job: message.job,
@@ -144,5 +170,3 @@ function transferables(value: unknown): Transferable[] {
   }
   return [...out];
 }
-
-post({ type: "ready" });

@@ -5,7 +5,7 @@
  */
 
 import { describe } from "../_describe.ts";
-import type { Matrix } from "./matrix.ts";
+import { type Matrix, type ParameterRows, toMatrix } from "./matrix.ts";
 import type {
   BuildFunction,
   Callable,
@@ -153,12 +153,16 @@ export class ParallelActor {
   /**
    * Executes one chunk, building first if needed.
    *
-   * @param localParameters The chunk's rows.
+   * @param localParameters The chunk's rows: a Matrix, or an array of rows (as `scatter` takes).
+   * @throws {TypeError} When `localParameters` is neither, naming it.
    * @returns What `doExecute` returned.
    */
-  async execute(localParameters: Matrix): Promise<unknown> {
+  async execute(localParameters: ParameterRows): Promise<unknown> {
+    // Rows as scatter takes them: a list of rows must not reach doExecute as a "matrix" with
+    // no data (it computed nothing and returned []).
+    const matrix: Matrix = toMatrix(localParameters, "localParameters");
     if (this.#built === undefined || this.#execute === undefined) await this.buildModel();
-    return await Reflect.apply(this.#execute!, undefined, [localParameters, ...this.#built!]);
+    return await Reflect.apply(this.#execute!, undefined, [matrix, ...this.#built!]);
   }
 }
 
@@ -168,7 +172,8 @@ export class ParallelActor {
  * @param doBuild Builds the extra arguments of `doExecute`.
  * @param doBuildKwargs The arguments of `doBuild`.
  * @param doExecute Computes the chunk.
- * @param localParameters The chunk's rows.
+ * @param localParameters The chunk's rows: a Matrix, or an array of rows (as `scatter` takes).
+ * @throws {TypeError} When `localParameters` is neither, naming it.
  * @returns What `doExecute` returned.
  *
  * @example WaterTAP's scenario
@@ -189,9 +194,10 @@ export async function buildAndExecute(
   doBuild: Callable<BuildFunction>,
   doBuildKwargs: Record<string, unknown>,
   doExecute: Callable<ExecuteFunction>,
-  localParameters: Matrix,
+  localParameters: ParameterRows,
 ): Promise<unknown> {
+  const matrix = toMatrix(localParameters, "localParameters");
   const actor = new ParallelActor(doBuild, doBuildKwargs, doExecute);
   await actor.buildModel();
-  return await actor.execute(localParameters);
+  return await actor.execute(matrix);
 }

@@ -6,7 +6,6 @@
 
 import { describe } from "../_describe.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
-import { SingleProcessManager } from "./single_process_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 import { MpiManager } from "./mpi_manager.ts";
 import { underMpiLauncher } from "./_mpi_ffi.ts";
@@ -14,19 +13,19 @@ import { underMpiLauncher } from "./_mpi_ffi.ts";
 /**
  * Options of {@linkcode createParallelManager}.
  *
- * @example A serial manager, and a pool
+ * @example Pools of one and of two
  * ```ts
  * import {
  *   createParallelManager,
  *   type CreateParallelManagerOptions,
  *   DenoWorkerManager,
- *   SingleProcessManager,
  * } from "@x/psweep";
  * import assert from "node:assert/strict";
  *
- * const serial: CreateParallelManagerOptions = { workers: 1 };
- * await using one = createParallelManager(serial);
- * assert.ok(one instanceof SingleProcessManager);
+ * // One worker is still a permission-scoped worker, never this thread.
+ * const single: CreateParallelManagerOptions = { workers: 1 };
+ * await using one = createParallelManager(single);
+ * assert.ok(one instanceof DenoWorkerManager);
  *
  * // The pool's own options pass through; no worker starts until work arrives.
  * const pool: CreateParallelManagerOptions = { workers: 2, timeout: 1000 };
@@ -37,8 +36,9 @@ import { underMpiLauncher } from "./_mpi_ffi.ts";
  */
 export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
   /**
-   * How many workers to use; 1 gives the serial {@linkcode SingleProcessManager}. With `mpi`,
-   * the workers of each rank's local pool.
+   * How many workers to use. One is a pool of one permission-scoped worker: the unscoped
+   * serial {@linkcode SingleProcessManager} is never chosen for you (construct it yourself).
+   * With `mpi`, the workers of each rank's local pool.
    * @default {navigator.hardwareConcurrency; with `mpi`, the machine's cores divided by its ranks}
    */
   readonly workers?: number;
@@ -54,13 +54,17 @@ export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
  *
  * @example A helper that uses a manager and closes it
  * ```ts
- * import { type ClosableParallelManager, createParallelManager, type Matrix } from "@x/psweep";
+ * import { type ClosableParallelManager, createParallelManager } from "@x/psweep";
  * import assert from "node:assert/strict";
+ *
+ * const source = `
+ *   export const build = () => [];
+ *   export const sum = (p) => p.data.reduce((a, b) => a + b, 0);`;
+ * const module = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
  *
  * async function total(pm: ClosableParallelManager, xs: number[]): Promise<number> {
  *   try {
- *     const sum = (p: Matrix) => p.data.reduce((a, b) => a + b, 0);
- *     await pm.scatter(() => [], {}, sum, xs.map((x) => [x]));
+ *     await pm.scatter({ module, name: "build" }, {}, { module, name: "sum" }, xs.map((x) => [x]));
  *     const chunks = await pm.gather();
  *     return chunks.reduce((acc, chunk) => acc + (chunk.results as number), 0);
  *   } finally {
@@ -68,7 +72,9 @@ export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
  *   }
  * }
  *
- * assert.equal(await total(createParallelManager({ workers: 1 }), [1, 2, 3]), 6);
+ * const pm = createParallelManager({ workers: 1, permissions: { import: true } });
+ * assert.equal(await total(pm, [1, 2, 3]), 6);
+ * URL.revokeObjectURL(module);
  * ```
  */
 export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
@@ -76,11 +82,11 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 };
 
 /**
- * Makes a manager: under an MPI launcher (or with `mpi: true`) an {@linkcode MpiManager} for this
- * rank, else the serial one for one worker (with `chunkTargetMs` if
- * given), otherwise a {@linkcode DenoWorkerManager} with the given options. One
- * worker with a finite `timeout` or with `permissions` is a pool of one: only a
- * worker can be stopped, or scoped.
+ * Makes a manager: under an MPI launcher (or with `mpi: true`) an {@linkcode MpiManager} for
+ * this rank (whose local pool is such a pool), else a {@linkcode DenoWorkerManager} with the
+ * given options, for one worker too: model code then runs in a permission-scoped worker on every
+ * path. The serial {@linkcode SingleProcessManager} runs model code unscoped on this thread; it
+ * is used only when you construct it yourself.
  *
  * @param options How many workers, and the worker manager's options.
  * @returns A manager; close it (or `await using` it) when done.
@@ -88,11 +94,11 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
  *
  * @example Usage
  * ```ts
- * import { createParallelManager, SingleProcessManager } from "@x/psweep";
+ * import { createParallelManager, DenoWorkerManager } from "@x/psweep";
  * import assert from "node:assert/strict";
  *
  * await using pm = createParallelManager({ workers: 1 });
- * assert.ok(pm instanceof SingleProcessManager);
+ * assert.ok(pm instanceof DenoWorkerManager);
  * ```
  */
 export function createParallelManager(
@@ -107,11 +113,6 @@ export function createParallelManager(
       }`,
     );
   }
-  const needsWorker = (options.timeout !== undefined && Number.isFinite(options.timeout)) ||
-    options.permissions !== undefined;
   if (mpi) return new MpiManager({ ...rest, workers });
-  if (workers === 1 && !needsWorker) {
-    return new SingleProcessManager({ chunkTargetMs: options.chunkTargetMs });
-  }
   return new DenoWorkerManager({ ...rest, workers });
 }

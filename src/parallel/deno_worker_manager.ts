@@ -22,7 +22,7 @@ import {
   type WorkerPermissions,
   workerPermissions,
 } from "./_permissions.ts";
-import type { FromWorker, ToWorker, WireFunction } from "./_protocol.ts";
+import type { FromWorker, PortMessage, ToWorker, WireFunction } from "./_protocol.ts";
 import { isModuleFunction } from "./build_and_execute.ts";
 import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import {
@@ -74,7 +74,12 @@ export interface DenoWorkerManagerOptions {
    * @default {the longer of 60 s and 10 times `timeout`}
    */
   readonly buildTimeout?: number;
-  /** How often a chunk whose worker died is retried before it is reported failed. @default {2} */
+  /**
+   * How often a row whose worker died is retried before it is reported failed (a chunk of
+   * several rows is first split into single rows), and how often a worker may die while
+   * building the model before the build is reported failed.
+   * @default {2}
+   */
   readonly maxRetries?: number;
   /**
    * Rows per chunk. When unset, chunks adapt to the measured cost of rows so
@@ -140,6 +145,8 @@ interface Job {
   next: number;
   chunks: number;
   retry: Chunk[];
+  /** Workers that died while building this job's model: past maxRetries the build failed. */
+  buildDeaths: number;
   results: LocalResults[];
   pending: number;
   sizer: ChunkSizer;
@@ -157,6 +164,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** The private end of the protocol: what model code posts on its global scope never arrives here. */
+  port: MessagePort;
   ready: boolean;
   dead: boolean;
   job: number;
@@ -279,6 +288,17 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       );
     }
     this.#chunkTargetMs = target;
+    // "false" would be true: a check skipped that the caller meant to keep.
+    for (const field of ["assumeWorkerOptions", "assumeNoPrompt"] as const) {
+      const value = options[field];
+      if (value !== undefined && typeof value !== "boolean") {
+        throw new TypeError(
+          `Cannot create a worker pool as '${field}' must be true or false: current value is ${
+            describe(value)
+          }`,
+        );
+      }
+    }
     if (!options.assumeWorkerOptions && detectWorkerOptions() === undefined) {
       throw new Error(workerOptionsMissingMessage());
     }
@@ -395,6 +415,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       next: 0,
       chunks: 0,
       retry: [],
+      buildDeaths: 0,
       results: [],
       pending: 0,
       sizer: new ChunkSizer({
@@ -597,8 +618,12 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       name: "psweep",
       deno: { permissions: this.#poolPermissions },
     } as WorkerOptions);
+    // The protocol's own channel, handed over before the worker can import any model: a
+    // model's self.postMessage (a forged "chunkDone", say) reaches no handler of the pool.
+    const channel = new MessageChannel();
     const slot: Slot = {
       worker,
+      port: channel.port1,
       ready: false,
       dead: false,
       job: 0,
@@ -607,17 +632,19 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       next: undefined,
       timer: undefined,
     };
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
-    worker.onerror = (e: ErrorEvent) => {
-      // Unhandled, a worker's error would end this process.
-      e.preventDefault();
-      this.#onDeath(slot, { name: "WorkerError", message: e.message });
-    };
-    worker.onmessageerror = () => {
+    const port: PortMessage = { type: "port", port: channel.port2 };
+    worker.postMessage(port, [channel.port2]);
+    channel.port1.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
+    channel.port1.onmessageerror = () => {
       this.#onDeath(slot, {
         name: "DataCloneError",
         message: "A worker's message could not be read",
       });
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      // Unhandled, a worker's error would end this process.
+      e.preventDefault();
+      this.#onDeath(slot, { name: "WorkerError", message: e.message });
     };
     return slot;
   }
@@ -626,7 +653,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     slot.dead = true;
     if (slot.timer !== undefined) clearTimeout(slot.timer);
     slot.timer = undefined;
-    slot.worker.onmessage = null;
+    slot.port.onmessage = null;
+    slot.port.onmessageerror = null;
+    slot.port.close();
     slot.worker.onerror = (e: ErrorEvent) => e.preventDefault();
     slot.worker.terminate();
     unrefWorker(slot.worker);
@@ -640,7 +669,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   }
 
   #post(slot: Slot, message: ToWorker, transfer: Transferable[] = []): void {
-    slot.worker.postMessage(message, transfer);
+    slot.port.postMessage(message, transfer);
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {
@@ -704,6 +733,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const chunk = slot.chunk;
     const next = slot.next;
     const onDeath = slot.onDeath;
+    // A worker that dies before its model is built (a model that exits at import, say) says
+    // nothing about the chunk's rows: past maxRetries such deaths, the job's build failed.
+    const building = slot.built !== slot.job;
     slot.chunk = slot.next = undefined;
     this.#replace(slot);
     onDeath?.(reason);
@@ -714,12 +746,37 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       job.retry.push(next);
     }
     if (chunk && job && !job.finished) {
-      chunk.attempts++;
-      if (chunk.attempts > this.#maxRetries) {
+      const last = `${reason.name}: ${reason.message}`;
+      if (building) {
+        if (++job.buildDeaths > this.#maxRetries) {
+          this.#record(job, chunk, undefined, {
+            name: CHUNK_ERROR_NAMES.buildFailed,
+            message:
+              `The worker died while building the model ${job.buildDeaths} times; last: ${last}`,
+            stack: reason.stack,
+          });
+        } else {
+          job.pending--;
+          job.retry.push(chunk);
+        }
+      } else if (chunk.end - chunk.start > 1) {
+        // Which row ended the worker is unknown: each row of the chunk is tried again on its
+        // own, so that only the row that kills its worker fails. Their processNumbers lie
+        // between the chunk's and the next chunk's, so that gather keeps row order.
+        const rows = chunk.end - chunk.start;
+        job.pending--;
+        for (let i = 0; i < rows; i++) {
+          job.retry.push({
+            index: chunk.index + i / rows,
+            start: chunk.start + i,
+            end: chunk.start + i + 1,
+            attempts: chunk.attempts,
+          });
+        }
+      } else if (++chunk.attempts > this.#maxRetries) {
         this.#record(job, chunk, undefined, {
           name: CHUNK_ERROR_NAMES.workerDied,
-          message:
-            `The worker running this chunk died ${chunk.attempts} times; last: ${reason.name}: ${reason.message}`,
+          message: `The worker running this chunk died ${chunk.attempts} times; last: ${last}`,
           stack: reason.stack,
         });
       } else {
@@ -857,16 +914,24 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if (slot.chunk !== chunk || !job || job.finished) return;
     slot.chunk = undefined;
     this.#replace(slot);
-    this.#record(job, chunk, undefined, {
-      name: CHUNK_ERROR_NAMES.timeout,
-      message: building
-        ? `The model's build for the chunk of rows ${chunk.start}..${
-          chunk.end - 1
-        } ran past the ${this.#buildTimeout} ms build timeout`
-        : `The chunk of rows ${chunk.start}..${
-          chunk.end - 1
-        } ran past the ${this.#timeout} ms timeout`,
-    });
+    // A build past its limit is the model's failure, not the chunk's: reported as a failed
+    // build, so that a sweep stops at once instead of paying the limit for every row.
+    this.#record(
+      job,
+      chunk,
+      undefined,
+      building
+        ? {
+          name: CHUNK_ERROR_NAMES.buildFailed,
+          message: `The model's build ran past the ${this.#buildTimeout} ms build timeout`,
+        }
+        : {
+          name: CHUNK_ERROR_NAMES.timeout,
+          message: `The chunk of rows ${chunk.start}..${
+            chunk.end - 1
+          } ran past the ${this.#timeout} ms timeout`,
+        },
+    );
     this.#dispatch();
   }
 

@@ -6,6 +6,7 @@
  */
 
 import { describe } from "../_describe.ts";
+import { assertMatrix, isMatrixShape } from "./_assert_matrix.ts";
 
 /**
  * Any of JavaScript's typed arrays of numbers.
@@ -93,17 +94,14 @@ export type ParameterRows = Matrix | readonly (readonly number[])[];
  * ```
  */
 export function isMatrix(value: unknown): value is Matrix {
-  if (typeof value !== "object" || value === null) return false;
-  const m = value as Partial<Matrix>;
-  return m.data instanceof Float64Array && Number.isInteger(m.rows) &&
-    Number.isInteger(m.columns) && (m.rows as number) >= 0 && (m.columns as number) >= 0 &&
-    m.data.length === (m.rows as number) * (m.columns as number);
+  return isMatrixShape(value);
 }
 
 /**
  * Converts rows of numbers to a {@linkcode Matrix}; a matrix is returned as is.
  *
  * @param rows A matrix, or an array of equally long arrays of numbers.
+ * @param field The argument's name in error messages.
  * @returns The same values as a row-major matrix.
  * @throws {TypeError} When the rows are ragged or hold something other than numbers.
  *
@@ -118,11 +116,11 @@ export function isMatrix(value: unknown): value is Matrix {
  * assert.deepEqual([...m.data], [1, 2, 3, 4, 5, 6]);
  * ```
  */
-export function toMatrix(rows: ParameterRows): Matrix {
+export function toMatrix(rows: ParameterRows, field = "allParameters"): Matrix {
   if (isMatrix(rows)) return rows;
   if (!Array.isArray(rows)) {
     throw new TypeError(
-      `Cannot read parameters as 'allParameters' must be a Matrix or an array of rows: current value is ${
+      `Cannot read parameters as '${field}' must be a Matrix or an array of rows: current value is ${
         describe(rows)
       }`,
     );
@@ -134,7 +132,7 @@ export function toMatrix(rows: ParameterRows): Matrix {
     const row = list[r];
     if (!Array.isArray(row) || row.length !== columns) {
       throw new TypeError(
-        `Cannot read parameters as row ${r} of 'allParameters' must be an array of ${columns} numbers: current value is ${
+        `Cannot read parameters as row ${r} of '${field}' must be an array of ${columns} numbers: current value is ${
           describe(row)
         }`,
       );
@@ -143,7 +141,7 @@ export function toMatrix(rows: ParameterRows): Matrix {
       const v = row[c];
       if (typeof v !== "number") {
         throw new TypeError(
-          `Cannot read parameters as 'allParameters[${r}][${c}]' must be a number: current value is ${
+          `Cannot read parameters as '${field}[${r}][${c}]' must be a number: current value is ${
             describe(v)
           }`,
         );
@@ -161,6 +159,7 @@ export function toMatrix(rows: ParameterRows): Matrix {
  * @param start The first row of the view.
  * @param end One past the last row of the view.
  * @returns A matrix sharing `matrix.data`'s memory.
+ * @throws {TypeError} When `matrix` is not a {@linkcode Matrix} (an array of rows, say).
  * @throws {RangeError} When the range is outside the matrix.
  *
  * @example Usage
@@ -173,6 +172,7 @@ export function toMatrix(rows: ParameterRows): Matrix {
  * ```
  */
 export function sliceRows(matrix: Matrix, start: number, end: number): Matrix {
+  assertMatrix(matrix, "matrix", "slice rows");
   if (
     !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start ||
     end > matrix.rows
@@ -193,6 +193,7 @@ export function sliceRows(matrix: Matrix, start: number, end: number): Matrix {
  *
  * @param matrix The matrix to read.
  * @returns One array per row.
+ * @throws {TypeError} When `matrix` is not a {@linkcode Matrix}.
  *
  * @example Usage
  * ```ts
@@ -203,6 +204,7 @@ export function sliceRows(matrix: Matrix, start: number, end: number): Matrix {
  * ```
  */
 export function matrixToRows(matrix: Matrix): number[][] {
+  assertMatrix(matrix, "matrix", "read rows");
   const out: number[][] = [];
   for (let r = 0; r < matrix.rows; r++) {
     out.push(Array.from(matrix.data.subarray(r * matrix.columns, (r + 1) * matrix.columns)));

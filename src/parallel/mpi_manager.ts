@@ -30,7 +30,6 @@ import {
   type ScatterOptions,
 } from "./parallel_manager.ts";
 import { cpus } from "node:os";
-import { SingleProcessManager } from "./single_process_manager.ts";
 import { START_WORKERS, startWorkers } from "./_start_workers.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 
@@ -52,8 +51,8 @@ export interface MpiManagerOptions extends DenoWorkerManagerOptions {
    */
   readonly library?: string;
   /**
-   * Workers of this rank's local pool; 1 runs the rank's share on its main thread (unless a
-   * finite `timeout` or `permissions` ask for a worker).
+   * Workers of this rank's local pool of permission-scoped workers (one included: model code
+   * never runs on the rank's main thread).
    * @default {the cores the launcher bound this rank to; unbound, this machine's cores divided by the job's ranks on it (at least 1)}
    */
   readonly workers?: number;
@@ -133,7 +132,8 @@ function fromWire(w: WireResult): LocalResults {
  *   clone format (NaN, -0, typed arrays and BigInt survive).
  * - `scatter` splits the rows as WaterTAP does (contiguous, the first
  *   `rows % size` ranks one more); each rank runs its share on a local pool
- *   ({@linkcode DenoWorkerManager}, or the main thread for one worker), and
+ *   ({@linkcode DenoWorkerManager} of permission-scoped workers, one
+ *   included), and
  *   streams each finished chunk to the root, whose `onResult` sees every
  *   rank's chunks as they finish (so that a sweep's root writes them to disk at
  *   once). `gather` returns every chunk on every rank, ordered by
@@ -166,7 +166,7 @@ function fromWire(w: WireResult): LocalResults {
  */
 export class MpiManager implements ParallelManager, AsyncDisposable {
   readonly #world: MpiWorld;
-  readonly #local: SingleProcessManager | DenoWorkerManager;
+  readonly #local: DenoWorkerManager;
   readonly #workers: number;
   #job: Job | undefined;
   #localFailed = false;
@@ -185,12 +185,9 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
     this.#world = mpiWorld(library);
     const workers = pool.workers ?? defaultWorkers();
     if (this.#world.rank === ROOT_PROCESS_RANK) warnIfBound(workers);
-    const needsWorker = (pool.timeout !== undefined && Number.isFinite(pool.timeout)) ||
-      pool.permissions !== undefined;
-    this.#local = workers === 1 && !needsWorker
-      // Chunks of about 50 ms, so that rows reach the root (and its files) as they finish.
-      ? new SingleProcessManager({ chunkTargetMs: pool.chunkTargetMs ?? 50 })
-      : new DenoWorkerManager({ ...pool, workers });
+    // One worker too is a permission-scoped worker: model code never runs on a rank's main
+    // thread, which also stays free to move rows to the root while the model computes.
+    this.#local = new DenoWorkerManager({ ...pool, workers });
     this.#workers = workers;
     managerOpened();
   }

@@ -7,6 +7,7 @@
  */
 
 import type { Matrix, ParameterRows, TypedArray } from "./matrix.ts";
+import { assertMatrix } from "./_assert_matrix.ts";
 
 /**
  * The rank of the root process in every manager (WaterTAP's `ROOT_PROCESS_RANK`).
@@ -184,6 +185,7 @@ export class LocalResults<R = unknown> {
    * @param error Why the chunk failed, if it did.
    */
   constructor(processNumber: number, parameters: Matrix, results?: R, error?: ErrorInfo) {
+    assertMatrix(parameters, "parameters", "record a chunk's results");
     this.processNumber = processNumber;
     this.parameters = parameters;
     this.results = results;
@@ -336,8 +338,16 @@ export const CHUNK_ERROR_NAMES = {
   timeout: "TimeoutError",
   /** The scatter was aborted (signal or close) before the chunk finished. */
   aborted: "AbortError",
-  /** The chunk's worker died more than `maxRetries` times. */
+  /**
+   * The chunk's worker died more than `maxRetries` times. In the worker pool, a chunk of several
+   * rows whose worker died is first retried row by row, so that only a row that kills its
+   * worker fails.
+   */
   workerDied: "WorkerDiedError",
-  /** `doBuild` failed (or its module could not load) on the worker. */
+  /**
+   * `doBuild` failed (or its module could not load) on the worker; in the worker pool also a
+   * worker that died while building more than `maxRetries` times, or a build past
+   * `buildTimeout`.
+   */
   buildFailed: "BuildError",
 } as const;

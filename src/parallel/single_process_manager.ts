@@ -53,6 +53,10 @@ export interface SingleProcessManagerOptions {
  * collectives act on this process alone and `scatter` runs every row here,
  * as one chunk (or, with `chunkTargetMs`, in chunks reported as they finish).
  *
+ * **Unscoped**: model code runs on this thread with every permission this
+ * process has (files, network, subprocesses, FFI). psweep never picks this
+ * manager for you; pass it only for code you trust.
+ *
  * A chunk whose `doExecute` throws is reported through `LocalResults.error`
  * rather than thrown, as with every psweep manager.
  *

@@ -6,6 +6,7 @@
  */
 
 import { invalid } from "../_describe.ts";
+import { MAX_ROWS } from "../_limits.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import { argsortStable } from "./_argsort.ts";
 import { latinHypercubeColumns } from "./_lhs.ts";
@@ -294,7 +295,18 @@ export function buildCombinations(
   const columns = names.length;
 
   if (kind === "fixed") {
-    const { rows, data } = fullFactorial(
+    // A product of grid sizes beyond what memory holds is refused before any value is made.
+    const rows = samplers.reduce((product, s) => product * countOf(s), 1);
+    if (rows > MAX_ROWS) {
+      fail(
+        "range",
+        `the grid of ${
+          names.map((name, i) => `'params.${name}' (${countOf(samplers[i])})`).join(" x ")
+        } makes more rows than a sweep holds in memory (at most ${MAX_ROWS})`,
+        rows,
+      );
+    }
+    const { data } = fullFactorial(
       samplers.map((s, i) => held(names[i], s, () => fixedValues(s))),
     );
     return { rows, columns, data, names: frozenNames, kind, seed: undefined };

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { describe, invalid } from "../_describe.ts";
+import { invalid } from "../_describe.ts";
+import { MAX_ROWS } from "../_limits.ts";
 
 /**
  * The three families of samplers. All parameters of one sweep must belong to
@@ -276,10 +277,18 @@ function finite(value: unknown, field: string): number {
   return value;
 }
 
-function count(value: unknown, field: string): number {
+function count(value: unknown, field: string, sampler: string): number {
   if (typeof value !== "number") fail("type", `'${field}' must be a number`, value);
   if (!Number.isSafeInteger(value) || value < 1) {
     fail("range", `'${field}' must be a positive integer`, value);
+  }
+  // Refused here, before anything is drawn: 1e9 draws would take minutes and gigabytes first.
+  if (value > MAX_ROWS) {
+    fail(
+      "range",
+      `'${field}' of the ${sampler} sampler asks for ${value} rows, more than a sweep holds in memory (at most ${MAX_ROWS})`,
+      value,
+    );
   }
   return value;
 }
@@ -329,7 +338,7 @@ function range<S extends "linear" | "geom" | "reverseGeom" | "uniform" | "lhs">(
   prefix: string,
 ) {
   const [lo, hi] = bounds(lower, upper, prefix, sampler === "geom" || sampler === "reverseGeom");
-  const count_ = count(n, path(prefix, "n"));
+  const count_ = count(n, path(prefix, "n"), sampler);
   return Object.freeze({ kind: KINDS[sampler], sampler, lower: lo, upper: hi, n: count_ });
 }
 
@@ -337,7 +346,7 @@ function normal(mean: unknown, sd: unknown, n: unknown, prefix: string): NormalS
   const m = finite(mean, path(prefix, "mean"));
   const s = finite(sd, path(prefix, "sd"));
   if (s < 0) fail("range", `'${path(prefix, "sd")}' must be at least 0`, s);
-  const count_ = count(n, path(prefix, "n"));
+  const count_ = count(n, path(prefix, "n"), "normal");
   return Object.freeze({ kind: "random", sampler: "normal", mean: m, sd: s, n: count_ });
 }
 

@@ -5,6 +5,7 @@ import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
 import { encodeBatch } from "../io/_rows.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { RowFormat } from "../io/row_types.ts";
 
 /** What the sweep hands `doBuild`. */
@@ -36,6 +37,17 @@ export interface ChunkOutput {
   success: Uint8Array;
   /** [row within chunk, message] for each failed row. */
   errors: [number, string][];
+  /**
+   * Found (not named) outputs whose value in a successful row was neither a number nor a
+   * boolean, and so is recorded as NaN: [name, global row index, what the value was], the first
+   * row of the chunk for each name.
+   */
+  odd?: [string, number, string][];
+  /**
+   * The model's own stack of the chunk's first failed row of each kind of error (by name):
+   * [error name, global row index, stack], for `--debug`.
+   */
+  stacks?: [string, number, string][];
   /** The rows as CSV lines under `names`, when the sweep asked for them. */
   csv?: Uint8Array;
   /** The rows as JSON Lines under `names`, when the sweep asked for them. */
@@ -102,6 +114,10 @@ class ChunkRun {
   readonly #columns: Float64Array[];
   readonly #makePoint: (data: Float64Array, offset: number) => Point;
   #reader: OutputReader | undefined;
+  // The reader's findings for the current row: [first odd value's column, first missing one's].
+  readonly #status = new Int32Array(2);
+  readonly #odd = new Map<string, [string, number, string]>();
+  readonly #stacks = new Map<string, [string, number, string]>();
   readonly index: Float64Array;
   readonly success: Uint8Array;
   readonly errors: [number, string][] = [];
@@ -214,28 +230,62 @@ class ChunkRun {
     }
     const names = this.#names;
     this.#reader ??= outputReader(names);
-    const seen = this.#reader(out, this.#columns, r);
+    const status = this.#status;
+    const seen = this.#reader(out, this.#columns, r, status);
     if (this.#requested) {
-      // A requested output the row does not produce stays NaN; one it produces must be a
-      // finite number. Outputs found (not named) are recorded as they are: NaN if not numbers.
-      if (seen < 0) return this.#fail(r, badOutput(names[-1 - seen], out[names[-1 - seen]]));
-    } else if (seen !== countKeys(out)) {
-      // Only a row with keys not seen before pays for walking its keys.
-      for (const key in out) {
-        if (this.#slots.has(key)) continue;
-        // Read first: a getter that throws leaves the names and columns as they were.
-        const v = out[key];
-        const col = new Float64Array(this.#rows).fill(NaN);
-        col[r] = typeof v === "number" ? v : NaN;
-        this.#slots.set(key, names.length);
-        names.push(key);
-        this.#columns.push(col);
-        // Stale from here on, even if a later key's getter throws.
-        this.#reader = undefined;
+      // A named output must be returned, as a number (NaN where the model has no value) or a
+      // boolean (1/0): a misspelt name or a string fails the row rather than passing as NaN.
+      if (status[1] >= 0) return this.#fail(r, missingOutput(names[status[1]], out));
+      if (status[0] >= 0) return this.#fail(r, badOutput(names[status[0]], out[names[status[0]]]));
+    } else {
+      // Found outputs are recorded whatever they are; one that is not a number is NaN, said once.
+      if (status[0] >= 0) this.#noteOdd(r, out);
+      if (seen !== countKeys(out)) {
+        // Only a row with keys not seen before pays for walking its keys.
+        let added = 0;
+        for (const key in out) if (!this.#slots.has(key)) added++;
+        if (names.length + added > MAX_OUTPUT_NAMES) {
+          // Every name is a column of every row: a model that makes up names as it goes would
+          // make each row cost more than the last.
+          return this.#fail(
+            r,
+            new RangeError(
+              `the row's outputs would make ${
+                names.length + added
+              } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`,
+            ),
+          );
+        }
+        for (const key in out) {
+          if (this.#slots.has(key)) continue;
+          // Read first: a getter that throws leaves the names and columns as they were.
+          const v = out[key];
+          const col = new Float64Array(this.#rows).fill(NaN);
+          col[r] = numeric(v);
+          this.#slots.set(key, names.length);
+          names.push(key);
+          this.#columns.push(col);
+          if (Number.isNaN(col[r]) && typeof v !== "number") this.#odd1(key, r, v);
+          // Stale from here on, even if a later key's getter throws.
+          this.#reader = undefined;
+        }
       }
     }
     this.#firstNames ??= Object.keys(out);
     this.success[r] = 1;
+  }
+
+  // Every known output of the row that is neither a number nor a boolean.
+  #noteOdd(r: number, out: Outputs): void {
+    for (const name of this.#names) {
+      if (this.#odd.has(name) || !Object.hasOwn(out, name)) continue;
+      const v = out[name];
+      if (typeof v !== "number" && typeof v !== "boolean") this.#odd1(name, r, v);
+    }
+  }
+
+  #odd1(name: string, r: number, value: unknown): void {
+    if (!this.#odd.has(name)) this.#odd.set(name, [name, this.index[r], kindOf(value)]);
   }
 
   // Records a failed row; `why` is a message, or what was thrown.
@@ -246,6 +296,10 @@ class ChunkRun {
     } else {
       const info = toErrorInfo(why);
       message = `${info.name}: ${info.message}`;
+      // Where the model failed, once per kind: the worker's stack, with the model's file:line.
+      if (info.stack && !this.#stacks.has(info.name)) {
+        this.#stacks.set(info.name, [info.name, this.index[r], modelFrames(info.stack)]);
+      }
     }
     this.errors.push([r, message]);
     this.success[r] = 0;
@@ -289,6 +343,8 @@ class ChunkRun {
       values,
       success,
       errors,
+      ...(this.#odd.size ? { odd: [...this.#odd.values()] } : {}),
+      ...(this.#stacks.size ? { stacks: [...this.#stacks.values()] } : {}),
     };
     const formats = this.#ctx.options.encode;
     if (formats?.length) {
@@ -328,11 +384,17 @@ function pointFactory(names: readonly string[]): (data: Float64Array, offset: nu
 }
 
 /**
- * Copies a row's outputs into their columns. Returns, with requested outputs, -1 - c for the
- * first output c that is present but not a finite number (else the count found); otherwise the
- * number of known names the row produced.
+ * Copies a row's outputs into their columns (booleans as 1/0, other non-numbers as NaN) and
+ * returns how many of the known names the row has a value for. `status[0]` gets the column of
+ * the first value that is neither a number nor a boolean, `status[1]` the first name the row
+ * does not return (undefined); -1 when none.
  */
-type OutputReader = (out: Outputs, columns: Float64Array[], row: number) => number;
+type OutputReader = (
+  out: Outputs,
+  columns: Float64Array[],
+  row: number,
+  status: Int32Array,
+) => number;
 
 // Like pointFactory: reading outputs by names spelled out keeps the property loads fast.
 function outputReader(names: readonly string[]): OutputReader {
@@ -344,39 +406,81 @@ function outputReader(names: readonly string[]): OutputReader {
         ? `\n    if (v === Object.prototype[${JSON.stringify(n)}]) v = undefined;`
         : ""
     }
-    if (v !== undefined) {
-      k++;
-      if (typeof v === "number") { cols[${c}][r] = v; if (bad === 0 && v - v !== 0) bad = ${
-      -1 - c
-    }; }
-      else { cols[${c}][r] = NaN; if (bad === 0) bad = ${-1 - c}; }
-    }`
+    if (typeof v === "number") { cols[${c}][r] = v; k++; }
+    else if (v === undefined) { cols[${c}][r] = NaN; if (miss < 0) miss = ${c}; if (bad < 0 && ${
+      JSON.stringify(n)
+    } in o && !(${JSON.stringify(n)} in Object.prototype)) bad = ${c}; }
+    else if (typeof v === "boolean") { cols[${c}][r] = v ? 1 : 0; k++; }
+    else { cols[${c}][r] = NaN; k++; if (bad < 0) bad = ${c}; }`
   ).join("\n");
   try {
     return new Function(
       "o",
       "cols",
       "r",
-      `let k = 0, v, bad = 0;\n${body}\nreturn bad < 0 ? bad : k;`,
+      "s",
+      `let k = 0, v, bad = -1, miss = -1;\n${body}\ns[0] = bad; s[1] = miss;\nreturn k;`,
     ) as OutputReader;
   } catch {
-    return (o, cols, r) => {
-      let k = 0, bad = 0;
+    return (o, cols, r, s) => {
+      let k = 0, bad = -1, miss = -1;
       names.forEach((n, c) => {
-        const v = o[n] === (Object.prototype as Record<string, unknown>)[n] ? undefined : o[n];
-        if (v === undefined) return;
+        const inherited = (Object.prototype as Record<string, unknown>)[n];
+        const v = inherited !== undefined && o[n] === inherited ? undefined : o[n];
+        cols[c][r] = numeric(v);
+        if (v === undefined) {
+          if (miss < 0) miss = c;
+          if (bad < 0 && inherited === undefined && n in o) bad = c;
+          return;
+        }
         k++;
-        cols[c][r] = typeof v === "number" ? v : NaN;
-        if (bad === 0 && !(typeof v === "number" && Number.isFinite(v))) bad = -1 - c;
+        if (bad < 0 && typeof v !== "number" && typeof v !== "boolean") bad = c;
       });
-      return bad < 0 ? bad : k;
+      s[0] = bad;
+      s[1] = miss;
+      return k;
     };
   }
+}
+
+// An output's value as recorded: numbers as they are, booleans as 1/0, anything else NaN.
+function numeric(v: unknown): number {
+  return typeof v === "number" ? v : typeof v === "boolean" ? (v ? 1 : 0) : NaN;
+}
+
+// What a non-numeric value is, for a warning: its type, and a string's text.
+function kindOf(v: unknown): string {
+  if (typeof v === "string") {
+    return `a string (${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)})`;
+  }
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return typeof v === "undefined" ? "undefined" : `a ${typeof v}`;
+}
+
+// Why a row fails for a named output it does not return: what it did return, so that a
+// misspelt name shows itself.
+function missingOutput(name: string, out: Outputs): string {
+  const keys = Object.keys(out);
+  const shown = keys.slice(0, 20).join(", ") +
+    (keys.length > 20 ? `, ... (${keys.length} in all)` : "");
+  return `'outputs' names ${JSON.stringify(name)}, which evaluate did not return; it returned ${
+    keys.length ? shown : "no outputs"
+  }`;
 }
 
 // Why a row fails for an output's value: strings quoted, so that "5" does not read as 5.
 function badOutput(name: string, value: unknown): string {
   return `output '${name}' is ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
+}
+
+// psweep's own source: its frames below the model's say nothing about where the model failed.
+const OWN = new URL("../", import.meta.url).href;
+
+function modelFrames(stack: string): string {
+  return stack.split("\n").filter((line) => !(/^\s+at /.test(line) && line.includes(OWN)))
+    .join("\n");
 }
 
 function countKeys(o: object): number {

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { describe } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
@@ -12,13 +13,16 @@ import { MpiManager } from "../parallel/mpi_manager.ts";
 import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import {
   CHUNK_ERROR_NAMES,
-  type LocalResults,
+  LocalResults,
   type ParallelManager,
 } from "../parallel/parallel_manager.ts";
+import type { RowFormat } from "../io/row_types.ts";
+import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { type SinkOptions, SweepSink } from "./_sink.ts";
+import { extensionText, formatOfPath } from "../io/_formats.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -91,6 +95,11 @@ export function planSweep(options: SweepOptions): Plan {
       }
       seen.add(name);
     }
+    if (options.outputs.length > MAX_OUTPUT_NAMES) {
+      throw new RangeError(
+        `Cannot run a sweep as 'outputs' must name at most ${MAX_OUTPUT_NAMES} outputs: current value names ${options.outputs.length}`,
+      );
+    }
     outputs = [...options.outputs];
   }
   if (options.manager && (options.workers !== undefined || options.permissions !== undefined)) {
@@ -99,6 +108,7 @@ export function planSweep(options: SweepOptions): Plan {
     );
   }
   if (options.seed !== undefined) assertSeed(options.seed, "seed");
+  checkOptionTypes(options);
   if (options.timeout !== undefined && !(options.timeout > 0)) {
     throw new RangeError(
       `Cannot run a sweep as 'timeout' must be a positive number of milliseconds: current value is ${
@@ -110,12 +120,12 @@ export function planSweep(options: SweepOptions): Plan {
   checkCloneable(options.buildOptions, "buildOptions", "run a sweep");
   // Each file's format is the option's: a path that says otherwise is a mistake, found before
   // any work (and before any metadata file is written beside it).
-  for (const [field, ext] of [["csv", /\.csv$/i], ["jsonl", /\.(jsonl|ndjson)$/i]] as const) {
+  for (const field of RESULTS_FIELDS) {
     const path = options[field];
-    if (path !== undefined && (typeof path !== "string" || !ext.test(path))) {
+    if (path !== undefined && (typeof path !== "string" || formatOfPath(path) !== field)) {
       throw new TypeError(
         `Cannot run a sweep as '${field}' must be the path of a ${
-          field === "csv" ? ".csv" : ".jsonl (or .ndjson)"
+          extensionText(field)
         } file: current value is ${describe(path)}`,
       );
     }
@@ -128,10 +138,62 @@ export function planSweep(options: SweepOptions): Plan {
       }`,
     );
   }
-  if (options.resume && !options.csv && !options.jsonl) {
-    throw new TypeError("Cannot resume a sweep as neither 'csv' nor 'jsonl' names a results file");
+  if (options.resume && RESULTS_FIELDS.every((field) => !options[field])) {
+    throw new TypeError(
+      "Cannot resume a sweep as none of 'csv', 'jsonl', 'arrow', 'h5' and 'parquet' names a results file",
+    );
   }
   return { options, model, paramNames, outputs };
+}
+
+// Every option has its type checked, as the sweep file's settings are: a string "100" is no
+// timeout and "false" is true, which would silently do what the caller did not ask.
+function checkOptionTypes(options: SweepOptions): void {
+  const o = options as unknown as Record<string, unknown>;
+  const fail = (field: string, expected: string): never => {
+    throw new TypeError(
+      `Cannot run a sweep as '${field}' must be ${expected}: current value is ${
+        describe(o[field])
+      }`,
+    );
+  };
+  for (
+    const field of [
+      "resume",
+      "overwrite",
+      "rebuildOnFailure",
+      "assumeWorkerOptions",
+      "assumeNoPrompt",
+    ]
+  ) {
+    if (o[field] !== undefined && typeof o[field] !== "boolean") fail(field, "true or false");
+  }
+  if (o.timeout !== undefined && typeof o.timeout !== "number") {
+    fail("timeout", "a positive number of milliseconds (Infinity for none)");
+  }
+  if (o.workers !== undefined && !(Number.isInteger(o.workers) && (o.workers as number) > 0)) {
+    fail("workers", "a positive integer");
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    fail("signal", "an AbortSignal");
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== "function") {
+    fail("onProgress", "a function");
+  }
+  const build = o.buildOptions;
+  if (
+    build !== undefined && (typeof build !== "object" || build === null || Array.isArray(build))
+  ) {
+    fail("buildOptions", "an object of plain data");
+  }
+  const manager = o.manager as Record<string, unknown> | undefined;
+  if (
+    manager !== undefined &&
+    (typeof manager !== "object" || manager === null || typeof manager.scatter !== "function" ||
+      typeof manager.gather !== "function")
+  ) {
+    fail("manager", "a ParallelManager (an object with scatter and gather)");
+  }
 }
 
 function resolveModel(model: unknown): string {
@@ -174,9 +236,14 @@ function resolveModel(model: unknown): string {
 }
 
 const DRIVER = new URL("./_driver.ts", import.meta.url).href;
+/** The options that name results files, each named after its format. */
+export const RESULTS_FIELDS = ["csv", "jsonl", "arrow", "h5", "parquet"] as const;
 // The results files' column of row outcomes: no parameter or output may take its name.
 const RESERVED = "success";
+// A chunk whose results the main thread refused (see _check_chunk.ts): its rows fail.
+const REFUSED = "RefusedResultsError";
 const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
+  REFUSED,
   CHUNK_ERROR_NAMES.timeout,
   CHUNK_ERROR_NAMES.workerDied,
   CHUNK_ERROR_NAMES.aborted,
@@ -195,9 +262,9 @@ export interface SweepRows {
 }
 
 /**
- * The manager a sweep makes when it is given none: a pool of `workers`, or for one worker the
- * serial manager, unless a timeout or permissions ask for a worker (only a worker can be
- * stopped, or scoped).
+ * The manager a sweep makes when it is given none: a pool of `workers` permission-scoped
+ * workers, one included. Model code never runs on this thread unless the caller passes an
+ * unscoped manager (a `SingleProcessManager`) itself.
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
   // Under an MPI launcher each rank's pool defaults to its share of the machine's cores.
@@ -214,8 +281,6 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
     assumeNoPrompt: options.assumeNoPrompt,
     timeout,
     chunkSize: timeout !== undefined ? 1 : undefined,
-    // Serially too, rows reach disk (and an abort lands) every few tens of milliseconds.
-    chunkTargetMs: workers === 1 ? 50 : undefined,
   });
 }
 
@@ -259,6 +324,8 @@ export async function runRows(
   let sink: SweepSink | undefined;
   const abort = new AbortController();
   let buildError: string | undefined;
+  // The worker's own stack of the failed build, kept as the error's cause (shown by --debug).
+  let buildStack: string | undefined;
   const body = async (): Promise<SweepResult> => {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned) startWorkers(manager, [DRIVER, DRIVER, plan.model]);
@@ -267,6 +334,9 @@ export async function runRows(
     sink = await openSink(root, spmd, {
       csv: options.csv,
       jsonl: options.jsonl,
+      arrow: options.arrow,
+      h5: options.h5,
+      parquet: options.parquet,
       resume: options.resume ?? false,
       overwrite: options.overwrite ?? false,
       paramNames,
@@ -328,9 +398,17 @@ export async function runRows(
       };
       const pending: Promise<void>[] = [];
       const seen = new Set<number>();
+      // What a worker returns is checked against what only this thread holds, and the chunk's
+      // parameters are this thread's copy: workers can write the shared rows they read.
+      const vet = (chunk: LocalResults): LocalResults =>
+        vetChunk(chunk, work, todo, data, plan, kwargs.encode ?? []);
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
       const take = (chunk: LocalResults): Promise<void> => {
+        if (chunk.error?.name === CHUNK_ERROR_NAMES.timeout) {
+          const message = timeoutWords(chunk, paramNames, chunk.error.message);
+          chunk = { ...chunk, error: { ...chunk.error, message } };
+        }
         const added = open.add(chunk as LocalResults<ChunkOutput>).catch((error) => {
           writeError ??= { error };
           abort.abort(error);
@@ -347,7 +425,8 @@ export async function runRows(
           // Workers import the model through the driver: they need to read its directory.
           imports: [plan.model],
           signal,
-          onResult: (chunk: LocalResults) => {
+          onResult: (received: LocalResults) => {
+            const chunk = vet(received);
             // A stopped run's unfinished chunks stay missing, so that a resume computes them,
             // whatever the reason the signal carries.
             if (chunk.error && signal.aborted) return;
@@ -355,6 +434,7 @@ export async function runRows(
             // timed out, died or was aborted, or when the model could not be built.
             if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
               buildError ??= chunk.error.message;
+              buildStack ??= chunk.error.stack;
               abort.abort(new Error(`the model could not be built: ${chunk.error.message}`));
               return;
             }
@@ -366,12 +446,15 @@ export async function runRows(
         },
       );
       // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
-      for (const chunk of manager.resultsFromLocalTree(await manager.gather())) {
+      for (const received of manager.resultsFromLocalTree(await manager.gather())) {
+        const chunk = seen.has(received.processNumber) ? received : vet(received);
         if (chunk.error && signal.aborted) continue;
         // Chunks whose model could not be built stay missing, so that a resume computes them.
         const unbuilt = chunk.error !== undefined && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
-        if (unbuilt) buildError ??= chunk.error!.message;
-        else if (!seen.has(chunk.processNumber)) take(chunk);
+        if (unbuilt) {
+          buildError ??= chunk.error!.message;
+          buildStack ??= chunk.error!.stack;
+        } else if (!seen.has(chunk.processNumber)) take(chunk);
       }
       // Chunks held back for a row that never came (the model could not be built, or the run
       // stopped), and rows that waited for output names that never came, go to disk now.
@@ -382,8 +465,15 @@ export async function runRows(
     // A stop, whatever its reason, is reported as such, not as what the stop left undone.
     options.signal?.throwIfAborted();
     if (buildError !== undefined) {
+      let cause: Error | undefined;
+      if (buildStack) {
+        cause = new Error(buildError);
+        cause.name = "ModelBuildError";
+        cause.stack = buildStack;
+      }
       throw new Error(
         `Cannot run the sweep as the model ${plan.model} could not be built: ${buildError}`,
+        cause ? { cause } : undefined,
       );
     }
     const elapsedMs = performance.now() - t0;
@@ -437,4 +527,64 @@ function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSi
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+// The pool speaks of chunks of its matrix; a sweep's user thinks in rows and their parameters:
+// "row 17 (pressure=42, salinity=7) ran past its 1000 ms limit".
+function timeoutWords(chunk: LocalResults, paramNames: string[], message: string): string {
+  const ms = message.match(/ran past the (\S+) ms (build )?timeout/);
+  if (!ms) return message;
+  const { rows, columns, data } = chunk.parameters;
+  if (rows === 0) return message;
+  const first = data[0];
+  const which = rows === 1
+    ? `row ${first} (${paramNames.map((n, c) => `${n}=${data[c + 1]}`).join(", ")})`
+    : `rows ${first}..${data[(rows - 1) * columns]} (run together in one chunk)`;
+  return ms[2]
+    ? `the model's build before ${which} ran past its ${ms[1]} ms build limit`
+    : `${which} ran past ${rows === 1 ? "its" : "their"} ${ms[1]} ms limit`;
+}
+
+// The chunk as this thread knows it: its parameters from this thread's own copy, and its results
+// refused (its rows failed) when they do not check out. Rows of a manager that hands back
+// copies (another process's) are known by the index they carry.
+function vetChunk(
+  chunk: LocalResults,
+  work: Float64Array,
+  todo: Int32Array | undefined,
+  data: Float64Array,
+  plan: Plan,
+  encode: readonly RowFormat[],
+): LocalResults {
+  const P = plan.paramNames.length;
+  const given = chunk.parameters;
+  const n = given.rows;
+  const index = new Float64Array(n);
+  if (given.data.buffer === work.buffer) {
+    const start = given.data.byteOffset / 8 / (P + 1);
+    for (let i = 0; i < n; i++) index[i] = todo ? todo[start + i] : start + i;
+  } else {
+    for (let i = 0; i < n; i++) index[i] = given.data[i * given.columns];
+  }
+  const own = new Float64Array(n * (P + 1));
+  for (let i = 0, w = 0; i < n; i++) {
+    own[w++] = index[i];
+    for (let c = 0, d = index[i] * P; c < P; c++) own[w++] = data[d + c];
+  }
+  const parameters = { rows: n, columns: P + 1, data: own };
+  if (chunk.error || chunk.results === undefined) {
+    return new LocalResults(chunk.processNumber, parameters, undefined, chunk.error);
+  }
+  const why = checkChunkOutput(chunk.results, {
+    index,
+    paramNames: plan.paramNames,
+    params: data,
+    outputs: plan.outputs,
+    encode,
+  });
+  if (why === undefined) return new LocalResults(chunk.processNumber, parameters, chunk.results);
+  return new LocalResults(chunk.processNumber, parameters, undefined, {
+    name: REFUSED,
+    message: `the worker's results for these rows were refused: ${why}`,
+  });
 }

@@ -3,18 +3,19 @@
 // on disk.
 import { CHUNK_ERROR_NAMES, type LocalResults } from "../parallel/parallel_manager.ts";
 import { describe } from "../_describe.ts";
-import { finalizeRows, writeFileAtomic } from "../io/atomic.ts";
-import { pathExists } from "../io/_fs.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
 import {
-  matchRows,
-  readRows,
-  readSweepMeta,
-  type SweepMeta,
-  writeSweepMeta,
-} from "../io/resume.ts";
-import type { RowBatch, RowTable } from "../io/row_types.ts";
-import { RowWriter } from "../io/row_writer.ts";
+  type ColumnBatch,
+  formatOfPath,
+  resultsFormat,
+  type ResultsFormatModule,
+  type ResultsWriter,
+} from "../io/_formats.ts";
+import { matchRows, readSweepMeta, type SweepMeta, writeSweepMeta } from "../io/resume.ts";
+import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
 import { type Progress, ProgressTracker } from "../io/progress.ts";
+import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
+import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -22,6 +23,10 @@ import type { SweepResult } from "./sweep_result.ts";
 export interface SinkOptions {
   csv?: string;
   jsonl?: string;
+  /** An Arrow IPC stream, an HDF5 file (WaterTAP's layout) and a Parquet file. */
+  arrow?: string;
+  h5?: string;
+  parquet?: string;
   resume: boolean;
   overwrite: boolean;
   paramNames: string[];
@@ -53,6 +58,11 @@ export class SweepSink {
   // arrived first, so that the order does not depend on the workers.
   readonly #firstSeen = new Map<string, [number, number]>();
   #finished = 0;
+  // Found outputs recorded as NaN because a successful row returned something else: the first
+  // row (and what it returned) for each.
+  readonly #odd = new Map<string, [number, string]>();
+  // The model's stack of the first failed row of each kind of error: [row, stack] by name.
+  readonly #stacks = new Map<string, [number, string]>();
   #failed = 0;
   #resumed = 0;
   #computed = 0;
@@ -61,10 +71,15 @@ export class SweepSink {
   readonly #paths: string[];
   #header: string[] | undefined;
   // Per file, where each written batch lies; a batch of consecutive rows is a reusable block.
-  readonly #blocks = new Map<RowWriter, Block[]>();
-  // Each file's writer, once open.
-  readonly #writerOf = new Map<string, RowWriter>();
+  readonly #blocks = new Map<ResultsWriter, Block[]>();
+  // Each file's writer, once open, and each file's format.
+  readonly #writerOf = new Map<string, ResultsWriter>();
+  readonly #formatOf = new Map<string, ResultsFormatModule>();
   #reorderable = true;
+  // Whether columnar files take the rows as columns (see #open).
+  #columnar = true;
+  // The parameters by column, once made (see #paramColumns).
+  #params: Float64Array[] | undefined;
   // While true, every row on disk was written in row order from row 0, and a chunk that
   // arrives ahead of its turn waits in #held (briefly, and within a byte budget) rather than
   // being written out of order: then the files need no rewrite at the end.
@@ -82,10 +97,14 @@ export class SweepSink {
   #deferred: Deferred[] = [];
   // A write of such rows that failed, with no chunk's promise to carry it.
   #writeFailure: { error: unknown } | undefined;
-  #opening: Promise<RowWriter[]> | undefined;
+  #opening: Promise<ResultsWriter[]> | undefined;
   #resuming = false;
   // On resume, the file read back: the one file written while the run goes on.
   #continued: string | undefined;
+  // One writer per results file: the OS locks this run holds (see _results_lock.ts), and what
+  // each file was when its writer opened it (device and inode), to notice it replaced or gone.
+  readonly #locks: ResultsLock[] = [];
+  readonly #identity = new Map<string, string>();
 
   private constructor(o: SinkOptions) {
     this.#o = o;
@@ -94,14 +113,39 @@ export class SweepSink {
     // Columns start as zeros: every row is written when it finishes (NaN where it has no value),
     // which saves filling millions of NaN up front.
     for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows));
-    this.#paths = [o.csv, o.jsonl].filter((p): p is string => p !== undefined);
+    this.#paths = [o.csv, o.jsonl, o.arrow, o.h5, o.parquet].filter((p): p is string =>
+      p !== undefined
+    );
   }
 
   /** Opens the sink: with `resume`, reads the rows already on disk. */
   static async open(o: SinkOptions): Promise<SweepSink> {
     const sink = new SweepSink(o);
-    for (const path of sink.#paths) {
-      if (await pathExists(path)) {
+    try {
+      // Locked before anything is read or replaced: a second run fails here, at once.
+      for (const path of sink.#paths) {
+        await checkWritableDir(path);
+        sink.#locks.push(await lockResults(path));
+      }
+      return await sink.#start();
+    } catch (error) {
+      sink.release();
+      throw error;
+    }
+  }
+
+  /** Lets go of the results files' locks: the run writes them no more. */
+  release(): void {
+    for (const lock of this.#locks.splice(0)) lock.release();
+  }
+
+  async #start(): Promise<SweepSink> {
+    const o = this.#o;
+    for (const path of this.#paths) {
+      this.#formatOf.set(path, await resultsFormat(formatOfPath(path) ?? "csv"));
+    }
+    for (const path of this.#paths) {
+      if (await this.#formatOf.get(path)!.exists(path)) {
         if (!o.resume && !o.overwrite) {
           throw new Deno.errors.AlreadyExists(
             `Cannot write results as ${
@@ -114,24 +158,24 @@ export class SweepSink {
       }
     }
     if (o.resume) {
-      // Either file tells what is done; JSON Lines also keeps failed rows' messages. Only that
-      // file is continued: the other (missing, or with rows the first lacks after a crash
-      // between the two writes) is rewritten from the result at the end.
-      for (const path of [o.jsonl, o.csv]) {
-        if (path !== undefined && await pathExists(path)) {
-          await sink.#readBack(path);
-          sink.#continued = path;
+      // Any file tells what is done; JSON Lines also keeps failed rows' messages. Only that
+      // file is continued: the others (missing, or with rows the first lacks after a crash
+      // between two writes) are rewritten from the result at the end.
+      for (const path of [o.jsonl, o.csv, o.arrow, o.h5, o.parquet]) {
+        if (path !== undefined && await this.#formatOf.get(path)!.exists(path)) {
+          await this.#readBack(path);
+          this.#continued = path;
           break;
         }
       }
     }
-    sink.#tracker = new ProgressTracker(o.rows, {
+    this.#tracker = new ProgressTracker(o.rows, {
       intervalMs: o.progressIntervalMs ?? 200,
       onProgress: o.onProgress,
-      done: sink.#finished,
-      failed: sink.#failed,
+      done: this.#finished,
+      failed: this.#failed,
     });
-    return sink;
+    return this;
   }
 
   #meta(outputNames: readonly string[]): SweepMeta {
@@ -155,9 +199,20 @@ export class SweepSink {
         ignore: o.outputs === undefined ? ["outputNames", "version"] : ["version"],
       });
     } catch (e) {
-      throw new Error(`Cannot resume from ${JSON.stringify(path)}: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      // The metadata's own refusals already say "Cannot resume <path> as ...".
+      throw new Error(
+        message.startsWith("Cannot resume ")
+          ? message
+          : `Cannot resume from ${JSON.stringify(path)}: ${message}`,
+        { cause: e },
+      );
     }
-    const disk = await readRows(path, { paramNames: o.paramNames, outputNames: meta.outputNames });
+    const disk = await this.#formatOf.get(path)!.read(
+      path,
+      { paramNames: o.paramNames, outputNames: meta.outputNames },
+      true,
+    );
     const P = o.paramNames.length;
     const index = matchRows(
       { rows: disk.rows, columns: P, data: disk.params },
@@ -166,6 +221,15 @@ export class SweepSink {
     );
     const names = [...disk.outputNames];
     const K = names.length;
+    const unrecorded = `failed (the ${
+      disk.format === "csv"
+        ? "CSV"
+        : disk.format === "h5"
+        ? "HDF5"
+        : disk.format === "arrow"
+        ? "Arrow"
+        : "Parquet"
+    } file does not record messages)`;
     const columns = names.map((name) => this.#column(name));
     for (let i = 0; i < disk.rows; i++) {
       const r = index[i];
@@ -173,7 +237,7 @@ export class SweepSink {
       this.#done[r] = 1;
       this.#success[r] = disk.success[i];
       if (!disk.success[i]) {
-        this.#errors.set(r, disk.errors[i] ?? "failed (the CSV file does not record messages)");
+        this.#errors.set(r, disk.errors[i] ?? unrecorded);
         this.#failed++;
       }
       this.#finished++;
@@ -220,22 +284,28 @@ export class SweepSink {
   }
 
   // Opens every results file once, with the header the first chunk (or the file) gave.
-  #open(names: string[]): Promise<RowWriter[]> {
+  #open(names: string[]): Promise<ResultsWriter[]> {
     this.#opening ??= (async () => {
       this.#header ??= names;
-      const header = { paramNames: this.#o.paramNames, outputNames: this.#header };
-      const writers: RowWriter[] = [];
+      const header: RowHeader = { paramNames: this.#o.paramNames, outputNames: this.#header };
+      // Columns go to columnar files as views only without extra columns; with them (the
+      // differential index), those files take the row batch, which carries its extra columns.
+      this.#columnar = (header.extraNames ?? []).length === 0;
+      const writers: ResultsWriter[] = [];
       try {
         for (const path of this.#paths) {
           if (this.#continued !== undefined && path !== this.#continued) continue;
-          const append = this.#resuming && await pathExists(path);
+          const format = this.#formatOf.get(path)!;
+          const append = this.#resuming && await format.exists(path);
           if (!append) await writeSweepMeta(path, this.#meta(this.#header));
-          const writer = await RowWriter.open(path, header, {
+          const writer = await format.open(path, header, {
             append,
             overwrite: !append && this.#o.overwrite,
           });
           writers.push(writer);
           this.#writerOf.set(path, writer);
+          const file = writer.streamPath ?? path;
+          this.#identity.set(file, await fileIdentity(file));
         }
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
@@ -277,7 +347,7 @@ export class SweepSink {
   }
 
   async #place(
-    writers: RowWriter[],
+    writers: ResultsWriter[],
     index: ArrayLike<number>,
     errors: Map<number, string>,
     encoded?: ChunkOutput,
@@ -295,7 +365,7 @@ export class SweepSink {
 
   // Writes a batch of rows now, then whichever held chunk it lets follow in row order.
   async #writeNow(
-    writers: RowWriter[],
+    writers: ResultsWriter[],
     index: ArrayLike<number>,
     errors: Map<number, string>,
     encoded: ChunkOutput | undefined,
@@ -310,20 +380,26 @@ export class SweepSink {
     const reuse = encoded !== undefined && encoded.names.length === names.length &&
       encoded.names.every((name, i) => name === names[i]);
     let batch: RowBatch | undefined;
+    let columns: ColumnBatch | undefined;
     // Every file's write is queued before anything is awaited, so that the order of calls is
     // the order on disk.
     const writes = writers.map((writer) => {
-      const bytes = reuse ? encoded[writer.format] : undefined;
-      return bytes
-        ? writer.writeEncoded(bytes, n)
-        : writer.write(batch ??= this.#batch(index, errors, names));
+      const bytes = reuse && (writer.format === "csv" || writer.format === "jsonl")
+        ? encoded[writer.format]
+        : undefined;
+      if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
+      if (writer.writeColumns && this.#columnar) {
+        return writer.writeColumns(columns ??= this.#columnBatch(index, names, consecutive))
+          .then(() => undefined);
+      }
+      return writer.write(batch ??= this.#batch(index, errors, names));
     });
     const next = this.#held.get(this.#nextRow);
     const following = next && this.#inOrder ? this.#release(writers, [next]) : undefined;
     const written = await Promise.all(writes);
     written.forEach((w, f) => {
       const blocks = this.#blocks.get(writers[f]) ?? [];
-      blocks.push({ first: index[0], rows: n, ...w });
+      blocks.push({ first: index[0], rows: n, ...(w ?? { offset: -1, bytes: 0 }) });
       this.#blocks.set(writers[f], blocks);
     });
     await following;
@@ -350,7 +426,7 @@ export class SweepSink {
   // Writes held chunks, in the given order, each settling its own promise. Takes them out of
   // #held at once, so that no later call writes them again. Never rejects: each chunk's
   // promise carries its error.
-  #release(writers: RowWriter[], chunks: Held[]): Promise<void> {
+  #release(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
     this.#take(chunks);
     return this.#writeHeld(writers, chunks);
   }
@@ -366,7 +442,7 @@ export class SweepSink {
     }
   }
 
-  #writeHeld(writers: RowWriter[], chunks: Held[]): Promise<void> {
+  #writeHeld(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
     const writes = chunks.map((chunk) => {
       const write = this.#writeNow(writers, chunk.index, chunk.errors, chunk.encoded, true);
       write.then(chunk.done.resolve, chunk.done.reject);
@@ -441,6 +517,42 @@ export class SweepSink {
     return { rows: n, params, outputs, success, errors: messages };
   }
 
+  // The parameters as columns: made once, when a columnar file first needs them (the result
+  // needs them at the end anyway).
+  #paramColumns(): Float64Array[] {
+    if (this.#params === undefined) {
+      const P = this.#o.paramNames.length;
+      this.#params = this.#o.paramNames.map((_, j) => strided(this.#o.params, j, P, this.#o.rows));
+    }
+    return this.#params;
+  }
+
+  // The rows as columns, for columnar files: a run of consecutive rows takes its outputs as
+  // views of the result's columns, without a copy.
+  #columnBatch(index: ArrayLike<number>, names: string[], consecutive: boolean): ColumnBatch {
+    const P = this.#o.paramNames.length;
+    const n = index.length;
+    const first = index[0];
+    const data = this.#o.params;
+    const columns = this.#paramColumns();
+    const params: Float64Array[] = [];
+    for (let j = 0; j < P; j++) {
+      params.push(consecutive ? columns[j].subarray(first, first + n) : picked(data, index, P, j));
+    }
+    const outputs = names.map((name) => {
+      const col = this.#outputs.get(name);
+      if (col === undefined) return new Float64Array(n).fill(NaN);
+      if (consecutive) return col.subarray(first, first + n);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = col[index[i]];
+      return out;
+    });
+    const success = consecutive
+      ? this.#success.subarray(first, first + n)
+      : Uint8Array.from({ length: n }, (_, i) => this.#success[index[i]]);
+    return { rows: n, extra: [], params, outputs, success };
+  }
+
   /** Row indices still to compute, ascending; `undefined` when that is every row. */
   missingRows(): Int32Array | undefined {
     // A fresh sweep computes every row: no list needed.
@@ -499,6 +611,30 @@ export class SweepSink {
       );
     }
     const out = chunk.results;
+    let fresh = 0;
+    for (const name of out.names) if (!this.#outputs.has(name)) fresh++;
+    if (this.#outputs.size + fresh > MAX_OUTPUT_NAMES) {
+      // Chunks that each stay under the limit can pass it together: their rows fail.
+      const message = `RangeError: the rows' outputs would make ${
+        this.#outputs.size + fresh
+      } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`;
+      const rows = Array.from(out.index);
+      for (const r of rows) this.#fail(r, message);
+      return this.#write(
+        rows,
+        this.#errors,
+        undefined,
+        () => this.#tracker?.add(rows.length, rows.length),
+      );
+    }
+    for (const [name, row, stack] of out.stacks ?? []) {
+      const known = this.#stacks.get(name);
+      if (!known || row < known[0]) this.#stacks.set(name, [row, stack]);
+    }
+    for (const [name, row, kind] of out.odd ?? []) {
+      const known = this.#odd.get(name);
+      if (!known || row < known[0]) this.#odd.set(name, [row, kind]);
+    }
     if (out.firstNames && (!this.#firstNames || chunk.processNumber < this.#firstNames.chunk)) {
       this.#firstNames = { chunk: chunk.processNumber, names: out.firstNames };
     }
@@ -567,13 +703,9 @@ export class SweepSink {
     for (const name of names) {
       outputs[name] = this.#outputs.get(name) ?? new Float64Array(o.rows).fill(NaN);
     }
-    const P = o.paramNames.length;
     const params: Record<string, Float64Array> = {};
-    o.paramNames.forEach((name, c) => {
-      const col = new Float64Array(o.rows);
-      for (let r = 0; r < o.rows; r++) col[r] = o.params[r * P + c];
-      params[name] = col;
-    });
+    const paramColumns = this.#paramColumns();
+    o.paramNames.forEach((name, c) => (params[name] = paramColumns[c]));
     const failed = this.#failed;
     if (this.#paths.length > 0) {
       if (this.#deferred.length > 0) {
@@ -591,6 +723,8 @@ export class SweepSink {
       outputs,
       success: this.#success,
       errors: new Map([...this.#errors].sort((a, b) => a[0] - b[0])),
+      warnings: oddWarnings(this.#odd, names),
+      stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
       seed,
       rows: o.rows,
       stats: {
@@ -609,7 +743,19 @@ export class SweepSink {
   // rows under the same header, the bytes already written are reused in row order (no second
   // encoding, flat memory); otherwise the rows are encoded again.
   async #finalize(names: string[]): Promise<void> {
-    await this.close();
+    await this.#closeWriters();
+    // A file deleted or replaced while the run wrote it lost the rows written since (they went
+    // to a file no longer at its path): the run fails rather than report results it does not
+    // have on disk.
+    for (const [path, identity] of this.#identity) {
+      if (await fileIdentity(path).catch(() => "gone") !== identity) {
+        throw new Error(
+          `Cannot finish the sweep as its results file ${
+            JSON.stringify(path)
+          } was deleted or replaced while the sweep was writing it: the rows written to it are not at that path; run the sweep again`,
+        );
+      }
+    }
     const o = this.#o;
     const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
       this.#header.every((n, i) => n === names[i]);
@@ -618,12 +764,15 @@ export class SweepSink {
       const writer = this.#writerOf.get(path);
       const blocks = (writer && this.#blocks.get(writer)) ?? [];
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
-      if (this.#inOrder && sameHeader && covered) {
+      const format = this.#formatOf.get(path)!;
+      const text = format.format === "csv" || format.format === "jsonl";
+      if (format.streams && this.#inOrder && sameHeader && covered) {
         // Written in row order already: the file is final as it stands.
-      } else if (this.#reorderable && sameHeader && covered) {
+      } else if (text && this.#reorderable && sameHeader && covered) {
         await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
       } else {
-        await finalizeRows(path, this.#table(names), { overwrite: true });
+        // Parquet always: it is written from the whole table at the end.
+        await format.finalize(path, this.#table(names));
       }
       await writeSweepMeta(path, this.#meta(names));
     }
@@ -659,8 +808,19 @@ export class SweepSink {
     return [...first, ...rest];
   }
 
-  /** Closes the files; rows written so far (and rows held back) stay on disk. */
+  /**
+   * Closes the files and lets go of their locks; rows written so far (and rows held back) stay
+   * on disk.
+   */
   async close(): Promise<void> {
+    try {
+      await this.#closeWriters();
+    } finally {
+      this.release();
+    }
+  }
+
+  async #closeWriters(): Promise<void> {
     while (this.#inflight.size > 0) {
       this.drain();
       await Promise.allSettled([...this.#inflight]);
@@ -672,6 +832,25 @@ export class SweepSink {
     const failed = closed.find((c) => c.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
+}
+
+// `n` values of `data` from `start` on, `step` apart.
+function strided(data: Float64Array, start: number, step: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0, at = start; i < n; i++, at += step) out[i] = data[at];
+  return out;
+}
+
+// Column `j` of the rows `index` of the row-major `data`, `width` values a row.
+function picked(
+  data: Float64Array,
+  index: ArrayLike<number>,
+  width: number,
+  j: number,
+): Float64Array {
+  const out = new Float64Array(index.length);
+  for (let i = 0; i < index.length; i++) out[i] = data[index[i] * width + j];
+  return out;
 }
 
 // A chunk is held at most this long, and chunks are held up to this many bytes in all.
@@ -730,6 +909,12 @@ async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<U
   for (const b of sorted) yield await read(b.offset, b.bytes);
 }
 
+// What a path names on disk now: its device and inode.
+async function fileIdentity(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  return `${info.dev}:${info.ino}`;
+}
+
 async function checkWritableDir(path: string): Promise<void> {
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
   let info: Deno.FileInfo;
@@ -749,4 +934,15 @@ async function checkWritableDir(path: string): Promise<void> {
       } is not a directory`,
     );
   }
+}
+
+// One warning per found output that some successful row returned as neither a number nor a
+// boolean, in column order: such values are recorded as NaN.
+function oddWarnings(odd: Map<string, [number, string]>, names: readonly string[]): string[] {
+  return names.filter((name) => odd.has(name)).map((name) => {
+    const [row, kind] = odd.get(name)!;
+    return `output ${
+      JSON.stringify(name)
+    } is not a number in some successful rows (first row ${row}: ${kind}); those rows record NaN for it. Return a number (NaN where there is none; booleans are recorded as 1/0), or name it in 'outputs' to make such rows fail`;
+  });
 }

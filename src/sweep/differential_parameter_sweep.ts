@@ -7,6 +7,7 @@
  */
 
 import { describe, invalid } from "../_describe.ts";
+import { MAX_ROWS } from "../_limits.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 import { geomspace } from "../sampling/_spaces.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
@@ -423,6 +424,7 @@ export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
   if (
+    options?.arrow !== undefined || options?.h5 !== undefined || options?.parquet !== undefined ||
     options?.csv !== undefined || options?.jsonl !== undefined || options?.resume ||
     options?.overwrite
   ) {
@@ -446,6 +448,13 @@ export async function differentialParameterSweep(
   const N = nominal.rows;
   const P = plan.paramNames.length;
   const rows = N * (1 + count);
+  if (rows > MAX_ROWS) {
+    fail(
+      "range",
+      `'numDiffSamples' makes ${N} nominal rows with ${count} perturbations each, ${rows} rows: more than a sweep holds in memory (at most ${MAX_ROWS})`,
+      n,
+    );
+  }
   let data: Float64Array;
   try {
     if (!Number.isSafeInteger(rows * P)) throw new RangeError("too long");

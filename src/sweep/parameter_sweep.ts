@@ -12,6 +12,8 @@ import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
 import { readSweepMeta } from "../io/resume.ts";
+import { RECURSIVE_MAX_ROUNDS } from "../_defaults.ts";
+import { MAX_ROWS } from "../_limits.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 
 /**
@@ -56,7 +58,7 @@ export async function parameterSweep(options: SweepOptions): Promise<SweepResult
 
 // The seed in the metadata of the first results file that has one, if any.
 async function recordedSeed(options: SweepOptions): Promise<number | undefined> {
-  for (const path of [options.jsonl, options.csv]) {
+  for (const path of [options.jsonl, options.csv, options.arrow, options.h5, options.parquet]) {
     if (path === undefined) continue;
     try {
       const seed = (await readSweepMeta(path)).seed;
@@ -101,12 +103,19 @@ async function recordedSeed(options: SweepOptions): Promise<number | undefined> 
 export interface RecursiveSweepOptions extends SweepOptions {
   /** How many successful rows to collect. */
   readonly numSamples: number;
+  /**
+   * The limit on draws: rounds of drawing before the sweep stops with what it found. A sweep
+   * that stops short says so in `samples` and `warnings` (the CLI exits 1).
+   * @default {10 (WaterTAP's)}
+   */
+  readonly maxRounds?: number;
 }
 
 /**
  * WaterTAP's recursive sweep: draws random samples, keeps the successes, and
  * draws `ceil(2 / max(p, 0.1) * remaining)` more (p the success ratio of the last round)
- * from the continuing stream, at most 10 rounds, trimmed to `numSamples`.
+ * from the continuing stream, at most `maxRounds` (10) rounds, trimmed to `numSamples`.
+ * A sweep that finds fewer says so: `samples.found < samples.requested`, and a warning.
  * Every round runs in parallel.
  *
  * @param options The sweep, with random samplers, and `numSamples`.
@@ -143,11 +152,25 @@ export async function recursiveParameterSweep(
     );
   }
   if (
+    options.arrow !== undefined || options.h5 !== undefined || options.parquet !== undefined ||
     options.csv !== undefined || options.jsonl !== undefined || options.resume ||
     options.overwrite
   ) {
     throw new TypeError(
       "Cannot run a recursive sweep with 'csv', 'jsonl', 'resume' or 'overwrite': rounds depend on earlier outcomes; write the result yourself",
+    );
+  }
+  if (target > MAX_ROWS) {
+    throw new RangeError(
+      `Cannot run a recursive sweep as 'numSamples' asks for more rows than a sweep holds in memory (at most ${MAX_ROWS}): current value is ${target}`,
+    );
+  }
+  const maxRounds = options.maxRounds ?? RECURSIVE_MAX_ROUNDS;
+  if (!Number.isSafeInteger(maxRounds) || maxRounds < 1) {
+    throw new RangeError(
+      `Cannot run a recursive sweep as 'maxRounds' must be a positive integer: current value is ${
+        describe(maxRounds)
+      }`,
     );
   }
   const samplers = Object.entries(options.params).map(([name, value]) => {
@@ -167,6 +190,12 @@ export async function recursiveParameterSweep(
   const kept: { params: number[]; outputs: Record<string, number> }[] = [];
   // Every output any round produced, in the order they first appeared (as parameterSweep).
   const outputNames: string[] = [];
+  const warnings = new Set<string>();
+  // The model's stacks of failed draws, by draw (every point drawn, counted from 0), first of
+  // each kind of error (its first line up to the colon).
+  const stacks = new Map<number, string>();
+  const kinds = new Set<string>();
+  let rounds = 0;
   let drawn = 0;
   let failedBefore = 0;
   // WaterTAP sizes each round from the success ratio of the round just run.
@@ -183,10 +212,11 @@ export async function recursiveParameterSweep(
   const onProgress = options.onProgress;
   const t0 = performance.now();
   try {
-    for (let r = 0; r < 10 && kept.length < target; r++) {
+    for (let r = 0; r < maxRounds && kept.length < target; r++) {
+      rounds++;
       if (r > 0) {
         const p = lastDrawn === 0 ? 0 : lastSucceeded / lastDrawn;
-        const n = Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length));
+        const n = Math.min(Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length)), MAX_ROWS);
         params = Object.fromEntries(samplers.map(([k, s]) => [k, { ...s, n } as Sampler]));
       }
       const combos = buildCombinations(params, { randomState: rng });
@@ -203,6 +233,13 @@ export async function recursiveParameterSweep(
             total: before + p.total,
           }));
       const result = await runRows(round, () => ({ ...combos, seed }), {});
+      for (const warning of result.warnings) warnings.add(warning);
+      for (const [row, stack] of result.stacks ?? []) {
+        const kind = stack.slice(0, stack.indexOf(":"));
+        if (kinds.has(kind)) continue;
+        kinds.add(kind);
+        stacks.set(drawn + row, stack);
+      }
       for (const name of result.outputNames) {
         if (!outputNames.includes(name)) outputNames.push(name);
       }
@@ -225,6 +262,13 @@ export async function recursiveParameterSweep(
   const rows = Math.min(kept.length, target);
   const names = plan.paramNames;
   const elapsedMs = performance.now() - t0;
+  if (rows < target) {
+    warnings.add(
+      `the recursive sweep found ${rows} of the ${target} successful samples asked for, in ${rounds} round${
+        rounds === 1 ? "" : "s"
+      } of drawing (${drawn} drawn, ${drawn - kept.length} failed); raise 'maxRounds' to draw more`,
+    );
+  }
   return {
     paramNames: names,
     outputNames,
@@ -238,6 +282,9 @@ export async function recursiveParameterSweep(
     ),
     success: new Uint8Array(rows).fill(1),
     errors: new Map(),
+    warnings: [...warnings],
+    stacks,
+    samples: { requested: target, found: rows, drawn, rounds },
     seed,
     rows,
     stats: {

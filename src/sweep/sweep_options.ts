@@ -51,9 +51,11 @@ export interface SweepOptions {
   /** The parameters and their samplers, in column order. */
   readonly params: Record<string, Sampler>;
   /**
-   * Outputs to record. A row whose value for one of them is not a finite number fails; a row
-   * without one has NaN there. Without this list, every key the rows return is recorded (NaN
-   * where not a number), in the order they first appear.
+   * Outputs to record. A row that does not return one of them (a misspelt name, say) fails,
+   * naming it and what the row did return; so does one whose value is not a number (NaN where
+   * the model has no value) or a boolean (recorded as 1/0). Without this list, every key the
+   * rows return is recorded in the order they first appear; values that are neither numbers nor
+   * booleans are then NaN, and the result's `warnings` name each such output once.
    * @default {the keys of the first successful evaluation, then any key later rows add}
    */
   readonly outputs?: readonly string[];
@@ -62,8 +64,8 @@ export interface SweepOptions {
   /** The manager to run on; the caller keeps ownership. @default {a DenoWorkerManager on `workers` workers} */
   readonly manager?: ParallelManager;
   /**
-   * Workers of the manager psweep creates. 1 runs serially on this thread, or on one worker
-   * when `timeout` or `permissions` is set (only a worker can be stopped or scoped).
+   * Workers of the manager psweep creates: permission-scoped workers, one included (the model
+   * never runs on this thread unless you pass an unscoped `SingleProcessManager` as `manager`).
    * @default {navigator.hardwareConcurrency}
    */
   readonly workers?: number;
@@ -98,7 +100,25 @@ export interface SweepOptions {
   /** Path of a JSON Lines file to write rows to as they finish. @default {undefined} */
   readonly jsonl?: string;
   /**
-   * Continue the sweep recorded in `csv`/`jsonl`: only missing rows are computed. Without
+   * Path of an Arrow IPC stream file (`.arrow`) to write rows to as they finish: a record
+   * batch per chunk, readable by pyarrow and polars while the sweep runs and after a crash.
+   * @default {undefined}
+   */
+  readonly arrow?: string;
+  /**
+   * Path of an HDF5 file (`.h5`) in WaterTAP's layout (`sweep_params/<name>/value`,
+   * `outputs/<name>/value`, `solve_successful/solve_successful`), appended every 65,536 rows
+   * or 250 ms, whichever comes first. Needs --allow-env besides read and write.
+   * @default {undefined}
+   */
+  readonly h5?: string;
+  /**
+   * Path of a Parquet file (`.parquet`), written when the sweep ends; meanwhile rows stream to
+   * `<path>.partial.arrow`, which a resume continues. @default {undefined}
+   */
+  readonly parquet?: string;
+  /**
+   * Continue the sweep recorded in a results file: only missing rows are computed. Without
    * `seed`, the seed the file recorded is used. @default {false}
    */
   readonly resume?: boolean;

@@ -1,0 +1,24 @@
+# Redis for the RedisManager tests: Debian's redis-server on 127.0.0.1:6390 with a password, no
+# snapshots, a pid file; PSWEEP_REDIS_URL tells the tests where it is. Sourced by .ci/run.
+if ! command -v redis-server >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server) \
+    >/dev/null 2>&1 || echo "redis-server could not be installed: the Redis tests will be skipped"
+fi
+if command -v redis-server >/dev/null 2>&1; then
+  psweep_redis_dir=$(mktemp -d)
+  psweep_redis_password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+  if redis-server --port 6390 --bind 127.0.0.1 --requirepass "$psweep_redis_password" --save "" \
+    --appendonly no --dir "$psweep_redis_dir" --daemonize yes --pidfile "$psweep_redis_dir/redis.pid" \
+    --logfile "$psweep_redis_dir/redis.log"; then
+    export PSWEEP_REDIS_URL="redis://:${psweep_redis_password}@127.0.0.1:6390"
+    # The server writes its pid file once it runs; stop it by that pid, then remove its directory.
+    ci_cleanup+=("[ -f '$psweep_redis_dir/redis.pid' ] && kill \$(cat '$psweep_redis_dir/redis.pid'); rm -rf '$psweep_redis_dir'")
+    for _ in $(seq 1 50); do
+      [ -f "$psweep_redis_dir/redis.pid" ] && break
+      sleep 0.1
+    done
+    redis-server --version
+  else
+    echo "redis-server did not start: the Redis tests will be skipped"
+  fi
+fi

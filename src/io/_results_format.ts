@@ -1,0 +1,195 @@
+// Internal: the results-format layer's interface. Every results file format (CSV, JSON Lines,
+// Arrow IPC stream, HDF5, Parquet) is one module beside this one behind `ResultsFormatModule`:
+// open a writer (fresh, or appending to what a crashed run left), append batches of rows, read
+// the rows back (for resume and the report), and write a whole table at the end. The format of
+// a path is decided here, from its extension, and nowhere else; `_formats.ts` loads a format's
+// module. Also the helpers the columnar formats share.
+
+import { describe } from "../_describe.ts";
+import type { ReadRowsOptions, ReadRowsResult } from "./resume.ts";
+import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
+import type { WrittenBlock } from "./row_writer.ts";
+
+/** The formats of results files. */
+export type ResultsFormatName = "csv" | "jsonl" | "arrow" | "h5" | "parquet";
+
+/** Every format, in the order a resumed sweep prefers to read them back (JSON Lines keeps messages). */
+export const FORMAT_NAMES: readonly ResultsFormatName[] = [
+  "jsonl",
+  "csv",
+  "arrow",
+  "h5",
+  "parquet",
+];
+
+/** Extensions of each format, the first being its usual one. */
+export const EXTENSIONS: Readonly<Record<ResultsFormatName, readonly string[]>> = {
+  csv: [".csv"],
+  jsonl: [".jsonl", ".ndjson"],
+  arrow: [".arrow", ".arrows"],
+  h5: [".h5", ".hdf5"],
+  parquet: [".parquet"],
+};
+
+/** The format a path's extension names, or `undefined`. */
+export function formatOfPath(path: string | URL): ResultsFormatName | undefined {
+  const name = (path instanceof URL ? path.pathname : path).toLowerCase();
+  for (const format of FORMAT_NAMES) {
+    if (EXTENSIONS[format].some((ext) => name.endsWith(ext))) return format;
+  }
+  return undefined;
+}
+
+/** The extensions of a format as a message spells them: `.jsonl (or .ndjson)`. */
+export function extensionText(format: ResultsFormatName): string {
+  const [first, ...rest] = EXTENSIONS[format];
+  return rest.length === 0 ? first : `${first} (or ${rest.join(", ")})`;
+}
+
+/**
+ * A batch of rows as columns, in the header's order (extra, parameters, outputs), each `rows`
+ * long: what the columnar formats write without transposing.
+ */
+export interface ColumnBatch {
+  readonly rows: number;
+  readonly extra: readonly Float64Array[];
+  readonly params: readonly Float64Array[];
+  readonly outputs: readonly Float64Array[];
+  readonly success: Uint8Array;
+  readonly errors?: readonly (string | undefined)[];
+}
+
+/** Options of `ResultsFormatModule.open`. */
+export interface OpenResultsOptions {
+  /** Continue an existing file (a resume), after checking its columns; a missing one is created. */
+  readonly append?: boolean;
+  /** Replace an existing file. */
+  readonly overwrite?: boolean;
+  /** Flush every batch to the disk. */
+  readonly sync?: boolean;
+}
+
+/** A results file being written. */
+export interface ResultsWriter {
+  readonly path: string | URL;
+  readonly format: ResultsFormatName;
+  /**
+   * The file rows go to while the sweep runs, when it is not `path` (Parquet's partial stream):
+   * the one whose replacement mid-run the sink detects.
+   */
+  readonly streamPath?: string;
+  /** Rows written by this writer so far. */
+  readonly rowsWritten: number;
+  /**
+   * Appends rows. Text formats say where their bytes lie (so that the sink can reorder blocks
+   * of them without encoding them again); the others resolve to `undefined`.
+   */
+  write(batch: RowBatch): Promise<WrittenBlock | undefined>;
+  /** Appends rows given as columns (columnar formats). */
+  writeColumns?(batch: ColumnBatch): Promise<void>;
+  /** Appends rows a worker already encoded for this format (text formats). */
+  writeEncoded?(bytes: Uint8Array, rows: number): Promise<WrittenBlock>;
+  /** Writes what is buffered, flushes and closes the file; rows written stay. */
+  close(): Promise<void>;
+}
+
+/** One results format. */
+export interface ResultsFormatModule {
+  readonly format: ResultsFormatName;
+  /**
+   * Whether rows reach the file itself as they are written (and survive a crash there). A
+   * format that does not stream (Parquet) keeps a stream beside the file while the sweep runs
+   * and writes the file from the whole table at the end.
+   */
+  readonly streams: boolean;
+  /** Opens a file for appending rows. */
+  open(path: string, header: RowHeader, options?: OpenResultsOptions): Promise<ResultsWriter>;
+  /**
+   * Reads the rows back. With `resume`, what a run that stopped left (for Parquet, the stream
+   * beside the file when there is one).
+   */
+  read(path: string, options?: ReadRowsOptions, resume?: boolean): Promise<ReadRowsResult>;
+  /** Whether a run left something to resume from at `path`. */
+  exists(path: string): Promise<boolean>;
+  /** Writes a whole table, atomically, replacing a streamed file. */
+  finalize(path: string, table: RowTable): Promise<void>;
+}
+
+/** A row-major batch as columns (copies), for columnar writers given rows. */
+export function columnsOf(
+  batch: RowBatch,
+  header: {
+    extraNames: readonly string[];
+    paramNames: readonly string[];
+    outputNames: readonly string[];
+  },
+): ColumnBatch {
+  const n = batch.rows;
+  const split = (matrix: Float64Array, width: number) =>
+    Array.from({ length: width }, (_, j) => {
+      const column = new Float64Array(n);
+      for (let r = 0, at = j; r < n; r++, at += width) column[r] = matrix[at];
+      return column;
+    });
+  return {
+    rows: n,
+    extra: header.extraNames.map((name) => batch.extra![name]),
+    params: split(batch.params, header.paramNames.length),
+    outputs: split(batch.outputs, header.outputNames.length),
+    success: batch.success,
+    errors: batch.errors,
+  };
+}
+
+/**
+ * The column names of a columnar file: extra, parameter and output names, then `success`. An
+ * output that has a parameter's (or an extra column's) name is named `outputs.<name>`, so that
+ * pandas and polars, which refuse two columns of one name, read the file; the file's metadata
+ * keeps the names as they are.
+ */
+export function columnNames(header: {
+  extraNames: readonly string[];
+  paramNames: readonly string[];
+  outputNames: readonly string[];
+}): string[] {
+  const before = new Set([...header.extraNames, ...header.paramNames]);
+  return [
+    ...header.extraNames,
+    ...header.paramNames,
+    ...header.outputNames.map((name) => before.has(name) ? `outputs.${name}` : name),
+    "success",
+  ];
+}
+
+/** Columns by group as a row-major table (the shape `ReadRowsResult` has). */
+export function rowsOf(columns: readonly Float64Array[], rows: number): Float64Array {
+  const width = columns.length;
+  const out = new Float64Array(rows * width);
+  columns.forEach((column, j) => {
+    for (let r = 0, at = j; r < rows; r++, at += width) out[at] = column[r];
+  });
+  return out;
+}
+
+/**
+ * Checks that names read from a file are those the reader expects, when it says which.
+ */
+export function checkReadNames(
+  path: string,
+  group: string,
+  current: readonly string[],
+  expected: readonly string[] | undefined,
+): void {
+  if (
+    expected !== undefined &&
+    (expected.length !== current.length || expected.some((n, i) => n !== current[i]))
+  ) {
+    throw new Error(
+      `Cannot read results file ${
+        describe(path)
+      } as its ${group} differ from those expected: current value is ${
+        describe(current)
+      }, expected ${describe(expected)}`,
+    );
+  }
+}

@@ -1,0 +1,104 @@
+// Internal: one writer per results file. A run holds an OS lock (flock, through Deno's
+// FsFile.tryLock) on `<results>.lock` beside the file for as long as it may write the file or
+// its `.meta.json`; the lock file also records the holder's pid, for the message a second run
+// gets. The OS drops the lock when its holder dies, however it dies (kill -9 included), so a
+// lock file left behind blocks nothing. Holding the lock, a run also removes what an earlier
+// run killed mid-rewrite left beside the file (its `.tmp` files).
+import { basename, dirname, join } from "node:path";
+
+/** The path of the lock file of a results file. */
+export function resultsLockPath(path: string): string {
+  return `${path}.lock`;
+}
+
+/** A held lock on a results file; `release` it when the run is over. */
+export interface ResultsLock {
+  readonly path: string;
+  release(): void;
+}
+
+/**
+ * Takes the lock of the results file `path` at once, or throws naming the file and, where the
+ * lock file tells it, the pid of the process that holds it.
+ */
+export async function lockResults(path: string): Promise<ResultsLock> {
+  const lockPath = resultsLockPath(path);
+  // A holder that releases removes its lock file; one who opened that file meanwhile holds a
+  // lock on a file no longer at the path, so the lock counts only if the path still names it.
+  for (let attempt = 0;; attempt++) {
+    const file = await Deno.open(lockPath, { read: true, write: true, create: true });
+    let locked = false;
+    try {
+      locked = await file.tryLock(true);
+      if (!locked) {
+        const holder = await readPid(lockPath);
+        throw new Deno.errors.Busy(
+          `Cannot write results to ${JSON.stringify(path)} as another run${
+            holder ? ` (pid ${holder})` : ""
+          } is writing it (it holds ${
+            JSON.stringify(lockPath)
+          }): wait for it to finish, stop it, or write to another file`,
+        );
+      }
+      const [held, named] = await Promise.all([file.stat(), Deno.stat(lockPath).catch(() => null)]);
+      if (named && named.ino === held.ino && named.dev === held.dev) {
+        await file.truncate(0);
+        await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+        await removeStrayTemps(path);
+        const lock = file;
+        let released = false;
+        return {
+          path: lockPath,
+          release() {
+            if (released) return;
+            released = true;
+            // Removed while still held: nobody can then take a lock on a file about to go.
+            try {
+              Deno.removeSync(lockPath);
+            } catch {
+              // already gone
+            }
+            lock.close();
+          },
+        };
+      }
+      if (attempt >= 10) {
+        throw new Deno.errors.Busy(
+          `Cannot write results to ${
+            JSON.stringify(path)
+          } as its lock file ${lockPath} keeps being replaced`,
+        );
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    file.close();
+  }
+}
+
+async function readPid(lockPath: string): Promise<number | undefined> {
+  try {
+    const text = (await Deno.readTextFile(lockPath)).trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// What writeFileAtomic names its temporary files: `.<name>.<12 hex digits>.tmp`, for the results
+// file and for its metadata file. Only the holder of the lock writes them, so any found now were
+// left by a run that died mid-rewrite.
+async function removeStrayTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const names = [basename(path), `${basename(path)}.meta.json`];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile) continue;
+      const m = /^\.(.*)\.[0-9a-f]{12}\.tmp$/.exec(entry.name);
+      if (m && names.includes(m[1])) await Deno.remove(join(dir, entry.name)).catch(() => {});
+    }
+  } catch {
+    // An unreadable directory: the write itself will say so.
+  }
+}

@@ -1,0 +1,27 @@
+// Internal: CSV and JSON Lines behind the results-format layer: the streaming RowWriter, the
+// chunked reader readRows and the atomic finalizeRows, as they are.
+
+import { finalizeRows } from "./atomic.ts";
+import { pathExists } from "./_fs.ts";
+import { readRows } from "./resume.ts";
+import { RowWriter } from "./row_writer.ts";
+import type { ResultsFormatModule } from "./_results_format.ts";
+
+const modules = new Map<"csv" | "jsonl", ResultsFormatModule>();
+
+/** The module of CSV or JSON Lines files. */
+export function textFormat(format: "csv" | "jsonl"): ResultsFormatModule {
+  let module = modules.get(format);
+  if (module === undefined) {
+    module = {
+      format,
+      streams: true,
+      open: (path, header, options = {}) => RowWriter.open(path, header, { ...options, format }),
+      read: (path, options = {}) => readRows(path, { ...options, format }),
+      exists: (path) => pathExists(path),
+      finalize: (path, table) => finalizeRows(path, table, { format, overwrite: true }),
+    };
+    modules.set(format, module);
+  }
+  return module;
+}

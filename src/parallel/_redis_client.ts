@@ -1,0 +1,123 @@
+// Internal: the one module that talks to Redis (npm:ioredis). The manager (redis_manager.ts) and
+// the daemon (redis_worker.ts) see only this small, typed surface; the Lua scripts here are the
+// steps that must be atomic on the server (Redis runs a script as one unit, like MULTI, but it
+// can also decide on what it reads: the lease holder's check and the first-writer-wins record).
+import { Redis } from "npm:ioredis@6.1.0";
+import { Buffer } from "node:buffer";
+
+export { Buffer };
+
+/** A connection; `blocking` ones serve XREAD(GROUP) BLOCK, which would hold up other commands. */
+export type RedisConnection = Redis & RedisScripts;
+
+interface RedisScripts {
+  /** Records a chunk's result if `owner` still holds its lease ("" = the root, no check). */
+  psweepRecord(
+    tasks: string,
+    results: string,
+    done: string,
+    group: string,
+    owner: string,
+    id: string,
+    chunk: string,
+    payload: Buffer,
+  ): Promise<number>;
+  /** Renews the leases `owner` still holds; returns the ids it no longer holds. */
+  psweepRenew(tasks: string, group: string, owner: string, ...ids: string[]): Promise<string[]>;
+  /** Takes chunks idle past the lease and delivered fewer than `max` times. */
+  psweepClaimBuffer(
+    tasks: string,
+    group: string,
+    owner: string,
+    leaseMs: number,
+    count: number,
+    max: number,
+  ): Promise<[Buffer, Buffer[]][]>;
+  /** Says a daemon is alive, by the server's clock. */
+  psweepHeartbeat(workers: string, info: string, name: string, slots: number): Promise<number>;
+  /** The server's clock in milliseconds. */
+  psweepNow(): Promise<number>;
+}
+
+const RECORD = `
+if ARGV[2] ~= '' then
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+  if (not p[1]) or p[1][2] ~= ARGV[2] then return 0 end
+end
+if redis.call('HSETNX', KEYS[2], ARGV[4], ARGV[5]) == 1 then
+  redis.call('XADD', KEYS[3], '*', 'c', ARGV[4])
+end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+return 1`;
+
+const RENEW = `
+local lost = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return lost`;
+
+const CLAIM = `
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', 100)
+local ids = {}
+for _, e in ipairs(p) do
+  if #ids < tonumber(ARGV[4]) and e[4] < tonumber(ARGV[5]) then ids[#ids + 1] = e[1] end
+end
+if #ids == 0 then return {} end
+return redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], unpack(ids))`;
+
+const HEARTBEAT = `
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], ms, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return ms`;
+
+const NOW = `
+local t = redis.call('TIME')
+return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * Opens a connection. Commands fail (rather than wait forever) once Redis has been unreachable
+ * for a few reconnection attempts; the callers turn that into a clear error.
+ */
+export function connectRedis(
+  url: string,
+  options: { commandTimeoutMs?: number } = {},
+): RedisConnection {
+  const client = new Redis(url, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 20,
+    // A link that is cut (not closed) looks alive to TCP for minutes: without a bound, a command
+    // sent into it waits that long, and a daemon told to stop could not leave.
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
+    enableAutoPipelining: false,
+    // Reconnect quickly at first (a restarted Redis is up in tens of ms), then every second.
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+  });
+  // Without a listener, ioredis reports connection errors on stderr; the callers report them.
+  client.on("error", () => {});
+  client.defineCommand("psweepRecord", { numberOfKeys: 3, lua: RECORD });
+  client.defineCommand("psweepRenew", { numberOfKeys: 1, lua: RENEW });
+  client.defineCommand("psweepClaim", { numberOfKeys: 1, lua: CLAIM });
+  client.defineCommand("psweepHeartbeat", { numberOfKeys: 2, lua: HEARTBEAT });
+  client.defineCommand("psweepNow", { numberOfKeys: 0, lua: NOW });
+  return client as RedisConnection;
+}
+
+/** Closes a connection, politely if it can. */
+export async function closeRedis(client: RedisConnection | undefined): Promise<void> {
+  if (!client) return;
+  try {
+    if (client.status === "ready") await client.quit();
+    else client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}
