@@ -35,6 +35,7 @@ export { LocalResults, ROOT_PROCESS_RANK } from "./src/parallel/parallel_manager
 export type { Matrix, ParameterRows, TypedArray } from "./src/parallel/matrix.ts";
 export * from "./src/parallel/single_process_manager.ts";
 export * from "./src/parallel/deno_worker_manager.ts";
+export * from "./src/parallel/mpi_manager.ts";
 export * from "./src/parallel/redis_manager.ts";
 export * from "./src/parallel/create_parallel_manager.ts";
 

@@ -35,3 +35,10 @@ export function plainResult(r: SweepResult): PlainResult {
     differentialIndex: r.differentialIndex ? [...r.differentialIndex] : undefined,
   };
 }
+
+/** SHA-256 of a result's {@linkcode PlainResult} as JSON: the same rows, outcomes and messages. */
+export async function resultDigest(r: SweepResult): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(plainResult(r)));
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
+}

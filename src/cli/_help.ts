@@ -23,7 +23,10 @@ Runs the sweep a JSON or YAML file describes (see 'psweep init' for a starter fi
 paths in the file resolve against the file. Flags override the file.
 
 Options:
-  --workers <n>        workers to run on (default: the file's, else every core)
+  --workers <n>        workers to run on (default: the file's, else every core); under an MPI
+                       launcher, each rank's (default: its share of the machine's cores)
+  --mpi                require an MPI launcher (mpirun, srun): every rank runs this command,
+                       rank 0 writes the files (found without the flag too; see the README)
   --seed <n>           seed of random and LHS samplers
   --out <path>         results file (.csv, .jsonl, .arrow, .h5 or .parquet); default: the file's
   --resume             continue an interrupted sweep: compute only the rows not on disk
@@ -42,6 +45,7 @@ Examples:
   psweep run sweep.yaml
   psweep run sweep.json --workers 2 --seed 7 --out results.csv
   psweep run sweep.yaml --resume
+  mpirun -n 4 deno run -A jsr:@x/psweep run sweep.yaml --mpi
 `;
 
 export const DEMO_HELP = `psweep [options]

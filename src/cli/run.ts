@@ -22,6 +22,7 @@ import {
 } from "../_limits.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { asInvoked, invocationText, shellWord } from "./_invocation.ts";
+import { launcherRank, underMpiLauncher } from "../parallel/_mpi_ffi.ts";
 import { DEMO_HELP, RUN_HELP } from "./_help.ts";
 import { summaryJson, summaryTable } from "./_summary.ts";
 import { ProgressView } from "./_progress_view.ts";
@@ -36,6 +37,7 @@ const SHORTFALL = "the recursive sweep found ";
 
 const RUN_FLAGS: FlagSpec = {
   workers: { type: "string" },
+  mpi: { type: "boolean" },
   seed: { type: "string" },
   out: { type: "string" },
   resume: { type: "boolean" },
@@ -185,8 +187,15 @@ async function execute(
     const { reportPath } = await import("../report/report.ts");
     await refuseExisting(reportPath(where), false);
   }
-  const quiet = Boolean(flags.quiet);
-  const json = Boolean(flags.json);
+  if (flags.mpi && !underMpiLauncher()) {
+    throw new UsageError(
+      "--mpi needs an MPI launcher: run it as `mpirun -n <ranks> deno run -A jsr:@x/psweep run <file> --mpi` (or srun); no launcher's environment was found",
+    );
+  }
+  // Under MPI every rank runs this command; only rank 0 prints, writes and reports.
+  const follower = (launcherRank() ?? 0) !== 0 && underMpiLauncher();
+  const quiet = Boolean(flags.quiet) || follower;
+  const json = Boolean(flags.json) && !follower;
   const view = quiet || json ? undefined : new ProgressView();
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error("interrupted"));
@@ -303,7 +312,7 @@ async function execute(
       console.error(terminalSafe(`psweep: debug: ${which} ${row} failed in the model:\n${stack}`));
     }
   }
-  if (flags.report && where) {
+  if (flags.report && where && !follower) {
     const { writeReport } = await import("../report/report.ts");
     // The page is derived from the results: a resumed or replaced run rewrites it.
     const page = await writeReport(where, undefined, {

@@ -7,6 +7,8 @@
 import { describe } from "../_describe.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
+import { MpiManager } from "./mpi_manager.ts";
+import { underMpiLauncher } from "./_mpi_ffi.ts";
 
 /**
  * Options of {@linkcode createParallelManager}.
@@ -36,9 +38,15 @@ export interface CreateParallelManagerOptions extends DenoWorkerManagerOptions {
   /**
    * How many workers to use. One is a pool of one permission-scoped worker: the unscoped
    * serial {@linkcode SingleProcessManager} is never chosen for you (construct it yourself).
-   * @default {navigator.hardwareConcurrency}
+   * With `mpi`, the workers of each rank's local pool.
+   * @default {navigator.hardwareConcurrency; with `mpi`, the machine's cores divided by its ranks}
    */
   readonly workers?: number;
+  /**
+   * Make an {@linkcode MpiManager} for this MPI rank.
+   * @default {whether this process runs under an MPI launcher (mpirun, mpiexec, srun)}
+   */
+  readonly mpi?: boolean;
 }
 
 /**
@@ -74,10 +82,11 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 };
 
 /**
- * Makes a {@linkcode DenoWorkerManager} with the given options, for one worker
- * too: model code then runs in a permission-scoped worker on every path. The
- * serial {@linkcode SingleProcessManager} runs model code unscoped on this
- * thread; it is used only when you construct it yourself.
+ * Makes a manager: under an MPI launcher (or with `mpi: true`) an {@linkcode MpiManager} for
+ * this rank (whose local pool is such a pool), else a {@linkcode DenoWorkerManager} with the
+ * given options, for one worker too: model code then runs in a permission-scoped worker on every
+ * path. The serial {@linkcode SingleProcessManager} runs model code unscoped on this thread; it
+ * is used only when you construct it yourself.
  *
  * @param options How many workers, and the worker manager's options.
  * @returns A manager; close it (or `await using` it) when done.
@@ -95,13 +104,15 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 export function createParallelManager(
   options: CreateParallelManagerOptions = {},
 ): ClosableParallelManager {
-  const workers = options.workers ?? navigator.hardwareConcurrency;
-  if (!Number.isInteger(workers) || workers < 1) {
+  const { mpi = underMpiLauncher(), ...rest } = options;
+  const workers = options.workers ?? (mpi ? undefined : navigator.hardwareConcurrency);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new RangeError(
       `Cannot create a parallel manager as 'workers' must be a positive integer: current value is ${
         describe(workers)
       }`,
     );
   }
-  return new DenoWorkerManager({ ...options, workers });
+  if (mpi) return new MpiManager({ ...rest, workers });
+  return new DenoWorkerManager({ ...rest, workers });
 }

@@ -1,6 +1,6 @@
 /**
  * The parallel layer of psweep, all of it: the {@linkcode ParallelManager} contract, the
- * managers (serial, Web Workers, Redis), matrices of rows, and `buildAndExecute`, the worker-side
+ * managers (serial, Web Workers, Redis, MPI), matrices of rows, and `buildAndExecute`, the worker-side
  * loop that runs a chunk. The main entry (`@x/psweep`) re-exports what a sweep's user needs;
  * this one is for writing a manager or driving one directly.
  *
@@ -24,3 +24,4 @@ export * from "./single_process_manager.ts";
 export * from "./deno_worker_manager.ts";
 export * from "./create_parallel_manager.ts";
 export * from "./redis_manager.ts";
+export * from "./mpi_manager.ts";

@@ -11,6 +11,8 @@ import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
 import { startWorkers } from "../parallel/_start_workers.ts";
+import { MpiManager } from "../parallel/mpi_manager.ts";
+import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import {
   CHUNK_ERROR_NAMES,
   LocalResults,
@@ -21,7 +23,7 @@ import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { SweepSink } from "./_sink.ts";
+import { type SinkOptions, SweepSink } from "./_sink.ts";
 import {
   checkCommandModel,
   COMMAND_BUILD,
@@ -304,7 +306,9 @@ export interface SweepRows {
  * unscoped manager (a `SingleProcessManager`) itself.
  */
 export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
-  const workers = options.workers ?? navigator.hardwareConcurrency;
+  // Under an MPI launcher each rank's pool defaults to its share of the machine's cores.
+  const workers = options.workers ??
+    (underMpiLauncher() ? undefined : navigator.hardwareConcurrency);
   const command = isCommandModel(options.model) ? options.model.command : undefined;
   // Infinity, as no timeout at all. A command model's worker enforces the timeout itself, point
   // by point (it waits on a process it can kill), so its chunks need not be single points.
@@ -331,9 +335,17 @@ export function sweepManager(options: SweepOptions): ParallelManager & { close()
  * The seed a sweep draws with when none is given. Given a manager, the root's fresh seed goes
  * to every rank: in a peer group, ranks drawing their own would sweep different rows.
  */
-export async function sweepSeed(options: SweepOptions): Promise<number | undefined> {
-  if (options.seed !== undefined || !options.manager) return options.seed;
-  return await options.manager.syncObjectWithPeers(RandomState.randomSeed());
+export async function sweepSeed(
+  options: SweepOptions,
+  recorded?: () => Promise<number | undefined>,
+): Promise<number | undefined> {
+  if (options.seed !== undefined) return options.seed;
+  // Under an MPI launcher the sweep makes an MpiManager: its ranks agree on the seed too.
+  const peers = options.manager ?? (underMpiLauncher() ? worldPeers() : undefined);
+  // Only the root reads the results file: other ranks may not see it (a machine's own disk).
+  const fromFile = recorded && (peers?.isRootProcess() ?? true) ? await recorded() : undefined;
+  if (!peers) return fromFile;
+  return await peers.syncObjectWithPeers(fromFile ?? RandomState.randomSeed());
 }
 
 // Runs the rows `source` makes and assembles the result. The pool's workers start first, so
@@ -352,6 +364,10 @@ export async function runRows(
     manager = sweepManager(options);
     owned = true;
   }
+  // The ranks of an MPI job all run this; the root alone writes files and reports progress,
+  // and tells the others which rows are missing and what the sweep's result is.
+  const spmd = manager instanceof MpiManager && manager.numberOfWorkerProcesses() > 1;
+  const root = manager.isRootProcess();
   let sink: SweepSink | undefined;
   // Checked by planSweep already: this does not throw.
   const publishUrl = checkPublishAddress(options.publishAddress);
@@ -360,12 +376,12 @@ export async function runRows(
   let buildError: string | undefined;
   // The worker's own stack of the failed build, kept as the error's cause (shown by --debug).
   let buildStack: string | undefined;
-  try {
+  const body = async (): Promise<SweepResult> => {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned) startWorkers(manager, [DRIVER, plan.command ? COMMAND_DRIVER : DRIVER, plan.model]);
     const { data, rows, seed } = source();
     const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
-    if (options.interpolateNanOutputs) {
+    if (options.interpolateNanOutputs && root) {
       await checkInterpolation(
         files,
         data,
@@ -374,7 +390,8 @@ export async function runRows(
         (options.overwrite ?? false) || (options.resume ?? false),
       );
     }
-    sink = await SweepSink.open({
+    let openFailure: { error: unknown } | undefined;
+    sink = await openSink(root, spmd, {
       csv: options.csv,
       jsonl: options.jsonl,
       arrow: options.arrow,
@@ -398,10 +415,26 @@ export async function runRows(
       },
       onProgress: options.onProgress,
       progressIntervalMs: options.progressIntervalMs,
+    }).catch((error) => {
+      openFailure = { error };
+      return undefined;
     });
+    let todo = sink?.missingRows();
+    if (spmd) {
+      // The root's files decide whether the sweep starts, and which rows it computes.
+      const agreed = await manager.syncObjectWithPeers(
+        openFailure ? { error: errorText(openFailure.error) } : { todo },
+      );
+      if (agreed.error !== undefined && !openFailure) {
+        throw new Error(
+          `Cannot run the sweep as rank 0 could not open its results files: ${agreed.error}`,
+        );
+      }
+      todo = agreed.todo;
+    }
+    if (openFailure) throw openFailure.error;
     // Column 0 carries each row's global index: results are placed by index, not arrival.
-    const open = sink;
-    const todo = open.missingRows();
+    const open = sink!;
     const count = todo?.length ?? rows;
     // Shared memory: the pool hands it to workers as it is, without another copy.
     const work = new Float64Array(new SharedArrayBuffer(count * (P + 1) * 8));
@@ -521,8 +554,28 @@ export async function runRows(
     }
     const elapsedMs = performance.now() - t0;
     const result = await open.finish(seed, elapsedMs);
-    if (options.interpolateNanOutputs) await writeInterpolated(files, result, context.extra);
+    if (options.interpolateNanOutputs && root) {
+      await writeInterpolated(files, result, context.extra);
+    }
     return result;
+  };
+  try {
+    if (!spmd) return await body();
+    // Every rank returns the root's result (with the rows a resume read back), or fails with it.
+    let mine: { result: SweepResult } | { error: unknown };
+    try {
+      mine = { result: await body() };
+    } catch (error) {
+      mine = { error };
+    }
+    const agreed = await manager.syncObjectWithPeers(
+      root ? ("error" in mine ? { error: errorText(mine.error) } : mine) : null,
+    ) as { result: SweepResult } | { error: string };
+    if ("error" in mine) throw mine.error;
+    if ("error" in agreed) {
+      throw new Error(`Cannot run the sweep as it failed on rank 0: ${agreed.error}`);
+    }
+    return agreed.result;
   } finally {
     try {
       await sink?.close();
@@ -534,6 +587,30 @@ export async function runRows(
       }
     }
   }
+}
+
+// Under MPI only rank 0 has files and progress (the other ranks keep what a sink needs to build
+// the result: a list of what to keep, so that a new kind of file stays on rank 0 too), and the
+// other ranks' rows, which arrive ahead of rank 0's, go to disk at once rather than waiting in
+// memory for their turn: a job that dies loses none that arrived.
+function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSink> {
+  if (!spmd) return SweepSink.open(o);
+  if (root) return SweepSink.open({ ...o, holdMs: 0 });
+  const { paramNames, outputs, params, rows, meta, progressIntervalMs } = o;
+  return SweepSink.open({
+    paramNames,
+    outputs,
+    params,
+    rows,
+    meta,
+    progressIntervalMs,
+    resume: false,
+    overwrite: false,
+  });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 // The pool speaks of chunks of its matrix; a sweep's user thinks in rows and their parameters:

@@ -447,11 +447,12 @@ export async function differentialParameterSweep(
   const random = isRandom(perturbations[0]);
   const count = random ? n : n ** perturbations.length;
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
-  const seed = options.seed ??
-    (options.resume
-      ? await recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
-      : undefined) ??
-    (await sweepSeed(options)) ?? RandomState.randomSeed();
+  const seed = (await sweepSeed(
+    options,
+    options.resume
+      ? () => recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
+      : undefined,
+  )) ?? RandomState.randomSeed();
   const nominal = buildCombinations(options.params, { seed });
   const N = nominal.rows;
   const P = plan.paramNames.length;

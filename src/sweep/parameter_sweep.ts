@@ -11,6 +11,7 @@ import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
+import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import { RECURSIVE_MAX_ROUNDS } from "../_defaults.ts";
 import { MAX_ROWS } from "../_limits.ts";
 import type { SweepOptions } from "./sweep_options.ts";
@@ -49,11 +50,12 @@ import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
-  const seed = options.seed ??
-    (options.resume
-      ? await recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
-      : undefined) ??
-    await sweepSeed(options);
+  const seed = await sweepSeed(
+    options,
+    options.resume
+      ? () => recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
+      : undefined,
+  );
   return await runRows(plan, () => buildCombinations(options.params, { seed }), {
     sampling: { params: options.params },
   });
@@ -191,7 +193,11 @@ export async function recursiveParameterSweep(
     params: options.params,
     numSamples: target,
   };
-  const files = paths.length > 0
+  // Under an MPI launcher every rank runs this: the root alone locks, reads and writes the
+  // files, and tells the other ranks whether the sweep had already finished.
+  const peers = options.manager ?? (underMpiLauncher() ? worldPeers() : undefined);
+  const root = peers?.isRootProcess() ?? true;
+  const files = paths.length > 0 && root
     ? await openRecursiveFiles(
       paths,
       streamed,
@@ -202,7 +208,10 @@ export async function recursiveParameterSweep(
     )
     : undefined;
   try {
-    if (files?.finished) return files.finished;
+    const finished = paths.length > 0 && peers
+      ? await peers.syncObjectWithPeers(files?.finished ?? null)
+      : files?.finished;
+    if (finished) return finished;
     const result = await drawRounds(options, plan, samplers, target, maxRounds, meta, streamed);
     await files?.write(result);
     return result;
@@ -222,11 +231,11 @@ async function drawRounds(
   streamed: string[],
 ): Promise<SweepResult> {
   // Resumed without a seed, the rounds are drawn again with the seed the first round recorded.
-  const recorded = options.resume && options.seed === undefined
-    ? await recordedSeed(streamed.map((f) => roundPath(f, 0)))
+  const recorded = options.resume
+    ? () => recordedSeed(streamed.map((f) => roundPath(f, 0)))
     : undefined;
   const rng = new RandomState(
-    recorded ?? (await sweepSeed(options)) ?? RandomState.randomSeed(),
+    (await sweepSeed(options, recorded)) ?? RandomState.randomSeed(),
   );
   const seed = rng.seed;
   let resumed = 0;
