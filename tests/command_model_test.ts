@@ -690,3 +690,55 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a command model runs where LD_LIBRARY_PATH is set (HPC modules, conda, mpirun set it), as Deno refuses a run permission limited to some programs there",
+  ...python,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(
+        `${dir}/model.py`,
+        [
+          "import os, sys",
+          `sys.path.insert(0, ${
+            JSON.stringify(new URL("../src/command/", import.meta.url).pathname)
+          })`,
+          "import psweep_model",
+          "def build(options): return {}",
+          'def evaluate(model, point): return {"y": 2 * point["x"], "lib": float(os.environ.get("LD_LIBRARY_PATH") == "/opt/psweep-test/lib")}',
+          "psweep_model.serve(build, evaluate)",
+        ].join("\n"),
+      );
+      await Deno.writeTextFile(
+        `${dir}/sweep.ts`,
+        `import { linearSample, parameterSweep } from ${JSON.stringify(mod)};
+const r = await parameterSweep({
+  model: { command: ["python3", ${JSON.stringify(`${dir}/model.py`)}] },
+  params: { x: linearSample(0, 1, 5) },
+  workers: 1,
+});
+console.log(JSON.stringify({ ok: r.stats.succeeded, y: [...r.outputs.y], lib: [...r.outputs.lib] }));
+`,
+      );
+      // Before: every point failed, "Requires --allow-run permissions to spawn subprocess with
+      // LD_LIBRARY_PATH environment variable".
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--unstable-worker-options", "--no-prompt", `${dir}/sweep.ts`],
+        env: { LD_LIBRARY_PATH: "/opt/psweep-test/lib" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert(out.success, new TextDecoder().decode(out.stderr));
+      const r = JSON.parse(text);
+      assertEquals(r.ok, 5);
+      assertEquals(r.y, [0, 0.5, 1, 1.5, 2]);
+      // The model's process keeps the library path it was started with.
+      assertEquals(r.lib, [1, 1, 1, 1, 1]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

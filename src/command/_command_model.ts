@@ -96,6 +96,12 @@ export function commandBuildOptions(
 
 /**
  * The permissions workers need for a command model: the sweep's, plus running `program`.
+ *
+ * Deno refuses a permission to run only some programs to start one while the environment holds
+ * `LD_*` or `DYLD_*` variables (they can load code into it), and HPC modules, conda and
+ * `mpirun` set `LD_LIBRARY_PATH`. The program inherits that environment and runs with the
+ * user's rights whatever psweep's worker may run, so then the worker may run any program: the
+ * model's process keeps the library path it needs.
  */
 export function withRunPermission<P>(
   permissions: P,
@@ -107,6 +113,21 @@ export function withRunPermission<P>(
     : { ...(permissions as Record<string, unknown>) };
   const run = base.run;
   if (run === true || run === "inherit") return base as Deno.PermissionOptionsObject;
+  if (loaderVariablesSet()) {
+    base.run = true;
+    return base as Deno.PermissionOptionsObject;
+  }
   base.run = [...new Set([...(Array.isArray(run) ? run as string[] : []), program])];
   return base as Deno.PermissionOptionsObject;
+}
+
+// Whether the environment holds variables that make Deno refuse a run permission limited to
+// some programs. Without permission to read the environment, psweep cannot tell: it keeps the
+// limited permission, and Deno's own error names the variable if one is set.
+function loaderVariablesSet(): boolean {
+  try {
+    return Object.keys(Deno.env.toObject()).some((k) => /^(LD|DYLD)_/.test(k));
+  } catch {
+    return false;
+  }
 }
