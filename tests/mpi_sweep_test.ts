@@ -12,6 +12,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { KNOWN, type Launcher, runMpi, skipWithout } from "./_mpi.ts";
 import { resultDigest } from "./_sweep_result.ts";
 import { withTempDir } from "./_temp.ts";
+import { resultsFormat } from "../src/io/_formats.ts";
 
 const fixture = new URL("./fixtures/mpi/sweep.ts", import.meta.url);
 const model = new URL("./fixtures/mpi/model.ts", import.meta.url).pathname;
@@ -243,3 +244,77 @@ Deno.test("the CLI's --mpi without an MPI launcher is a usage error", async () =
     assertMatch(new TextDecoder().decode(out.stderr), /--mpi needs an MPI launcher/);
   });
 });
+
+// A Python model for the command-model job, beside psweep's helper.
+async function pythonModel(dir: string): Promise<string> {
+  const path = `${dir}/model.py`;
+  await Deno.writeTextFile(
+    path,
+    [
+      "import sys",
+      `sys.path.insert(0, ${JSON.stringify(new URL("../src/command/", import.meta.url).pathname)})`,
+      "import psweep_model",
+      "def build(options): return {}",
+      'def evaluate(model, point): return {"y": 3 * point["x"]}',
+      "psweep_model.serve(build, evaluate)",
+    ].join("\n"),
+  );
+  return path;
+}
+
+const hasPython = await new Deno.Command("python3", { args: ["-c", "pass"] }).output().then(
+  (o) => o.success,
+  () => false,
+);
+
+for (const name of ["openmpi", "mpich"] as const) {
+  const launcher = KNOWN.find((l) => l.name === name)!;
+  Deno.test({
+    name:
+      `under ${name} on 2 ranks: a command model runs on every rank (mpirun sets LD_LIBRARY_PATH), and a recursive sweep's csv and h5 files are the root's, equal to a serial run's`,
+    ignore: skipWithout(name) || !hasPython,
+    async fn() {
+      await withTempDir(async (dir) => {
+        const program = await pythonModel(dir);
+        const fixture = new URL("./fixtures/mpi/command_sweep.ts", import.meta.url);
+        await Deno.mkdir(`${dir}/serial`);
+        await Deno.mkdir(`${dir}/mpi`);
+        const serial = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--no-prompt",
+            "--unstable-worker-options",
+            fixture.pathname,
+            `${dir}/serial`,
+            program,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        assert(serial.success, new TextDecoder().decode(serial.stderr));
+        const expected = JSON.parse(new TextDecoder().decode(serial.stdout).trim());
+        const run = await runMpi(launcher, 2, fixture, [`${dir}/mpi`, program]);
+        assertEquals(run.code, 0, run.stderr);
+        for (const rank of [0, 1]) {
+          assertEquals(run.ranks[rank].command, expected.command, `rank ${rank}`);
+          assertEquals(run.ranks[rank].recursive, expected.recursive, `rank ${rank}`);
+        }
+        assertEquals((expected.command as { succeeded: number }).succeeded, 9);
+        for (const file of ["command.csv", "recursive.csv"]) {
+          assertEquals(
+            await readText(`${dir}/mpi/${file}`),
+            await readText(`${dir}/serial/${file}`),
+          );
+        }
+        const h5 = await resultsFormat("h5");
+        const [a, b] = [
+          await h5.read(`${dir}/mpi/recursive.h5`, {}),
+          await h5.read(`${dir}/serial/recursive.h5`, {}),
+        ];
+        assertEquals([...a.params], [...b.params]);
+        assertEquals([...a.outputs], [...b.outputs]);
+      });
+    },
+  });
+}
