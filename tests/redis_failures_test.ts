@@ -16,6 +16,7 @@ import {
   REDIS_URL,
   RedisServer,
   SKIP_REDIS,
+  testPort,
   until,
   withDaemons,
 } from "./_redis.ts";
@@ -312,7 +313,12 @@ Deno.test({
   ignore: ignore || !canRun("redis-server", ["--version"]),
   async fn() {
     await withTempDir(async (dir) => {
-      const server = new RedisServer(6391, dir, ["--appendonly", "yes", "--appendfsync", "always"]);
+      const server = new RedisServer(testPort(0), dir, [
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+      ]);
       await server.start();
       const client = connectRedis(server.url);
       const prefix = freshPrefix();
@@ -361,7 +367,7 @@ Deno.test({
   ignore: ignore || !canRun("redis-server", ["--version"]),
   async fn() {
     await withTempDir(async (dir) => {
-      const server = new RedisServer(6393, dir, ["--appendonly", "no"]);
+      const server = new RedisServer(testPort(2), dir, ["--appendonly", "no"]);
       await server.start();
       const client = connectRedis(server.url);
       const prefix = freshPrefix();

@@ -17,6 +17,7 @@ import {
   REDIS_URL,
   RedisServer,
   SKIP_REDIS,
+  testPort,
   withDaemons,
 } from "./_redis.ts";
 import { withTempDir } from "./_temp.ts";
@@ -144,9 +145,9 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const { ca, cert, key } = await makeCertificates(dir);
-      const server = new RedisServer(6394, dir, [
+      const server = new RedisServer(testPort(3), dir, [
         "--tls-port",
-        "6394",
+        String(testPort(3)),
         "--tls-cert-file",
         cert,
         "--tls-key-file",
@@ -202,9 +203,9 @@ Deno.test({
         `${dir}/users.acl`,
         `user default off\nuser sweeper on >${password} ~* &* +@all\n`,
       );
-      const server = new RedisServer(6395, dir, ["--aclfile", `${dir}/users.acl`]);
+      const server = new RedisServer(testPort(4), dir, ["--aclfile", `${dir}/users.acl`]);
       await server.start();
-      const url = `redis://sweeper:${password}@127.0.0.1:6395`;
+      const url = `redis://sweeper:${password}@127.0.0.1:${testPort(4)}`;
       const prefix = freshPrefix();
       try {
         await withDaemons([{ prefix, url }], async () => {
