@@ -7,6 +7,7 @@ import {
   parameterSweep,
   recursiveParameterSweep,
   RedisManager,
+  type RedisManagerOptions,
   uniformSample,
 } from "../mod.ts";
 import {
@@ -264,4 +265,48 @@ Deno.test({
       assert.deepEqual([...remote.outputs.y], [...local.outputs.y]);
     });
   },
+});
+
+Deno.test("RedisManager checks its options and functions before connecting (no server needed)", async () => {
+  const url = "redis://127.0.0.1:1";
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [
+      { url: "http://x" },
+      /^Cannot create a Redis manager as 'url' must be a redis:\/\/ or rediss:\/\/ URL: current value is "http:\/\/x\/"$/,
+    ],
+    [
+      { url, leaseMs: 0 },
+      /^Cannot create a Redis manager as 'leaseMs' must be a positive number: current value is 0$/,
+    ],
+    [
+      { url, workerWaitMs: Infinity },
+      /'workerWaitMs' must be a positive number: current value is Infinity$/,
+    ],
+    [
+      { url, chunkTargetMs: "5" },
+      /'chunkTargetMs' must be a positive number: current value is "5"$/,
+    ],
+    [
+      { url, maxDeliveries: 1.5 },
+      /^Cannot create a Redis manager as 'maxDeliveries' must be a positive integer: current value is 1.5$/,
+    ],
+    [{ url, chunkSize: 0 }, /'chunkSize' must be a positive integer: current value is 0$/],
+    [{ url, prefix: "a b" }, /^Cannot create a Redis manager as 'prefix' must be 1 to 100 letters/],
+  ];
+  for (const [options, message] of bad) {
+    assert.throws(
+      () => new RedisManager(options as unknown as RedisManagerOptions),
+      (e: Error) => (e instanceof RangeError || e instanceof TypeError) && message.test(e.message),
+    );
+  }
+  await using pm = new RedisManager({ url });
+  const execute = { module: FUNCTIONS, name: "execute" };
+  await assert.rejects(
+    pm.scatter({ module: "./relative.ts", name: "build" }, {}, execute, [[1]]),
+    /^TypeError: Cannot send 'doBuild' to psweep workers as 'module' must be an absolute URL/,
+  );
+  await assert.rejects(
+    pm.scatter({ module: "data:text/javascript,", name: "build" }, {}, execute, [[1]]),
+    /^TypeError: Cannot send 'doBuild' to psweep workers as 'module' must be an absolute file: or http\(s\): URL/,
+  );
 });

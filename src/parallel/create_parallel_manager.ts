@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
+import { positiveInteger } from "../_describe.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 
@@ -95,13 +95,10 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 export function createParallelManager(
   options: CreateParallelManagerOptions = {},
 ): ClosableParallelManager {
-  const workers = options.workers ?? navigator.hardwareConcurrency;
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(
-      `Cannot create a parallel manager as 'workers' must be a positive integer: current value is ${
-        describe(workers)
-      }`,
-    );
-  }
+  const workers = positiveInteger(
+    "create a parallel manager",
+    "workers",
+    options.workers ?? navigator.hardwareConcurrency,
+  );
   return new DenoWorkerManager({ ...options, workers });
 }
