@@ -89,6 +89,12 @@ Deno.test({
           (results[0].results as { values: unknown }).values instanceof Float64Array,
       );
       assert.deepEqual([...results[2].parameters.data], [4]);
+      // Each array owns its memory: none is a view of the message it came in, which one kept
+      // array would keep whole.
+      for (const r of results) {
+        const values = (r.results as { values: Float64Array }).values;
+        assert.equal(values.buffer.byteLength, values.byteLength);
+      }
 
       // Functions cannot cross machines: a clear error, before anything is published.
       await assert.rejects(
