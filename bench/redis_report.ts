@@ -5,7 +5,7 @@
  * deno run -A --unstable-worker-options --no-prompt bench/redis_report.ts
  * ```
  *
- * It uses the Redis server at PSWEEP_REDIS_URL, or starts its own on 127.0.0.1:6392.
+ * It uses the Redis server at PSWEEP_REDIS_URL, or starts its own on 127.0.0.1:6392 (PSWEEP_TEST_REDIS_PORT + 1).
  *
  * (a) 10 ms points: a local pool of two workers vs two `psweep worker` daemons of one worker
  *     each on this machine (the same two cores), the throughput ratio printed side by side;
@@ -24,6 +24,7 @@ import {
   MODEL,
   pendingOf,
   RedisServer,
+  testPort,
   until,
 } from "../tests/_redis.ts";
 
@@ -32,7 +33,7 @@ let server: RedisServer | undefined;
 let dir: string | undefined;
 if (!url) {
   dir = await Deno.makeTempDir({ prefix: "psweep_bench_redis_" });
-  server = new RedisServer(6392, dir);
+  server = new RedisServer(testPort(1), dir);
   await server.start();
   url = server.url;
 }

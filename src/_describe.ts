@@ -35,3 +35,25 @@ export function invalid(
   const message = `Cannot ${action} as ${what}: current value is ${describe(value)}`;
   throw kind === "type" ? new TypeError(message) : new RangeError(message);
 }
+
+/**
+ * `value` when it is an integer of at least 1; otherwise throws {@linkcode invalid}'s RangeError:
+ * "Cannot `action` as '`field`' must be a positive integer: current value is V".
+ */
+export function positiveInteger(action: string, field: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    invalid(action, "range", `'${field}' must be a positive integer`, value);
+  }
+  return value as number;
+}
+
+/**
+ * `value` when it is a finite number above 0; otherwise throws {@linkcode invalid}'s RangeError:
+ * "Cannot `action` as '`field`' must be a positive number: current value is V".
+ */
+export function positiveNumber(action: string, field: string, value: unknown): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    invalid(action, "range", `'${field}' must be a positive number`, value);
+  }
+  return value;
+}

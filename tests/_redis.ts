@@ -1,10 +1,47 @@
 // Helpers of the Redis tests: the server the CI setup started (PSWEEP_REDIS_URL), servers of a
-// test's own (ports 6391-6399), and `psweep worker` daemons as real processes.
+// test's own (ports 6391-6399, or from PSWEEP_TEST_REDIS_PORT on), and `psweep worker` daemons as real processes.
 
-/** The URL CI exports; without it, the Redis tests skip. */
+/** The URL CI exports; without it, the Redis tests skip (unless they are required). */
 export const REDIS_URL = Deno.env.get("PSWEEP_REDIS_URL") ?? "";
-export const SKIP_REDIS = REDIS_URL === "";
-if (SKIP_REDIS) {
+/**
+ * Set by CI (.ci/setup.d/20-redis.sh): there the Redis tests always run, so a server that is
+ * missing or unreachable fails a test instead of skipping them all.
+ */
+export const REQUIRE_REDIS = Deno.env.get("PSWEEP_REQUIRE_REDIS") === "1";
+
+/** Why the Redis server at `url` cannot be used, or undefined when it accepts connections. */
+async function unreachable(url: string): Promise<string | undefined> {
+  if (url === "") return "PSWEEP_REDIS_URL is not set";
+  if (!URL.canParse(url)) return "PSWEEP_REDIS_URL is not a URL";
+  const { hostname, port } = new URL(url);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const conn = await Promise.race([
+      Deno.connect({ hostname, port: Number(port || 6379) }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no answer in 10 s")), 10_000);
+      }),
+    ]);
+    conn.close();
+    return undefined;
+  } catch (e) {
+    return `nothing accepts connections at ${hostname}:${port || 6379} (${
+      e instanceof Error ? e.message : e
+    })`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const missing = REQUIRE_REDIS ? await unreachable(REDIS_URL) : undefined;
+export const SKIP_REDIS = REDIS_URL === "" || missing !== undefined;
+if (missing !== undefined) {
+  Deno.test(`Redis tests: the server CI started is reachable (PSWEEP_REQUIRE_REDIS=1)`, () => {
+    throw new Error(
+      `The Redis tests must run here (PSWEEP_REQUIRE_REDIS=1) but cannot: ${missing}; see .ci/setup.d/20-redis.sh`,
+    );
+  });
+} else if (SKIP_REDIS) {
   console.error(
     "Redis tests skipped: PSWEEP_REDIS_URL is not set (CI starts redis-server: .ci/setup.d/20-redis.sh)",
   );
@@ -201,7 +238,26 @@ export async function pendingOf(
   return out;
 }
 
-/** A redis-server of a test's own (ports 6391-6399), stopped by its pid. */
+/**
+ * The port of a test's own Redis server number `n`: PSWEEP_TEST_REDIS_PORT + n when that is set,
+ * else a port the system finds free, the same for every call with this `n`. So two copies of the
+ * suite running at once do not meet on a port.
+ */
+export function testPort(n: number): number {
+  const base = Deno.env.get("PSWEEP_TEST_REDIS_PORT");
+  if (base !== undefined) return Number(base) + n;
+  let port = ports.get(n);
+  if (port === undefined) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    ports.set(n, port);
+  }
+  return port;
+}
+const ports = new Map<number, number>();
+
+/** A redis-server of a test's own (ports from {@linkcode testPort}), stopped by its pid. */
 export class RedisServer {
   readonly url: string;
   readonly #args: string[];

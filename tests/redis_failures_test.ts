@@ -16,6 +16,7 @@ import {
   REDIS_URL,
   RedisServer,
   SKIP_REDIS,
+  testPort,
   until,
   withDaemons,
 } from "./_redis.ts";
@@ -312,7 +313,12 @@ Deno.test({
   ignore: ignore || !canRun("redis-server", ["--version"]),
   async fn() {
     await withTempDir(async (dir) => {
-      const server = new RedisServer(6391, dir, ["--appendonly", "yes", "--appendfsync", "always"]);
+      const server = new RedisServer(testPort(0), dir, [
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+      ]);
       await server.start();
       const client = connectRedis(server.url);
       const prefix = freshPrefix();
@@ -361,7 +367,7 @@ Deno.test({
   ignore: ignore || !canRun("redis-server", ["--version"]),
   async fn() {
     await withTempDir(async (dir) => {
-      const server = new RedisServer(6393, dir, ["--appendonly", "no"]);
+      const server = new RedisServer(testPort(2), dir, ["--appendonly", "no"]);
       await server.start();
       const client = connectRedis(server.url);
       const prefix = freshPrefix();
@@ -489,6 +495,108 @@ Deno.test({
       } finally {
         await closeRedis(client);
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "Redis: a worker that starts mid-sweep joins it, runs chunks, and progress counts its rows",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const prefix = freshPrefix();
+      const gate = join(dir, "gate");
+      const csv = join(dir, "out.csv");
+      const client = connectRedis(REDIS_URL);
+      try {
+        // `early` is alone when the sweep starts; its first row waits for the gate, which opens
+        // only once `late` (started after the sweep began) has recorded rows: those rows can
+        // only be `late`'s.
+        await withDaemons([{ prefix, name: "early", args: [`--allow-read=${dir}`] }], async () => {
+          await using manager = new RedisManager({ url: REDIS_URL, prefix, chunkSize: 2 });
+          const done: number[] = [];
+          const sweep = parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 30, 30) },
+            buildOptions: { gate, gateX: 1 },
+            manager,
+            csv,
+            progressIntervalMs: 0,
+            onProgress: (p) => void done.push(p.done),
+          });
+          await until(
+            async () =>
+              (await pendingOf(client, prefix)).some(([, owner]) => owner === "early") ||
+              undefined,
+            sweep,
+          );
+          assert.deepEqual(done.filter((d) => d > 0), []);
+          const late = new Daemon({ prefix, name: "late", args: [`--allow-read=${dir}`] });
+          try {
+            await late.ready();
+            await late.waitFor(/joined sweep/);
+            await until(
+              async () =>
+                (await pendingOf(client, prefix)).some(([, owner]) => owner === "late") ||
+                undefined,
+              sweep,
+            );
+            // The root's progress counts the late worker's rows while `early` still waits.
+            await until(() => Promise.resolve(done.some((d) => d >= 2) || undefined), sweep);
+            assert.ok(
+              (await pendingOf(client, prefix)).some(([, owner]) => owner === "early"),
+              "early still holds its gated chunk",
+            );
+            await Deno.writeTextFile(gate, "");
+            const result = await sweep;
+            assertComplete(result, 30);
+            assert.equal(done.at(-1), 30);
+            const xs = await csvXs(csv);
+            assert.equal(xs.length, 30);
+            assert.equal(new Set(xs).size, 30);
+          } finally {
+            await late.stop("SIGKILL");
+          }
+        });
+      } finally {
+        await closeRedis(client);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "Redis: a model runs with its daemon's grants only: refused without --allow-write, runs with it",
+  ignore,
+  async fn() {
+    await withTempDir(async (dir) => {
+      const log = join(dir, "evaluations.txt");
+      const run = async (args: string[]) => {
+        const prefix = freshPrefix();
+        let result: Awaited<ReturnType<typeof parameterSweep>> | undefined;
+        await withDaemons([{ prefix, name: "d", args }], async () => {
+          await using manager = new RedisManager({ url: REDIS_URL, prefix });
+          result = await parameterSweep({
+            model: MODEL,
+            params: { x: linearSample(1, 6, 6) },
+            buildOptions: { log },
+            manager,
+          });
+        });
+        return result!;
+      };
+      // The daemon itself runs with -A; its models get only what it was started with.
+      const refused = await run([]);
+      assert.equal(refused.rows, 6);
+      assert.equal(refused.stats.succeeded, 0);
+      for (let i = 0; i < 6; i++) {
+        assert.match(refused.errors.get(i)!, /NotCapable: Requires write access to .*evaluations/);
+      }
+      assert.deepEqual(await evaluations(log), []);
+      const granted = await run([`--allow-write=${dir}`]);
+      assertComplete(granted, 6);
+      assert.deepEqual((await evaluations(log)).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
     });
   },
 });

@@ -7,6 +7,7 @@ import {
   parameterSweep,
   recursiveParameterSweep,
   RedisManager,
+  type RedisManagerOptions,
   uniformSample,
 } from "../mod.ts";
 import {
@@ -17,6 +18,7 @@ import {
   REDIS_URL,
   RedisServer,
   SKIP_REDIS,
+  testPort,
   withDaemons,
 } from "./_redis.ts";
 import { withTempDir } from "./_temp.ts";
@@ -87,6 +89,12 @@ Deno.test({
           (results[0].results as { values: unknown }).values instanceof Float64Array,
       );
       assert.deepEqual([...results[2].parameters.data], [4]);
+      // Each array owns its memory: none is a view of the message it came in, which one kept
+      // array would keep whole.
+      for (const r of results) {
+        const values = (r.results as { values: Float64Array }).values;
+        assert.equal(values.buffer.byteLength, values.byteLength);
+      }
 
       // Functions cannot cross machines: a clear error, before anything is published.
       await assert.rejects(
@@ -144,9 +152,9 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const { ca, cert, key } = await makeCertificates(dir);
-      const server = new RedisServer(6394, dir, [
+      const server = new RedisServer(testPort(3), dir, [
         "--tls-port",
-        "6394",
+        String(testPort(3)),
         "--tls-cert-file",
         cert,
         "--tls-key-file",
@@ -202,9 +210,9 @@ Deno.test({
         `${dir}/users.acl`,
         `user default off\nuser sweeper on >${password} ~* &* +@all\n`,
       );
-      const server = new RedisServer(6395, dir, ["--aclfile", `${dir}/users.acl`]);
+      const server = new RedisServer(testPort(4), dir, ["--aclfile", `${dir}/users.acl`]);
       await server.start();
-      const url = `redis://sweeper:${password}@127.0.0.1:6395`;
+      const url = `redis://sweeper:${password}@127.0.0.1:${testPort(4)}`;
       const prefix = freshPrefix();
       try {
         await withDaemons([{ prefix, url }], async () => {
@@ -263,4 +271,48 @@ Deno.test({
       assert.deepEqual([...remote.outputs.y], [...local.outputs.y]);
     });
   },
+});
+
+Deno.test("RedisManager checks its options and functions before connecting (no server needed)", async () => {
+  const url = "redis://127.0.0.1:1";
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [
+      { url: "http://x" },
+      /^Cannot create a Redis manager as 'url' must be a redis:\/\/ or rediss:\/\/ URL: current value is "http:\/\/x\/"$/,
+    ],
+    [
+      { url, leaseMs: 0 },
+      /^Cannot create a Redis manager as 'leaseMs' must be a positive number: current value is 0$/,
+    ],
+    [
+      { url, workerWaitMs: Infinity },
+      /'workerWaitMs' must be a positive number: current value is Infinity$/,
+    ],
+    [
+      { url, chunkTargetMs: "5" },
+      /'chunkTargetMs' must be a positive number: current value is "5"$/,
+    ],
+    [
+      { url, maxDeliveries: 1.5 },
+      /^Cannot create a Redis manager as 'maxDeliveries' must be a positive integer: current value is 1.5$/,
+    ],
+    [{ url, chunkSize: 0 }, /'chunkSize' must be a positive integer: current value is 0$/],
+    [{ url, prefix: "a b" }, /^Cannot create a Redis manager as 'prefix' must be 1 to 100 letters/],
+  ];
+  for (const [options, message] of bad) {
+    assert.throws(
+      () => new RedisManager(options as unknown as RedisManagerOptions),
+      (e: Error) => (e instanceof RangeError || e instanceof TypeError) && message.test(e.message),
+    );
+  }
+  await using pm = new RedisManager({ url });
+  const execute = { module: FUNCTIONS, name: "execute" };
+  await assert.rejects(
+    pm.scatter({ module: "./relative.ts", name: "build" }, {}, execute, [[1]]),
+    /^TypeError: Cannot send 'doBuild' to psweep workers as 'module' must be an absolute URL/,
+  );
+  await assert.rejects(
+    pm.scatter({ module: "data:text/javascript,", name: "build" }, {}, execute, [[1]]),
+    /^TypeError: Cannot send 'doBuild' to psweep workers as 'module' must be an absolute file: or http\(s\): URL/,
+  );
 });

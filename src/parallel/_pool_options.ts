@@ -1,6 +1,6 @@
 // Internal: the worker pool's options, what each means and its default, and the one place they
 // are checked and resolved into the settings the pool runs with.
-import { describe } from "../_describe.ts";
+import { describe, positiveInteger, positiveNumber } from "../_describe.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
 import { MAX_TIMEOUT_MS, MAX_WORKERS } from "../_limits.ts";
 import {
@@ -87,13 +87,15 @@ export interface PoolSettings {
   readonly chunkTargetMs: number;
 }
 
+const POOL = "create a worker pool";
+
 /**
  * Checks `options` and this process (Deno's `worker-options` feature, prompts) and fills in the
  * defaults. The permissions themselves are checked where workers are made (`_worker_slots.ts`).
  */
 export function poolSettings(options: DenoWorkerManagerOptions): PoolSettings {
   const workers = options.workers ?? navigator.hardwareConcurrency;
-  positiveInteger("workers", workers);
+  positiveInteger(POOL, "workers", workers);
   if (workers > MAX_WORKERS) {
     throw new RangeError(
       `Cannot create a worker pool as 'workers' must be at most ${MAX_WORKERS}: current value is ${workers}`,
@@ -112,17 +114,12 @@ export function poolSettings(options: DenoWorkerManagerOptions): PoolSettings {
       }`,
     );
   }
-  if (options.chunkSize !== undefined) positiveInteger("chunkSize", options.chunkSize);
-  const chunkTargetMs = options.chunkTargetMs ?? POOL_DEFAULTS.chunkTargetMs;
-  if (
-    typeof chunkTargetMs !== "number" || !(chunkTargetMs > 0) || !Number.isFinite(chunkTargetMs)
-  ) {
-    throw new RangeError(
-      `Cannot create a worker pool as 'chunkTargetMs' must be a positive number: current value is ${
-        describe(chunkTargetMs)
-      }`,
-    );
-  }
+  if (options.chunkSize !== undefined) positiveInteger(POOL, "chunkSize", options.chunkSize);
+  const chunkTargetMs = positiveNumber(
+    POOL,
+    "chunkTargetMs",
+    options.chunkTargetMs ?? POOL_DEFAULTS.chunkTargetMs,
+  );
   // "false" would be true: a check skipped that the caller meant to keep.
   for (const field of ["assumeWorkerOptions", "assumeNoPrompt"] as const) {
     const value = options[field];
@@ -158,16 +155,6 @@ function timeLimit(field: string, value: unknown): void {
   ) {
     throw new RangeError(
       `Cannot create a worker pool as '${field}' must be a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or Infinity for none: current value is ${
-        describe(value)
-      }`,
-    );
-  }
-}
-
-function positiveInteger(field: string, value: unknown): void {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new RangeError(
-      `Cannot create a worker pool as '${field}' must be a positive integer: current value is ${
         describe(value)
       }`,
     );

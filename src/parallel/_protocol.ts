@@ -120,13 +120,14 @@ export interface PeerStep {
 }
 
 /**
- * A function reference as the pool sends it: `{ module, name }` with the module an absolute URL.
- * `field` names it in the error (functions themselves cannot cross threads).
+ * A function reference as the pool (or, `to` "psweep workers", the Redis manager) sends it:
+ * `{ module, name }` with the module an absolute URL. `field` names it in the error (functions
+ * themselves cannot cross threads, let alone machines).
  */
-export function toWireFunction(fn: unknown, field: string): WireFunction {
+export function toWireFunction(fn: unknown, field: string, to = "workers"): WireFunction {
   if (!isModuleFunction(fn)) {
     throw new TypeError(
-      `Cannot send '${field}' to workers as it must be a module reference { module, name } (functions cannot cross threads): current value is ${
+      `Cannot send '${field}' to ${to} as it must be a module reference { module, name } (functions cannot cross threads): current value is ${
         describe(fn)
       }`,
     );
@@ -136,7 +137,7 @@ export function toWireFunction(fn: unknown, field: string): WireFunction {
     module = new URL(fn.module).href;
   } catch {
     throw new TypeError(
-      `Cannot send '${field}' to workers as 'module' must be an absolute URL (e.g. new URL("./model.ts", import.meta.url)): current value is ${
+      `Cannot send '${field}' to ${to} as 'module' must be an absolute URL (e.g. new URL("./model.ts", import.meta.url)): current value is ${
         describe(fn.module)
       }`,
     );

@@ -120,8 +120,46 @@ export function encode(value: unknown): Buffer {
   return serialize(value);
 }
 
+/**
+ * The value `encode` made. Node's deserializer returns an aligned typed array as a view of the
+ * message (or of a pooled copy of it): one array kept (a chunk's success flags, once the sweep let
+ * go of its outputs) would keep the whole message alive, so each such array gets memory of its own.
+ * (Views that shared a buffer were serialized apart: none shares one here.)
+ */
 export function decode<T>(bytes: Uint8Array): T {
-  return deserialize(bytes) as T;
+  return own(deserialize(bytes), new Set()) as T;
+}
+
+const typedSlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (
+  this: ArrayBufferView,
+) => ArrayBufferView;
+
+// Replaces, in plain objects, arrays and maps, every view of part of a buffer by a copy.
+function own(value: unknown, seen: Set<object>): unknown {
+  if (ArrayBuffer.isView(value)) {
+    if (value.byteLength === value.buffer.byteLength) return value;
+    if (value instanceof DataView) {
+      return new DataView(
+        value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength),
+      );
+    }
+    // %TypedArray%.prototype.slice copies (a Buffer's own slice would not).
+    return typedSlice.call(value);
+  }
+  if (typeof value !== "object" || value === null || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = own(value[i], seen);
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) value.set(k, own(v, seen));
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = own(record[key], seen);
+    }
+  }
+  return value;
 }
 
 /** Rows as their raw float64 bytes (a copy: the source may be shared memory). */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
+import { positiveInteger } from "../_describe.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 import { MpiManager } from "./mpi_manager.ts";
@@ -105,14 +105,12 @@ export function createParallelManager(
   options: CreateParallelManagerOptions = {},
 ): ClosableParallelManager {
   const { mpi = underMpiLauncher(), ...rest } = options;
-  const workers = options.workers ?? (mpi ? undefined : navigator.hardwareConcurrency);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
-    throw new RangeError(
-      `Cannot create a parallel manager as 'workers' must be a positive integer: current value is ${
-        describe(workers)
-      }`,
-    );
-  }
+  // With MPI, no `workers` lets each rank's pool take its share of the machine's cores.
+  const workers = options.workers === undefined && mpi ? undefined : positiveInteger(
+    "create a parallel manager",
+    "workers",
+    options.workers ?? navigator.hardwareConcurrency,
+  );
   if (mpi) return new MpiManager({ ...rest, workers });
   return new DenoWorkerManager({ ...rest, workers });
 }

@@ -9,13 +9,12 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
+import { describe, invalid, positiveInteger, positiveNumber } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { REDIS_DEFAULTS } from "../_defaults.ts";
 import { ChunkSizer } from "./_chunk_sizer.ts";
 import { toErrorInfo } from "./_errors.ts";
 import { GROUP_OF_ONE } from "./_group_of_one.ts";
-import { isModuleFunction } from "./build_and_execute.ts";
 import { type Matrix, type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
 import {
   type BuildFunction,
@@ -28,11 +27,12 @@ import {
   type ReceiveBufferSpec,
   type ScatterOptions,
 } from "./parallel_manager.ts";
-import type { WireFunction } from "./_protocol.ts";
+import { toWireFunction, type WireFunction } from "./_protocol.ts";
 import { Buffer } from "node:buffer";
 // The client (npm:ioredis) loads only when a sweep runs on Redis, not for every user of psweep;
 // its types stay out of psweep's too (RootClient declares what the root uses).
 type RedisConnection = RootConnection;
+const CREATE = "create a Redis manager";
 let client: RootClient | undefined;
 async function loadClient(): Promise<RootClient> {
   return client ??= (await import("./_redis_client.ts")) as unknown as RootClient;
@@ -188,18 +188,21 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     this.#url = url;
     this.#name = text("name", options.name ?? "sweep");
     this.#prefix = text("prefix", options.prefix ?? REDIS_DEFAULTS.prefix);
-    this.#leaseMs = positive("leaseMs", options.leaseMs ?? REDIS_DEFAULTS.leaseMs);
-    this.#maxDeliveries = count(
+    this.#leaseMs = positiveNumber(CREATE, "leaseMs", options.leaseMs ?? REDIS_DEFAULTS.leaseMs);
+    this.#maxDeliveries = positiveInteger(
+      CREATE,
       "maxDeliveries",
       options.maxDeliveries ?? REDIS_DEFAULTS.maxDeliveries,
     );
-    this.#workerWaitMs = positive(
+    this.#workerWaitMs = positiveNumber(
+      CREATE,
       "workerWaitMs",
       options.workerWaitMs ?? REDIS_DEFAULTS.workerWaitMs,
     );
-    if (options.chunkSize !== undefined) count("chunkSize", options.chunkSize);
+    if (options.chunkSize !== undefined) positiveInteger(CREATE, "chunkSize", options.chunkSize);
     this.#chunkSize = options.chunkSize;
-    this.#chunkTargetMs = positive(
+    this.#chunkTargetMs = positiveNumber(
+      CREATE,
       "chunkTargetMs",
       options.chunkTargetMs ?? REDIS_DEFAULTS.chunkTargetMs,
     );
@@ -730,54 +733,22 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
   }
 }
 
+// As the pool sends a function, and a module the daemons can load: not one of this process's own.
 function wire(fn: unknown, field: string): WireFunction {
-  if (!isModuleFunction(fn)) {
-    throw new TypeError(
-      `Cannot send '${field}' to psweep workers as it must be a module reference { module, name }: current value is ${
-        describe(fn)
-      }`,
-    );
-  }
-  const module = fn.module instanceof URL ? fn.module.href : fn.module;
-  if (!URL.canParse(module) || /^(blob|data):/.test(module)) {
+  const wired = toWireFunction(fn, field, "psweep workers");
+  if (/^(blob|data):/.test(wired.module)) {
     throw new TypeError(
       `Cannot send '${field}' to psweep workers as 'module' must be an absolute file: or http(s): URL that the workers can load: current value is ${
-        describe(module)
+        describe(wired.module)
       }`,
     );
   }
-  return { module: new URL(module).href, name: fn.name };
-}
-
-function positive(field: string, value: unknown): number {
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(
-      `Cannot create a Redis manager as '${field}' must be a positive number: current value is ${
-        describe(value)
-      }`,
-    );
-  }
-  return value;
-}
-
-function count(field: string, value: unknown): number {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new RangeError(
-      `Cannot create a Redis manager as '${field}' must be a positive integer: current value is ${
-        describe(value)
-      }`,
-    );
-  }
-  return value as number;
+  return wired;
 }
 
 function text(field: string, value: unknown): string {
   if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,100}$/.test(value)) {
-    throw new TypeError(
-      `Cannot create a Redis manager as '${field}' must be 1 to 100 letters, digits, '_', '.' or '-': current value is ${
-        describe(value)
-      }`,
-    );
+    invalid(CREATE, "type", `'${field}' must be 1 to 100 letters, digits, '_', '.' or '-'`, value);
   }
   return value;
 }

@@ -8,7 +8,7 @@ import { abortFailure, buildFailure, toErrorInfo } from "./_errors.ts";
 import { GROUP_OF_ONE } from "./_group_of_one.ts";
 import { ParallelActor } from "./build_and_execute.ts";
 import { type ParameterRows, sliceRows, toMatrix, type TypedArray } from "./matrix.ts";
-import { describe } from "../_describe.ts";
+import { positiveNumber } from "../_describe.ts";
 import {
   type BuildFunction,
   type Callable,
@@ -89,15 +89,7 @@ export class SingleProcessManager implements ParallelManager {
    */
   constructor(options: SingleProcessManagerOptions = {}) {
     const target = options.chunkTargetMs;
-    if (
-      target !== undefined && !(typeof target === "number" && target > 0 && Number.isFinite(target))
-    ) {
-      throw new RangeError(
-        `Cannot create a serial manager as 'chunkTargetMs' must be a positive number: current value is ${
-          describe(target)
-        }`,
-      );
-    }
+    if (target !== undefined) positiveNumber("create a serial manager", "chunkTargetMs", target);
     this.#chunkTargetMs = target;
   }
 
