@@ -15,8 +15,8 @@ import { writeFileAtomic } from "./atomic.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
-  checkReadNames,
   type ColumnBatch,
+  columnGroups,
   columnNames,
   columnsOf,
   type OpenResultsOptions,
@@ -301,24 +301,12 @@ export async function decodeArrow(
     sameBytes(bytes.subarray(keep), EOS));
   const table: Table = (await arrowLibrary()).tableFromIPC(bytes.subarray(0, keep));
   const fields = table.schema.fields;
-  let names: { extraNames: string[]; paramNames: string[]; outputNames: string[] };
-  const meta = table.schema.metadata.get(ARROW_META_KEY);
-  if (meta !== undefined) {
-    names = JSON.parse(meta);
-  } else {
-    // Not written by psweep: every float column before `success` is a parameter or output.
-    const all = fields.map((f) => f.name).filter((n) => n !== "success");
-    const extraNames = [...(options.extraNames ?? [])];
-    const P = options.paramNames?.length ?? 0;
-    names = {
-      extraNames,
-      paramNames: all.slice(extraNames.length, extraNames.length + P),
-      outputNames: all.slice(extraNames.length + P),
-    };
-  }
-  checkReadNames(path, "extra columns", names.extraNames, options.extraNames);
-  checkReadNames(path, "parameter columns", names.paramNames, options.paramNames);
-  checkReadNames(path, "output columns", names.outputNames, options.outputNames);
+  const names = columnGroups(
+    path,
+    table.schema.metadata.get(ARROW_META_KEY),
+    fields.map((f) => f.name),
+    options,
+  );
   const E = names.extraNames.length;
   const P = names.paramNames.length;
   const O = names.outputNames.length;

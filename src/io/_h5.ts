@@ -24,7 +24,7 @@ import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { pathExists, syncDirectory, temporaryPath } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
-  checkReadNames,
+  checkColumnGroups,
   type ColumnBatch,
   columnsOf,
   type OpenResultsOptions,
@@ -386,9 +386,7 @@ export async function readH5(
   const file = openFile(full, "r", path, "read results file");
   try {
     const names = readMeta(file, path);
-    checkReadNames(path, "extra columns", names.extraNames, options.extraNames);
-    checkReadNames(path, "parameter columns", names.paramNames, options.paramNames);
-    checkReadNames(path, "output columns", names.outputNames, options.outputNames);
+    checkColumnGroups(path, names, options);
     const datasets = datasetPaths(names).map((p) => {
       const d = file.get(p) as H5Dataset | null;
       if (d === null) {

@@ -15,7 +15,7 @@ import { pathExists } from "./_fs.ts";
 import { normalizeHeader } from "./_rows.ts";
 import { ARROW_META_KEY, openArrow, readArrow } from "./_arrow.ts";
 import {
-  checkReadNames,
+  columnGroups,
   columnNames,
   type OpenResultsOptions,
   type ResultsFormatModule,
@@ -108,22 +108,7 @@ export async function readParquet(
   const rows = Number(metadata.num_rows);
   const fieldNames = metadata.schema.slice(1).map((e) => e.name);
   const stored = metadata.key_value_metadata?.find((kv) => kv.key === ARROW_META_KEY)?.value;
-  let names: { extraNames: string[]; paramNames: string[]; outputNames: string[] };
-  if (stored !== undefined) {
-    names = JSON.parse(stored);
-  } else {
-    const all = fieldNames.filter((name) => name !== "success");
-    const extraNames = [...(options.extraNames ?? [])];
-    const P = options.paramNames?.length ?? 0;
-    names = {
-      extraNames,
-      paramNames: all.slice(extraNames.length, extraNames.length + P),
-      outputNames: all.slice(extraNames.length + P),
-    };
-  }
-  checkReadNames(path, "extra columns", names.extraNames, options.extraNames);
-  checkReadNames(path, "parameter columns", names.paramNames, options.paramNames);
-  checkReadNames(path, "output columns", names.outputNames, options.outputNames);
+  const names = columnGroups(path, stored, fieldNames, options);
   const width = names.extraNames.length + names.paramNames.length + names.outputNames.length;
   // Columns by position: a parameter and an output may share a name.
   const columns = Array.from({ length: width }, () => new Float64Array(rows));

@@ -171,6 +171,53 @@ export function rowsOf(columns: readonly Float64Array[], rows: number): Float64A
   return out;
 }
 
+/** The column names of a columnar file by group. */
+export interface ColumnGroups {
+  extraNames: string[];
+  paramNames: string[];
+  outputNames: string[];
+}
+
+/**
+ * The column groups of a columnar file, checked against what the reader expects: from the JSON
+ * psweep stored in the file (`stored`), else, for a file psweep did not write, from its field
+ * names (every float column but `success`: the given extra columns, then as many parameters as
+ * the reader names, then outputs).
+ */
+export function columnGroups(
+  path: string,
+  stored: string | undefined,
+  fieldNames: readonly string[],
+  options: ReadRowsOptions,
+): ColumnGroups {
+  let names: ColumnGroups;
+  if (stored !== undefined) {
+    names = JSON.parse(stored);
+  } else {
+    const all = fieldNames.filter((name) => name !== "success");
+    const extraNames = [...(options.extraNames ?? [])];
+    const P = options.paramNames?.length ?? 0;
+    names = {
+      extraNames,
+      paramNames: all.slice(extraNames.length, extraNames.length + P),
+      outputNames: all.slice(extraNames.length + P),
+    };
+  }
+  checkColumnGroups(path, names, options);
+  return names;
+}
+
+/** Checks each group of a file's column names against what the reader expects, if it says. */
+export function checkColumnGroups(
+  path: string,
+  names: { [G in keyof ColumnGroups]: readonly string[] },
+  options: ReadRowsOptions,
+): void {
+  checkReadNames(path, "extra columns", names.extraNames, options.extraNames);
+  checkReadNames(path, "parameter columns", names.paramNames, options.paramNames);
+  checkReadNames(path, "output columns", names.outputNames, options.outputNames);
+}
+
 /**
  * Checks that names read from a file are those the reader expects, when it says which.
  */
