@@ -831,7 +831,11 @@ Deno.test({
     }
     await Deno.writeTextFile(`${dir}/differential.csv`, diff.join("\n") + "\n");
     pages.differential = await writeReport(`${dir}/differential.csv`);
+    // Playwright's 30 s defaults are a wall-clock bound a loaded machine can pass: these wait
+    // for the page's own signals (a rendered mark, an element), not for a time.
+    const patience = 600_000;
     const browser = await chromium.launch({
+      timeout: patience,
       executablePath: CHROMIUM,
       args: [
         "--no-sandbox",
@@ -847,6 +851,8 @@ Deno.test({
         const problems: string[] = [];
         const requests: string[] = [];
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        page.setDefaultTimeout(patience);
+        page.setDefaultNavigationTimeout(patience);
         page.on("console", (m) => {
           if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
         });

@@ -28,3 +28,5 @@ export * from "./match_rows.ts";
 export * from "./sweep_meta.ts";
 export * from "./atomic.ts";
 export * from "./progress.ts";
+// Rows as matchRows takes them: a Matrix or an array of rows.
+export type { Matrix, ParameterRows, TypedArray } from "../parallel/matrix.ts";

@@ -4,6 +4,8 @@
 // MPI's handles are the addresses of exported globals, which a `pointer` static yields. The
 // world is process-wide: MPI can be initialised once per process, so every MpiManager of a
 // process shares it, and it is finalised (or the job aborted) when the process ends.
+// One concept, though long: the binding, with the two ABIs' constants, library discovery and
+// the checks that the library matches the launcher.
 import { deserialize, serialize } from "node:v8";
 
 /** Which ABI the library has. */

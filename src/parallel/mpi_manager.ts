@@ -3,6 +3,10 @@
  * system's MPI library (Open MPI or the MPICH family) through Deno's FFI, so
  * that `mpirun -n 64 deno run -A sweep.ts` sweeps as WaterTAP does on a cluster.
  *
+ * One concept, though long: one rank's side of the contract (its share of the rows on a local
+ * pool, chunks streamed to the root, every collective, failure that ends the job); the binding to
+ * the library is `_mpi_ffi.ts`.
+ *
  * @module
  */
 

@@ -25,3 +25,5 @@
  */
 
 export * from "./report.ts";
+// A sweep's result, which writeReport takes as it takes a results file.
+export type { SweepResult, SweepStats } from "../sweep/sweep_result.ts";

@@ -19,3 +19,5 @@
 export * from "./random_state.ts";
 export * from "./samplers.ts";
 export * from "./build_combinations.ts";
+// What the combinations are made of: rows of a Matrix, as the managers take them.
+export type { Matrix, TypedArray } from "../parallel/matrix.ts";
