@@ -1008,6 +1008,11 @@ Deno.test({
         if (name === "grid") {
           // On a phone's width nothing spills sideways: charts shrink, tables scroll in their box.
           await page.setViewportSize({ width: 375, height: 800 });
+          // The page lays itself out again for the new width (its charts redraw on resize): wait
+          // for that, rather than measure a layout still at the old width on a loaded machine.
+          await page.waitForFunction(
+            "document.documentElement.clientWidth <= 375 && document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+          );
           const overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth",
           );
