@@ -1010,8 +1010,9 @@ Deno.test({
           await page.setViewportSize({ width: 375, height: 800 });
           // The page lays itself out again for the new width (its charts redraw on resize): wait
           // for that, rather than measure a layout still at the old width on a loaded machine.
-          await page.waitForFunction(
-            "document.documentElement.clientWidth <= 375 && document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+          // (Polled frame by frame inside the page: the page's CSP forbids Playwright's eval.)
+          await page.evaluate(
+            "new Promise((done) => { const check = () => document.documentElement.clientWidth <= 375 && document.documentElement.scrollWidth <= document.documentElement.clientWidth ? done(0) : requestAnimationFrame(check); check(); })",
           );
           const overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth",
