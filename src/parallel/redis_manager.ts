@@ -472,6 +472,16 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
 
   #redisError(e: unknown): Error {
     const message = e instanceof Error ? e.message : String(e);
+    // A stream or group that vanished: Redis lost the sweep's keys (a restart without
+    // persistence), whichever command met it first.
+    if (/^NOGROUP\b/.test(message)) {
+      return new Error(
+        `Cannot finish the sweep on Redis at ${
+          redactUrl(this.#url)
+        }: its keys are gone (Redis restarted without persistence, or they were deleted). Rows recorded so far are kept; run the sweep again`,
+        { cause: e },
+      );
+    }
     return new Error(`Cannot run the sweep on Redis at ${redactUrl(this.#url)}: ${message}`, {
       cause: e,
     });
