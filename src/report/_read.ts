@@ -8,6 +8,7 @@ import { columnOf } from "../_columns.ts";
 import { readRows, type ReadRowsResult } from "../io/read_rows.ts";
 import type { RowFormat } from "../io/row_types.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
+import { correlation } from "./_insight.ts";
 
 /** The header of a results CSV. */
 export interface CsvHeader {
@@ -166,25 +167,10 @@ function rankOf(values: Float64Array): Float64Array {
   return out;
 }
 
+// Columns without spread count as fully correlated: a constant column is not an independent draw.
 function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    ab += (a[i] - ma) * (b[i] - mb);
-    aa += (a[i] - ma) ** 2;
-    bb += (b[i] - mb) ** 2;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 1;
+  const r = correlation(a, b);
+  return Number.isNaN(r) ? 1 : r;
 }
 
 /** Column names by group, as `readRows` takes them. */
