@@ -115,6 +115,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "RedisManager: a daemon goes from one finished sweep to the next without an outage",
+  ignore,
+  async fn() {
+    // Redis 7 ends a blocking read with UNBLOCKED when the root deletes a finished sweep's stream;
+    // the daemon took that for an outage, logged 'retrying' and paused half a second before every
+    // sweep that followed another.
+    const prefix = freshPrefix();
+    await withDaemons([{ prefix }], async ([daemon]) => {
+      for (let i = 0; i < 5; i++) {
+        await using manager = new RedisManager({ url: REDIS_URL, prefix });
+        const result = await parameterSweep({
+          model: MODEL,
+          params: { x: linearSample(i, i + 1, 200) },
+          buildOptions: { ms: 0 },
+          manager,
+        });
+        assert.equal(result.stats.succeeded, 200);
+      }
+      const outages = daemon.lines.filter((l) => /retrying/.test(l));
+      assert.deepEqual(outages, []);
+    });
+  },
+});
+
+Deno.test({
   name: "RedisManager: a recursive sweep runs unchanged, its progress counts rows as they finish",
   ignore,
   async fn() {

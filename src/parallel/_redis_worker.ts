@@ -218,8 +218,7 @@ class RedisWorker {
         room,
         spec.maxDeliveries,
       ).catch((e) => {
-        // A sweep that finished meanwhile took its stream (and group) with it.
-        if (/NOGROUP/.test(String(e))) {
+        if (sweepEnded(e)) {
           this.#refreshed = -Infinity;
           return [];
         }
@@ -245,8 +244,7 @@ class RedisWorker {
       ...active.map(() => ">"),
     ).catch((e) => {
       if (this.#stopping) return null;
-      // A sweep that finished meanwhile took its stream (and group) with it.
-      if (/NOGROUP/.test(String(e))) {
+      if (sweepEnded(e)) {
         this.#jobs.clear();
         this.#refreshed = -Infinity;
         return null;
@@ -460,4 +458,14 @@ class RedisWorker {
     }
     return undefined;
   }
+}
+
+/**
+ * Whether a Redis error says that a sweep finished meanwhile and took its stream (and group) with
+ * it: NOGROUP for a command sent after, and (Redis 7) UNBLOCKED for a blocking read waiting when
+ * the stream was deleted. Either way the daemon looks for sweeps again at once; taken as an
+ * outage, it paused half a second before every sweep that followed another.
+ */
+function sweepEnded(e: unknown): boolean {
+  return /NOGROUP|UNBLOCKED/.test(String(e));
 }
