@@ -17,6 +17,17 @@ export const POOL_DEFAULTS = {
   balanceFactor: 4,
 } as const;
 
+/** Defaults of an MPI rank's local pool (`MpiManager`), where they differ from the pool's. */
+export const MPI_DEFAULTS = {
+  /**
+   * Adaptive chunks aim at this (ms) on a rank: each chunk also costs the rank's main thread an
+   * encoding and a message to the root, and the root a decoding, all beside the model's workers.
+   * With the pool's 5 ms, 2 ranks of 1 worker ran 1 ms points at 0.87x to 0.89x a local pool of 2
+   * workers on a 2-core machine; with 20 ms, at 0.96x to 0.98x (bench/mpi_report.ts).
+   */
+  chunkTargetMs: 20,
+} as const;
+
 /** Limits of the report page (`psweep report`, `writeReport`): what keeps it small and quick. */
 export const REPORT_DEFAULTS = {
   /** Cells of the cube (bins of every parameter combined): between these, about 800,000 numbers. */

@@ -36,6 +36,7 @@ import {
 import { cpus } from "node:os";
 import { START_WORKERS, startWorkers } from "./_start_workers.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
+import { MPI_DEFAULTS } from "../_defaults.ts";
 
 /**
  * Options of {@linkcode MpiManager}: the MPI library, and the local pool each rank runs its
@@ -60,6 +61,12 @@ export interface MpiManagerOptions extends DenoWorkerManagerOptions {
    * @default {the cores the launcher bound this rank to; unbound, this machine's cores divided by the job's ranks on it (at least 1)}
    */
   readonly workers?: number;
+  /**
+   * What adaptive chunks aim to take on this rank, in milliseconds (more than a local pool's 5:
+   * each chunk also travels to the root).
+   * @default {20}
+   */
+  readonly chunkTargetMs?: number;
 }
 
 // Results stream from each rank to the root on this tag, in order (MPI keeps the order of
@@ -191,7 +198,11 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
     if (this.#world.rank === ROOT_PROCESS_RANK) warnIfBound(workers);
     // One worker too is a permission-scoped worker: model code never runs on a rank's main
     // thread, which also stays free to move rows to the root while the model computes.
-    this.#local = new DenoWorkerManager({ ...pool, workers });
+    this.#local = new DenoWorkerManager({
+      chunkTargetMs: MPI_DEFAULTS.chunkTargetMs,
+      ...pool,
+      workers,
+    });
     this.#workers = workers;
     managerOpened();
   }
@@ -427,7 +438,7 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
         job.received.push({ processNumber: result.processNumber, bytes });
         return this.#deliver(job, result);
       }
-      w.send(bytes, ROOT_PROCESS_RANK, STREAM_TAG);
+      w.post(bytes, ROOT_PROCESS_RANK, STREAM_TAG);
       // What was sent is already bytes: the callback may do what it likes with the result.
       return this.#deliver(job, result);
     };
@@ -535,10 +546,13 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
     let blobs: Uint8Array;
     let lengths: number[];
     if (w.rank !== ROOT_PROCESS_RANK) {
-      w.send(new Uint8Array(0), ROOT_PROCESS_RANK, STREAM_TAG);
+      w.post(new Uint8Array(0), ROOT_PROCESS_RANK, STREAM_TAG);
       for (let delay = 0; !w.tryReceive(READY_TAG); delay = Math.min(MAX_POLL_MS, delay + 1)) {
+        w.progressPosted();
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
+      // The root took every message before it said ready: the posted sends are complete.
+      while (w.progressPosted() > 0) { /* completes at once */ }
       lengths = w.bcastObject<number[] | null>(null, "gather")!;
       blobs = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
     } else {
