@@ -94,10 +94,10 @@ async function rankPart(part: string): Promise<void> {
   say({
     op: "barrier",
     n: 0,
-    ...await time(2000, () => pm.syncWithPeers(), c && (() => c.bench_barrier(2000))),
+    ...await time(20000, () => pm.syncWithPeers(), c && (() => c.bench_barrier(20000))),
   });
   const size = pm.numberOfWorkerProcesses();
-  for (const [n, iters] of [[1000, 1000], [65536, 100], [1048576, 10]]) {
+  for (const [n, iters] of [[1000, 20000], [65536, 500], [1048576, 20]]) {
     const send = Float64Array.from({ length: n }, (_, i) => i);
     const recv = new Float64Array(n * size);
     const out = new Float64Array(n);

@@ -119,7 +119,7 @@ const extraFixture = new URL("./fixtures/mpi/extra.ts", import.meta.url);
 for (const [name, ranks] of [["openmpi", 3], ["mpich", 2]] as const) {
   Deno.test({
     name:
-      `MpiManager on ${ranks} ranks of ${name}: shared memory, mixed element types, unsendable values, an empty share, managers in turn`,
+      `MpiManager on ${ranks} ranks of ${name}: shared memory, mixed element types, views inside buffers, unsendable values, an empty share, managers in turn`,
     ignore: skipWithout(name),
     async fn() {
       const run = await runMpi(KNOWN.find((l) => l.name === name)!, ranks, extraFixture);
@@ -128,6 +128,7 @@ for (const [name, ranks] of [["openmpi", 3], ["mpich", 2]] as const) {
         assertEquals(run.ranks[rank]?.checks, [
           "broadcast",
           "gather across types",
+          "gather between views",
           "sum of bytes",
           "unsendable values",
           "empty share",
