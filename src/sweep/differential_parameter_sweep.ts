@@ -434,7 +434,7 @@ function perturb(
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
-  const plan = planSweep(options);
+  const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS));
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
@@ -492,3 +492,9 @@ export async function differentialParameterSweep(
   });
   return { ...result, nominalIndex, differentialIndex };
 }
+
+// The differential sweep's own options, as the compiler checks (planSweep refuses other keys).
+const DIFFERENTIAL_FIELDS: Record<
+  Exclude<keyof DifferentialSweepOptions, keyof SweepOptions>,
+  true
+> = { differential: true, numDiffSamples: true };

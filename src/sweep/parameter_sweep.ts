@@ -142,7 +142,7 @@ export interface RecursiveSweepOptions extends SweepOptions {
 export async function recursiveParameterSweep(
   options: RecursiveSweepOptions,
 ): Promise<SweepResult> {
-  const plan = planSweep(options);
+  const plan = planSweep(options, Object.keys(RECURSIVE_FIELDS));
   const target = options.numSamples;
   if (!Number.isSafeInteger(target) || target < 1) {
     throw new RangeError(
@@ -369,3 +369,9 @@ async function drawRounds(
   };
   return result;
 }
+
+// The recursive sweep's own options, as the compiler checks (planSweep refuses other keys).
+const RECURSIVE_FIELDS: Record<Exclude<keyof RecursiveSweepOptions, keyof SweepOptions>, true> = {
+  numSamples: true,
+  maxRounds: true,
+};
