@@ -133,16 +133,18 @@ for (const extra of [false, true]) {
 
   Deno.test(`parquet: written from its stream, batch by batch, it is the same file${what}`, async () => {
     await withTempDir(async (dir) => {
-      const table = sampleTable(2 * GROUP + 1234, extra);
-      const path = `${dir}/r.parquet`;
-      // Batches that straddle row groups, one larger than a row group.
-      await streamTable(path, table, [1000, 70_000, GROUP + 5, 3]);
-      await parquetFormat.finalizeFromStream!(path, table, table.rows);
-      assertEquals(await Deno.readFile(path), wholeBuffer(table));
-      await assertRejects(() => Deno.stat(partialPath(path)), Deno.errors.NotFound);
-      const back = await parquetFormat.read(path);
-      assertEquals(back.rows, table.rows);
-      assertEquals(back.outputNames, ["a", "y"]);
+      for (const rows of [0, GROUP, 2 * GROUP + 1234]) {
+        const table = sampleTable(rows, extra);
+        const path = `${dir}/r${rows}.parquet`;
+        // Batches that straddle row groups, one larger than a row group.
+        await streamTable(path, table, [1000, 70_000, GROUP + 5, 3]);
+        await parquetFormat.finalizeFromStream!(path, table, table.rows);
+        assertEquals(await Deno.readFile(path), wholeBuffer(table), `${rows} rows`);
+        await assertRejects(() => Deno.stat(partialPath(path)), Deno.errors.NotFound);
+        const back = await parquetFormat.read(path);
+        assertEquals(back.rows, table.rows);
+        assertEquals(back.outputNames, ["a", "y"]);
+      }
     });
   });
 }
