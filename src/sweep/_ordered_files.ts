@@ -423,8 +423,15 @@ export class OrderedFiles {
         // Written in row order already: the file is final as it stands.
       } else if (text && this.#reorderable && sameHeader && covered) {
         await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
+      } else if (format.finalizeFromStream && this.#inOrder && sameHeader && covered) {
+        // Parquet whose stream holds every row in order: written from it, a batch at a time.
+        await format.finalizeFromStream(path, {
+          ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+          paramNames: o.paramNames,
+          outputNames: names,
+        }, o.rows);
       } else {
-        // Parquet always: it is written from the whole table at the end.
+        // Parquet otherwise: written from the table of the rows, a row group at a time.
         await format.finalize(path, this.#columns.table(names));
       }
       await writeSweepMeta(path, sinkMeta(o, names));
