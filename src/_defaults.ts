@@ -15,6 +15,13 @@ export const POOL_DEFAULTS = {
   firstChunkRows: 1,
   /** Adaptive chunks never exceed remaining / (workers * this), so the tail stays balanced. */
   balanceFactor: 4,
+  /**
+   * Finished rows a worker has held this long (ms) while the rest of their chunk runs are sent to
+   * the main thread ahead of it, so that a slow row does not hold the rows before it. Ten times the
+   * chunk target: chunks of cheap rows end long before it, and a worker sends at most one extra
+   * message per this many ms.
+   */
+  partialMs: 50,
 } as const;
 
 /** Defaults of an MPI rank's local pool (`MpiManager`), where they differ from the pool's. */

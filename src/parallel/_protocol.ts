@@ -26,6 +26,12 @@ export interface JobMessage {
   kwargs: Record<string, unknown>;
   execute: WireFunction;
   rows: WireRows;
+  /**
+   * How long (ms) a chunk's finished rows may wait for the rest of it before they are sent
+   * ahead (`chunkPart`); undefined when the scatter streams nothing (no `onResult`), and so
+   * every chunk comes back whole.
+   */
+  partialMs?: number;
 }
 
 /** Pool -> worker: execute rows `start`..`end` of the current job. */
@@ -71,7 +77,10 @@ export interface BuiltMessage {
   job: number;
 }
 
-/** Worker -> pool: a chunk finished, with what doExecute returned, or why it failed. */
+/**
+ * Worker -> pool: a chunk finished, with what doExecute returned (for the rows after the last
+ * `chunkPart` of the chunk, if any), or why it failed.
+ */
 export interface ChunkDoneMessage {
   type: "chunkDone";
   job: number;
@@ -80,6 +89,21 @@ export interface ChunkDoneMessage {
   error?: ErrorInfo;
   /** Milliseconds the chunk took inside the worker, for chunk sizing. */
   elapsed: number;
+}
+
+/**
+ * Worker -> pool: rows `start`..`end` (exclusive, rows of the whole job) of the running chunk
+ * finished while the rest of the chunk runs, with what doExecute made of just them. `start` is
+ * the chunk's first row not yet delivered, and `end` leaves at least one row for its
+ * `chunkDone`, which then carries only the rows from `end` on; the pool checks both.
+ */
+export interface ChunkPartMessage {
+  type: "chunkPart";
+  job: number;
+  chunk: number;
+  start: number;
+  end: number;
+  results: unknown;
 }
 
 /** Worker -> pool: the job's build failed; no chunk of this job can run on this worker. */
@@ -107,6 +131,7 @@ export type FromWorker =
   | ReadyMessage
   | BuiltMessage
   | ChunkDoneMessage
+  | ChunkPartMessage
   | BuildFailedMessage
   | PeerDoneMessage
   | DyingMessage;

@@ -6,6 +6,7 @@ import { toErrorInfo } from "./_errors.ts";
 import { PeerGroupManager } from "./_peer_group.ts";
 import type { FromWorker, JobMessage, PeerMessage, PortMessage, ToWorker } from "./_protocol.ts";
 import { ParallelActor, resolveCallable } from "./build_and_execute.ts";
+import { claimPartialOutlet } from "./_partial_results.ts";
 
 // The protocol runs over a private MessagePort that the pool transfers in its first message,
 // before any model code runs here: model code can neither read the pool's messages nor forge
@@ -24,7 +25,10 @@ let send: ((message: FromWorker, transfer: Transferable[]) => void) | undefined;
 const apply = Reflect.apply;
 const then = Promise.prototype.then;
 const now = performance.now.bind(performance);
+const isInteger = Number.isInteger;
 const post = (message: FromWorker, transfer: Transferable[] = []) => send?.(message, transfer);
+// Claimed before any model code runs: a model can then neither claim it nor open it elsewhere.
+const openOutlet = claimPartialOutlet();
 
 // The listener goes in first: messages sent before it exists would be lost. Only the very
 // first message is taken, and only if it carries the port.
@@ -108,6 +112,41 @@ async function handle(message: ToWorker): Promise<void> {
         data: data.subarray(message.start * columns, message.end * columns),
       };
       const t0 = now();
+      // Finished rows of this chunk may go ahead of it (see _partial_results.ts); `sent` rows of
+      // it have, and its chunkDone then carries only the rest.
+      let sent = 0;
+      let live = true;
+      const { job: jobId, chunk, start } = message;
+      const count = message.end - message.start;
+      const holdMs = job.partialMs;
+      if (holdMs !== undefined) {
+        openOutlet({
+          holdMs,
+          deliver(to: number, results: unknown): boolean {
+            // A model that kept the outlet past its chunk, or asks for rows that are not there,
+            // gets nothing sent.
+            if (!live || !isInteger(to) || to <= sent || to >= count) return false;
+            try {
+              post(
+                {
+                  type: "chunkPart",
+                  job: jobId,
+                  chunk,
+                  start: start + sent,
+                  end: start + to,
+                  results,
+                },
+                transferables(results),
+              );
+            } catch {
+              // Results that cannot be sent stay with the chunk, whose chunkDone reports them.
+              return false;
+            }
+            sent = to;
+            return true;
+          },
+        });
+      }
       try {
         const results = await actor.execute(rows);
         const elapsed = now() - t0;
@@ -124,6 +163,9 @@ async function handle(message: ToWorker): Promise<void> {
           error: toErrorInfo(error),
           elapsed,
         });
+      } finally {
+        live = false;
+        openOutlet(undefined);
       }
       return;
     }

@@ -14,6 +14,7 @@
 // collectives of a group of one in _group_of_one.ts and chunk sizes in _chunk_sizer.ts.
 
 import { START_WORKERS } from "./_start_workers.ts";
+import { POOL_DEFAULTS } from "../_defaults.ts";
 import { ChunkSizer } from "./_chunk_sizer.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { toErrorInfo } from "./_errors.ts";
@@ -63,10 +64,28 @@ export interface RunPeersOptions {
 }
 
 interface Chunk {
+  /** Its processNumber, that of its first row. */
   index: number;
   start: number;
   end: number;
+  /**
+   * Its first row not yet handed on: rows before it went ahead of the chunk (`chunkPart`), each
+   * run of them as a result of its own, and whatever happens to the chunk now (its end, a
+   * timeout, a retry, an abort) concerns only the rows from here on.
+   */
+  done: number;
   attempts: number;
+}
+
+// The processNumber of a chunk's rows from `row` on: between the chunk's and the next chunk's, so
+// that gather keeps row order when a chunk's rows arrive in parts or are retried one by one.
+function partNumber(chunk: Chunk, row: number): number {
+  return chunk.index + (row - chunk.start) / (chunk.end - chunk.start);
+}
+
+// The chunk's rows `start`..`end` as a chunk of their own, numbered as their part of it.
+function partOf(chunk: Chunk, start: number, end: number, attempts: number): Chunk {
+  return { index: partNumber(chunk, start), start, end, done: start, attempts };
 }
 
 interface Job {
@@ -116,7 +135,9 @@ interface Slot extends WorkerSlot, PeerSlot {
  *
  * - `scatter` hands contiguous chunks to whichever worker is free; chunk size
  *   adapts to the measured cost of rows. `gather` returns one
- *   {@linkcode LocalResults} per chunk in row order. Parameters reach workers
+ *   {@linkcode LocalResults} per chunk in row order. (psweep's own sweeps,
+ *   which stream through `onResult`, may get a chunk in parts: rows that
+ *   finished 50 ms ago go ahead of a slow row of their chunk.) Parameters reach workers
  *   through shared memory; typed arrays that a `doExecute` returns, and that
  *   own their whole buffer, are moved (transferred) back rather than copied,
  *   so `doExecute` must not reuse them.
@@ -465,6 +486,22 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         slot.built = message.job;
         if (slot.chunk && this.#job?.id === message.job) this.#arm(slot, slot.chunk);
         return;
+      case "chunkPart": {
+        // Checked here, as model code runs in the worker: only the running chunk's next rows,
+        // leaving at least one for its chunkDone; anything else is dropped unheard.
+        const job = this.#job;
+        const chunk = slot.chunk;
+        if (
+          !job || job.finished || job.id !== message.job || !chunk ||
+          chunk.index !== message.chunk || message.start !== chunk.done ||
+          !Number.isInteger(message.end) || message.end <= chunk.done || message.end >= chunk.end
+        ) {
+          return;
+        }
+        this.#handOn(job, chunk, message.end, message.results, undefined);
+        chunk.done = message.end;
+        return;
+      }
       case "chunkDone": {
         const job = this.#job;
         const chunk = slot.chunk;
@@ -541,19 +578,12 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
           job.pending--;
           job.retry.push(chunk);
         }
-      } else if (chunk.end - chunk.start > 1) {
-        // Which row ended the worker is unknown: each row of the chunk is tried again on its
-        // own, so that only the row that kills its worker fails. Their processNumbers lie
-        // between the chunk's and the next chunk's, so that gather keeps row order.
-        const rows = chunk.end - chunk.start;
+      } else if (chunk.end - chunk.done > 1) {
+        // Which row ended the worker is unknown: each row of the chunk not yet handed on is
+        // tried again on its own, so that only the row that kills its worker fails.
         job.pending--;
-        for (let i = 0; i < rows; i++) {
-          job.retry.push({
-            index: chunk.index + i / rows,
-            start: chunk.start + i,
-            end: chunk.start + i + 1,
-            attempts: chunk.attempts,
-          });
+        for (let row = chunk.done; row < chunk.end; row++) {
+          job.retry.push(partOf(chunk, row, row + 1, chunk.attempts));
         }
       } else if (++chunk.attempts > this.#maxRetries) {
         this.#record(job, chunk, undefined, {
@@ -563,17 +593,40 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         });
       } else {
         job.pending--;
-        job.retry.push(chunk);
+        // Its last row alone, when the rows before it were handed on.
+        job.retry.push(
+          chunk.done > chunk.start ? partOf(chunk, chunk.done, chunk.end, chunk.attempts) : chunk,
+        );
       }
     }
     this.#dispatch();
   }
 
+  // The chunk's end: its rows not yet handed on, with their results or why they failed.
   #record(job: Job, chunk: Chunk, results: unknown, error: ErrorInfo | undefined): void {
-    const parameters = sliceRows(job.matrix, chunk.start, chunk.end);
-    const result = new LocalResults(chunk.index, parameters, error ? undefined : results, error);
-    job.results.push(result);
     job.pending--;
+    this.#handOn(job, chunk, chunk.end, results, error);
+    if (job.pending === 0 && job.next >= job.matrix.rows && job.retry.length === 0) {
+      this.#finishJob(job);
+    }
+  }
+
+  // Keeps the chunk's rows from `done` to `end` as one result and gives it to onResult.
+  #handOn(
+    job: Job,
+    chunk: Chunk,
+    end: number,
+    results: unknown,
+    error: ErrorInfo | undefined,
+  ): void {
+    const parameters = sliceRows(job.matrix, chunk.done, end);
+    const result = new LocalResults(
+      partNumber(chunk, chunk.done),
+      parameters,
+      error ? undefined : results,
+      error,
+    );
+    job.results.push(result);
     // A failing callback must not lose the other chunks: the work goes on, and gather throws
     // the first such error once the job has finished.
     const failed = (e: unknown) => {
@@ -593,9 +646,6 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       }
     } catch (e) {
       failed(e);
-    }
-    if (job.pending === 0 && job.next >= job.matrix.rows && job.retry.length === 0) {
-      this.#finishJob(job);
     }
   }
 
@@ -623,7 +673,13 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       this.#record(job, chunk, undefined, error);
     }
     if (job.next < job.matrix.rows) {
-      const chunk = { index: job.chunks++, start: job.next, end: job.matrix.rows, attempts: 0 };
+      const chunk = {
+        index: job.chunks++,
+        start: job.next,
+        end: job.matrix.rows,
+        done: job.next,
+        attempts: 0,
+      };
       job.next = job.matrix.rows;
       job.pending++;
       this.#record(job, chunk, undefined, error);
@@ -659,6 +715,9 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         kwargs: job.kwargs,
         execute: job.execute,
         rows: { data: job.shared, columns: job.matrix.columns },
+        // Only a scatter that streams its results gets them in parts: gather alone wants each
+        // chunk whole.
+        partialMs: job.onResult ? POOL_DEFAULTS.partialMs : undefined,
       });
     }
     if (slot.chunk) {
@@ -672,7 +731,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       type: "chunk",
       job: job.id,
       chunk: chunk.index,
-      start: chunk.start,
+      start: chunk.done,
       end: chunk.end,
     });
   }
@@ -709,7 +768,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         }
         : {
           name: CHUNK_ERROR_NAMES.timeout,
-          message: `The chunk of rows ${chunk.start}..${
+          message: `The chunk of rows ${chunk.done}..${
             chunk.end - 1
           } ran past the ${this.#timeout} ms timeout`,
         },
@@ -722,7 +781,13 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     if (retry) return retry;
     const size = job.sizer.next(job.matrix.rows - job.next);
     if (size === 0) return undefined;
-    const chunk = { index: job.chunks++, start: job.next, end: job.next + size, attempts: 0 };
+    const chunk = {
+      index: job.chunks++,
+      start: job.next,
+      end: job.next + size,
+      done: job.next,
+      attempts: 0,
+    };
     job.next += size;
     return chunk;
   }
