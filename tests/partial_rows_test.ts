@@ -1,0 +1,195 @@
+// Issue 11, point 9: rows that finished before a slow row of their own chunk reach disk while
+// that row still runs (they go ahead of their chunk), survive a kill -9, and neither a worker's
+// death after they went nor a resume records a row twice or loses one. The slow row of these
+// tests waits until the rows ahead of it are in the results file: without the fix it would wait
+// for ever.
+import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
+import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
+
+const mod = new URL("../mod.ts", import.meta.url).pathname;
+const waitsForDisk = new URL("./fixtures/models/waits_for_disk.ts", import.meta.url).pathname;
+
+interface Line {
+  x: number;
+  y: string;
+  success: string;
+}
+
+// The CSV's complete data lines (columns x, y, success).
+async function lines(file: string): Promise<Line[]> {
+  const all = (await Deno.readTextFile(file)).split("\n");
+  all.pop();
+  return all.slice(1).map((line) => {
+    const [x, y, success] = line.split(",");
+    return { x: Number(x), y, success };
+  });
+}
+
+// What the model records for x: failed for x % 3 == 1 (and `also`), else y = 2x.
+function expected(xs: number[], also: number[] = []): Line[] {
+  return xs.map((x) =>
+    x % 3 === 1 || also.includes(x)
+      ? { x, y: "NaN", success: "false" }
+      : { x, y: String(2 * x), success: "true" }
+  );
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+Deno.test("the rows before a slow row of their chunk are on disk while it runs, survive kill -9 of the CLI, and resume completes the file", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/out.csv`;
+    await Deno.writeTextFile(
+      `${dir}/sweep.yaml`,
+      `model: ${waitsForDisk}\nparams:\n  x: { sampler: linear, lower: 0, upper: 119, n: 120 }\n` +
+        `outputs: [y]\nworkers: 1\ncsv: out.csv\nbuildOptions: { file: ${out}, gate: 50 }\n`,
+    );
+    await Deno.writeTextFile(`${out}.gate`, "");
+    await Deno.writeTextFile(`${out}.hold`, "");
+    const command = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--unstable-worker-options",
+          "--no-prompt",
+          mod,
+          "run",
+          "sweep.yaml",
+          `--allow-read=${dir}`,
+          "--quiet",
+          ...args,
+        ],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      });
+    const child = command().spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let err = "";
+    while (!/gate: the 50 rows/.test(err)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+    assertMatch(err, /gate: the 50 rows before x = 50 are on disk/);
+    // Row 50 still runs (it waits while the hold file exists): the rows before it are on disk.
+    assertEquals(await lines(out), expected(range(50)));
+    child.kill("SIGKILL");
+    await reader.cancel();
+    assert(!(await child.status).success);
+    // Nothing that was on disk is lost, and nothing after it was written.
+    assertEquals(await lines(out), expected(range(50)));
+
+    await Deno.remove(`${out}.gate`);
+    await Deno.remove(`${out}.hold`);
+    const resumed = await command("--resume").output();
+    assertEquals(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+    assertEquals(await lines(out), expected(range(120)));
+    const clean = await command("--out", "clean.csv").output();
+    assertEquals(clean.code, 0, new TextDecoder().decode(clean.stderr));
+    assertEquals(await Deno.readTextFile(out), await Deno.readTextFile(`${dir}/clean.csv`));
+  });
+});
+
+Deno.test("rows sent ahead of their chunk, failed ones included, are recorded once when the worker then dies: only the crashing row fails", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/out.csv`;
+    await Deno.writeTextFile(`${out}.gate`, "");
+    await Deno.writeTextFile(`${out}.crash`, "");
+    // Chunks of 10 rows: row 15 waits for rows 10-14 of its own chunk, then row 17 ends the
+    // worker, after rows 10-14 (13 of them failed) went ahead.
+    await using manager = new DenoWorkerManager({
+      workers: 1,
+      chunkSize: 10,
+      permissions: { read: [dir] },
+    });
+    const r = await parameterSweep({
+      model: waitsForDisk,
+      buildOptions: { file: out, gate: 15, crash: 17 },
+      params: { x: linearSample(0, 29, 30) },
+      outputs: ["y"],
+      csv: out,
+      manager,
+    });
+    const want = expected(range(30), [17]);
+    assertEquals(await lines(out), want);
+    assertEquals([...r.success], want.map((l) => (l.success === "true" ? 1 : 0)));
+    assertEquals(r.rows, 30);
+    const errors = new Map(r.errors);
+    assertMatch(errors.get(17) ?? "", /WorkerDiedError/);
+    assertMatch(errors.get(13) ?? "", /x = 13 fails/);
+    assertEquals(errors.size, 11);
+  });
+});
+
+Deno.test("a chunk's timeout after some of its rows went ahead fails only the rest of the chunk", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/out.csv`;
+    await Deno.writeTextFile(`${out}.gate`, "");
+    await Deno.writeTextFile(`${out}.hold`, "");
+    // Row 15 waits for rows 10-14 on disk, then on until the chunk's time limit ends it.
+    await using manager = new DenoWorkerManager({
+      workers: 1,
+      chunkSize: 10,
+      timeout: 3000,
+      permissions: { read: [dir] },
+    });
+    const r = await parameterSweep({
+      model: waitsForDisk,
+      buildOptions: { file: out, gate: 15 },
+      params: { x: linearSample(0, 29, 30) },
+      outputs: ["y"],
+      csv: out,
+      manager,
+    });
+    const timedOut = [15, 16, 17, 18, 19];
+    assertEquals(await lines(out), expected(range(30), timedOut));
+    for (const row of timedOut) {
+      assertMatch(r.errors.get(row) ?? "", /rows 15\.\.19 \(run together in one chunk\) ran past/);
+    }
+    assertMatch(r.errors.get(13) ?? "", /x = 13 fails/);
+    // The ten rows with x % 3 == 1, 16 and 19 among them, and 15, 17 and 18.
+    assertEquals(r.errors.size, 13);
+  });
+});
+
+Deno.test("a model cannot claim the outlet its rows go ahead through, and what it forges there fails its own rows only", async () => {
+  await using manager = new DenoWorkerManager({ workers: 1, chunkSize: 3 });
+  const r = await parameterSweep({
+    model: new URL("./fixtures/hostile/forge_partial.ts", import.meta.url).href,
+    params: { x: linearSample(1, 6, 6) },
+    manager,
+  });
+  // Rows 0-2 are the forger's chunk: row 0 went ahead with a forged index and is refused, and the
+  // chunk's own return, which still holds row 0, no longer matches the rows 1-2 left to it.
+  assertEquals([...r.success], [0, 0, 0, 1, 1, 1]);
+  assertMatch(r.errors.get(0) ?? "", /claims index 99/);
+  assertMatch(r.errors.get(1) ?? "", /returned 3 rows where 2 were sent/);
+  assertEquals([...r.outputs.y].slice(3), [40, 50, 60]);
+});
+
+Deno.test({
+  name:
+    "on an MPI rank, the rows before a slow row of their chunk reach the root's file while it runs",
+  ignore: skipWithout("openmpi"),
+  async fn() {
+    await withTempDir(async (dir) => {
+      const out = `${dir}/out.csv`;
+      await Deno.writeTextFile(`${out}.gate`, "");
+      // Rank 1 runs rows 30-59: row 45 waits until rows 0-44, its own 30-44 among them, are in
+      // rank 0's file.
+      const launcher = KNOWN.find((l) => l.name === "openmpi")!;
+      const fixture = new URL("./fixtures/mpi/partial.ts", import.meta.url);
+      const run = await runMpi(launcher, 2, fixture, [out, "60", "45"]);
+      assertEquals(run.code, 0, run.stderr);
+      assertMatch(run.stderr, /gate: the 45 rows before x = 45 are on disk/);
+      assertEquals([run.ranks[0].rows, run.ranks[1].rows], [60, 60]);
+      assertEquals(await lines(out), expected(range(60)));
+    });
+  },
+});
