@@ -158,19 +158,16 @@ Deno.test("a chunk's timeout after some of its rows went ahead fails only the re
   });
 });
 
-Deno.test("a model cannot claim the outlet its rows go ahead through, and what it forges there fails its own rows only", async () => {
+Deno.test("a model can neither claim nor take the outlet its chunk's rows go ahead through", async () => {
   await using manager = new DenoWorkerManager({ workers: 1, chunkSize: 3 });
   const r = await parameterSweep({
     model: new URL("./fixtures/hostile/forge_partial.ts", import.meta.url).href,
     params: { x: linearSample(1, 6, 6) },
     manager,
   });
-  // Rows 0-2 are the forger's chunk: row 0 went ahead with a forged index and is refused, and the
-  // chunk's own return, which still holds row 0, no longer matches the rows 1-2 left to it.
-  assertEquals([...r.success], [0, 0, 0, 1, 1, 1]);
-  assertMatch(r.errors.get(0) ?? "", /claims index 99/);
-  assertMatch(r.errors.get(1) ?? "", /returned 3 rows where 2 were sent/);
-  assertEquals([...r.outputs.y].slice(3), [40, 50, 60]);
+  assertEquals([...r.success], [1, 1, 1, 1, 1, 1]);
+  assertEquals([...r.outputs.y], [10, 20, 30, 40, 50, 60]);
+  assertEquals([r.outputs.claimed[1], r.outputs.took[1], r.outputs.forged[1]], [0, 0, 0]);
 });
 
 Deno.test({
@@ -192,4 +189,58 @@ Deno.test({
       assertEquals(await lines(out), expected(range(60)));
     });
   },
+});
+
+Deno.test("the pool hands a chunk's rows sent ahead on as results of their own, in row order, only while the scatter streams", async () => {
+  const outletUrl = new URL("../src/parallel/_partial_results.ts", import.meta.url).href;
+  const source = `
+    import { takePartialOutlet } from ${JSON.stringify(outletUrl)};
+    export const build = () => [];
+    export function execute(p) {
+      const outlet = takePartialOutlet();
+      const rows = Array.from({ length: p.rows }, (_, r) => p.data[r * p.columns]);
+      // Rows that are not there, or none, or all of them: refused.
+      const refused = [0, p.rows, 1.5, -1].map((to) => outlet?.deliver(to, "no") ?? "none");
+      let sent = 0;
+      if (outlet?.deliver(1, rows.slice(0, 1))) sent = 1;
+      if (outlet?.deliver(3, rows.slice(1, 3))) sent = 3;
+      return { rows: rows.slice(sent), refused };
+    }`;
+  const module = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    await using pm = new DenoWorkerManager({
+      workers: 1,
+      chunkSize: 4,
+      permissions: { read: [new URL("../src/", import.meta.url).pathname] },
+    });
+    const rows = [[0], [1], [2], [3], [4], [5], [6], [7]];
+    const build = { module, name: "build" };
+    const execute = { module, name: "execute" };
+    const streamed: number[] = [];
+    await pm.scatter(build, {}, execute, rows, { onResult: (r) => streamed.push(r.processNumber) });
+    const parts = await pm.gather();
+    assertEquals(parts.map((r) => r.processNumber), [0, 0.25, 0.75, 1, 1.25, 1.75]);
+    assertEquals(streamed, [0, 0.25, 0.75, 1, 1.25, 1.75]);
+    assertEquals(parts.map((r) => [...r.parameters.data]), [[0], [1, 2], [3], [4], [5, 6], [7]]);
+    assertEquals(parts.map((r) => r.results), [
+      [0],
+      [1, 2],
+      { rows: [3], refused: [false, false, false, false] },
+      [4],
+      [5, 6],
+      { rows: [7], refused: [false, false, false, false] },
+    ]);
+    // Without onResult nothing goes ahead: gather gets each chunk whole.
+    await pm.scatter(build, {}, execute, rows);
+    const whole = await pm.gather();
+    assertEquals(whole.map((r) => r.processNumber), [0, 1]);
+    assertEquals(whole.map((r) => (r.results as { rows: number[] }).rows), [[0, 1, 2, 3], [
+      4,
+      5,
+      6,
+      7,
+    ]]);
+  } finally {
+    URL.revokeObjectURL(module);
+  }
 });

@@ -20,9 +20,15 @@ export interface PartialOutlet {
 let current: PartialOutlet | undefined;
 let claimed = false;
 
-/** The outlet of the chunk running on this thread, if any. */
-export function partialOutlet(): PartialOutlet | undefined {
-  return current;
+/**
+ * The outlet of the chunk running on this thread, if any, taken: the doExecute the worker calls
+ * takes it before any model code of the chunk runs, so that neither a model nor a sweep it runs
+ * itself (on a SingleProcessManager, say) can send rows through it.
+ */
+export function takePartialOutlet(): PartialOutlet | undefined {
+  const outlet = current;
+  current = undefined;
+  return outlet;
 }
 
 /**

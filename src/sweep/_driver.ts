@@ -10,7 +10,7 @@ import { encodeBatch } from "../io/_rows.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { RowFormat } from "../io/row_types.ts";
 import { toRows } from "../_columns.ts";
-import { type PartialOutlet, partialOutlet } from "../parallel/_partial_results.ts";
+import { type PartialOutlet, takePartialOutlet } from "../parallel/_partial_results.ts";
 
 // Bound now, before any model is imported into this thread: a model cannot stop finished rows
 // from going ahead of their chunk by replacing the clock or the timers.
@@ -119,8 +119,9 @@ function buildState(ctx: Context): unknown {
  * holds only the rows after them.
  */
 export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOutput> {
+  // Taken before the first row: model code never sees it.
+  const outlet = takePartialOutlet();
   const run = new ChunkRun(chunk, ctx);
-  const outlet = partialOutlet();
   if (outlet && chunk.rows > 1) return await runInParts(run, chunk.rows, outlet, ctx);
   if (ctx.options.timeRows) {
     const seconds = new Float64Array(chunk.rows);
