@@ -147,8 +147,10 @@ export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOu
  * `holdMs`: before the next row starts, or, while an asynchronous row is awaited, from a timer.
  * A synchronous row holds the thread, so the rows that finished less than `holdMs` before it
  * wait for it. The clock is read once per row while rows take a millisecond or more, and once
- * per up to 16 cheaper rows (a tenth of a microsecond a read, against rows of half a
- * microsecond); rows whose finish time it did not see are counted from when it does.
+ * per up to 64 cheaper rows: a read costs about a tenth of a microsecond, as much as a trivial
+ * row (measured on this machine, 10,000 rows of a trivial model in one thread took 5-8% longer
+ * than executeSweep's plain loop). Rows whose finish time it did not see are counted from when
+ * it does.
  */
 async function runInParts(
   run: ChunkRun,
@@ -180,7 +182,8 @@ async function runInParts(
     }, Math.max(0, held + outlet.holdMs - t));
   };
   try {
-    for (let r = 0; r < rows; r++) {
+    let r = 0;
+    while (r < rows) {
       if (r === check) {
         const t = now();
         if (held < 0) {
@@ -190,18 +193,35 @@ async function runInParts(
           send(r);
         }
         if (t - last >= 1) stride = 1;
-        else if (stride < 16) stride *= 2;
+        else if (stride < 64) stride *= 2;
         last = t;
         check = r + stride;
       }
-      const t0 = seconds ? now() : 0;
-      const pending = run.row(r);
-      if (pending !== undefined) {
-        awaiting = r;
-        await pending;
-        awaiting = -1;
+      // The rows up to the next reading of the clock, in a loop as plain as executeSweep's (on
+      // locals that no closure shares).
+      const stop = check < rows ? check : rows;
+      const each = run;
+      if (seconds) {
+        for (; r < stop; r++) {
+          const t0 = now();
+          const pending = each.row(r);
+          if (pending !== undefined) {
+            awaiting = r;
+            await pending;
+            awaiting = -1;
+          }
+          seconds[r] = (now() - t0) / 1000;
+        }
+      } else {
+        for (; r < stop; r++) {
+          const pending = each.row(r);
+          if (pending !== undefined) {
+            awaiting = r;
+            await pending;
+            awaiting = -1;
+          }
+        }
       }
-      if (seconds) seconds[r] = (now() - t0) / 1000;
     }
   } finally {
     if (timer !== undefined) stopTimer(timer);
