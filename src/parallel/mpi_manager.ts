@@ -151,7 +151,8 @@ function fromWire(w: WireResult): LocalResults {
  *   included), and
  *   streams each finished chunk to the root, whose `onResult` sees every
  *   rank's chunks as they finish (so that a sweep's root writes them to disk at
- *   once). `gather` returns every chunk on every rank, ordered by
+ *   once; a sweep's chunk may come in parts, its finished rows ahead of a slow
+ *   one). `gather` returns every chunk on every rank, ordered by
  *   `processNumber` (a chunk's number is its first row's share offset plus its
  *   local number).
  * - A rank that fails (an uncaught error, an exit before `close`, a non-zero
