@@ -7,6 +7,8 @@ import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
+import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
+import { claimPartialOutlet } from "../src/parallel/_partial_results.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 const waitsForDisk = new URL("./fixtures/models/waits_for_disk.ts", import.meta.url).pathname;
@@ -242,5 +244,61 @@ Deno.test("the pool hands a chunk's rows sent ahead on as results of their own, 
     ]]);
   } finally {
     URL.revokeObjectURL(module);
+  }
+});
+
+Deno.test("the driver sends the rows before an awaited row ahead, with their own failures, timings and text, and returns the rest", async () => {
+  // This thread is no pool worker: the test opens the outlet the worker would.
+  const open = claimPartialOutlet();
+  const source = `
+    export function evaluate(_, p) {
+      if (p.x === 3) return globalThis.psweepTestGate.promise;
+      if (p.x === 1 || p.x === 4) throw new Error("x = " + p.x + " fails");
+      return { y: 2 * p.x };
+    }`;
+  const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const gate = Promise.withResolvers<{ y: number }>();
+  (globalThis as Record<string, unknown>).psweepTestGate = gate;
+  try {
+    const parts: ChunkOutput[] = [];
+    open({
+      // Every row is due at once: what goes ahead when depends only on where the driver looks.
+      holdMs: 0,
+      deliver(to, results) {
+        parts.push(results as ChunkOutput);
+        // Row 3 returns only once the rows before it went ahead.
+        if (to === 3) gate.resolve({ y: 6 });
+        return true;
+      },
+    });
+    const [ctx] = await buildSweep({
+      model,
+      paramNames: ["x"],
+      outputs: ["y"],
+      rebuildOnFailure: false,
+      encode: ["csv"],
+      timeRows: true,
+    });
+    const data = Float64Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    const rest = await executeSweep({ rows: 6, columns: 2, data }, ctx);
+    assert(parts.length >= 1);
+    const all = [...parts, rest];
+    // Every row once, in order, each part with its own failures, timings and text.
+    assertEquals(all.flatMap((out) => [...out.index]), [0, 1, 2, 3, 4, 5]);
+    assertEquals(all.flatMap((out) => [...out.values[0]]), [0, NaN, 4, 6, NaN, 10]);
+    assertEquals(all.flatMap((out) => [...out.success]), [1, 0, 1, 1, 0, 1]);
+    assertEquals(
+      all.flatMap((out) => out.errors.map(([r, message]) => [out.index[r], message])),
+      [[1, "Error: x = 1 fails"], [4, "Error: x = 4 fails"]],
+    );
+    for (const out of all) {
+      assertEquals(out.seconds?.length, out.index.length);
+      assert(out.seconds!.every((s) => s >= 0));
+      assertEquals(new TextDecoder().decode(out.csv).split("\n").length, out.index.length + 1);
+    }
+    assert(rest.index.length >= 1, "at least one row is left for the chunk's return");
+  } finally {
+    delete (globalThis as Record<string, unknown>).psweepTestGate;
+    URL.revokeObjectURL(model);
   }
 });

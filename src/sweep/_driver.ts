@@ -181,6 +181,14 @@ async function runInParts(
       if (awaiting >= 0) send(awaiting);
     }, Math.max(0, held + outlet.holdMs - t));
   };
+  // Before an asynchronous row is awaited: rows not yet sent get a timer if they have none (they
+  // finished since the last send, which the clock has not seen yet).
+  const due = (r: number) => {
+    if (timer !== undefined || r === run.sent) return;
+    const t = now();
+    if (held < 0) held = t;
+    arm(t);
+  };
   try {
     let r = 0;
     while (r < rows) {
@@ -206,6 +214,7 @@ async function runInParts(
           const t0 = now();
           const pending = each.row(r);
           if (pending !== undefined) {
+            due(r);
             awaiting = r;
             await pending;
             awaiting = -1;
@@ -216,6 +225,7 @@ async function runInParts(
         for (; r < stop; r++) {
           const pending = each.row(r);
           if (pending !== undefined) {
+            due(r);
             awaiting = r;
             await pending;
             awaiting = -1;
