@@ -17,7 +17,8 @@ import {
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { writeSweepMeta } from "../io/sweep_meta.ts";
-import type { RowBatch, RowHeader } from "../io/row_types.ts";
+import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
+import { matchRows } from "../io/match_rows.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { ResultColumns } from "./_result_columns.ts";
@@ -150,7 +151,7 @@ export class OrderedFiles {
 
   /** Whether more encoded rows wait to be written than the backlog allows. */
   get backlogged(): boolean {
-    return this.#queued > RESULTS_FILE_DEFAULTS.backlogBytes;
+    return this.#queued > (this.#o.backlogBytes ?? RESULTS_FILE_DEFAULTS.backlogBytes);
   }
 
   // Opens every results file once, with the header the first chunk (or the file) gave.
@@ -412,6 +413,7 @@ export class OrderedFiles {
     const o = this.#o;
     const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
       this.#header.every((n, i) => n === names[i]);
+    let table: RowTable | undefined;
     for (let f = 0; f < this.#paths.length; f++) {
       const path = this.#paths[f];
       const writer = this.#writerOf.get(path);
@@ -424,11 +426,44 @@ export class OrderedFiles {
       } else if (text && this.#reorderable && sameHeader && covered) {
         await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
       } else {
-        // Parquet always: it is written from the whole table at the end.
-        await format.finalize(path, this.#columns.table(names));
+        // Parquet always: it is written from the whole table at the end. A sweep that does not
+        // keep its rows reads them back from the file it streamed (read once, for every file).
+        table ??= this.#columns.keepsRows
+          ? this.#columns.table(names)
+          : await this.#readBack(names);
+        await format.finalize(path, table);
       }
       await writeSweepMeta(path, sinkMeta(o, names));
     }
+  }
+
+  // Every row, for a sweep that does not keep them: from the streamed file that records most (JSON
+  // Lines keeps failed rows' messages), matched to the sweep's rows by their parameters, as a
+  // resume matches them. Called with the writers closed.
+  async #readBack(names: string[]): Promise<RowTable> {
+    const o = this.#o;
+    const path = [o.jsonl, o.csv].find((p) => p !== undefined && this.#writerOf.has(p));
+    if (path === undefined || this.#header === undefined) {
+      throw new Error(
+        "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and wrote no CSV or JSON Lines file to read them back from",
+      );
+    }
+    const P = o.paramNames.length;
+    const disk = await this.#formatOf.get(path)!.read(path, {
+      paramNames: o.paramNames,
+      outputNames: this.#header,
+    });
+    const index = matchRows(
+      { rows: disk.rows, columns: P, data: disk.params },
+      { rows: o.rows, columns: P, data: o.params },
+      { paramNames: o.paramNames },
+    );
+    return this.#columns.fromDisk(
+      disk,
+      index,
+      names,
+      `failed (the ${disk.format === "csv" ? "CSV" : "JSON Lines"} file does not record messages)`,
+    );
   }
 
   /**

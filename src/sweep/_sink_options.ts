@@ -31,6 +31,13 @@ export interface SinkOptions {
   holdMs?: number;
   /** How many bytes of such chunks may wait in all. @default {32 MiB} */
   holdBytes?: number;
+  /** Encoded rows waiting to be written (bytes) beyond which the workers wait. @default {32 MiB} */
+  backlogBytes?: number;
+  /**
+   * Whether every row's values are held, to return a SweepResult; false holds only the rows
+   * on their way to disk and returns a SweepSummary. @default {true}
+   */
+  keepRows?: boolean;
 }
 
 /** The metadata of the sweep's results files under these output names. */
