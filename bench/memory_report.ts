@@ -6,9 +6,9 @@
  * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,rows,...]
  * ```
  *
- * Each case is a fresh process (peak RSS never goes down within one): a sweep of trivial rows (one
- * parameter `x`, one output `y = x`, `bench/models/identity.ts`) on 2 workers to a CSV file in a
- * temporary directory. The child samples `Deno.memoryUsage().rss` every 20 ms and reads the
+ * Each case is a fresh process (peak RSS never goes down within one): a sweep of trivial rows (a
+ * grid of two parameters, `x` of 1,000 values and `y` of rows / 1,000, and three outputs of a few
+ * flops each, `bench/models/trivial3.ts`) on 2 workers to a CSV file in a temporary directory. The child samples `Deno.memoryUsage().rss` every 20 ms and reads the
  * kernel's peak (VmHWM in /proc/self/status) at the end; the peak is the larger. Sizes default to
  * 1M, 5M and 10M rows. Growth per million rows is measured from the first size.
  *
@@ -18,7 +18,10 @@
 import { linearSample, parameterSweep } from "../mod.ts";
 
 const MB = 1024 * 1024;
-const MODEL = new URL("./models/identity.ts", import.meta.url).pathname;
+// Trivial rows: two parameters, three outputs of a few flops (the sweep benchmark's model).
+const MODEL = new URL("./models/trivial3.ts", import.meta.url).pathname;
+// The grid: x takes 1,000 values, y the rest.
+const X = 1000;
 
 interface Peak {
   rows: number;
@@ -40,7 +43,7 @@ if (Deno.args[0] === "--child") {
     const csv = `${dir}/r.csv`;
     const options = {
       model: MODEL,
-      params: { x: linearSample(0, 1, rows) },
+      params: { x: linearSample(0, 1, X), y: linearSample(0, 1, rows / X) },
       workers: 2,
       csv,
     };
@@ -91,7 +94,7 @@ if (Deno.args[0] === "--child") {
   const of = (rows: number, keep: boolean) =>
     peaks.find((p) => p.rows === rows && p.keep === keep)!;
   console.log(
-    `\npeak RSS of a sweep of trivial rows (x -> y) to CSV on 2 workers, ${
+    `\npeak RSS of a sweep of trivial rows (x, y -> a, b, c) to CSV on 2 workers, ${
       new Date().toISOString().slice(0, 10)
     }, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,
   );

@@ -145,7 +145,7 @@ export const STREAM_DEFAULTS = {
    * share (16 bytes a row and 8 more per parameter); each window builds the model again on every
    * worker.
    */
-  windowRows: 1 << 16,
+  windowRows: 1 << 18,
   /** Bytes of chunks that arrived ahead of their turn that may wait in memory in all. */
   holdBytes: 8 * 2 ** 20,
   /** Encoded rows waiting to be written (bytes) beyond which the sweep stops sending work. */

@@ -4,6 +4,8 @@
 import {
   differentialParameterSweep,
   type DifferentialSweepOptions,
+  fixedSample,
+  geomSample,
   linearSample,
   parameterSweep,
   recursiveParameterSweep,
@@ -14,6 +16,8 @@ import {
   uniformSample,
 } from "../mod.ts";
 import { streamWindow } from "../src/sweep/_run.ts";
+import { gridRows } from "../src/sweep/_param_rows.ts";
+import { buildCombinations } from "../src/sampling/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 
@@ -94,34 +98,60 @@ Deno.test("keepResult false: the same files and summary as a kept result, failed
   });
 });
 
-Deno.test("keepResult false: a resumed sweep gives the same files and summary", async () => {
-  await withTempDir(async (dir) => {
-    const options = {
-      model: analytic,
-      buildOptions: { limit: 1.2 },
-      params: { a: uniformSample(0, 1, 900), b: uniformSample(0, 1, 900) },
-      seed: 7,
-      workers: 2,
-      permissions,
-    };
-    // A run that stopped after 300 rows: its files hold those (and the metadata).
-    await parameterSweep({ ...options, csv: `${dir}/r.csv`, jsonl: `${dir}/r.jsonl` });
-    const cut = async (sub: string) => {
-      for (const name of ["r.csv", "r.jsonl"]) {
-        const lines = (await Deno.readTextFile(`${dir}/${name}`)).split("\n");
-        const keep = name.endsWith(".csv") ? 301 : 300;
-        await Deno.writeTextFile(`${sub}/${name}`, lines.slice(0, keep).join("\n") + "\n");
-        await Deno.copyFile(`${dir}/${name}.meta.json`, `${sub}/${name}.meta.json`);
-      }
-    };
-    const r = await both(dir, { ...options, resume: true }, 128, cut);
-    assertSame(r);
-    assertEquals([r.streamed.rows, r.streamed.stats.resumed], [900, 300]);
-    assert(r.streamed.stats.failed > 0);
-    // And the resumed files are those of the run that was not stopped.
-    assertEquals(r.files[0][1], await Deno.readTextFile(`${dir}/r.csv`));
-    assertEquals(r.files[1][1], await Deno.readTextFile(`${dir}/r.jsonl`));
+for (
+  const [kind, params] of [
+    ["random samples", { a: uniformSample(0, 1, 900), b: uniformSample(0, 1, 900) }],
+    // A grid, whose rows a sweep that keeps none computes by index (made whole for the resume).
+    ["a grid", { a: linearSample(0, 1, 30), b: geomSample(0.01, 1, 30) }],
+  ] as const
+) {
+  Deno.test(`keepResult false: a resumed sweep of ${kind} gives the same files and summary`, async () => {
+    await withTempDir(async (dir) => {
+      const options = {
+        model: analytic,
+        buildOptions: { limit: 1.2 },
+        params,
+        seed: 7,
+        workers: 2,
+        permissions,
+      };
+      // A run that stopped after 300 rows: its files hold those (and the metadata).
+      await parameterSweep({ ...options, csv: `${dir}/r.csv`, jsonl: `${dir}/r.jsonl` });
+      const cut = async (sub: string) => {
+        for (const name of ["r.csv", "r.jsonl"]) {
+          const lines = (await Deno.readTextFile(`${dir}/${name}`)).split("\n");
+          const keep = name.endsWith(".csv") ? 301 : 300;
+          await Deno.writeTextFile(`${sub}/${name}`, lines.slice(0, keep).join("\n") + "\n");
+          await Deno.copyFile(`${dir}/${name}.meta.json`, `${sub}/${name}.meta.json`);
+        }
+      };
+      const r = await both(dir, { ...options, resume: true }, 128, cut);
+      assertSame(r);
+      assertEquals([r.streamed.rows, r.streamed.stats.resumed], [900, 300]);
+      assert(r.streamed.stats.failed > 0);
+      // And the resumed files are those of the run that was not stopped.
+      assertEquals(r.files[0][1], await Deno.readTextFile(`${dir}/r.csv`));
+      assertEquals(r.files[1][1], await Deno.readTextFile(`${dir}/r.jsonl`));
+    });
   });
+}
+
+Deno.test("a grid's rows computed by index are buildCombinations' rows", () => {
+  const params = {
+    a: linearSample(-1, 1, 7),
+    b: fixedSample([3, 2.5, -0, 5]),
+    c: geomSample(1, 1000, 5),
+  };
+  const grid = gridRows(params)!;
+  const combos = buildCombinations(params);
+  assertEquals([grid.rows, grid.columns], [combos.rows, 3]);
+  assertEquals([...grid.held()], [...combos.data]);
+  const row = new Float64Array(4);
+  grid.copyRow(97, row, 1);
+  assertEquals([...row.subarray(1)], [...combos.data.subarray(97 * 3, 98 * 3)]);
+  assert(Object.is(grid.value(10, 1), -0) && Object.is(combos.data[10 * 3 + 1], -0));
+  // Random samplers draw in an order by their first column: no grid.
+  assertEquals(gridRows({ a: uniformSample(0, 1, 3) }), undefined);
 });
 
 Deno.test("keepResult false: named outputs, one window, CSV only", async () => {

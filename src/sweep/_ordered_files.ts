@@ -19,6 +19,7 @@ import {
 import { writeSweepMeta } from "../io/sweep_meta.ts";
 import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
 import { matchRows } from "../io/match_rows.ts";
+import { paramRowsOf } from "./_param_rows.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { ResultColumns } from "./_result_columns.ts";
@@ -455,7 +456,7 @@ export class OrderedFiles {
     });
     const index = matchRows(
       { rows: disk.rows, columns: P, data: disk.params },
-      { rows: o.rows, columns: P, data: o.params },
+      { rows: o.rows, columns: P, data: paramRowsOf(o.params, o.rows, P).held() },
       { paramNames: o.paramNames },
     );
     return this.#columns.fromDisk(

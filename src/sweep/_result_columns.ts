@@ -11,6 +11,7 @@ import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ColumnBatch } from "../io/_formats.ts";
 import type { RowBatch, RowTable } from "../io/row_types.ts";
 import type { ReadRowsResult } from "../io/read_rows.ts";
+import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -62,8 +63,12 @@ export class ResultColumns {
   readonly #liveFailed = new Map<number, string>();
   readonly #late: Live[] = [];
 
+  // The parameters by row.
+  readonly #paramRows: ParamRows;
+
   constructor(o: SinkOptions) {
     this.#o = o;
+    this.#paramRows = paramRowsOf(o.params, o.rows, o.paramNames.length);
     this.#keep = o.keepRows ?? true;
     // Without keepRows, only a resume marks rows done (see missingRows).
     this.#success = new Uint8Array(this.#keep ? o.rows : 0);
@@ -335,7 +340,7 @@ export class ResultColumns {
     const messages: (string | undefined)[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = index[i];
-      params.set(this.#o.params.subarray(r * P, (r + 1) * P), i * P);
+      this.#paramRows.copyRow(r, params, i * P);
       success[i] = this.#success[r];
       messages[i] = this.#errors.get(r);
     }
@@ -357,10 +362,7 @@ export class ResultColumns {
     const outputs = new Float64Array(n * names.length).fill(NaN);
     const success = new Uint8Array(n);
     const messages: (string | undefined)[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = index[i];
-      params.set(this.#o.params.subarray(r * P, (r + 1) * P), i * P);
-    }
+    for (let i = 0; i < n; i++) this.#paramRows.copyRow(index[i], params, i * P);
     const chunk = n > 0 ? this.#live.get(index[0]) : undefined;
     if (chunk !== undefined && chunk.index.length === n) {
       chunk.names.forEach((name, c) => {
@@ -416,7 +418,7 @@ export class ResultColumns {
       paramNames: o.paramNames,
       outputNames: names,
       rows: o.rows,
-      params: o.params,
+      params: this.#paramRows.held(),
       outputs,
       success,
       errors,
@@ -430,7 +432,7 @@ export class ResultColumns {
     const params: Record<string, ColumnSummary> = {};
     o.paramNames.forEach((name, j) => {
       const stats = new ColumnStats();
-      for (let r = 0; r < o.rows; r++) stats.add(o.params[r * P + j]);
+      for (let r = 0; r < o.rows; r++) stats.add(this.#paramRows.value(r, j));
       params[name] = stats.summary();
     });
     const outputs: Record<string, ColumnSummary> = {};
@@ -463,7 +465,8 @@ export class ResultColumns {
   #paramColumns(): Float64Array[] {
     if (this.#params === undefined) {
       const P = this.#o.paramNames.length;
-      this.#params = this.#o.paramNames.map((_, j) => columnOf(this.#o.params, P, j, this.#o.rows));
+      const data = this.#paramRows.held();
+      this.#params = this.#o.paramNames.map((_, j) => columnOf(data, P, j, this.#o.rows));
     }
     return this.#params;
   }
@@ -476,7 +479,7 @@ export class ResultColumns {
     const P = this.#o.paramNames.length;
     const n = index.length;
     const first = index[0];
-    const data = this.#o.params;
+    const data = this.#paramRows.held();
     const columns = this.#paramColumns();
     const params: Float64Array[] = [];
     for (let j = 0; j < P; j++) {
@@ -507,7 +510,7 @@ export class ResultColumns {
       paramNames: o.paramNames,
       outputNames: names,
       rows: o.rows,
-      params: o.params,
+      params: this.#paramRows.held(),
       outputs,
       success: this.#success,
       errors,

@@ -24,6 +24,7 @@ import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
+import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
 import { STREAM_DEFAULTS } from "../_defaults.ts";
 import { type SinkOptions, SweepSink } from "./_sink.ts";
 import {
@@ -328,9 +329,12 @@ export interface RunContext {
   meta?: Record<string, unknown>;
 }
 
-/** The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter). */
+/**
+ * The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter), or rows
+ * computed by index (see _param_rows.ts).
+ */
 export interface SweepRows {
-  data: Float64Array;
+  data: Float64Array | ParamRows;
   rows: number;
   seed: number | undefined;
 }
@@ -415,12 +419,13 @@ export async function runRows(
   const body = async (): Promise<SweepResult | SweepSummary> => {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned) startWorkers(manager, [DRIVER, plan.command ? COMMAND_DRIVER : DRIVER, plan.model]);
-    const { data, rows, seed } = source();
+    const { data: given, rows, seed } = source();
+    const data = paramRowsOf(given, rows, P);
     const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
     if (options.interpolateNanOutputs && root) {
       await checkInterpolation(
         files,
-        data,
+        data.held(),
         paramNames,
         rows,
         (options.overwrite ?? false) || (options.resume ?? false),
@@ -437,7 +442,7 @@ export async function runRows(
       overwrite: options.overwrite ?? false,
       paramNames,
       outputs: plan.outputs,
-      params: data,
+      params: given,
       extra: context.extra,
       rows,
       meta: {
@@ -533,8 +538,9 @@ export async function runRows(
         const work = shared.subarray(0, n * (P + 1));
         for (let i = 0, w = 0; i < n; i++) {
           const r = todo ? todo[base + i] : base + i;
-          work[w++] = r;
-          for (let c = 0, d = r * P; c < P; c++) work[w++] = data[d + c];
+          work[w] = r;
+          data.copyRow(r, work, w + 1);
+          w += P + 1;
         }
         const seen = new Set<number>();
         // What a worker returns is checked against what only this thread holds, and the chunk's
@@ -690,7 +696,7 @@ function vetChunk(
   chunk: LocalResults,
   work: Float64Array,
   todo: Int32Array | undefined,
-  data: Float64Array,
+  data: ParamRows,
   plan: Plan,
   encode: readonly RowFormat[],
   base: number,
@@ -706,9 +712,9 @@ function vetChunk(
     for (let i = 0; i < n; i++) index[i] = given.data[i * given.columns];
   }
   const own = new Float64Array(n * (P + 1));
-  for (let i = 0, w = 0; i < n; i++) {
-    own[w++] = index[i];
-    for (let c = 0, d = index[i] * P; c < P; c++) own[w++] = data[d + c];
+  for (let i = 0, w = 0; i < n; i++, w += P + 1) {
+    own[w] = index[i];
+    data.copyRow(index[i], own, w + 1);
   }
   const parameters = { rows: n, columns: P + 1, data: own };
   // Chunks are numbered across windows (a window's have numbers below its row count).
@@ -719,7 +725,7 @@ function vetChunk(
   const why = checkChunkOutput(chunk.results, {
     index,
     paramNames: plan.paramNames,
-    params: data,
+    params: own,
     outputs: plan.outputs,
     encode,
   });

@@ -18,6 +18,7 @@ import { MAX_ROWS } from "../_limits.ts";
 import type { StreamedSweepOptions, SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
+import { gridRows } from "./_param_rows.ts";
 import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
 
 /**
@@ -90,7 +91,13 @@ export async function parameterSweep(
       ? () => recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
       : undefined,
   );
-  return await runRows(plan, () => buildCombinations(options.params, { seed }), {
+  // A grid that keeps no rows is computed row by row, not held (see _param_rows.ts).
+  const grid = options.keepResult === false ? gridRows(options.params) : undefined;
+  const source = () =>
+    grid ? { data: grid, rows: grid.rows, seed: undefined } : buildCombinations(options.params, {
+      seed,
+    });
+  return await runRows(plan, source, {
     sampling: { params: options.params },
   });
 }
