@@ -16,6 +16,7 @@ import {
   uniformSample,
 } from "../mod.ts";
 import { streamWindow } from "../src/sweep/_run.ts";
+import { STREAM_DEFAULTS } from "../src/_defaults.ts";
 import { gridRows } from "../src/sweep/_param_rows.ts";
 import { buildCombinations } from "../src/sampling/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
@@ -269,4 +270,11 @@ Deno.test("the CLI's summary of a CSV sweep (kept in no result) matches the file
       assert(Math.abs(s.mean - mean) <= 1e-12 * Math.max(1, Math.abs(mean)), `${name} mean`);
     }
   });
+});
+
+Deno.test("the README states the window of a sweep that keeps no rows as src/_defaults.ts holds it", async () => {
+  const readme = (await Deno.readTextFile(new URL("../README.md", import.meta.url)))
+    .replace(/\s+/g, " ");
+  const text = `a window of ${STREAM_DEFAULTS.windowRows.toLocaleString("en-US")} at a time`;
+  assert(readme.includes(text), `README lacks "${text}"`);
 });
