@@ -428,7 +428,6 @@ export class ResultColumns {
   /** What a sweep that does not keep its rows returns: see SweepSummary. */
   summary(names: string[], seed: number | undefined, elapsedMs: number): SweepSummary {
     const o = this.#o;
-    const P = o.paramNames.length;
     const params: Record<string, ColumnSummary> = {};
     o.paramNames.forEach((name, j) => {
       const stats = new ColumnStats();
