@@ -133,6 +133,21 @@ for (
       // And the resumed files are those of the run that was not stopped.
       assertEquals(r.files[0][1], await Deno.readTextFile(`${dir}/r.csv`));
       assertEquals(r.files[1][1], await Deno.readTextFile(`${dir}/r.jsonl`));
+      // A resume of the finished sweep computes nothing, and leaves the same files and summary.
+      const again = await parameterSweep({
+        ...options,
+        resume: true,
+        csv: `${dir}/streamed/r.csv`,
+        jsonl: `${dir}/streamed/r.jsonl`,
+        keepResult: false,
+      });
+      // (Rows read back carry no stack of the model's.)
+      const { stats: _s, stacks: _t, ...rest } = timeless(again) as SweepSummary;
+      const { stats: _h, stacks: _u, ...held } = timeless(r.held) as SweepSummary;
+      assertEquals(rest, held);
+      assertEquals([again.stats.resumed, again.stats.failed], [900, r.held.stats.failed]);
+      assertEquals(await Deno.readTextFile(`${dir}/streamed/r.csv`), r.files[0][1]);
+      assertEquals(await Deno.readTextFile(`${dir}/streamed/r.jsonl`), r.files[1][1]);
     });
   });
 }

@@ -438,12 +438,14 @@ export class OrderedFiles {
     }
   }
 
-  // Every row, for a sweep that does not keep them: from the streamed file that records most (JSON
+  // Every row, for a sweep that does not keep them: from the file a resume continued (it has every
+  // row, even when none was left to compute), else the streamed file that records most (JSON
   // Lines keeps failed rows' messages), matched to the sweep's rows by their parameters, as a
   // resume matches them. Called with the writers closed.
   async #readBack(names: string[]): Promise<RowTable> {
     const o = this.#o;
-    const path = [o.jsonl, o.csv].find((p) => p !== undefined && this.#writerOf.has(p));
+    const path = this.#continued ??
+      [o.jsonl, o.csv].find((p) => p !== undefined && this.#writerOf.has(p));
     if (path === undefined || this.#header === undefined) {
       throw new Error(
         "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and wrote no CSV or JSON Lines file to read them back from",

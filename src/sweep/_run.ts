@@ -656,7 +656,7 @@ export async function runRows(
 function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSink> {
   if (!spmd) return SweepSink.open(o);
   if (root) return SweepSink.open({ ...o, holdMs: 0 });
-  const { paramNames, outputs, params, rows, meta, progressIntervalMs } = o;
+  const { paramNames, outputs, params, rows, meta, progressIntervalMs, keepRows } = o;
   return SweepSink.open({
     paramNames,
     outputs,
@@ -664,6 +664,7 @@ function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSi
     rows,
     meta,
     progressIntervalMs,
+    keepRows,
     resume: false,
     overwrite: false,
   });
