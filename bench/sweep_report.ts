@@ -13,11 +13,16 @@
  * - `sweep`, `sweep+csv`, `sweep+jsonl`: `parameterSweep` without files, and streaming to CSV
  *   and to JSON Lines;
  * - `sweep+arrow`, `sweep+h5`, `sweep+parquet`: streaming to an Arrow IPC stream, to HDF5 (appended
- *   every 65,536 rows or 250 ms) and to Parquet (streamed to `.partial.arrow`, then written from
- *   the whole table at the end). "vs sweep" is each case's time over the sweep without files.
+ *   every 65,536 rows or 250 ms) and to Parquet (streamed to `.partial.arrow`, then written a
+ *   row group at a time at the end). "vs sweep" is each case's time over the sweep without files.
  *
  * Each case runs in a fresh child process (so that start-up, JIT warm-up and peak RSS are those
- * of a real run); the table shows the median of 5 runs. "CPU ms" is the process's CPU time over
+ * of a real run), in 5 rounds of every case in turn (so that a round's cases share the load of
+ * a shared machine); the table shows the median of the 5, and the lines under it the ratios of
+ * `sweep+csv` to `raw+csv` (and `sweep` to `raw`) round by round, their spread. `--cases
+ * raw+csv,sweep,sweep+csv` runs some cases only (`raw` always). At the end `raw+csv` and
+ * `sweep+csv` run once more and their files are compared: the same header and the same lines,
+ * byte for byte (the baseline writes them in the order chunks arrive), or the bench fails. "CPU ms" is the process's CPU time over
  * the run, every thread, user and system: on a machine with C cores no schedule can finish in
  * less than CPU / C. For the sweeps, "RSS 25/50/100%" is the
  * resident memory when a quarter, half and all of the rows were on disk (or in the result):
@@ -62,7 +67,7 @@ function statusMb(field: "VmHWM" | "VmRSS"): number {
   return kb ? Number(kb) / 1024 : Deno.memoryUsage().rss / 2 ** 20;
 }
 
-async function runCase(which: Case, withMarks: boolean): Promise<Run> {
+async function runCase(which: Case, withMarks: boolean, keep?: string): Promise<Run> {
   const dir = await Deno.makeTempDir();
   const at: number[] = [];
   try {
@@ -122,6 +127,7 @@ async function runCase(which: Case, withMarks: boolean): Promise<Run> {
     }
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    if (keep) await Deno.copyFile(`${dir}/r.csv`, keep);
     return { ms, cpuMs: (cpu.user + cpu.system) / 1e3, rss: statusMb("VmHWM"), at };
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -155,38 +161,88 @@ function textFloorMs(): number {
   return best;
 }
 
+/** Runs one case in a fresh process. */
+async function child(which: Case, ...flags: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--unstable-worker-options",
+      "--no-prompt",
+      new URL(import.meta.url).pathname,
+      "--case",
+      which,
+      ...flags,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`case ${which} failed`);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+// The baseline is fair only if it writes what the sweep writes: the same header and the same
+// lines, byte for byte (the hand-written one in the order chunks arrive, the sweep in row order).
+async function sameCsv(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lines = async (which: Case) => {
+      await child(which, "--keep", `${dir}/${which}.csv`);
+      const text = await Deno.readTextFile(`${dir}/${which}.csv`);
+      const all = text.split("\n");
+      return { header: all[0], rows: all.slice(1, -1).sort(), bytes: text.length };
+    };
+    const raw = await lines("raw+csv");
+    const sweep = await lines("sweep+csv");
+    const same = raw.header === sweep.header && raw.bytes === sweep.bytes &&
+      raw.rows.length === sweep.rows.length && raw.rows.every((l, i) => l === sweep.rows[i]);
+    if (!same) {
+      throw new Error("raw+csv and sweep+csv wrote different CSV: the baseline is not fair");
+    }
+    return `raw+csv and sweep+csv wrote the same header and the same ${raw.rows.length} lines (${raw.bytes} bytes)`;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 if (Deno.args[0] === "--case") {
-  console.log(JSON.stringify(await runCase(Deno.args[1] as Case, Deno.args[2] === "--marks")));
+  const keep = Deno.args.indexOf("--keep");
+  console.log(
+    JSON.stringify(
+      await runCase(
+        Deno.args[1] as Case,
+        Deno.args.includes("--marks"),
+        keep > 0 ? Deno.args[keep + 1] : undefined,
+      ),
+    ),
+  );
 } else if (import.meta.main) {
+  // `--cases raw,raw+csv,...` runs some of the cases (raw always, as the reference).
+  const only = Deno.args.indexOf("--cases");
+  const cases = only >= 0
+    ? CASES.filter((c) => c === "raw" || Deno.args[only + 1].split(",").includes(c))
+    : [...CASES];
+  const ROUNDS = 5;
+  // Rounds of every case in turn, so that each round's cases ran under the same load; the
+  // ratios of each round then show the spread a shared machine gives them.
+  const runs = new Map<Case, Run[]>(cases.map((c) => [c, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const which of cases) runs.get(which)!.push(await child(which));
+  }
+  const ats = new Map<Case, number[]>();
+  // Then one run of each sweep that samples memory as rows finish.
+  for (const which of cases) {
+    if (which.startsWith("sweep")) ats.set(which, (await child(which, "--marks")).at);
+  }
   const rows: string[][] = [];
   const medians = new Map<Case, number>();
-  for (const which of CASES) {
-    const runs: Run[] = [];
-    let at: number[] = [];
-    // Five timed runs, then one that samples memory as rows finish.
-    for (let i = 0; i < (which.startsWith("sweep") ? 6 : 5); i++) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-worker-options",
-          "--no-prompt",
-          new URL(import.meta.url).pathname,
-          "--case",
-          which,
-          ...(i === 5 ? ["--marks"] : []),
-        ],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
-      if (!out.success) throw new Error(`case ${which} failed`);
-      const run: Run = JSON.parse(new TextDecoder().decode(out.stdout));
-      if (i === 5) at = run.at;
-      else runs.push(run);
-    }
-    runs.sort((a, b) => a.ms - b.ms);
-    const { ms, rss } = runs[2];
-    const cpuMs = runs.map((r) => r.cpuMs).sort((a, b) => a - b)[2];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  for (const which of cases) {
+    const mine = runs.get(which)!;
+    const ms = median(mine.map((r) => r.ms));
+    const rss = median(mine.map((r) => r.rss));
+    const cpuMs = median(mine.map((r) => r.cpuMs));
+    const at = ats.get(which) ?? [];
     medians.set(which, ms);
     const raw = medians.get("raw")!;
     const rawCsv = medians.get("raw+csv");
@@ -218,6 +274,18 @@ if (Deno.args[0] === "--case") {
   for (const r of [head, ...rows]) {
     console.log(r.map((x, c) => c ? x.padStart(widths[c]) : x.padEnd(widths[c])).join("  "));
   }
+  const perRound = (a: Case, b: Case) => {
+    const x = runs.get(a), y = runs.get(b);
+    if (!x || !y) return;
+    const wall = x.map((r, i) => r.ms / y[i].ms);
+    const cpu = x.map((r, i) => r.cpuMs / y[i].cpuMs);
+    const show = (v: number[]) =>
+      `${v.map((r) => r.toFixed(2)).join(", ")} (median ${median(v).toFixed(2)})`;
+    console.log(`${a} / ${b}, each round: wall ${show(wall)}; CPU ${show(cpu)}`);
+  };
+  perRound("sweep+csv", "raw+csv");
+  perRound("sweep", "raw");
+  if (cases.includes("raw+csv") && cases.includes("sweep+csv")) console.log(await sameCsv());
   console.log(
     `Formatting the 1M rows as CSV in one warm thread (the floor of any text output): ${
       textFloorMs().toFixed(0)

@@ -57,3 +57,47 @@ export function positiveNumber(action: string, field: string, value: unknown): n
   }
   return value;
 }
+
+/**
+ * Throws a TypeError naming a key of `options` that is not among `known`: in plain JavaScript a
+ * misspelt option (`timout`) would otherwise be ignored, and the sweep would run without what the
+ * caller asked for. Keys whose value is `undefined` ask for nothing and pass.
+ */
+export function knownKeys(action: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    const near = closest(key, known);
+    throw new TypeError(
+      `Cannot ${action} as ${describe(key)} is not an option${
+        near ? ` (did you mean '${near}'?)` : ""
+      }: expected one of ${known.join(", ")}`,
+    );
+  }
+}
+
+// The known name within two edits of `key` (case ignored), if one is.
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const name of known) {
+    const d = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -181,7 +181,7 @@ Deno.test("control characters of a model's names and messages reach the terminal
   });
 });
 
-Deno.test("a model's npm import neither rewrites the project's lock file nor fetches offline", async () => {
+Deno.test("a model's npm import neither rewrites the project's lock file nor reaches the registry unless granted the network", async () => {
   // A project of its own, with a lock file; with "unstable" on, psweep could run its workers in
   // this process, but starts itself again under --frozen all the same.
   for (const unstable of [[], ["worker-options"]]) {
@@ -198,7 +198,8 @@ async function npmImportRun(unstable: string[]): Promise<void> {
     );
     await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });");
     await Deno.writeTextFile(`${dir}/ok.yaml`, "model: ./m.js\nparams:\n  x: [1, 2, 2]\n");
-    const flags = ["-A", "--cached-only", "--config", `${dir}/deno.json`];
+    // No --cached-only from the user: psweep adds it for a model without the network.
+    const flags = ["-A", "--config", `${dir}/deno.json`];
     const first = await psweep(["run", `${dir}/ok.yaml`], dir, flags);
     assertEquals(first.code, 0, first.stderr);
     const lock = await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined);
@@ -208,9 +209,24 @@ async function npmImportRun(unstable: string[]): Promise<void> {
     );
     const r = await psweep(["run", `${dir}/npm.yaml`], dir, flags);
     assertEquals(r.code, 1, r.stderr);
-    // Refused from the cache alone: --cached-only reached the relaunched run.
+    // Refused from the cache alone: the relaunched run was --cached-only.
     assertMatch(r.stderr, /psweep-i11-no-such-package.*--cached-only is specified/);
     assertEquals(await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined), lock);
+    // Granted the network (a flag, or the sweep file's permissions), the model's import may
+    // reach the registry (which has no such package); the lock file still cannot change.
+    await Deno.writeTextFile(
+      `${dir}/npm_net.yaml`,
+      `model: ${hostile("npm_import.ts")}\nparams:\n  x: [1, 2, 2]\npermissions:\n  net: true\n`,
+    );
+    for (
+      const args of [["run", `${dir}/npm.yaml`, "--allow-net"], ["run", `${dir}/npm_net.yaml`]]
+    ) {
+      const granted = await psweep(args, dir, flags);
+      assertEquals(granted.code, 1, granted.stderr);
+      assertMatch(granted.stderr, /psweep-i11-no-such-package/);
+      assert(!/--cached-only is specified/.test(granted.stderr), granted.stderr);
+      assertEquals(await Deno.readTextFile(`${dir}/deno.lock`).catch(() => undefined), lock);
+    }
   });
 }
 

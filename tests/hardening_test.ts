@@ -8,10 +8,19 @@ import { finalizeH5 } from "../src/io/_h5.ts";
 
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 import {
+  createParallelManager,
+  type CreateParallelManagerOptions,
   DenoWorkerManager,
+  type DenoWorkerManagerOptions,
+  differentialParameterSweep,
+  type DifferentialSweepOptions,
   fixedSample,
   linearSample,
   parameterSweep,
+  recursiveParameterSweep,
+  type RecursiveSweepOptions,
+  RedisManager,
+  type RedisManagerOptions,
   type SweepOptions,
 } from "../mod.ts";
 
@@ -247,6 +256,75 @@ Deno.test("library options of the wrong type are refused, naming the field, befo
     assertThrows(
       () => new DenoWorkerManager({ assumeNoPrompt: "false" as unknown as boolean }),
       /'assumeNoPrompt' must be true or false/,
+    );
+  });
+});
+
+Deno.test("misspelt library option keys are refused with the closest name, for sweeps and managers", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/out.csv`;
+    const base = { model: hostile("close_at_7.ts"), params: { x: fixedSample([1, 2]) }, csv };
+    const misspelt: [() => Promise<unknown>, RegExp][] = [
+      [
+        () => parameterSweep({ ...base, timout: 100 } as unknown as SweepOptions),
+        /^Cannot run a sweep as "timout" is not an option \(did you mean 'timeout'\?\): expected one of model, /,
+      ],
+      [
+        () => parameterSweep({ ...base, overWrite: true } as unknown as SweepOptions),
+        /"overWrite" is not an option \(did you mean 'overwrite'\?\)/,
+      ],
+      [
+        () => parameterSweep({ ...base, numSamples: 3 } as unknown as SweepOptions),
+        /"numSamples" is not an option/,
+      ],
+      [
+        () =>
+          recursiveParameterSweep(
+            { ...base, numSamples: 2, maxRound: 3 } as unknown as RecursiveSweepOptions,
+          ),
+        /"maxRound" is not an option \(did you mean 'maxRounds'\?\)/,
+      ],
+      [
+        () =>
+          differentialParameterSweep({
+            ...base,
+            differential: {},
+            numDiffSample: 2,
+          } as unknown as DifferentialSweepOptions),
+        /"numDiffSample" is not an option \(did you mean 'numDiffSamples'\?\)/,
+      ],
+    ];
+    for (const [run, message] of misspelt) {
+      await assertRejects(run, (e: Error) => {
+        assert(e instanceof TypeError, String(e));
+        assertMatch(e.message, message);
+        return true;
+      });
+    }
+    // Nothing was written: the key is checked before any file is touched.
+    assert(!(await Deno.stat(csv).then(() => true, () => false)));
+    // A key set to undefined asks for nothing, as an absent one.
+    const result = await parameterSweep(
+      { ...base, workers: 1, timout: undefined } as unknown as SweepOptions,
+    );
+    assertEquals(result.rows, 2);
+    assertThrows(
+      () => new DenoWorkerManager({ worker: 2 } as unknown as DenoWorkerManagerOptions),
+      TypeError,
+      `Cannot create a worker pool as "worker" is not an option (did you mean 'workers'?)`,
+    );
+    assertThrows(
+      () => createParallelManager({ MPI: true } as unknown as CreateParallelManagerOptions),
+      TypeError,
+      `"MPI" is not an option (did you mean 'mpi'?)`,
+    );
+    assertThrows(
+      () =>
+        new RedisManager(
+          { url: "redis://127.0.0.1:1", lease: 5 } as unknown as RedisManagerOptions,
+        ),
+      TypeError,
+      `Cannot create a Redis manager as "lease" is not an option`,
     );
   });
 });

@@ -295,6 +295,15 @@ for (const format of FORMATS) {
   });
 }
 
+// What WaterTAP writes beside `value` for a component without units or bounds, as the test above
+// prints it: the name, "None", and numpy's finfo("d").min and .max.
+const unknown = (name: string) => ({
+  full_name: name,
+  units: "None",
+  "lower bound": "-1.7976931348623157e+308",
+  "upper bound": "1.7976931348623157e+308",
+});
+
 Deno.test("h5: WaterTAP's layout, with its differential index groups", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/w.h5`;
@@ -322,10 +331,11 @@ Deno.test("h5: WaterTAP's layout, with its differential index groups", async () 
       `
 import sys, h5py, json
 f = h5py.File(sys.argv[1], "r")
+show = lambda v: v.decode("utf-8") if isinstance(v, bytes) else repr(v.tolist())
 out = {"keys": sorted(f.keys())}
 for key in f.keys():
     if key in ("sweep_params", "outputs"):
-        out[key] = {name: {sub: repr(f[key][name][sub][()].tolist()) for sub in f[key][name].keys()} for name in f[key].keys()}
+        out[key] = {name: {sub: show(f[key][name][sub][()]) for sub in f[key][name].keys()} for name in f[key].keys()}
     elif key == "solve_successful":
         out[key] = [bool(v) for v in f[key]["solve_successful"][()]]
     else:
@@ -338,14 +348,136 @@ print(json.dumps(out))
     assertEquals(JSON.parse(text), {
       keys: ["differential_idx", "nominal_idx", "outputs", "solve_successful", "sweep_params"],
       sweep_params: {
-        "fs.input[a]": { value: "[1.0, 3.0]" },
-        "fs.input[b]": { value: "[2.0, 4.0]" },
+        "fs.input[a]": { value: "[1.0, 3.0]", ...unknown("fs.input[a]") },
+        "fs.input[b]": { value: "[2.0, 4.0]", ...unknown("fs.input[b]") },
       },
-      outputs: { "fs.output[c]": { value: "[0.5, nan]" }, "fs.input[a]": { value: "[1.0, 3.0]" } },
+      outputs: {
+        "fs.output[c]": { value: "[0.5, nan]", ...unknown("fs.output[c]") },
+        "fs.input[a]": { value: "[1.0, 3.0]", ...unknown("fs.input[a]") },
+      },
       solve_successful: [true, false],
       nominal_idx: "[0.0, 0.0]",
       differential_idx: "[nan, 1.0]",
     });
+  });
+});
+
+// WaterTAP's writer puts four scalars beside each component's `value` (full_name, units, lower
+// bound, upper bound); its tests' reader reads each with `[()]` and decodes units and full_name
+// from UTF-8 bytes. Every way psweep writes a file (streamed, resumed, finalized from a table)
+// leaves them, once, readable that way.
+Deno.test("h5: full_name, units and bounds beside each value, as WaterTAP writes them", async () => {
+  const { default: h5wasm } = await import("h5wasm/node");
+  await h5wasm.ready;
+  await withTempDir(async (dir) => {
+    const module = await resultsFormat("h5");
+    const header = { paramNames: ["fs.input[a]", "µ b"], outputNames: ["fs.input[a]", "c"] };
+    const batch = {
+      rows: 2,
+      params: Float64Array.of(1, 2, 3, 4),
+      outputs: Float64Array.of(0.5, 1, NaN, 3),
+      success: Uint8Array.of(1, 0),
+    };
+    const streamed = `${dir}/streamed.h5`;
+    let writer = await module.open(streamed, header);
+    await writer.write(batch);
+    await writer.close();
+    // Resumed: a file made before these scalars existed (value datasets only) gains them.
+    const resumed = `${dir}/resumed.h5`;
+    const old = new h5wasm.File(resumed, "w");
+    old.create_attribute("psweep", JSON.stringify({ extraNames: [], ...header }));
+    for (
+      const [group, names] of [["sweep_params", header.paramNames], [
+        "outputs",
+        header.outputNames,
+      ]] as const
+    ) {
+      const g = old.create_group(group);
+      for (const name of names) {
+        g.create_group(name).create_dataset({
+          name: "value",
+          data: new Float64Array(0),
+          shape: [0],
+          maxshape: [null],
+          chunks: [1024],
+          dtype: "<d",
+        });
+      }
+    }
+    old.create_group("solve_successful").create_dataset({
+      name: "solve_successful",
+      data: new Uint8Array(0),
+      shape: [0],
+      maxshape: [null],
+      chunks: [1024],
+      dtype: "<B",
+    });
+    old.close();
+    writer = await module.open(resumed, header, { append: true });
+    await writer.write(batch);
+    await writer.close();
+    // Resumed again: the scalars it has are kept, not written twice.
+    writer = await module.open(resumed, header, { append: true });
+    await writer.close();
+    const finalized = `${dir}/finalized.h5`;
+    await module.finalize(finalized, { ...header, ...batch });
+    for (const path of [streamed, resumed, finalized]) {
+      assertEquals((await module.read(path)).rows, 2, path);
+      const file = new h5wasm.File(path, "r");
+      try {
+        for (
+          const [group, names] of [["sweep_params", header.paramNames], [
+            "outputs",
+            header.outputNames,
+          ]] as const
+        ) {
+          for (const name of names) {
+            const at = (
+              key: string,
+            ) => (file.get(`${group}/${name}/${key}`) as InstanceType<typeof h5wasm.Dataset>);
+            assertEquals(
+              (file.get(`${group}/${name}`) as InstanceType<typeof h5wasm.Group>).keys().sort(),
+              ["full_name", "lower bound", "units", "upper bound", "value"],
+              `${path} ${group}/${name}`,
+            );
+            assertEquals(at("full_name").value, name);
+            assertEquals(at("units").value, "None");
+            assertEquals(at("lower bound").value, -Number.MAX_VALUE);
+            assertEquals(at("upper bound").value, Number.MAX_VALUE);
+            assertEquals(at("lower bound").dtype, "<d");
+          }
+        }
+      } finally {
+        file.close();
+      }
+      // WaterTAP's reader: every dataset under a component read with [()], units and full_name
+      // decoded from bytes; bounds compared with numpy's finfo("d") as its writer's test does.
+      const text = await py(
+        `
+import sys, json, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+out = {}
+for key in ("sweep_params", "outputs"):
+    out[key] = {}
+    for name in f[key].keys():
+        d = {sub: f[key][name][sub][()] for sub in f[key][name].keys()}
+        d["units"] = d["units"].decode("utf-8")
+        d["full_name"] = d["full_name"].decode("utf-8")
+        assert h5py.check_string_dtype(f[key][name]["units"].dtype).length is None  # variable length
+        assert d["lower bound"] == np.finfo("d").min and d["upper bound"] == np.finfo("d").max, d
+        assert f[key][name]["lower bound"].dtype == np.float64 and f[key][name]["lower bound"].shape == ()
+        out[key][name] = [d["full_name"], d["units"], len(d["value"])]
+print(json.dumps(out, ensure_ascii=False))
+`,
+        path,
+      );
+      if (text !== undefined) {
+        assertEquals(JSON.parse(text), {
+          sweep_params: { "fs.input[a]": ["fs.input[a]", "None", 2], "µ b": ["µ b", "None", 2] },
+          outputs: { "fs.input[a]": ["fs.input[a]", "None", 2], c: ["c", "None", 2] },
+        });
+      }
+    }
   });
 });
 

@@ -28,9 +28,10 @@ export function canRunHere(): boolean {
 
 /**
  * Runs this CLI again under `--unstable-worker-options --no-prompt` with the same arguments and
- * the permissions this process holds in full; resolves with the child's exit code.
+ * the permissions this process holds in full; resolves with the child's exit code. Unless
+ * `mayFetch` (the model was granted the network), the child runs `--cached-only`.
  */
-export async function relaunch(args: string[]): Promise<number> {
+export async function relaunch(args: string[], mayFetch = false): Promise<number> {
   if (Deno.permissions.querySync({ name: "run", command: Deno.execPath() }).state !== "granted") {
     throw new Error(
       "Cannot start permission-scoped workers: run psweep with `deno run -A` (it needs to start Deno " +
@@ -61,6 +62,12 @@ export async function relaunch(args: string[]): Promise<number> {
     /^--(cached-only|no-remote|no-npm|no-lock|frozen(=.*)?|lock(=.*)?)$/.test(f)
   );
   if (!modules.some((f) => f.startsWith("--frozen"))) modules.push("--frozen");
+  // Nor may such an import reach the registry for a model that was not granted the network.
+  // psweep's own modules are then local files, or in the cache with this process's module graph
+  // (dynamic imports included). Not so for a psweep run from a URL (jsr): its workers' modules
+  // are not in that graph, so a first run must fetch them (pass --cached-only once cached).
+  const local = Deno.mainModule.startsWith("file:");
+  if (!mayFetch && local && !modules.includes("--cached-only")) modules.push("--cached-only");
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

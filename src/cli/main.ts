@@ -10,7 +10,7 @@ import { VERSION } from "./_version.ts";
 import { writeInit } from "./init.ts";
 import { asInvoked, invocationText, shellWord } from "./_invocation.ts";
 import { HELP, INIT_HELP, REPORT_HELP } from "./_help.ts";
-import { cliWording, demo, run } from "./run.ts";
+import { cliWording, demo, run, runMayFetch } from "./run.ts";
 
 /** Runs the CLI with `args`; resolves with the process exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -46,16 +46,27 @@ async function dispatch(args: string[], relaunched: boolean): Promise<number> {
   }
   switch (command) {
     case "run":
-      return await withScopedWorkers(args, relaunched, (scoped) => run(rest, scoped));
+      return await withScopedWorkers(
+        args,
+        relaunched,
+        (scoped) => run(rest, scoped),
+        () => runMayFetch(rest),
+      );
     case "init":
       return await init(rest);
     case "report":
       return await report(rest);
     case "worker":
-      return await withScopedWorkers(args, relaunched, async (scoped) => {
-        const { worker } = await import("./worker.ts");
-        return await worker(rest, scoped);
-      });
+      return await withScopedWorkers(
+        args,
+        relaunched,
+        async (scoped) => {
+          const { worker } = await import("./worker.ts");
+          return await worker(rest, scoped);
+        },
+        // A daemon's models are granted what its --allow-* flags say.
+        () => Promise.resolve(rest.some((a) => /^--allow-(net|import)(=|$)/.test(a))),
+      );
     default:
       throw new UsageError(
         `unknown command ${
@@ -72,11 +83,12 @@ async function withScopedWorkers(
   args: string[],
   relaunched: boolean,
   fn: (relaunched: boolean) => Promise<number>,
+  mayFetch: () => Promise<boolean> = () => Promise.resolve(false),
 ): Promise<number> {
   if (relaunched || canRunHere() || args.includes("--help") || args.includes("-h")) {
     return await fn(relaunched);
   }
-  return await relaunch(args);
+  return await relaunch(args, await mayFetch());
 }
 
 async function init(args: string[]): Promise<number> {

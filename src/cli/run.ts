@@ -103,6 +103,26 @@ export async function demo(args: string[], relaunched: boolean): Promise<number>
   );
 }
 
+/**
+ * Whether `psweep run ARGS` grants its model the network or remote imports (`--allow-net`,
+ * `--allow-import`, or the sweep file's `permissions`): only then may the relaunched run fetch
+ * the model's `npm:` and remote imports; otherwise it runs `--cached-only`. Arguments that do not
+ * parse say yes: the relaunched run reports them before it runs any model.
+ */
+export async function runMayFetch(args: string[]): Promise<boolean> {
+  try {
+    const { flags, positionals } = parseFlags(allowFlags(args), RUN_FLAGS, "run");
+    if (flags.help || positionals.length !== 1) return true;
+    const spec = await loadSweepFile(positionals[0]);
+    const granted = widen(spec.permissions, flags);
+    if (typeof granted !== "object" || granted === null) return false;
+    const grants = granted as Record<string, unknown>;
+    return Boolean(grants.net || grants.import);
+  } catch {
+    return true;
+  }
+}
+
 export async function run(args: string[], relaunched: boolean): Promise<number> {
   const { flags, positionals } = parseFlags(allowFlags(args), RUN_FLAGS, "run");
   if (flags.help) {

@@ -4,10 +4,20 @@
 // Layout, as WaterTAP's `ParameterSweepWriter` writes it and its tests' `_read_output_h5` read it:
 //   sweep_params/<name>/value              float64, one value per row
 //   outputs/<name>/value                   float64 (NaN where a row failed or lacks it)
+//   {sweep_params,outputs}/<name>/full_name    scalar UTF-8 string: the name
+//   {sweep_params,outputs}/<name>/units        scalar UTF-8 string: "None"
+//   {sweep_params,outputs}/<name>/lower bound  scalar float64: -DBL_MAX (numpy's finfo("d").min)
+//   {sweep_params,outputs}/<name>/upper bound  scalar float64: DBL_MAX
 //   solve_successful/solve_successful      uint8 (HDF5 has no bool in h5wasm: 1 = success)
 //   nominal_idx/nominal_idx                float64, differential sweeps (extra column nominalIndex)
 //   differential_idx/differential_idx      float64, (extra column differentialIndex)
 //   <name>/<name>                          float64, any other extra column
+// The four scalars are what WaterTAP writes beside `value` for each Pyomo component: its name,
+// its units' name and its variable bounds. psweep's model is a function, so it knows no units
+// and no variable bounds: it writes WaterTAP's own placeholders for an unbounded component
+// without units ("None" and ±DBL_MAX), never the sampler's range, which is not the variable's
+// bound. The strings are variable-length UTF-8, as h5py writes a Python str, so WaterTAP's
+// reader `.decode("utf-8")`s them.
 // The root attribute `psweep` holds the names by group as JSON, in column order (HDF5 lists a
 // group's members by name, not in the order they were made).
 //
@@ -41,6 +51,9 @@ const { flushRows: FLUSH_ROWS, flushMs: FLUSH_MS, chunkRows: CHUNK_ROWS } =
   RESULTS_FILE_DEFAULTS.h5;
 const META_ATTRIBUTE = "psweep";
 const SUCCESS = "solve_successful/solve_successful";
+// WaterTAP's placeholders for a component with no units and no bounds (see the module comment).
+const UNKNOWN_UNITS = "None";
+const UNKNOWN_BOUNDS = { "lower bound": -Number.MAX_VALUE, "upper bound": Number.MAX_VALUE };
 
 /** The dataset path of an extra column (WaterTAP's names for the differential indices). */
 function extraPath(name: string): string {
@@ -144,6 +157,35 @@ function createLayout(
       dtype: isSuccess ? "<B" : "<d",
     });
   });
+  addComponentScalars(file, header);
+}
+
+/**
+ * Adds WaterTAP's scalar datasets beside each `value` (see the module comment) where they are
+ * missing: a new file gets all of them, a file being resumed keeps what it has.
+ */
+function addComponentScalars(file: H5File, header: NormalizedHeader): void {
+  const groups = [
+    ...header.paramNames.map((n) => ["sweep_params", n]),
+    ...header.outputNames.map((n) => ["outputs", n]),
+  ];
+  for (const [parent, name] of groups) {
+    const group = file.get(`${parent}/${name}`) as InstanceType<typeof h5wasm.Group>;
+    const missing = (key: string) => group.get(key) === null;
+    if (missing("full_name")) group.create_dataset({ name: "full_name", data: name });
+    if (missing("units")) group.create_dataset({ name: "units", data: UNKNOWN_UNITS });
+    for (const [key, bound] of Object.entries(UNKNOWN_BOUNDS)) {
+      // Typed and shaped explicitly: h5wasm guesses an integral number (as DBL_MAX is) to be int32.
+      if (missing(key)) {
+        group.create_dataset({
+          name: key,
+          data: new Float64Array([bound]),
+          shape: [],
+          dtype: "<d",
+        });
+      }
+    }
+  }
 }
 
 function readMeta(file: H5File, path: string): NormalizedHeader {
@@ -339,6 +381,8 @@ export async function openH5(
       const datasets = datasetPaths(names).map((p) => file.get(p) as H5Dataset);
       const length = Math.min(...datasets.map((d) => d.shape![0]));
       for (const d of datasets) if (d.shape![0] !== length) d.resize([length]);
+      // A file from an older psweep, or one WaterTAP wrote without them, gains the scalars.
+      addComponentScalars(file, names);
       file.flush();
       return new H5Writer(path, file, names, length, undefined);
     } catch (error) {

@@ -2,7 +2,11 @@
 // and, to read them back, `hyparquet`. A Parquet file is valid only once closed (its footer
 // comes last), so while a sweep runs its rows stream to an Arrow IPC stream beside it,
 // `<path>.partial.arrow`, which survives a crash and is what a resume reads; at the end the
-// Parquet file is written from the whole table, atomically, and the stream removed.
+// Parquet file is written, atomically, a row group at a time, and the stream removed. When the
+// stream holds every row in order (a run that wrote them in order, without a resume) the file is
+// written from the stream, read a batch at a time; otherwise from the table of the sweep's rows.
+// Either way the write holds one row group at a time, not the file's bytes nor column copies of
+// the whole table: memory stays flat however many rows the sweep has.
 //
 // Columns: one DOUBLE per extra column, parameter and output, then `success` (BOOLEAN); the
 // key-value metadata `psweep` holds the names by group as JSON, as in the Arrow stream.
@@ -12,7 +16,7 @@ import { describe } from "../_describe.ts";
 import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { pathExists } from "./_fs.ts";
-import { normalizeHeader } from "./_rows.ts";
+import { type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import { ARROW_META_KEY, openArrow, readArrow } from "./_arrow.ts";
 import {
   columnGroups,
@@ -36,34 +40,62 @@ function zstd(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(zlib.zstdCompressSync(bytes));
 }
 
-/** The Parquet bytes of a whole table. */
-export async function parquetBytes(table: RowTable): Promise<Uint8Array> {
+/** One row group's columns: extra columns, parameters, outputs (file order), then success. */
+interface ParquetGroup {
+  readonly rows: number;
+  readonly columns: readonly Float64Array[];
+  readonly success: Uint8Array;
+}
+
+const HYPARQUET_WRITER = "npm:hyparquet-writer@0.17.0";
+
+/**
+ * The bytes of a Parquet file, a row group at a time, from groups of `ROW_GROUP_ROWS` rows (the
+ * last may be shorter): what it holds at once is one row group and its encoding, whatever the
+ * number of rows. hyparquet-writer's `ParquetWriter` is fed one row group per `write` and its
+ * byte buffer emptied after each, so that the bytes are those `parquetWriteBuffer` makes of the
+ * whole table (same schema, row groups, pages, statistics, indexes and footer).
+ */
+export async function* parquetChunks(
+  header: RowHeader,
+  groups: Iterable<ParquetGroup> | AsyncIterable<ParquetGroup>,
+): AsyncGenerator<Uint8Array> {
   // Loaded only now: a sweep needs the writer at its end, not at its start.
-  const { parquetWriteBuffer } = await import("npm:hyparquet-writer@0.17.0");
-  const names = normalizeHeader(table, "finalize results file");
-  const n = table.rows;
-  const P = names.paramNames.length;
-  const O = names.outputNames.length;
-  const column = (matrix: Float64Array, width: number, j: number) => {
-    const out = new Float64Array(n);
-    for (let r = 0, at = j; r < n; r++, at += width) out[r] = matrix[at];
+  const { ByteWriter, ParquetWriter, schemaFromColumnData } = await import(HYPARQUET_WRITER);
+  const names = normalizeHeader(header, "finalize results file");
+  const columnName = columnNames(names);
+  const width = columnName.length - 1; // the last is success
+  const columnData = (group: ParquetGroup) => {
+    const success: boolean[] = new Array(group.rows);
+    for (let r = 0; r < group.rows; r++) success[r] = group.success[r] === 1;
+    return [
+      ...group.columns.map((data, i) => ({
+        name: columnName[i],
+        data,
+        type: "DOUBLE" as const,
+        nullable: false,
+        // Sweep outputs rarely repeat: dictionary pages would cost time for nothing.
+        encoding: "PLAIN" as const,
+      })),
+      { name: "success", data: success, type: "BOOLEAN" as const, nullable: false },
+    ];
+  };
+  const empty: ParquetGroup = {
+    rows: 0,
+    columns: Array.from({ length: width }, () => new Float64Array(0)),
+    success: new Uint8Array(0),
+  };
+  const bytes = new ByteWriter();
+  const take = () => {
+    const out = bytes.getBytes().slice();
+    bytes.index = 0;
     return out;
   };
-  const doubles = (name: string, data: Float64Array) => ({
-    name,
-    data,
-    type: "DOUBLE" as const,
-    nullable: false,
-    // Sweep outputs rarely repeat: dictionary pages would cost time for nothing.
-    encoding: "PLAIN" as const,
-  });
-  const columnName = columnNames(names);
-  const success: boolean[] = new Array(n);
-  for (let r = 0; r < n; r++) success[r] = table.success[r] === 1;
-  const buffer = parquetWriteBuffer({
+  const parquet = new ParquetWriter({
+    writer: bytes,
+    schema: schemaFromColumnData({ columnData: columnData(empty) }),
     codec: "ZSTD",
     compressors: { ZSTD: zstd },
-    rowGroupSize: ROW_GROUP_ROWS,
     kvMetadata: [{
       key: ARROW_META_KEY,
       value: JSON.stringify({
@@ -72,18 +104,126 @@ export async function parquetBytes(table: RowTable): Promise<Uint8Array> {
         outputNames: names.outputNames,
       }),
     }],
-    columnData: [
-      ...names.extraNames.map((name, i) => doubles(columnName[i], table.extra![name].slice(0, n))),
-      ...names.paramNames.map((_, j) =>
-        doubles(columnName[names.extraNames.length + j], column(table.params, P, j))
-      ),
-      ...names.outputNames.map((_, j) =>
-        doubles(columnName[names.extraNames.length + P + j], column(table.outputs, O, j))
-      ),
-      { name: "success", data: success, type: "BOOLEAN" as const, nullable: false },
-    ],
   });
-  return new Uint8Array(buffer);
+  for await (const group of groups) {
+    if (group.rows === 0) continue;
+    await parquet.write({ columnData: columnData(group), rowGroupSize: ROW_GROUP_ROWS });
+    yield take();
+  }
+  await parquet.finish();
+  yield take();
+}
+
+/** A whole table's rows as row groups, each column copied a row group at a time. */
+function* tableGroups(table: RowTable): Generator<ParquetGroup> {
+  const names = normalizeHeader(table, "finalize results file");
+  const P = names.paramNames.length;
+  const O = names.outputNames.length;
+  const column = (matrix: Float64Array, width: number, j: number, from: number, rows: number) => {
+    const out = new Float64Array(rows);
+    for (let r = 0, at = from * width + j; r < rows; r++, at += width) out[r] = matrix[at];
+    return out;
+  };
+  for (let from = 0; from < table.rows; from += ROW_GROUP_ROWS) {
+    const rows = Math.min(ROW_GROUP_ROWS, table.rows - from);
+    yield {
+      rows,
+      columns: [
+        ...names.extraNames.map((n) => table.extra![n].slice(from, from + rows)),
+        ...names.paramNames.map((_, j) => column(table.params, P, j, from, rows)),
+        ...names.outputNames.map((_, j) => column(table.outputs, O, j, from, rows)),
+      ],
+      success: table.success.slice(from, from + rows),
+    };
+  }
+}
+
+/** The Parquet bytes of a whole table, a row group at a time (see `parquetChunks`). */
+export function tableParquetChunks(table: RowTable): AsyncGenerator<Uint8Array> {
+  return parquetChunks(table, tableGroups(table));
+}
+
+/**
+ * The rows of an Arrow stream psweep wrote, as row groups of `ROW_GROUP_ROWS` rows whatever its
+ * record batches' sizes, reading it a batch at a time. Throws unless it holds `header`'s columns
+ * and `rows` rows.
+ */
+async function* streamGroups(
+  path: string,
+  header: NormalizedHeader,
+  rows: number,
+): AsyncGenerator<ParquetGroup> {
+  const { RecordBatchReader } = await import("npm:apache-arrow@21.2.0");
+  const width = header.extraNames.length + header.paramNames.length + header.outputNames.length;
+  const file = await Deno.open(path, { read: true });
+  const fail = (why: string) =>
+    new Error(
+      `Cannot write the Parquet file from the stream ${describe(path)} as ${why}`,
+    );
+  let group = newGroup(width, Math.min(ROW_GROUP_ROWS, rows));
+  let filled = 0;
+  let seen = 0;
+  try {
+    const reader = await RecordBatchReader.from(file.readable);
+    await reader.open();
+    const stored = reader.schema.metadata.get(ARROW_META_KEY);
+    const expected = JSON.stringify({
+      extraNames: header.extraNames,
+      paramNames: header.paramNames,
+      outputNames: header.outputNames,
+    });
+    if (stored !== expected) throw fail(`its columns ${stored} are not ${expected}`);
+    for await (const batch of reader) {
+      const n = batch.numRows;
+      if (seen + n > rows) throw fail(`it holds more than the ${rows} rows of the sweep`);
+      const columns = Array.from({ length: width }, (_, i) => {
+        const values = batch.getChildAt(i)!.toArray();
+        return values instanceof Float64Array ? values : Float64Array.from(values);
+      });
+      const success = new Uint8Array(n);
+      let r = 0;
+      for (const data of batch.getChildAt(width)!.data) {
+        const bits = data.values as Uint8Array;
+        for (let i = 0; i < data.length; i++, r++) {
+          const at = data.offset + i;
+          success[r] = (bits[at >> 3] >> (at & 7)) & 1;
+        }
+      }
+      let at = 0;
+      while (at < n) {
+        const take = Math.min(n - at, group.rows - filled);
+        for (let c = 0; c < width; c++) {
+          group.columns[c].set(columns[c].subarray(at, at + take), filled);
+        }
+        group.success.set(success.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        seen += take;
+        if (filled === group.rows) {
+          yield group;
+          // Encoded by the time the next group is asked for: its arrays are filled again.
+          const next = Math.min(ROW_GROUP_ROWS, rows - seen);
+          if (next !== group.rows) group = newGroup(width, next);
+          filled = 0;
+        }
+      }
+    }
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // Closed already by the reader reaching the end of the stream.
+    }
+  }
+  if (seen !== rows) throw fail(`it holds ${seen} rows, not the ${rows} of the sweep`);
+}
+
+function newGroup(width: number, rows: number): ParquetGroup {
+  return {
+    rows,
+    columns: Array.from({ length: width }, () => new Float64Array(rows)),
+    success: new Uint8Array(rows),
+  };
 }
 
 /** Reads a Parquet results file written by psweep (or any with DOUBLE columns and `success`). */
@@ -187,9 +327,24 @@ export const parquetFormat: ResultsFormatModule = {
   },
   exists: async (path) => await pathExists(path) || await pathExists(partialPath(path)),
   async finalize(path, table) {
-    await writeFileAtomic(path, await parquetBytes(table), { overwrite: true });
-    await Deno.remove(partialPath(path)).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    });
+    await writeFileAtomic(path, tableParquetChunks(table), { overwrite: true });
+    await removePartial(path);
+  },
+  async finalizeFromStream(path, header, rows) {
+    const names = normalizeHeader(header, "finalize results file");
+    await writeFileAtomic(
+      path,
+      parquetChunks(names, streamGroups(partialPath(path), names, rows)),
+      {
+        overwrite: true,
+      },
+    );
+    await removePartial(path);
   },
 };
+
+async function removePartial(path: string): Promise<void> {
+  await Deno.remove(partialPath(path)).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}

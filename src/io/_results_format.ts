@@ -113,6 +113,11 @@ export interface ResultsFormatModule {
   exists(path: string): Promise<boolean>;
   /** Writes a whole table, atomically, replacing a streamed file. */
   finalize(path: string, table: RowTable): Promise<void>;
+  /**
+   * Writes the file, atomically, from the stream its writer kept beside it (formats that do not
+   * stream): call only when that stream holds exactly `rows` rows, in row order, under `header`.
+   */
+  finalizeFromStream?(path: string, header: RowHeader, rows: number): Promise<void>;
 }
 
 /** A row-major batch as columns (copies), for columnar writers given rows. */

@@ -1,6 +1,6 @@
 // Internal: the worker pool's options, what each means and its default, and the one place they
 // are checked and resolved into the settings the pool runs with.
-import { describe, positiveInteger, positiveNumber } from "../_describe.ts";
+import { describe, knownKeys, positiveInteger, positiveNumber } from "../_describe.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
 import { MAX_TIMEOUT_MS, MAX_WORKERS } from "../_limits.ts";
 import {
@@ -94,6 +94,7 @@ const POOL = "create a worker pool";
  * defaults. The permissions themselves are checked where workers are made (`_worker_slots.ts`).
  */
 export function poolSettings(options: DenoWorkerManagerOptions): PoolSettings {
+  knownKeys(POOL, options, POOL_OPTION_KEYS);
   const workers = options.workers ?? navigator.hardwareConcurrency;
   positiveInteger(POOL, "workers", workers);
   if (workers > MAX_WORKERS) {
@@ -160,3 +161,18 @@ function timeLimit(field: string, value: unknown): void {
     );
   }
 }
+
+// Every option of DenoWorkerManagerOptions, as the compiler checks: a key outside them is a mistake.
+const POOL_OPTION_FIELDS: Record<keyof DenoWorkerManagerOptions, true> = {
+  workers: true,
+  permissions: true,
+  timeout: true,
+  buildTimeout: true,
+  maxRetries: true,
+  chunkSize: true,
+  chunkTargetMs: true,
+  assumeWorkerOptions: true,
+  assumeNoPrompt: true,
+};
+/** The keys a pool's options may have (managers that make a pool add their own). */
+export const POOL_OPTION_KEYS: readonly string[] = Object.keys(POOL_OPTION_FIELDS);

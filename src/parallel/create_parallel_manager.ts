@@ -4,7 +4,8 @@
  * @module
  */
 
-import { positiveInteger } from "../_describe.ts";
+import { knownKeys, positiveInteger } from "../_describe.ts";
+import { POOL_OPTION_KEYS } from "./_pool_options.ts";
 import type { ParallelManager } from "./parallel_manager.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 import { MpiManager } from "./mpi_manager.ts";
@@ -104,6 +105,7 @@ export type ClosableParallelManager = ParallelManager & AsyncDisposable & {
 export function createParallelManager(
   options: CreateParallelManagerOptions = {},
 ): ClosableParallelManager {
+  knownKeys("create a parallel manager", options ?? {}, ["mpi", ...POOL_OPTION_KEYS]);
   const { mpi = underMpiLauncher(), ...rest } = options;
   // With MPI, no `workers` lets each rank's pool take its share of the machine's cores.
   const workers = options.workers === undefined && mpi ? undefined : positiveInteger(

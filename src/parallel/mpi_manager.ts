@@ -37,6 +37,8 @@ import { cpus } from "node:os";
 import { START_WORKERS, startWorkers } from "./_start_workers.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
 import { MPI_DEFAULTS } from "../_defaults.ts";
+import { knownKeys } from "../_describe.ts";
+import { POOL_OPTION_KEYS } from "./_pool_options.ts";
 
 /**
  * Options of {@linkcode MpiManager}: the MPI library, and the local pool each rank runs its
@@ -194,6 +196,7 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
    *   library does not match the launcher (every rank would be a world of one).
    */
   constructor(options: MpiManagerOptions = {}) {
+    knownKeys("create an MPI manager", options, ["library", ...POOL_OPTION_KEYS]);
     const { library, ...pool } = options;
     this.#world = mpiWorld(library);
     const workers = pool.workers ?? defaultWorkers();

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { describe, invalid, positiveInteger, positiveNumber } from "../_describe.ts";
+import { describe, invalid, knownKeys, positiveInteger, positiveNumber } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { REDIS_DEFAULTS } from "../_defaults.ts";
 import { ChunkSizer } from "./_chunk_sizer.ts";
@@ -100,6 +100,18 @@ export interface RedisManagerOptions {
   readonly chunkTargetMs?: number;
 }
 
+// Every option of RedisManagerOptions, as the compiler checks: a key outside them is a mistake.
+const REDIS_OPTION_FIELDS: Record<keyof RedisManagerOptions, true> = {
+  url: true,
+  name: true,
+  prefix: true,
+  leaseMs: true,
+  maxDeliveries: true,
+  workerWaitMs: true,
+  chunkSize: true,
+  chunkTargetMs: true,
+};
+
 interface Job {
   id: string;
   k: ReturnType<ReturnType<typeof keys>["job"]>;
@@ -177,6 +189,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
    * @throws {RangeError} When a numeric option is out of range.
    */
   constructor(options: RedisManagerOptions) {
+    if (typeof options === "object" && options !== null) {
+      knownKeys("create a Redis manager", options, Object.keys(REDIS_OPTION_FIELDS));
+    }
     const url = options?.url;
     if (typeof url !== "string" || !/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
       throw new TypeError(

@@ -426,9 +426,17 @@ export class OrderedFiles {
         // Written in row order already: the file is final as it stands.
       } else if (text && this.#reorderable && sameHeader && covered) {
         await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
+      } else if (format.finalizeFromStream && this.#inOrder && sameHeader && covered) {
+        // Parquet whose stream holds every row in order: written from it, a batch at a time.
+        await format.finalizeFromStream(path, {
+          ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+          paramNames: o.paramNames,
+          outputNames: names,
+        }, o.rows);
       } else {
-        // Parquet always: it is written from the whole table at the end. A sweep that does not
-        // keep its rows reads them back from the file it streamed (read once, for every file).
+        // Parquet otherwise: written from the table of the rows, a row group at a time. A sweep
+        // that does not keep its rows reads them back from the file it streamed (once, for every
+        // file that needs them).
         table ??= this.#columns.keepsRows
           ? this.#columns.table(names)
           : await this.#readBack(names);

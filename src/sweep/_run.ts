@@ -4,7 +4,7 @@
 // manager, the scatter, vetting each chunk, the build-failure and abort paths) is one sequence.
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve } from "node:path";
-import { describe } from "../_describe.ts";
+import { describe, knownKeys } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
@@ -58,12 +58,13 @@ export interface Plan {
   label: string;
 }
 
-export function planSweep(options: SweepOptions): Plan {
+export function planSweep(options: SweepOptions, extraKeys: readonly string[] = []): Plan {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `Cannot run a sweep as 'options' must be an object: current value is ${describe(options)}`,
     );
   }
+  knownKeys("run a sweep", options, [...SWEEP_OPTION_KEYS, ...extraKeys]);
   const command = isCommandModel(options.model) ? checkCommandModel(options.model) : undefined;
   const model = command ? COMMAND_DRIVER : resolveModel(options.model);
   const params = options.params;
@@ -187,6 +188,38 @@ export function planSweep(options: SweepOptions): Plan {
   const label = command ? commandLabel(command) : model;
   return { options, model, paramNames, outputs, command, label };
 }
+
+// Every option of SweepOptions, as the compiler checks: a key outside them is a mistake.
+const SWEEP_OPTION_FIELDS: Record<keyof SweepOptions, true> = {
+  model: true,
+  buildOptions: true,
+  params: true,
+  outputs: true,
+  seed: true,
+  manager: true,
+  workers: true,
+  permissions: true,
+  assumeWorkerOptions: true,
+  assumeNoPrompt: true,
+  timeout: true,
+  rebuildOnFailure: true,
+  initializeBeforeSweep: true,
+  updateParamsBeforeInit: true,
+  signal: true,
+  onProgress: true,
+  progressIntervalMs: true,
+  csv: true,
+  jsonl: true,
+  arrow: true,
+  h5: true,
+  parquet: true,
+  resume: true,
+  overwrite: true,
+  interpolateNanOutputs: true,
+  publishAddress: true,
+  keepResult: true,
+};
+const SWEEP_OPTION_KEYS = Object.keys(SWEEP_OPTION_FIELDS);
 
 // Every option has its type checked, as the sweep file's settings are: a string "100" is no
 // timeout and "false" is true, which would silently do what the caller did not ask.

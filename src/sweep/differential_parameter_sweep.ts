@@ -434,7 +434,7 @@ function perturb(
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
-  const plan = planSweep(options);
+  const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS));
   noStreaming(
     options,
     "a differential sweep",
@@ -497,3 +497,9 @@ export async function differentialParameterSweep(
   }) as SweepResult; // noStreaming above: the rows are kept
   return { ...result, nominalIndex, differentialIndex };
 }
+
+// The differential sweep's own options, as the compiler checks (planSweep refuses other keys).
+const DIFFERENTIAL_FIELDS: Record<
+  Exclude<keyof DifferentialSweepOptions, keyof SweepOptions>,
+  true
+> = { differential: true, numDiffSamples: true };

@@ -183,7 +183,7 @@ export interface RecursiveSweepOptions extends SweepOptions {
 export async function recursiveParameterSweep(
   options: RecursiveSweepOptions,
 ): Promise<SweepResult> {
-  const plan = planSweep(options);
+  const plan = planSweep(options, Object.keys(RECURSIVE_FIELDS));
   noStreaming(
     options,
     "a recursive sweep",
@@ -416,3 +416,9 @@ async function drawRounds(
   };
   return result;
 }
+
+// The recursive sweep's own options, as the compiler checks (planSweep refuses other keys).
+const RECURSIVE_FIELDS: Record<Exclude<keyof RecursiveSweepOptions, keyof SweepOptions>, true> = {
+  numSamples: true,
+  maxRounds: true,
+};
