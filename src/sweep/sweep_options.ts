@@ -175,7 +175,8 @@ export interface SweepOptions {
  * need every row held, and are refused), and the sweep returns a {@linkcode SweepSummary}
  * computed as the rows stream. Its memory then does not grow with the rows' outputs: what it
  * holds per row is its parameters (8 bytes each), and for a grid of fixed samplers not even
- * those. Only `parameterSweep` takes it.
+ * those. Only `parameterSweep` takes it. Rows go to the workers a window of 262,144 at a time, and
+ * each window builds the model again on every worker.
  *
  * @example Ten thousand rows to CSV, keeping only their summary
  * ```ts
