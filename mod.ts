@@ -66,6 +66,7 @@ export * from "./src/sweep/model.ts";
 export * from "./src/command/command_model.ts";
 export * from "./src/sweep/sweep_options.ts";
 export * from "./src/sweep/sweep_result.ts";
+export * from "./src/sweep/sweep_summary.ts";
 export * from "./src/sweep/parameter_sweep.ts";
 export * from "./src/sweep/differential_parameter_sweep.ts";
 export * from "./src/sweep/interpolate_nan_outputs.ts";

@@ -141,3 +141,20 @@ export const PUBLISH_DEFAULTS = {
   /** Grace at the end of the sweep for what is still on its way (ms), then it is given up. */
   graceMs: 2_000,
 } as const;
+
+/**
+ * How a sweep that keeps no result (`keepResult: false`) bounds its memory: what it holds does
+ * not grow with the rows, so its budgets are smaller than a kept sweep's.
+ */
+export const STREAM_DEFAULTS = {
+  /**
+   * Rows handed to the workers at a time: their parameters are copied into memory the workers
+   * share (16 bytes a row and 8 more per parameter); each window builds the model again on every
+   * worker.
+   */
+  windowRows: 1 << 18,
+  /** Bytes of chunks that arrived ahead of their turn that may wait in memory in all. */
+  holdBytes: 8 * 2 ** 20,
+  /** Encoded rows waiting to be written (bytes) beyond which the sweep stops sending work. */
+  backlogBytes: 8 * 2 ** 20,
+} as const;

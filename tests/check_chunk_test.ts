@@ -16,8 +16,8 @@ export function evaluate(_state, { x, y }) {
 }`)
 }`;
 const PARAMS = ["x", "y"];
-// Four rows of the sweep, by global index: (x, y).
-const ALL = Float64Array.of(1, 2, 3, 4, -5, 6, 7, 8);
+// Rows 1 and 2 of the sweep as the main thread sent them (its own copy): index, x, y.
+const SENT = Float64Array.of(1, 3, 4, 2, -5, 6);
 const ENCODE: RowFormat[] = ["csv", "jsonl"];
 
 // The driver's real output for rows 1 and 2 (row 2 fails: x < 0), and what the main thread knows.
@@ -30,10 +30,10 @@ async function chunk(outputs?: string[]): Promise<[ChunkOutput, ChunkExpectation
     encode: ENCODE,
   });
   const out = await executeSweep(
-    { rows: 2, columns: 3, data: Float64Array.of(1, 3, 4, 2, -5, 6) },
+    { rows: 2, columns: 3, data: SENT.slice() },
     ctx,
   );
-  return [out, { index: [1, 2], paramNames: PARAMS, params: ALL, outputs, encode: ENCODE }];
+  return [out, { index: [1, 2], paramNames: PARAMS, params: SENT, outputs, encode: ENCODE }];
 }
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);

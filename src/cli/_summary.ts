@@ -1,17 +1,7 @@
 // Internal: the summary a run prints: a table on stderr, or JSON with --json.
-import type { SweepResult } from "../sweep/sweep_result.ts";
-
-function stats(values: Float64Array): { min: number; mean: number; max: number; n: number } {
-  let min = Infinity, max = -Infinity, sum = 0, n = 0;
-  for (const v of values) {
-    if (Number.isNaN(v)) continue;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
-    n++;
-  }
-  return { min, mean: n ? sum / n : NaN, max, n };
-}
+// It reads a SweepSummary: the same whether the sweep kept its rows (summarizeResult) or
+// computed it as they streamed to disk (keepResult: false).
+import type { ColumnSummary, SweepSummary } from "../sweep/sweep_summary.ts";
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -21,7 +11,7 @@ function fmt(x: number): string {
     : Number(x.toPrecision(4)).toString();
 }
 
-export function summaryTable(r: SweepResult, where: string | undefined): string {
+export function summaryTable(r: SweepSummary, where: string | undefined): string {
   const s = r.stats;
   const lines = [
     `${r.rows} points, ${s.succeeded} succeeded, ${s.failed} failed in ${
@@ -52,17 +42,16 @@ export function summaryTable(r: SweepResult, where: string | undefined): string 
         ),
     );
   }
-  if (s.failed) lines.push(`first failure: ${r.errors.values().next().value}`);
+  if (s.failed) lines.push(`first failure: ${r.firstError?.message}`);
   if (where) lines.push(`results: ${where}`);
   return lines.join("\n");
 }
 
-function minMeanMax(values: Float64Array): string[] {
-  const { min, mean, max, n } = stats(values);
-  return n ? [fmt(min), fmt(mean), fmt(max)] : ["-", "-", "-"];
+function minMeanMax({ min, mean, max, count }: ColumnSummary): string[] {
+  return count ? [fmt(min), fmt(mean), fmt(max)] : ["-", "-", "-"];
 }
 
-export function summaryJson(r: SweepResult, where: string | undefined): Record<string, unknown> {
+export function summaryJson(r: SweepSummary, where: string | undefined): Record<string, unknown> {
   return {
     rows: r.rows,
     succeeded: r.stats.succeeded,
@@ -76,7 +65,7 @@ export function summaryJson(r: SweepResult, where: string | undefined): Record<s
     paramNames: r.paramNames,
     outputNames: r.outputNames,
     outputs: Object.fromEntries(r.outputNames.map((n) => {
-      const { min, mean, max, n: count } = stats(r.outputs[n]);
+      const { min, mean, max, count } = r.outputs[n];
       return [n, count ? { min, mean, max, count } : { count }];
     })),
   };

@@ -5,7 +5,7 @@ import { pathExists } from "../io/_fs.ts";
 import { formatOfPath, resultsFormat, type ResultsFormatName } from "../io/_formats.ts";
 import { describe } from "../_describe.ts";
 import { linearSample } from "../sampling/samplers.ts";
-import type { SweepResult } from "../sweep/sweep_result.ts";
+import { summarizeResult, type SweepSummary } from "../sweep/sweep_summary.ts";
 import { parameterSweep, recursiveParameterSweep } from "../sweep/parameter_sweep.ts";
 import type { SweepOptions } from "../sweep/sweep_options.ts";
 import { differentialParameterSweep } from "../sweep/differential_parameter_sweep.ts";
@@ -256,22 +256,35 @@ async function execute(
     onProgress: view ? (p) => view.update(p) : undefined,
     progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
   };
-  let result: SweepResult;
+  // The summary is all the run prints: a sweep whose rows go to CSV or JSON Lines only keeps none
+  // in memory (the library's keepResult: false), so that memory does not grow with the rows; the
+  // sweeps and files that need every row (recursive, differential, the binary formats,
+  // interpolation) keep them, and their summary is made from the result.
+  const streamed = !recursive && spec.differential === undefined && (csv ?? jsonl) !== undefined &&
+    files.arrow === undefined && files.h5 === undefined && files.parquet === undefined &&
+    !spec.interpolateNanOutputs;
+  let result: SweepSummary;
   try {
     if (recursive) {
-      result = await recursiveParameterSweep({
-        ...options,
-        numSamples: spec.numSamples!,
-        maxRounds: spec.maxRounds,
-      });
+      result = summarizeResult(
+        await recursiveParameterSweep({
+          ...options,
+          numSamples: spec.numSamples!,
+          maxRounds: spec.maxRounds,
+        }),
+      );
     } else if (spec.differential !== undefined) {
-      result = await differentialParameterSweep({
-        ...options,
-        differential: spec.differential,
-        numDiffSamples: spec.numDiffSamples,
-      });
+      result = summarizeResult(
+        await differentialParameterSweep({
+          ...options,
+          differential: spec.differential,
+          numDiffSamples: spec.numDiffSamples,
+        }),
+      );
+    } else if (streamed) {
+      result = await parameterSweep({ ...options, keepResult: false });
     } else {
-      result = await parameterSweep(options);
+      result = summarizeResult(await parameterSweep({ ...options, keepResult: true }));
     }
   } catch (e) {
     view?.end();
@@ -351,9 +364,7 @@ async function execute(
   }
   if (result.rows > 0 && result.stats.succeeded === 0) {
     throw new RunError(
-      `all ${result.rows} points failed; first error: ${
-        result.errors.values().next().value ?? "unknown"
-      }`,
+      `all ${result.rows} points failed; first error: ${result.firstError?.message ?? "unknown"}`,
     );
   }
   return 0;

@@ -153,6 +153,8 @@ function randomValues(sampler: Sampler, rng: RandomState): Float64Array {
 function fullFactorial(columns: readonly Float64Array[]): { rows: number; data: Float64Array } {
   const width = columns.length;
   const rows = columns.reduce((product, values) => product * values.length, 1);
+  // One column is its own grid: no second copy of what may be millions of values.
+  if (width === 1) return { rows, data: columns[0] };
   const data = allocate(rows, width);
   let stride = rows;
   for (let c = 0; c < width; c++) {

@@ -15,7 +15,10 @@ export interface ChunkExpectation {
   /** The global row index of each row of the chunk, from the main thread's own records. */
   index: ArrayLike<number>;
   paramNames: readonly string[];
-  /** All rows' parameter values, row-major, by global index (the main thread's copy). */
+  /**
+   * The chunk's rows as the main thread sent them, from its own copy: one row per row of the
+   * chunk, its index then its parameter values.
+   */
   params: Float64Array;
   /** The outputs the sweep named, if it named them. */
   outputs: readonly string[] | undefined;
@@ -289,7 +292,7 @@ function checkCsv(
     if (at >= b.length) return `has ${r} lines where ${n} rows were sent`;
     const row = out.index[r];
     for (let j = 0; j < P; j++) {
-      const text = numberText(params[row * P + j]);
+      const text = numberText(params[r * (P + 1) + 1 + j]);
       let ok = true;
       for (let k = 0; k < text.length; k++) if (b[at++] !== text.charCodeAt(k)) ok = false;
       if (!ok || b[at++] !== 44) {
@@ -334,7 +337,7 @@ function checkJsonl(
     const row = out.index[r];
     if (!s.expect(JSON_START)) return `line ${r + 1} does not start as a row`;
     for (let j = 0; j < P; j++) {
-      if (!s.expect(paramKeys[j]) || !s.value(e.params[row * P + j], true)) {
+      if (!s.expect(paramKeys[j]) || !s.value(e.params[r * (P + 1) + 1 + j], true)) {
         return `line ${r + 1} does not carry row ${row}'s value of '${e.paramNames[j]}'`;
       }
     }

@@ -17,7 +17,9 @@ import {
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { writeSweepMeta } from "../io/sweep_meta.ts";
-import type { RowBatch, RowHeader } from "../io/row_types.ts";
+import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
+import { matchRows } from "../io/match_rows.ts";
+import { paramRowsOf } from "./_param_rows.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { ResultColumns } from "./_result_columns.ts";
@@ -150,7 +152,7 @@ export class OrderedFiles {
 
   /** Whether more encoded rows wait to be written than the backlog allows. */
   get backlogged(): boolean {
-    return this.#queued > RESULTS_FILE_DEFAULTS.backlogBytes;
+    return this.#queued > (this.#o.backlogBytes ?? RESULTS_FILE_DEFAULTS.backlogBytes);
   }
 
   // Opens every results file once, with the header the first chunk (or the file) gave.
@@ -412,6 +414,7 @@ export class OrderedFiles {
     const o = this.#o;
     const sameHeader = this.#header !== undefined && this.#header.length === names.length &&
       this.#header.every((n, i) => n === names[i]);
+    let table: RowTable | undefined;
     for (let f = 0; f < this.#paths.length; f++) {
       const path = this.#paths[f];
       const writer = this.#writerOf.get(path);
@@ -431,11 +434,47 @@ export class OrderedFiles {
           outputNames: names,
         }, o.rows);
       } else {
-        // Parquet otherwise: written from the table of the rows, a row group at a time.
-        await format.finalize(path, this.#columns.table(names));
+        // Parquet otherwise: written from the table of the rows, a row group at a time. A sweep
+        // that does not keep its rows reads them back from the file it streamed (once, for every
+        // file that needs them).
+        table ??= this.#columns.keepsRows
+          ? this.#columns.table(names)
+          : await this.#readBack(names);
+        await format.finalize(path, table);
       }
       await writeSweepMeta(path, sinkMeta(o, names));
     }
+  }
+
+  // Every row, for a sweep that does not keep them: from the file a resume continued (it has every
+  // row, even when none was left to compute), else the streamed file that records most (JSON
+  // Lines keeps failed rows' messages), matched to the sweep's rows by their parameters, as a
+  // resume matches them. Called with the writers closed.
+  async #readBack(names: string[]): Promise<RowTable> {
+    const o = this.#o;
+    const path = this.#continued ??
+      [o.jsonl, o.csv].find((p) => p !== undefined && this.#writerOf.has(p));
+    if (path === undefined || this.#header === undefined) {
+      throw new Error(
+        "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and wrote no CSV or JSON Lines file to read them back from",
+      );
+    }
+    const P = o.paramNames.length;
+    const disk = await this.#formatOf.get(path)!.read(path, {
+      paramNames: o.paramNames,
+      outputNames: this.#header,
+    });
+    const index = matchRows(
+      { rows: disk.rows, columns: P, data: disk.params },
+      { rows: o.rows, columns: P, data: paramRowsOf(o.params, o.rows, P).held() },
+      { paramNames: o.paramNames },
+    );
+    return this.#columns.fromDisk(
+      disk,
+      index,
+      names,
+      `failed (the ${disk.format === "csv" ? "CSV" : "JSON Lines"} file does not record messages)`,
+    );
   }
 
   /**

@@ -2,14 +2,21 @@
 // whatever order chunks arrive), each row's success and error message, the warnings and stacks
 // that go with them, and the SweepResult they make at the end. Results files read their rows
 // from here (as row batches, column views or the whole table); nothing here touches a file.
+// A sweep that does not keep its rows (SinkOptions.keepRows false) holds only the rows on their
+// way to disk and each column's statistics; its files are rewritten, when they must be, from the
+// rows read back (see fromDisk), and it returns a SweepSummary.
 import { columnOf, intoColumns, toRows } from "../_columns.ts";
 import { describe } from "../_describe.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ColumnBatch } from "../io/_formats.ts";
 import type { RowBatch, RowTable } from "../io/row_types.ts";
+import type { ReadRowsResult } from "../io/read_rows.ts";
+import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
+import { ColumnStats } from "./_column_stats.ts";
+import type { ColumnSummary, SweepSummary } from "./sweep_summary.ts";
 
 /** Rows a previous run left on disk, matched to this sweep's rows. */
 export interface ResumedRows {
@@ -25,7 +32,7 @@ export interface ResumedRows {
 export class ResultColumns {
   readonly #o: SinkOptions;
   readonly #success: Uint8Array;
-  readonly #done: Uint8Array;
+  #done: Uint8Array;
   readonly #errors = new Map<number, string>();
   // Output columns by name, created when a name first appears.
   readonly #outputs = new Map<string, Float64Array>();
@@ -45,14 +52,52 @@ export class ResultColumns {
   #computed = 0;
   // The parameters by column, once made (see paramColumns).
   #params: Float64Array[] | undefined;
+  // Whether every row's values are held (a SweepResult), or only the rows on their way to disk.
+  readonly #keep: boolean;
+  // Without keepRows: each output's statistics, the first failed row, the chunks (by first row)
+  // and failed rows not yet written, and the rows written under a header that lacked some of
+  // their outputs (kept for the final rewrite, which restores those outputs).
+  readonly #stats = new Map<string, ColumnStats>();
+  #firstError: { row: number; message: string } | undefined;
+  readonly #live = new Map<number, Live>();
+  readonly #liveFailed = new Map<number, string>();
+  readonly #late: Live[] = [];
+
+  // The parameters by row.
+  readonly #paramRows: ParamRows;
 
   constructor(o: SinkOptions) {
     this.#o = o;
-    this.#success = new Uint8Array(o.rows);
-    this.#done = new Uint8Array(o.rows);
+    this.#paramRows = paramRowsOf(o.params, o.rows, o.paramNames.length);
+    this.#keep = o.keepRows ?? true;
+    // Without keepRows, only a resume marks rows done (see missingRows).
+    this.#success = new Uint8Array(this.#keep ? o.rows : 0);
+    this.#done = new Uint8Array(this.#keep ? o.rows : 0);
     // Columns start as zeros: every row is written when it finishes (NaN where it has no value),
     // which saves filling millions of NaN up front.
-    for (const name of o.outputs ?? []) this.#outputs.set(name, new Float64Array(o.rows));
+    for (const name of o.outputs ?? []) this.#outputs.set(name, this.#newColumn());
+  }
+
+  /** Whether every row's values are held (see the module comment). */
+  get keepsRows(): boolean {
+    return this.#keep;
+  }
+
+  // A column of every row, or (not keeping rows) a mark that the name exists.
+  #newColumn(): Float64Array {
+    return this.#keep ? new Float64Array(this.#o.rows) : EMPTY;
+  }
+
+  #statsOf(name: string): ColumnStats {
+    let stats = this.#stats.get(name);
+    if (!stats) this.#stats.set(name, stats = new ColumnStats());
+    return stats;
+  }
+
+  #noteError(row: number, message: string): void {
+    if (this.#firstError === undefined || row < this.#firstError.row) {
+      this.#firstError = { row, message };
+    }
   }
 
   /** Rows finished so far (resumed ones included). */
@@ -68,6 +113,10 @@ export class ResultColumns {
   /** Takes the rows a previous run left on disk; `index` gives each one's row in this sweep. */
   takeResumed(disk: ResumedRows, index: ArrayLike<number>, unrecorded: string): void {
     const names = [...disk.outputNames];
+    if (!this.#keep) {
+      this.#takeResumedStats(disk, index, unrecorded);
+      return;
+    }
     intoColumns(disk.outputs, names.map((name) => this.#column(name)), index);
     for (let i = 0; i < disk.rows; i++) {
       const r = index[i];
@@ -80,6 +129,29 @@ export class ResultColumns {
       this.#finished++;
     }
     this.#blankOthers(names, index);
+    this.#resumed = disk.rows;
+    this.#firstNames = { chunk: -1, names };
+  }
+
+  // takeResumed, keeping only what is done and the statistics.
+  #takeResumedStats(disk: ResumedRows, index: ArrayLike<number>, unrecorded: string): void {
+    const names = [...disk.outputNames];
+    const K = names.length;
+    names.forEach((name, k) => {
+      this.#column(name);
+      const stats = this.#statsOf(name);
+      for (let i = 0; i < disk.rows; i++) stats.add(disk.outputs[i * K + k]);
+    });
+    this.#done = new Uint8Array(this.#o.rows);
+    for (let i = 0; i < disk.rows; i++) {
+      const r = index[i];
+      this.#done[r] = 1;
+      if (!disk.success[i]) {
+        this.#noteError(r, disk.errors[i] ?? unrecorded);
+        this.#failed++;
+      }
+      this.#finished++;
+    }
     this.#resumed = disk.rows;
     this.#firstNames = { chunk: -1, names };
   }
@@ -129,6 +201,7 @@ export class ResultColumns {
     });
     const n = out.index.length;
     const columns = out.names.map((name) => this.#column(name));
+    if (!this.#keep) return this.#takeStats(out);
     const first = out.index[0];
     if (n > 0 && out.index[n - 1] === first + n - 1) {
       // Consecutive rows (every chunk of a fresh sweep): whole columns at once.
@@ -153,8 +226,51 @@ export class ResultColumns {
     return out.errors.length;
   }
 
+  // take, keeping the chunk until it is written (see release) and the statistics.
+  #takeStats(out: ChunkOutput): number {
+    const n = out.index.length;
+    out.names.forEach((name, c) => this.#statsOf(name).addAll(out.values[c]));
+    this.#finished += n;
+    this.#computed += n;
+    const errors = new Map<number, string>();
+    for (const [i, message] of out.errors) {
+      const r = out.index[i];
+      errors.set(r, message);
+      this.#noteError(r, message);
+      this.#failed++;
+    }
+    if (n > 0) {
+      this.#live.set(out.index[0], {
+        index: out.index,
+        names: out.names,
+        values: out.values,
+        success: out.success,
+        errors,
+      });
+    }
+    return out.errors.length;
+  }
+
+  /**
+   * Lets go of rows now on disk: a sweep that does not keep its rows holds them only until
+   * then. (Nothing to do for one that keeps them.)
+   */
+  release(index: ArrayLike<number>): void {
+    if (this.#keep || index.length === 0) return;
+    this.#live.delete(index[0]);
+    for (let i = 0; i < index.length; i++) this.#liveFailed.delete(index[i]);
+  }
+
   /** Records a row as failed with this message. */
   fail(row: number, message: string): void {
+    if (!this.#keep) {
+      this.#liveFailed.set(row, message);
+      this.#noteError(row, message);
+      this.#finished++;
+      this.#computed++;
+      this.#failed++;
+      return;
+    }
     for (const col of this.#outputs.values()) col[row] = NaN;
     this.#done[row] = 1;
     this.#success[row] = 0;
@@ -179,9 +295,9 @@ export class ResultColumns {
           } as ${taken}: rename it in the model, or list the outputs to record in 'outputs'`,
         );
       }
-      col = new Float64Array(this.#o.rows);
+      col = this.#newColumn();
       // Rows finished before this output first appeared do not have it.
-      if (this.#finished > 0) col.fill(NaN);
+      if (this.#finished > 0 && this.#keep) col.fill(NaN);
       this.#outputs.set(name, col);
     }
     return col;
@@ -215,6 +331,7 @@ export class ResultColumns {
 
   /** Some rows under these output names, as a row batch. */
   batch(index: ArrayLike<number>, names: string[]): RowBatch {
+    if (!this.#keep) return this.#liveBatch(index, names);
     const P = this.#o.paramNames.length;
     const n = index.length;
     const params = new Float64Array(n * P);
@@ -223,7 +340,7 @@ export class ResultColumns {
     const messages: (string | undefined)[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = index[i];
-      params.set(this.#o.params.subarray(r * P, (r + 1) * P), i * P);
+      this.#paramRows.copyRow(r, params, i * P);
       success[i] = this.#success[r];
       messages[i] = this.#errors.get(r);
     }
@@ -236,12 +353,119 @@ export class ResultColumns {
     return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
+  // batch, from the rows on their way to disk: a chunk's (taken whole), or failed rows. A chunk
+  // with outputs the header lacks is kept for the final rewrite (see fromDisk).
+  #liveBatch(index: ArrayLike<number>, names: string[]): RowBatch {
+    const P = this.#o.paramNames.length;
+    const n = index.length;
+    const params = new Float64Array(n * P);
+    const outputs = new Float64Array(n * names.length).fill(NaN);
+    const success = new Uint8Array(n);
+    const messages: (string | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) this.#paramRows.copyRow(index[i], params, i * P);
+    const chunk = n > 0 ? this.#live.get(index[0]) : undefined;
+    if (chunk !== undefined && chunk.index.length === n) {
+      chunk.names.forEach((name, c) => {
+        const j = names.indexOf(name);
+        if (j < 0) return;
+        const col = chunk.values[c];
+        for (let i = 0; i < n; i++) outputs[i * names.length + j] = col[i];
+      });
+      success.set(chunk.success);
+      for (let i = 0; i < n; i++) messages[i] = chunk.errors.get(index[i]);
+      if (chunk.names.some((name) => !names.includes(name))) this.#late.push(chunk);
+    } else {
+      for (let i = 0; i < n; i++) messages[i] = this.#liveFailed.get(index[i]);
+    }
+    return { rows: n, params, outputs, success, errors: messages };
+  }
+
+  /**
+   * Every row in row order under these output names, from the rows a results file holds (in
+   * any order, under the header it was written with) and the outputs its header lacked: what a
+   * sweep that does not keep its rows rewrites its files from. `unrecorded` is the message of
+   * failed rows whose file did not record one.
+   */
+  fromDisk(
+    disk: ReadRowsResult,
+    index: ArrayLike<number>,
+    names: string[],
+    unrecorded: string,
+  ): RowTable {
+    const o = this.#o;
+    const K = names.length;
+    const outputs = new Float64Array(o.rows * K).fill(NaN);
+    const success = new Uint8Array(o.rows);
+    const errors: (string | undefined)[] = new Array(o.rows);
+    const D = disk.outputNames.length;
+    const at = disk.outputNames.map((name) => names.indexOf(name));
+    for (let i = 0; i < disk.rows; i++) {
+      const r = index[i];
+      for (let d = 0; d < D; d++) if (at[d] >= 0) outputs[r * K + at[d]] = disk.outputs[i * D + d];
+      success[r] = disk.success[i];
+      if (!disk.success[i]) errors[r] = disk.errors[i] ?? unrecorded;
+    }
+    for (const chunk of this.#late) {
+      chunk.names.forEach((name, c) => {
+        const j = names.indexOf(name);
+        if (j < 0) return;
+        for (let i = 0; i < chunk.index.length; i++) {
+          outputs[chunk.index[i] * K + j] = chunk.values[c][i];
+        }
+      });
+    }
+    return {
+      paramNames: o.paramNames,
+      outputNames: names,
+      rows: o.rows,
+      params: this.#paramRows.held(),
+      outputs,
+      success,
+      errors,
+    };
+  }
+
+  /** What a sweep that does not keep its rows returns: see SweepSummary. */
+  summary(names: string[], seed: number | undefined, elapsedMs: number): SweepSummary {
+    const o = this.#o;
+    const params: Record<string, ColumnSummary> = {};
+    o.paramNames.forEach((name, j) => {
+      const stats = new ColumnStats();
+      for (let r = 0; r < o.rows; r++) stats.add(this.#paramRows.value(r, j));
+      params[name] = stats.summary();
+    });
+    const outputs: Record<string, ColumnSummary> = {};
+    for (const name of names) {
+      outputs[name] = (this.#stats.get(name) ?? new ColumnStats()).summary();
+    }
+    const failed = this.#failed;
+    return {
+      paramNames: [...o.paramNames],
+      outputNames: names,
+      params,
+      outputs,
+      firstError: this.#firstError,
+      warnings: oddWarnings(this.#odd, names),
+      stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
+      seed,
+      rows: o.rows,
+      stats: {
+        succeeded: o.rows - failed,
+        failed,
+        resumed: this.#resumed,
+        elapsedMs,
+        rowsPerSecond: this.#computed / Math.max(elapsedMs / 1000, 1e-9),
+      },
+    };
+  }
+
   // The parameters as columns: made once, when a columnar file first needs them (the result
   // needs them at the end anyway).
   #paramColumns(): Float64Array[] {
     if (this.#params === undefined) {
       const P = this.#o.paramNames.length;
-      this.#params = this.#o.paramNames.map((_, j) => columnOf(this.#o.params, P, j, this.#o.rows));
+      const data = this.#paramRows.held();
+      this.#params = this.#o.paramNames.map((_, j) => columnOf(data, P, j, this.#o.rows));
     }
     return this.#params;
   }
@@ -254,7 +478,7 @@ export class ResultColumns {
     const P = this.#o.paramNames.length;
     const n = index.length;
     const first = index[0];
-    const data = this.#o.params;
+    const data = this.#paramRows.held();
     const columns = this.#paramColumns();
     const params: Float64Array[] = [];
     for (let j = 0; j < P; j++) {
@@ -285,7 +509,7 @@ export class ResultColumns {
       paramNames: o.paramNames,
       outputNames: names,
       rows: o.rows,
-      params: o.params,
+      params: this.#paramRows.held(),
       outputs,
       success: this.#success,
       errors,
@@ -324,6 +548,18 @@ export class ResultColumns {
       },
     };
   }
+}
+
+const EMPTY = new Float64Array(0);
+
+/** A chunk's rows on their way to disk (see #liveBatch). */
+interface Live {
+  index: ArrayLike<number>;
+  names: readonly string[];
+  values: Float64Array[];
+  success: Uint8Array;
+  /** Messages of its failed rows, by row index. */
+  errors: Map<number, string>;
 }
 
 // One warning per found output that some successful row returned as neither a number nor a

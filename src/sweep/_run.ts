@@ -23,6 +23,9 @@ import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions } from "./_driver.ts";
 import type { SweepResult } from "./sweep_result.ts";
+import type { SweepSummary } from "./sweep_summary.ts";
+import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
+import { STREAM_DEFAULTS } from "../_defaults.ts";
 import { type SinkOptions, SweepSink } from "./_sink.ts";
 import {
   checkCommandModel,
@@ -36,7 +39,10 @@ import {
   withRunPermission,
 } from "../command/_command_model.ts";
 import { extensionText, formatOfPath } from "../io/_formats.ts";
-import type { SweepOptions } from "./sweep_options.ts";
+import type { StreamedSweepOptions, SweepOptions as KeptSweepOptions } from "./sweep_options.ts";
+
+// Within the machinery, options of either kind: whether rows are kept is `keepResult`'s.
+type SweepOptions = KeptSweepOptions | StreamedSweepOptions;
 import { checkInterpolation, writeInterpolated } from "./_interpolated_files.ts";
 import { checkPublishAddress, ProgressPublisher } from "../io/publish_progress.ts";
 
@@ -172,6 +178,7 @@ export function planSweep(options: SweepOptions, extraKeys: readonly string[] = 
       "Cannot run a sweep with 'interpolateNanOutputs' as neither 'csv' nor 'jsonl' names a results file to write interpolated beside (interpolateNanOutputs(result) interpolates a result)",
     );
   }
+  if (options.keepResult === false) checkStreamed(options);
   if (options.resume && RESULTS_FIELDS.every((field) => !options[field])) {
     throw new TypeError(
       "Cannot resume a sweep as none of 'csv', 'jsonl', 'arrow', 'h5' and 'parquet' names a results file",
@@ -210,6 +217,7 @@ const SWEEP_OPTION_FIELDS: Record<keyof SweepOptions, true> = {
   overwrite: true,
   interpolateNanOutputs: true,
   publishAddress: true,
+  keepResult: true,
 };
 const SWEEP_OPTION_KEYS = Object.keys(SWEEP_OPTION_FIELDS);
 
@@ -231,6 +239,7 @@ function checkOptionTypes(options: SweepOptions): void {
       "rebuildOnFailure",
       "assumeWorkerOptions",
       "assumeNoPrompt",
+      "keepResult",
     ]
   ) {
     if (o[field] !== undefined && typeof o[field] !== "boolean") fail(field, "true or false");
@@ -260,6 +269,28 @@ function checkOptionTypes(options: SweepOptions): void {
       typeof manager.gather !== "function")
   ) {
     fail("manager", "a ParallelManager (an object with scatter and gather)");
+  }
+}
+
+// A sweep that does not keep its result writes its rows to CSV or JSON Lines only: the other
+// formats (and interpolated files) are made from every row held in memory.
+function checkStreamed(options: SweepOptions): void {
+  if (!options.csv && !options.jsonl) {
+    throw new TypeError(
+      "Cannot run a sweep with 'keepResult: false' as neither 'csv' nor 'jsonl' names a results file: its rows would be kept nowhere; set 'csv' or 'jsonl', or leave 'keepResult' true",
+    );
+  }
+  for (const field of ["arrow", "h5", "parquet"] as const) {
+    if (options[field] !== undefined) {
+      throw new TypeError(
+        `Cannot run a sweep with 'keepResult: false' and '${field}' as that file is written from every row held in memory: write 'csv' or 'jsonl' only, or leave 'keepResult' true`,
+      );
+    }
+  }
+  if (options.interpolateNanOutputs) {
+    throw new TypeError(
+      "Cannot run a sweep with 'keepResult: false' and 'interpolateNanOutputs' as interpolating needs every row in memory: leave 'keepResult' true, or interpolate the results file afterwards",
+    );
   }
 }
 
@@ -316,6 +347,12 @@ const ROW_LEVEL_CHUNK_ERRORS = new Set<string>([
   CHUNK_ERROR_NAMES.aborted,
 ]);
 
+/**
+ * Rows a sweep that keeps no rows scatters at a time (STREAM_DEFAULTS.windowRows); tests make it
+ * small to run many windows over few rows.
+ */
+export const streamWindow: { rows: number } = { rows: STREAM_DEFAULTS.windowRows };
+
 /** Where rows come from besides computing them, and what identifies the sweep on disk. */
 export interface RunContext {
   sampling?: { params: Record<string, Sampler> };
@@ -325,9 +362,12 @@ export interface RunContext {
   meta?: Record<string, unknown>;
 }
 
-/** The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter). */
+/**
+ * The rows a sweep runs: `rows` rows of `data` (row-major, one column per parameter), or rows
+ * computed by index (see _param_rows.ts).
+ */
 export interface SweepRows {
-  data: Float64Array;
+  data: Float64Array | ParamRows;
   rows: number;
   seed: number | undefined;
 }
@@ -386,8 +426,9 @@ export async function runRows(
   plan: Plan,
   source: () => SweepRows,
   context: RunContext,
-): Promise<SweepResult> {
+): Promise<SweepResult | SweepSummary> {
   const { options, paramNames } = plan;
+  const keepRows = options.keepResult ?? true;
   const t0 = performance.now();
   const P = paramNames.length;
   let manager: (ParallelManager & { close?(): Promise<void> }) | undefined = options.manager;
@@ -408,15 +449,16 @@ export async function runRows(
   let buildError: string | undefined;
   // The worker's own stack of the failed build, kept as the error's cause (shown by --debug).
   let buildStack: string | undefined;
-  const body = async (): Promise<SweepResult> => {
+  const body = async (): Promise<SweepResult | SweepSummary> => {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned) startWorkers(manager, [DRIVER, plan.command ? COMMAND_DRIVER : DRIVER, plan.model]);
-    const { data, rows, seed } = source();
+    const { data: given, rows, seed } = source();
+    const data = paramRowsOf(given, rows, P);
     const files = [options.csv, options.jsonl].filter((p): p is string => p !== undefined);
     if (options.interpolateNanOutputs && root) {
       await checkInterpolation(
         files,
-        data,
+        data.held(),
         paramNames,
         rows,
         (options.overwrite ?? false) || (options.resume ?? false),
@@ -433,7 +475,7 @@ export async function runRows(
       overwrite: options.overwrite ?? false,
       paramNames,
       outputs: plan.outputs,
-      params: data,
+      params: given,
       extra: context.extra,
       rows,
       meta: {
@@ -447,6 +489,12 @@ export async function runRows(
       },
       onProgress: options.onProgress,
       progressIntervalMs: options.progressIntervalMs,
+      keepRows,
+      // What waits for the disk is a fixed cost: smaller without a result to hold.
+      ...(keepRows ? {} : {
+        holdBytes: STREAM_DEFAULTS.holdBytes,
+        backlogBytes: STREAM_DEFAULTS.backlogBytes,
+      }),
     }).catch((error) => {
       openFailure = { error };
       return undefined;
@@ -468,13 +516,6 @@ export async function runRows(
     // Column 0 carries each row's global index: results are placed by index, not arrival.
     const open = sink!;
     const count = todo?.length ?? rows;
-    // Shared memory: the pool hands it to workers as it is, without another copy.
-    const work = new Float64Array(new SharedArrayBuffer(count * (P + 1) * 8));
-    for (let i = 0, w = 0; i < count; i++) {
-      const r = todo ? todo[i] : i;
-      work[w++] = r;
-      for (let c = 0, d = r * P; c < P; c++) work[w++] = data[d + c];
-    }
     if (count > 0) {
       const signal = options.signal
         ? AbortSignal.any([options.signal, abort.signal])
@@ -502,11 +543,6 @@ export async function runRows(
         ],
       };
       const pending: Promise<void>[] = [];
-      const seen = new Set<number>();
-      // What a worker returns is checked against what only this thread holds, and the chunk's
-      // parameters are this thread's copy: workers can write the shared rows they read.
-      const vet = (chunk: LocalResults): LocalResults =>
-        vetChunk(chunk, work, todo, data, plan, kwargs.encode ?? []);
       const rank = publisher ? manager.getRank() : 0;
       // A write that fails (a full disk, say) stops the sweep; rows already written stay.
       let writeError: { error: unknown } | undefined;
@@ -522,47 +558,71 @@ export async function runRows(
         pending.push(added);
         return added;
       };
-      await manager.scatter(
-        plan.command ? COMMAND_BUILD : { module: DRIVER, name: "buildSweep" },
-        kwargs as unknown as Record<string, unknown>,
-        plan.command ? COMMAND_EXECUTE : { module: DRIVER, name: "executeSweep" },
-        { rows: count, columns: P + 1, data: work },
-        {
-          // Workers import the model through the driver: they need to read its directory. A
-          // command model's driver is psweep's own module, which the build names itself.
-          imports: plan.command ? [] : [plan.model],
-          signal,
-          onResult: (received: LocalResults) => {
-            const chunk = vet(received);
-            // A stopped run's unfinished chunks stay missing, so that a resume computes them,
-            // whatever the reason the signal carries.
-            if (chunk.error && signal.aborted) return;
-            // Rows fail one by one inside the driver; a whole chunk fails only when its worker
-            // timed out, died or was aborted, or when the model could not be built.
-            if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
-              buildError ??= chunk.error.message;
-              buildStack ??= chunk.error.stack;
-              abort.abort(new Error(`the model could not be built: ${chunk.error.message}`));
-              return;
-            }
-            seen.add(chunk.processNumber);
-            if (publisher) publishChunk(publisher, rank, chunk as LocalResults<ChunkOutput>);
-            const added = take(chunk);
-            // Workers that outrun the disk wait for it, rather than text piling up in memory.
-            return open.backlogged ? added : undefined;
+      // A sweep that keeps no rows scatters them a window at a time, so that the rows handed to
+      // the workers do not grow with the sweep (each window builds the model again). Under MPI
+      // the ranks scatter once, as they agreed.
+      const window = keepRows || spmd ? count : Math.min(count, streamWindow.rows);
+      // Shared memory: the pool hands it to workers as it is, without another copy. One buffer
+      // serves every window: a worker lets go of a buffer it was sent only when it collects
+      // garbage, which a worker making little garbage seldom does.
+      const shared = new Float64Array(new SharedArrayBuffer(window * (P + 1) * 8));
+      for (let base = 0; base < count && !signal.aborted; base += window) {
+        const n = Math.min(window, count - base);
+        const work = shared.subarray(0, n * (P + 1));
+        for (let i = 0, w = 0; i < n; i++) {
+          const r = todo ? todo[base + i] : base + i;
+          work[w] = r;
+          data.copyRow(r, work, w + 1);
+          w += P + 1;
+        }
+        const seen = new Set<number>();
+        // What a worker returns is checked against what only this thread holds, and the chunk's
+        // parameters are this thread's copy: workers can write the shared rows they read.
+        const vet = (chunk: LocalResults): LocalResults =>
+          vetChunk(chunk, work, todo, data, plan, kwargs.encode ?? [], base);
+        await manager.scatter(
+          plan.command ? COMMAND_BUILD : { module: DRIVER, name: "buildSweep" },
+          kwargs as unknown as Record<string, unknown>,
+          plan.command ? COMMAND_EXECUTE : { module: DRIVER, name: "executeSweep" },
+          { rows: n, columns: P + 1, data: work },
+          {
+            // Workers import the model through the driver: they need to read its directory. A
+            // command model's driver is psweep's own module, which the build names itself.
+            imports: plan.command ? [] : [plan.model],
+            signal,
+            onResult: (received: LocalResults) => {
+              const chunk = vet(received);
+              seen.add(received.processNumber);
+              // A stopped run's unfinished chunks stay missing, so that a resume computes them,
+              // whatever the reason the signal carries.
+              if (chunk.error && signal.aborted) return;
+              // Rows fail one by one inside the driver; a whole chunk fails only when its worker
+              // timed out, died or was aborted, or when the model could not be built.
+              if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
+                buildError ??= chunk.error.message;
+                buildStack ??= chunk.error.stack;
+                abort.abort(new Error(`the model could not be built: ${chunk.error.message}`));
+                return;
+              }
+              if (publisher) publishChunk(publisher, rank, chunk as LocalResults<ChunkOutput>);
+              const added = take(chunk);
+              // Workers that outrun the disk wait for it, rather than text piling up in memory.
+              return open.backlogged ? added : undefined;
+            },
           },
-        },
-      );
-      // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
-      for (const received of manager.resultsFromLocalTree(await manager.gather())) {
-        const chunk = seen.has(received.processNumber) ? received : vet(received);
-        if (chunk.error && signal.aborted) continue;
-        // Chunks whose model could not be built stay missing, so that a resume computes them.
-        const unbuilt = chunk.error !== undefined && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
-        if (unbuilt) {
-          buildError ??= chunk.error!.message;
-          buildStack ??= chunk.error!.stack;
-        } else if (!seen.has(chunk.processNumber)) take(chunk);
+        );
+        // In a peer group each rank sees only its own chunk as it finishes; the rest arrive here.
+        for (const received of manager.resultsFromLocalTree(await manager.gather())) {
+          const chunk = seen.has(received.processNumber) ? received : vet(received);
+          if (chunk.error && signal.aborted) continue;
+          // Chunks whose model could not be built stay missing, so that a resume computes them.
+          const unbuilt = chunk.error !== undefined &&
+            !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
+          if (unbuilt) {
+            buildError ??= chunk.error!.message;
+            buildStack ??= chunk.error!.stack;
+          } else if (!seen.has(received.processNumber)) take(chunk);
+        }
       }
       // Chunks held back for a row that never came (the model could not be built, or the run
       // stopped), and rows that waited for output names that never came, go to disk now.
@@ -585,6 +645,7 @@ export async function runRows(
       );
     }
     const elapsedMs = performance.now() - t0;
+    if (!keepRows) return await open.finishSummary(seed, elapsedMs);
     const result = await open.finish(seed, elapsedMs);
     if (options.interpolateNanOutputs && root) {
       await writeInterpolated(files, result, context.extra);
@@ -594,7 +655,7 @@ export async function runRows(
   try {
     if (!spmd) return await body();
     // Every rank returns the root's result (with the rows a resume read back), or fails with it.
-    let mine: { result: SweepResult } | { error: unknown };
+    let mine: { result: SweepResult | SweepSummary } | { error: unknown };
     try {
       mine = { result: await body() };
     } catch (error) {
@@ -602,7 +663,7 @@ export async function runRows(
     }
     const agreed = await manager.syncObjectWithPeers(
       root ? ("error" in mine ? { error: errorText(mine.error) } : mine) : null,
-    ) as { result: SweepResult } | { error: string };
+    ) as { result: SweepResult | SweepSummary } | { error: string };
     if ("error" in mine) throw mine.error;
     if ("error" in agreed) {
       throw new Error(`Cannot run the sweep as it failed on rank 0: ${agreed.error}`);
@@ -628,7 +689,7 @@ export async function runRows(
 function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSink> {
   if (!spmd) return SweepSink.open(o);
   if (root) return SweepSink.open({ ...o, holdMs: 0 });
-  const { paramNames, outputs, params, rows, meta, progressIntervalMs } = o;
+  const { paramNames, outputs, params, rows, meta, progressIntervalMs, keepRows } = o;
   return SweepSink.open({
     paramNames,
     outputs,
@@ -636,6 +697,7 @@ function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSi
     rows,
     meta,
     progressIntervalMs,
+    keepRows,
     resume: false,
     overwrite: false,
   });
@@ -668,9 +730,10 @@ function vetChunk(
   chunk: LocalResults,
   work: Float64Array,
   todo: Int32Array | undefined,
-  data: Float64Array,
+  data: ParamRows,
   plan: Plan,
   encode: readonly RowFormat[],
+  base: number,
 ): LocalResults {
   const P = plan.paramNames.length;
   const given = chunk.parameters;
@@ -678,28 +741,30 @@ function vetChunk(
   const index = new Float64Array(n);
   if (given.data.buffer === work.buffer) {
     const start = given.data.byteOffset / 8 / (P + 1);
-    for (let i = 0; i < n; i++) index[i] = todo ? todo[start + i] : start + i;
+    for (let i = 0; i < n; i++) index[i] = todo ? todo[base + start + i] : base + start + i;
   } else {
     for (let i = 0; i < n; i++) index[i] = given.data[i * given.columns];
   }
   const own = new Float64Array(n * (P + 1));
-  for (let i = 0, w = 0; i < n; i++) {
-    own[w++] = index[i];
-    for (let c = 0, d = index[i] * P; c < P; c++) own[w++] = data[d + c];
+  for (let i = 0, w = 0; i < n; i++, w += P + 1) {
+    own[w] = index[i];
+    data.copyRow(index[i], own, w + 1);
   }
   const parameters = { rows: n, columns: P + 1, data: own };
+  // Chunks are numbered across windows (a window's have numbers below its row count).
+  const number = chunk.processNumber + base;
   if (chunk.error || chunk.results === undefined) {
-    return new LocalResults(chunk.processNumber, parameters, undefined, chunk.error);
+    return new LocalResults(number, parameters, undefined, chunk.error);
   }
   const why = checkChunkOutput(chunk.results, {
     index,
     paramNames: plan.paramNames,
-    params: data,
+    params: own,
     outputs: plan.outputs,
     encode,
   });
-  if (why === undefined) return new LocalResults(chunk.processNumber, parameters, chunk.results);
-  return new LocalResults(chunk.processNumber, parameters, undefined, {
+  if (why === undefined) return new LocalResults(number, parameters, chunk.results);
+  return new LocalResults(number, parameters, undefined, {
     name: REFUSED,
     message: `the worker's results for these rows were refused: ${why}`,
   });
@@ -732,5 +797,16 @@ function publishChunk(
       solveStatus: out.success[i] === 1,
       solveTime: out.seconds?.[i] ?? NaN,
     });
+  }
+}
+
+/**
+ * Refuses `keepResult: false` for a sweep that needs its rows in memory.
+ */
+export function noStreaming(options: SweepOptions, what: string, why: string): void {
+  if (options.keepResult === false) {
+    throw new TypeError(
+      `Cannot run ${what} with 'keepResult: false' as ${why}: leave 'keepResult' true`,
+    );
   }
 }

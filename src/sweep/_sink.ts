@@ -10,6 +10,7 @@ import { ResultColumns } from "./_result_columns.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import { resumeSink } from "./_sink_resume.ts";
 import type { SweepResult } from "./sweep_result.ts";
+import type { SweepSummary } from "./sweep_summary.ts";
 
 export type { SinkOptions } from "./_sink_options.ts";
 
@@ -84,10 +85,19 @@ export class SweepSink {
     const n = out.index.length;
     // The manager keeps every chunk's result until gather: let go of the bulk now that it is
     // in the columns (and, once written, on disk), so memory does not grow with the text.
-    out.values = [];
-    return this.#files.write(out.index, out, () => this.#tracker?.add(n, failed)).then(() => {
+    // Without keepRows, the columns hold the chunk itself until it is on disk.
+    const columns = this.#columns;
+    if (columns.keepsRows) out.values = [];
+    const index = out.index;
+    const onDisk = () => {
+      columns.release(index);
+      this.#tracker?.add(n, failed);
+    };
+    return this.#files.write(index, out, onDisk).then(() => {
+      // (The columns' own references, without keepRows, go once the rows are on disk.)
       out.csv = out.jsonl = undefined;
       out.index = EMPTY;
+      out.values = [];
     });
   }
 
@@ -95,7 +105,10 @@ export class SweepSink {
   #failAll(rows: number[], message: string): Promise<void> {
     for (const r of rows) this.#columns.fail(r, message);
     // Progress counts a row once it is on disk.
-    return this.#files.write(rows, undefined, () => this.#tracker?.add(rows.length, rows.length));
+    return this.#files.write(rows, undefined, () => {
+      this.#columns.release(rows);
+      this.#tracker?.add(rows.length, rows.length);
+    });
   }
 
   /**
@@ -108,6 +121,18 @@ export class SweepSink {
 
   /** Assembles the result in row order, and rewrites the files in row order. */
   async finish(seed: number | undefined, elapsedMs: number): Promise<SweepResult> {
+    const names = await this.#complete();
+    return this.#columns.result(names, seed, elapsedMs);
+  }
+
+  /** The same for a sink that keeps no rows (keepRows false): their summary. */
+  async finishSummary(seed: number | undefined, elapsedMs: number): Promise<SweepSummary> {
+    const names = await this.#complete();
+    return this.#columns.summary(names, seed, elapsedMs);
+  }
+
+  // Every row on disk, the files in row order; returns the output names.
+  async #complete(): Promise<string[]> {
     // The run is over: nothing more to wait for, and rows still on their way to disk count in
     // the last progress report.
     this.drain();
@@ -115,7 +140,7 @@ export class SweepSink {
     this.#tracker?.finish();
     const names = this.#columns.outputNames();
     await this.#files.finish(names);
-    return this.#columns.result(names, seed, elapsedMs);
+    return names;
   }
 
   /**

@@ -2,6 +2,7 @@
 // metadata (written with each file, checked on resume).
 import type { SweepMeta } from "../io/sweep_meta.ts";
 import type { Progress } from "../io/progress.ts";
+import type { ParamRows } from "./_param_rows.ts";
 
 /** How a sink is set up. */
 export interface SinkOptions {
@@ -15,8 +16,8 @@ export interface SinkOptions {
   overwrite: boolean;
   paramNames: string[];
   outputs: string[] | undefined;
-  /** rows x paramNames.length, row-major. */
-  params: Float64Array;
+  /** rows x paramNames.length, row-major, or the rows computed by index (a grid). */
+  params: Float64Array | ParamRows;
   /**
    * Extra numeric columns, `rows` values each, written before the parameters (a differential
    * sweep's nominalIndex and differentialIndex). Derived from the rows, so not read back.
@@ -31,6 +32,13 @@ export interface SinkOptions {
   holdMs?: number;
   /** How many bytes of such chunks may wait in all. @default {32 MiB} */
   holdBytes?: number;
+  /** Encoded rows waiting to be written (bytes) beyond which the workers wait. @default {32 MiB} */
+  backlogBytes?: number;
+  /**
+   * Whether every row's values are held, to return a SweepResult; false holds only the rows
+   * on their way to disk and returns a SweepSummary. @default {true}
+   */
+  keepRows?: boolean;
 }
 
 /** The metadata of the sweep's results files under these output names. */

@@ -3,6 +3,7 @@
 import { matchRows } from "../io/match_rows.ts";
 import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
 import type { OrderedFiles } from "./_ordered_files.ts";
+import { paramRowsOf } from "./_param_rows.ts";
 import type { ResultColumns } from "./_result_columns.ts";
 import { sinkMeta, type SinkOptions } from "./_sink_options.ts";
 
@@ -62,7 +63,7 @@ async function readBack(
   const P = o.paramNames.length;
   const index = matchRows(
     { rows: disk.rows, columns: P, data: disk.params },
-    { rows: o.rows, columns: P, data: o.params },
+    { rows: o.rows, columns: P, data: paramRowsOf(o.params, o.rows, P).held() },
     { paramNames: o.paramNames },
   );
   const unrecorded = `failed (the ${

@@ -14,7 +14,7 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { planSweep, runRows, sweepSeed } from "./_run.ts";
+import { noStreaming, planSweep, runRows, sweepSeed } from "./_run.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
@@ -435,6 +435,11 @@ export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
 ): Promise<SweepResult> {
   const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS));
+  noStreaming(
+    options,
+    "a differential sweep",
+    "its files carry index columns written from every row held in memory",
+  );
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
@@ -489,7 +494,7 @@ export async function differentialParameterSweep(
     extra: { nominalIndex, differentialIndex },
     // What else makes the rows: a resume checks it is the same sweep.
     meta: { differential: options.differential, numDiffSamples: n },
-  });
+  }) as SweepResult; // noStreaming above: the rows are kept
   return { ...result, nominalIndex, differentialIndex };
 }
 

@@ -10,15 +10,42 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
+import type { SweepSummary } from "./sweep_summary.ts";
+import { noStreaming, planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
 import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import { RECURSIVE_MAX_ROUNDS } from "../_defaults.ts";
 import { MAX_ROWS } from "../_limits.ts";
-import type { SweepOptions } from "./sweep_options.ts";
+import type { StreamedSweepOptions, SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
+import { gridRows } from "./_param_rows.ts";
 import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
 
+/**
+ * A sweep that keeps no rows in memory: they are in its `csv` or `jsonl` file.
+ *
+ * @param options What to sweep, `keepResult: false`, and `csv` or `jsonl`.
+ * @returns The rows' counts, statistics and first failure.
+ *
+ * @example A sweep whose rows are only on disk
+ * ```ts
+ * import { linearSample, parameterSweep } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const dir = await Deno.makeTempDir();
+ * const summary = await parameterSweep({
+ *   model, params: { x: linearSample(0, 2, 3) }, workers: 1, csv: `${dir}/r.csv`, keepResult: false,
+ * });
+ * assert.deepEqual([summary.rows, summary.stats.failed, summary.outputs.y.max], [3, 0, 2]);
+ * await Deno.remove(dir, { recursive: true });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
+export async function parameterSweep(options: StreamedSweepOptions): Promise<SweepSummary>;
 /**
  * Runs a model over every combination of its parameters, in parallel.
  *
@@ -28,8 +55,13 @@ import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
  * row order (a chunk that finishes early waits up to 250 ms for the rows before
  * it); a file that got rows out of order is rewritten in row order at the end.
  *
+ * With `keepResult: false` (and `csv` or `jsonl`), the rows go to the files only: the sweep
+ * returns a {@linkcode SweepSummary} (counts, each column's min, mean and max, the first
+ * failure), computed as the rows stream, and its memory does not grow with the rows' outputs.
+ *
  * @param options What to sweep and where the results go.
- * @returns The rows' parameters, outputs and outcomes as columns.
+ * @returns The rows' parameters, outputs and outcomes as columns; with `keepResult: false`,
+ * their summary.
  * @throws {TypeError | RangeError} When an option is invalid, naming it.
  * @throws {Error} When the model cannot be built.
  *
@@ -47,7 +79,10 @@ import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
  * URL.revokeObjectURL(model);
  * ```
  */
-export async function parameterSweep(options: SweepOptions): Promise<SweepResult> {
+export async function parameterSweep(options: SweepOptions): Promise<SweepResult>;
+export async function parameterSweep(
+  options: SweepOptions | StreamedSweepOptions,
+): Promise<SweepResult | SweepSummary> {
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
   const seed = await sweepSeed(
@@ -56,7 +91,13 @@ export async function parameterSweep(options: SweepOptions): Promise<SweepResult
       ? () => recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
       : undefined,
   );
-  return await runRows(plan, () => buildCombinations(options.params, { seed }), {
+  // A grid that keeps no rows is computed row by row, not held (see _param_rows.ts).
+  const grid = options.keepResult === false ? gridRows(options.params) : undefined;
+  const source = () =>
+    grid ? { data: grid, rows: grid.rows, seed: undefined } : buildCombinations(options.params, {
+      seed,
+    });
+  return await runRows(plan, source, {
     sampling: { params: options.params },
   });
 }
@@ -143,6 +184,11 @@ export async function recursiveParameterSweep(
   options: RecursiveSweepOptions,
 ): Promise<SweepResult> {
   const plan = planSweep(options, Object.keys(RECURSIVE_FIELDS));
+  noStreaming(
+    options,
+    "a recursive sweep",
+    "it keeps its successful rows to trim them to 'numSamples'",
+  );
   const target = options.numSamples;
   if (!Number.isSafeInteger(target) || target < 1) {
     throw new RangeError(
@@ -300,10 +346,11 @@ async function drawRounds(
               total: before + p.total,
             })),
       };
+      // A recursive sweep keeps its rows (noStreaming above): runRows returns them.
       const result = await runRows(round, () => ({ ...combos, seed }), {
         sampling: { params: options.params },
         meta: { ...meta, round: r },
-      });
+      }) as SweepResult;
       resumed += result.stats.resumed;
       for (const warning of result.warnings) warnings.add(warning);
       for (const [row, stack] of result.stacks ?? []) {

@@ -144,6 +144,12 @@ export interface SweepOptions {
   /** Replace existing output files (without `resume`). @default {false} */
   readonly overwrite?: boolean;
   /**
+   * Keep every row in memory and return them as a {@linkcode SweepResult}: the only value a
+   * `SweepOptions` takes. A sweep that keeps no rows is given {@linkcode StreamedSweepOptions}
+   * (`keepResult: false`). @default {true}
+   */
+  readonly keepResult?: true;
+  /**
    * Also write `interpolated_<name>` beside each of `csv` and `jsonl` once the sweep is
    * done: the same rows, with the outputs of failed rows linearly interpolated from the
    * successful ones (see {@linkcode interpolateNanOutputs}); their `success` column still
@@ -161,4 +167,38 @@ export interface SweepOptions {
    * at most 2 seconds. Needs network permission for the address. @default {undefined}
    */
   readonly publishAddress?: string | URL;
+}
+
+/**
+ * Options of a {@linkcode parameterSweep} that keeps no rows in memory: they go to `csv` and/or
+ * `jsonl` only (one of them is required; `arrow`, `h5`, `parquet` and `interpolateNanOutputs`
+ * need every row held, and are refused), and the sweep returns a {@linkcode SweepSummary}
+ * computed as the rows stream. Its memory then does not grow with the rows' outputs: what it
+ * holds per row is its parameters (8 bytes each), and for a grid of fixed samplers not even
+ * those. Only `parameterSweep` takes it. Rows go to the workers a window of 262,144 at a time, and
+ * each window builds the model again on every worker.
+ *
+ * @example Ten thousand rows to CSV, keeping only their summary
+ * ```ts
+ * import { linearSample, parameterSweep, type StreamedSweepOptions } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const dir = await Deno.makeTempDir();
+ * const options: StreamedSweepOptions = {
+ *   model, params: { x: linearSample(0, 1, 10_000) }, workers: 1,
+ *   csv: `${dir}/r.csv`, keepResult: false,
+ * };
+ * const summary = await parameterSweep(options);
+ * assert.deepEqual([summary.rows, summary.outputs.y.min, summary.outputs.y.max], [10_000, 0, 1]);
+ * await Deno.remove(dir, { recursive: true });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
+export interface StreamedSweepOptions extends Omit<SweepOptions, "keepResult"> {
+  /** Keep no rows in memory (see the interface). */
+  readonly keepResult: false;
 }

@@ -1,0 +1,82 @@
+// Internal: a sweep's parameter rows, by row index: held in memory (row-major), or, for a grid of
+// fixed samplers, computed from the index (the first parameter varies slowest, as
+// buildCombinations lays them out). A sweep that keeps no rows (keepResult: false) sweeps a grid
+// of ten million rows without holding its 80 MB a parameter; what needs every row at once (a
+// resume matching rows, a rewrite from disk) makes them then.
+import { buildCombinations } from "../sampling/build_combinations.ts";
+import { parseSampler, type Sampler } from "../sampling/samplers.ts";
+import { MAX_ROWS } from "../_limits.ts";
+
+/** Parameter rows; see the module comment. */
+export interface ParamRows {
+  readonly rows: number;
+  readonly columns: number;
+  /** Row `r`'s value of parameter `c`. */
+  value(r: number, c: number): number;
+  /** Copies row `r`'s values into `out` from `at`. */
+  copyRow(r: number, out: Float64Array, at: number): void;
+  /** Every row, row-major: the rows held, or made now (each call makes them again). */
+  held(): Float64Array;
+}
+
+/** The rows of `data`, row-major, `columns` values a row. */
+export function heldRows(data: Float64Array, rows: number, columns: number): ParamRows {
+  return {
+    rows,
+    columns,
+    value: (r, c) => data[r * columns + c],
+    copyRow: (r, out, at) => {
+      for (let c = 0, d = r * columns; c < columns; c++) out[at + c] = data[d + c];
+    },
+    held: () => data,
+  };
+}
+
+/** Rows as given: a held array (of `columns` values a row) or rows already. */
+export function paramRowsOf(
+  params: Float64Array | ParamRows,
+  rows: number,
+  columns: number,
+): ParamRows {
+  return params instanceof Float64Array ? heldRows(params, rows, columns) : params;
+}
+
+/**
+ * The grid of `params` computed row by row, when every sampler is fixed and the grid within the
+ * limit; otherwise undefined (then buildCombinations makes the rows, or says why it cannot).
+ */
+export function gridRows(params: Readonly<Record<string, Sampler>>): ParamRows | undefined {
+  const names = Object.keys(params);
+  if (names.length === 0) return undefined;
+  try {
+    if (!names.every((name) => parseSampler(params[name], `params.${name}`).kind === "fixed")) {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  // Each parameter's values, as buildCombinations makes them for a grid of that one parameter.
+  const values = names.map((name) => buildCombinations({ [name]: params[name] }).data);
+  const rows = values.reduce((product, v) => product * v.length, 1);
+  if (rows > MAX_ROWS) return undefined;
+  const columns = values.length;
+  // How many rows each value of a parameter lasts for.
+  const strides = new Float64Array(columns);
+  for (let c = columns - 1, s = 1; c >= 0; s *= values[c].length, c--) strides[c] = s;
+  const value = (r: number, c: number) => values[c][Math.floor(r / strides[c]) % values[c].length];
+  return {
+    rows,
+    columns,
+    value,
+    copyRow: (r, out, at) => {
+      for (let c = 0; c < columns; c++) out[at + c] = value(r, c);
+    },
+    held: () => {
+      const data = new Float64Array(rows * columns);
+      for (let r = 0, w = 0; r < rows; r++) {
+        for (let c = 0; c < columns; c++) data[w++] = value(r, c);
+      }
+      return data;
+    },
+  };
+}

@@ -1,0 +1,295 @@
+// keepResult: false: a sweep that keeps no rows in memory writes the same files, byte for byte,
+// and returns the same summary as one that keeps them (issue 11 point 15). The memory it saves
+// is measured in bench/memory_report.ts.
+import {
+  differentialParameterSweep,
+  type DifferentialSweepOptions,
+  fixedSample,
+  geomSample,
+  linearSample,
+  parameterSweep,
+  recursiveParameterSweep,
+  type RecursiveSweepOptions,
+  summarizeResult,
+  type SweepOptions,
+  type SweepSummary,
+  uniformSample,
+} from "../mod.ts";
+import { streamWindow } from "../src/sweep/_run.ts";
+import { STREAM_DEFAULTS } from "../src/_defaults.ts";
+import { gridRows } from "../src/sweep/_param_rows.ts";
+import { buildCombinations } from "../src/sampling/mod.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const models = new URL("./fixtures/models/", import.meta.url);
+// Fails where a + b > limit; its output "ratio" exists only where a > 0.5, so it first appears
+// after the files' header is fixed.
+const analytic = new URL("analytic.ts", models).pathname;
+const permissions = { read: [root] };
+const mod = new URL("../mod.ts", import.meta.url).pathname;
+
+// The parts of a summary that do not depend on timing.
+function timeless(s: SweepSummary): unknown {
+  const { elapsedMs: _e, rowsPerSecond: _r, ...stats } = s.stats;
+  return { ...s, stats };
+}
+
+// Runs `options` keeping the rows in `dir`/held and not keeping them in `dir`/streamed, with
+// windows of `window` rows; returns both summaries and both directories' files.
+async function both(
+  dir: string,
+  options: Omit<SweepOptions, "csv" | "jsonl" | "keepResult">,
+  window: number,
+  prepare?: (sub: string) => Promise<void>,
+): Promise<{ held: SweepSummary; streamed: SweepSummary; files: [string, string][] }> {
+  const saved = streamWindow.rows;
+  const out: SweepSummary[] = [];
+  try {
+    streamWindow.rows = window;
+    for (const keepResult of [true, false]) {
+      const sub = `${dir}/${keepResult ? "held" : "streamed"}`;
+      await Deno.mkdir(sub);
+      await prepare?.(sub);
+      const o = { ...options, csv: `${sub}/r.csv`, jsonl: `${sub}/r.jsonl` };
+      out.push(
+        keepResult
+          ? summarizeResult(await parameterSweep({ ...o, keepResult: true }))
+          : await parameterSweep({ ...o, keepResult: false }),
+      );
+    }
+  } finally {
+    streamWindow.rows = saved;
+  }
+  const files: [string, string][] = [];
+  for (const name of ["r.csv", "r.jsonl", "r.csv.meta.json", "r.jsonl.meta.json"]) {
+    files.push([
+      await Deno.readTextFile(`${dir}/held/${name}`),
+      await Deno.readTextFile(`${dir}/streamed/${name}`),
+    ]);
+  }
+  return { held: out[0], streamed: out[1], files };
+}
+
+function assertSame(r: Awaited<ReturnType<typeof both>>): void {
+  for (const [held, streamed] of r.files) assertEquals(streamed, held);
+  assertEquals(timeless(r.streamed), timeless(r.held));
+}
+
+Deno.test("keepResult false: the same files and summary as a kept result, failed rows and late outputs included", async () => {
+  await withTempDir(async (dir) => {
+    const r = await both(dir, {
+      model: analytic,
+      buildOptions: { limit: 1.5 },
+      params: { a: linearSample(0, 1, 41), b: linearSample(0, 1, 37) },
+      workers: 2,
+      permissions,
+    }, 97);
+    assertSame(r);
+    const s = r.streamed;
+    assertEquals(s.rows, 41 * 37);
+    assert(s.stats.failed > 0 && s.stats.succeeded > 0);
+    // Row 0 (a = 0) never fails; the first failure is the lowest row with a + b > 1.5.
+    assert(s.firstError !== undefined && /no solution/.test(s.firstError.message));
+    assertEquals(s.outputNames, ["sum", "product", "ratio"]);
+    assert(s.outputs.ratio.count > 0 && s.outputs.ratio.count < s.stats.succeeded);
+    // The late output reached the files: the header has it, and rows with a > 0.5 its value.
+    assertEquals(r.files[0][1].split("\n")[0], "a,b,sum,product,ratio,success");
+  });
+});
+
+for (
+  const [kind, params] of [
+    ["random samples", { a: uniformSample(0, 1, 900), b: uniformSample(0, 1, 900) }],
+    // A grid, whose rows a sweep that keeps none computes by index (made whole for the resume).
+    ["a grid", { a: linearSample(0, 1, 30), b: geomSample(0.01, 1, 30) }],
+  ] as const
+) {
+  Deno.test(`keepResult false: a resumed sweep of ${kind} gives the same files and summary`, async () => {
+    await withTempDir(async (dir) => {
+      const options = {
+        model: analytic,
+        buildOptions: { limit: 1.2 },
+        params,
+        seed: 7,
+        workers: 2,
+        permissions,
+      };
+      // A run that stopped after 300 rows: its files hold those (and the metadata).
+      await parameterSweep({ ...options, csv: `${dir}/r.csv`, jsonl: `${dir}/r.jsonl` });
+      const cut = async (sub: string) => {
+        for (const name of ["r.csv", "r.jsonl"]) {
+          const lines = (await Deno.readTextFile(`${dir}/${name}`)).split("\n");
+          const keep = name.endsWith(".csv") ? 301 : 300;
+          await Deno.writeTextFile(`${sub}/${name}`, lines.slice(0, keep).join("\n") + "\n");
+          await Deno.copyFile(`${dir}/${name}.meta.json`, `${sub}/${name}.meta.json`);
+        }
+      };
+      const r = await both(dir, { ...options, resume: true }, 128, cut);
+      assertSame(r);
+      assertEquals([r.streamed.rows, r.streamed.stats.resumed], [900, 300]);
+      assert(r.streamed.stats.failed > 0);
+      // And the resumed files are those of the run that was not stopped.
+      assertEquals(r.files[0][1], await Deno.readTextFile(`${dir}/r.csv`));
+      assertEquals(r.files[1][1], await Deno.readTextFile(`${dir}/r.jsonl`));
+      // A resume of the finished sweep computes nothing, and leaves the same files and summary.
+      const again = await parameterSweep({
+        ...options,
+        resume: true,
+        csv: `${dir}/streamed/r.csv`,
+        jsonl: `${dir}/streamed/r.jsonl`,
+        keepResult: false,
+      });
+      // (Rows read back carry no stack of the model's.)
+      const { stats: _s, stacks: _t, ...rest } = timeless(again) as SweepSummary;
+      const { stats: _h, stacks: _u, ...held } = timeless(r.held) as SweepSummary;
+      assertEquals(rest, held);
+      assertEquals([again.stats.resumed, again.stats.failed], [900, r.held.stats.failed]);
+      assertEquals(await Deno.readTextFile(`${dir}/streamed/r.csv`), r.files[0][1]);
+      assertEquals(await Deno.readTextFile(`${dir}/streamed/r.jsonl`), r.files[1][1]);
+    });
+  });
+}
+
+Deno.test("a grid's rows computed by index are buildCombinations' rows", () => {
+  const params = {
+    a: linearSample(-1, 1, 7),
+    b: fixedSample([3, 2.5, -0, 5]),
+    c: geomSample(1, 1000, 5),
+  };
+  const grid = gridRows(params)!;
+  const combos = buildCombinations(params);
+  assertEquals([grid.rows, grid.columns], [combos.rows, 3]);
+  assertEquals([...grid.held()], [...combos.data]);
+  const row = new Float64Array(4);
+  grid.copyRow(97, row, 1);
+  assertEquals([...row.subarray(1)], [...combos.data.subarray(97 * 3, 98 * 3)]);
+  assert(Object.is(grid.value(10, 1), -0) && Object.is(combos.data[10 * 3 + 1], -0));
+  // Random samplers draw in an order by their first column: no grid.
+  assertEquals(gridRows({ a: uniformSample(0, 1, 3) }), undefined);
+});
+
+Deno.test("keepResult false: named outputs, one window, CSV only", async () => {
+  await withTempDir(async (dir) => {
+    const options = {
+      model: analytic,
+      buildOptions: { limit: 1.5 },
+      params: { a: linearSample(0, 1, 20), b: linearSample(0, 1, 20) },
+      outputs: ["ratio", "sum"],
+      workers: 1,
+      permissions,
+    };
+    const held = summarizeResult(await parameterSweep({ ...options, csv: `${dir}/a.csv` }));
+    const streamed = await parameterSweep({ ...options, csv: `${dir}/b.csv`, keepResult: false });
+    assertEquals(await Deno.readTextFile(`${dir}/b.csv`), await Deno.readTextFile(`${dir}/a.csv`));
+    assertEquals(timeless(streamed), timeless(held));
+    assertEquals(streamed.outputNames, ["ratio", "sum"]);
+  });
+});
+
+Deno.test("keepResult is type-checked, and false needs a CSV or JSON Lines file and a plain sweep", async () => {
+  const base = { model: analytic, params: { a: linearSample(0, 1, 2), b: linearSample(0, 1, 2) } };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { keepResult: "false", csv: "r.csv" },
+      /'keepResult' must be true or false: current value is "false"/,
+    ],
+    [{ keepResult: 0 }, /'keepResult' must be true or false: current value is 0/],
+    [
+      { keepResult: false },
+      /'keepResult: false' as neither 'csv' nor 'jsonl' names a results file/,
+    ],
+    [
+      { keepResult: false, csv: "r.csv", parquet: "r.parquet" },
+      /'keepResult: false' and 'parquet'/,
+    ],
+    [{ keepResult: false, jsonl: "r.jsonl", h5: "r.h5" }, /'keepResult: false' and 'h5'/],
+    [{ keepResult: false, csv: "r.csv", arrow: "r.arrow" }, /'keepResult: false' and 'arrow'/],
+    [
+      { keepResult: false, csv: "r.csv", interpolateNanOutputs: true },
+      /'keepResult: false' and 'interpolateNanOutputs'/,
+    ],
+  ];
+  for (const [extra, message] of cases) {
+    const error = await parameterSweep({ ...base, ...extra } as unknown as SweepOptions).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert(error instanceof TypeError && message.test(error.message), String(error));
+  }
+  await assertRejects(
+    () =>
+      recursiveParameterSweep({
+        model: analytic,
+        params: { a: uniformSample(0, 1, 2), b: uniformSample(0, 1, 2) },
+        numSamples: 2,
+        csv: "r.csv",
+        keepResult: false,
+      } as unknown as RecursiveSweepOptions),
+    TypeError,
+    "Cannot run a recursive sweep with 'keepResult: false'",
+  );
+  await assertRejects(
+    () =>
+      differentialParameterSweep(
+        {
+          ...base,
+          differential: {
+            a: { sample: "uniform", mode: "sum", relativeLower: -0.1, relativeUpper: 0.1 },
+          },
+          csv: "r.csv",
+          keepResult: false,
+        } as unknown as DifferentialSweepOptions,
+      ),
+    TypeError,
+    "Cannot run a differential sweep with 'keepResult: false'",
+  );
+});
+
+Deno.test("the CLI's summary of a CSV sweep (kept in no result) matches the file", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${analytic}\nbuildOptions: { limit: 1.5 }\nparams:\n` +
+        `  a: { sampler: linear, lower: 0, upper: 1, n: 30 }\n` +
+        `  b: { sampler: linear, lower: 0, upper: 1, n: 30 }\nworkers: 2\ncsv: r.csv\n`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", mod, "run", "s.yaml", "--json", `--allow-read=${root}`],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    const summary = JSON.parse(new TextDecoder().decode(out.stdout));
+    const [header, ...lines] = (await Deno.readTextFile(`${dir}/r.csv`)).trim().split("\n");
+    const names = header.split(",");
+    const rows = lines.map((l) => l.split(",").map(Number));
+    assertEquals(summary.rows, rows.length);
+    assertEquals(summary.failed, lines.filter((l) => l.endsWith(",false")).length);
+    assert(summary.failed > 0);
+    assertEquals(summary.outputNames, ["sum", "product", "ratio"]);
+    for (const name of summary.outputNames as string[]) {
+      const values = rows.map((r) => r[names.indexOf(name)]).filter((v) => !Number.isNaN(v));
+      const s = summary.outputs[name];
+      assertEquals([s.count, s.min, s.max], [
+        values.length,
+        Math.min(...values),
+        Math.max(...values),
+      ]);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      assert(Math.abs(s.mean - mean) <= 1e-12 * Math.max(1, Math.abs(mean)), `${name} mean`);
+    }
+  });
+});
+
+Deno.test("the README states the window of a sweep that keeps no rows as src/_defaults.ts holds it", async () => {
+  const readme = (await Deno.readTextFile(new URL("../README.md", import.meta.url)))
+    .replace(/\s+/g, " ");
+  const text = `a window of ${STREAM_DEFAULTS.windowRows.toLocaleString("en-US")} at a time`;
+  assert(readme.includes(text), `README lacks "${text}"`);
+});
