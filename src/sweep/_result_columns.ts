@@ -438,19 +438,27 @@ export class ResultColumns {
     for (const name of names) {
       outputs[name] = (this.#stats.get(name) ?? new ColumnStats()).summary();
     }
-    const failed = this.#failed;
     return {
       paramNames: [...o.paramNames],
       outputNames: names,
       params,
       outputs,
       firstError: this.#firstError,
+      ...this.#ending(names, seed, elapsedMs),
+    };
+  }
+
+  // What a result and a summary both end with: warnings, stacks, seed, rows and statistics.
+  #ending(names: string[], seed: number | undefined, elapsedMs: number) {
+    const rows = this.#o.rows;
+    const failed = this.#failed;
+    return {
       warnings: oddWarnings(this.#odd, names),
       stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
       seed,
-      rows: o.rows,
+      rows,
       stats: {
-        succeeded: o.rows - failed,
+        succeeded: rows - failed,
         failed,
         resumed: this.#resumed,
         elapsedMs,
@@ -527,7 +535,6 @@ export class ResultColumns {
     const params: Record<string, Float64Array> = {};
     const paramColumns = this.#paramColumns();
     o.paramNames.forEach((name, c) => (params[name] = paramColumns[c]));
-    const failed = this.#failed;
     return {
       paramNames: [...o.paramNames],
       outputNames: names,
@@ -535,17 +542,7 @@ export class ResultColumns {
       outputs,
       success: this.#success,
       errors: new Map([...this.#errors].sort((a, b) => a[0] - b[0])),
-      warnings: oddWarnings(this.#odd, names),
-      stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
-      seed,
-      rows: o.rows,
-      stats: {
-        succeeded: o.rows - failed,
-        failed,
-        resumed: this.#resumed,
-        elapsedMs,
-        rowsPerSecond: this.#computed / Math.max(elapsedMs / 1000, 1e-9),
-      },
+      ...this.#ending(names, seed, elapsedMs),
     };
   }
 }
