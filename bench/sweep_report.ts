@@ -11,7 +11,8 @@
  *   file by the main thread as chunks arrive (what a user of the raw manager would write by
  *   hand: no row order, no resume, no progress);
  * - `sweep`, `sweep+csv`, `sweep+jsonl`: `parameterSweep` without files, and streaming to CSV
- *   and to JSON Lines;
+ *   and to JSON Lines; `stream+csv`: streaming to CSV with `keepResult: false` (what the CLI
+ *   runs: no rows kept in memory, statistics as rows stream);
  * - `sweep+arrow`, `sweep+h5`, `sweep+parquet`: streaming to an Arrow IPC stream, to HDF5 (appended
  *   every 65,536 rows or 250 ms) and to Parquet (streamed to `.partial.arrow`, then written a
  *   row group at a time at the end). "vs sweep" is each case's time over the sweep without files.
@@ -47,6 +48,7 @@ const CASES = [
   "raw+csv",
   "sweep",
   "sweep+csv",
+  "stream+csv",
   "sweep+jsonl",
   "sweep+arrow",
   "sweep+h5",
@@ -107,7 +109,9 @@ async function runCase(which: Case, withMarks: boolean, keep?: string): Promise<
         model: MODEL,
         params,
         workers: 2,
-        csv: which === "sweep+csv" ? `${dir}/r.csv` : undefined,
+        // What the CLI runs: the same sweep keeping no rows in memory (the summary only).
+        ...(which === "stream+csv" ? { keepResult: false as const } : {}),
+        csv: which === "sweep+csv" || which === "stream+csv" ? `${dir}/r.csv` : undefined,
         jsonl: which === "sweep+jsonl" ? `${dir}/r.jsonl` : undefined,
         arrow: which === "sweep+arrow" ? `${dir}/r.arrow` : undefined,
         h5: which === "sweep+h5" ? `${dir}/r.h5` : undefined,
@@ -232,7 +236,9 @@ if (Deno.args[0] === "--case") {
   const ats = new Map<Case, number[]>();
   // Then one run of each sweep that samples memory as rows finish.
   for (const which of cases) {
-    if (which.startsWith("sweep")) ats.set(which, (await child(which, "--marks")).at);
+    if (which.startsWith("sweep") || which.startsWith("stream")) {
+      ats.set(which, (await child(which, "--marks")).at);
+    }
   }
   const rows: string[][] = [];
   const medians = new Map<Case, number>();
@@ -284,6 +290,7 @@ if (Deno.args[0] === "--case") {
     console.log(`${a} / ${b}, each round: wall ${show(wall)}; CPU ${show(cpu)}`);
   };
   perRound("sweep+csv", "raw+csv");
+  perRound("stream+csv", "raw+csv");
   perRound("sweep", "raw");
   if (cases.includes("raw+csv") && cases.includes("sweep+csv")) console.log(await sameCsv());
   console.log(
