@@ -8,7 +8,7 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
 import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
-import { claimPartialOutlet } from "../src/parallel/_partial_results.ts";
+import { claimPartialOutlet, COUNTS, HANDED } from "../src/parallel/_partial_results.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 const waitsForDisk = new URL("./fixtures/models/waits_for_disk.ts", import.meta.url).pathname;
@@ -202,10 +202,11 @@ Deno.test("the pool hands a chunk's rows sent ahead on as results of their own, 
       const outlet = takePartialOutlet();
       const rows = Array.from({ length: p.rows }, (_, r) => p.data[r * p.columns]);
       // Rows that are not there, or none, or all of them: refused.
-      const refused = [0, p.rows, 1.5, -1].map((to) => outlet?.deliver(to, "no") ?? "none");
+      const refused = [[0, 0], [0, p.rows], [0, 1.5], [-1, 1]]
+        .map(([from, to]) => outlet?.deliver(from, to, "no") ?? "none");
       let sent = 0;
-      if (outlet?.deliver(1, rows.slice(0, 1))) sent = 1;
-      if (outlet?.deliver(3, rows.slice(1, 3))) sent = 3;
+      if (outlet?.claim(1) === 0 && outlet.deliver(0, 1, rows.slice(0, 1))) sent = 1;
+      if (outlet?.claim(3) === 1 && outlet.deliver(1, 3, rows.slice(1, 3))) sent = 3;
       return { rows: rows.slice(sent), refused };
     }`;
   const module = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
@@ -261,10 +262,19 @@ Deno.test("the driver sends the rows before an awaited row ahead, with their own
   (globalThis as Record<string, unknown>).psweepTestGate = gate;
   try {
     const parts: ChunkOutput[] = [];
+    const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
     open({
       // Every row is due at once: what goes ahead when depends only on where the driver looks.
       holdMs: 0,
-      deliver(to, results) {
+      counts,
+      share() {},
+      claim(to) {
+        const from = Atomics.load(counts, HANDED);
+        if (from >= to) return -1;
+        Atomics.store(counts, HANDED, to);
+        return from;
+      },
+      deliver(_from, to, results) {
         parts.push(results as ChunkOutput);
         // Row 3 returns only once the rows before it went ahead.
         if (to === 3) gate.resolve({ y: 6 });

@@ -4,6 +4,7 @@
 import { describe } from "../_describe.ts";
 import { isModuleFunction } from "./build_and_execute.ts";
 import type { ErrorInfo } from "./parallel_manager.ts";
+import type { SharedLayout } from "./_partial_results.ts";
 
 /** A function reference as it crosses threads: always an absolute URL string. */
 export interface WireFunction {
@@ -106,6 +107,23 @@ export interface ChunkPartMessage {
   results: unknown;
 }
 
+/**
+ * Worker -> pool: where the running chunk's finished rows lie in shared memory (see
+ * _partial_results.ts), so that the pool can take those that wait behind a slow row. Sent
+ * again, with the next `version`, when the layout grows.
+ */
+export interface ChunkSharedMessage {
+  type: "chunkShared";
+  job: number;
+  chunk: number;
+  /** The chunk's counts (FINISHED, HANDED, LAYOUT), on a SharedArrayBuffer. */
+  counts: Int32Array;
+  /** The layout's version, as counts[LAYOUT] holds it while this layout stands. */
+  version: number;
+  /** Where the rows lie (cloned: the arrays stay on their shared memory). */
+  layout: SharedLayout;
+}
+
 /** Worker -> pool: the job's build failed; no chunk of this job can run on this worker. */
 export interface BuildFailedMessage {
   type: "buildFailed";
@@ -132,6 +150,7 @@ export type FromWorker =
   | BuiltMessage
   | ChunkDoneMessage
   | ChunkPartMessage
+  | ChunkSharedMessage
   | BuildFailedMessage
   | PeerDoneMessage
   | DyingMessage;

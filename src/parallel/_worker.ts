@@ -6,7 +6,13 @@ import { toErrorInfo } from "./_errors.ts";
 import { PeerGroupManager } from "./_peer_group.ts";
 import type { FromWorker, JobMessage, PeerMessage, PortMessage, ToWorker } from "./_protocol.ts";
 import { ParallelActor, resolveCallable } from "./build_and_execute.ts";
-import { claimPartialOutlet } from "./_partial_results.ts";
+import {
+  claimPartialOutlet,
+  COUNTS,
+  HANDED,
+  LAYOUT,
+  type SharedLayout,
+} from "./_partial_results.ts";
 
 // The protocol runs over a private MessagePort that the pool transfers in its first message,
 // before any model code runs here: model code can neither read the pool's messages nor forge
@@ -26,6 +32,9 @@ const apply = Reflect.apply;
 const then = Promise.prototype.then;
 const now = performance.now.bind(performance);
 const isInteger = Number.isInteger;
+const atomicLoad = Atomics.load;
+const atomicStore = Atomics.store;
+const compareExchange = Atomics.compareExchange;
 const post = (message: FromWorker, transfer: Transferable[] = []) => send?.(message, transfer);
 // Claimed before any model code runs: a model can then neither claim it nor open it elsewhere.
 const openOutlet = claimPartialOutlet();
@@ -112,37 +121,72 @@ async function handle(message: ToWorker): Promise<void> {
         data: data.subarray(message.start * columns, message.end * columns),
       };
       const t0 = now();
-      // Finished rows of this chunk may go ahead of it (see _partial_results.ts); `sent` rows of
-      // it have, and its chunkDone then carries only the rest.
-      let sent = 0;
+      // Finished rows of this chunk may go ahead of it (see _partial_results.ts): sent from
+      // here, or taken by the pool from shared memory. `counts[HANDED]` rows of it have gone,
+      // and its chunkDone then carries only the rest.
       let live = true;
       const { job: jobId, chunk, start } = message;
       const count = message.end - message.start;
       const holdMs = job.partialMs;
       if (holdMs !== undefined) {
+        const counts = new Int32Array(new SharedArrayBuffer(COUNTS * 4));
+        let version = 0;
         openOutlet({
           holdMs,
-          deliver(to: number, results: unknown): boolean {
+          counts,
+          share(layout: SharedLayout): void {
+            if (!live) return;
+            // The version moves first: the pool takes no row under an older layout than the
+            // one whose message it has.
+            atomicStore(counts, LAYOUT, ++version);
+            try {
+              post({
+                type: "chunkShared",
+                job: jobId,
+                chunk,
+                counts,
+                version,
+                layout,
+              });
+            } catch {
+              // A layout that cannot be sent is not used: the worker sends its rows itself.
+            }
+          },
+          claim(to: number): number {
+            if (!live || !isInteger(to) || to > count) return -1;
+            for (;;) {
+              const from = atomicLoad(counts, HANDED);
+              if (from >= to) return -1;
+              if (compareExchange(counts, HANDED, from, to) === from) return from;
+            }
+          },
+          deliver(from: number, to: number, results: unknown): boolean {
             // A model that kept the outlet past its chunk, or asks for rows that are not there,
             // gets nothing sent.
-            if (!live || !isInteger(to) || to <= sent || to >= count) return false;
+            if (
+              !live || !isInteger(from) || !isInteger(to) || from < 0 || to <= from ||
+              to >= count || atomicLoad(counts, HANDED) !== to
+            ) {
+              return false;
+            }
             try {
               post(
                 {
                   type: "chunkPart",
                   job: jobId,
                   chunk,
-                  start: start + sent,
+                  start: start + from,
                   end: start + to,
                   results,
                 },
                 transferables(results),
               );
             } catch {
-              // Results that cannot be sent stay with the chunk, whose chunkDone reports them.
+              // Results that cannot be sent stay with the chunk, whose chunkDone reports them:
+              // the claim is undone (the pool takes no row while its rows are out of step).
+              compareExchange(counts, HANDED, to, from);
               return false;
             }
-            sent = to;
             return true;
           },
         });

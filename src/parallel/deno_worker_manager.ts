@@ -16,6 +16,7 @@
 import { START_WORKERS } from "./_start_workers.ts";
 import { POOL_DEFAULTS } from "../_defaults.ts";
 import { ChunkSizer } from "./_chunk_sizer.ts";
+import { SharedRows } from "./_shared_rows.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { toErrorInfo } from "./_errors.ts";
 import { GROUP_OF_ONE } from "./_group_of_one.ts";
@@ -75,6 +76,8 @@ interface Chunk {
    */
   done: number;
   attempts: number;
+  /** The first row the worker was sent (`done` when the chunk was sent): its row 0. */
+  sent?: number;
 }
 
 // The processNumber of a chunk's rows from `row` on: between the chunk's and the next chunk's, so
@@ -126,6 +129,8 @@ interface Slot extends WorkerSlot, PeerSlot {
   /** A chunk sent ahead, which the worker starts as soon as `chunk` is done. */
   next: Chunk | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Where `chunk`'s finished rows lie in shared memory, once its worker said so. */
+  shared?: SharedRows;
 }
 
 /**
@@ -178,6 +183,8 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   readonly #chunkTargetMs: number;
   readonly #slots: WorkerSlots<Slot>;
   #job: Job | undefined;
+  // Looks at the workers' shared rows every partialMs while some chunk has shared them.
+  #sharedTimer: ReturnType<typeof setTimeout> | undefined;
   #lastResults: LocalResults[] | undefined;
   #jobIds = 0;
   #closed = false;
@@ -443,6 +450,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
+    this.#stopTakingShared();
     this.#slots.close();
     if (this.#job && !this.#job.finished) {
       this.#abortJob(this.#job, {
@@ -502,9 +510,26 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         chunk.done = message.end;
         return;
       }
+      case "chunkShared": {
+        const job = this.#job;
+        const chunk = slot.chunk;
+        if (
+          !job || job.finished || job.id !== message.job || !chunk ||
+          chunk.index !== message.chunk || chunk.sent === undefined
+        ) {
+          return;
+        }
+        slot.shared = SharedRows.of(message, chunk.end - chunk.sent, slot.shared);
+        if (slot.shared && this.#sharedTimer === undefined) {
+          this.#sharedTimer = setTimeout(() => this.#takeShared(), POOL_DEFAULTS.partialMs);
+          Deno.unrefTimer(this.#sharedTimer);
+        }
+        return;
+      }
       case "chunkDone": {
         const job = this.#job;
         const chunk = slot.chunk;
+        slot.shared = undefined;
         if (slot.timer !== undefined) clearTimeout(slot.timer);
         slot.timer = undefined;
         slot.chunk = slot.next;
@@ -524,6 +549,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
       case "buildFailed": {
         const job = this.#job;
         const chunk = slot.chunk;
+        slot.shared = undefined;
         if (slot.timer !== undefined) clearTimeout(slot.timer);
         slot.timer = undefined;
         slot.chunk = slot.next;
@@ -547,8 +573,43 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     }
   }
 
+  // Rows a worker's chunk shared that have waited since the last look (a synchronous row holds
+  // the worker) are handed on from here; the timer runs only while some chunk has shared rows.
+  #takeShared(): void {
+    this.#sharedTimer = undefined;
+    const job = this.#job;
+    let more = false;
+    for (const slot of this.#slots.all) {
+      const shared = slot.shared;
+      const chunk = slot.chunk;
+      if (!shared) continue;
+      if (!job || job.finished || slot.dead || !chunk || chunk.sent === undefined) {
+        slot.shared = undefined;
+        continue;
+      }
+      more = true;
+      const taken = shared.take(chunk.done - chunk.sent);
+      if (taken) {
+        const end = chunk.sent + taken.end;
+        this.#handOn(job, chunk, end, taken.part, undefined);
+        chunk.done = end;
+      }
+    }
+    if (more) {
+      this.#sharedTimer = setTimeout(() => this.#takeShared(), POOL_DEFAULTS.partialMs);
+      Deno.unrefTimer(this.#sharedTimer);
+    }
+  }
+
+  #stopTakingShared(): void {
+    if (this.#sharedTimer !== undefined) clearTimeout(this.#sharedTimer);
+    this.#sharedTimer = undefined;
+    for (const slot of this.#slots.all) slot.shared = undefined;
+  }
+
   #onDeath(slot: Slot, reason: ErrorInfo): void {
     if (slot.dead) return;
+    slot.shared = undefined;
     const chunk = slot.chunk;
     const next = slot.next;
     const onDeath = slot.onDeath;
@@ -652,6 +713,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
   #finishJob(job: Job): void {
     if (job.finished) return;
     job.finished = true;
+    this.#stopTakingShared();
     job.abort?.();
     job.done.resolve();
   }
@@ -720,6 +782,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
         partialMs: job.onResult ? POOL_DEFAULTS.partialMs : undefined,
       });
     }
+    chunk.sent = chunk.done;
     if (slot.chunk) {
       slot.next = chunk;
     } else {
@@ -754,6 +817,7 @@ export class DenoWorkerManager implements ParallelManager, AsyncDisposable {
     const job = this.#job;
     if (slot.chunk !== chunk || !job || job.finished) return;
     slot.chunk = undefined;
+    slot.shared = undefined;
     this.#slots.replace(slot);
     // A build past its limit is the model's failure, not the chunk's: reported as a failed
     // build, so that a sweep stops at once instead of paying the limit for every row.

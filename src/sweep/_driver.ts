@@ -10,13 +10,25 @@ import { encodeBatch } from "../io/_rows.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { RowFormat } from "../io/row_types.ts";
 import { toRows } from "../_columns.ts";
-import { type PartialOutlet, takePartialOutlet } from "../parallel/_partial_results.ts";
+import {
+  FINISHED,
+  type PartialOutlet,
+  TAKE_FAILED,
+  takePartialOutlet,
+} from "../parallel/_partial_results.ts";
 
 // Bound now, before any model is imported into this thread: a model cannot stop finished rows
 // from going ahead of their chunk by replacing the clock or the timers.
 const now = performance.now.bind(performance);
 const startTimer = setTimeout;
 const stopTimer = clearTimeout;
+const atomicStore = Atomics.store;
+const encoder = new TextEncoder();
+const encodeInto = encoder.encodeInto.bind(encoder);
+// Room for the failure messages of a chunk the pool may take (see ChunkRun.#shareFailure).
+const SHARED_TEXT_BYTES = 65536;
+const EMPTY_TEXT = new Uint8Array(new SharedArrayBuffer(0));
+const EMPTY_SPANS = new Int32Array(new SharedArrayBuffer(0));
 
 /** What the sweep hands `doBuild`. */
 export interface DriverOptions {
@@ -38,6 +50,16 @@ export interface DriverOptions {
   updateParamsBeforeInit?: boolean;
   /** Measure each row's seconds (for progress publishing). */
   timeRows?: boolean;
+}
+
+/**
+ * What the pool gets with the rows it takes from a chunk's shared columns (SharedRowsPart): the
+ * columns are the outputs under `names`, then the rows' seconds when `seconds`.
+ */
+export interface SharedMeta {
+  names: string[];
+  firstNames: string[] | undefined;
+  seconds: boolean;
 }
 
 /** One chunk's results, as typed arrays that move between threads without copies. */
@@ -121,8 +143,10 @@ function buildState(ctx: Context): unknown {
 export async function executeSweep(chunk: Matrix, ctx: Context): Promise<ChunkOutput> {
   // Taken before the first row: model code never sees it.
   const outlet = takePartialOutlet();
+  if (outlet && chunk.rows > 1) {
+    return await runInParts(new ChunkRun(chunk, ctx, outlet), chunk.rows, outlet);
+  }
   const run = new ChunkRun(chunk, ctx);
-  if (outlet && chunk.rows > 1) return await runInParts(run, chunk.rows, outlet, ctx);
   if (ctx.options.timeRows) {
     const seconds = new Float64Array(chunk.rows);
     for (let r = 0; r < chunk.rows; r++) {
@@ -156,10 +180,11 @@ async function runInParts(
   run: ChunkRun,
   rows: number,
   outlet: PartialOutlet,
-  ctx: Context,
 ): Promise<ChunkOutput> {
-  const seconds = ctx.options.timeRows ? new Float64Array(rows) : undefined;
-  run.seconds = seconds;
+  const seconds = run.seconds;
+  // Rows finished so far, stored as each finishes (after what the pool may take from it): the
+  // pool's main thread takes them from shared memory when this thread is held too long.
+  const counts = outlet.counts;
   // When the oldest row not yet sent was first seen finished (-1: none seen), and the clock's
   // reads: at row `check`, `stride` rows after the last, at `last`.
   let held = -1;
@@ -220,6 +245,8 @@ async function runInParts(
             awaiting = -1;
           }
           seconds[r] = (now() - t0) / 1000;
+          if (each.stale) each.share();
+          atomicStore(counts, FINISHED, r + 1);
         }
       } else {
         for (; r < stop; r++) {
@@ -230,13 +257,15 @@ async function runInParts(
             await pending;
             awaiting = -1;
           }
+          if (each.stale) each.share();
+          atomicStore(counts, FINISHED, r + 1);
         }
       }
     }
   } finally {
     if (timer !== undefined) stopTimer(timer);
   }
-  return run.finish();
+  return run.finish(outlet);
 }
 
 type Step = void | Promise<void>;
@@ -264,15 +293,25 @@ class ChunkRun {
   readonly success: Uint8Array;
   readonly errors: [number, string][] = [];
   #firstNames: string[] | undefined;
-  /** Each row's seconds, when the sweep measures them. */
-  seconds: Float64Array | undefined;
+  /** Each row's seconds, when the sweep measures them in parts (`runInParts`). */
+  readonly seconds: Float64Array | undefined;
   /** Rows sent ahead of the chunk (`runInParts`): the first ones, which `finish` leaves out. */
   sent = 0;
+  // Where the pool may take finished rows from (columns, success and seconds on shared memory),
+  // when the chunk runs in parts; `stale` when the layout grew since the pool was last told.
+  readonly #outlet: PartialOutlet | undefined;
+  stale = false;
+  // Failure messages the pool may take with their rows (UTF-8; from the first failure on), and
+  // where the next one goes. A row whose message does not fit stays for this thread to send.
+  #text: Uint8Array | undefined;
+  #spans: Int32Array | undefined;
+  #textEnd = 0;
   // How many of the odd values and stacks have been sent with them.
   #oddSent = 0;
   #stacksSent = 0;
 
-  constructor(chunk: Matrix, ctx: Context) {
+  constructor(chunk: Matrix, ctx: Context, outlet?: PartialOutlet) {
+    this.#outlet = outlet;
     this.#ctx = ctx;
     this.#model = ctx.model;
     this.#data = chunk.data;
@@ -282,10 +321,37 @@ class ChunkRun {
     this.#names = this.#requested ? [...this.#requested] : [];
     this.#slots = new Map(this.#names.map((n, i) => [n, i]));
     // Values grow by column when new names appear (only without requested outputs).
-    this.#columns = this.#names.map(() => new Float64Array(chunk.rows).fill(NaN));
+    this.#columns = this.#names.map(() => this.#column());
     this.#makePoint = ctx.makePoint ??= pointFactory(ctx.options.paramNames);
     this.index = new Float64Array(chunk.rows);
-    this.success = new Uint8Array(chunk.rows);
+    this.success = outlet
+      ? new Uint8Array(new SharedArrayBuffer(chunk.rows))
+      : new Uint8Array(chunk.rows);
+    if (outlet && ctx.options.timeRows) this.seconds = this.#column();
+    this.stale = outlet !== undefined;
+  }
+
+  // An output column, NaN throughout; on shared memory when the pool may read it.
+  #column(): Float64Array {
+    const rows = this.#rows;
+    const col = this.#outlet
+      ? new Float64Array(new SharedArrayBuffer(rows * 8))
+      : new Float64Array(rows);
+    return col.fill(NaN);
+  }
+
+  /** Tells the pool where the finished rows lie, as they are now laid out. */
+  share(): void {
+    this.stale = false;
+    const columns = this.seconds ? [...this.#columns, this.seconds] : [...this.#columns];
+    const meta: SharedMeta = {
+      names: [...this.#names],
+      firstNames: this.#firstNames,
+      seconds: this.seconds !== undefined,
+    };
+    const text = this.#text ?? EMPTY_TEXT;
+    const spans = this.#spans ?? EMPTY_SPANS;
+    this.#outlet?.share({ columns, flags: this.success, text, spans, meta });
   }
 
   row(r: number): Step {
@@ -413,7 +479,7 @@ class ChunkRun {
           if (this.#slots.has(key)) continue;
           // Read first: a getter that throws leaves the names and columns as they were.
           const v = out[key];
-          const col = new Float64Array(this.#rows).fill(NaN);
+          const col = this.#column();
           col[r] = numeric(v);
           this.#slots.set(key, names.length);
           names.push(key);
@@ -421,10 +487,14 @@ class ChunkRun {
           if (Number.isNaN(col[r]) && typeof v !== "number") this.#odd1(key, r, v);
           // Stale from here on, even if a later key's getter throws.
           this.#reader = undefined;
+          this.stale = this.#outlet !== undefined;
         }
       }
     }
-    this.#firstNames ??= Object.keys(out);
+    if (this.#firstNames === undefined) {
+      this.#firstNames = Object.keys(out);
+      this.stale = this.#outlet !== undefined;
+    }
     this.success[r] = 1;
   }
 
@@ -455,10 +525,27 @@ class ChunkRun {
       }
     }
     this.errors.push([r, message]);
-    this.success[r] = 0;
+    this.success[r] = this.#outlet ? this.#shareFailure(r, message) : 0;
     // Failed rows keep no outputs (WaterTAP fills them with NaN).
     for (const col of this.#columns) col[r] = NaN;
     if (rebuild && this.#ctx.options.rebuildOnFailure) return this.#rebuild();
+  }
+
+  // Writes a failed row's message where the pool can take it: its success flag is then
+  // TAKE_FAILED (0 in what this thread sends), else 0.
+  #shareFailure(r: number, message: string): number {
+    if (this.#text === undefined) {
+      this.#text = new Uint8Array(new SharedArrayBuffer(SHARED_TEXT_BYTES));
+      this.#spans = new Int32Array(new SharedArrayBuffer(this.#rows * 8));
+      this.stale = true;
+    }
+    const at = this.#textEnd;
+    const { read, written } = encodeInto(message, this.#text.subarray(at));
+    if (read !== message.length) return 0;
+    this.#spans![2 * r] = at;
+    this.#spans![2 * r + 1] = written;
+    this.#textEnd = at + written;
+    return TAKE_FAILED;
   }
 
   // Builds the model again; a failure is kept in ctx.rebuildError for the next rows.
@@ -483,22 +570,36 @@ class ChunkRun {
     return undefined;
   }
 
-  /** The rows not sent ahead, as doExecute returns them. */
-  finish(): ChunkOutput {
+  /**
+   * The rows not sent ahead, as doExecute returns them: with an outlet, those neither sent nor
+   * taken by the pool, claimed so that the pool takes none of them now.
+   */
+  finish(outlet?: PartialOutlet): ChunkOutput {
+    if (outlet) {
+      const from = outlet.claim(this.#rows);
+      if (from >= 0) this.sent = from;
+    }
     const out = this.#output(this.sent, this.#rows);
-    // A part is copied: a view would carry the whole buffer with it.
-    if (this.seconds) out.seconds = this.sent ? this.seconds.slice(this.sent) : this.seconds;
+    // A part is copied: a view would carry the whole buffer with it (or share it).
+    if (this.seconds) {
+      out.seconds = this.sent || outlet ? this.seconds.slice(this.sent) : this.seconds;
+    }
     return out;
   }
 
-  /** Sends rows from the first not yet sent up to `to` ahead of the chunk, if the outlet takes them. */
+  /**
+   * Sends rows from the first not yet handed on (by this thread or the pool) up to `to` ahead of
+   * the chunk, if the outlet takes them.
+   */
   send(to: number, outlet: PartialOutlet): void {
-    const out = this.#output(this.sent, to);
+    const from = outlet.claim(to);
+    if (from < 0) return;
+    const out = this.#output(from, to);
     // Copied: the rest of the chunk still writes to the same columns.
-    if (this.seconds) out.seconds = this.seconds.slice(this.sent, to);
+    if (this.seconds) out.seconds = this.seconds.slice(from, to);
     const odd = this.#odd.size;
     const stacks = this.#stacks.size;
-    if (outlet.deliver(to, out)) {
+    if (outlet.deliver(from, to, out)) {
       this.sent = to;
       this.#oddSent = odd;
       this.#stacksSent = stacks;
@@ -507,13 +608,16 @@ class ChunkRun {
 
   // Rows from..to of the chunk, with the odd values and stacks not sent before.
   #output(from: number, to: number): ChunkOutput {
-    const whole = from === 0 && to === this.#rows;
+    // Shared columns are always copied: the pool must get no view the model's thread can write.
+    const whole = from === 0 && to === this.#rows && this.#outlet === undefined;
     const rows = to - from;
     // The whole chunk moves as it is; a part is copied out of the columns.
     const part = <T extends Float64Array | Uint8Array>(a: T) =>
       (whole ? a : a.slice(from, to)) as T;
     const index = part(this.index);
     const success = part(this.success);
+    // A row failed with its message shared is 0 here (never in a whole chunk: it has no outlet).
+    if (!whole) { for (const [r] of this.errors) if (r >= from && r < to) success[r - from] = 0; }
     const errors: [number, string][] = whole ? this.errors : [];
     if (!whole) {
       for (const [r, message] of this.errors) {

@@ -21,7 +21,8 @@ import {
 import type { RowFormat } from "../io/row_types.ts";
 import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
-import type { ChunkOutput, DriverOptions } from "./_driver.ts";
+import type { ChunkOutput, DriverOptions, SharedMeta } from "./_driver.ts";
+import { SharedRowsPart } from "../parallel/_partial_results.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
 import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
@@ -756,18 +757,45 @@ function vetChunk(
   if (chunk.error || chunk.results === undefined) {
     return new LocalResults(number, parameters, undefined, chunk.error);
   }
-  const why = checkChunkOutput(chunk.results, {
+  // Rows the pool took from the worker's shared memory: laid out as a chunk's results here, with
+  // this thread's own index, every row a success (the pool takes no other), and no text (the
+  // sink encodes them).
+  const results = chunk.results instanceof SharedRowsPart
+    ? sharedOutput(chunk.results, index)
+    : chunk.results;
+  const why = checkChunkOutput(results, {
     index,
     paramNames: plan.paramNames,
     params: own,
     outputs: plan.outputs,
     encode,
   });
-  if (why === undefined) return new LocalResults(number, parameters, chunk.results);
+  if (why === undefined) return new LocalResults(number, parameters, results);
   return new LocalResults(number, parameters, undefined, {
     name: REFUSED,
     message: `the worker's results for these rows were refused: ${why}`,
   });
+}
+
+// A part the pool took from shared memory, as a chunk's results (checked as any other).
+function sharedOutput(part: SharedRowsPart, index: Float64Array): unknown {
+  const meta = part.meta as Partial<SharedMeta> | null;
+  if (typeof meta !== "object" || meta === null || !Array.isArray(meta.names)) return undefined;
+  const n = index.length;
+  const names = meta.names.length;
+  const extra = meta.seconds === true ? 1 : 0;
+  if (part.columns.length !== names + extra) return undefined;
+  const out: ChunkOutput = {
+    index,
+    names: meta.names,
+    firstNames: meta.firstNames,
+    values: part.columns.slice(0, names),
+    success: new Uint8Array(n).fill(1),
+    errors: part.errors,
+  };
+  for (const [r] of part.errors) out.success[r] = 0;
+  if (extra) out.seconds = part.columns[names];
+  return out;
 }
 
 // WaterTAP publishes each point as it finishes: here, each point of a chunk as the chunk comes.

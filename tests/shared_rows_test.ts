@@ -1,0 +1,151 @@
+// Issue 11, point 9, the synchronous case: a row that holds its worker's thread cannot let the
+// worker send the rows of its chunk that finished before it, so the pool's main thread takes
+// them from the memory the worker shares. The slow row of these tests never yields and waits
+// until the rows ahead of it are in the results file: without the pool taking them it would
+// wait for ever.
+import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager } from "../mod.ts";
+import { assertEquals, assertMatch } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
+
+const mod = new URL("../mod.ts", import.meta.url).pathname;
+const blocks = new URL("./fixtures/models/blocks_until_on_disk.ts", import.meta.url).pathname;
+const syncRows = new URL("./fixtures/models/sync_rows.ts", import.meta.url).pathname;
+
+interface Line {
+  x: number;
+  y: string;
+  success: string;
+}
+
+// The CSV's complete data lines (columns x, y, success).
+async function lines(file: string): Promise<Line[]> {
+  const all = (await Deno.readTextFile(file)).split("\n");
+  all.pop();
+  return all.slice(1).map((line) => {
+    const [x, y, success] = line.split(",");
+    return { x: Number(x), y, success };
+  });
+}
+
+// What the model records for x: failed for x % 3 == 1, else y = 2x.
+function expected(xs: number[]): Line[] {
+  return xs.map((x) =>
+    x % 3 === 1 ? { x, y: "NaN", success: "false" } : { x, y: String(2 * x), success: "true" }
+  );
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+Deno.test("the rows before a synchronous row that holds its worker, failed ones included, are on disk while it runs and survive kill -9 of the CLI", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/out.csv`;
+    // One worker: chunks of 1, 4, 16 and 64 rows, so row 50 runs in the chunk of rows 21-84.
+    await Deno.writeTextFile(
+      `${dir}/sweep.yaml`,
+      `model: ${blocks}\nparams:\n  x: { sampler: linear, lower: 0, upper: 119, n: 120 }\n` +
+        `outputs: [y]\nworkers: 1\ncsv: out.csv\nbuildOptions: { file: ${out}, gate: 50 }\n`,
+    );
+    await Deno.writeTextFile(`${out}.gate`, "");
+    await Deno.writeTextFile(`${out}.hold`, "");
+    const command = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--unstable-worker-options",
+          "--no-prompt",
+          mod,
+          "run",
+          "sweep.yaml",
+          `--allow-read=${dir}`,
+          "--quiet",
+          ...args,
+        ],
+        cwd: dir,
+        stdout: "null",
+        stderr: "piped",
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      });
+    const child = command().spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let err = "";
+    while (!/gate: the 50 rows/.test(err)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      err += value;
+    }
+    assertMatch(err, /gate: the 50 rows before x = 50 are on disk/);
+    assertEquals(await lines(out), expected(range(50)));
+    child.kill("SIGKILL");
+    await reader.cancel();
+    assertEquals((await child.status).success, false);
+    assertEquals(await lines(out), expected(range(50)));
+
+    await Deno.remove(`${out}.gate`);
+    await Deno.remove(`${out}.hold`);
+    const resumed = await command("--resume").output();
+    assertEquals(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+    assertEquals(await lines(out), expected(range(120)));
+  });
+});
+
+Deno.test("rows the pool took from a worker held by a synchronous row, failed ones included, are recorded once when that row then ends its worker", async () => {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/out.csv`;
+    await Deno.writeTextFile(`${out}.gate`, "");
+    await Deno.writeTextFile(`${out}.crash`, "");
+    // Chunks of 10 rows: row 15 holds its worker until rows 10-14 of its own chunk (10 and 13
+    // failed) are on disk, then ends the worker; retried alone, it succeeds.
+    await using manager = new DenoWorkerManager({
+      workers: 1,
+      chunkSize: 10,
+      permissions: { read: [dir], write: [dir] },
+    });
+    const r = await parameterSweep({
+      model: blocks,
+      buildOptions: { file: out, gate: 15, crash: 15 },
+      params: { x: linearSample(0, 29, 30) },
+      outputs: ["y"],
+      csv: out,
+      manager,
+    });
+    const want = expected(range(30));
+    assertEquals(await lines(out), want);
+    assertEquals([...r.success], want.map((l) => (l.success === "true" ? 1 : 0)));
+    assertEquals(r.rows, 30);
+    const errors = new Map(r.errors);
+    assertMatch(errors.get(10) ?? "", /x = 10 fails/);
+    assertMatch(errors.get(13) ?? "", /x = 13 fails/);
+    assertEquals(errors.size, 10);
+  });
+});
+
+Deno.test("when the pool and its workers both hand rows of the same chunks on, every row is recorded once, as a run in one thread records it", async () => {
+  await withTempDir(async (dir) => {
+    // Rows of 1 ms, every eighth of 70 ms, in chunks of 40: each worker sends rows itself
+    // every 50 ms, and the pool takes those that waited since its last look (behind the slow
+    // rows); `z` appears mid-chunk.
+    const sweep = (csv: string, manager: DenoWorkerManager | SingleProcessManager) =>
+      parameterSweep({
+        model: syncRows,
+        buildOptions: { ms: 1, slowMs: 70 },
+        params: { x: linearSample(0, 239, 240) },
+        csv,
+        manager,
+      });
+    await using pool = new DenoWorkerManager({ workers: 2, chunkSize: 40 });
+    const a = await sweep(`${dir}/pool.csv`, pool);
+    const b = await sweep(`${dir}/serial.csv`, new SingleProcessManager());
+    assertEquals(
+      await Deno.readTextFile(`${dir}/pool.csv`),
+      await Deno.readTextFile(`${dir}/serial.csv`),
+    );
+    assertEquals([...a.success], [...b.success]);
+    // (NaN where a row failed or has no z: compared as text.)
+    const text = (o: Record<string, Float64Array>) =>
+      Object.entries(o).map(([name, values]) => [name, Array.from(values, String)]);
+    assertEquals(text(a.outputs), text(b.outputs));
+    assertEquals([...a.errors], [...b.errors]);
+  });
+});
