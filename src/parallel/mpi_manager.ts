@@ -36,6 +36,7 @@ import {
 import { cpus } from "node:os";
 import { START_WORKERS, startWorkers } from "./_start_workers.ts";
 import { DenoWorkerManager, type DenoWorkerManagerOptions } from "./deno_worker_manager.ts";
+import { SharedRowsPart } from "./_partial_results.ts";
 import { MPI_DEFAULTS } from "../_defaults.ts";
 import { knownKeys } from "../_describe.ts";
 import { POOL_OPTION_KEYS } from "./_pool_options.ts";
@@ -88,6 +89,8 @@ interface WireResult {
   parameters: { rows: number; columns: number; data: Float64Array };
   results: unknown;
   error: LocalResultsType["error"];
+  /** Whether `results` are rows the rank's pool took from a worker's shared memory. */
+  shared?: boolean;
 }
 
 interface Job {
@@ -113,7 +116,14 @@ function toWire(r: LocalResults): WireResult {
       columns: p.columns,
       data: p.data.slice(0, p.rows * p.columns),
     },
-    results: r.results,
+    // Rows the rank's pool took from a worker (made on its main thread, a class of its own)
+    // travel as their fields and are made one again at the root.
+    ...(r.results instanceof SharedRowsPart
+      ? {
+        results: { meta: r.results.meta, columns: r.results.columns, errors: r.results.errors },
+        shared: true,
+      }
+      : { results: r.results }),
     error: r.error,
   };
 }
@@ -135,7 +145,14 @@ function encodeResult(result: LocalResults, rank: number): Uint8Array {
 }
 
 function fromWire(w: WireResult): LocalResults {
-  return new LocalResults(w.processNumber, toMatrix(w.parameters), w.results, w.error);
+  const results = w.shared
+    ? new SharedRowsPart(
+      (w.results as SharedRowsPart).meta,
+      (w.results as SharedRowsPart).columns,
+      (w.results as SharedRowsPart).errors,
+    )
+    : w.results;
+  return new LocalResults(w.processNumber, toMatrix(w.parameters), results, w.error);
 }
 
 /**
