@@ -7,6 +7,16 @@ import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager }
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
+import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
+import {
+  claimPartialOutlet,
+  COUNTS,
+  HANDED,
+  LAYOUT,
+  type SharedRowsPart,
+} from "../src/parallel/_partial_results.ts";
+import { SharedRows } from "../src/parallel/_shared_rows.ts";
+import type { ChunkSharedMessage } from "../src/parallel/_protocol.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 const blocks = new URL("./fixtures/models/blocks_until_on_disk.ts", import.meta.url).pathname;
@@ -170,4 +180,81 @@ Deno.test({
       assertEquals(await lines(out), expected(range(60)));
     });
   },
+});
+
+Deno.test("the pool takes, from what the driver shares, the rows finished before a synchronous row, with their failures and timings, and the driver returns only the rest", async () => {
+  // This thread is no pool worker: the test opens the outlet the worker would, and the model's
+  // row 4 takes rows as the pool's main thread would while that row holds the worker.
+  const open = claimPartialOutlet();
+  const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
+  let shared: ChunkSharedMessage | undefined;
+  const taken: { end: number; part: SharedRowsPart }[] = [];
+  (globalThis as Record<string, unknown>).psweepTestTake = () => {
+    const rows = SharedRows.of(shared!, 6)!;
+    // The first look sees rows 0-3 finished; the second takes them (and only them).
+    assertEquals(rows.take(0), undefined);
+    const got = rows.take(0);
+    if (got) taken.push(got);
+    assertEquals(rows.take(got?.end ?? 0), undefined);
+  };
+  const source = `
+    export function evaluate(_, p) {
+      if (p.x === 4) globalThis.psweepTestTake();
+      if (p.x === 1 || p.x === 5) throw new Error("x = " + p.x + " fails");
+      return p.x === 2 ? { y: 2 * p.x, z: 1 } : { y: 2 * p.x };
+    }`;
+  const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    const parts: ChunkOutput[] = [];
+    let version = 0;
+    open({
+      // No row is held long enough to go from this thread.
+      holdMs: 1e9,
+      counts,
+      share(layout) {
+        Atomics.store(counts, LAYOUT, ++version);
+        shared = { type: "chunkShared", job: 0, chunk: 0, counts, version, layout };
+      },
+      claim(to) {
+        for (;;) {
+          const from = Atomics.load(counts, HANDED);
+          if (from >= to) return -1;
+          if (Atomics.compareExchange(counts, HANDED, from, to) === from) return from;
+        }
+      },
+      deliver(_from, _to, results) {
+        parts.push(results as ChunkOutput);
+        return true;
+      },
+    });
+    const [ctx] = await buildSweep({
+      model,
+      paramNames: ["x"],
+      rebuildOnFailure: false,
+      encode: ["csv"],
+      timeRows: true,
+    });
+    const data = Float64Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    const rest = await executeSweep({ rows: 6, columns: 2, data }, ctx);
+    assertEquals(parts, []);
+    assertEquals(taken.length, 1);
+    const { end, part } = taken[0];
+    assertEquals(end, 4);
+    assertEquals(part.meta, { names: ["y", "z"], firstNames: ["y"], seconds: true });
+    assertEquals(part.columns.length, 3);
+    assertEquals(Array.from(part.columns[0], String), ["0", "NaN", "4", "6"]);
+    assertEquals(Array.from(part.columns[1], String), ["NaN", "NaN", "1", "NaN"]);
+    assertEquals(part.columns[2].every((s) => s >= 0), true);
+    assertEquals(part.errors, [[1, "Error: x = 1 fails"]]);
+    // The rest: rows 4 and 5 only, with their own failure, timings and text.
+    assertEquals([...rest.index], [4, 5]);
+    assertEquals([...rest.success], [1, 0]);
+    assertEquals(rest.errors, [[1, "Error: x = 5 fails"]]);
+    assertEquals(rest.seconds?.length, 2);
+    assertEquals(new TextDecoder().decode(rest.csv).split("\n").length, 3);
+    assertEquals(Atomics.load(counts, HANDED), 6);
+  } finally {
+    delete (globalThis as Record<string, unknown>).psweepTestTake;
+    URL.revokeObjectURL(model);
+  }
 });
