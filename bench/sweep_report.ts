@@ -36,7 +36,7 @@
  */
 
 import process from "node:process";
-import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+import { DenoWorkerManager, linearSample, parameterSweep, type SweepOptions } from "../mod.ts";
 import { buildCombinations } from "../src/sampling/mod.ts";
 import { encodeBatch } from "../src/io/_rows.ts";
 
@@ -105,28 +105,31 @@ async function runCase(which: Case, withMarks: boolean, keep?: string): Promise<
     } else {
       const rows = 1e6;
       const marks = [0.25, 0.5];
-      await parameterSweep({
-        model: MODEL,
-        params,
-        workers: 2,
-        // What the CLI runs: the same sweep keeping no rows in memory (the summary only).
-        ...(which === "stream+csv" ? { keepResult: false as const } : {}),
-        csv: which === "sweep+csv" || which === "stream+csv" ? `${dir}/r.csv` : undefined,
-        jsonl: which === "sweep+jsonl" ? `${dir}/r.jsonl` : undefined,
-        arrow: which === "sweep+arrow" ? `${dir}/r.arrow` : undefined,
-        h5: which === "sweep+h5" ? `${dir}/r.h5` : undefined,
-        parquet: which === "sweep+parquet" ? `${dir}/r.parquet` : undefined,
-        // Only in the run that samples memory: progress costs a little time.
-        progressIntervalMs: withMarks ? 0 : undefined,
-        onProgress: withMarks
-          ? (p) => {
-            while (marks.length > 0 && p.done >= marks[0] * rows) {
-              marks.shift();
-              at.push(statusMb("VmRSS"));
+      // (Typed as a kept sweep: the cases differ in keepResult at run time.)
+      await parameterSweep(
+        <SweepOptions> {
+          model: MODEL,
+          params,
+          workers: 2,
+          // What the CLI runs: the same sweep keeping no rows in memory (the summary only).
+          ...(which === "stream+csv" ? { keepResult: false } : {}),
+          csv: which === "sweep+csv" || which === "stream+csv" ? `${dir}/r.csv` : undefined,
+          jsonl: which === "sweep+jsonl" ? `${dir}/r.jsonl` : undefined,
+          arrow: which === "sweep+arrow" ? `${dir}/r.arrow` : undefined,
+          h5: which === "sweep+h5" ? `${dir}/r.h5` : undefined,
+          parquet: which === "sweep+parquet" ? `${dir}/r.parquet` : undefined,
+          // Only in the run that samples memory: progress costs a little time.
+          progressIntervalMs: withMarks ? 0 : undefined,
+          onProgress: withMarks
+            ? (p) => {
+              while (marks.length > 0 && p.done >= marks[0] * rows) {
+                marks.shift();
+                at.push(statusMb("VmRSS"));
+              }
             }
-          }
-          : undefined,
-      });
+            : undefined,
+        },
+      );
       if (withMarks) at.push(statusMb("VmRSS"));
     }
     const ms = performance.now() - t0;

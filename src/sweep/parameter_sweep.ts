@@ -80,16 +80,6 @@ export async function parameterSweep(options: StreamedSweepOptions): Promise<Swe
  * ```
  */
 export async function parameterSweep(options: SweepOptions): Promise<SweepResult>;
-/**
- * Runs a model over every combination of its parameters, in parallel, keeping its rows in
- * memory or not as `keepResult` says at run time (the two overloads above, when it is known).
- *
- * @param options What to sweep, where the results go, and whether the rows stay in memory.
- * @returns A {@linkcode SweepResult}, or with `keepResult: false` a {@linkcode SweepSummary}.
- */
-export async function parameterSweep(
-  options: Omit<SweepOptions, "keepResult"> & { readonly keepResult?: boolean },
-): Promise<SweepResult | SweepSummary>;
 export async function parameterSweep(
   options: SweepOptions | StreamedSweepOptions,
 ): Promise<SweepResult | SweepSummary> {
