@@ -230,6 +230,51 @@ async function npmImportRun(unstable: string[]): Promise<void> {
   });
 }
 
+Deno.test("psweep run from a URL caches its workers' modules and runs a model's imports offline too", async () => {
+  // psweep as `deno run -A jsr:@x/psweep` runs it: its modules from a server (here this
+  // checkout, served on a port of this machine), its workers' modules fetched by URL.
+  const root = new URL("../", import.meta.url).pathname;
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) => {
+      const path = decodeURIComponent(new URL(request.url).pathname);
+      try {
+        const body = await Deno.readFile(root + path);
+        const type = path.endsWith(".json") ? "application/json" : "application/typescript";
+        return new Response(body, { headers: { "content-type": type } });
+      } catch {
+        return new Response("not found", { status: 404 });
+      }
+    },
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/mod.ts`;
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });");
+    await Deno.writeTextFile(`${dir}/ok.yaml`, "model: ./m.js\nparams:\n  x: [1, 2, 2]\n");
+    await Deno.writeTextFile(
+      `${dir}/npm.yaml`,
+      `model: ${hostile("npm_import.ts")}\nparams:\n  x: [1, 2, 2]\n`,
+    );
+    const run = async (file: string) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", url, "run", `${dir}/${file}`],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      }).output();
+      return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+    };
+    // The relaunched run is --cached-only: its workers load only because psweep cached them.
+    const ok = await run("ok.yaml");
+    assertEquals(ok.code, 0, ok.stderr);
+    const npm = await run("npm.yaml");
+    assertEquals(npm.code, 1, npm.stderr);
+    assertMatch(npm.stderr, /psweep-i11-no-such-package.*--cached-only is specified/);
+  });
+});
+
 Deno.test("rows with 20,000 new output names each fail at the limit, and SIGTERM still stops the run", async () => {
   await withDir(async (dir) => {
     await Deno.writeTextFile(

@@ -64,10 +64,14 @@ export async function relaunch(args: string[], mayFetch = false): Promise<number
   if (!modules.some((f) => f.startsWith("--frozen"))) modules.push("--frozen");
   // Nor may such an import reach the registry for a model that was not granted the network.
   // psweep's own modules are then local files, or in the cache with this process's module graph
-  // (dynamic imports included). Not so for a psweep run from a URL (jsr): its workers' modules
-  // are not in that graph, so a first run must fetch them (pass --cached-only once cached).
-  const local = Deno.mainModule.startsWith("file:");
-  if (!mayFetch && local && !modules.includes("--cached-only")) modules.push("--cached-only");
+  // (dynamic imports included), but for those its workers load by URL: a psweep run from a URL
+  // (jsr) caches them first.
+  if (
+    !mayFetch && !modules.includes("--cached-only") &&
+    (Deno.mainModule.startsWith("file:") || await cacheWorkerModules(modules))
+  ) {
+    modules.push("--cached-only");
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -105,6 +109,30 @@ export async function relaunch(args: string[], mayFetch = false): Promise<number
     return (await child.status).code;
   } finally {
     for (const [signal, forward] of handlers) Deno.removeSignalListener(signal, forward);
+  }
+}
+
+// The modules psweep's workers load by URL, which are in no module graph a `deno run` fetches.
+const WORKER_MODULES = [
+  new URL("../parallel/_worker.ts", import.meta.url),
+  new URL("../sweep/_driver.ts", import.meta.url),
+  new URL("../command/_command_driver.ts", import.meta.url),
+  new URL("./demo/ro_model.ts", import.meta.url),
+].map((u) => u.href);
+
+// Fetches psweep's worker modules into Deno's cache (`deno cache`, with the module flags the run
+// gets); whether that worked. Cached already, it fetches nothing.
+async function cacheWorkerModules(flags: readonly string[]): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(Deno.execPath(), {
+      args: ["cache", "--quiet", ...flags, ...WORKER_MODULES],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
   }
 }
 
