@@ -6,96 +6,15 @@
 import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
+import { expected, killWhileRowWaits, lines, range } from "./_slow_row.ts";
 import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
 import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
 import { claimPartialOutlet, COUNTS, HANDED } from "../src/parallel/_partial_results.ts";
 
-const mod = new URL("../mod.ts", import.meta.url).pathname;
 const waitsForDisk = new URL("./fixtures/models/waits_for_disk.ts", import.meta.url).pathname;
 
-interface Line {
-  x: number;
-  y: string;
-  success: string;
-}
-
-// The CSV's complete data lines (columns x, y, success).
-async function lines(file: string): Promise<Line[]> {
-  const all = (await Deno.readTextFile(file)).split("\n");
-  all.pop();
-  return all.slice(1).map((line) => {
-    const [x, y, success] = line.split(",");
-    return { x: Number(x), y, success };
-  });
-}
-
-// What the model records for x: failed for x % 3 == 1 (and `also`), else y = 2x.
-function expected(xs: number[], also: number[] = []): Line[] {
-  return xs.map((x) =>
-    x % 3 === 1 || also.includes(x)
-      ? { x, y: "NaN", success: "false" }
-      : { x, y: String(2 * x), success: "true" }
-  );
-}
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
 Deno.test("the rows before a slow row of their chunk are on disk while it runs, survive kill -9 of the CLI, and resume completes the file", async () => {
-  await withTempDir(async (dir) => {
-    const out = `${dir}/out.csv`;
-    await Deno.writeTextFile(
-      `${dir}/sweep.yaml`,
-      `model: ${waitsForDisk}\nparams:\n  x: { sampler: linear, lower: 0, upper: 119, n: 120 }\n` +
-        `outputs: [y]\nworkers: 1\ncsv: out.csv\nbuildOptions: { file: ${out}, gate: 50 }\n`,
-    );
-    await Deno.writeTextFile(`${out}.gate`, "");
-    await Deno.writeTextFile(`${out}.hold`, "");
-    const command = (...args: string[]) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-worker-options",
-          "--no-prompt",
-          mod,
-          "run",
-          "sweep.yaml",
-          `--allow-read=${dir}`,
-          "--quiet",
-          ...args,
-        ],
-        cwd: dir,
-        stdout: "null",
-        stderr: "piped",
-        stdin: "null",
-        env: { NO_COLOR: "1" },
-      });
-    const child = command().spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let err = "";
-    while (!/gate: the 50 rows/.test(err)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      err += value;
-    }
-    assertMatch(err, /gate: the 50 rows before x = 50 are on disk/);
-    // Row 50 still runs (it waits while the hold file exists): the rows before it are on disk.
-    assertEquals(await lines(out), expected(range(50)));
-    child.kill("SIGKILL");
-    await reader.cancel();
-    assert(!(await child.status).success);
-    // Nothing that was on disk is lost, and nothing after it was written.
-    assertEquals(await lines(out), expected(range(50)));
-
-    await Deno.remove(`${out}.gate`);
-    await Deno.remove(`${out}.hold`);
-    const resumed = await command("--resume").output();
-    assertEquals(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
-    assertEquals(await lines(out), expected(range(120)));
-    const clean = await command("--out", "clean.csv").output();
-    assertEquals(clean.code, 0, new TextDecoder().decode(clean.stderr));
-    assertEquals(await Deno.readTextFile(out), await Deno.readTextFile(`${dir}/clean.csv`));
-  });
+  await killWhileRowWaits(waitsForDisk, true);
 });
 
 Deno.test("rows sent ahead of their chunk, failed ones included, are recorded once when the worker then dies: only the crashing row fails", async () => {

@@ -6,6 +6,7 @@
 import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager } from "../mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
+import { expected, killWhileRowWaits, lines, range } from "./_slow_row.ts";
 import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
 import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
 import {
@@ -18,87 +19,11 @@ import {
 import { SharedRows } from "../src/parallel/_shared_rows.ts";
 import type { ChunkSharedMessage } from "../src/parallel/_protocol.ts";
 
-const mod = new URL("../mod.ts", import.meta.url).pathname;
 const blocks = new URL("./fixtures/models/blocks_until_on_disk.ts", import.meta.url).pathname;
 const syncRows = new URL("./fixtures/models/sync_rows.ts", import.meta.url).pathname;
 
-interface Line {
-  x: number;
-  y: string;
-  success: string;
-}
-
-// The CSV's complete data lines (columns x, y, success).
-async function lines(file: string): Promise<Line[]> {
-  const all = (await Deno.readTextFile(file)).split("\n");
-  all.pop();
-  return all.slice(1).map((line) => {
-    const [x, y, success] = line.split(",");
-    return { x: Number(x), y, success };
-  });
-}
-
-// What the model records for x: failed for x % 3 == 1, else y = 2x.
-function expected(xs: number[]): Line[] {
-  return xs.map((x) =>
-    x % 3 === 1 ? { x, y: "NaN", success: "false" } : { x, y: String(2 * x), success: "true" }
-  );
-}
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
 Deno.test("the rows before a synchronous row that holds its worker, failed ones included, are on disk while it runs and survive kill -9 of the CLI", async () => {
-  await withTempDir(async (dir) => {
-    const out = `${dir}/out.csv`;
-    // One worker: chunks of 1, 4, 16 and 64 rows, so row 50 runs in the chunk of rows 21-84.
-    await Deno.writeTextFile(
-      `${dir}/sweep.yaml`,
-      `model: ${blocks}\nparams:\n  x: { sampler: linear, lower: 0, upper: 119, n: 120 }\n` +
-        `outputs: [y]\nworkers: 1\ncsv: out.csv\nbuildOptions: { file: ${out}, gate: 50 }\n`,
-    );
-    await Deno.writeTextFile(`${out}.gate`, "");
-    await Deno.writeTextFile(`${out}.hold`, "");
-    const command = (...args: string[]) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-worker-options",
-          "--no-prompt",
-          mod,
-          "run",
-          "sweep.yaml",
-          `--allow-read=${dir}`,
-          "--quiet",
-          ...args,
-        ],
-        cwd: dir,
-        stdout: "null",
-        stderr: "piped",
-        stdin: "null",
-        env: { NO_COLOR: "1" },
-      });
-    const child = command().spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let err = "";
-    while (!/gate: the 50 rows/.test(err)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      err += value;
-    }
-    assertMatch(err, /gate: the 50 rows before x = 50 are on disk/);
-    assertEquals(await lines(out), expected(range(50)));
-    child.kill("SIGKILL");
-    await reader.cancel();
-    assertEquals((await child.status).success, false);
-    assertEquals(await lines(out), expected(range(50)));
-
-    await Deno.remove(`${out}.gate`);
-    await Deno.remove(`${out}.hold`);
-    const resumed = await command("--resume").output();
-    assertEquals(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
-    assertEquals(await lines(out), expected(range(120)));
-  });
+  await killWhileRowWaits(blocks);
 });
 
 Deno.test("rows the pool took from a worker held by a synchronous row, failed ones included, are recorded once when that row then ends its worker", async () => {
