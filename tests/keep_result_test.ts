@@ -10,6 +10,7 @@ import {
   parameterSweep,
   recursiveParameterSweep,
   type RecursiveSweepOptions,
+  reverseGeomSample,
   summarizeResult,
   type SweepOptions,
   type SweepSummary,
@@ -168,6 +169,28 @@ Deno.test("a grid's rows computed by index are buildCombinations' rows", () => {
   assert(Object.is(grid.value(10, 1), -0) && Object.is(combos.data[10 * 3 + 1], -0));
   // Random samplers draw in an order by their first column: no grid.
   assertEquals(gridRows({ a: uniformSample(0, 1, 3) }), undefined);
+});
+
+Deno.test("long spaced ranges are computed value by value, the same bits as buildCombinations'", () => {
+  // Over 4096 values: not held, each computed from its index.
+  const params = { a: fixedSample([2, -0, 3]), c: linearSample(-3, 1e-300, 4099) };
+  const grid = gridRows(params)!;
+  const combos = buildCombinations(params);
+  assertEquals([grid.rows, grid.columns], [combos.rows, 2]);
+  const held = grid.held();
+  for (let i = 0; i < combos.data.length; i++) {
+    assert(Object.is(held[i], combos.data[i]), `value ${i}: ${held[i]} vs ${combos.data[i]}`);
+  }
+  for (const [lower, upper, n] of [[0, 1, 4097], [5, 5, 5000], [1, 1 + 2 ** -1060, 4100]]) {
+    const one = gridRows({ x: linearSample(lower, upper, n) })!;
+    const made = buildCombinations({ x: linearSample(lower, upper, n) }).data;
+    for (let i = 0; i < n; i++) assert(Object.is(one.value(i, 0), made[i]), `linear ${i}`);
+  }
+  for (const sampler of [geomSample(1e-3, 1e6, 4500), reverseGeomSample(0.5, 7, 5000)]) {
+    const one = gridRows({ x: sampler })!;
+    const made = buildCombinations({ x: sampler }).data;
+    for (let i = 0; i < made.length; i++) assert(Object.is(one.value(i, 0), made[i]), `${i}`);
+  }
 });
 
 Deno.test("keepResult false: named outputs, one window, CSV only", async () => {

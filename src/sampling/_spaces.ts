@@ -41,3 +41,31 @@ export function reverseGeomspace(start: number, stop: number, num: number): Floa
   for (let i = 0; i < num; i++) out[i] = sum - g[num - 1 - i];
   return out;
 }
+
+/**
+ * Element `i` of {@linkcode linspace}, {@linkcode geomspace} or {@linkcode reverseGeomspace}
+ * (`kind`), computed alone and bit for bit the same (each element depends on its index only): a
+ * sweep that keeps no rows reads a grid of millions of points without holding its values.
+ */
+export function spaceAt(
+  kind: "linear" | "geom" | "reverseGeom",
+  start: number,
+  stop: number,
+  num: number,
+  i: number,
+): number {
+  if (kind === "reverseGeom") return stop + start - spaceAt("geom", start, stop, num, num - 1 - i);
+  if (kind === "geom") {
+    if (i === 0) return start;
+    if (num > 1 && i === num - 1) return stop;
+    return 10 ** spaceAt("linear", Math.log10(start), Math.log10(stop), num, i);
+  }
+  const div = num - 1;
+  const delta = stop - start;
+  if (div > 0) {
+    if (i === div) return stop;
+    const step = delta / div;
+    return step === 0 ? (i / div) * delta + start : i * step + start;
+  }
+  return i * delta + start;
+}

@@ -6,6 +6,10 @@
 import { buildCombinations } from "../sampling/build_combinations.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { MAX_ROWS } from "../_limits.ts";
+import { spaceAt } from "../sampling/_spaces.ts";
+
+// Spaced ranges longer than this are computed value by value rather than held.
+const SPACED = 4096;
 
 /** Parameter rows; see the module comment. */
 export interface ParamRows {
@@ -55,15 +59,33 @@ export function gridRows(params: Readonly<Record<string, Sampler>>): ParamRows |
   } catch {
     return undefined;
   }
-  // Each parameter's values, as buildCombinations makes them for a grid of that one parameter.
-  const values = names.map((name) => buildCombinations({ [name]: params[name] }).data);
-  const rows = values.reduce((product, v) => product * v.length, 1);
+  // Each parameter's values, as buildCombinations makes them for a grid of that one parameter;
+  // long spaced ranges (parseSampler checked their bounds) are computed value by value instead,
+  // the same bits, so that not even one parameter's 80 MB of ten million values is held.
+  const held: (Float64Array | undefined)[] = [];
+  const spaced: ((i: number) => number)[] = [];
+  const lengths = names.map((name, c) => {
+    const sampler = params[name] as Sampler & { lower: number; upper: number; n: number };
+    const kind = sampler.sampler;
+    if ((kind === "linear" || kind === "geom" || kind === "reverseGeom") && sampler.n > SPACED) {
+      const { lower, upper, n } = sampler;
+      spaced[c] = (i) => spaceAt(kind, lower, upper, n, i);
+      return n;
+    }
+    held[c] = buildCombinations({ [name]: params[name] }).data;
+    return held[c]!.length;
+  });
+  const rows = lengths.reduce((product, n) => product * n, 1);
   if (rows > MAX_ROWS) return undefined;
-  const columns = values.length;
+  const columns = lengths.length;
   // How many rows each value of a parameter lasts for.
   const strides = new Float64Array(columns);
-  for (let c = columns - 1, s = 1; c >= 0; s *= values[c].length, c--) strides[c] = s;
-  const value = (r: number, c: number) => values[c][Math.floor(r / strides[c]) % values[c].length];
+  for (let c = columns - 1, s = 1; c >= 0; s *= lengths[c], c--) strides[c] = s;
+  const value = (r: number, c: number) => {
+    const i = Math.floor(r / strides[c]) % lengths[c];
+    const values = held[c];
+    return values ? values[i] : spaced[c](i);
+  };
   return {
     rows,
     columns,
