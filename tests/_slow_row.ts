@@ -2,6 +2,7 @@
 // the CSV's lines, what the fixture models record, and the CLI run killed while such a row runs.
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
+import { KNOWN, runMpi } from "./_mpi.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -97,5 +98,25 @@ export async function killWhileRowWaits(model: string, clean = false): Promise<v
     const fresh = await command("--out", "clean.csv").output();
     assertEquals(fresh.code, 0, new TextDecoder().decode(fresh.stderr));
     assertEquals(await Deno.readTextFile(out), await Deno.readTextFile(`${dir}/clean.csv`));
+  });
+}
+
+/**
+ * The MPI fixture (tests/fixtures/mpi/partial.ts) on 2 Open MPI ranks, x = 0..59: rank 1 runs rows
+ * 30-59, and its row 45 waits until rows 0-44, its own 30-44 among them, are in rank 0's file.
+ * `mode` "sync" makes that row hold its worker's thread (the rows are then taken by the rank's
+ * main thread). Asserts the run completes with every row in order.
+ */
+export async function mpiRowWaits(mode?: "sync"): Promise<void> {
+  await withTempDir(async (dir) => {
+    const out = `${dir}/out.csv`;
+    await Deno.writeTextFile(`${out}.gate`, "");
+    const launcher = KNOWN.find((l) => l.name === "openmpi")!;
+    const fixture = new URL("./fixtures/mpi/partial.ts", import.meta.url);
+    const run = await runMpi(launcher, 2, fixture, [out, "60", "45", ...(mode ? [mode] : [])]);
+    assertEquals(run.code, 0, run.stderr);
+    assertMatch(run.stderr, /gate: the 45 rows before x = 45 are on disk/);
+    assertEquals([run.ranks[0].rows, run.ranks[1].rows], [60, 60]);
+    assertEquals(await lines(out), expected(range(60)));
   });
 }

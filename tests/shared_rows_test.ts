@@ -6,8 +6,8 @@
 import { DenoWorkerManager, linearSample, parameterSweep, SingleProcessManager } from "../mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
-import { expected, killWhileRowWaits, lines, range } from "./_slow_row.ts";
-import { KNOWN, runMpi, skipWithout } from "./_mpi.ts";
+import { expected, killWhileRowWaits, lines, mpiRowWaits, range } from "./_slow_row.ts";
+import { skipWithout } from "./_mpi.ts";
 import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
 import {
   claimPartialOutlet,
@@ -90,21 +90,7 @@ Deno.test({
   name:
     "on an MPI rank, the rows before a synchronous row that holds its worker reach the root's file while it runs",
   ignore: skipWithout("openmpi"),
-  async fn() {
-    await withTempDir(async (dir) => {
-      const out = `${dir}/out.csv`;
-      await Deno.writeTextFile(`${out}.gate`, "");
-      // Rank 1 runs rows 30-59: row 45 holds its worker until rows 0-44, its own 30-44 among
-      // them, are in rank 0's file (taken by rank 1's main thread, sent to the root).
-      const launcher = KNOWN.find((l) => l.name === "openmpi")!;
-      const fixture = new URL("./fixtures/mpi/partial.ts", import.meta.url);
-      const run = await runMpi(launcher, 2, fixture, [out, "60", "45", "sync"]);
-      assertEquals(run.code, 0, run.stderr);
-      assertMatch(run.stderr, /gate: the 45 rows before x = 45 are on disk/);
-      assertEquals([run.ranks[0].rows, run.ranks[1].rows], [60, 60]);
-      assertEquals(await lines(out), expected(range(60)));
-    });
-  },
+  fn: () => mpiRowWaits("sync"),
 });
 
 Deno.test("the pool takes, from what the driver shares, the rows finished before a synchronous row, with their failures and timings, and the driver returns only the rest", async () => {
