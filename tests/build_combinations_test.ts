@@ -1,5 +1,6 @@
 import { latinHypercube } from "../src/sampling/_lhs.ts";
 import { buildCombinations } from "../src/sampling/build_combinations.ts";
+import { combine } from "../src/sampling/_combinations.ts";
 import { RandomState } from "../src/sampling/random_state.ts";
 import {
   fixedSample,
@@ -479,4 +480,32 @@ Deno.test("a million rows build in one pass, in order (timing: bench/build_combi
   for (let r = 1; r < random.rows; r++) {
     if (random.data[2 * r] < random.data[2 * r - 2]) throw new Error(`row ${r} out of order`);
   }
+});
+
+Deno.test("drawn rows sort stably by the first column: ties and signed zeros keep their order, one column or more", () => {
+  // Values with many ties, -0 and 0 among them, in an order that a sort must undo: the
+  // reference is a comparison sort of the row indices (stable, -0 equal to 0).
+  const n = 5000; // above the radix sort's threshold
+  const first: number[] = [];
+  const second: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = (i * 7919) % 13;
+    first.push(k === 0 ? (i % 2 ? -0 : 0) : k === 1 ? -1.5 : k === 2 ? 1e-300 : (k - 6) / 4);
+    second.push(i);
+  }
+  const order = first.map((_, i) => i).sort((a, b) => (first[a] - first[b]) || (a - b));
+  const one = buildCombinations({ a: randomSample(first) }, { seed: 1 });
+  assertEquals(Array.from(one.data), order.map((i) => first[i]));
+  // assertEquals tells -0 from 0: the zeros' signs are in the order drawn.
+  assertEquals(
+    Array.from(one.data).filter((x) => x === 0).map((x) => Object.is(x, -0)),
+    order.filter((i) => first[i] === 0).map((i) => Object.is(first[i], -0)),
+  );
+  const two = buildCombinations({ a: randomSample(first), b: randomSample(second) }, { seed: 1 });
+  assertEquals(Array.from(two.data), order.flatMap((i) => [first[i], second[i]]));
+  // As columns (a sweep that keeps no rows), the same rows.
+  const cols = combine({ a: randomSample(first), b: randomSample(second) }, { seed: 1 }, "columns");
+  assert("cols" in cols);
+  assertEquals(Array.from(cols.cols[0]), order.map((i) => first[i]));
+  assertEquals(Array.from(cols.cols[1]), order.map((i) => second[i]));
 });

@@ -18,33 +18,38 @@ export function argsortStable(keys: Float64Array): Uint32Array {
 }
 
 // LSD radix sort on the keys' bits, 16 bits a pass; each pass is stable, so the whole is too.
+// The keys' bits, mapped so that unsigned order is numeric order, are held one 32-bit half at a
+// time (the low half for the first two passes, then the high half): for ten million keys that
+// is 40 MB less held while sorting than both halves at once.
 function radixArgsort(keys: Float64Array, idx: Uint32Array): Uint32Array {
   const n = keys.length;
-  // The bits of a double, mapped so that unsigned order is numeric order.
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  const scratch = new Float64Array(1);
-  const words = new Uint32Array(scratch.buffer);
+  const words = new Uint32Array(keys.buffer, keys.byteOffset, n * 2);
   const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   const h = little ? 1 : 0;
   const l = 1 - h;
-  for (let i = 0; i < n; i++) {
-    // + 0 turns -0 into 0, so the two compare equal, as numpy's sort has them.
-    scratch[0] = keys[i] + 0;
-    const w = words[h];
-    if (w & 0x80000000) {
-      hi[i] = ~w >>> 0;
-      lo[i] = ~words[l] >>> 0;
-    } else {
-      hi[i] = (w | 0x80000000) >>> 0;
-      lo[i] = words[l];
+  const word = new Uint32Array(n);
+  // Fills `word` with each key's mapped low (high = false) or high half; -0 reads as 0, so the
+  // two compare equal, as numpy's sort has them.
+  const fill = (high: boolean) => {
+    for (let k = 0; k < n; k++) {
+      let wh = words[2 * k + h];
+      let wl = words[2 * k + l];
+      if (wh === 0x80000000 && wl === 0) wh = 0;
+      if (wh & 0x80000000) {
+        wh = ~wh >>> 0;
+        wl = ~wl >>> 0;
+      } else {
+        wh = (wh | 0x80000000) >>> 0;
+      }
+      word[k] = high ? wh : wl;
     }
-  }
+  };
   const counts = new Uint32Array(65536);
   let src: Uint32Array = idx;
   let dst: Uint32Array = new Uint32Array(n);
   for (let pass = 0; pass < 4; pass++) {
-    const word = pass < 2 ? lo : hi;
+    if (pass === 0) fill(false);
+    if (pass === 2) fill(true);
     const shift = (pass & 1) * 16;
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[(word[i] >>> shift) & 0xffff]++;

@@ -36,6 +36,31 @@ export function heldRows(data: Float64Array, rows: number, columns: number): Par
   };
 }
 
+/**
+ * Rows held as columns (a sweep's sorted random draws, as they were drawn): never also held
+ * row-major, except by `held()` when something needs every row at once.
+ */
+export function columnRows(cols: readonly Float64Array[]): ParamRows {
+  const columns = cols.length;
+  const rows = cols[0].length;
+  return {
+    rows,
+    columns,
+    value: (r, c) => cols[c][r],
+    copyRow: (r, out, at) => {
+      for (let c = 0; c < columns; c++) out[at + c] = cols[c][r];
+    },
+    held: () => {
+      const data = new Float64Array(rows * columns);
+      for (let c = 0; c < columns; c++) {
+        const values = cols[c];
+        for (let r = 0, w = c; r < rows; r++, w += columns) data[w] = values[r];
+      }
+      return data;
+    },
+  };
+}
+
 /** Rows as given: a held array (of `columns` values a row) or rows already. */
 export function paramRowsOf(
   params: Float64Array | ParamRows,

@@ -7,6 +7,7 @@
 
 import { describe } from "../_describe.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
+import { combine } from "../sampling/_combinations.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -18,7 +19,7 @@ import { MAX_ROWS } from "../_limits.ts";
 import type { StreamedSweepOptions, SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
-import { gridRows } from "./_param_rows.ts";
+import { columnRows, gridRows } from "./_param_rows.ts";
 import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
 
 /**
@@ -91,12 +92,16 @@ export async function parameterSweep(
       ? () => recordedSeed([options.jsonl, options.csv, options.arrow, options.h5, options.parquet])
       : undefined,
   );
-  // A grid that keeps no rows is computed row by row, not held (see _param_rows.ts).
-  const grid = options.keepResult === false ? gridRows(options.params) : undefined;
-  const source = () =>
-    grid ? { data: grid, rows: grid.rows, seed: undefined } : buildCombinations(options.params, {
-      seed,
-    });
+  // A grid that keeps no rows is computed row by row, not held, and random draws are held as
+  // their sorted columns only (see _param_rows.ts).
+  const streamed = options.keepResult === false;
+  const grid = streamed ? gridRows(options.params) : undefined;
+  const source = () => {
+    if (grid) return { data: grid, rows: grid.rows, seed: undefined };
+    if (!streamed) return buildCombinations(options.params, { seed });
+    const made = combine(options.params, { seed }, "columns");
+    return "cols" in made ? { ...made, data: columnRows(made.cols) } : made;
+  };
   return await runRows(plan, source, {
     sampling: { params: options.params },
   });
