@@ -4,6 +4,7 @@
 import { commandLine, detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
 import { invocation, INVOCATION_ENV } from "./_invocation.ts";
 import { PERMISSION_KINDS as KINDS } from "../_limits.ts";
+import { RELAUNCH_ENV } from "../_defaults.ts";
 
 /** The hidden first argument that marks the relaunched process. */
 export const RELAUNCHED = "--psweep-relaunched";
@@ -87,7 +88,7 @@ export async function relaunch(args: string[], mayFetch = false): Promise<number
     stdout: "inherit",
     stderr: "inherit",
     // The child's own command line is not what the user typed: hints repeat the parent's.
-    env: { [INVOCATION_ENV]: JSON.stringify(invocation()) },
+    env: { ...relaunchEnv(envOf), [INVOCATION_ENV]: JSON.stringify(invocation()) },
   }).spawn();
   // The child stops cleanly on a signal (rows written, a resume hint): pass on what this process
   // gets. Ctrl-C on a terminal reaches both (one process group), so the child may see it twice,
@@ -109,6 +110,27 @@ export async function relaunch(args: string[], mayFetch = false): Promise<number
     return (await child.status).code;
   } finally {
     for (const [signal, forward] of handlers) Deno.removeSignalListener(signal, forward);
+  }
+}
+
+/**
+ * What the relaunched Deno's environment adds to this one's: the allocator's settings of
+ * RELAUNCH_ENV that the user did not set (theirs win).
+ */
+export function relaunchEnv(get: (name: string) => string | undefined): Record<string, string> {
+  const added: Record<string, string> = {};
+  for (const [name, value] of Object.entries(RELAUNCH_ENV)) {
+    if (get(name) === undefined) added[name] = value;
+  }
+  return added;
+}
+
+// A variable of this environment; unreadable (no --allow-env) counts as unset.
+function envOf(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
   }
 }
 
