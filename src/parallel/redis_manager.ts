@@ -150,7 +150,11 @@ interface Job {
  *   arrays arrive as they left.
  * - A daemon holds a lease on each chunk it runs and renews it from its main thread; a chunk
  *   whose daemon died or froze runs elsewhere once the lease ends. A result is recorded only by
- *   the daemon that holds the chunk, first writer wins: no row is recorded twice.
+ *   the daemon that holds the chunk, and only for rows not recorded before: no row is recorded
+ *   twice.
+ * - psweep's own sweeps may get a chunk in parts, as from the local pool: rows a daemon finished
+ *   ahead of a slow row of their chunk reach `onResult` while that row runs, and a chunk taken
+ *   over from a daemon that stopped runs only its rows not yet recorded.
  * - A sweep is identified by its inputs and the model's code: after the root is killed, the same
  *   call picks the sweep up in Redis and chunks already finished are not computed again.
  * - Daemons run only models under the locations they were started with, and refuse a model whose
@@ -538,7 +542,10 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
           const entries = reply[0][1];
           job.doneId = entries[entries.length - 1][0].toString();
           // Each entry: c (the chunk), f (the results field of the part recorded).
-          await this.#collect(job, entries.map(([, fields]) => fields[3].toString()));
+          await this.#collect(
+            job,
+            entries.map(([, fields]) => (fields[3] ?? fields[1]).toString()),
+          );
         }
         if (performance.now() - job.lastTick >= block) await this.#tick(job);
         await this.#publish(job);
@@ -579,9 +586,12 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
   async #deliver(job: Job, field: string, payload: ChunkPayload): Promise<void> {
     if (job.seen.has(field)) return;
     job.seen.add(field);
-    const [chunk, from, to] = field.split(":").map(Number);
+    const [chunk, ...run] = field.split(":").map(Number);
     const start = job.ranges[2 * chunk];
     const end = job.ranges[2 * chunk + 1];
+    // A field named by its chunk alone holds the whole chunk: how earlier versions recorded
+    // chunks, in a sweep one of them left unfinished in Redis and this one resumes.
+    const [from, to] = run.length === 2 ? run : [0, end - start];
     if (payload.error === undefined && payload.elapsed > 0 && payload.rows > 0) {
       job.sizer.observe(payload.rows, payload.elapsed);
     }
