@@ -18,6 +18,7 @@ import {
   until,
   withDaemons,
 } from "./_redis.ts";
+import { missingRuns, recordedRuns } from "../src/parallel/_redis_protocol.ts";
 
 const ignore = SKIP_REDIS;
 const MODELS = new URL("./fixtures/models/", import.meta.url).pathname;
@@ -207,4 +208,12 @@ Deno.test({
       );
     });
   },
+});
+
+Deno.test("Redis: the runs of a chunk's rows recorded, as Redis keeps them, and those left to run", () => {
+  const runs = recordedRuns("4-6,0-2,");
+  assertEquals(runs, [[0, 2], [4, 6]]);
+  assertEquals(missingRuns(runs, 9), [[2, 4], [6, 9]]);
+  assertEquals(missingRuns(recordedRuns(null), 3), [[0, 3]]);
+  assertEquals(missingRuns(recordedRuns("0-3,"), 3), []);
 });
