@@ -9,6 +9,8 @@ import { assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 import { expected, lines, range } from "./_slow_row.ts";
 import {
+  closeRedis,
+  connectRedis,
   Daemon,
   evaluations,
   freshPrefix,
@@ -18,7 +20,7 @@ import {
   until,
   withDaemons,
 } from "./_redis.ts";
-import { missingRuns, recordedRuns } from "../src/parallel/_redis_protocol.ts";
+import { encode, missingRuns, recordedRuns } from "../src/parallel/_redis_protocol.ts";
 
 const ignore = SKIP_REDIS;
 const MODELS = new URL("./fixtures/models/", import.meta.url).pathname;
@@ -216,4 +218,61 @@ Deno.test("Redis: the runs of a chunk's rows recorded, as Redis keeps them, and 
   assertEquals(missingRuns(runs, 9), [[2, 4], [6, 9]]);
   assertEquals(missingRuns(recordedRuns(null), 3), [[0, 3]]);
   assertEquals(missingRuns(recordedRuns("0-3,"), 3), []);
+});
+
+Deno.test({
+  name:
+    "Redis: the root takes a chunk recorded whole under its number alone, as earlier versions' daemons record it",
+  ignore,
+  async fn() {
+    const prefix = freshPrefix();
+    const client = connectRedis(REDIS_URL);
+    try {
+      await using pm = new RedisManager({ url: REDIS_URL, prefix, chunkSize: 2 });
+      const functions = new URL("./fixtures/redis/functions.ts", import.meta.url).href;
+      await pm.scatter(
+        { module: functions, name: "build" },
+        {},
+        { module: functions, name: "execute" },
+        [[1], [2], [3]],
+      );
+      const [id] = await client.smembers(`${prefix}:jobs`);
+      const k = `${prefix}:job:${id}`;
+      // This test is the daemon: it takes both chunks and records each as earlier versions did
+      // (the field and the done entry name the chunk only, and the chunk is acknowledged).
+      const taken: [string, string][] = [];
+      while (taken.length < 2) {
+        const reply = await client.xreadgroup(
+          "GROUP",
+          "workers",
+          "old",
+          "COUNT",
+          2,
+          "BLOCK",
+          1000,
+          "STREAMS",
+          `${k}:tasks`,
+          ">",
+        ) as [string, [string, string[]][]][] | null;
+        for (const [entry, fields] of reply?.[0][1] ?? []) {
+          taken.push([entry, fields[fields.indexOf("c") + 1]]);
+        }
+      }
+      for (const [entry, chunk] of taken) {
+        const payload = encode({ results: `chunk ${chunk}`, elapsed: 1, rows: 1, worker: "old" });
+        await client.multi()
+          .hset(`${k}:results`, chunk, payload)
+          .xadd(`${k}:done`, "*", "c", chunk)
+          .xack(`${k}:tasks`, "workers", entry)
+          .xdel(`${k}:tasks`, entry)
+          .exec();
+      }
+      const results = await pm.gather();
+      assertEquals(results.map((r) => r.processNumber), [0, 1]);
+      assertEquals(results.map((r) => [...r.parameters.data]), [[1, 2], [3]]);
+      assertEquals(results.map((r) => r.results), ["chunk 0", "chunk 1"]);
+    } finally {
+      await closeRedis(client);
+    }
+  },
 });
