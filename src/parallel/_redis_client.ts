@@ -11,15 +11,38 @@ export { Buffer };
 export type RedisConnection = Redis & RedisScripts;
 
 interface RedisScripts {
-  /** Records a chunk's result if `owner` still holds its lease ("" = the root, no check). */
+  /**
+   * Records the result of rows `from`..`to` (within the chunk) if `owner` still holds the chunk's
+   * lease and none of those rows is recorded yet; the chunk is acknowledged (done) once all its
+   * `total` rows are. Returns 1 when recorded, 0 when the lease is lost, -1 when rows overlap.
+   */
   psweepRecord(
     tasks: string,
     results: string,
     done: string,
+    parts: string,
     group: string,
     owner: string,
     id: string,
     chunk: string,
+    from: number,
+    to: number,
+    total: number,
+    payload: Buffer,
+  ): Promise<number>;
+  /**
+   * Records `payload` for every row of the chunk not yet recorded (the root's verdict on a chunk
+   * that no daemon finished, whoever holds it) and acknowledges the chunk.
+   */
+  psweepFill(
+    tasks: string,
+    results: string,
+    done: string,
+    parts: string,
+    group: string,
+    id: string,
+    chunk: string,
+    total: number,
     payload: Buffer,
   ): Promise<number>;
   /** Renews the leases `owner` still holds; returns the ids it no longer holds. */
@@ -39,16 +62,54 @@ interface RedisScripts {
   psweepNow(): Promise<number>;
 }
 
+// A chunk's rows are recorded in runs (parts): `parts` holds, per chunk, the runs recorded so far
+// as "from-to," text, and each run's result is the field "chunk:from:to" of `results`. A run is
+// recorded only by the daemon that holds the chunk (or the root, owner ""), and only when none of
+// its rows was recorded before: a row is recorded once, whichever daemon ran it.
 const RECORD = `
 if ARGV[2] ~= '' then
   local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
   if (not p[1]) or p[1][2] ~= ARGV[2] then return 0 end
 end
-if redis.call('HSETNX', KEYS[2], ARGV[4], ARGV[5]) == 1 then
-  redis.call('XADD', KEYS[3], '*', 'c', ARGV[4])
+local from, to, total = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local have = redis.call('HGET', KEYS[4], ARGV[4]) or ''
+local covered = to - from
+for a, b in string.gmatch(have, '(%d+)-(%d+)') do
+  a, b = tonumber(a), tonumber(b)
+  if a < to and from < b then return -1 end
+  covered = covered + b - a
 end
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-redis.call('XDEL', KEYS[1], ARGV[3])
+local field = ARGV[4] .. ':' .. from .. ':' .. to
+redis.call('HSET', KEYS[2], field, ARGV[8])
+redis.call('HSET', KEYS[4], ARGV[4], have .. from .. '-' .. to .. ',')
+redis.call('XADD', KEYS[3], '*', 'c', ARGV[4], 'f', field)
+if covered >= total then
+  redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+  redis.call('XDEL', KEYS[1], ARGV[3])
+end
+return 1`;
+
+const FILL = `
+local total = tonumber(ARGV[4])
+local have = redis.call('HGET', KEYS[4], ARGV[3]) or ''
+local runs = {}
+for a, b in string.gmatch(have, '(%d+)-(%d+)') do runs[#runs + 1] = { tonumber(a), tonumber(b) } end
+table.sort(runs, function(x, y) return x[1] < y[1] end)
+local function put(from, to)
+  local field = ARGV[3] .. ':' .. from .. ':' .. to
+  redis.call('HSET', KEYS[2], field, ARGV[5])
+  redis.call('XADD', KEYS[3], '*', 'c', ARGV[3], 'f', field)
+  have = have .. from .. '-' .. to .. ','
+end
+local at = 0
+for _, run in ipairs(runs) do
+  if run[1] > at then put(at, run[1]) end
+  if run[2] > at then at = run[2] end
+end
+if at < total then put(at, total) end
+redis.call('HSET', KEYS[4], ARGV[3], have)
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
 return 1`;
 
 const RENEW = `
@@ -103,7 +164,8 @@ export function connectRedis(
   });
   // Without a listener, ioredis reports connection errors on stderr; the callers report them.
   client.on("error", () => {});
-  client.defineCommand("psweepRecord", { numberOfKeys: 3, lua: RECORD });
+  client.defineCommand("psweepRecord", { numberOfKeys: 4, lua: RECORD });
+  client.defineCommand("psweepFill", { numberOfKeys: 4, lua: FILL });
   client.defineCommand("psweepRenew", { numberOfKeys: 1, lua: RENEW });
   client.defineCommand("psweepClaim", { numberOfKeys: 1, lua: CLAIM });
   client.defineCommand("psweepHeartbeat", { numberOfKeys: 2, lua: HEARTBEAT });

@@ -10,8 +10,10 @@
 //   <p>:job:<id>              hash: spec (serialized), rows, next, chunks, name, rootSeen
 //   <p>:job:<id>:ranges       string: uint32 pairs [start, end) per published chunk
 //   <p>:job:<id>:tasks        stream of chunks (c, s, n, k, d), consumer group "workers"
-//   <p>:job:<id>:results      hash: chunk -> serialized ChunkPayload (first writer wins)
-//   <p>:job:<id>:done         stream: one entry per recorded chunk (c)
+//   <p>:job:<id>:results      hash: "chunk:from:to" -> serialized ChunkPayload of those rows of
+//                             the chunk (a chunk comes whole or in parts, each row in one of them)
+//   <p>:job:<id>:parts        hash: chunk -> the runs of its rows recorded so far ("from-to,...")
+//   <p>:job:<id>:done         stream: one entry per recorded part (c: chunk, f: its results field)
 //   <p>:job:<id>:refused      hash: daemon name -> why it will not run this sweep
 //   <p>:job:<id>:root         string: the running root's token (expires unless renewed)
 //   <p>:job:<id>:joined       hash: daemon name -> 1, for each daemon that runs this sweep
@@ -38,6 +40,7 @@ export function keys(prefix: string) {
         ranges: `${base}:ranges`,
         tasks: `${base}:tasks`,
         results: `${base}:results`,
+        parts: `${base}:parts`,
         done: `${base}:done`,
         refused: `${base}:refused`,
         joined: `${base}:joined`,
@@ -74,14 +77,45 @@ export interface JobSpec {
   maxDeliveries: number;
 }
 
-/** What a daemon records for a chunk. */
+/** What a daemon records for a run of a chunk's rows (the whole chunk, or a part of it). */
 export interface ChunkPayload {
   results?: unknown;
+  /**
+   * Whether `results` are the fields of a `SharedRowsPart` (rows the daemon's pool took from its
+   * worker's shared memory), to be made one again at the root.
+   */
+  shared?: boolean;
   error?: ErrorInfo;
-  /** Milliseconds the chunk took on the daemon (build included). */
+  /**
+   * Milliseconds the daemon took for the rows it ran of the chunk (build included), on the part
+   * that completed them; 0 on the parts before it.
+   */
   elapsed: number;
+  /** The rows the daemon ran of the chunk (on the part that completed them). */
   rows: number;
   worker: string;
+}
+
+/**
+ * The runs of a chunk's rows recorded so far (`[from, to)` within the chunk), sorted, from the
+ * text `<p>:job:<id>:parts` holds for it.
+ */
+export function recordedRuns(text: string | null): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const m of (text ?? "").matchAll(/(\d+)-(\d+)/g)) runs.push([Number(m[1]), Number(m[2])]);
+  return runs.sort((a, b) => a[0] - b[0]);
+}
+
+/** The runs of `0..total` that `runs` (sorted) leave out. */
+export function missingRuns(runs: readonly [number, number][], total: number): [number, number][] {
+  const gaps: [number, number][] = [];
+  let at = 0;
+  for (const [from, to] of runs) {
+    if (from > at) gaps.push([at, from]);
+    at = Math.max(at, to);
+  }
+  if (at < total) gaps.push([at, total]);
+  return gaps;
 }
 
 export function toRemote(fn: WireFunction): RemoteFunction {
@@ -227,7 +261,7 @@ export interface RootConnection {
   multi(): RootChain;
   disconnect(): void;
   psweepNow(): Promise<number>;
-  psweepRecord(...args: Arg[]): Promise<number>;
+  psweepFill(...args: Arg[]): Promise<number>;
 }
 /** The client module, as the root loads it. */
 export interface RootClient {

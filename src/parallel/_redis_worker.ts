@@ -7,6 +7,8 @@ import { REDIS_DEFAULTS } from "../_defaults.ts";
 import { toErrorInfo } from "./_errors.ts";
 import type { WorkerPermissions } from "./_permissions.ts";
 import { DenoWorkerManager } from "./deno_worker_manager.ts";
+import type { LocalResults } from "./parallel_manager.ts";
+import { SharedRowsPart } from "./_partial_results.ts";
 import { type Buffer, closeRedis, connectRedis, type RedisConnection } from "./_redis_client.ts";
 import {
   bytesToRows,
@@ -19,6 +21,8 @@ import {
   type JobSpec,
   keys,
   localModule,
+  missingRuns,
+  recordedRuns,
   redactUrl,
 } from "./_redis_protocol.ts";
 
@@ -69,6 +73,8 @@ interface Task {
   data: Float64Array;
   lastRenew: number;
   lost: boolean;
+  /** Taken over from a daemon that stopped: some of its rows may be recorded already. */
+  claimed: boolean;
 }
 
 /** Runs a daemon until `signal` aborts; then it finishes the chunks it holds and returns. */
@@ -225,7 +231,7 @@ class RedisWorker {
         throw e;
       });
       for (const entry of claimed) {
-        if (entry) room -= this.#take(job, entry[0].toString(), entry[1]);
+        if (entry) room -= this.#take(job, entry[0].toString(), entry[1], true);
       }
     }
     if (room <= 0 || this.#stopping) return;
@@ -260,7 +266,7 @@ class RedisWorker {
   }
 
   // Queues a received chunk; returns 1 when it holds it.
-  #take(job: JobState, id: string, fields: Buffer[]): number {
+  #take(job: JobState, id: string, fields: Buffer[], claimed = false): number {
     const get = (name: string) => {
       for (let i = 0; i < fields.length; i += 2) {
         if (fields[i].toString() === name) return fields[i + 1];
@@ -277,6 +283,7 @@ class RedisWorker {
       data: bytesToRows(get("d")),
       lastRenew: performance.now(),
       lost: false,
+      claimed,
     };
     this.#held.set(key, task);
     this.#queue.push(task);
@@ -305,58 +312,150 @@ class RedisWorker {
     }
   }
 
+  // Runs the chunk's rows not yet recorded and records them as the pool hands them on: rows that
+  // finished ahead of a slow row of their chunk (see _partial_results.ts) reach Redis, and the
+  // root, while that row runs, rather than with the whole chunk.
+  //
+  // A chunk taken over from a daemon that stopped runs only the rows that daemon did not record.
+  // Not the whole chunk, with the root dropping rows it already has: what doExecute returns is
+  // the model's own (one value for many rows), which neither the root nor a daemon can cut into
+  // rows; and the rows that went ahead are those before a slow row, which would run again. The
+  // lease makes it exact: only the daemon holding the chunk records its rows, and it reads what
+  // is recorded after it took the chunk, when the daemon before it can record no more.
   async #runTask(pool: DenoWorkerManager, task: Task): Promise<void> {
     const spec = task.job.spec!;
     const t0 = performance.now();
-    let payload: ChunkPayload;
-    try {
-      await pool.scatter(
-        fromRemote(spec.build),
-        spec.kwargs,
-        fromRemote(spec.execute),
-        { rows: task.rows, columns: spec.columns, data: task.data },
-        { imports: spec.imports },
-      );
-      const [result] = await pool.gather();
-      payload = {
-        results: result.results,
-        error: result.error,
-        elapsed: performance.now() - t0,
-        rows: task.rows,
-        worker: this.#me,
-      };
-    } catch (e) {
-      payload = {
-        error: toErrorInfo(e),
-        elapsed: performance.now() - t0,
-        rows: task.rows,
-        worker: this.#me,
-      };
+    let todo: [number, number][] = [[0, task.rows]];
+    if (task.claimed) {
+      try {
+        const recorded = await this.#cmd.hget(task.job.k.parts, String(task.chunk));
+        todo = missingRuns(recordedRuns(recorded), task.rows);
+      } catch (e) {
+        // The chunk stays pending in Redis and runs again once its lease ends.
+        this.#log(`psweep worker ${this.#me}: could not read chunk ${task.chunk}: ${e}`);
+        return;
+      }
     }
-    if (task.lost) {
-      this.#log(this.#discarded(task));
-      return;
+    const rows = todo.reduce((sum, [from, to]) => sum + to - from, 0);
+    let handed = 0;
+    let recording = Promise.resolve();
+    // Records rows `from`..`to` of the chunk, after those handed on before them.
+    const forward = (from: number, to: number, part: Partial<LocalResults>) => {
+      handed += to - from;
+      // The part that completes the rows this daemon ran carries their time, for chunk sizes.
+      const last = handed === rows;
+      const shared = part.results instanceof SharedRowsPart;
+      const payload: ChunkPayload = {
+        results: part.results instanceof SharedRowsPart
+          ? { meta: part.results.meta, columns: part.results.columns, errors: part.results.errors }
+          : part.results,
+        ...(shared ? { shared } : {}),
+        error: part.error,
+        elapsed: last ? performance.now() - t0 : 0,
+        rows: last ? rows : 0,
+        worker: this.#me,
+      };
+      recording = recording.then(() => this.#record(task, from, to, payload));
+      return recording;
+    };
+    for (const [from, to] of todo) {
+      if (task.lost) break;
+      const n = to - from;
+      // Runs of this range handed on, within it.
+      const done: [number, number][] = [];
+      try {
+        await pool.scatter(
+          fromRemote(spec.build),
+          spec.kwargs,
+          fromRemote(spec.execute),
+          {
+            rows: n,
+            columns: spec.columns,
+            data: task.data.subarray(from * spec.columns, to * spec.columns),
+          },
+          {
+            imports: spec.imports,
+            // The pool runs the range as one chunk (numbered 0): a part's number is its first
+            // row's place in it, as a fraction of the chunk.
+            onResult: (part) => {
+              const at = Math.min(n, Math.max(0, Math.round(part.processNumber * n)));
+              const end = Math.min(n, at + part.parameters.rows);
+              done.push([at, end]);
+              return forward(from + at, from + end, part);
+            },
+          },
+        );
+        await pool.gather();
+      } catch (e) {
+        // The rows of the range not handed on fail, with why.
+        const error = toErrorInfo(e);
+        for (const [a, b] of missingRuns(done.sort((x, y) => x[0] - y[0]), n)) {
+          forward(from + a, from + b, { error });
+        }
+      }
+    }
+    await recording;
+    if (task.lost) this.#log(this.#discarded(task));
+  }
+
+  // Records rows `from`..`to` of the task's chunk, unless the daemon no longer holds the chunk.
+  async #record(task: Task, from: number, to: number, payload: ChunkPayload): Promise<void> {
+    if (task.lost) return;
+    let bytes: Buffer;
+    try {
+      bytes = encode(payload);
+    } catch (e) {
+      // Results that cannot travel (a function, say) fail their rows.
+      bytes = encode(
+        {
+          ...payload,
+          results: undefined,
+          shared: undefined,
+          error: {
+            name: "DataCloneError",
+            message: `the results of psweep worker ${this.#me} cannot be sent to the root: ${
+              toErrorInfo(e).message
+            }`,
+          },
+        } satisfies ChunkPayload,
+      );
     }
     try {
       const recorded = await this.#cmd.psweepRecord(
         task.job.k.tasks,
         task.job.k.results,
         task.job.k.done,
+        task.job.k.parts,
         GROUP,
         this.#me,
         task.id,
         String(task.chunk),
-        encode(payload),
+        from,
+        to,
+        task.rows,
+        bytes,
       );
-      if (recorded === 0) this.#log(this.#discarded(task));
+      if (recorded === 0) task.lost = true;
+      if (recorded === -1) {
+        this.#log(
+          `psweep worker ${this.#me}: rows ${from}..${
+            to - 1
+          } of chunk ${task.chunk} were recorded already; discarded`,
+        );
+      }
     } catch (e) {
-      // The chunk stays pending in Redis and runs again once its lease ends.
-      this.#log(`psweep worker ${this.#me}: could not record chunk ${task.chunk}: ${e}`);
+      // The rows stay unrecorded and the chunk pending in Redis: once this daemon lets go of it
+      // (its lease ends), a daemon takes it and runs the rows not recorded.
+      this.#log(
+        `psweep worker ${this.#me}: could not record rows ${from}..${
+          to - 1
+        } of chunk ${task.chunk}: ${e}`,
+      );
     }
   }
 
   #discarded(task: Task): string {
-    return `psweep worker ${this.#me}: chunk ${task.chunk} of sweep ${task.job.id} was taken over while it ran (its lease ended); its result is discarded`;
+    return `psweep worker ${this.#me}: chunk ${task.chunk} of sweep ${task.job.id} was taken over while it ran (its lease ended); its rows not recorded by then are discarded`;
   }
 
   // Renews, every third of a lease, the leases of the chunks this daemon holds (queued ones too).

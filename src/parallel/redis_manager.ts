@@ -28,6 +28,7 @@ import {
   type ScatterOptions,
 } from "./parallel_manager.ts";
 import { toWireFunction, type WireFunction } from "./_protocol.ts";
+import { SharedRowsPart } from "./_partial_results.ts";
 import { Buffer } from "node:buffer";
 // The client (npm:ioredis) loads only when a sweep runs on Redis, not for every user of psweep;
 // its types stay out of psweep's too (RootClient declares what the root uses).
@@ -46,6 +47,7 @@ import {
   hex,
   type JobSpec,
   keys,
+  missingRuns,
   redactUrl,
   type RootClient,
   type RootConnection,
@@ -120,7 +122,12 @@ interface Job {
   next: number;
   /** [start, end) of each published chunk, by chunk index. */
   ranges: number[];
-  seen: Set<number>;
+  /** The results fields ("chunk:from:to") handed on. */
+  seen: Set<string>;
+  /** The runs of each chunk's rows handed on (`[from, to)` within it), by chunk index. */
+  got: [number, number][][];
+  /** Chunks whose every row was handed on. */
+  complete: number;
   results: LocalResults[];
   onResult?: (r: LocalResults) => unknown;
   sizer: ChunkSizer;
@@ -143,7 +150,11 @@ interface Job {
  *   arrays arrive as they left.
  * - A daemon holds a lease on each chunk it runs and renews it from its main thread; a chunk
  *   whose daemon died or froze runs elsewhere once the lease ends. A result is recorded only by
- *   the daemon that holds the chunk, first writer wins: no row is recorded twice.
+ *   the daemon that holds the chunk, and only for rows not recorded before: no row is recorded
+ *   twice.
+ * - psweep's own sweeps may get a chunk in parts, as from the local pool: rows a daemon finished
+ *   ahead of a slow row of their chunk reach `onResult` while that row runs, and a chunk taken
+ *   over from a daemon that stopped runs only its rows not yet recorded.
  * - A sweep is identified by its inputs and the model's code: after the root is killed, the same
  *   call picks the sweep up in Redis and chunks already finished are not computed again.
  * - Daemons run only models under the locations they were started with, and refuse a model whose
@@ -375,7 +386,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       } else {
         const now = await cmd.psweepNow();
         await cmd.multi()
-          .del(k.meta, k.ranges, k.tasks, k.results, k.done, k.refused, k.joined)
+          .del(k.meta, k.ranges, k.tasks, k.results, k.parts, k.done, k.refused, k.joined)
           .set(k.root, token, "PX", this.#lockMs)
           .hset(k.meta, {
             spec: specBytes,
@@ -400,6 +411,8 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       next,
       ranges,
       seen: new Set(),
+      got: [],
+      complete: 0,
       results: [],
       onResult: options.onResult,
       sizer: new ChunkSizer({
@@ -508,7 +521,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       await this.#tick(job);
       await this.#publish(job);
       while (
-        !job.aborted && !job.failure && (job.next < total || job.seen.size < job.ranges.length / 2)
+        !job.aborted && !job.failure && (job.next < total || job.complete < job.ranges.length / 2)
       ) {
         const blk = this.#blk ??= client!.connectRedis(this.#url);
         const block = Math.max(10, Math.min(1000, Math.floor(this.#leaseMs / 2)));
@@ -528,8 +541,11 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
         if (reply) {
           const entries = reply[0][1];
           job.doneId = entries[entries.length - 1][0].toString();
-          const chunks = entries.map(([, fields]) => Number(fields[1].toString()));
-          await this.#collect(job, chunks);
+          // Each entry: c (the chunk), f (the results field of the part recorded).
+          await this.#collect(
+            job,
+            entries.map(([, fields]) => (fields[3] ?? fields[1]).toString()),
+          );
         }
         if (performance.now() - job.lastTick >= block) await this.#tick(job);
         await this.#publish(job);
@@ -553,11 +569,11 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     }
   }
 
-  // Reads and hands on the results of `chunks` not yet seen.
-  async #collect(job: Job, chunks: number[]): Promise<void> {
-    const fresh = [...new Set(chunks)].filter((c) => !job.seen.has(c));
+  // Reads and hands on the parts (results fields) not yet seen.
+  async #collect(job: Job, fields: string[]): Promise<void> {
+    const fresh = [...new Set(fields)].filter((f) => !job.seen.has(f));
     if (fresh.length === 0) return;
-    const payloads = await this.#cmd!.hmgetBuffer(job.k.results, ...fresh.map(String));
+    const payloads = await this.#cmd!.hmgetBuffer(job.k.results, ...fresh);
     for (let i = 0; i < fresh.length; i++) {
       const bytes = payloads[i];
       if (!bytes || job.aborted) continue;
@@ -565,18 +581,34 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     }
   }
 
-  async #deliver(job: Job, chunk: number, payload: ChunkPayload): Promise<void> {
-    if (job.seen.has(chunk)) return;
-    job.seen.add(chunk);
+  // Hands on rows `from`..`to` of a chunk (its field "chunk:from:to"): the whole chunk, or the
+  // part of it a daemon recorded ahead of a slow row, numbered as the pool numbers such parts.
+  async #deliver(job: Job, field: string, payload: ChunkPayload): Promise<void> {
+    if (job.seen.has(field)) return;
+    job.seen.add(field);
+    const [chunk, ...run] = field.split(":").map(Number);
     const start = job.ranges[2 * chunk];
     const end = job.ranges[2 * chunk + 1];
-    if (payload.error === undefined && payload.elapsed > 0) {
-      job.sizer.observe(end - start, payload.elapsed);
+    // A field named by its chunk alone holds the whole chunk: how earlier versions recorded
+    // chunks, in a sweep one of them left unfinished in Redis and this one resumes.
+    const [from, to] = run.length === 2 ? run : [0, end - start];
+    if (payload.error === undefined && payload.elapsed > 0 && payload.rows > 0) {
+      job.sizer.observe(payload.rows, payload.elapsed);
     }
+    const got = job.got[chunk] ??= [];
+    got.push([from, to]);
+    if (got.reduce((sum, [a, b]) => sum + b - a, 0) === end - start) job.complete++;
+    const results = payload.shared
+      ? new SharedRowsPart(
+        (payload.results as SharedRowsPart).meta,
+        (payload.results as SharedRowsPart).columns,
+        (payload.results as SharedRowsPart).errors,
+      )
+      : payload.results;
     const result = new LocalResults(
-      chunk,
-      sliceRows(job.matrix, start, end),
-      payload.error ? undefined : payload.results,
+      chunk + from / (end - start),
+      sliceRows(job.matrix, start + from, start + to),
+      payload.error ? undefined : results,
       payload.error,
     );
     await this.#hand(job, result);
@@ -632,9 +664,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
         job.failure = new Error(
           `Cannot finish the sweep on Redis at ${
             redactUrl(this.#url)
-          }: no psweep worker ran its work for ${
-            this.#workerWaitMs / 1000
-          } s (${job.seen.size} of ${job.ranges.length / 2} published chunks recorded). ${
+          }: no psweep worker ran its work for ${this.#workerWaitMs / 1000} s (${job.complete} of ${
+            job.ranges.length / 2
+          } published chunks recorded). ${
             why.length > 0
               ? `Workers refused it: ${why.join("; ")}`
               : live.length === 0
@@ -681,21 +713,22 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
         rows: end - start,
         worker: "",
       };
-      await cmd.psweepRecord(
+      // Only the rows no daemon recorded fail: those that went ahead of the chunk stay.
+      await cmd.psweepFill(
         job.k.tasks,
         job.k.results,
         job.k.done,
+        job.k.parts,
         GROUP,
-        "",
         id,
         String(chunk),
+        end - start,
         encode(payload),
       );
     }
     const recorded = await cmd.hlen(job.k.results);
     if (recorded > job.seen.size) {
-      const chunks = (await cmd.hkeys(job.k.results)).map(Number);
-      await this.#collect(job, chunks);
+      await this.#collect(job, await cmd.hkeys(job.k.results));
     }
   }
 
@@ -704,7 +737,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const total = job.matrix.rows;
     const capacity = Math.max(1, job.capacity);
     const published = job.ranges.length / 2;
-    const want = Math.min(2 * capacity, total) - (published - job.seen.size);
+    const want = Math.min(2 * capacity, total) - (published - job.complete);
     if (want <= 0 || job.next >= total || job.aborted || job.failure) return;
     const m = this.#cmd!.multi();
     const packed: number[] = [];
@@ -741,8 +774,13 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       stack: job.aborted!.stack,
     };
     const published = job.ranges.length / 2;
-    const report = (chunk: number, start: number, end: number) => {
-      const result = new LocalResults(chunk, sliceRows(job.matrix, start, end), undefined, error);
+    const report = (processNumber: number, start: number, end: number) => {
+      const result = new LocalResults(
+        processNumber,
+        sliceRows(job.matrix, start, end),
+        undefined,
+        error,
+      );
       job.results.push(result);
       try {
         const r = job.onResult?.(result);
@@ -752,7 +790,12 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       }
     };
     for (let c = 0; c < published; c++) {
-      if (!job.seen.has(c)) report(c, job.ranges[2 * c], job.ranges[2 * c + 1]);
+      const start = job.ranges[2 * c];
+      const end = job.ranges[2 * c + 1];
+      const got = (job.got[c] ?? []).toSorted((a, b) => a[0] - b[0]);
+      for (const [from, to] of missingRuns(got, end - start)) {
+        report(c + from / (end - start), start + from, start + to);
+      }
     }
     if (job.next < job.matrix.rows) report(published, job.next, job.matrix.rows);
   }
