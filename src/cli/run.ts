@@ -256,12 +256,11 @@ async function execute(
     onProgress: view ? (p) => view.update(p) : undefined,
     progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
   };
-  // The summary is all the run prints: a sweep whose rows go to CSV or JSON Lines only keeps none
-  // in memory (the library's keepResult: false), so that memory does not grow with the rows; the
-  // sweeps and files that need every row (recursive, differential, the binary formats,
-  // interpolation) keep them, and their summary is made from the result.
-  const streamed = !recursive && spec.differential === undefined && (csv ?? jsonl) !== undefined &&
-    files.arrow === undefined && files.h5 === undefined && files.parquet === undefined &&
+  // The summary is all the run prints: a plain sweep keeps no rows in memory (the library's
+  // keepResult: false), whatever its files' formats, so that memory does not grow with the rows;
+  // the sweeps that need every row (recursive, differential, interpolation) keep them, and their
+  // summary is made from the result.
+  const streamed = !recursive && spec.differential === undefined && paths.length > 0 &&
     !spec.interpolateNanOutputs;
   let result: SweepSummary;
   try {

@@ -14,6 +14,7 @@ import {
   formatOfPath,
   resultsFormat,
   type ResultsFormatModule,
+  type ResultsFormatName,
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { writeSweepMeta } from "../io/sweep_meta.ts";
@@ -448,33 +449,32 @@ export class OrderedFiles {
 
   // Every row, for a sweep that does not keep them: from the file a resume continued (it has every
   // row, even when none was left to compute), else the streamed file that records most (JSON
-  // Lines keeps failed rows' messages), matched to the sweep's rows by their parameters, as a
-  // resume matches them. Called with the writers closed.
+  // Lines keeps failed rows' messages; CSV, Arrow, HDF5 and Parquet's partial stream do not, and
+  // hold the same rows), matched to the sweep's rows by their parameters, as a resume matches
+  // them. Called with the writers closed, before any file is replaced.
   async #readBack(names: string[]): Promise<RowTable> {
     const o = this.#o;
     const path = this.#continued ??
-      [o.jsonl, o.csv].find((p) => p !== undefined && this.#writerOf.has(p));
+      [o.jsonl, o.csv, o.arrow, o.h5, o.parquet].find((p) =>
+        p !== undefined && this.#writerOf.has(p)
+      );
     if (path === undefined || this.#header === undefined) {
       throw new Error(
-        "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and wrote no CSV or JSON Lines file to read them back from",
+        "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and streamed none of them to read the rows back from",
       );
     }
     const P = o.paramNames.length;
+    // (Parquet's rows are in its partial stream until it is finalized: read as a resume reads.)
     const disk = await this.#formatOf.get(path)!.read(path, {
       paramNames: o.paramNames,
       outputNames: this.#header,
-    });
+    }, true);
     const index = matchRows(
       { rows: disk.rows, columns: P, data: disk.params },
       { rows: o.rows, columns: P, data: paramRowsOf(o.params, o.rows, P).held() },
       { paramNames: o.paramNames },
     );
-    return this.#columns.fromDisk(
-      disk,
-      index,
-      names,
-      `failed (the ${disk.format === "csv" ? "CSV" : "JSON Lines"} file does not record messages)`,
-    );
+    return this.#columns.fromDisk(disk, index, names, unrecordedMessage(disk.format));
   }
 
   /**
@@ -502,6 +502,19 @@ export class OrderedFiles {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }
+
+/** What a failed row read back from a file of this format records, as it keeps no message. */
+export function unrecordedMessage(format: ResultsFormatName): string {
+  return `failed (the ${FORMAT_WORDS[format]} file does not record messages)`;
+}
+
+const FORMAT_WORDS: Record<ResultsFormatName, string> = {
+  csv: "CSV",
+  jsonl: "JSON Lines",
+  arrow: "Arrow",
+  h5: "HDF5",
+  parquet: "Parquet",
+};
 
 /** The bytes of a chunk's encoded rows. */
 export function textBytes(encoded: ChunkOutput | undefined): number {
