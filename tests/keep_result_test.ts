@@ -25,6 +25,8 @@ import { withTempDir } from "./_temp.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 import { partialPath } from "../src/io/_parquet.ts";
 import { EOS } from "../src/io/_arrow_ipc.ts";
+import { streamsRows } from "../src/cli/run.ts";
+import type { SweepSpec } from "../src/cli/sweep_file.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const models = new URL("./fixtures/models/", import.meta.url);
@@ -519,6 +521,67 @@ Deno.test("the CLI's summary of a CSV sweep (kept in no result) matches the file
       ]);
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
       assert(Math.abs(s.mean - mean) <= 1e-12 * Math.max(1, Math.abs(mean)), `${name} mean`);
+    }
+  });
+});
+
+// The CLI runs every plain sweep keeping no rows, whatever its files' formats: its summary, on
+// stdout (--json) and stderr (the table), is that of the same sweep to CSV.
+Deno.test("the CLI keeps no rows for any results format, and prints the same summary", async () => {
+  const spec = (extra: Record<string, unknown>) =>
+    ({ model: "m.js", params: {}, ...extra }) as unknown as SweepSpec;
+  for (const path of ["r.csv", "r.jsonl", "r.arrow", "r.h5", "r.parquet"]) {
+    assertEquals(streamsRows(spec({}), [path]), true, path);
+  }
+  assertEquals(streamsRows(spec({}), ["r.arrow", "r.parquet"]), true);
+  assertEquals(streamsRows(spec({ numSamples: 3 }), ["r.arrow"]), false);
+  assertEquals(streamsRows(spec({ differential: {} }), ["r.h5"]), false);
+  assertEquals(streamsRows(spec({ interpolateNanOutputs: true }), ["r.csv"]), false);
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${analytic}\nbuildOptions: { limit: 1.5 }\nparams:\n` +
+        `  a: { sampler: linear, lower: 0, upper: 1, n: 30 }\n` +
+        `  b: { sampler: linear, lower: 0, upper: 1, n: 30 }\nworkers: 2\n`,
+    );
+    const run = async (out: string, json: boolean) => {
+      const o = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          mod,
+          "run",
+          "s.yaml",
+          "--out",
+          out,
+          ...(json ? ["--json"] : []),
+          `--allow-read=${root}`,
+        ],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+        stdin: "null",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const stderr = new TextDecoder().decode(o.stderr);
+      assertEquals(o.code, 0, stderr);
+      if (!json) {
+        // The table without its timing, and the results line without the file's name (progress
+        // lines, which tell times, aside).
+        return stderr.split("\n").filter((line) => !line.startsWith("progress:")).join("\n")
+          .replace(/ in [\d.]+ s/, "").replace(/results: \w+\.\w+/, "results: r");
+      }
+      const { elapsedMs: _e, results, ...summary } = JSON.parse(
+        new TextDecoder().decode(o.stdout),
+      );
+      assertEquals(results, out);
+      return summary;
+    };
+    for (const json of [true, false]) {
+      const csv = await run(`csv${json}.csv`, json);
+      for (const ext of ["arrow", "h5", "parquet"]) {
+        assertEquals(await run(`${ext}${json}.${ext}`, json), csv, ext);
+      }
     }
   });
 });
