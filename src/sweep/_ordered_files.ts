@@ -8,7 +8,6 @@
 // same state (the next row due, whether every file is still in row order, where each batch
 // lies), and split apart they would have to share it.
 import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
 import {
   type ColumnBatch,
   formatOfPath,
@@ -267,8 +266,9 @@ export class OrderedFiles {
         : undefined;
       if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
       if (writer.writeColumns && this.#columnar) {
-        return writer.writeColumns(columns ??= this.#columns.columnBatch(index, names, consecutive))
-          .then(() => undefined);
+        return writer.writeColumns(
+          columns ??= this.#columns.columnBatch(index, names, consecutive),
+        );
       }
       return writer.write(batch ??= this.#columns.batch(index, names));
     });
@@ -422,18 +422,23 @@ export class OrderedFiles {
       const blocks = (writer && this.#blocks.get(writer)) ?? [];
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
       const format = this.#formatOf.get(path)!;
-      const text = format.format === "csv" || format.format === "jsonl";
+      const header = {
+        ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+        paramNames: o.paramNames,
+        outputNames: names,
+      };
+      // Every batch a run of consecutive rows whose place in the file its writer told.
+      const placed = this.#reorderable && sameHeader && covered &&
+        blocks.every((b) => b.offset >= 0);
       if (format.streams && this.#inOrder && sameHeader && covered) {
         // Written in row order already: the file is final as it stands.
-      } else if (text && this.#reorderable && sameHeader && covered) {
-        await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
       } else if (format.finalizeFromStream && this.#inOrder && sameHeader && covered) {
         // Parquet whose stream holds every row in order: written from it, a batch at a time.
-        await format.finalizeFromStream(path, {
-          ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
-          paramNames: o.paramNames,
-          outputNames: names,
-        }, o.rows);
+        await format.finalizeFromStream(path, header, o.rows);
+      } else if (placed && format.finalizeFromBlocks) {
+        // The batches already written, put in row order, a batch at a time (no second encoding).
+        const sorted = [...blocks].sort((a, b) => a.first - b.first);
+        await format.finalizeFromBlocks(path, header, o.rows, sorted);
       } else {
         // Parquet otherwise: written from the table of the rows, a row group at a time. A sweep
         // that does not keep its rows reads them back from the file it streamed (once, for every
@@ -542,26 +547,6 @@ interface Block {
   rows: number;
   offset: number;
   bytes: number;
-}
-
-// The file's bytes with its blocks in row order: what precedes the first block (the CSV header),
-// then each block as it was written.
-async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<Uint8Array> {
-  const sorted = [...blocks].sort((a, b) => a.first - b.first);
-  const start = blocks.reduce((m, b) => Math.min(m, b.offset), Infinity);
-  using file = await Deno.open(path, { read: true });
-  const read = async (offset: number, length: number): Promise<Uint8Array> => {
-    const out = new Uint8Array(length);
-    await file.seek(offset, Deno.SeekMode.Start);
-    for (let at = 0; at < length;) {
-      const n = await file.read(out.subarray(at));
-      if (n === null) throw new Error(`Cannot reorder ${JSON.stringify(path)}: it ended early`);
-      at += n;
-    }
-    return out;
-  };
-  if (start > 0 && Number.isFinite(start)) yield await read(0, start);
-  for (const b of sorted) yield await read(b.offset, b.bytes);
 }
 
 // What a path names on disk now: its device and inode.
