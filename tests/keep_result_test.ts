@@ -1,6 +1,7 @@
-// keepResult: false: a sweep that keeps no rows in memory writes the same files, byte for byte,
-// and returns the same summary as one that keeps them (issue 11 point 15). The memory it saves
-// is measured in bench/memory_report.ts.
+// keepResult: false: a sweep that keeps no rows in memory writes the same files (CSV, JSON Lines,
+// Arrow, HDF5, Parquet), byte for byte (HDF5 and an Arrow stream written in order: row for row),
+// and returns the same summary as one that keeps them (issue 11 point 15); the CLI runs every
+// plain sweep so. The memory it saves is measured in bench/memory_report.ts.
 import {
   differentialParameterSweep,
   type DifferentialSweepOptions,
