@@ -1,16 +1,20 @@
 /**
- * Peak memory of a sweep to CSV that keeps its rows (a `SweepResult`) and of one that keeps none
- * (`keepResult: false`, what the CLI runs), side by side in one run (issue 11 point 15):
+ * Peak memory of a sweep that keeps its rows (a `SweepResult`) and of one that keeps none
+ * (`keepResult: false`, what the CLI runs), side by side in one run, for each results format
+ * (issue 11 point 15):
  *
  * ```sh
- * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,rows,...]
+ * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,...] [format,...]
  * ```
  *
  * Each case is a fresh process (peak RSS never goes down within one): a sweep of trivial rows (a
  * grid of two parameters, `x` of 1,000 values and `y` of rows / 1,000, and three outputs of a few
- * flops each, `bench/models/trivial3.ts`) on 2 workers to a CSV file in a temporary directory. The child samples `Deno.memoryUsage().rss` every 20 ms and reads the
- * kernel's peak (VmHWM in /proc/self/status) at the end; the peak is the larger. Sizes default to
- * 1M, 5M and 10M rows. Growth per million rows is measured from the first size.
+ * flops each, `bench/models/trivial3.ts`) on 2 workers to one results file (`r.csv`, `r.arrow`,
+ * `r.h5` or `r.parquet`; Parquet streams to its `.partial.arrow` and is written from it at the
+ * end) in a temporary directory. The child samples `Deno.memoryUsage().rss` every 20 ms and reads
+ * the kernel's peak (VmHWM in /proc/self/status) at the end; the peak is the larger. Sizes default
+ * to 1M, 5M and 10M rows, formats to csv, arrow, h5 and parquet. Growth per million rows is
+ * measured from the first size.
  *
  * @module
  */
@@ -23,8 +27,12 @@ const MODEL = new URL("./models/trivial3.ts", import.meta.url).pathname;
 // The grid: x takes 1,000 values, y the rest.
 const X = 1000;
 
+type Format = "csv" | "arrow" | "h5" | "parquet";
+const FORMATS: readonly Format[] = ["csv", "arrow", "h5", "parquet"];
+
 interface Peak {
   rows: number;
+  format: Format;
   keep: boolean;
   peakMb: number;
   seconds: number;
@@ -34,18 +42,19 @@ interface Peak {
 if (Deno.args[0] === "--child") {
   const rows = Number(Deno.args[1]);
   const keep = Deno.args[2] === "keep";
+  const format = Deno.args[3] as Format;
   const dir = await Deno.makeTempDir({ prefix: "psweep_bench_memory_" });
   let peak = 0;
   const sample = () => (peak = Math.max(peak, Deno.memoryUsage().rss));
   const timer = setInterval(sample, 20);
   const t0 = performance.now();
   try {
-    const csv = `${dir}/r.csv`;
+    const path = `${dir}/r.${format}`;
     const options = {
       model: MODEL,
       params: { x: linearSample(0, 1, X), y: linearSample(0, 1, rows / X) },
       workers: 2,
-      csv,
+      [format]: path,
     };
     const out = keep
       ? await parameterSweep({ ...options, keepResult: true })
@@ -55,8 +64,8 @@ if (Deno.args[0] === "--child") {
     sample();
     const status = await Deno.readTextFile("/proc/self/status");
     const hwm = Number(status.match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
-    const fileMb = (await Deno.stat(csv)).size / MB;
-    const result: Peak = { rows, keep, peakMb: Math.max(peak, hwm) / MB, seconds, fileMb };
+    const fileMb = (await Deno.stat(path)).size / MB;
+    const result: Peak = { rows, format, keep, peakMb: Math.max(peak, hwm) / MB, seconds, fileMb };
     console.log(JSON.stringify(result));
   } finally {
     clearInterval(timer);
@@ -64,59 +73,77 @@ if (Deno.args[0] === "--child") {
   }
 } else {
   const sizes = (Deno.args[0] ?? "1000000,5000000,10000000").split(",").map(Number);
-  const peaks: Peak[] = [];
-  for (const rows of sizes) {
-    for (const keep of [true, false]) {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-worker-options",
-          "--no-prompt",
-          new URL(import.meta.url).pathname,
-          "--child",
-          String(rows),
-          keep ? "keep" : "stream",
-        ],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
-      if (!out.success) throw new Error(`the ${rows}-row case failed`);
-      const peak: Peak = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-      peaks.push(peak);
-      console.error(
-        `${rows} rows, ${keep ? "kept" : "not kept"}: ${peak.peakMb.toFixed(0)} MB peak RSS, ${
-          peak.seconds.toFixed(1)
-        } s`,
-      );
+  const formats = (Deno.args[1]?.split(",") ?? FORMATS) as Format[];
+  for (const format of formats) {
+    if (!FORMATS.includes(format)) {
+      throw new Error(`unknown format ${format}: ${FORMATS.join(", ")}`);
     }
   }
-  const of = (rows: number, keep: boolean) =>
-    peaks.find((p) => p.rows === rows && p.keep === keep)!;
+  const peaks: Peak[] = [];
+  for (const rows of sizes) {
+    for (const format of formats) {
+      for (const keep of [true, false]) {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            "--unstable-worker-options",
+            "--no-prompt",
+            new URL(import.meta.url).pathname,
+            "--child",
+            String(rows),
+            keep ? "keep" : "stream",
+            format,
+          ],
+          stdout: "piped",
+          stderr: "inherit",
+        }).output();
+        if (!out.success) throw new Error(`the ${rows}-row ${format} case failed`);
+        const peak: Peak = JSON.parse(
+          new TextDecoder().decode(out.stdout).trim().split("\n").pop()!,
+        );
+        peaks.push(peak);
+        console.error(
+          `${rows} rows to ${format}, ${keep ? "kept" : "not kept"}: ${
+            peak.peakMb.toFixed(0)
+          } MB peak RSS, ${peak.seconds.toFixed(1)} s`,
+        );
+      }
+    }
+  }
+  const of = (rows: number, format: Format, keep: boolean) =>
+    peaks.find((p) => p.rows === rows && p.format === format && p.keep === keep)!;
   console.log(
-    `\npeak RSS of a sweep of trivial rows (x, y -> a, b, c) to CSV on 2 workers, ${
+    `\npeak RSS of a sweep of trivial rows (x, y -> a, b, c) to one results file on 2 workers, ${
       new Date().toISOString().slice(0, 10)
     }, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,
   );
-  console.log("rows        kept MB   not kept MB   ratio   kept s   not kept s   CSV MB");
+  console.log(
+    "rows        format    kept MB   not kept MB   ratio   kept s   not kept s   file MB",
+  );
   for (const rows of sizes) {
-    const k = of(rows, true), s = of(rows, false);
-    console.log(
-      `${String(rows).padEnd(10)}  ${k.peakMb.toFixed(0).padStart(7)}   ${
-        s.peakMb.toFixed(0).padStart(11)
-      }   ${(k.peakMb / s.peakMb).toFixed(2).padStart(5)}x  ${k.seconds.toFixed(1).padStart(7)}  ${
-        s.seconds.toFixed(1).padStart(11)
-      }   ${s.fileMb.toFixed(0).padStart(6)}`,
-    );
+    for (const format of formats) {
+      const k = of(rows, format, true), s = of(rows, format, false);
+      console.log(
+        `${String(rows).padEnd(10)}  ${format.padEnd(7)}  ${k.peakMb.toFixed(0).padStart(7)}   ${
+          s.peakMb.toFixed(0).padStart(11)
+        }   ${(k.peakMb / s.peakMb).toFixed(2).padStart(5)}x  ${
+          k.seconds.toFixed(1).padStart(7)
+        }  ${s.seconds.toFixed(1).padStart(11)}   ${s.fileMb.toFixed(0).padStart(7)}`,
+      );
+    }
   }
   const first = sizes[0];
   for (const rows of sizes.slice(1)) {
-    const per = (keep: boolean) =>
-      (of(rows, keep).peakMb - of(first, keep).peakMb) / ((rows - first) / 1e6);
-    console.log(
-      `growth from ${first} to ${rows} rows: kept ${per(true).toFixed(1)} MB, not kept ${
-        per(false).toFixed(1)
-      } MB per million rows`,
-    );
+    for (const format of formats) {
+      const per = (keep: boolean) =>
+        (of(rows, format, keep).peakMb - of(first, format, keep).peakMb) /
+        ((rows - first) / 1e6);
+      console.log(
+        `growth from ${first} to ${rows} rows, ${format}: kept ${
+          per(true).toFixed(1)
+        } MB, not kept ${per(false).toFixed(1)} MB per million rows`,
+      );
+    }
   }
 }

@@ -155,7 +155,10 @@ export const STREAM_DEFAULTS = {
   windowRows: 1 << 18,
   /** Bytes of chunks that arrived ahead of their turn that may wait in memory in all. */
   holdBytes: 8 * 2 ** 20,
-  /** Encoded rows waiting to be written (bytes) beyond which the sweep stops sending work. */
+  /**
+   * Rows waiting to be written (bytes: their text, or for Arrow, HDF5 and Parquet's stream, their
+   * values) beyond which the sweep stops sending work.
+   */
   backlogBytes: 8 * 2 ** 20,
 } as const;
 

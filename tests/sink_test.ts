@@ -5,6 +5,9 @@ import type { ChunkOutput } from "../src/sweep/_driver.ts";
 import { type SinkOptions, SweepSink } from "../src/sweep/_sink.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
+import { resultsFormat, type ResultsFormatName } from "../src/io/_formats.ts";
+import { partialPath } from "../src/io/_parquet.ts";
+import { completeLength, EOS } from "../src/io/_arrow_ipc.ts";
 
 const ROWS = 6;
 const params = Float64Array.from({ length: ROWS }, (_, r) => r + 0.5);
@@ -310,3 +313,40 @@ Deno.test("SweepSink refuses to resume with other named outputs than the file's"
     );
   });
 });
+
+// Arrow, HDF5 and Parquet's stream take batches out of order as the text files do: at the end
+// each is rewritten from its own batches put in row order (not from the result's rows, which a
+// sweep that keeps none does not have), one batch at a time.
+for (const keepRows of [true, false]) {
+  Deno.test(`SweepSink puts the batches of Arrow, HDF5 and Parquet in row order at the end (keepRows ${keepRows})`, async () => {
+    await withTempDir(async (dir) => {
+      const files = { arrow: `${dir}/r.arrow`, h5: `${dir}/r.h5`, parquet: `${dir}/r.parquet` };
+      const sink = await SweepSink.open({
+        ...sinkOptions(dir, { csv: undefined, jsonl: undefined, keepRows, holdBytes: 1 }),
+        ...files,
+      });
+      try {
+        // Over the hold budget: each chunk goes to disk as it comes, out of order.
+        await sink.add(chunk(2, 4, 2));
+        await sink.add(chunk(0, 0, 2));
+        await sink.add(chunk(1, 2, 2));
+        const stream = await Deno.readFile(partialPath(files.parquet));
+        if (keepRows) await sink.finish(undefined, 1);
+        else await sink.finishSummary(undefined, 1);
+        // The stream's schema and three batches, as they were written, in row order.
+        const arrow = await Deno.readFile(files.arrow);
+        assertEquals(completeLength(arrow).messages, 4);
+        assertEquals(arrow.length, stream.length + EOS.length);
+        assertStrictEquals(await Deno.stat(partialPath(files.parquet)).catch(() => null), null);
+        for (const [format, path] of Object.entries(files)) {
+          const disk = await (await resultsFormat(format as ResultsFormatName)).read(path);
+          assertEquals([...disk.params], [...params], format);
+          assertEquals([...disk.outputs], [1, 3, 5, NaN, 9, 11], format);
+          assertEquals([...disk.success], [1, 1, 1, 0, 1, 1], format);
+        }
+      } finally {
+        await sink.close();
+      }
+    });
+  });
+}

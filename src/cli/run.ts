@@ -256,13 +256,7 @@ async function execute(
     onProgress: view ? (p) => view.update(p) : undefined,
     progressIntervalMs: Deno.stderr.isTerminal() ? 100 : 2000,
   };
-  // The summary is all the run prints: a sweep whose rows go to CSV or JSON Lines only keeps none
-  // in memory (the library's keepResult: false), so that memory does not grow with the rows; the
-  // sweeps and files that need every row (recursive, differential, the binary formats,
-  // interpolation) keep them, and their summary is made from the result.
-  const streamed = !recursive && spec.differential === undefined && (csv ?? jsonl) !== undefined &&
-    files.arrow === undefined && files.h5 === undefined && files.parquet === undefined &&
-    !spec.interpolateNanOutputs;
+  const streamed = streamsRows(spec, paths);
   let result: SweepSummary;
   try {
     if (recursive) {
@@ -368,6 +362,17 @@ async function execute(
     );
   }
   return 0;
+}
+
+/**
+ * Whether a run keeps no rows in memory (the library's keepResult: false): the summary is all it
+ * prints, so a plain sweep with a results file, of any format, streams its rows to disk and its
+ * memory does not grow with them. The sweeps that need every row (recursive, differential,
+ * interpolation) keep them, and their summary is made from the result.
+ */
+export function streamsRows(spec: SweepSpec, paths: readonly string[]): boolean {
+  return spec.numSamples === undefined && spec.differential === undefined && paths.length > 0 &&
+    !spec.interpolateNanOutputs;
 }
 
 // With --redis, workers and permissions are the daemons' (psweep worker --workers, --allow-*).

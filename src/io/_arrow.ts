@@ -12,7 +12,7 @@ import type { Float, Table } from "npm:apache-arrow@21.2.0";
 import { describe } from "../_describe.ts";
 import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
-import { pathExists, syncDirectory } from "./_fs.ts";
+import { blockBytes, pathExists, syncDirectory } from "./_fs.ts";
 import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import {
   type ColumnBatch,
@@ -26,6 +26,7 @@ import {
 } from "./_results_format.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
+import type { WrittenBlock } from "./row_writer.ts";
 import { completeLength, encodeRecordBatch, encodeSchema, EOS } from "./_arrow_ipc.ts";
 import { dirname } from "node:path";
 
@@ -81,6 +82,8 @@ class ArrowWriter implements ResultsWriter {
   #failure: unknown = undefined;
   #closed = false;
   #newIn: string | undefined;
+  // Where the next batch goes: the stream's length so far.
+  #end: number;
 
   constructor(
     readonly path: string,
@@ -88,24 +91,26 @@ class ArrowWriter implements ResultsWriter {
     readonly layout: ArrowLayout,
     readonly sync: boolean,
     created: boolean,
+    end: number,
   ) {
     if (created) this.#newIn = dirname(path);
+    this.#end = end;
   }
 
   get rowsWritten(): number {
     return this.#rowsWritten;
   }
 
-  write(batch: RowBatch): Promise<undefined> {
+  write(batch: RowBatch): Promise<WrittenBlock> {
     try {
       checkBatch(batch, this.layout.header, "write rows");
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.writeColumns(columnsOf(batch, this.layout.header)).then(() => undefined);
+    return this.writeColumns(columnsOf(batch, this.layout.header));
   }
 
-  writeColumns(batch: ColumnBatch): Promise<void> {
+  writeColumns(batch: ColumnBatch): Promise<WrittenBlock> {
     if (this.#closed) {
       return Promise.reject(
         new Error(
@@ -120,9 +125,9 @@ class ArrowWriter implements ResultsWriter {
     return this.#append(bytes, batch.rows);
   }
 
-  // One write per batch, queued, so that batches never interleave.
-  #append(bytes: Uint8Array, rows: number): Promise<void> {
-    const done = this.#tail.then(async () => {
+  // One write per batch, queued, so that batches never interleave; resolves to where it lies.
+  #append(bytes: Uint8Array, rows: number): Promise<WrittenBlock> {
+    const done = this.#tail.then(async (): Promise<WrittenBlock> => {
       if (this.#failure !== undefined) {
         throw new Error(`Cannot write rows as an earlier write to ${describe(this.path)} failed`, {
           cause: this.#failure,
@@ -141,6 +146,9 @@ class ArrowWriter implements ResultsWriter {
         );
       }
       this.#rowsWritten += rows;
+      const block = { offset: this.#end, bytes: bytes.length };
+      this.#end += bytes.length;
+      return block;
     });
     this.#tail = done.then(() => {}, () => {});
     return done;
@@ -186,6 +194,8 @@ export async function openArrow(
   let file: Deno.FsFile;
   let fresh = true;
   let created = true;
+  // The length of what the stream keeps: a resumed one's complete messages.
+  let end = 0;
   if (append && await pathExists(path)) {
     created = false;
     file = await Deno.open(path, { read: true, write: true });
@@ -213,7 +223,8 @@ export async function openArrow(
         );
       }
       // Drops a partial last batch and the end-of-stream marker of a closed file.
-      await file.truncate(fresh ? 0 : keep);
+      end = fresh ? 0 : keep;
+      await file.truncate(end);
       await file.seek(0, Deno.SeekMode.End);
     } catch (error) {
       file.close();
@@ -239,12 +250,15 @@ export async function openArrow(
     }
   }
   try {
-    if (fresh) await writeAll(file, layout.schemaBytes);
+    if (fresh) {
+      await writeAll(file, layout.schemaBytes);
+      end = layout.schemaBytes.length;
+    }
   } catch (error) {
     file.close();
     throw error;
   }
-  return new ArrowWriter(path, file, layout, sync, created);
+  return new ArrowWriter(path, file, layout, sync, created, end);
 }
 
 async function readNames(bytes: Uint8Array): Promise<unknown> {
@@ -388,4 +402,13 @@ export const arrowFormat: ResultsFormatModule = {
   read: (path, options) => readArrow(path, options),
   exists: (path) => pathExists(path),
   finalize: (path, table) => writeFileAtomic(path, arrowBytes(table), { overwrite: true }),
+  finalizeFromBlocks: (path, _header, _rows, blocks) => reorderArrow(path, blocks),
 };
+
+/**
+ * Rewrites an Arrow stream, atomically, with its record batches in the order given (see
+ * `ResultsFormatModule.finalizeFromBlocks`): its schema, the batches, the end-of-stream marker.
+ */
+export function reorderArrow(path: string, blocks: readonly WrittenBlock[]): Promise<void> {
+  return writeFileAtomic(path, blockBytes(path, blocks, EOS), { overwrite: true });
+}

@@ -44,3 +44,36 @@ export function isTemporaryOf(entry: string, name: string): boolean {
   const m = /^\.(.*)\.[0-9a-f]{12}\.tmp$/.exec(entry);
   return m !== null && m[1] === name;
 }
+
+/** Where a batch of rows lies in a file: its first byte and its length. */
+export interface ByteRange {
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+/**
+ * A file's bytes with its batches in the given order: what precedes the first batch (a CSV
+ * header, an Arrow schema), then each batch as it was written, then `tail` (an Arrow stream's
+ * end marker). One batch is in memory at a time.
+ */
+export async function* blockBytes(
+  path: string,
+  blocks: readonly ByteRange[],
+  tail?: Uint8Array,
+): AsyncGenerator<Uint8Array> {
+  const start = blocks.reduce((m, b) => Math.min(m, b.offset), Infinity);
+  using file = await Deno.open(path, { read: true });
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const out = new Uint8Array(length);
+    await file.seek(offset, Deno.SeekMode.Start);
+    for (let at = 0; at < length;) {
+      const n = await file.read(out.subarray(at));
+      if (n === null) throw new Error(`Cannot reorder ${JSON.stringify(path)}: it ended early`);
+      at += n;
+    }
+    return out;
+  };
+  if (start > 0 && Number.isFinite(start)) yield await read(0, start);
+  for (const b of blocks) yield await read(b.offset, b.bytes);
+  if (tail) yield tail;
+}

@@ -44,6 +44,7 @@ import {
 } from "./_results_format.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
+import type { WrittenBlock } from "./row_writer.ts";
 
 // Rows buffered before an append, the longest a row waits, and the datasets' chunk length: see
 // src/_defaults.ts for why.
@@ -247,16 +248,17 @@ class H5Writer implements ResultsWriter {
     return this.#rowsWritten;
   }
 
-  write(batch: RowBatch): Promise<undefined> {
+  write(batch: RowBatch): Promise<WrittenBlock> {
     try {
       checkBatch(batch, this.header, "write rows");
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.writeColumns(columnsOf(batch, this.header)).then(() => undefined);
+    return this.writeColumns(columnsOf(batch, this.header));
   }
 
-  writeColumns(batch: ColumnBatch): Promise<void> {
+  // Resolves, once appended, to where the rows lie: in HDF5, a range of the datasets' rows.
+  writeColumns(batch: ColumnBatch): Promise<WrittenBlock> {
     if (this.#closed) {
       return Promise.reject(
         new Error(
@@ -267,7 +269,9 @@ class H5Writer implements ResultsWriter {
       );
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failed());
-    if (batch.rows === 0) return Promise.resolve();
+    // Appends go in the order rows are buffered: these land after what is appended or buffered.
+    const block = { offset: this.#length + this.#buffered, bytes: batch.rows };
+    if (batch.rows === 0) return Promise.resolve(block);
     // Copied now: the caller may reuse its arrays once this returns.
     this.#buffer.push({
       columns: [...batch.extra, ...batch.params, ...batch.outputs].map((c) =>
@@ -281,7 +285,7 @@ class H5Writer implements ResultsWriter {
     this.#waiting.push(done);
     if (this.#buffered >= FLUSH_ROWS) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
-    return done.promise;
+    return done.promise.then(() => block);
   }
 
   #failed(): Error {
@@ -512,6 +516,75 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
   }
 }
 
+/**
+ * Rewrites an HDF5 results file, atomically, with its rows taken in the order of `blocks` (ranges
+ * of its datasets' rows; see `ResultsFormatModule.finalizeFromBlocks`), copying at most
+ * `FLUSH_ROWS` rows at a time.
+ */
+export async function reorderH5(
+  path: string,
+  header: RowHeader,
+  blocks: readonly WrittenBlock[],
+): Promise<void> {
+  const names = normalizeHeader(header, "finalize results file");
+  checkH5Names(names, path);
+  await loadH5();
+  const full = resolve(path);
+  const temporary = temporaryPath(full);
+  try {
+    const source = openFile(full, "r", path, "finalize results file");
+    try {
+      const target = openFile(temporary, "w", path, "finalize results file");
+      try {
+        createLayout(target, names);
+        const from = datasetPaths(names).map((p) => source.get(p) as H5Dataset);
+        const to = datasetPaths(names).map((p) => target.get(p) as H5Dataset);
+        let length = 0;
+        const copy = (offset: number, rows: number) => {
+          from.forEach((dataset, d) => {
+            const values = dataset.slice([[offset, offset + rows]]) as Float64Array | Uint8Array;
+            to[d].resize([length + rows]);
+            to[d].write_slice([[length, length + rows]], values);
+          });
+          length += rows;
+        };
+        // Neighbouring blocks (rows written in order between two out of order) go as one copy.
+        let start = 0;
+        let rows = 0;
+        for (const block of blocks) {
+          if (rows > 0 && (block.offset !== start + rows || rows + block.bytes > FLUSH_ROWS)) {
+            copy(start, rows);
+            rows = 0;
+          }
+          if (rows === 0) start = block.offset;
+          rows += block.bytes;
+          while (rows > FLUSH_ROWS) {
+            copy(start, FLUSH_ROWS);
+            start += FLUSH_ROWS;
+            rows -= FLUSH_ROWS;
+          }
+        }
+        if (rows > 0) copy(start, rows);
+      } finally {
+        target.close();
+      }
+    } finally {
+      source.close();
+    }
+    const handle = await Deno.open(temporary, { read: true, write: true });
+    try {
+      await handle.syncData();
+    } finally {
+      handle.close();
+    }
+    await Deno.rename(temporary, full);
+    await syncDirectory(dirname(full));
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
 /** HDF5 files in WaterTAP's layout. */
 export const h5Format: ResultsFormatModule = {
   format: "h5",
@@ -520,4 +593,5 @@ export const h5Format: ResultsFormatModule = {
   read: (path, options) => readH5(path, options),
   exists: (path) => pathExists(path),
   finalize: finalizeH5,
+  finalizeFromBlocks: (path, header, _rows, blocks) => reorderH5(path, header, blocks),
 };

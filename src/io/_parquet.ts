@@ -4,7 +4,9 @@
 // `<path>.partial.arrow`, which survives a crash and is what a resume reads; at the end the
 // Parquet file is written, atomically, a row group at a time, and the stream removed. When the
 // stream holds every row in order (a run that wrote them in order, without a resume) the file is
-// written from the stream, read a batch at a time; otherwise from the table of the sweep's rows.
+// written from the stream, read a batch at a time; when its batches came out of order, each a run
+// of consecutive rows, the stream is first rewritten with them in row order (a batch at a time);
+// otherwise (a resume, output names that appeared late) from the table of the sweep's rows.
 // Either way the write holds one row group at a time, not the file's bytes nor column copies of
 // the whole table: memory stays flat however many rows the sweep has.
 //
@@ -17,7 +19,7 @@ import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { pathExists } from "./_fs.ts";
 import { type NormalizedHeader, normalizeHeader } from "./_rows.ts";
-import { ARROW_META_KEY, openArrow, readArrow } from "./_arrow.ts";
+import { ARROW_META_KEY, openArrow, readArrow, reorderArrow } from "./_arrow.ts";
 import {
   columnGroups,
   columnNames,
@@ -340,6 +342,11 @@ export const parquetFormat: ResultsFormatModule = {
       },
     );
     await removePartial(path);
+  },
+  async finalizeFromBlocks(path, header, rows, blocks) {
+    // The stream's batches put in row order (one at a time), then the file written from it.
+    await reorderArrow(partialPath(path), blocks);
+    await parquetFormat.finalizeFromStream!(path, header, rows);
   },
 };
 

@@ -81,12 +81,15 @@ export interface ResultsWriter {
   /** Rows written by this writer so far. */
   readonly rowsWritten: number;
   /**
-   * Appends rows. Text formats say where their bytes lie (so that the sink can reorder blocks
-   * of them without encoding them again); the others resolve to `undefined`.
+   * Appends rows, and says where they lie (so that the sink can reorder blocks of them without
+   * encoding them again): a range of bytes, or for HDF5 a range of its datasets' rows.
    */
   write(batch: RowBatch): Promise<WrittenBlock | undefined>;
-  /** Appends rows given as columns (columnar formats). */
-  writeColumns?(batch: ColumnBatch): Promise<void>;
+  /**
+   * Appends rows given as columns (columnar formats); resolves to where they lie, for a rewrite
+   * that puts batches in row order (see `finalizeFromBlocks`).
+   */
+  writeColumns?(batch: ColumnBatch): Promise<WrittenBlock | undefined>;
   /** Appends rows a worker already encoded for this format (text formats). */
   writeEncoded?(bytes: Uint8Array, rows: number): Promise<WrittenBlock>;
   /** Writes what is buffered, flushes and closes the file; rows written stay. */
@@ -118,6 +121,18 @@ export interface ResultsFormatModule {
    * stream): call only when that stream holds exactly `rows` rows, in row order, under `header`.
    */
   finalizeFromStream?(path: string, header: RowHeader, rows: number): Promise<void>;
+  /**
+   * Rewrites the file, atomically, with the batches its writer wrote (where each lies, as the
+   * writer said) in the order given: for rows that reached the file out of order, each batch a
+   * run of consecutive rows under `header`, together the sweep's `rows` rows once each, given in
+   * row order. One batch at a time is in memory. Parquet is then written from its stream.
+   */
+  finalizeFromBlocks?(
+    path: string,
+    header: RowHeader,
+    rows: number,
+    blocks: readonly WrittenBlock[],
+  ): Promise<void>;
 }
 
 /** A row-major batch as columns (copies), for columnar writers given rows. */

@@ -115,7 +115,8 @@ async function readPid(lockPath: string): Promise<number | undefined> {
 // now were left by a run that died mid-rewrite.
 async function removeStrayTemps(path: string): Promise<void> {
   const dir = dirname(path);
-  const names = [basename(path), `${basename(path)}.meta.json`];
+  // (And of Parquet's stream, rewritten in row order before the file is written from it.)
+  const names = [basename(path), `${basename(path)}.meta.json`, `${basename(path)}.partial.arrow`];
   try {
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile) continue;

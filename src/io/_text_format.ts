@@ -1,8 +1,8 @@
 // Internal: CSV and JSON Lines behind the results-format layer: the streaming RowWriter, the
 // chunked reader readRows and the atomic finalizeRows, as they are.
 
-import { finalizeRows } from "./atomic.ts";
-import { pathExists } from "./_fs.ts";
+import { finalizeRows, writeFileAtomic } from "./atomic.ts";
+import { blockBytes, pathExists } from "./_fs.ts";
 import { readRows } from "./read_rows.ts";
 import { RowWriter } from "./row_writer.ts";
 import type { ResultsFormatModule } from "./_results_format.ts";
@@ -20,6 +20,9 @@ export function textFormat(format: "csv" | "jsonl"): ResultsFormatModule {
       read: (path, options = {}) => readRows(path, { ...options, format }),
       exists: (path) => pathExists(path),
       finalize: (path, table) => finalizeRows(path, table, { format, overwrite: true }),
+      // The header, then the blocks of lines in the order given.
+      finalizeFromBlocks: (path, _header, _rows, blocks) =>
+        writeFileAtomic(path, blockBytes(path, blocks), { overwrite: true }),
     };
     modules.set(format, module);
   }

@@ -8,12 +8,12 @@
 // same state (the next row due, whether every file is still in row order, where each batch
 // lies), and split apart they would have to share it.
 import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
-import { writeFileAtomic } from "../io/atomic.ts";
 import {
   type ColumnBatch,
   formatOfPath,
   resultsFormat,
   type ResultsFormatModule,
+  type ResultsFormatName,
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { writeSweepMeta } from "../io/sweep_meta.ts";
@@ -266,8 +266,9 @@ export class OrderedFiles {
         : undefined;
       if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
       if (writer.writeColumns && this.#columnar) {
-        return writer.writeColumns(columns ??= this.#columns.columnBatch(index, names, consecutive))
-          .then(() => undefined);
+        return writer.writeColumns(
+          columns ??= this.#columns.columnBatch(index, names, consecutive),
+        );
       }
       return writer.write(batch ??= this.#columns.batch(index, names));
     });
@@ -421,18 +422,23 @@ export class OrderedFiles {
       const blocks = (writer && this.#blocks.get(writer)) ?? [];
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
       const format = this.#formatOf.get(path)!;
-      const text = format.format === "csv" || format.format === "jsonl";
+      const header = {
+        ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+        paramNames: o.paramNames,
+        outputNames: names,
+      };
+      // Every batch a run of consecutive rows whose place in the file its writer told.
+      const placed = this.#reorderable && sameHeader && covered &&
+        blocks.every((b) => b.offset >= 0);
       if (format.streams && this.#inOrder && sameHeader && covered) {
         // Written in row order already: the file is final as it stands.
-      } else if (text && this.#reorderable && sameHeader && covered) {
-        await writeFileAtomic(path, reorderedBlocks(path, blocks), { overwrite: true });
       } else if (format.finalizeFromStream && this.#inOrder && sameHeader && covered) {
         // Parquet whose stream holds every row in order: written from it, a batch at a time.
-        await format.finalizeFromStream(path, {
-          ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
-          paramNames: o.paramNames,
-          outputNames: names,
-        }, o.rows);
+        await format.finalizeFromStream(path, header, o.rows);
+      } else if (placed && format.finalizeFromBlocks) {
+        // The batches already written, put in row order, a batch at a time (no second encoding).
+        const sorted = [...blocks].sort((a, b) => a.first - b.first);
+        await format.finalizeFromBlocks(path, header, o.rows, sorted);
       } else {
         // Parquet otherwise: written from the table of the rows, a row group at a time. A sweep
         // that does not keep its rows reads them back from the file it streamed (once, for every
@@ -448,33 +454,32 @@ export class OrderedFiles {
 
   // Every row, for a sweep that does not keep them: from the file a resume continued (it has every
   // row, even when none was left to compute), else the streamed file that records most (JSON
-  // Lines keeps failed rows' messages), matched to the sweep's rows by their parameters, as a
-  // resume matches them. Called with the writers closed.
+  // Lines keeps failed rows' messages; CSV, Arrow, HDF5 and Parquet's partial stream do not, and
+  // hold the same rows), matched to the sweep's rows by their parameters, as a resume matches
+  // them. Called with the writers closed, before any file is replaced.
   async #readBack(names: string[]): Promise<RowTable> {
     const o = this.#o;
     const path = this.#continued ??
-      [o.jsonl, o.csv].find((p) => p !== undefined && this.#writerOf.has(p));
+      [o.jsonl, o.csv, o.arrow, o.h5, o.parquet].find((p) =>
+        p !== undefined && this.#writerOf.has(p)
+      );
     if (path === undefined || this.#header === undefined) {
       throw new Error(
-        "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and wrote no CSV or JSON Lines file to read them back from",
+        "Cannot rewrite the results files as the sweep keeps no rows ('keepResult: false') and streamed none of them to read the rows back from",
       );
     }
     const P = o.paramNames.length;
+    // (Parquet's rows are in its partial stream until it is finalized: read as a resume reads.)
     const disk = await this.#formatOf.get(path)!.read(path, {
       paramNames: o.paramNames,
       outputNames: this.#header,
-    });
+    }, true);
     const index = matchRows(
       { rows: disk.rows, columns: P, data: disk.params },
       { rows: o.rows, columns: P, data: paramRowsOf(o.params, o.rows, P).held() },
       { paramNames: o.paramNames },
     );
-    return this.#columns.fromDisk(
-      disk,
-      index,
-      names,
-      `failed (the ${disk.format === "csv" ? "CSV" : "JSON Lines"} file does not record messages)`,
-    );
+    return this.#columns.fromDisk(disk, index, names, unrecordedMessage(disk.format));
   }
 
   /**
@@ -503,6 +508,19 @@ export class OrderedFiles {
   }
 }
 
+/** What a failed row read back from a file of this format records, as it keeps no message. */
+export function unrecordedMessage(format: ResultsFormatName): string {
+  return `failed (the ${FORMAT_WORDS[format]} file does not record messages)`;
+}
+
+const FORMAT_WORDS: Record<ResultsFormatName, string> = {
+  csv: "CSV",
+  jsonl: "JSON Lines",
+  arrow: "Arrow",
+  h5: "HDF5",
+  parquet: "Parquet",
+};
+
 /** The bytes of a chunk's encoded rows. */
 export function textBytes(encoded: ChunkOutput | undefined): number {
   return (encoded?.csv?.length ?? 0) + (encoded?.jsonl?.length ?? 0);
@@ -529,26 +547,6 @@ interface Block {
   rows: number;
   offset: number;
   bytes: number;
-}
-
-// The file's bytes with its blocks in row order: what precedes the first block (the CSV header),
-// then each block as it was written.
-async function* reorderedBlocks(path: string, blocks: Block[]): AsyncGenerator<Uint8Array> {
-  const sorted = [...blocks].sort((a, b) => a.first - b.first);
-  const start = blocks.reduce((m, b) => Math.min(m, b.offset), Infinity);
-  using file = await Deno.open(path, { read: true });
-  const read = async (offset: number, length: number): Promise<Uint8Array> => {
-    const out = new Uint8Array(length);
-    await file.seek(offset, Deno.SeekMode.Start);
-    for (let at = 0; at < length;) {
-      const n = await file.read(out.subarray(at));
-      if (n === null) throw new Error(`Cannot reorder ${JSON.stringify(path)}: it ended early`);
-      at += n;
-    }
-    return out;
-  };
-  if (start > 0 && Number.isFinite(start)) yield await read(0, start);
-  for (const b of sorted) yield await read(b.offset, b.bytes);
 }
 
 // What a path names on disk now: its device and inode.

@@ -61,7 +61,7 @@ export class ResultColumns {
   #firstError: { row: number; message: string } | undefined;
   readonly #live = new Map<number, Live>();
   readonly #liveFailed = new Map<number, string>();
-  readonly #late: Live[] = [];
+  readonly #late = new Set<Live>();
 
   // The parameters by row.
   readonly #paramRows: ParamRows;
@@ -373,7 +373,7 @@ export class ResultColumns {
       });
       success.set(chunk.success);
       for (let i = 0; i < n; i++) messages[i] = chunk.errors.get(index[i]);
-      if (chunk.names.some((name) => !names.includes(name))) this.#late.push(chunk);
+      if (chunk.names.some((name) => !names.includes(name))) this.#late.add(chunk);
     } else {
       for (let i = 0; i < n; i++) messages[i] = this.#liveFailed.get(index[i]);
     }
@@ -483,6 +483,7 @@ export class ResultColumns {
    * views of the result's columns, without a copy.
    */
   columnBatch(index: ArrayLike<number>, names: string[], consecutive: boolean): ColumnBatch {
+    if (!this.#keep) return this.#liveColumnBatch(index, names);
     const P = this.#o.paramNames.length;
     const n = index.length;
     const first = index[0];
@@ -506,6 +507,37 @@ export class ResultColumns {
       ? this.#success.subarray(first, first + n)
       : Uint8Array.from({ length: n }, (_, i) => this.#success[index[i]]);
     return { rows: n, extra: [], params, outputs, success };
+  }
+
+  // columnBatch, from the rows on their way to disk (as #liveBatch): the chunk's own columns,
+  // and its parameters made for these rows only (not the sweep's every row as columns).
+  #liveColumnBatch(index: ArrayLike<number>, names: string[]): ColumnBatch {
+    const P = this.#o.paramNames.length;
+    const n = index.length;
+    const params: Float64Array[] = [];
+    for (let j = 0; j < P; j++) {
+      const column = new Float64Array(n);
+      for (let i = 0; i < n; i++) column[i] = this.#paramRows.value(index[i], j);
+      params.push(column);
+    }
+    const chunk = n > 0 ? this.#live.get(index[0]) : undefined;
+    if (chunk === undefined || chunk.index.length !== n) {
+      // Failed rows (a chunk that failed whole): no outputs.
+      const none = new Float64Array(n).fill(NaN);
+      return {
+        rows: n,
+        extra: [],
+        params,
+        outputs: names.map(() => none),
+        success: new Uint8Array(n),
+      };
+    }
+    const outputs = names.map((name) => {
+      const c = chunk.names.indexOf(name);
+      return c < 0 ? new Float64Array(n).fill(NaN) : chunk.values[c];
+    });
+    if (chunk.names.some((name) => !names.includes(name))) this.#late.add(chunk);
+    return { rows: n, extra: [], params, outputs, success: chunk.success };
   }
 
   /** Every row in row order under these output names: what a results file is rewritten from. */

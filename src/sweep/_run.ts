@@ -273,20 +273,14 @@ function checkOptionTypes(options: SweepOptions): void {
   }
 }
 
-// A sweep that does not keep its result writes its rows to CSV or JSON Lines only: the other
-// formats (and interpolated files) are made from every row held in memory.
+// A sweep that does not keep its result writes its rows to files only (any format: each streams,
+// and Parquet is written at the end from its partial stream); interpolated files are made from
+// every row held in memory.
 function checkStreamed(options: SweepOptions): void {
-  if (!options.csv && !options.jsonl) {
+  if (RESULTS_FIELDS.every((field) => !options[field])) {
     throw new TypeError(
-      "Cannot run a sweep with 'keepResult: false' as neither 'csv' nor 'jsonl' names a results file: its rows would be kept nowhere; set 'csv' or 'jsonl', or leave 'keepResult' true",
+      "Cannot run a sweep with 'keepResult: false' as none of 'csv', 'jsonl', 'arrow', 'h5' and 'parquet' names a results file: its rows would be kept nowhere; set one of them, or leave 'keepResult' true",
     );
-  }
-  for (const field of ["arrow", "h5", "parquet"] as const) {
-    if (options[field] !== undefined) {
-      throw new TypeError(
-        `Cannot run a sweep with 'keepResult: false' and '${field}' as that file is written from every row held in memory: write 'csv' or 'jsonl' only, or leave 'keepResult' true`,
-      );
-    }
   }
   if (options.interpolateNanOutputs) {
     throw new TypeError(

@@ -57,7 +57,7 @@ export class SweepSink {
 
   /** Takes one chunk's results; resolves once its rows are on disk. */
   add(chunk: LocalResults<ChunkOutput>): Promise<void> {
-    return this.#files.track(textBytes(chunk.results), () => this.#add(chunk));
+    return this.#files.track(pendingBytes(chunk.results), () => this.#add(chunk));
   }
 
   /**
@@ -153,3 +153,9 @@ export class SweepSink {
 }
 
 const EMPTY = new Float64Array(0);
+
+// What a chunk on its way to disk holds: its encoded text, or, for files that take numbers
+// (Arrow, HDF5, Parquet's stream), its values: the workers wait on either past the backlog.
+function pendingBytes(out: ChunkOutput | undefined): number {
+  return textBytes(out) || (out ? out.index.length * 8 * (out.values.length + 2) : 0);
+}

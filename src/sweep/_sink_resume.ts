@@ -2,7 +2,7 @@
 // results file, checks its metadata names the same sweep, and matches its rows to this sweep's.
 import { matchRows } from "../io/match_rows.ts";
 import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
-import type { OrderedFiles } from "./_ordered_files.ts";
+import { type OrderedFiles, unrecordedMessage } from "./_ordered_files.ts";
 import { paramRowsOf } from "./_param_rows.ts";
 import type { ResultColumns } from "./_result_columns.ts";
 import { sinkMeta, type SinkOptions } from "./_sink_options.ts";
@@ -66,15 +66,6 @@ async function readBack(
     { rows: o.rows, columns: P, data: paramRowsOf(o.params, o.rows, P).held() },
     { paramNames: o.paramNames },
   );
-  const unrecorded = `failed (the ${
-    disk.format === "csv"
-      ? "CSV"
-      : disk.format === "h5"
-      ? "HDF5"
-      : disk.format === "arrow"
-      ? "Arrow"
-      : "Parquet"
-  } file does not record messages)`;
-  columns.takeResumed(disk, index, unrecorded);
+  columns.takeResumed(disk, index, unrecordedMessage(disk.format));
   return [...disk.outputNames];
 }

@@ -23,9 +23,10 @@ import { columnRows, gridRows } from "./_param_rows.ts";
 import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
 
 /**
- * A sweep that keeps no rows in memory: they are in its `csv` or `jsonl` file.
+ * A sweep that keeps no rows in memory: they are in its results files (`csv`, `jsonl`, `arrow`,
+ * `h5` and/or `parquet`).
  *
- * @param options What to sweep, `keepResult: false`, and `csv` or `jsonl`.
+ * @param options What to sweep, `keepResult: false`, and at least one results file.
  * @returns The rows' counts, statistics and first failure.
  *
  * @example A sweep whose rows are only on disk
@@ -56,9 +57,10 @@ export async function parameterSweep(options: StreamedSweepOptions): Promise<Swe
  * row order (a chunk that finishes early waits up to 250 ms for the rows before
  * it); a file that got rows out of order is rewritten in row order at the end.
  *
- * With `keepResult: false` (and `csv` or `jsonl`), the rows go to the files only: the sweep
- * returns a {@linkcode SweepSummary} (counts, each column's min, mean and max, the first
- * failure), computed as the rows stream, and its memory does not grow with the rows' outputs.
+ * With `keepResult: false` (and a results file of any format), the rows go to the files only:
+ * the sweep returns a {@linkcode SweepSummary} (counts, each column's min, mean and max, the
+ * first failure), computed as the rows stream, and its memory does not grow with the rows'
+ * outputs.
  *
  * @param options What to sweep and where the results go.
  * @returns The rows' parameters, outputs and outcomes as columns; with `keepResult: false`,

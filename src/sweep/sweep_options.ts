@@ -146,7 +146,8 @@ export interface SweepOptions {
   /**
    * Keep every row in memory and return them as a {@linkcode SweepResult}: the only value a
    * `SweepOptions` takes. A sweep that keeps no rows is given {@linkcode StreamedSweepOptions}
-   * (`keepResult: false`). @default {true}
+   * (`keepResult: false`): its rows go to its results files only, in any of the formats (`csv`,
+   * `jsonl`, `arrow`, `h5`, `parquet`), and it returns a {@linkcode SweepSummary}. @default {true}
    */
   readonly keepResult?: true;
   /**
@@ -170,13 +171,17 @@ export interface SweepOptions {
 }
 
 /**
- * Options of a {@linkcode parameterSweep} that keeps no rows in memory: they go to `csv` and/or
- * `jsonl` only (one of them is required; `arrow`, `h5`, `parquet` and `interpolateNanOutputs`
- * need every row held, and are refused), and the sweep returns a {@linkcode SweepSummary}
- * computed as the rows stream. Its memory then does not grow with the rows' outputs: what it
+ * Options of a {@linkcode parameterSweep} that keeps no rows in memory: they go to its results
+ * files only, any of `csv`, `jsonl`, `arrow`, `h5` and `parquet` (at least one is required; Parquet
+ * is written at the end from the Arrow stream beside it, a row group at a time), and the sweep
+ * returns a {@linkcode SweepSummary} computed as the rows stream. `interpolateNanOutputs` needs
+ * every row held, and is refused. Its memory then does not grow with the rows' outputs: what it
  * holds per row is its parameters (8 bytes each), and for a grid of fixed samplers not even
- * those. Only `parameterSweep` takes it. Rows go to the workers a window of 262,144 at a time, and
- * each window builds the model again on every worker.
+ * those. Files whose rows reached them out of order are put in row order at the end from their
+ * own batches, one at a time; after a resume, or when output names appeared late, their rows are
+ * read back from the file that records most (JSON Lines, then CSV, Arrow, HDF5, Parquet's
+ * stream). Only `parameterSweep` takes it. Rows go to the workers a window of 262,144 at a time,
+ * and each window builds the model again on every worker.
  *
  * @example Ten thousand rows to CSV, keeping only their summary
  * ```ts
