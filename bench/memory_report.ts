@@ -4,7 +4,7 @@
  * (issue 11 point 15):
  *
  * ```sh
- * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,...] [format,...]
+ * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,...] [format,...] [--random]
  * ```
  *
  * Each case is a fresh process (peak RSS never goes down within one): a sweep of trivial rows (a
@@ -14,12 +14,17 @@
  * end) in a temporary directory. The child samples `Deno.memoryUsage().rss` every 20 ms and reads
  * the kernel's peak (VmHWM in /proc/self/status) at the end; the peak is the larger. Sizes default
  * to 1M, 5M and 10M rows, formats to csv, arrow, h5 and parquet. Growth per million rows is
- * measured from the first size.
+ * measured from the first size. A sweep that keeps no rows also runs a second time with the
+ * allocator settings the CLI gives the Deno it starts (`RELAUNCH_ENV` in src/_defaults.ts), so
+ * that both what the library does in a plain process and what `psweep run` does are shown.
+ * `--random`: one parameter of `rows` uniform draws instead of the grid (drawn rows are held as
+ * their sorted column, 8 bytes a row).
  *
  * @module
  */
 
-import { linearSample, parameterSweep } from "../mod.ts";
+import { linearSample, parameterSweep, type Sampler, uniformSample } from "../mod.ts";
+import { relaunchEnv } from "../src/cli/_relaunch.ts";
 
 const MB = 1024 * 1024;
 // Trivial rows: two parameters, three outputs of a few flops (the sweep benchmark's model).
@@ -30,19 +35,27 @@ const X = 1000;
 type Format = "csv" | "arrow" | "h5" | "parquet";
 const FORMATS: readonly Format[] = ["csv", "arrow", "h5", "parquet"];
 
+// Each case runs kept, not kept, and not kept under the CLI's allocator settings.
+const RUNS = ["kept", "not kept", "cli env"] as const;
+type Run = typeof RUNS[number];
+
 interface Peak {
   rows: number;
   format: Format;
   keep: boolean;
+  run?: Run;
   peakMb: number;
   seconds: number;
   fileMb: number;
 }
 
-if (Deno.args[0] === "--child") {
-  const rows = Number(Deno.args[1]);
-  const keep = Deno.args[2] === "keep";
-  const format = Deno.args[3] as Format;
+const random = Deno.args.includes("--random");
+const args = Deno.args.filter((a) => a !== "--random");
+
+if (args[0] === "--child") {
+  const rows = Number(args[1]);
+  const keep = args[2] === "keep";
+  const format = args[3] as Format;
   const dir = await Deno.makeTempDir({ prefix: "psweep_bench_memory_" });
   let peak = 0;
   const sample = () => (peak = Math.max(peak, Deno.memoryUsage().rss));
@@ -52,7 +65,10 @@ if (Deno.args[0] === "--child") {
     const path = `${dir}/r.${format}`;
     const options = {
       model: MODEL,
-      params: { x: linearSample(0, 1, X), y: linearSample(0, 1, rows / X) },
+      params: random
+        ? <Record<string, Sampler>> { x: uniformSample(0, 1, rows) }
+        : { x: linearSample(0, 1, X), y: linearSample(0, 1, rows / X) },
+      seed: 1,
       workers: 2,
       [format]: path,
     };
@@ -72,8 +88,8 @@ if (Deno.args[0] === "--child") {
     await Deno.remove(dir, { recursive: true });
   }
 } else {
-  const sizes = (Deno.args[0] ?? "1000000,5000000,10000000").split(",").map(Number);
-  const formats = (Deno.args[1]?.split(",") ?? FORMATS) as Format[];
+  const sizes = (args[0] ?? "1000000,5000000,10000000").split(",").map(Number);
+  const formats = (args[1]?.split(",") ?? FORMATS) as Format[];
   for (const format of formats) {
     if (!FORMATS.includes(format)) {
       throw new Error(`unknown format ${format}: ${FORMATS.join(", ")}`);
@@ -82,7 +98,8 @@ if (Deno.args[0] === "--child") {
   const peaks: Peak[] = [];
   for (const rows of sizes) {
     for (const format of formats) {
-      for (const keep of [true, false]) {
+      for (const run of RUNS) {
+        const keep = run === "kept";
         const out = await new Deno.Command(Deno.execPath(), {
           args: [
             "run",
@@ -94,55 +111,66 @@ if (Deno.args[0] === "--child") {
             String(rows),
             keep ? "keep" : "stream",
             format,
+            ...(random ? ["--random"] : []),
           ],
+          // The CLI's settings on top of this environment, as the CLI adds them.
+          env: run === "cli env" ? relaunchEnv((name) => Deno.env.get(name)) : {},
           stdout: "piped",
           stderr: "inherit",
         }).output();
         if (!out.success) throw new Error(`the ${rows}-row ${format} case failed`);
-        const peak: Peak = JSON.parse(
-          new TextDecoder().decode(out.stdout).trim().split("\n").pop()!,
-        );
+        const peak: Peak = {
+          ...JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!),
+          run,
+        };
         peaks.push(peak);
         console.error(
-          `${rows} rows to ${format}, ${keep ? "kept" : "not kept"}: ${
-            peak.peakMb.toFixed(0)
-          } MB peak RSS, ${peak.seconds.toFixed(1)} s`,
+          `${rows} rows to ${format}, ${run}: ${peak.peakMb.toFixed(0)} MB peak RSS, ${
+            peak.seconds.toFixed(1)
+          } s`,
         );
       }
     }
   }
-  const of = (rows: number, format: Format, keep: boolean) =>
-    peaks.find((p) => p.rows === rows && p.format === format && p.keep === keep)!;
+  const of = (rows: number, format: Format, run: Run) =>
+    peaks.find((p) => p.rows === rows && p.format === format && p.run === run)!;
   console.log(
-    `\npeak RSS of a sweep of trivial rows (x, y -> a, b, c) to one results file on 2 workers, ${
+    `\npeak RSS of a sweep of trivial rows (${
+      random ? "x uniform" : "x, y grid"
+    } -> a, b, c) to one results file on 2 workers, ${
       new Date().toISOString().slice(0, 10)
     }, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,
   );
   console.log(
-    "rows        format    kept MB   not kept MB   ratio   kept s   not kept s   file MB",
+    "rows        format    kept MB   not kept MB   not kept, CLI env MB   ratio   kept s   not kept s   file MB",
   );
   for (const rows of sizes) {
     for (const format of formats) {
-      const k = of(rows, format, true), s = of(rows, format, false);
+      const k = of(rows, format, "kept"), s = of(rows, format, "not kept");
+      const e = of(rows, format, "cli env");
       console.log(
         `${String(rows).padEnd(10)}  ${format.padEnd(7)}  ${k.peakMb.toFixed(0).padStart(7)}   ${
           s.peakMb.toFixed(0).padStart(11)
-        }   ${(k.peakMb / s.peakMb).toFixed(2).padStart(5)}x  ${
-          k.seconds.toFixed(1).padStart(7)
-        }  ${s.seconds.toFixed(1).padStart(11)}   ${s.fileMb.toFixed(0).padStart(7)}`,
+        }   ${e.peakMb.toFixed(0).padStart(20)}   ${
+          (k.peakMb / s.peakMb).toFixed(2).padStart(5)
+        }x  ${k.seconds.toFixed(1).padStart(7)}  ${s.seconds.toFixed(1).padStart(11)}   ${
+          s.fileMb.toFixed(0).padStart(7)
+        }`,
       );
     }
   }
   const first = sizes[0];
   for (const rows of sizes.slice(1)) {
     for (const format of formats) {
-      const per = (keep: boolean) =>
-        (of(rows, format, keep).peakMb - of(first, format, keep).peakMb) /
+      const per = (run: Run) =>
+        (of(rows, format, run).peakMb - of(first, format, run).peakMb) /
         ((rows - first) / 1e6);
       console.log(
         `growth from ${first} to ${rows} rows, ${format}: kept ${
-          per(true).toFixed(1)
-        } MB, not kept ${per(false).toFixed(1)} MB per million rows`,
+          per("kept").toFixed(1)
+        } MB, not kept ${per("not kept").toFixed(1)} MB (CLI env ${
+          per("cli env").toFixed(1)
+        } MB) per million rows`,
       );
     }
   }
