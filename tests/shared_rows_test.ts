@@ -21,6 +21,9 @@ import type { ChunkSharedMessage } from "../src/parallel/_protocol.ts";
 
 const blocks = new URL("./fixtures/models/blocks_until_on_disk.ts", import.meta.url).pathname;
 const syncRows = new URL("./fixtures/models/sync_rows.ts", import.meta.url).pathname;
+// The outlet a pool worker opens for each chunk it runs, claimed once per thread: the tests that
+// play the pool's worker open it themselves.
+const open = claimPartialOutlet();
 
 Deno.test("the rows before a synchronous row that holds its worker, failed ones included, are on disk while it runs and survive kill -9 of the CLI", async () => {
   await killWhileRowWaits(blocks);
@@ -96,7 +99,6 @@ Deno.test({
 Deno.test("the pool takes, from what the driver shares, the rows finished before a synchronous row, with their failures and timings, and the driver returns only the rest", async () => {
   // This thread is no pool worker: the test opens the outlet the worker would, and the model's
   // row 4 takes rows as the pool's main thread would while that row holds the worker.
-  const open = claimPartialOutlet();
   const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
   let shared: ChunkSharedMessage | undefined;
   const taken: { end: number; part: SharedRowsPart }[] = [];
@@ -164,6 +166,60 @@ Deno.test("the pool takes, from what the driver shares, the rows finished before
     assertEquals(rest.seconds?.length, 2);
     assertEquals(new TextDecoder().decode(rest.csv).split("\n").length, 3);
     assertEquals(Atomics.load(counts, HANDED), 6);
+  } finally {
+    delete (globalThis as Record<string, unknown>).psweepTestTake;
+    URL.revokeObjectURL(model);
+  }
+});
+
+Deno.test("failure messages beyond the first 64 KiB of a chunk go with their rows too: the shared text grows", async () => {
+  // Rows 0-2 fail with messages of 120,000 bytes each (UTF-8 of 60,000 "é"): 360 KB, far past
+  // the 64 KiB the shared text starts with; row 4 takes rows as the pool's main thread would.
+  const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
+  let shared: ChunkSharedMessage | undefined;
+  const taken: SharedRowsPart[] = [];
+  (globalThis as Record<string, unknown>).psweepTestTake = () => {
+    const rows = SharedRows.of(shared!, 6)!;
+    assertEquals(rows.take(0), undefined);
+    const got = rows.take(0);
+    if (got) taken.push(got.part);
+  };
+  const source = `
+    export function evaluate(_, p) {
+      if (p.x === 4) globalThis.psweepTestTake();
+      if (p.x < 3) throw new Error(p.x + ":" + "é".repeat(60000));
+      return { y: 2 * p.x };
+    }`;
+  const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    let version = 0;
+    open({
+      holdMs: 1e9,
+      counts,
+      share(layout) {
+        Atomics.store(counts, LAYOUT, ++version);
+        shared = { type: "chunkShared", job: 0, chunk: 0, counts, version, layout };
+      },
+      claim(to) {
+        for (;;) {
+          const from = Atomics.load(counts, HANDED);
+          if (from >= to) return -1;
+          if (Atomics.compareExchange(counts, HANDED, from, to) === from) return from;
+        }
+      },
+      deliver: () => true,
+    });
+    const [ctx] = await buildSweep({ model, paramNames: ["x"], rebuildOnFailure: false });
+    const data = Float64Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    const rest = await executeSweep({ rows: 6, columns: 2, data }, ctx);
+    assertEquals(taken.length, 1);
+    assertEquals(
+      taken[0].errors.map(([r, m]) => [r, m.length]),
+      [0, 1, 2].map((r) => [r, `Error: ${r}:`.length + 60000]),
+    );
+    assertEquals(taken[0].errors[2][1], `Error: 2:${"é".repeat(60000)}`);
+    assertEquals(Array.from(taken[0].columns[0], String), ["NaN", "NaN", "NaN", "6"]);
+    assertEquals([...rest.index], [4, 5]);
   } finally {
     delete (globalThis as Record<string, unknown>).psweepTestTake;
     URL.revokeObjectURL(model);

@@ -25,8 +25,10 @@ const stopTimer = clearTimeout;
 const atomicStore = Atomics.store;
 const encoder = new TextEncoder();
 const encodeInto = encoder.encodeInto.bind(encoder);
-// Room for the failure messages of a chunk the pool may take (see ChunkRun.#shareFailure).
+// Room for the failure messages of a chunk the pool may take (see ChunkRun.#shareFailure): it
+// starts at 64 KiB and grows as messages need, up to 64 MiB a chunk.
 const SHARED_TEXT_BYTES = 65536;
+const SHARED_TEXT_MAX_BYTES = 64 * 2 ** 20;
 const EMPTY_TEXT = new Uint8Array(new SharedArrayBuffer(0));
 const EMPTY_SPANS = new Int32Array(new SharedArrayBuffer(0));
 
@@ -540,8 +542,28 @@ class ChunkRun {
       this.stale = true;
     }
     const at = this.#textEnd;
-    const { read, written } = encodeInto(message, this.#text.subarray(at));
-    if (read !== message.length) return 0;
+    // At most 3 bytes a UTF-16 unit: room for the message whatever it holds. Past the room, the
+    // text moves to a larger buffer (the rows before keep their places in it), shared again
+    // before this row counts as finished; past SHARED_TEXT_MAX_BYTES the row waits for this
+    // thread to send it.
+    const need = at + message.length * 3;
+    if (need > this.#text.length) {
+      if (need > SHARED_TEXT_MAX_BYTES) {
+        const { read, written } = encodeInto(message, this.#text.subarray(at));
+        if (read !== message.length) return 0;
+        return this.#placed(r, at, written);
+      }
+      const grown = new Uint8Array(new SharedArrayBuffer(Math.max(need, 2 * this.#text.length)));
+      grown.set(this.#text.subarray(0, at));
+      this.#text = grown;
+      this.stale = true;
+    }
+    const { written } = encodeInto(message, this.#text.subarray(at));
+    return this.#placed(r, at, written);
+  }
+
+  // Records where row r's message lies in the shared text.
+  #placed(r: number, at: number, written: number): number {
     this.#spans![2 * r] = at;
     this.#spans![2 * r + 1] = written;
     this.#textEnd = at + written;
