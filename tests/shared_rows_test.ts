@@ -25,6 +25,36 @@ const syncRows = new URL("./fixtures/models/sync_rows.ts", import.meta.url).path
 // play the pool's worker open it themselves.
 const open = claimPartialOutlet();
 
+// Opens the outlet for the next chunk as the pool's worker does: layouts shared go to `onShare`
+// as the pool's message, rows sent go to `onDeliver`, and no row is held long enough to go from
+// this thread on its own.
+function openAsWorker(
+  counts: Int32Array,
+  onShare: (message: ChunkSharedMessage) => void,
+  onDeliver: (results: unknown) => void,
+): void {
+  let version = 0;
+  open({
+    holdMs: 1e9,
+    counts,
+    share(layout) {
+      Atomics.store(counts, LAYOUT, ++version);
+      onShare({ type: "chunkShared", job: 0, chunk: 0, counts, version, layout });
+    },
+    claim(to) {
+      for (;;) {
+        const from = Atomics.load(counts, HANDED);
+        if (from >= to) return -1;
+        if (Atomics.compareExchange(counts, HANDED, from, to) === from) return from;
+      }
+    },
+    deliver(_from, _to, results) {
+      onDeliver(results);
+      return true;
+    },
+  });
+}
+
 Deno.test("the rows before a synchronous row that holds its worker, failed ones included, are on disk while it runs and survive kill -9 of the CLI", async () => {
   await killWhileRowWaits(blocks);
 });
@@ -119,26 +149,8 @@ Deno.test("the pool takes, from what the driver shares, the rows finished before
   const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   try {
     const parts: ChunkOutput[] = [];
-    let version = 0;
-    open({
-      // No row is held long enough to go from this thread.
-      holdMs: 1e9,
-      counts,
-      share(layout) {
-        Atomics.store(counts, LAYOUT, ++version);
-        shared = { type: "chunkShared", job: 0, chunk: 0, counts, version, layout };
-      },
-      claim(to) {
-        for (;;) {
-          const from = Atomics.load(counts, HANDED);
-          if (from >= to) return -1;
-          if (Atomics.compareExchange(counts, HANDED, from, to) === from) return from;
-        }
-      },
-      deliver(_from, _to, results) {
-        parts.push(results as ChunkOutput);
-        return true;
-      },
+    openAsWorker(counts, (message) => (shared = message), (results) => {
+      parts.push(results as ChunkOutput);
     });
     const [ctx] = await buildSweep({
       model,
@@ -192,23 +204,7 @@ Deno.test("failure messages beyond the first 64 KiB of a chunk go with their row
     }`;
   const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   try {
-    let version = 0;
-    open({
-      holdMs: 1e9,
-      counts,
-      share(layout) {
-        Atomics.store(counts, LAYOUT, ++version);
-        shared = { type: "chunkShared", job: 0, chunk: 0, counts, version, layout };
-      },
-      claim(to) {
-        for (;;) {
-          const from = Atomics.load(counts, HANDED);
-          if (from >= to) return -1;
-          if (Atomics.compareExchange(counts, HANDED, from, to) === from) return from;
-        }
-      },
-      deliver: () => true,
-    });
+    openAsWorker(counts, (message) => (shared = message), () => {});
     const [ctx] = await buildSweep({ model, paramNames: ["x"], rebuildOnFailure: false });
     const data = Float64Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     const rest = await executeSweep({ rows: 6, columns: 2, data }, ctx);

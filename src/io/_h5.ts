@@ -495,13 +495,21 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
     ...names.paramNames.map((_, j) => column(table.params, P, j)),
     ...names.outputNames.map((_, j) => column(table.outputs, O, j)),
   ];
-  try {
+  await replaceFile(full, temporary, () => {
     const file = openFile(temporary, "w", path, "finalize results file");
     try {
       createLayout(file, names, columns, table.success.slice(0, table.rows));
     } finally {
       file.close();
     }
+  });
+}
+
+// Writes `temporary` (by `write`), flushes it to the disk and puts it in place of `full`, with the
+// directory flushed too; a failure removes the temporary and leaves `full` as it was.
+async function replaceFile(full: string, temporary: string, write: () => void): Promise<void> {
+  try {
+    write();
     const handle = await Deno.open(temporary, { read: true, write: true });
     try {
       await handle.syncData();
@@ -531,7 +539,7 @@ export async function reorderH5(
   await loadH5();
   const full = resolve(path);
   const temporary = temporaryPath(full);
-  try {
+  await replaceFile(full, temporary, () => {
     const source = openFile(full, "r", path, "finalize results file");
     try {
       const target = openFile(temporary, "w", path, "finalize results file");
@@ -571,18 +579,7 @@ export async function reorderH5(
     } finally {
       source.close();
     }
-    const handle = await Deno.open(temporary, { read: true, write: true });
-    try {
-      await handle.syncData();
-    } finally {
-      handle.close();
-    }
-    await Deno.rename(temporary, full);
-    await syncDirectory(dirname(full));
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+  });
 }
 
 /** HDF5 files in WaterTAP's layout. */
