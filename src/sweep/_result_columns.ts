@@ -12,6 +12,7 @@ import type { ColumnBatch } from "../io/_formats.ts";
 import type { RowBatch, RowTable } from "../io/row_types.ts";
 import type { ReadRowsResult } from "../io/read_rows.ts";
 import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
+import { extraColumns, extraOf } from "./_extra_columns.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -344,12 +345,7 @@ export class ResultColumns {
       success[i] = this.#success[r];
       messages[i] = this.#errors.get(r);
     }
-    const extra = this.#o.extra &&
-      Object.fromEntries(
-        Object.entries(this.#o.extra).map((
-          [k, col],
-        ) => [k, Float64Array.from(index, (r) => col[r])]),
-      );
+    const extra = this.#o.extra && extraOf(this.#o.extra, index);
     return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
@@ -377,7 +373,8 @@ export class ResultColumns {
     } else {
       for (let i = 0; i < n; i++) messages[i] = this.#liveFailed.get(index[i]);
     }
-    return { rows: n, params, outputs, success, errors: messages };
+    const extra = this.#o.extra && extraOf(this.#o.extra, index);
+    return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
   /**
@@ -422,7 +419,14 @@ export class ResultColumns {
       outputs,
       success,
       errors,
+      ...this.#allExtra(),
     };
+  }
+
+  // Every row's extra columns, for a table of every row.
+  #allExtra(): { extraNames?: string[]; extra?: Record<string, Float64Array> } {
+    const o = this.#o;
+    return o.extra ? { extraNames: [...o.extra.names], extra: extraColumns(o.extra, o.rows) } : {};
   }
 
   /** What a sweep that does not keep its rows returns: see SweepSummary. */
@@ -553,7 +557,7 @@ export class ResultColumns {
       outputs,
       success: this.#success,
       errors,
-      ...(o.extra ? { extraNames: Object.keys(o.extra), extra: o.extra } : {}),
+      ...this.#allExtra(),
     };
   }
 

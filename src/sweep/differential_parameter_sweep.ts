@@ -14,7 +14,9 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { noStreaming, planSweep, runRows, sweepSeed } from "./_run.ts";
+import type { SweepSummary } from "./sweep_summary.ts";
+import { planSweep, runRows, sweepSeed } from "./_run.ts";
+import type { ExtraColumns } from "./_extra_columns.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
@@ -363,6 +365,54 @@ function perturb(
 }
 
 /**
+ * A differential sweep that keeps no rows in memory (`keepResult: false`): its
+ * rows, with their `nominalIndex` and `differentialIndex` columns, are in its
+ * results files only (at least one of `csv`, `jsonl`, `arrow`, `h5` and
+ * `parquet`), byte for byte those of the same sweep keeping its rows.
+ *
+ * It returns the {@linkcode SweepSummary} of every row, nominal and
+ * perturbation alike (as {@linkcode summarizeResult} makes of the kept
+ * result): counts, each parameter's and output's min, mean and max, and the
+ * first failure. The index columns are computed from each row's index as it
+ * is written, not held; what the sweep holds per row is its parameters (8
+ * bytes each), as for a {@linkcode parameterSweep} of random samples.
+ * `interpolateNanOutputs` needs every row held, and is refused.
+ *
+ * @param options The sweep, `differential`, `numDiffSamples`, `keepResult: false` and a results file.
+ * @returns The summary of the nominal and perturbation rows.
+ * @throws {TypeError | RangeError} As the sweep that keeps its rows, and when no results file is named.
+ *
+ * @example Perturbations to CSV, keeping only their summary
+ * ```ts
+ * import { differentialParameterSweep, fixedSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: 2 * p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const dir = await Deno.makeTempDir();
+ * const summary = await differentialParameterSweep({
+ *   model,
+ *   params: { x: fixedSample([10, 20]) },
+ *   differential: { x: { mode: "product", sample: "geom", relativeLower: 0.5, relativeUpper: 2 } },
+ *   numDiffSamples: 3,
+ *   workers: 1,
+ *   csv: `${dir}/r.csv`,
+ *   keepResult: false,
+ * });
+ * // 2 nominal rows and 3 perturbations of each.
+ * assert.equal(summary.rows, 8);
+ * assert.deepEqual([summary.params.x.min, summary.params.x.max], [5, 40]);
+ * assert.match(await Deno.readTextFile(`${dir}/r.csv`), /^nominalIndex,differentialIndex,x,y,success\n/);
+ * await Deno.remove(dir, { recursive: true });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
+export async function differentialParameterSweep(
+  options: Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
+): Promise<SweepSummary>;
+/**
  * WaterTAP's differential sweep: runs the nominal rows of a sweep and, around
  * each of them, a small sweep of perturbations of the parameters named in
  * `differential`, all in parallel.
@@ -386,9 +436,9 @@ function perturb(
  * `differentialIndex` is NaN for nominal rows and, for a perturbation row, the
  * index of the nominal row it perturbs.
  *
- * With `csv` or `jsonl`, rows stream to disk as in {@linkcode parameterSweep},
- * with the columns `nominalIndex` and `differentialIndex` before the
- * parameters, and `resume` continues such a file.
+ * With a results file (`csv`, `jsonl`, `arrow`, `h5`, `parquet`), rows stream
+ * to disk as in {@linkcode parameterSweep}, with the columns `nominalIndex` and
+ * `differentialIndex` before the parameters, and `resume` continues such a file.
  *
  * @param options The sweep, `differential` and `numDiffSamples`.
  * @returns The nominal rows, then the perturbation rows, with `nominalIndex`
@@ -433,13 +483,13 @@ function perturb(
  */
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
-): Promise<SweepResult> {
+): Promise<SweepResult>;
+export async function differentialParameterSweep(
+  options:
+    | DifferentialSweepOptions
+    | Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
+): Promise<SweepResult | SweepSummary> {
   const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS));
-  noStreaming(
-    options,
-    "a differential sweep",
-    "its files carry index columns written from every row held in memory",
-  );
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
@@ -484,18 +534,29 @@ export async function differentialParameterSweep(
     perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
-  const nominalIndex = new Float64Array(rows).fill(NaN);
-  const differentialIndex = new Float64Array(rows).fill(NaN);
-  for (let r = 0; r < N; r++) nominalIndex[r] = r;
-  for (let r = N; r < rows; r++) differentialIndex[r] = Math.floor((r - N) / count);
-  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {
+  // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx,
+  // computed from the row index (a sweep that keeps no rows holds none of them).
+  const extra: ExtraColumns = {
+    names: ["nominalIndex", "differentialIndex"],
+    value: (r, c) => {
+      if (c === 0) return r < N ? r : NaN;
+      return r < N ? NaN : Math.floor((r - N) / count);
+    },
+  };
+  const done = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {
     sampling: { params: options.params },
-    // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx.
-    extra: { nominalIndex, differentialIndex },
+    extra,
     // What else makes the rows: a resume checks it is the same sweep.
     meta: { differential: options.differential, numDiffSamples: n },
-  }) as SweepResult; // noStreaming above: the rows are kept
-  return { ...result, nominalIndex, differentialIndex };
+  });
+  if (options.keepResult === false) return done as SweepSummary;
+  const nominalIndex = new Float64Array(rows);
+  const differentialIndex = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    nominalIndex[r] = extra.value(r, 0);
+    differentialIndex[r] = extra.value(r, 1);
+  }
+  return { ...(done as SweepResult), nominalIndex, differentialIndex };
 }
 
 // The differential sweep's own options, as the compiler checks (planSweep refuses other keys).
