@@ -822,14 +822,3 @@ function publishChunk(
     });
   }
 }
-
-/**
- * Refuses `keepResult: false` for a sweep that needs its rows in memory.
- */
-export function noStreaming(options: SweepOptions, what: string, why: string): void {
-  if (options.keepResult === false) {
-    throw new TypeError(
-      `Cannot run ${what} with 'keepResult: false' as ${why}: leave 'keepResult' true`,
-    );
-  }
-}
