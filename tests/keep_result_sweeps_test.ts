@@ -14,6 +14,7 @@ import {
 import { readRowBatches, readRows } from "../src/io/mod.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 import { streamWindow } from "../src/sweep/_run.ts";
+import { perturbedBlocks } from "../src/sweep/differential_parameter_sweep.ts";
 import { roundPath } from "../src/sweep/_recursive_files.ts";
 import { streamsRows } from "../src/cli/run.ts";
 import { summaryJson } from "../src/cli/_summary.ts";
@@ -121,7 +122,15 @@ function runDifferential(
 
 Deno.test("keepResult false: a differential sweep writes the same files, index columns included, and the same summary", async () => {
   await withTempDir(async (dir) => {
-    const r = await both(dir, 50, runDifferential(differential, FIELDS));
+    // Perturbation rows are made as they are asked for, 3 nominal rows' at a time (not held).
+    const saved = perturbedBlocks.count;
+    perturbedBlocks.count = 3;
+    let r;
+    try {
+      r = await both(dir, 50, runDifferential(differential, FIELDS));
+    } finally {
+      perturbedBlocks.count = saved;
+    }
     await sameFiles(dir, FIELDS);
     assertEquals(timeless(r.streamed), timeless(r.held));
     const s = r.streamed;
@@ -255,6 +264,25 @@ Deno.test("keepResult false: a recursive sweep stopped in a round resumes to the
     });
     assertEquals(again.rows, 150);
     assertEquals(again.outputs, r.streamed.outputs);
+  });
+});
+
+Deno.test("keepResult false: a differential sweep whose range is not finite fails before any work", async () => {
+  await withTempDir(async (dir) => {
+    await assertRejects(
+      () =>
+        differentialParameterSweep({
+          ...differential,
+          differential: {
+            a: { mode: "product", sample: "geom", relativeLower: -1, relativeUpper: 2 },
+          },
+          csv: `${dir}/r.csv`,
+          keepResult: false,
+        }),
+      RangeError,
+      "must not include or cross zero",
+    );
+    assertEquals([...Deno.readDirSync(dir)], []);
   });
 });
 

@@ -17,6 +17,7 @@ import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
 import { planSweep, runRows, sweepSeed } from "./_run.ts";
 import type { ExtraColumns } from "./_extra_columns.ts";
+import type { ParamRows } from "./_param_rows.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
@@ -519,19 +520,27 @@ export async function differentialParameterSweep(
       n,
     );
   }
-  let data: Float64Array;
-  try {
-    if (!Number.isSafeInteger(rows * P)) throw new RangeError("too long");
-    data = new Float64Array(rows * P);
-  } catch {
-    throw new RangeError(
-      `Cannot run a differential sweep as it makes too many rows to hold in memory: current value is ${N} nominal rows with ${count} perturbations each`,
-    );
-  }
-  data.set(nominal.data);
-  for (let k = 0; k < N; k++) {
-    const row = nominal.data.subarray(k * P, (k + 1) * P);
-    perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
+  // Kept rows are made once, held; a sweep that keeps no rows computes each nominal row's
+  // perturbations when a row of them is asked for (see perturbedRows).
+  let data: Float64Array | ParamRows;
+  if (options.keepResult === false) {
+    data = perturbedRows(nominal.data, N, P, count, (k, out) => {
+      perturb(perturbations, nominal.data.subarray(k * P, (k + 1) * P), k, seed, n, count, out, 0);
+    });
+  } else {
+    try {
+      if (!Number.isSafeInteger(rows * P)) throw new RangeError("too long");
+      data = new Float64Array(rows * P);
+    } catch {
+      throw new RangeError(
+        `Cannot run a differential sweep as it makes too many rows to hold in memory: current value is ${N} nominal rows with ${count} perturbations each`,
+      );
+    }
+    data.set(nominal.data);
+    for (let k = 0; k < N; k++) {
+      const row = nominal.data.subarray(k * P, (k + 1) * P);
+      perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
+    }
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
   // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx,
@@ -557,6 +566,69 @@ export async function differentialParameterSweep(
     differentialIndex[r] = extra.value(r, 1);
   }
   return { ...(done as SweepResult), nominalIndex, differentialIndex };
+}
+
+/**
+ * How many nominal rows' perturbations a sweep that keeps no rows holds at a time: rows are asked
+ * for a chunk at a time, each chunk a run of consecutive rows, a few chunks interleaved. Tests
+ * make it small.
+ */
+export const perturbedBlocks: { count: number } = { count: 256 };
+
+// The rows of a differential sweep by index (`_param_rows.ts`): the `N` nominal rows held, and
+// each nominal row's `count` perturbation rows made by `make(k, out)` when asked for, the last
+// perturbedBlocks.count nominal rows' kept. Every nominal row's perturbations are made once first, so
+// that a nominal row whose range is not finite fails before any work, as when the rows are held.
+function perturbedRows(
+  nominal: Float64Array,
+  N: number,
+  P: number,
+  count: number,
+  make: (k: number, out: Float64Array) => void,
+): ParamRows {
+  const scratch = new Float64Array(count * P);
+  for (let k = 0; k < N; k++) make(k, scratch);
+  const blocks = new Map<number, Float64Array>();
+  const block = (k: number): Float64Array => {
+    let b = blocks.get(k);
+    if (b !== undefined) return b;
+    if (blocks.size >= perturbedBlocks.count) {
+      // The oldest goes: Map keeps insertion order.
+      b = blocks.get(blocks.keys().next().value!)!;
+      blocks.delete(blocks.keys().next().value!);
+    } else b = new Float64Array(count * P);
+    make(k, b);
+    blocks.set(k, b);
+    return b;
+  };
+  const value = (r: number, c: number): number => {
+    if (r < N) return nominal[r * P + c];
+    const q = r - N;
+    const k = Math.floor(q / count);
+    return block(k)[(q - k * count) * P + c];
+  };
+  const rows = N * (1 + count);
+  return {
+    rows,
+    columns: P,
+    value,
+    copyRow: (r, out, at) => {
+      if (r < N) {
+        for (let c = 0; c < P; c++) out[at + c] = nominal[r * P + c];
+        return;
+      }
+      const q = r - N;
+      const k = Math.floor(q / count);
+      const b = block(k);
+      for (let c = 0, i = (q - k * count) * P; c < P; c++) out[at + c] = b[i + c];
+    },
+    held: () => {
+      const data = new Float64Array(rows * P);
+      data.set(nominal);
+      for (let k = 0; k < N; k++) make(k, data.subarray((N + k * count) * P));
+      return data;
+    },
+  };
 }
 
 // The differential sweep's own options, as the compiler checks (planSweep refuses other keys).
