@@ -20,7 +20,8 @@
  * `--random`: one parameter of `rows` uniform draws instead of the grid (drawn rows are held as
  * their sorted column, 8 bytes a row). `--differential`: a differential sweep of `rows` rows, a
  * quarter of them nominal (the grid, `y` of rows / 4,000 values) and 3 uniform perturbations of
- * `x` around each (its rows' parameters are held, 16 bytes a row; its index columns are not).
+ * `x` around each (its nominal rows' parameters are held; its perturbation rows and index columns are computed
+ * from the row index).
  * `--recursive`: a recursive sweep asking for `rows` successes of `x` and `y` uniform (`rows`
  * draws of each; every row succeeds, so one round), to CSV only (its rounds stream to CSV or JSON
  * Lines part files, which the results file is written from).
