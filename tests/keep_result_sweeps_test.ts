@@ -14,7 +14,7 @@ import {
 import { readRowBatches, readRows } from "../src/io/mod.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 import { streamWindow } from "../src/sweep/_run.ts";
-import { perturbedBlocks } from "../src/sweep/differential_parameter_sweep.ts";
+import { perturbedCache } from "../src/sweep/differential_parameter_sweep.ts";
 import { roundPath } from "../src/sweep/_recursive_files.ts";
 import { streamsRows } from "../src/cli/run.ts";
 import { summaryJson } from "../src/cli/_summary.ts";
@@ -122,14 +122,14 @@ function runDifferential(
 
 Deno.test("keepResult false: a differential sweep writes the same files, index columns included, and the same summary", async () => {
   await withTempDir(async (dir) => {
-    // Perturbation rows are made as they are asked for, 3 nominal rows' at a time (not held).
-    const saved = perturbedBlocks.count;
-    perturbedBlocks.count = 3;
+    // Perturbation rows are made as they are asked for, 17 at a time (not held).
+    const saved = perturbedCache.rows;
+    perturbedCache.rows = 17;
     let r;
     try {
       r = await both(dir, 50, runDifferential(differential, FIELDS));
     } finally {
-      perturbedBlocks.count = saved;
+      perturbedCache.rows = saved;
     }
     await sameFiles(dir, FIELDS);
     assertEquals(timeless(r.streamed), timeless(r.held));

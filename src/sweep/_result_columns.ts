@@ -432,12 +432,17 @@ export class ResultColumns {
   /** What a sweep that does not keep its rows returns: see SweepSummary. */
   summary(names: string[], seed: number | undefined, elapsedMs: number): SweepSummary {
     const o = this.#o;
+    // Row by row, a row's values at once: rows computed by index (a differential sweep's
+    // perturbations) are made once each, not once a parameter.
+    const P = o.paramNames.length;
+    const stats = o.paramNames.map(() => new ColumnStats());
+    const row = new Float64Array(P);
+    for (let r = 0; r < o.rows; r++) {
+      this.#paramRows.copyRow(r, row, 0);
+      for (let j = 0; j < P; j++) stats[j].add(row[j]);
+    }
     const params: Record<string, ColumnSummary> = {};
-    o.paramNames.forEach((name, j) => {
-      const stats = new ColumnStats();
-      for (let r = 0; r < o.rows; r++) stats.add(this.#paramRows.value(r, j));
-      params[name] = stats.summary();
-    });
+    o.paramNames.forEach((name, j) => (params[name] = stats[j].summary()));
     const outputs: Record<string, ColumnSummary> = {};
     for (const name of names) {
       outputs[name] = (this.#stats.get(name) ?? new ColumnStats()).summary();

@@ -8,6 +8,7 @@
 
 import { describe, invalid } from "../_describe.ts";
 import { MAX_ROWS } from "../_limits.ts";
+import { STREAM_DEFAULTS } from "../_defaults.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 import { geomspace } from "../sampling/_spaces.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
@@ -320,12 +321,33 @@ function spaced(p: Perturbation, nominal: number, row: number, n: number): Float
   return out;
 }
 
+// The draws of a generator seeded with `seed` that every nominal row's random perturbations are
+// made of, perturbed parameter by parameter, `n` each: RandomState's randomSample for a uniform
+// sample (uniform(lower, upper) is lower + (upper - lower) * randomSample()) and standardNormal
+// for a normal one (normal(mean, sd) is mean + sd * standardNormal()). Drawn once, not reseeded
+// for every nominal row. Undefined for spaced samples.
+function unitDraws(
+  perturbations: readonly Perturbation[],
+  seed: number,
+  n: number,
+): Float64Array[] | undefined {
+  if (!isRandom(perturbations[0])) return undefined;
+  const rng = new RandomState(seed);
+  return perturbations.map((p) => {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      values[i] = p.sample === "normal" ? rng.standardNormal() : rng.randomSample();
+    }
+    return values;
+  });
+}
+
 // The perturbation rows of one nominal row, written into `out` from `at` (row-major, P wide).
 function perturb(
   perturbations: readonly Perturbation[],
   nominal: Float64Array,
   row: number,
-  seed: number,
+  units: readonly Float64Array[] | undefined,
   n: number,
   count: number,
   out: Float64Array,
@@ -333,18 +355,21 @@ function perturb(
 ): void {
   const P = nominal.length;
   for (let r = 0; r < count; r++) out.set(nominal, at + r * P);
-  if (isRandom(perturbations[0])) {
+  if (units !== undefined) {
     // WaterTAP's nested sweep reseeds numpy with the sweep's seed for every nominal row, draws
-    // each parameter's samples in turn and sorts the rows by the first parameter's values.
-    const rng = new RandomState(seed);
-    const columns = perturbations.map((p) => {
+    // each parameter's samples in turn and sorts the rows by the first parameter's values: the
+    // same unit draws for every nominal row (see unitDraws), made into its values here as
+    // RandomState's uniform and normal make them, bit for bit.
+    const columns = perturbations.map((p, j) => {
       const values = new Float64Array(n);
       const nominalValue = nominal[p.column];
+      const u = units[j];
       if (p.sample === "normal") {
-        for (let i = 0; i < n; i++) values[i] = rng.normal(nominalValue, p.sd);
+        for (let i = 0; i < n; i++) values[i] = nominalValue + p.sd * u[i];
       } else {
         const [lower, upper] = rangeOf(p, nominalValue, row);
-        for (let i = 0; i < n; i++) values[i] = rng.uniform(lower, upper);
+        const range = upper - lower;
+        for (let i = 0; i < n; i++) values[i] = lower + range * u[i];
       }
       return values;
     });
@@ -521,12 +546,13 @@ export async function differentialParameterSweep(
       n,
     );
   }
-  // Kept rows are made once, held; a sweep that keeps no rows computes each nominal row's
+  const units = unitDraws(perturbations, seed, n);
+  // Kept rows are made once, held; a sweep that keeps no rows makes each nominal row's
   // perturbations when a row of them is asked for (see perturbedRows).
   let data: Float64Array | ParamRows;
   if (options.keepResult === false) {
     data = perturbedRows(nominal.data, N, P, count, (k, out) => {
-      perturb(perturbations, nominal.data.subarray(k * P, (k + 1) * P), k, seed, n, count, out, 0);
+      perturb(perturbations, nominal.data.subarray(k * P, (k + 1) * P), k, units, n, count, out, 0);
     });
   } else {
     try {
@@ -540,7 +566,7 @@ export async function differentialParameterSweep(
     data.set(nominal.data);
     for (let k = 0; k < N; k++) {
       const row = nominal.data.subarray(k * P, (k + 1) * P);
-      perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
+      perturb(perturbations, row, k, units, n, count, data, (N + k * count) * P);
     }
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
@@ -570,16 +596,17 @@ export async function differentialParameterSweep(
 }
 
 /**
- * How many nominal rows' perturbations a sweep that keeps no rows holds at a time: rows are asked
- * for a chunk at a time, each chunk a run of consecutive rows, a few chunks interleaved. Tests
- * make it small.
+ * How many perturbation rows a sweep that keeps no rows holds at a time: as many as it scatters
+ * at a time (STREAM_DEFAULTS.windowRows), so that the rows of a window, made when the window is
+ * filled, are still there when its chunks come back. Tests make it small.
  */
-export const perturbedBlocks: { count: number } = { count: 256 };
+export const perturbedCache: { rows: number } = { rows: STREAM_DEFAULTS.windowRows };
 
 // The rows of a differential sweep by index (`_param_rows.ts`): the `N` nominal rows held, and
-// each nominal row's `count` perturbation rows made by `make(k, out)` when asked for, the last
-// perturbedBlocks.count nominal rows' kept. Every nominal row's perturbations are made once first, so
-// that a nominal row whose range is not finite fails before any work, as when the rows are held.
+// each nominal row's `count` perturbation rows made by `make(k, out)` when asked for, kept in a
+// cache of perturbedCache.rows rows (nominal row k's in slot k modulo its size: consecutive
+// nominal rows never evict each other). Every nominal row's perturbations are made once first,
+// so that a nominal row whose range is not finite fails before any work, as when rows are held.
 function perturbedRows(
   nominal: Float64Array,
   N: number,
@@ -587,32 +614,31 @@ function perturbedRows(
   count: number,
   make: (k: number, out: Float64Array) => void,
 ): ParamRows {
-  const scratch = new Float64Array(count * P);
-  for (let k = 0; k < N; k++) make(k, scratch);
-  const blocks = new Map<number, Float64Array>();
-  const block = (k: number): Float64Array => {
-    let b = blocks.get(k);
-    if (b !== undefined) return b;
-    if (blocks.size >= perturbedBlocks.count) {
-      // The oldest goes: Map keeps insertion order.
-      b = blocks.get(blocks.keys().next().value!)!;
-      blocks.delete(blocks.keys().next().value!);
-    } else b = new Float64Array(count * P);
-    make(k, b);
-    blocks.set(k, b);
-    return b;
-  };
-  const value = (r: number, c: number): number => {
-    if (r < N) return nominal[r * P + c];
-    const q = r - N;
-    const k = Math.floor(q / count);
-    return block(k)[(q - k * count) * P + c];
+  const width = count * P;
+  const slots = Math.max(1, Math.min(N, Math.floor(perturbedCache.rows / count)));
+  const cache = new Float64Array(slots * width);
+  const held = new Float64Array(slots).fill(-1);
+  for (let k = 0; k < N; k++) make(k, cache.subarray(0, width));
+  // Where nominal row k's perturbations start in the cache, made now if they are not there.
+  const block = (k: number): number => {
+    const slot = k % slots;
+    const at = slot * width;
+    if (held[slot] !== k) {
+      make(k, cache.subarray(at, at + width));
+      held[slot] = k;
+    }
+    return at;
   };
   const rows = N * (1 + count);
   return {
     rows,
     columns: P,
-    value,
+    value: (r, c) => {
+      if (r < N) return nominal[r * P + c];
+      const q = r - N;
+      const k = Math.floor(q / count);
+      return cache[block(k) + (q - k * count) * P + c];
+    },
     copyRow: (r, out, at) => {
       if (r < N) {
         for (let c = 0; c < P; c++) out[at + c] = nominal[r * P + c];
@@ -620,13 +646,15 @@ function perturbedRows(
       }
       const q = r - N;
       const k = Math.floor(q / count);
-      const b = block(k);
-      for (let c = 0, i = (q - k * count) * P; c < P; c++) out[at + c] = b[i + c];
+      const from = block(k) + (q - k * count) * P;
+      for (let c = 0; c < P; c++) out[at + c] = cache[from + c];
     },
     held: () => {
       const data = new Float64Array(rows * P);
       data.set(nominal);
-      for (let k = 0; k < N; k++) make(k, data.subarray((N + k * count) * P));
+      for (let k = 0; k < N; k++) {
+        make(k, data.subarray((N + k * count) * P, (N + (k + 1) * count) * P));
+      }
       return data;
     },
   };
