@@ -401,8 +401,8 @@ function perturb(
  * result): counts, each parameter's and output's min, mean and max, and the
  * first failure. The index columns are computed from each row's index as it
  * is written, not held, and so are the perturbation rows (each nominal row's
- * drawn again from the seed when asked for): what the sweep holds per row is
- * a nominal row's parameters (8 bytes each).
+ * made again when asked for, a scatter window's worth kept): what the sweep
+ * holds per row is a nominal row's parameters (8 bytes each).
  * `interpolateNanOutputs` needs every row held, and is refused.
  *
  * @param options The sweep, `differential`, `numDiffSamples`, `keepResult: false` and a results file.
