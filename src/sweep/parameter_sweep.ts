@@ -20,7 +20,12 @@ import type { StreamedSweepOptions, SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 import { columnRows, gridRows } from "./_param_rows.ts";
-import { openRecursiveFiles, type RoundPart, roundPath } from "./_recursive_files.ts";
+import {
+  type KeptStats,
+  openRecursiveFiles,
+  type RoundPart,
+  roundPath,
+} from "./_recursive_files.ts";
 import { summarizeResult } from "./sweep_summary.ts";
 
 /**
@@ -333,10 +338,27 @@ export async function recursiveParameterSweep(
       return result;
     }
     const { parts, ...summary } = drawn as SweepSummary & { parts: RoundPart[] };
-    // The root writes the files from the parts, and tells the other ranks their statistics.
-    let stats = files ? await files.writeFromParts(parts, summary) : undefined;
-    if (peers) stats = await peers.syncObjectWithPeers(stats ?? null) ?? undefined;
-    return { ...summary, params: stats!.params, outputs: stats!.outputs };
+    // The root writes the files from the parts, and tells the other ranks their statistics, or
+    // that it failed (they must not wait for it).
+    let outcome: { stats: KeptStats } | { error: string } | null = null;
+    if (files) {
+      try {
+        outcome = { stats: await files.writeFromParts(parts, summary) };
+      } catch (error) {
+        if (!peers) throw error;
+        await peers.syncObjectWithPeers({ error: String(error) });
+        throw error;
+      }
+    }
+    if (peers) outcome = await peers.syncObjectWithPeers(outcome);
+    if (outcome === null || "error" in outcome) {
+      throw new Error(
+        `Cannot write the recursive sweep's results files as rank 0 failed: ${
+          outcome?.error ?? "it has no results files"
+        }`,
+      );
+    }
+    return { ...summary, params: outcome.stats.params, outputs: outcome.stats.outputs };
   } finally {
     files?.release();
   }
