@@ -286,6 +286,34 @@ Deno.test("keepResult false: a differential sweep whose range is not finite fail
   });
 });
 
+Deno.test("keepResult false: a recursive sweep whose part file cannot be read leaves its parts, and no half-written file", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/r.csv`;
+    let broken = false;
+    const error = await recursiveParameterSweep({
+      ...recursive,
+      csv,
+      parquet: `${dir}/r.parquet`,
+      keepResult: false,
+      progressIntervalMs: 0,
+      // Round 0 (40 rows) is done once the total passes 40: its part file is spoilt.
+      onProgress: (p) => {
+        if (p.total <= 40 || broken) return;
+        broken = true;
+        Deno.writeTextFileSync(roundPath(csv, 0), "not,a,row\n", { append: true });
+      },
+    }).then(() => undefined, (e: Error) => e);
+    assert(broken, "a second round ran");
+    assert(error instanceof SyntaxError && /line 42/.test(error.message), String(error));
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert(
+      names.includes(".r.csv.round-0.csv") && names.includes(".r.csv.round-1.csv"),
+      names.join(),
+    );
+    assertEquals(names.filter((n) => !n.startsWith(".r.csv.round-")), []);
+  });
+});
+
 Deno.test("keepResult false: a recursive sweep needs csv or jsonl, and no interpolation", async () => {
   const base = {
     ...recursive,

@@ -266,10 +266,13 @@ async function writeFromParts(
       });
     }
   } finally {
-    // A failed write leaves the parts (a resume starts from them) and no pending file.
+    // A failed write leaves the parts (a resume starts from them) and no pending file (nor
+    // Parquet's stream beside it).
     for (const { path, writer } of targets) {
       await writer.close().catch(() => {});
-      await Deno.remove(pendingPath(path)).catch(() => {});
+      for (const file of [pendingPath(path), writer.streamPath]) {
+        if (file !== undefined) await Deno.remove(file).catch(() => {});
+      }
     }
   }
   await removeParts(await existingParts(streamed));
