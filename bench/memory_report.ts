@@ -4,7 +4,7 @@
  * (issue 11 point 15):
  *
  * ```sh
- * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,...] [format,...] [--random]
+ * deno run -A --unstable-worker-options --no-prompt bench/memory_report.ts [rows,...] [format,...] [--random | --differential | --recursive]
  * ```
  *
  * Each case is a fresh process (peak RSS never goes down within one): a sweep of trivial rows (a
@@ -18,12 +18,27 @@
  * allocator settings the CLI gives the Deno it starts (`RELAUNCH_ENV` in src/_defaults.ts), so
  * that both what the library does in a plain process and what `psweep run` does are shown.
  * `--random`: one parameter of `rows` uniform draws instead of the grid (drawn rows are held as
- * their sorted column, 8 bytes a row).
+ * their sorted column, 8 bytes a row). `--differential`: a differential sweep of `rows` rows, a
+ * quarter of them nominal (the grid, `y` of rows / 4,000 values) and 3 uniform perturbations of
+ * `x` around each (its nominal rows' parameters are held; its perturbation rows and index columns are computed
+ * from the row index).
+ * `--recursive`: a recursive sweep asking for `rows` successes of `x` and `y` uniform (`rows`
+ * draws of each; every row succeeds, so one round), to CSV only (its rounds stream to CSV or JSON
+ * Lines part files, which the results file is written from).
  *
  * @module
  */
 
-import { linearSample, parameterSweep, type Sampler, uniformSample } from "../mod.ts";
+import {
+  differentialParameterSweep,
+  linearSample,
+  parameterSweep,
+  recursiveParameterSweep,
+  type Sampler,
+  summarizeResult,
+  type SweepSummary,
+  uniformSample,
+} from "../mod.ts";
 import { relaunchEnv } from "../src/cli/_relaunch.ts";
 
 const MB = 1024 * 1024;
@@ -49,8 +64,10 @@ interface Peak {
   fileMb: number;
 }
 
-const random = Deno.args.includes("--random");
-const args = Deno.args.filter((a) => a !== "--random");
+const MODES = ["--random", "--differential", "--recursive"];
+const mode = Deno.args.find((a) => MODES.includes(a));
+const random = mode === "--random";
+const args = Deno.args.filter((a) => !MODES.includes(a));
 
 if (args[0] === "--child") {
   const rows = Number(args[1]);
@@ -72,9 +89,33 @@ if (args[0] === "--child") {
       workers: 2,
       [format]: path,
     };
-    const out = keep
-      ? await parameterSweep({ ...options, keepResult: true })
-      : await parameterSweep({ ...options, keepResult: false });
+    let out: SweepSummary;
+    if (mode === "--differential") {
+      const differential = {
+        ...options,
+        params: { x: linearSample(0, 1, X), y: linearSample(0, 1, rows / (4 * X)) },
+        differential: {
+          x: { mode: "sum", sample: "uniform", relativeLower: 0.1, relativeUpper: 0.1 } as const,
+        },
+        numDiffSamples: 3,
+      };
+      out = keep
+        ? summarizeResult(await differentialParameterSweep(differential))
+        : await differentialParameterSweep({ ...differential, keepResult: false });
+    } else if (mode === "--recursive") {
+      const recursive = {
+        ...options,
+        params: { x: uniformSample(0, 1, rows), y: uniformSample(0, 1, rows) },
+        numSamples: rows,
+      };
+      out = keep
+        ? summarizeResult(await recursiveParameterSweep(recursive))
+        : await recursiveParameterSweep({ ...recursive, keepResult: false });
+    } else {
+      out = keep
+        ? summarizeResult(await parameterSweep({ ...options, keepResult: true }))
+        : await parameterSweep({ ...options, keepResult: false });
+    }
     if (out.rows !== rows || out.stats.failed !== 0) throw new Error("the sweep went wrong");
     const seconds = (performance.now() - t0) / 1000;
     sample();
@@ -89,7 +130,10 @@ if (args[0] === "--child") {
   }
 } else {
   const sizes = (args[0] ?? "1000000,5000000,10000000").split(",").map(Number);
-  const formats = (args[1]?.split(",") ?? FORMATS) as Format[];
+  const formats = (args[1]?.split(",") ?? (mode === "--recursive" ? ["csv"] : FORMATS)) as Format[];
+  if (mode === "--recursive" && formats.some((f) => f !== "csv")) {
+    throw new Error("--recursive writes csv only (its rounds stream to CSV part files)");
+  }
   for (const format of formats) {
     if (!FORMATS.includes(format)) {
       throw new Error(`unknown format ${format}: ${FORMATS.join(", ")}`);
@@ -111,7 +155,7 @@ if (args[0] === "--child") {
             String(rows),
             keep ? "keep" : "stream",
             format,
-            ...(random ? ["--random"] : []),
+            ...(mode ? [mode] : []),
           ],
           // The CLI's settings on top of this environment, as the CLI adds them.
           env: run === "cli env" ? relaunchEnv((name) => Deno.env.get(name)) : {},
@@ -135,8 +179,14 @@ if (args[0] === "--child") {
   const of = (rows: number, format: Format, run: Run) =>
     peaks.find((p) => p.rows === rows && p.format === format && p.run === run)!;
   console.log(
-    `\npeak RSS of a sweep of trivial rows (${
-      random ? "x uniform" : "x, y grid"
+    `\npeak RSS of a ${
+      mode === "--differential" ? "differential " : mode === "--recursive" ? "recursive " : ""
+    }sweep of trivial rows (${
+      random || mode === "--recursive"
+        ? "uniform"
+        : mode === "--differential"
+        ? "x, y grid, 3 perturbations of x each"
+        : "x, y grid"
     } -> a, b, c) to one results file on 2 workers, ${
       new Date().toISOString().slice(0, 10)
     }, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,

@@ -3,14 +3,10 @@
 // and returns the same summary as one that keeps them (issue 11 point 15); the CLI runs every
 // plain sweep so. The memory it saves is measured in bench/memory_report.ts.
 import {
-  differentialParameterSweep,
-  type DifferentialSweepOptions,
   fixedSample,
   geomSample,
   linearSample,
   parameterSweep,
-  recursiveParameterSweep,
-  type RecursiveSweepOptions,
   reverseGeomSample,
   summarizeResult,
   type SweepOptions,
@@ -21,7 +17,7 @@ import { streamWindow } from "../src/sweep/_run.ts";
 import { STREAM_DEFAULTS } from "../src/_defaults.ts";
 import { gridRows } from "../src/sweep/_param_rows.ts";
 import { buildCombinations } from "../src/sampling/mod.ts";
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 import { partialPath } from "../src/io/_parquet.ts";
@@ -433,7 +429,7 @@ Deno.test("keepResult false: named outputs, one window, CSV only", async () => {
   });
 });
 
-Deno.test("keepResult is type-checked, and false needs a results file, no interpolation and a plain sweep", async () => {
+Deno.test("keepResult is type-checked, and false needs a results file and no interpolation", async () => {
   const base = { model: analytic, params: { a: linearSample(0, 1, 2), b: linearSample(0, 1, 2) } };
   const cases: [Record<string, unknown>, RegExp][] = [
     [
@@ -457,33 +453,7 @@ Deno.test("keepResult is type-checked, and false needs a results file, no interp
     );
     assert(error instanceof TypeError && message.test(error.message), String(error));
   }
-  await assertRejects(
-    () =>
-      recursiveParameterSweep({
-        model: analytic,
-        params: { a: uniformSample(0, 1, 2), b: uniformSample(0, 1, 2) },
-        numSamples: 2,
-        csv: "r.csv",
-        keepResult: false,
-      } as unknown as RecursiveSweepOptions),
-    TypeError,
-    "Cannot run a recursive sweep with 'keepResult: false'",
-  );
-  await assertRejects(
-    () =>
-      differentialParameterSweep(
-        {
-          ...base,
-          differential: {
-            a: { sample: "uniform", mode: "sum", relativeLower: -0.1, relativeUpper: 0.1 },
-          },
-          csv: "r.csv",
-          keepResult: false,
-        } as unknown as DifferentialSweepOptions,
-      ),
-    TypeError,
-    "Cannot run a differential sweep with 'keepResult: false'",
-  );
+  // (Differential and recursive sweeps: tests/keep_result_sweeps_test.ts.)
 });
 
 Deno.test("the CLI's summary of a CSV sweep (kept in no result) matches the file", async () => {
@@ -536,7 +506,6 @@ Deno.test("the CLI keeps no rows for any results format, and prints the same sum
   }
   assertEquals(streamsRows(spec({}), ["r.arrow", "r.parquet"]), true);
   assertEquals(streamsRows(spec({ numSamples: 3 }), ["r.arrow"]), false);
-  assertEquals(streamsRows(spec({ differential: {} }), ["r.h5"]), false);
   assertEquals(streamsRows(spec({ interpolateNanOutputs: true }), ["r.csv"]), false);
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(

@@ -5,12 +5,13 @@ import {
   differentialParameterSweep,
   parameterSweep,
   recursiveParameterSweep,
+  summarizeResult,
   type SweepResult,
   uniformSample,
 } from "../mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { KNOWN, type Launcher, runMpi, skipWithout } from "./_mpi.ts";
-import { resultDigest } from "./_sweep_result.ts";
+import { resultDigest, summaryDigest } from "./_sweep_result.ts";
 import { withTempDir } from "./_temp.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 
@@ -182,6 +183,53 @@ Deno.test({
         assertEquals(run.ranks[rank].digest, await asPrinted(expected), `${kind}, rank ${rank}`);
       }
     }
+  },
+});
+
+Deno.test({
+  name:
+    "differential and recursive sweeps that keep no rows, on 2 ranks x 2 workers of a passed MpiManager, write the serial files and return their summary on every rank",
+  ignore: skipWithout("openmpi"),
+  async fn() {
+    const launcher: Launcher = KNOWN.find((l) => l.name === "openmpi")!;
+    await withTempDir(async (dir) => {
+      const common = {
+        model,
+        buildOptions: { limit: 1.5 },
+        params: params(10),
+        seed: 11,
+        workers: 1,
+      };
+      const differential = await differentialParameterSweep({
+        ...common,
+        differential: {
+          a: { mode: "sum", sample: "uniform", relativeLower: -0.1, relativeUpper: 0.1 },
+        },
+        numDiffSamples: 2,
+        csv: `${dir}/differential-ref.csv`,
+      });
+      const recursive = await recursiveParameterSweep({
+        ...common,
+        numSamples: 40,
+        csv: `${dir}/recursive-ref.csv`,
+      });
+      const settings = { model, buildOptions: { limit: 1.5 }, n: 10, seed: 11, managerWorkers: 2 };
+      for (
+        const [kind, expected] of [["differential", differential], [
+          "recursive",
+          recursive,
+        ]] as const
+      ) {
+        const csv = `${dir}/${kind}.csv`;
+        const run = await runMpi(launcher, 2, fixture, [
+          JSON.stringify({ ...settings, kind, csv, keepResult: false }),
+        ]);
+        assertEquals(run.code, 0, run.stderr);
+        const digest = await summaryDigest(summarizeResult(expected));
+        for (const rank of [0, 1]) assertEquals(run.ranks[rank].digest, digest, `${kind}, ${rank}`);
+        assertEquals(await readText(csv), await readText(`${dir}/${kind}-ref.csv`), kind);
+      }
+    });
   },
 });
 

@@ -260,21 +260,23 @@ async function execute(
   let result: SweepSummary;
   try {
     if (recursive) {
-      result = summarizeResult(
-        await recursiveParameterSweep({
-          ...options,
-          numSamples: spec.numSamples!,
-          maxRounds: spec.maxRounds,
-        }),
-      );
+      const recursiveOptions = {
+        ...options,
+        numSamples: spec.numSamples!,
+        maxRounds: spec.maxRounds,
+      };
+      result = streamed
+        ? await recursiveParameterSweep({ ...recursiveOptions, keepResult: false })
+        : summarizeResult(await recursiveParameterSweep(recursiveOptions));
     } else if (spec.differential !== undefined) {
-      result = summarizeResult(
-        await differentialParameterSweep({
-          ...options,
-          differential: spec.differential,
-          numDiffSamples: spec.numDiffSamples,
-        }),
-      );
+      const differentialOptions = {
+        ...options,
+        differential: spec.differential,
+        numDiffSamples: spec.numDiffSamples,
+      };
+      result = streamed
+        ? await differentialParameterSweep({ ...differentialOptions, keepResult: false })
+        : summarizeResult(await differentialParameterSweep(differentialOptions));
     } else if (streamed) {
       result = await parameterSweep({ ...options, keepResult: false });
     } else {
@@ -366,13 +368,15 @@ async function execute(
 
 /**
  * Whether a run keeps no rows in memory (the library's keepResult: false): the summary is all it
- * prints, so a plain sweep with a results file, of any format, streams its rows to disk and its
- * memory does not grow with them. The sweeps that need every row (recursive, differential,
- * interpolation) keep them, and their summary is made from the result.
+ * prints, so a sweep with a results file, of any format, streams its rows to disk and its memory
+ * does not grow with them; a recursive sweep needs a CSV or JSON Lines file among them (its
+ * rounds stream to their part files). Interpolation needs every row: such a sweep keeps them,
+ * and its summary is made from the result.
  */
 export function streamsRows(spec: SweepSpec, paths: readonly string[]): boolean {
-  return spec.numSamples === undefined && spec.differential === undefined && paths.length > 0 &&
-    !spec.interpolateNanOutputs;
+  if (paths.length === 0 || spec.interpolateNanOutputs) return false;
+  if (spec.numSamples === undefined) return true;
+  return paths.some((path) => formatOfPath(path) === "csv" || formatOfPath(path) === "jsonl");
 }
 
 // With --redis, workers and permissions are the daemons' (psweep worker --workers, --allow-*).

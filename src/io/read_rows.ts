@@ -181,6 +181,55 @@ export async function readRows(
   path: string | URL,
   options: ReadRowsOptions = {},
 ): Promise<ReadRowsResult> {
+  let result: ReadRowsResult | undefined;
+  for await (const batch of readBatches(path, options, false)) result = batch;
+  return result!;
+}
+
+/**
+ * Reads a results file as {@linkcode readRows} does, a batch of rows at a
+ * time (the rows of about 4 MiB of the file each), so that a file of any
+ * length is read in the memory of one batch. Each batch has the file's column
+ * names; a file without rows gives one empty batch.
+ *
+ * @param path The results file (CSV or JSON Lines).
+ * @param options Format and the expected column names.
+ * @returns The batches, in file order.
+ * @throws {SyntaxError} When a line other than a partial last one is malformed.
+ * @throws {Error} When the columns differ from the names given, or a CSV file's parameter columns are unknown.
+ * @throws {Deno.errors.NotFound} When the file does not exist.
+ *
+ * @example Summing an output a batch at a time
+ * ```ts
+ * import { readRowBatches } from "@x/psweep/io";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/results.csv`;
+ * await Deno.writeTextFile(path, "a,y,success\n1,0.5,true\n2,NaN,false\n3,0.25,true\n");
+ * let rows = 0;
+ * let sum = 0;
+ * for await (const batch of readRowBatches(path, { paramNames: ["a"] })) {
+ *   rows += batch.rows;
+ *   for (let r = 0; r < batch.rows; r++) if (batch.success[r]) sum += batch.outputs[r];
+ * }
+ * assert.deepEqual([rows, sum], [3, 0.75]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function readRowBatches(
+  path: string | URL,
+  options: ReadRowsOptions = {},
+): AsyncGenerator<ReadRowsResult> {
+  return readBatches(path, options, true);
+}
+
+// The rows of a file: every `CHUNK_BYTES` read as a batch (`batched`), or all of them at the end.
+async function* readBatches(
+  path: string | URL,
+  options: ReadRowsOptions,
+  batched: boolean,
+): AsyncGenerator<ReadRowsResult> {
   const format = resolveFormat(path, options.format, "read results file");
   const file = await Deno.open(path, { read: true });
   let reader: Reader;
@@ -193,6 +242,7 @@ export async function readRows(
   }
   const decoder = new TextDecoder();
   let carry = new Uint8Array(0);
+  let given = false;
   try {
     const chunk = new Uint8Array(CHUNK_BYTES);
     for (;;) {
@@ -212,11 +262,16 @@ export async function readRows(
       }
       reader.push(decoder.decode(bytes.subarray(0, nl + 1)));
       carry = bytes.slice(nl + 1);
+      if (batched && reader.store !== undefined && reader.store.rows > 0) {
+        given = true;
+        yield reader.take(format);
+      }
     }
   } finally {
     file.close();
   }
-  return await reader.finish(format, carry.length > 0);
+  const last = await reader.finish(format, carry.length > 0);
+  if (!given || last.rows > 0 || last.truncated) yield last;
 }
 
 /** The column names known before reading: given ones, or else those of the metadata file. */
@@ -307,11 +362,15 @@ abstract class Reader {
       const k = this.known;
       this.setNames(k.extraNames ?? [], k.paramNames ?? [], k.outputNames ?? []);
     }
+    return this.take(format, truncated);
+  }
+  /** The rows read so far, as a batch; the store then holds none (its room is kept). */
+  take(format: RowFormat, truncated = false): ReadRowsResult {
     const s = this.store!;
     const n = this.names!;
     const extra: Record<string, Float64Array> = {};
     n.extraNames.forEach((name, i) => (extra[name] = s.extra[i].slice(0, s.rows)));
-    return {
+    const result: ReadRowsResult = {
       format,
       truncated,
       extraNames: n.extraNames,
@@ -324,6 +383,9 @@ abstract class Reader {
       errors: Array.from({ length: s.rows }, (_, r) => s.errors.get(r)),
       extra,
     };
+    s.rows = 0;
+    s.errors.clear();
+    return result;
   }
   beforeFinish(): Promise<void> {
     return Promise.resolve();

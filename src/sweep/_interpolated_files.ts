@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { finalizeRows } from "../io/atomic.ts";
 import { pathExists } from "../io/_fs.ts";
 import { resultTable } from "./_result_table.ts";
+import { type ExtraColumns, extraColumns } from "./_extra_columns.ts";
 import { interpolateNanOutputs, MAX_INTERPOLATION_DIMENSIONS } from "./interpolate_nan_outputs.ts";
 import type { SweepResult } from "./sweep_result.ts";
 
@@ -53,11 +54,11 @@ export async function checkInterpolation(
 export async function writeInterpolated(
   paths: string[],
   result: SweepResult,
-  extra: Record<string, Float64Array> | undefined,
+  extra: ExtraColumns | undefined,
 ): Promise<void> {
   const filled = await interpolateNanOutputs(result);
   // The success column still says which rows were interpolated: the ones that failed.
-  const table = resultTable(filled, extra);
+  const table = resultTable(filled, extra && extraColumns(extra, result.rows));
   for (const path of paths) {
     await finalizeRows(interpolatedPath(path), table, { overwrite: true });
   }

@@ -160,7 +160,7 @@ export class OrderedFiles {
     this.#opening ??= (async () => {
       this.#header ??= names;
       const header: RowHeader = {
-        ...(this.#o.extra ? { extraNames: Object.keys(this.#o.extra) } : {}),
+        ...(this.#o.extra ? { extraNames: [...this.#o.extra.names] } : {}),
         paramNames: this.#o.paramNames,
         outputNames: this.#header,
       };
@@ -423,7 +423,7 @@ export class OrderedFiles {
       const covered = blocks.reduce((a, b) => a + b.rows, 0) === o.rows;
       const format = this.#formatOf.get(path)!;
       const header = {
-        ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+        ...(o.extra ? { extraNames: [...o.extra.names] } : {}),
         paramNames: o.paramNames,
         outputNames: names,
       };

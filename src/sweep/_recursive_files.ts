@@ -4,15 +4,21 @@
 // every finished row on disk, and a resume replays the rounds (the draws depend only on the seed
 // and the outcomes on disk), computing only the rows missing. Once the sweep is done, every
 // results file (Arrow, HDF5 and Parquet too) gets the rows kept, as WaterTAP's, and the part
-// files go. From the first look at the files to the last write, the sweep holds the lock of each
+// files go. A sweep that keeps no rows (keepResult: false) holds none of its rounds' rows: every
+// results file is then written from the part files, a batch at a time, and the summary's
+// statistics taken as the rows pass. From the first look at the files to the last write, the sweep holds the lock of each
 // results file (see _results_lock.ts): a second run on them fails at once, touching nothing.
 import { basename, dirname, extname, join } from "node:path";
 import { pathExists } from "../io/_fs.ts";
 import { formatOfPath, resultsFormat } from "../io/_formats.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
-import { readRows } from "../io/read_rows.ts";
+import { readRowBatches, readRows } from "../io/read_rows.ts";
+import type { RowBatch, RowHeader } from "../io/row_types.ts";
+import type { ResultsFormatModule, ResultsWriter } from "../io/_results_format.ts";
 import { readSweepMeta, sweepMetaPath, writeSweepMeta } from "../io/sweep_meta.ts";
 import type { SweepResult } from "./sweep_result.ts";
+import type { ColumnSummary } from "./sweep_summary.ts";
+import { ColumnStats } from "./_column_stats.ts";
 import { namedColumns } from "../_columns.ts";
 import { resultTable } from "./_result_table.ts";
 
@@ -43,6 +49,12 @@ export interface RecursiveFiles {
   readonly finished?: SweepResult;
   /** Writes the rows kept to every results file, with its metadata, then removes the parts. */
   write(result: SweepResult): Promise<void>;
+  /**
+   * The same from the rounds' part files, for a sweep that kept no rows: every results file
+   * gets the first `rows` successful rows of `parts`, a batch at a time; returns their
+   * columns' statistics.
+   */
+  writeFromParts(parts: readonly RoundPart[], kept: KeptRows): Promise<KeptStats>;
   /** Lets go of the locks: the run writes the files no more. */
   release(): void;
 }
@@ -72,6 +84,7 @@ export async function openRecursiveFiles(
     return {
       finished,
       write: (result) => writeRecursiveResult(paths, streamed, result, meta),
+      writeFromParts: (parts, kept) => writeFromParts(paths, streamed, parts, kept, meta),
       release,
     };
   } catch (error) {
@@ -151,6 +164,123 @@ async function writeRecursiveResult(
     });
   }
   await removeParts(await existingParts(streamed));
+}
+
+/** A finished round's part file (CSV or JSON Lines), under the output names it was written with. */
+export interface RoundPart {
+  readonly path: string;
+  readonly outputNames: readonly string[];
+}
+
+/** What the results files of a sweep that kept no rows hold. */
+export interface KeptRows {
+  readonly paramNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** How many successful rows, the first found. */
+  readonly rows: number;
+  readonly seed: number | undefined;
+}
+
+/** The statistics of the rows kept, by column name. */
+export interface KeptStats {
+  readonly params: Record<string, ColumnSummary>;
+  readonly outputs: Record<string, ColumnSummary>;
+}
+
+// Where a results file is written before it replaces its path (in its own format: the name keeps
+// the extension), so that a run that stops half way leaves no half file at the path.
+function pendingPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.final${extname(path)}`);
+}
+
+// writeRecursiveResult's rows, from the part files: the successful rows of each round in turn,
+// the first `kept.rows` of them, one batch of a part file in memory at a time.
+async function writeFromParts(
+  paths: string[],
+  streamed: string[],
+  parts: readonly RoundPart[],
+  kept: KeptRows,
+  meta: Record<string, unknown>,
+): Promise<KeptStats> {
+  const { paramNames, outputNames } = kept;
+  const P = paramNames.length;
+  const O = outputNames.length;
+  const header: RowHeader = { paramNames, outputNames };
+  const stats = [...paramNames, ...outputNames].map(() => new ColumnStats());
+  const targets: { path: string; format: ResultsFormatModule; writer: ResultsWriter }[] = [];
+  try {
+    for (const path of paths) {
+      const format = await resultsFormat(formatOfPath(path)!);
+      const writer = await format.open(pendingPath(path), header, { overwrite: true });
+      targets.push({ path, format, writer });
+    }
+    let left = kept.rows;
+    for (const part of parts) {
+      if (left === 0) break;
+      const at = part.outputNames.map((name) => outputNames.indexOf(name));
+      const batches = readRowBatches(part.path, {
+        extraNames: [],
+        paramNames,
+        outputNames: part.outputNames,
+      });
+      for await (const batch of batches) {
+        const Q = part.outputNames.length;
+        let k = 0;
+        for (let i = 0; i < batch.rows && k < left; i++) k += batch.success[i];
+        const params = new Float64Array(k * P);
+        const outputs = new Float64Array(k * O).fill(NaN);
+        for (let i = 0, w = 0; w < k; i++) {
+          if (!batch.success[i]) continue;
+          for (let c = 0; c < P; c++) {
+            const v = batch.params[i * P + c];
+            params[w * P + c] = v;
+            stats[c].add(v);
+          }
+          for (let q = 0; q < Q; q++) {
+            if (at[q] < 0) continue;
+            const v = batch.outputs[i * Q + q];
+            outputs[w * O + at[q]] = v;
+            stats[P + at[q]].add(v);
+          }
+          w++;
+        }
+        const rows: RowBatch = { rows: k, params, outputs, success: new Uint8Array(k).fill(1) };
+        for (const { writer } of targets) if (k > 0) await writer.write(rows);
+        left -= k;
+        if (left === 0) break;
+      }
+    }
+    for (const { path, format, writer } of targets.splice(0)) {
+      await writer.close();
+      const pending = pendingPath(path);
+      // Parquet is written from the stream its writer kept beside the file.
+      if (!format.streams) await format.finalizeFromStream!(pending, header, kept.rows);
+      await Deno.rename(pending, path);
+      await writeSweepMeta(path, {
+        version: 1,
+        paramNames,
+        outputNames,
+        totalRows: kept.rows,
+        ...meta,
+        seed: kept.seed ?? null,
+      });
+    }
+  } finally {
+    // A failed write leaves the parts (a resume starts from them) and no pending file (nor
+    // Parquet's stream beside it).
+    for (const { path, writer } of targets) {
+      await writer.close().catch(() => {});
+      for (const file of [pendingPath(path), writer.streamPath]) {
+        if (file !== undefined) await Deno.remove(file).catch(() => {});
+      }
+    }
+  }
+  await removeParts(await existingParts(streamed));
+  const summary = (c: number) => stats[c].summary();
+  return {
+    params: Object.fromEntries(paramNames.map((name, c) => [name, summary(c)])),
+    outputs: Object.fromEntries(outputNames.map((name, o) => [name, summary(P + o)])),
+  };
 }
 
 // A finished recursive sweep, read back from its results file.

@@ -12,6 +12,7 @@ import type { ColumnBatch } from "../io/_formats.ts";
 import type { RowBatch, RowTable } from "../io/row_types.ts";
 import type { ReadRowsResult } from "../io/read_rows.ts";
 import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
+import { extraColumns, extraOf } from "./_extra_columns.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -344,12 +345,7 @@ export class ResultColumns {
       success[i] = this.#success[r];
       messages[i] = this.#errors.get(r);
     }
-    const extra = this.#o.extra &&
-      Object.fromEntries(
-        Object.entries(this.#o.extra).map((
-          [k, col],
-        ) => [k, Float64Array.from(index, (r) => col[r])]),
-      );
+    const extra = this.#o.extra && extraOf(this.#o.extra, index);
     return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
@@ -377,7 +373,8 @@ export class ResultColumns {
     } else {
       for (let i = 0; i < n; i++) messages[i] = this.#liveFailed.get(index[i]);
     }
-    return { rows: n, params, outputs, success, errors: messages };
+    const extra = this.#o.extra && extraOf(this.#o.extra, index);
+    return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
   /**
@@ -422,18 +419,30 @@ export class ResultColumns {
       outputs,
       success,
       errors,
+      ...this.#allExtra(),
     };
+  }
+
+  // Every row's extra columns, for a table of every row.
+  #allExtra(): { extraNames?: string[]; extra?: Record<string, Float64Array> } {
+    const o = this.#o;
+    return o.extra ? { extraNames: [...o.extra.names], extra: extraColumns(o.extra, o.rows) } : {};
   }
 
   /** What a sweep that does not keep its rows returns: see SweepSummary. */
   summary(names: string[], seed: number | undefined, elapsedMs: number): SweepSummary {
     const o = this.#o;
+    // Row by row, a row's values at once: rows computed by index (a differential sweep's
+    // perturbations) are made once each, not once a parameter.
+    const P = o.paramNames.length;
+    const stats = o.paramNames.map(() => new ColumnStats());
+    const row = new Float64Array(P);
+    for (let r = 0; r < o.rows; r++) {
+      this.#paramRows.copyRow(r, row, 0);
+      for (let j = 0; j < P; j++) stats[j].add(row[j]);
+    }
     const params: Record<string, ColumnSummary> = {};
-    o.paramNames.forEach((name, j) => {
-      const stats = new ColumnStats();
-      for (let r = 0; r < o.rows; r++) stats.add(this.#paramRows.value(r, j));
-      params[name] = stats.summary();
-    });
+    o.paramNames.forEach((name, j) => (params[name] = stats[j].summary()));
     const outputs: Record<string, ColumnSummary> = {};
     for (const name of names) {
       outputs[name] = (this.#stats.get(name) ?? new ColumnStats()).summary();
@@ -553,7 +562,7 @@ export class ResultColumns {
       outputs,
       success: this.#success,
       errors,
-      ...(o.extra ? { extraNames: Object.keys(o.extra), extra: o.extra } : {}),
+      ...this.#allExtra(),
     };
   }
 

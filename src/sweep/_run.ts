@@ -45,6 +45,7 @@ import type { StreamedSweepOptions, SweepOptions as KeptSweepOptions } from "./s
 // Within the machinery, options of either kind: whether rows are kept is `keepResult`'s.
 type SweepOptions = KeptSweepOptions | StreamedSweepOptions;
 import { checkInterpolation, writeInterpolated } from "./_interpolated_files.ts";
+import type { ExtraColumns } from "./_extra_columns.ts";
 import { checkPublishAddress, ProgressPublisher } from "../io/publish_progress.ts";
 
 /** A validated sweep, ready to run rows. */
@@ -352,7 +353,7 @@ export const streamWindow: { rows: number } = { rows: STREAM_DEFAULTS.windowRows
 export interface RunContext {
   sampling?: { params: Record<string, Sampler> };
   /** Extra numeric columns of every row, written before the parameters (differential sweeps). */
-  extra?: Record<string, Float64Array>;
+  extra?: ExtraColumns;
   /** More of what identifies the sweep on disk (checked on resume). */
   meta?: Record<string, unknown>;
 }
@@ -819,16 +820,5 @@ function publishChunk(
       solveStatus: out.success[i] === 1,
       solveTime: out.seconds?.[i] ?? NaN,
     });
-  }
-}
-
-/**
- * Refuses `keepResult: false` for a sweep that needs its rows in memory.
- */
-export function noStreaming(options: SweepOptions, what: string, why: string): void {
-  if (options.keepResult === false) {
-    throw new TypeError(
-      `Cannot run ${what} with 'keepResult: false' as ${why}: leave 'keepResult' true`,
-    );
   }
 }

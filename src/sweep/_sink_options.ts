@@ -3,6 +3,7 @@
 import type { SweepMeta } from "../io/sweep_meta.ts";
 import type { Progress } from "../io/progress.ts";
 import type { ParamRows } from "./_param_rows.ts";
+import type { ExtraColumns } from "./_extra_columns.ts";
 
 /** How a sink is set up. */
 export interface SinkOptions {
@@ -20,9 +21,10 @@ export interface SinkOptions {
   params: Float64Array | ParamRows;
   /**
    * Extra numeric columns, `rows` values each, written before the parameters (a differential
-   * sweep's nominalIndex and differentialIndex). Derived from the rows, so not read back.
+   * sweep's nominalIndex and differentialIndex), computed from the row index. Derived from the
+   * rows, so not read back.
    */
-  extra?: Record<string, Float64Array>;
+  extra?: ExtraColumns;
   rows: number;
   /** What identifies the sweep on disk, checked on resume. */
   meta: Record<string, unknown>;
@@ -47,7 +49,7 @@ export function sinkMeta(o: SinkOptions, outputNames: readonly string[]): SweepM
     version: 1,
     paramNames: o.paramNames,
     outputNames,
-    ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+    ...(o.extra ? { extraNames: [...o.extra.names] } : {}),
     totalRows: o.rows,
     ...o.meta,
   } as SweepMeta;

@@ -54,7 +54,7 @@ async function readBack(
   const disk = await files.formatOf(path).read(
     path,
     {
-      ...(o.extra ? { extraNames: Object.keys(o.extra) } : {}),
+      ...(o.extra ? { extraNames: [...o.extra.names] } : {}),
       paramNames: o.paramNames,
       outputNames: meta.outputNames,
     },

@@ -8,13 +8,17 @@
 
 import { describe, invalid } from "../_describe.ts";
 import { MAX_ROWS } from "../_limits.ts";
+import { STREAM_DEFAULTS } from "../_defaults.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
 import { geomspace } from "../sampling/_spaces.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
-import { noStreaming, planSweep, runRows, sweepSeed } from "./_run.ts";
+import type { SweepSummary } from "./sweep_summary.ts";
+import { planSweep, runRows, sweepSeed } from "./_run.ts";
+import type { ExtraColumns } from "./_extra_columns.ts";
+import type { ParamRows } from "./_param_rows.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 
 /**
@@ -317,12 +321,33 @@ function spaced(p: Perturbation, nominal: number, row: number, n: number): Float
   return out;
 }
 
+// The draws of a generator seeded with `seed` that every nominal row's random perturbations are
+// made of, perturbed parameter by parameter, `n` each: RandomState's randomSample for a uniform
+// sample (uniform(lower, upper) is lower + (upper - lower) * randomSample()) and standardNormal
+// for a normal one (normal(mean, sd) is mean + sd * standardNormal()). Drawn once, not reseeded
+// for every nominal row. Undefined for spaced samples.
+function unitDraws(
+  perturbations: readonly Perturbation[],
+  seed: number,
+  n: number,
+): Float64Array[] | undefined {
+  if (!isRandom(perturbations[0])) return undefined;
+  const rng = new RandomState(seed);
+  return perturbations.map((p) => {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      values[i] = p.sample === "normal" ? rng.standardNormal() : rng.randomSample();
+    }
+    return values;
+  });
+}
+
 // The perturbation rows of one nominal row, written into `out` from `at` (row-major, P wide).
 function perturb(
   perturbations: readonly Perturbation[],
   nominal: Float64Array,
   row: number,
-  seed: number,
+  units: readonly Float64Array[] | undefined,
   n: number,
   count: number,
   out: Float64Array,
@@ -330,18 +355,21 @@ function perturb(
 ): void {
   const P = nominal.length;
   for (let r = 0; r < count; r++) out.set(nominal, at + r * P);
-  if (isRandom(perturbations[0])) {
+  if (units !== undefined) {
     // WaterTAP's nested sweep reseeds numpy with the sweep's seed for every nominal row, draws
-    // each parameter's samples in turn and sorts the rows by the first parameter's values.
-    const rng = new RandomState(seed);
-    const columns = perturbations.map((p) => {
+    // each parameter's samples in turn and sorts the rows by the first parameter's values: the
+    // same unit draws for every nominal row (see unitDraws), made into its values here as
+    // RandomState's uniform and normal make them, bit for bit.
+    const columns = perturbations.map((p, j) => {
       const values = new Float64Array(n);
       const nominalValue = nominal[p.column];
+      const u = units[j];
       if (p.sample === "normal") {
-        for (let i = 0; i < n; i++) values[i] = rng.normal(nominalValue, p.sd);
+        for (let i = 0; i < n; i++) values[i] = nominalValue + p.sd * u[i];
       } else {
         const [lower, upper] = rangeOf(p, nominalValue, row);
-        for (let i = 0; i < n; i++) values[i] = rng.uniform(lower, upper);
+        const range = upper - lower;
+        for (let i = 0; i < n; i++) values[i] = lower + range * u[i];
       }
       return values;
     });
@@ -362,6 +390,55 @@ function perturb(
   }
 }
 
+/**
+ * A differential sweep that keeps no rows in memory (`keepResult: false`): its
+ * rows, with their `nominalIndex` and `differentialIndex` columns, are in its
+ * results files only (at least one of `csv`, `jsonl`, `arrow`, `h5` and
+ * `parquet`), byte for byte those of the same sweep keeping its rows.
+ *
+ * It returns the {@linkcode SweepSummary} of every row, nominal and
+ * perturbation alike (as {@linkcode summarizeResult} makes of the kept
+ * result): counts, each parameter's and output's min, mean and max, and the
+ * first failure. The index columns are computed from each row's index as it
+ * is written, not held, and so are the perturbation rows (each nominal row's
+ * made again when asked for, a scatter window's worth kept): what the sweep
+ * holds per row is a nominal row's parameters (8 bytes each).
+ * `interpolateNanOutputs` needs every row held, and is refused.
+ *
+ * @param options The sweep, `differential`, `numDiffSamples`, `keepResult: false` and a results file.
+ * @returns The summary of the nominal and perturbation rows.
+ * @throws {TypeError | RangeError} As the sweep that keeps its rows, and when no results file is named.
+ *
+ * @example Perturbations to CSV, keeping only their summary
+ * ```ts
+ * import { differentialParameterSweep, fixedSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => ({ y: 2 * p.x });"],
+ *   { type: "text/javascript" },
+ * ));
+ * const dir = await Deno.makeTempDir();
+ * const summary = await differentialParameterSweep({
+ *   model,
+ *   params: { x: fixedSample([10, 20]) },
+ *   differential: { x: { mode: "product", sample: "geom", relativeLower: 0.5, relativeUpper: 2 } },
+ *   numDiffSamples: 3,
+ *   workers: 1,
+ *   csv: `${dir}/r.csv`,
+ *   keepResult: false,
+ * });
+ * // 2 nominal rows and 3 perturbations of each.
+ * assert.equal(summary.rows, 8);
+ * assert.deepEqual([summary.params.x.min, summary.params.x.max], [5, 40]);
+ * assert.match(await Deno.readTextFile(`${dir}/r.csv`), /^nominalIndex,differentialIndex,x,y,success\n/);
+ * await Deno.remove(dir, { recursive: true });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
+export async function differentialParameterSweep(
+  options: Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
+): Promise<SweepSummary>;
 /**
  * WaterTAP's differential sweep: runs the nominal rows of a sweep and, around
  * each of them, a small sweep of perturbations of the parameters named in
@@ -386,9 +463,9 @@ function perturb(
  * `differentialIndex` is NaN for nominal rows and, for a perturbation row, the
  * index of the nominal row it perturbs.
  *
- * With `csv` or `jsonl`, rows stream to disk as in {@linkcode parameterSweep},
- * with the columns `nominalIndex` and `differentialIndex` before the
- * parameters, and `resume` continues such a file.
+ * With a results file (`csv`, `jsonl`, `arrow`, `h5`, `parquet`), rows stream
+ * to disk as in {@linkcode parameterSweep}, with the columns `nominalIndex` and
+ * `differentialIndex` before the parameters, and `resume` continues such a file.
  *
  * @param options The sweep, `differential` and `numDiffSamples`.
  * @returns The nominal rows, then the perturbation rows, with `nominalIndex`
@@ -433,13 +510,13 @@ function perturb(
  */
 export async function differentialParameterSweep(
   options: DifferentialSweepOptions,
-): Promise<SweepResult> {
+): Promise<SweepResult>;
+export async function differentialParameterSweep(
+  options:
+    | DifferentialSweepOptions
+    | Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
+): Promise<SweepResult | SweepSummary> {
   const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS));
-  noStreaming(
-    options,
-    "a differential sweep",
-    "its files carry index columns written from every row held in memory",
-  );
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
@@ -469,33 +546,118 @@ export async function differentialParameterSweep(
       n,
     );
   }
-  let data: Float64Array;
-  try {
-    if (!Number.isSafeInteger(rows * P)) throw new RangeError("too long");
-    data = new Float64Array(rows * P);
-  } catch {
-    throw new RangeError(
-      `Cannot run a differential sweep as it makes too many rows to hold in memory: current value is ${N} nominal rows with ${count} perturbations each`,
-    );
-  }
-  data.set(nominal.data);
-  for (let k = 0; k < N; k++) {
-    const row = nominal.data.subarray(k * P, (k + 1) * P);
-    perturb(perturbations, row, k, seed, n, count, data, (N + k * count) * P);
+  const units = unitDraws(perturbations, seed, n);
+  // Kept rows are made once, held; a sweep that keeps no rows makes each nominal row's
+  // perturbations when a row of them is asked for (see perturbedRows).
+  let data: Float64Array | ParamRows;
+  if (options.keepResult === false) {
+    data = perturbedRows(nominal.data, N, P, count, (k, out) => {
+      perturb(perturbations, nominal.data.subarray(k * P, (k + 1) * P), k, units, n, count, out, 0);
+    });
+  } else {
+    try {
+      if (!Number.isSafeInteger(rows * P)) throw new RangeError("too long");
+      data = new Float64Array(rows * P);
+    } catch {
+      throw new RangeError(
+        `Cannot run a differential sweep as it makes too many rows to hold in memory: current value is ${N} nominal rows with ${count} perturbations each`,
+      );
+    }
+    data.set(nominal.data);
+    for (let k = 0; k < N; k++) {
+      const row = nominal.data.subarray(k * P, (k + 1) * P);
+      perturb(perturbations, row, k, units, n, count, data, (N + k * count) * P);
+    }
   }
   const reportedSeed = nominal.seed !== undefined || random ? seed : undefined;
-  const nominalIndex = new Float64Array(rows).fill(NaN);
-  const differentialIndex = new Float64Array(rows).fill(NaN);
-  for (let r = 0; r < N; r++) nominalIndex[r] = r;
-  for (let r = N; r < rows; r++) differentialIndex[r] = Math.floor((r - N) / count);
-  const result = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {
+  // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx,
+  // computed from the row index (a sweep that keeps no rows holds none of them).
+  const extra: ExtraColumns = {
+    names: ["nominalIndex", "differentialIndex"],
+    value: (r, c) => {
+      if (c === 0) return r < N ? r : NaN;
+      return r < N ? NaN : Math.floor((r - N) / count);
+    },
+  };
+  const done = await runRows(plan, () => ({ data, rows, seed: reportedSeed }), {
     sampling: { params: options.params },
-    // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx.
-    extra: { nominalIndex, differentialIndex },
+    extra,
     // What else makes the rows: a resume checks it is the same sweep.
     meta: { differential: options.differential, numDiffSamples: n },
-  }) as SweepResult; // noStreaming above: the rows are kept
-  return { ...result, nominalIndex, differentialIndex };
+  });
+  if (options.keepResult === false) return done as SweepSummary;
+  const nominalIndex = new Float64Array(rows);
+  const differentialIndex = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    nominalIndex[r] = extra.value(r, 0);
+    differentialIndex[r] = extra.value(r, 1);
+  }
+  return { ...(done as SweepResult), nominalIndex, differentialIndex };
+}
+
+/**
+ * How many perturbation rows a sweep that keeps no rows holds at a time: as many as it scatters
+ * at a time (STREAM_DEFAULTS.windowRows), so that the rows of a window, made when the window is
+ * filled, are still there when its chunks come back. Tests make it small.
+ */
+export const perturbedCache: { rows: number } = { rows: STREAM_DEFAULTS.windowRows };
+
+// The rows of a differential sweep by index (`_param_rows.ts`): the `N` nominal rows held, and
+// each nominal row's `count` perturbation rows made by `make(k, out)` when asked for, kept in a
+// cache of perturbedCache.rows rows (nominal row k's in slot k modulo its size: consecutive
+// nominal rows never evict each other). Every nominal row's perturbations are made once first,
+// so that a nominal row whose range is not finite fails before any work, as when rows are held.
+function perturbedRows(
+  nominal: Float64Array,
+  N: number,
+  P: number,
+  count: number,
+  make: (k: number, out: Float64Array) => void,
+): ParamRows {
+  const width = count * P;
+  const slots = Math.max(1, Math.min(N, Math.floor(perturbedCache.rows / count)));
+  const cache = new Float64Array(slots * width);
+  const held = new Float64Array(slots).fill(-1);
+  for (let k = 0; k < N; k++) make(k, cache.subarray(0, width));
+  // Where nominal row k's perturbations start in the cache, made now if they are not there.
+  const block = (k: number): number => {
+    const slot = k % slots;
+    const at = slot * width;
+    if (held[slot] !== k) {
+      make(k, cache.subarray(at, at + width));
+      held[slot] = k;
+    }
+    return at;
+  };
+  const rows = N * (1 + count);
+  return {
+    rows,
+    columns: P,
+    value: (r, c) => {
+      if (r < N) return nominal[r * P + c];
+      const q = r - N;
+      const k = Math.floor(q / count);
+      return cache[block(k) + (q - k * count) * P + c];
+    },
+    copyRow: (r, out, at) => {
+      if (r < N) {
+        for (let c = 0; c < P; c++) out[at + c] = nominal[r * P + c];
+        return;
+      }
+      const q = r - N;
+      const k = Math.floor(q / count);
+      const from = block(k) + (q - k * count) * P;
+      for (let c = 0; c < P; c++) out[at + c] = cache[from + c];
+    },
+    held: () => {
+      const data = new Float64Array(rows * P);
+      data.set(nominal);
+      for (let k = 0; k < N; k++) {
+        make(k, data.subarray((N + k * count) * P, (N + (k + 1) * count) * P));
+      }
+      return data;
+    },
+  };
 }
 
 // The differential sweep's own options, as the compiler checks (planSweep refuses other keys).

@@ -12,7 +12,7 @@ import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
-import { noStreaming, planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
+import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
 import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import { RECURSIVE_MAX_ROUNDS } from "../_defaults.ts";
 import { MAX_ROWS } from "../_limits.ts";
@@ -20,7 +20,13 @@ import type { StreamedSweepOptions, SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 import { columnRows, gridRows } from "./_param_rows.ts";
-import { openRecursiveFiles, roundPath } from "./_recursive_files.ts";
+import {
+  type KeptStats,
+  openRecursiveFiles,
+  type RoundPart,
+  roundPath,
+} from "./_recursive_files.ts";
+import { summarizeResult } from "./sweep_summary.ts";
 
 /**
  * A sweep that keeps no rows in memory: they are in its results files (`csv`, `jsonl`, `arrow`,
@@ -151,6 +157,49 @@ export interface RecursiveSweepOptions extends SweepOptions {
 }
 
 /**
+ * A recursive sweep that keeps no rows in memory (`keepResult: false`): each
+ * round streams to its part files as the sweep that keeps its rows does, and
+ * once the sweep is done every results file is written from the part files, a
+ * batch at a time, with the first `numSamples` successful rows (the same
+ * files as the sweep that keeps its rows writes). Needs `csv` or `jsonl`, as
+ * the rounds stream to their part files; `interpolateNanOutputs` is refused.
+ *
+ * It returns the {@linkcode SweepSummary} of the rows kept (as
+ * {@linkcode summarizeResult} makes of the kept result): each column's min,
+ * mean and max taken as they were written, with `samples`, `warnings` and the
+ * counts. What it holds per row drawn is the round's parameters (8 bytes
+ * each), as a {@linkcode parameterSweep} of random samples does; a resume of
+ * a finished sweep reads its rows back to summarize them.
+ *
+ * @param options The sweep, with random samplers, `numSamples`, `keepResult: false` and `csv` or `jsonl`.
+ * @returns The summary of the successful rows kept.
+ * @throws {TypeError | RangeError} As the sweep that keeps its rows, and when neither `csv` nor `jsonl` is named.
+ *
+ * @example Five successful points to CSV, keeping only their summary
+ * ```ts
+ * import { recursiveParameterSweep, uniformSample } from "@x/psweep";
+ * import assert from "node:assert/strict";
+ *
+ * const model = URL.createObjectURL(new Blob(
+ *   ["export const evaluate = (_, p) => { if (p.x < 0.5) throw new Error('no'); return { y: p.x }; };"],
+ *   { type: "text/javascript" },
+ * ));
+ * const dir = await Deno.makeTempDir();
+ * const summary = await recursiveParameterSweep({
+ *   model, params: { x: uniformSample(0, 1, 4) }, numSamples: 5, seed: 0, workers: 1,
+ *   csv: `${dir}/r.csv`, keepResult: false,
+ * });
+ * assert.equal(summary.rows, 5);
+ * assert.ok(summary.params.x.min >= 0.5);
+ * assert.equal((await Deno.readTextFile(`${dir}/r.csv`)).trim().split("\n").length, 6);
+ * await Deno.remove(dir, { recursive: true });
+ * URL.revokeObjectURL(model);
+ * ```
+ */
+export async function recursiveParameterSweep(
+  options: Omit<RecursiveSweepOptions, "keepResult"> & { readonly keepResult: false },
+): Promise<SweepSummary>;
+/**
  * WaterTAP's recursive sweep: draws random samples, keeps the successes, and
  * draws `ceil(2 / max(p, 0.1) * remaining)` more (p the success ratio of the last round)
  * from the continuing stream, at most `maxRounds` (10) rounds, trimmed to `numSamples`.
@@ -164,7 +213,8 @@ export interface RecursiveSweepOptions extends SweepOptions {
  * metadata, and the part files are removed. A resume of a finished sweep reads its
  * results file back; a resume needs `csv` or `jsonl`. The sweep holds the lock of
  * each results file from its first look at them to its last write: a second run on
- * them fails at once, naming this one's pid.
+ * them fails at once, naming this one's pid. With `keepResult: false` the rows are
+ * held nowhere but in those files (see the overload above).
  *
  * @param options The sweep, with random samplers, and `numSamples`.
  * @returns The successful rows (up to `numSamples`), in the order found.
@@ -189,13 +239,13 @@ export interface RecursiveSweepOptions extends SweepOptions {
  */
 export async function recursiveParameterSweep(
   options: RecursiveSweepOptions,
-): Promise<SweepResult> {
+): Promise<SweepResult>;
+export async function recursiveParameterSweep(
+  options:
+    | RecursiveSweepOptions
+    | Omit<RecursiveSweepOptions, "keepResult"> & { readonly keepResult: false },
+): Promise<SweepResult | SweepSummary> {
   const plan = planSweep(options, Object.keys(RECURSIVE_FIELDS));
-  noStreaming(
-    options,
-    "a recursive sweep",
-    "it keeps its successful rows to trim them to 'numSamples'",
-  );
   const target = options.numSamples;
   if (!Number.isSafeInteger(target) || target < 1) {
     throw new RangeError(
@@ -235,6 +285,12 @@ export async function recursiveParameterSweep(
   const paths = [options.csv, options.jsonl, options.arrow, options.h5, options.parquet].filter((
     p,
   ): p is string => p !== undefined);
+  const keep = options.keepResult !== false;
+  if (!keep && streamed.length === 0) {
+    throw new TypeError(
+      "Cannot run a recursive sweep with 'keepResult: false' as neither 'csv' nor 'jsonl' names a results file: its rounds stream to CSV or JSON Lines part files, which the results files are written from; set 'csv' or 'jsonl', or leave 'keepResult' true",
+    );
+  }
   if (options.resume && streamed.length === 0) {
     throw new TypeError(
       "Cannot resume a recursive sweep as neither 'csv' nor 'jsonl' names a results file: its rounds stream to CSV or JSON Lines part files, and 'arrow', 'h5' and 'parquet' are written only once the sweep completes; set 'csv' or 'jsonl', or run it again without 'resume'",
@@ -264,10 +320,45 @@ export async function recursiveParameterSweep(
     const finished = paths.length > 0 && peers
       ? await peers.syncObjectWithPeers(files?.finished ?? null)
       : files?.finished;
-    if (finished) return finished;
-    const result = await drawRounds(options, plan, samplers, target, maxRounds, meta, streamed);
-    await files?.write(result);
-    return result;
+    // (A finished sweep's rows are read back whole: its summary is made of them.)
+    if (finished) return keep ? finished : summarizeResult(finished);
+    const drawn = await drawRounds(
+      options as RecursiveSweepOptions,
+      plan,
+      samplers,
+      target,
+      maxRounds,
+      meta,
+      streamed,
+      keep,
+    );
+    if (keep) {
+      const result = drawn as SweepResult;
+      await files?.write(result);
+      return result;
+    }
+    const { parts, ...summary } = drawn as SweepSummary & { parts: RoundPart[] };
+    // The root writes the files from the parts, and tells the other ranks their statistics, or
+    // that it failed (they must not wait for it).
+    let outcome: { stats: KeptStats } | { error: string } | null = null;
+    if (files) {
+      try {
+        outcome = { stats: await files.writeFromParts(parts, summary) };
+      } catch (error) {
+        if (!peers) throw error;
+        await peers.syncObjectWithPeers({ error: String(error) });
+        throw error;
+      }
+    }
+    if (peers) outcome = await peers.syncObjectWithPeers(outcome);
+    if (outcome === null || "error" in outcome) {
+      throw new Error(
+        `Cannot write the recursive sweep's results files as rank 0 failed: ${
+          outcome?.error ?? "it has no results files"
+        }`,
+      );
+    }
+    return { ...summary, params: outcome.stats.params, outputs: outcome.stats.outputs };
   } finally {
     files?.release();
   }
@@ -282,7 +373,8 @@ async function drawRounds(
   maxRounds: number,
   meta: Record<string, unknown>,
   streamed: string[],
-): Promise<SweepResult> {
+  keep: boolean,
+): Promise<SweepResult | SweepSummary & { parts: RoundPart[] }> {
   // Resumed without a seed, the rounds are drawn again with the seed the first round recorded.
   const recorded = options.resume
     ? () => recordedSeed(streamed.map((f) => roundPath(f, 0)))
@@ -293,6 +385,9 @@ async function drawRounds(
   const seed = rng.seed;
   let resumed = 0;
   const kept: { params: number[]; outputs: Record<string, number> }[] = [];
+  // Without keeping rows: how many succeeded, and the part file of each round they are in.
+  let found = 0;
+  const parts: RoundPart[] = [];
   // Every output any round produced, in the order they first appeared (as parameterSweep).
   const outputNames: string[] = [];
   const warnings = new Set<string>();
@@ -311,8 +406,9 @@ async function drawRounds(
   const owned = options.manager ? undefined : sweepManager(options);
   const manager = options.manager ?? owned!;
   // Every round's rows succeed or not: there is nothing to interpolate in what is kept.
-  const base: SweepOptions = {
+  const base: SweepOptions | StreamedSweepOptions = {
     ...options,
+    keepResult: keep ? undefined : false,
     manager,
     workers: undefined,
     permissions: undefined,
@@ -326,11 +422,11 @@ async function drawRounds(
   const onProgress = options.onProgress;
   const t0 = performance.now();
   try {
-    for (let r = 0; r < maxRounds && kept.length < target; r++) {
+    for (let r = 0; r < maxRounds && found < target; r++) {
       rounds++;
       if (r > 0) {
         const p = lastDrawn === 0 ? 0 : lastSucceeded / lastDrawn;
-        const n = Math.min(Math.ceil((2 / Math.max(p, 0.1)) * (target - kept.length)), MAX_ROWS);
+        const n = Math.min(Math.ceil((2 / Math.max(p, 0.1)) * (target - found)), MAX_ROWS);
         params = Object.fromEntries(samplers.map(([k, s]) => [k, { ...s, n } as Sampler]));
       }
       const combos = buildCombinations(params, { randomState: rng });
@@ -353,11 +449,11 @@ async function drawRounds(
               total: before + p.total,
             })),
       };
-      // A recursive sweep keeps its rows (noStreaming above): runRows returns them.
+      // A round that keeps no rows returns their summary (keepResult false in base).
       const result = await runRows(round, () => ({ ...combos, seed }), {
         sampling: { params: options.params },
         meta: { ...meta, round: r },
-      }) as SweepResult;
+      });
       resumed += result.stats.resumed;
       for (const warning of result.warnings) warnings.add(warning);
       for (const [row, stack] of result.stacks ?? []) {
@@ -372,28 +468,57 @@ async function drawRounds(
       drawn += result.rows;
       failedBefore += result.stats.failed;
       lastDrawn = result.rows;
-      lastSucceeded = 0;
-      for (let i = 0; i < result.rows; i++) {
-        if (!result.success[i]) continue;
-        lastSucceeded++;
+      lastSucceeded = result.stats.succeeded;
+      found += lastSucceeded;
+      if (!keep) {
+        parts.push({ path: roundPath(streamed[0], r), outputNames: result.outputNames });
+        continue;
+      }
+      const held = result as SweepResult;
+      for (let i = 0; i < held.rows; i++) {
+        if (!held.success[i]) continue;
         kept.push({
-          params: result.paramNames.map((n) => result.params[n][i]),
-          outputs: Object.fromEntries(result.outputNames.map((n) => [n, result.outputs[n][i]])),
+          params: held.paramNames.map((n) => held.params[n][i]),
+          outputs: Object.fromEntries(held.outputNames.map((n) => [n, held.outputs[n][i]])),
         });
       }
     }
   } finally {
     await owned?.close();
   }
-  const rows = Math.min(kept.length, target);
+  const rows = Math.min(found, target);
   const names = plan.paramNames;
   const elapsedMs = performance.now() - t0;
   if (rows < target) {
     warnings.add(
       `the recursive sweep found ${rows} of the ${target} successful samples asked for, in ${rounds} round${
         rounds === 1 ? "" : "s"
-      } of drawing (${drawn} drawn, ${drawn - kept.length} failed); raise 'maxRounds' to draw more`,
+      } of drawing (${drawn} drawn, ${drawn - found} failed); raise 'maxRounds' to draw more`,
     );
+  }
+  const stats = {
+    succeeded: rows,
+    failed: 0,
+    resumed,
+    elapsedMs,
+    rowsPerSecond: (drawn - resumed) / (elapsedMs / 1000),
+  };
+  if (!keep) {
+    // The columns' statistics are taken as the results files are written from the parts.
+    return {
+      paramNames: names,
+      outputNames,
+      params: {},
+      outputs: {},
+      firstError: undefined,
+      warnings: [...warnings],
+      stacks,
+      samples: { requested: target, found: rows, drawn, rounds },
+      seed,
+      rows,
+      stats,
+      parts,
+    };
   }
   const result: SweepResult = {
     paramNames: names,
@@ -413,13 +538,7 @@ async function drawRounds(
     samples: { requested: target, found: rows, drawn, rounds },
     seed,
     rows,
-    stats: {
-      succeeded: rows,
-      failed: 0,
-      resumed,
-      elapsedMs,
-      rowsPerSecond: (drawn - resumed) / (elapsedMs / 1000),
-    },
+    stats,
   };
   return result;
 }

@@ -180,7 +180,8 @@ export interface SweepOptions {
  * those. Files whose rows reached them out of order are put in row order at the end from their
  * own batches, one at a time; after a resume, or when output names appeared late, their rows are
  * read back from the file that records most (JSON Lines, then CSV, Arrow, HDF5, Parquet's
- * stream). Only `parameterSweep` takes it. Rows go to the workers a window of 262,144 at a time,
+ * stream). `differentialParameterSweep` and `recursiveParameterSweep` take `keepResult: false`
+ * as well (see each). Rows go to the workers a window of 262,144 at a time,
  * and each window builds the model again on every worker.
  *
  * @example Ten thousand rows to CSV, keeping only their summary
