@@ -273,6 +273,8 @@ export function encodeBatch(
   for (const piece of pieces) {
     out.set(piece, at);
     at += piece.length;
+    // Copied: its memory goes back now (see freeBytes in row_writer.ts).
+    if (piece.byteLength === piece.buffer.byteLength) (piece.buffer as ArrayBuffer).transfer(0);
   }
   return out;
 }

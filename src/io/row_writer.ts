@@ -398,7 +398,15 @@ export class RowWriter implements AsyncDisposable {
       );
     }
     checkBatch(batch, this.#header, action);
-    return await this.#append(encodeBatch(this.#format, this.#header, batch), batch.rows, action);
+    const bytes = encodeBatch(this.#format, this.#header, batch);
+    try {
+      return await this.#append(bytes, batch.rows, action);
+    } finally {
+      // Text of this write only, now on disk (or failed): its memory goes back at once rather
+      // than when this thread next collects garbage, which a thread that allocates little
+      // seldom does while megabytes of text pile up (see freeBytes).
+      freeBytes(bytes);
+    }
   }
 
   // Queues one write of complete lines, so that concurrent writes never interleave.
@@ -491,6 +499,22 @@ export class RowWriter implements AsyncDisposable {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/**
+ * Releases the memory of `bytes` now, when they alone hold their buffer (it is detached: any
+ * other view of it reads as empty). V8 frees an ArrayBuffer's memory only when it collects the
+ * buffer, and counts little of it toward when to collect: a thread that encodes megabytes of text
+ * a second but makes few objects otherwise lets it pile up.
+ */
+export function freeBytes(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (
+    buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    bytes.byteLength === buffer.byteLength && typeof buffer.transfer === "function"
+  ) {
+    buffer.transfer(0);
   }
 }
 

@@ -342,6 +342,33 @@ function unitDraws(
   });
 }
 
+// Reused arrays for perturb's values, one per perturbed parameter: perturb runs for every nominal
+// row, several times when the rows are not kept, and allocating them each time cost more than
+// filling them.
+const scratchColumns: Float64Array[] = [];
+function scratch(j: number, n: number): Float64Array {
+  let values = scratchColumns[j];
+  if (values === undefined || values.length !== n) scratchColumns[j] = values = new Float64Array(n);
+  return values;
+}
+
+// The order of the unit draws (a stable argsort), by their array: every nominal row's first
+// perturbed values are an increasing affine map of the same draws, so they mostly sort alike.
+const unitOrders = new WeakMap<Float64Array, Uint32Array>();
+
+// argsortStable(values), where values are units[i] mapped by one affine function: the units'
+// own order when the values are non-decreasing along it with equal values in draw order (what
+// the stable sort gives); else sorted anew (a decreasing map, or ties that rounding made).
+function sortedOrder(values: Float64Array, units: Float64Array): Uint32Array {
+  let order = unitOrders.get(units);
+  if (order === undefined) unitOrders.set(units, order = argsortStable(units));
+  for (let r = 1; r < order.length; r++) {
+    const a = values[order[r - 1]], b = values[order[r]];
+    if (a > b || (a === b && order[r - 1] > order[r])) return argsortStable(values);
+  }
+  return order;
+}
+
 // The perturbation rows of one nominal row, written into `out` from `at` (row-major, P wide).
 function perturb(
   perturbations: readonly Perturbation[],
@@ -361,7 +388,7 @@ function perturb(
     // same unit draws for every nominal row (see unitDraws), made into its values here as
     // RandomState's uniform and normal make them, bit for bit.
     const columns = perturbations.map((p, j) => {
-      const values = new Float64Array(n);
+      const values = scratch(j, n);
       const nominalValue = nominal[p.column];
       const u = units[j];
       if (p.sample === "normal") {
@@ -373,7 +400,7 @@ function perturb(
       }
       return values;
     });
-    const order = argsortStable(columns[0]);
+    const order = sortedOrder(columns[0], units[0]);
     for (let j = 0; j < perturbations.length; j++) {
       const c = perturbations[j].column;
       for (let r = 0; r < n; r++) out[at + r * P + c] = columns[j][order[r]];
