@@ -503,26 +503,23 @@ async function drawRounds(
     elapsedMs,
     rowsPerSecond: (drawn - resumed) / (elapsedMs / 1000),
   };
-  if (!keep) {
-    // The columns' statistics are taken as the results files are written from the parts.
-    return {
-      paramNames: names,
-      outputNames,
-      params: {},
-      outputs: {},
-      firstError: undefined,
-      warnings: [...warnings],
-      stacks,
-      samples: { requested: target, found: rows, drawn, rounds },
-      seed,
-      rows,
-      stats,
-      parts,
-    };
-  }
-  const result: SweepResult = {
+  // What the summary and the result share.
+  const common = {
     paramNames: names,
     outputNames,
+    warnings: [...warnings],
+    stacks,
+    samples: { requested: target, found: rows, drawn, rounds },
+    seed,
+    rows,
+    stats,
+  };
+  if (!keep) {
+    // The columns' statistics are taken as the results files are written from the parts.
+    return { ...common, params: {}, outputs: {}, firstError: undefined, parts };
+  }
+  const result: SweepResult = {
+    ...common,
     params: Object.fromEntries(
       names.map((n, c) => [n, Float64Array.from(kept.slice(0, rows), (k) => k.params[c])]),
     ),
@@ -533,12 +530,6 @@ async function drawRounds(
     ),
     success: new Uint8Array(rows).fill(1),
     errors: new Map(),
-    warnings: [...warnings],
-    stacks,
-    samples: { requested: target, found: rows, drawn, rounds },
-    seed,
-    rows,
-    stats,
   };
   return result;
 }
