@@ -39,6 +39,7 @@ import {
   csvColumnNames,
   csvHeaderLine,
   encodeBatch,
+  freeBytes,
   type NormalizedHeader,
   normalizeHeader,
   parseCsvRecord,
@@ -499,22 +500,6 @@ export class RowWriter implements AsyncDisposable {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-/**
- * Releases the memory of `bytes` now, when they alone hold their buffer (it is detached: any
- * other view of it reads as empty). V8 frees an ArrayBuffer's memory only when it collects the
- * buffer, and counts little of it toward when to collect: a thread that encodes megabytes of text
- * a second but makes few objects otherwise lets it pile up.
- */
-export function freeBytes(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  if (
-    buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
-    bytes.byteLength === buffer.byteLength && typeof buffer.transfer === "function"
-  ) {
-    buffer.transfer(0);
   }
 }
 
