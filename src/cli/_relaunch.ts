@@ -140,6 +140,7 @@ const WORKER_MODULES = [
   new URL("../sweep/_driver.ts", import.meta.url),
   new URL("../command/_command_driver.ts", import.meta.url),
   new URL("./demo/ro_model.ts", import.meta.url),
+  new URL("../io/_row_encoder_worker.ts", import.meta.url),
 ].map((u) => u.href);
 
 // Fetches psweep's worker modules into Deno's cache (`deno cache`, with the module flags the run

@@ -91,7 +91,7 @@ export interface ResultsWriter {
    */
   writeColumns?(batch: ColumnBatch): Promise<WrittenBlock | undefined>;
   /** Appends rows a worker already encoded for this format (text formats). */
-  writeEncoded?(bytes: Uint8Array, rows: number): Promise<WrittenBlock>;
+  writeEncoded?(bytes: Uint8Array | Promise<Uint8Array>, rows: number): Promise<WrittenBlock>;
   /** Writes what is buffered, flushes and closes the file; rows written stay. */
   close(): Promise<void>;
 }

@@ -6,6 +6,8 @@
 import { describe } from "../_describe.ts";
 import type { RowBatch, RowFormat, RowHeader } from "./row_types.ts";
 import { createNumberText, type NumberText } from "./_number_text.ts";
+import { toRows } from "../_columns.ts";
+import type { EncodeRows } from "./_row_encoder_protocol.ts";
 
 /** Parses like `parseNumber` but returns `undefined` for text that is not a number. */
 export function tryParseNumber(text: string): number | undefined {
@@ -280,15 +282,40 @@ export function encodeBatch(
 }
 
 /**
+ * Encodes rows for each of `formats` (the encoder worker's work, see _row_encoder.ts): outputs
+ * given as columns are laid out row by row first. Every text owns its buffer whole, so that it
+ * can move to another thread.
+ */
+export function encodeRows(
+  formats: readonly RowFormat[],
+  header: RowHeader,
+  batch: EncodeRows,
+): Uint8Array[] {
+  const { rows, params, success, failures, extra } = batch;
+  const errors: (string | undefined)[] = new Array(rows);
+  for (const [i, message] of failures) errors[i] = message;
+  const outputs = Array.isArray(batch.outputs) ? toRows(batch.outputs, rows) : batch.outputs;
+  const normalized = normalizeHeader(header, "encode rows");
+  const texts = formats.map((format) => {
+    const text = encodeBatch(format, normalized, { rows, params, outputs, success, errors, extra });
+    return text.byteOffset === 0 && text.byteLength === text.buffer.byteLength
+      ? text
+      : text.slice();
+  });
+  if (outputs !== batch.outputs) freeBytes(outputs);
+  return texts;
+}
+
+/**
  * Releases the memory of `bytes` now, when they alone hold their buffer (it is detached: any
  * other view of it reads as empty). V8 frees an ArrayBuffer's memory only when it collects the
  * buffer, and counts little of it toward when to collect: a thread that encodes megabytes of text
  * a second but makes few objects otherwise lets it pile up.
  */
-export function freeBytes(bytes: Uint8Array): void {
+export function freeBytes(bytes: ArrayBufferView): void {
   const buffer = bytes.buffer;
   if (
-    buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    buffer instanceof ArrayBuffer && !buffer.detached && bytes.byteOffset === 0 &&
     bytes.byteLength === buffer.byteLength && typeof buffer.transfer === "function"
   ) {
     buffer.transfer(0);

@@ -316,7 +316,9 @@ export class RowWriter implements AsyncDisposable {
    * a worker, with the same encoder), in one write. psweep's sweep uses it so that the main
    * thread only writes; the bytes are trusted to be complete lines.
    *
-   * @param bytes Complete lines, as {@linkcode RowWriter.write} would write them.
+   * @param bytes Complete lines, as {@linkcode RowWriter.write} would write them, or a promise
+   * of them: the write keeps its place in the queue while they are made, and a promise that
+   * rejects fails the writer (as a failed write does), so that no later rows land after a gap.
    * @param rows How many rows the bytes hold.
    * @returns Where the bytes lie in the file, once they are there.
    * @throws {Error} When the writer is closed or an earlier write failed.
@@ -334,16 +336,14 @@ export class RowWriter implements AsyncDisposable {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  writeEncoded(bytes: Uint8Array, rows: number): Promise<WrittenBlock> {
-    // Trusted text, but the lengths still checked: a file must end each write on a line end.
-    if (!(bytes instanceof Uint8Array) || (bytes.length > 0 && bytes[bytes.length - 1] !== 10)) {
-      return Promise.reject(
-        new TypeError(
-          `Cannot write rows as 'bytes' must be a Uint8Array of complete lines (ending in a line break): current value is ${
-            describe(bytes)
-          }`,
-        ),
-      );
+  writeEncoded(bytes: Uint8Array | Promise<Uint8Array>, rows: number): Promise<WrittenBlock> {
+    if (bytes instanceof Promise) {
+      // Its failure is this write's: never also an unhandled rejection (a write refused before
+      // it awaits the text, on a closed writer, say).
+      bytes.catch(() => {});
+    } else {
+      const why = notLines(bytes);
+      if (why) return Promise.reject(why);
     }
     if (!Number.isSafeInteger(rows) || rows < 0) {
       return Promise.reject(
@@ -411,7 +411,11 @@ export class RowWriter implements AsyncDisposable {
   }
 
   // Queues one write of complete lines, so that concurrent writes never interleave.
-  async #append(bytes: Uint8Array, rows: number, action: string): Promise<WrittenBlock> {
+  async #append(
+    text: Uint8Array | Promise<Uint8Array>,
+    rows: number,
+    action: string,
+  ): Promise<WrittenBlock> {
     if (this.#closed) {
       throw new Error(
         `Cannot ${action} as the results file is closed: current value is ${
@@ -425,6 +429,18 @@ export class RowWriter implements AsyncDisposable {
           `Cannot ${action} as an earlier write to ${describe(String(this.#path))} failed`,
           { cause: this.#failure },
         );
+      }
+      let bytes: Uint8Array;
+      try {
+        // Text still being made (see writeEncoded) keeps this write's place in the queue; text
+        // that could not be made fails the writer, as a failed write would: no later rows land
+        // after a gap.
+        bytes = await text;
+        const why = text instanceof Promise ? notLines(bytes) : undefined;
+        if (why) throw why;
+      } catch (error) {
+        this.#failure = error;
+        throw error;
       }
       try {
         await writeAll(this.#file, bytes);
@@ -501,6 +517,18 @@ export class RowWriter implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+// Trusted text, but its lengths still checked: a file must end each write on a line end.
+function notLines(bytes: unknown): TypeError | undefined {
+  if (!(bytes instanceof Uint8Array) || (bytes.length > 0 && bytes[bytes.length - 1] !== 10)) {
+    return new TypeError(
+      `Cannot write rows as 'bytes' must be a Uint8Array of complete lines (ending in a line break): current value is ${
+        describe(bytes)
+      }`,
+    );
+  }
+  return undefined;
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

@@ -1,0 +1,32 @@
+// Internal: the messages between RowEncoder (./_row_encoder.ts) and its worker
+// (./_row_encoder_worker.ts).
+import type { RowFormat } from "./row_types.ts";
+
+/**
+ * Rows to encode, each array on a buffer of its own (they move to the worker, not copied): the
+ * parameters row-major, the outputs row-major or as one column per output name.
+ */
+export interface EncodeRows {
+  rows: number;
+  params: Float64Array;
+  outputs: Float64Array | Float64Array[];
+  success: Uint8Array;
+  /** The failed rows' messages: [row within the batch, message]. */
+  failures: [number, string][];
+  extra?: Record<string, Float64Array>;
+}
+
+/** A batch to encode for some formats, with the header it is written under. */
+export interface EncodeRequest {
+  id: number;
+  formats: RowFormat[];
+  header: { extraNames: string[]; paramNames: string[]; outputNames: string[] };
+  batch: EncodeRows;
+}
+
+/** The text of a batch, one per format asked for, or why it could not be made. */
+export interface EncodeReply {
+  id: number;
+  bytes?: Uint8Array[];
+  error?: string;
+}

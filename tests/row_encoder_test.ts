@@ -1,0 +1,134 @@
+// The encoder worker that makes CSV and JSON Lines text off the main thread (io/_row_encoder.ts):
+// the same bytes as encoding on the calling thread, answers in order, the rows' arrays moved
+// rather than copied, this thread's encoding when its worker cannot load, and a closed encoder
+// that refuses further work.
+import { RowEncoder } from "../src/io/_row_encoder.ts";
+import type { EncodeRows } from "../src/io/_row_encoder_protocol.ts";
+import { encodeBatch, normalizeHeader } from "../src/io/_rows.ts";
+import { RowWriter } from "../src/io/row_writer.ts";
+import { assert, assertEquals, assertRejects, assertStrictEquals } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
+
+const HEADER = {
+  extraNames: ["nominalIndex"],
+  paramNames: ["x", "y"],
+  outputNames: ["a", "b"],
+};
+
+// Three rows: odd numbers (-0, NaN, an infinity, a subnormal, a long fraction), a failed row
+// with a message that needs escaping, and the outputs given as columns or row by row.
+function rows(asColumns: boolean): EncodeRows {
+  const a = Float64Array.of(-0, NaN, 0.1 + 0.2);
+  const b = Float64Array.of(Infinity, NaN, 5e-324);
+  const outputs = asColumns ? [a, b] : Float64Array.of(a[0], b[0], a[1], b[1], a[2], b[2]);
+  return {
+    rows: 3,
+    params: Float64Array.of(1, 2, -0, 1e21, 3.5, -7),
+    outputs,
+    success: Uint8Array.of(1, 0, 1),
+    failures: [[1, 'RangeError: "x" \n too big']],
+    extra: { nominalIndex: Float64Array.of(0, 0, 1) },
+  };
+}
+
+// What the calling thread's own encoder writes for the same rows.
+function expected(format: "csv" | "jsonl"): string {
+  const r = rows(false);
+  const bytes = encodeBatch(format, normalizeHeader(HEADER, "encode"), {
+    rows: r.rows,
+    params: r.params,
+    outputs: r.outputs as Float64Array,
+    success: r.success,
+    errors: [undefined, r.failures[0][1], undefined],
+    extra: r.extra,
+  });
+  return new TextDecoder().decode(bytes);
+}
+
+Deno.test("RowEncoder writes what the calling thread's encoder writes, for CSV and JSON Lines at once", async () => {
+  const encoder = RowEncoder.open()!;
+  try {
+    for (const asColumns of [true, false]) {
+      const [csv, jsonl] = await encoder.encode(["csv", "jsonl"], HEADER, rows(asColumns));
+      assertEquals(new TextDecoder().decode(csv), expected("csv"));
+      assertEquals(new TextDecoder().decode(jsonl), expected("jsonl"));
+    }
+  } finally {
+    encoder.close();
+  }
+});
+
+Deno.test("RowEncoder answers in the order it is asked and moves the rows' arrays to its worker", async () => {
+  const encoder = RowEncoder.open()!;
+  try {
+    // Once its worker is ready (until then requests wait on this thread, unsent).
+    await encoder.encode(["csv"], HEADER, rows(true));
+    const batches = Array.from({ length: 20 }, (_, k) => {
+      const n = 1000 * (k + 1);
+      return {
+        rows: n,
+        params: Float64Array.from({ length: 2 * n }, (_, i) => k + i / 7),
+        outputs: [Float64Array.from({ length: n }, (_, i) => i), new Float64Array(n)],
+        success: new Uint8Array(n).fill(1),
+        failures: [],
+      } satisfies EncodeRows;
+    });
+    const params = batches.map((b) => b.params);
+    const texts = batches.map((b) =>
+      encoder.encode(["csv"], { paramNames: ["x", "y"], outputNames: ["a", "b"] }, b)
+    );
+    // (Should an assertion below fail, the encodings it leaves are refused quietly.)
+    for (const text of texts) text.catch(() => {});
+    // Moved, not copied: this thread's views of them are empty now.
+    assert(params.every((p) => p.length === 0));
+    const done = await Promise.all(texts);
+    done.forEach(([csv], k) => {
+      const lines = new TextDecoder().decode(csv).split("\n");
+      assertStrictEquals(lines.length, 1000 * (k + 1) + 1);
+      assertStrictEquals(lines[0], `${k},${k + 1 / 7},0,0,true`);
+    });
+  } finally {
+    encoder.close();
+  }
+});
+
+Deno.test("RowEncoder encodes on the calling thread when its worker cannot load", async () => {
+  const missing = new URL("./fixtures/no_such_encoder.ts", import.meta.url).href;
+  const encoder = RowEncoder.open(missing)!;
+  try {
+    // Asked before the worker failed and after: both answered, the same bytes.
+    const first = encoder.encode(["csv"], HEADER, rows(true));
+    const [csv] = await first;
+    assertEquals(new TextDecoder().decode(csv), expected("csv"));
+    const [jsonl] = await encoder.encode(["jsonl"], HEADER, rows(false));
+    assertEquals(new TextDecoder().decode(jsonl), expected("jsonl"));
+  } finally {
+    encoder.close();
+  }
+});
+
+Deno.test("RowEncoder refuses work once closed, and a writer waiting on its text fails, its file kept", async () => {
+  await withTempDir(async (dir) => {
+    const encoder = RowEncoder.open()!;
+    const path = `${dir}/r.csv`;
+    const writer = await RowWriter.open(path, HEADER);
+    try {
+      const [text] = await encoder.encode(["csv"], HEADER, rows(true));
+      await writer.writeEncoded(text, 3);
+      const pending = encoder.encode(["csv"], HEADER, rows(true)).then((t) => t[0]);
+      encoder.close();
+      await assertRejects(() => writer.writeEncoded(pending, 3), Error, "encoder is closed");
+      await assertRejects(
+        () => encoder.encode(["csv"], HEADER, rows(true)),
+        Error,
+        "encoder is closed",
+      );
+      // A write after a failed one is refused: no rows land after a gap.
+      await assertRejects(() => writer.writeEncoded(text, 3), Error, "earlier write");
+    } finally {
+      await writer.close();
+    }
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    assertEquals(lines.length, 5); // the header, three rows, the final line break
+  });
+});
