@@ -191,14 +191,13 @@ Deno.test("the driver sends the rows before an awaited row ahead, with their own
       paramNames: ["x"],
       outputs: ["y"],
       rebuildOnFailure: false,
-      encode: ["csv"],
       timeRows: true,
     });
     const data = Float64Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
     const rest = await executeSweep({ rows: 6, columns: 2, data }, ctx);
     assert(parts.length >= 1);
     const all = [...parts, rest];
-    // Every row once, in order, each part with its own failures, timings and text.
+    // Every row once, in order, each part with its own failures and timings.
     assertEquals(all.flatMap((out) => [...out.index]), [0, 1, 2, 3, 4, 5]);
     assertEquals(all.flatMap((out) => [...out.values[0]]), [0, NaN, 4, 6, NaN, 10]);
     assertEquals(all.flatMap((out) => [...out.success]), [1, 0, 1, 1, 0, 1]);
@@ -209,7 +208,6 @@ Deno.test("the driver sends the rows before an awaited row ahead, with their own
     for (const out of all) {
       assertEquals(out.seconds?.length, out.index.length);
       assert(out.seconds!.every((s) => s >= 0));
-      assertEquals(new TextDecoder().decode(out.csv).split("\n").length, out.index.length + 1);
     }
     assert(rest.index.length >= 1, "at least one row is left for the chunk's return");
   } finally {

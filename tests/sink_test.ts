@@ -123,17 +123,11 @@ Deno.test("SweepSink.close puts held rows on disk: a stopped sweep loses no fini
   });
 });
 
-Deno.test("SweepSink reports a backlog while over 32 MiB of encoded rows wait to be written", async () => {
-  await withSink({}, async (sink) => {
-    const big = chunk(0, 0, ROWS);
-    // One chunk whose encoded text is just over the budget.
-    const line = new TextEncoder().encode("0.5,1,true\n");
-    const csv = new Uint8Array(Math.ceil((32 * 2 ** 20 + 1) / line.length) * line.length);
-    for (let at = 0; at < csv.length; at += line.length) csv.set(line, at);
-    big.results!.csv = csv;
-    big.results!.jsonl = new Uint8Array(0);
+Deno.test("SweepSink reports a backlog while more rows wait to be written than backlogBytes", async () => {
+  // Six rows of one output count 6 x 8 x (1 + 2) = 144 bytes (values, index, flags): over 100.
+  await withSink({ backlogBytes: 100 }, async (sink) => {
     assertStrictEquals(sink.backlogged, false);
-    const added = sink.add(big);
+    const added = sink.add(chunk(0, 0, ROWS));
     assertStrictEquals(sink.backlogged, true);
     await added;
     assertStrictEquals(sink.backlogged, false);
@@ -178,12 +172,11 @@ Deno.test("SweepSink writes rows that failed before any output name in order onc
 Deno.test("SweepSink never holds the workers back on rows that wait for output names", async () => {
   // A model that returns no outputs at all: every row waits for names that never come. Over
   // the backlog budget, a promise that waited for them would stop the sweep for good.
-  await withSink({ outputs: undefined }, async (sink, dir) => {
+  await withSink({ outputs: undefined, backlogBytes: 1 }, async (sink, dir) => {
     const rows = chunk(0, 0, ROWS);
     rows.results!.names = [];
     rows.results!.firstNames = [];
     rows.results!.values = [];
-    rows.results!.csv = new Uint8Array(33 * 2 ** 20);
     const added = sink.add(rows).then(() => "resolved");
     // Settled within this task: no file to wait for.
     const first = await Promise.race([

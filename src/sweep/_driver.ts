@@ -2,14 +2,12 @@
 // builds it once per worker, and evaluates each row of a chunk. Chunks carry the row's global
 // index in column 0, so results are placed by index, never by arrival order.
 // One concept, though long: the worker side of a sweep (build, initialize, probe, evaluate,
-// check and collect each row, encode the chunk's rows for text files).
+// check and collect each row). Results files' text is made on the main thread's side, by a worker
+// that runs no model code (io/_row_encoder.ts), never here.
 import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
-import { encodeBatch } from "../io/_rows.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
-import type { RowFormat } from "../io/row_types.ts";
-import { toRows } from "../_columns.ts";
 import {
   FINISHED,
   type PartialOutlet,
@@ -40,8 +38,6 @@ export interface DriverOptions {
   /** Outputs to record; undefined records every key of the evaluations. */
   outputs?: string[];
   rebuildOnFailure: boolean;
-  /** Results-file formats to encode each chunk's rows for, so the main thread only writes. */
-  encode?: RowFormat[];
   /** Build and initialize the model afresh before every point (WaterTAP's `initialize_before_sweep`). */
   initializeBeforeSweep?: boolean;
   /**
@@ -92,10 +88,6 @@ export interface ChunkOutput {
    * [error name, global row index, stack], for `--debug`.
    */
   stacks?: [string, number, string][];
-  /** The rows as CSV lines under `names`, when the sweep asked for them. */
-  csv?: Uint8Array;
-  /** The rows as JSON Lines under `names`, when the sweep asked for them. */
-  jsonl?: Uint8Array;
   /** Each row's seconds, when the sweep asked for them. */
   seconds?: Float64Array;
 }
@@ -632,7 +624,6 @@ class ChunkRun {
   #output(from: number, to: number): ChunkOutput {
     // Shared columns are always copied: the pool must get no view the model's thread can write.
     const whole = from === 0 && to === this.#rows && this.#outlet === undefined;
-    const rows = to - from;
     // The whole chunk moves as it is; a part is copied out of the columns.
     const part = <T extends Float64Array | Uint8Array>(a: T) =>
       (whole ? a : a.slice(from, to)) as T;
@@ -650,7 +641,7 @@ class ChunkRun {
     const values = this.#columns.map(part);
     const odd = [...this.#odd.values()].slice(this.#oddSent);
     const stacks = [...this.#stacks.values()].slice(this.#stacksSent);
-    const result: ChunkOutput = {
+    return {
       index,
       names,
       firstNames: this.#firstNames,
@@ -660,24 +651,6 @@ class ChunkRun {
       ...(odd.length ? { odd } : {}),
       ...(stacks.length ? { stacks } : {}),
     };
-    const formats = this.#ctx.options.encode;
-    if (formats?.length) {
-      // Encoding here spreads the cost of text over the workers; the main thread only appends.
-      const { paramNames } = this.#ctx.options;
-      const cols = this.#cols;
-      const params = new Float64Array(rows * paramNames.length);
-      for (let r = from, w = 0; r < to; r++) {
-        for (let c = 1; c < cols; c++) params[w++] = this.#data[r * cols + c];
-      }
-      const messages: (string | undefined)[] = new Array(rows);
-      for (const [r, message] of errors) messages[r] = message;
-      const header = { extraNames: [], paramNames, outputNames: names };
-      // Files hold rows: lay the outputs out row by row.
-      const outputs = toRows(values, rows);
-      const batch = { rows, params, outputs, success, errors: messages };
-      for (const format of formats) result[format] = encodeBatch(format, header, batch);
-    }
-    return result;
   }
 }
 

@@ -17,11 +17,12 @@ import {
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { writeSweepMeta } from "../io/sweep_meta.ts";
-import type { RowBatch, RowHeader, RowTable } from "../io/row_types.ts";
+import { RowEncoder } from "../io/_row_encoder.ts";
+import { freeBytes } from "../io/_rows.ts";
+import type { RowBatch, RowFormat, RowHeader, RowTable } from "../io/row_types.ts";
 import { matchRows } from "../io/match_rows.ts";
 import { paramRowsOf } from "./_param_rows.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
-import type { ChunkOutput } from "./_driver.ts";
 import type { ResultColumns } from "./_result_columns.ts";
 import { sinkMeta, type SinkOptions } from "./_sink_options.ts";
 
@@ -66,6 +67,11 @@ export class OrderedFiles {
   // each file was when its writer opened it (device and inode), to notice it replaced or gone.
   readonly #locks: ResultsLock[] = [];
   readonly #identity = new Map<string, string>();
+  // The worker that makes the text files' lines (see io/_row_encoder.ts) while the files are
+  // open, the header they were opened with, and their formats.
+  #encoder: RowEncoder | undefined;
+  #writerHeader: RowHeader | undefined;
+  #textFormats: RowFormat[] = [];
 
   private constructor(o: SinkOptions, columns: ResultColumns) {
     this.#o = o;
@@ -164,6 +170,7 @@ export class OrderedFiles {
         paramNames: this.#o.paramNames,
         outputNames: this.#header,
       };
+      this.#writerHeader = header;
       // Columns go to columnar files as views only without extra columns; with them (the
       // differential index), those files take the row batch, which carries its extra columns.
       this.#columnar = (header.extraNames ?? []).length === 0;
@@ -183,6 +190,12 @@ export class OrderedFiles {
           const file = writer.streamPath ?? path;
           this.#identity.set(file, await fileIdentity(file));
         }
+        // The text files' lines are made by a worker of psweep's own (see io/_row_encoder.ts).
+        this.#textFormats = [];
+        for (const { format } of writers) {
+          if (format === "csv" || format === "jsonl") this.#textFormats.push(format);
+        }
+        if (this.#textFormats.length > 0) this.#encoder ??= RowEncoder.open();
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
         await Promise.allSettled(writers.map((w) => w.close()));
@@ -197,11 +210,7 @@ export class OrderedFiles {
    * Writes rows (or holds them for their turn); `onDisk` runs once they are on disk. Rows that
    * must wait for output names resolve at once, and run `onDisk` when they are written.
    */
-  async write(
-    index: ArrayLike<number>,
-    encoded?: ChunkOutput,
-    onDisk?: () => void,
-  ): Promise<void> {
+  async write(index: ArrayLike<number>, onDisk?: () => void): Promise<void> {
     if (this.#paths.length === 0 || index.length === 0) {
       onDisk?.();
       return;
@@ -219,31 +228,25 @@ export class OrderedFiles {
     const writers = await this.#open(this.#columns.outputNames());
     // Not awaited: those rows may lie after this chunk's, and so wait for it to be written.
     this.#flushDeferred();
-    await this.#place(writers, index, encoded);
+    await this.#place(writers, index);
     onDisk?.();
   }
 
-  async #place(
-    writers: ResultsWriter[],
-    index: ArrayLike<number>,
-    encoded?: ChunkOutput,
-  ): Promise<void> {
+  async #place(writers: ResultsWriter[], index: ArrayLike<number>): Promise<void> {
     const n = index.length;
     let consecutive = true;
     for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
     if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#draining) {
-      // What it costs in memory, roughly: its text, or (not encoded) its rows' numbers.
-      const bytes = textBytes(encoded) || n * 64;
-      return this.#hold({ index, encoded, bytes });
+      // What it costs in memory, roughly: its rows' numbers.
+      return this.#hold({ index, bytes: n * 64 });
     }
-    await this.#writeNow(writers, index, encoded, consecutive);
+    await this.#writeNow(writers, index, consecutive);
   }
 
   // Writes a batch of rows now, then whichever held chunk it lets follow in row order.
   async #writeNow(
     writers: ResultsWriter[],
     index: ArrayLike<number>,
-    encoded: ChunkOutput | undefined,
     consecutive: boolean,
   ): Promise<void> {
     const n = index.length;
@@ -251,20 +254,27 @@ export class OrderedFiles {
     if (consecutive && index[0] === this.#nextRow) this.#nextRow += n;
     else this.#inOrder = false;
     const names = this.#header!;
-    // Rows a worker encoded under this very header go to disk as they are (workers do not
-    // know the extra columns).
-    const reuse = encoded !== undefined && !this.#o.extra &&
-      encoded.names.length === names.length &&
-      encoded.names.every((name, i) => name === names[i]);
     let batch: RowBatch | undefined;
     let columns: ColumnBatch | undefined;
+    let texts: Promise<Uint8Array[]> | undefined;
     // Every file's write is queued before anything is awaited, so that the order of calls is
     // the order on disk.
     const writes = writers.map((writer) => {
-      const bytes = reuse && (writer.format === "csv" || writer.format === "jsonl")
-        ? encoded[writer.format]
-        : undefined;
-      if (bytes && writer.writeEncoded) return writer.writeEncoded(bytes, n);
+      const text = writer.format === "csv" || writer.format === "jsonl";
+      if (text && writer.writeEncoded && this.#encoder) {
+        // The text is made off this thread, once for every text file; each write keeps its
+        // place in its file's queue meanwhile.
+        const formats = this.#textFormats;
+        texts ??= this.#encoder.encode(
+          formats,
+          this.#writerHeader!,
+          this.#columns.textRows(index, names),
+        );
+        const k = formats.indexOf(writer.format);
+        const bytes = texts.then((t) => t[k]);
+        // Written, the text's memory goes back at once (see freeBytes).
+        return writer.writeEncoded(bytes, n).finally(() => bytes.then(freeBytes, () => {}));
+      }
       if (writer.writeColumns && this.#columnar) {
         return writer.writeColumns(
           columns ??= this.#columns.columnBatch(index, names, consecutive),
@@ -322,7 +332,7 @@ export class OrderedFiles {
 
   #writeHeld(writers: ResultsWriter[], chunks: Held[]): Promise<void> {
     const writes = chunks.map((chunk) => {
-      const write = this.#writeNow(writers, chunk.index, chunk.encoded, true);
+      const write = this.#writeNow(writers, chunk.index, true);
       write.then(chunk.done.resolve, chunk.done.reject);
       return write;
     });
@@ -365,7 +375,7 @@ export class OrderedFiles {
     const deferred = this.#deferred;
     this.#deferred = [];
     return deferred.map(({ rows, onDisk }) => {
-      const write = this.write(rows, undefined, onDisk);
+      const write = this.write(rows, onDisk);
       this.#inflight.add(write);
       const settle = () => this.#inflight.delete(write);
       write.then(settle, (error) => {
@@ -503,6 +513,8 @@ export class OrderedFiles {
     this.#opening = undefined;
     // Every file is closed, even when one fails to; the first failure is thrown.
     const closed = await Promise.allSettled(writers.map((w) => w.close()));
+    this.#encoder?.close();
+    this.#encoder = undefined;
     const failed = closed.find((c) => c.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
@@ -521,11 +533,6 @@ const FORMAT_WORDS: Record<ResultsFormatName, string> = {
   parquet: "Parquet",
 };
 
-/** The bytes of a chunk's encoded rows. */
-export function textBytes(encoded: ChunkOutput | undefined): number {
-  return (encoded?.csv?.length ?? 0) + (encoded?.jsonl?.length ?? 0);
-}
-
 /** Rows that finished before the files' header was known. */
 interface Deferred {
   rows: number[];
@@ -535,7 +542,6 @@ interface Deferred {
 /** A chunk waiting for its turn to be written. */
 interface Held {
   index: ArrayLike<number>;
-  encoded: ChunkOutput | undefined;
   bytes: number;
   done: PromiseWithResolvers<void>;
 }

@@ -19,6 +19,8 @@ export interface ParamRows {
   value(r: number, c: number): number;
   /** Copies row `r`'s values into `out` from `at`. */
   copyRow(r: number, out: Float64Array, at: number): void;
+  /** Rows `first` to `first + n`, row-major, in an array of their own. */
+  slice(first: number, n: number): Float64Array;
   /** Every row, row-major: the rows held, or made now (each call makes them again). */
   held(): Float64Array;
 }
@@ -32,6 +34,7 @@ export function heldRows(data: Float64Array, rows: number, columns: number): Par
     copyRow: (r, out, at) => {
       for (let c = 0, d = r * columns; c < columns; c++) out[at + c] = data[d + c];
     },
+    slice: (first, n) => data.slice(first * columns, (first + n) * columns),
     held: () => data,
   };
 }
@@ -49,6 +52,14 @@ export function columnRows(cols: readonly Float64Array[]): ParamRows {
     value: (r, c) => cols[c][r],
     copyRow: (r, out, at) => {
       for (let c = 0; c < columns; c++) out[at + c] = cols[c][r];
+    },
+    slice: (first, n) => {
+      const out = new Float64Array(n * columns);
+      for (let c = 0; c < columns; c++) {
+        const values = cols[c];
+        for (let i = 0, w = c; i < n; i++, w += columns) out[w] = values[first + i];
+      }
+      return out;
     },
     held: () => {
       const data = new Float64Array(rows * columns);
@@ -117,6 +128,13 @@ export function gridRows(params: Readonly<Record<string, Sampler>>): ParamRows |
     value,
     copyRow: (r, out, at) => {
       for (let c = 0; c < columns; c++) out[at + c] = value(r, c);
+    },
+    slice: (first, n) => {
+      const out = new Float64Array(n * columns);
+      for (let i = 0, w = 0; i < n; i++) {
+        for (let c = 0; c < columns; c++) out[w++] = value(first + i, c);
+      }
+      return out;
     },
     held: () => {
       const data = new Float64Array(rows * columns);

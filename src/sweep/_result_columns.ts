@@ -10,6 +10,7 @@ import { describe } from "../_describe.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ColumnBatch } from "../io/_formats.ts";
 import type { RowBatch, RowTable } from "../io/row_types.ts";
+import type { EncodeRows } from "../io/_row_encoder.ts";
 import type { ReadRowsResult } from "../io/read_rows.ts";
 import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
 import { extraColumns, extraOf } from "./_extra_columns.ts";
@@ -349,6 +350,63 @@ export class ResultColumns {
     return { rows: n, params, outputs, success, errors: messages, ...(extra ? { extra } : {}) };
   }
 
+  /**
+   * Some rows for the text encoder (io/_row_encoder.ts): what `batch` gives, but the outputs as
+   * columns where they are held as such, and every array on a buffer of its own, so that the
+   * whole moves to the encoder's thread instead of being copied there.
+   */
+  textRows(index: ArrayLike<number>, names: string[]): EncodeRows {
+    const n = index.length;
+    const first = n > 0 ? index[0] : 0;
+    const consecutive = n > 0 && index[n - 1] === first + n - 1;
+    const live = this.#keep ? undefined : this.#live.get(first);
+    const own = live !== undefined && live.index.length === n;
+    if (!consecutive || (!this.#keep && !own)) {
+      const b = this.batch(index, names);
+      const failures: [number, string][] = [];
+      for (let i = 0; i < n; i++) {
+        const message = b.errors?.[i];
+        if (message !== undefined && message !== null) failures.push([i, String(message)]);
+      }
+      return {
+        rows: n,
+        params: b.params,
+        outputs: b.outputs,
+        success: b.success,
+        failures,
+        ...extraOwn(b.extra),
+      };
+    }
+    const params = this.#paramRows.slice(first, n);
+    const failures: [number, string][] = [];
+    let outputs: Float64Array[];
+    let success: Uint8Array;
+    if (live !== undefined) {
+      // A chunk on its way to disk: its own columns, copied (the other files may read them).
+      outputs = names.map((name) => {
+        const c = live.names.indexOf(name);
+        return c >= 0 ? live.values[c].slice() : new Float64Array(n).fill(NaN);
+      });
+      success = live.success.slice();
+      for (const [r, message] of live.errors) failures.push([r - first, message]);
+      failures.sort((a, b) => a[0] - b[0]);
+      if (live.names.some((name) => !names.includes(name))) this.#late.add(live);
+    } else {
+      outputs = names.map((name) =>
+        this.#outputs.get(name)?.slice(first, first + n) ?? new Float64Array(n).fill(NaN)
+      );
+      success = this.#success.slice(first, first + n);
+      if (this.#errors.size > 0) {
+        for (let i = 0; i < n; i++) {
+          const message = this.#errors.get(first + i);
+          if (message !== undefined) failures.push([i, message]);
+        }
+      }
+    }
+    const extra = this.#o.extra && extraOf(this.#o.extra, index);
+    return { rows: n, params, outputs, success, failures, ...(extra ? { extra } : {}) };
+  }
+
   // batch, from the rows on their way to disk: a chunk's (taken whole), or failed rows. A chunk
   // with outputs the header lacks is kept for the final rewrite (see fromDisk).
   #liveBatch(index: ArrayLike<number>, names: string[]): RowBatch {
@@ -609,4 +667,11 @@ function oddWarnings(odd: Map<string, [number, string]>, names: readonly string[
       JSON.stringify(name)
     } is not a number in some successful rows (first row ${row}: ${kind}); those rows record NaN for it. Return a number (NaN where there is none; booleans are recorded as 1/0), or name it in 'outputs' to make such rows fail`;
   });
+}
+
+// A batch's extra columns, each on a buffer of its own (extraOf makes them so).
+function extraOwn(
+  extra: Readonly<Record<string, Float64Array>> | undefined,
+): { extra?: Record<string, Float64Array> } {
+  return extra ? { extra: { ...extra } } : {};
 }

@@ -18,7 +18,6 @@ import {
   LocalResults,
   type ParallelManager,
 } from "../parallel/parallel_manager.ts";
-import type { RowFormat } from "../io/row_types.ts";
 import { checkChunkOutput } from "./_check_chunk.ts";
 import type { Sampler } from "../sampling/samplers.ts";
 import type { ChunkOutput, DriverOptions, SharedMeta } from "./_driver.ts";
@@ -532,11 +531,6 @@ export async function runRows(
         initializeBeforeSweep: options.initializeBeforeSweep ?? false,
         updateParamsBeforeInit: options.updateParamsBeforeInit,
         timeRows: publisher !== undefined,
-        // Workers encode the rows for the files, unless the files have extra columns.
-        encode: context.extra ? [] : [
-          ...(options.csv ? ["csv" as const] : []),
-          ...(options.jsonl ? ["jsonl" as const] : []),
-        ],
       };
       const pending: Promise<void>[] = [];
       const rank = publisher ? manager.getRank() : 0;
@@ -575,7 +569,7 @@ export async function runRows(
         // What a worker returns is checked against what only this thread holds, and the chunk's
         // parameters are this thread's copy: workers can write the shared rows they read.
         const vet = (chunk: LocalResults): LocalResults =>
-          vetChunk(chunk, work, todo, data, plan, kwargs.encode ?? [], base);
+          vetChunk(chunk, work, todo, data, plan, base);
         await manager.scatter(
           plan.command ? COMMAND_BUILD : { module: DRIVER, name: "buildSweep" },
           kwargs as unknown as Record<string, unknown>,
@@ -728,7 +722,6 @@ function vetChunk(
   todo: Int32Array | undefined,
   data: ParamRows,
   plan: Plan,
-  encode: readonly RowFormat[],
   base: number,
 ): LocalResults {
   const P = plan.paramNames.length;
@@ -758,13 +751,7 @@ function vetChunk(
   const results = chunk.results instanceof SharedRowsPart
     ? sharedOutput(chunk.results, index)
     : chunk.results;
-  const why = checkChunkOutput(results, {
-    index,
-    paramNames: plan.paramNames,
-    params: own,
-    outputs: plan.outputs,
-    encode,
-  });
+  const why = checkChunkOutput(results, { index, outputs: plan.outputs });
   if (why === undefined) return new LocalResults(number, parameters, results);
   return new LocalResults(number, parameters, undefined, {
     name: REFUSED,

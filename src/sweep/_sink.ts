@@ -5,7 +5,7 @@
 import { CHUNK_ERROR_NAMES, type LocalResults } from "../parallel/parallel_manager.ts";
 import { ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
-import { OrderedFiles, textBytes } from "./_ordered_files.ts";
+import { OrderedFiles } from "./_ordered_files.ts";
 import { ResultColumns } from "./_result_columns.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import { resumeSink } from "./_sink_resume.ts";
@@ -19,17 +19,21 @@ export class SweepSink {
   readonly #columns: ResultColumns;
   readonly #files: OrderedFiles;
   #tracker: ProgressTracker | undefined;
+  readonly #paramCount: number;
+  readonly #textFiles: number;
 
-  private constructor(columns: ResultColumns, files: OrderedFiles) {
+  private constructor(o: SinkOptions, columns: ResultColumns, files: OrderedFiles) {
     this.#columns = columns;
     this.#files = files;
+    this.#paramCount = o.paramNames.length;
+    this.#textFiles = (o.csv === undefined ? 0 : 1) + (o.jsonl === undefined ? 0 : 1);
   }
 
   /** Opens the sink: with `resume`, reads the rows already on disk. */
   static async open(o: SinkOptions): Promise<SweepSink> {
     const columns = new ResultColumns(o);
     const files = await OrderedFiles.open(o, columns);
-    const sink = new SweepSink(columns, files);
+    const sink = new SweepSink(o, columns, files);
     try {
       if (o.resume) await resumeSink(o, files, columns);
       sink.#tracker = new ProgressTracker(o.rows, {
@@ -57,7 +61,7 @@ export class SweepSink {
 
   /** Takes one chunk's results; resolves once its rows are on disk. */
   add(chunk: LocalResults<ChunkOutput>): Promise<void> {
-    return this.#files.track(pendingBytes(chunk.results), () => this.#add(chunk));
+    return this.#files.track(this.#pendingBytes(chunk.results), () => this.#add(chunk));
   }
 
   /**
@@ -66,6 +70,16 @@ export class SweepSink {
    */
   get backlogged(): boolean {
     return this.#files.backlogged;
+  }
+
+  // What a chunk on its way to disk holds, the workers waiting past the backlog: its values, and
+  // for each text file the lines made from them, counted at TEXT_FIELD_BYTES a field (a double's
+  // text is at most 24 bytes; a grid's are often under 10) until they are written.
+  #pendingBytes(out: ChunkOutput | undefined): number {
+    if (!out) return 0;
+    const rows = out.index.length;
+    const fields = this.#paramCount + out.values.length + 1;
+    return rows * (8 * (out.values.length + 2) + this.#textFiles * fields * TEXT_FIELD_BYTES);
   }
 
   #add(chunk: LocalResults<ChunkOutput>): Promise<void> {
@@ -93,9 +107,8 @@ export class SweepSink {
       columns.release(index);
       this.#tracker?.add(n, failed);
     };
-    return this.#files.write(index, out, onDisk).then(() => {
+    return this.#files.write(index, onDisk).then(() => {
       // (The columns' own references, without keepRows, go once the rows are on disk.)
-      out.csv = out.jsonl = undefined;
       out.index = EMPTY;
       out.values = [];
     });
@@ -105,7 +118,7 @@ export class SweepSink {
   #failAll(rows: number[], message: string): Promise<void> {
     for (const r of rows) this.#columns.fail(r, message);
     // Progress counts a row once it is on disk.
-    return this.#files.write(rows, undefined, () => {
+    return this.#files.write(rows, () => {
       this.#columns.release(rows);
       this.#tracker?.add(rows.length, rows.length);
     });
@@ -153,9 +166,4 @@ export class SweepSink {
 }
 
 const EMPTY = new Float64Array(0);
-
-// What a chunk on its way to disk holds: its encoded text, or, for files that take numbers
-// (Arrow, HDF5, Parquet's stream), its values: the workers wait on either past the backlog.
-function pendingBytes(out: ChunkOutput | undefined): number {
-  return textBytes(out) || (out ? out.index.length * 8 * (out.values.length + 2) : 0);
-}
+const TEXT_FIELD_BYTES = 20;

@@ -676,6 +676,11 @@ function perturbedRows(
       const from = block(k) + (q - k * count) * P;
       for (let c = 0; c < P; c++) out[at + c] = cache[from + c];
     },
+    slice(first, n) {
+      const out = new Float64Array(n * P);
+      for (let i = 0; i < n; i++) this.copyRow(first + i, out, i * P);
+      return out;
+    },
     held: () => {
       const data = new Float64Array(rows * P);
       data.set(nominal);
