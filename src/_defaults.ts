@@ -108,6 +108,12 @@ export const RESULTS_FILE_DEFAULTS = {
   holdBytes: 32 * 2 ** 20,
   /** Encoded rows waiting to be written (bytes) beyond which the sweep stops sending work. */
   backlogBytes: 32 * 2 ** 20,
+  /**
+   * Bytes a CSV or JSON Lines writer writes between flushes it starts while writing on, so that
+   * the flush at the end (a sweep's file is flushed to the disk before the sweep returns) waits
+   * for the last of them only.
+   */
+  syncAheadBytes: 16 * 2 ** 20,
   h5: {
     /**
      * Rows buffered before an append, and the longest a row waits in the buffer (ms). Each append

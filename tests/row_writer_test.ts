@@ -439,3 +439,28 @@ Deno.test("RowWriter's header is a copy, and writeEncoded checks what it is give
     assertEquals(w.rowsWritten, 1);
   });
 });
+
+Deno.test({
+  name:
+    "RowWriter flushes ahead while writing on: a file past syncAheadBytes is whole, and its handles all closed",
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  // Writes of 10 MiB each: the second starts a flush on a handle of its own while the writer
+  // goes on; close waits for it and closes that handle too (counted in /proc/self/fd).
+  const openFiles = () => [...Deno.readDirSync("/proc/self/fd")].length;
+  await withTempDir(async (dir) => {
+    const path = `${dir}/r.csv`;
+    const before = openFiles();
+    const writer = await RowWriter.open(path, { paramNames: ["x"], outputNames: [] });
+    const line = new TextEncoder().encode("0.5,true\n");
+    const rows = Math.ceil((10 * 2 ** 20) / line.length);
+    const bytes = new Uint8Array(rows * line.length);
+    for (let at = 0; at < bytes.length; at += line.length) bytes.set(line, at);
+    for (let k = 0; k < 3; k++) await writer.writeEncoded(bytes, rows);
+    await writer.close();
+    assertStrictEquals(openFiles(), before);
+    const text = await Deno.readTextFile(path);
+    assertStrictEquals(text.length, "x,success\n".length + 3 * bytes.length);
+    assertStrictEquals(writer.rowsWritten, 3 * rows);
+  });
+});

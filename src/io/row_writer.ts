@@ -34,6 +34,7 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import {
   checkBatch,
   csvColumnNames,
@@ -160,6 +161,11 @@ export class RowWriter implements AsyncDisposable {
   readonly #header: NormalizedHeader;
   readonly #sync: boolean;
   #tail: Promise<void> = Promise.resolve();
+  // Bytes written since the last flush began, and the flush under way (see #syncAhead).
+  #unsynced = 0;
+  #syncing: Promise<void> | undefined;
+  #syncError: unknown = undefined;
+  #syncFile: Deno.FsFile | null | undefined;
   #rowsWritten = 0;
   // Where the next batch starts in the file, so callers can find their rows again.
   #offset = 0;
@@ -183,6 +189,29 @@ export class RowWriter implements AsyncDisposable {
     this.#header = header;
     this.#sync = sync;
     if (created) this.#newIn = dirname(path instanceof URL ? fileURLToPath(path) : path);
+  }
+
+  // Every RESULTS_FILE_DEFAULTS.syncAheadBytes written, the data so far starts on its way to the disk while writes
+  // go on (one flush at a time, not awaited): the flush at close then waits only for the rest,
+  // rather than for every byte of a long run at once. A failure fails the writer.
+  #syncAhead(written: number): void {
+    this.#unsynced += written;
+    if (this.#sync || this.#syncing || this.#unsynced < RESULTS_FILE_DEFAULTS.syncAheadBytes) {
+      return;
+    }
+    this.#unsynced = 0;
+    // On a second handle of the file: Deno runs one operation at a time on a handle, so a flush
+    // on the writing one would hold up the writes behind it. (Flushing the file's data from any
+    // handle flushes it all.) Without read access to the file, no flush goes ahead.
+    this.#syncing = (async () => {
+      this.#syncFile ??= await Deno.open(this.#path, { read: true }).catch(() => null);
+      await this.#syncFile?.syncData();
+    })().catch((error) => {
+      this.#syncError ??= error;
+      this.#failure ??= error;
+    }).finally(() => {
+      this.#syncing = undefined;
+    });
   }
 
   // Flushes the file's data, and the first time, the directory entry of a file it created.
@@ -456,6 +485,7 @@ export class RowWriter implements AsyncDisposable {
       this.#rowsWritten += rows;
       const block = { offset: this.#offset, bytes: bytes.length };
       this.#offset += bytes.length;
+      this.#syncAhead(bytes.length);
       return block;
     });
     this.#tail = done.then(() => {}, () => {});
@@ -490,8 +520,19 @@ export class RowWriter implements AsyncDisposable {
     this.#closed = true;
     await this.#tail;
     try {
+      await this.#syncing;
+      // A flush that failed while rows were still being written: the rows may not be on disk.
+      if (this.#syncError !== undefined) {
+        throw new Error(
+          `Cannot flush ${describe(String(this.#path))} to the disk: ${
+            (this.#syncError as Error)?.message
+          }`,
+          { cause: this.#syncError },
+        );
+      }
       if (this.#failure === undefined) await this.#flush();
     } finally {
+      this.#syncFile?.close();
       this.#file.close();
     }
   }

@@ -94,6 +94,13 @@ export class OrderedFiles {
       for (const path of files.#paths) {
         files.#formatOf.set(path, await resultsFormat(formatOfPath(path) ?? "csv"));
       }
+      // The text files' encoder starts now, so that its start overlaps the workers' and the
+      // first rows find it ready.
+      if (
+        [...files.#formatOf.values()].some(({ format }) => format === "csv" || format === "jsonl")
+      ) {
+        files.#encoder = RowEncoder.open();
+      }
       for (const path of files.#paths) {
         if (await files.#formatOf.get(path)!.exists(path)) {
           if (!o.resume && !o.overwrite) {
@@ -133,6 +140,13 @@ export class OrderedFiles {
   /** Lets go of the results files' locks: the run writes them no more. */
   release(): void {
     for (const lock of this.#locks.splice(0)) lock.release();
+    // (Closed with the writers too; here as well for a run that never opened them.)
+    this.#closeEncoder();
+  }
+
+  #closeEncoder(): void {
+    this.#encoder?.close();
+    this.#encoder = undefined;
   }
 
   /**
@@ -196,6 +210,7 @@ export class OrderedFiles {
           if (format === "csv" || format === "jsonl") this.#textFormats.push(format);
         }
         if (this.#textFormats.length > 0) this.#encoder ??= RowEncoder.open();
+        else this.#closeEncoder();
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
         await Promise.allSettled(writers.map((w) => w.close()));
@@ -513,8 +528,7 @@ export class OrderedFiles {
     this.#opening = undefined;
     // Every file is closed, even when one fails to; the first failure is thrown.
     const closed = await Promise.allSettled(writers.map((w) => w.close()));
-    this.#encoder?.close();
-    this.#encoder = undefined;
+    this.#closeEncoder();
     const failed = closed.find((c) => c.status === "rejected");
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }

@@ -734,16 +734,21 @@ function vetChunk(
   } else {
     for (let i = 0; i < n; i++) index[i] = given.data[i * given.columns];
   }
-  const own = new Float64Array(n * (P + 1));
-  for (let i = 0, w = 0; i < n; i++, w += P + 1) {
-    own[w] = index[i];
-    data.copyRow(index[i], own, w + 1);
-  }
-  const parameters = { rows: n, columns: P + 1, data: own };
+  // The chunk's rows from this thread's own copy, for a chunk that failed whole (its rows'
+  // failures name their parameters). A chunk with results is known by its index alone: nothing
+  // downstream reads its parameters, which the files take from this thread's copy by row.
+  const ownRows = () => {
+    const own = new Float64Array(n * (P + 1));
+    for (let i = 0, w = 0; i < n; i++, w += P + 1) {
+      own[w] = index[i];
+      data.copyRow(index[i], own, w + 1);
+    }
+    return { rows: n, columns: P + 1, data: own };
+  };
   // Chunks are numbered across windows (a window's have numbers below its row count).
   const number = chunk.processNumber + base;
   if (chunk.error || chunk.results === undefined) {
-    return new LocalResults(number, parameters, undefined, chunk.error);
+    return new LocalResults(number, ownRows(), undefined, chunk.error);
   }
   // Rows the pool took from the worker's shared memory: laid out as a chunk's results here, with
   // this thread's own index, every row a success (the pool takes no other), and no text (the
@@ -752,8 +757,10 @@ function vetChunk(
     ? sharedOutput(chunk.results, index)
     : chunk.results;
   const why = checkChunkOutput(results, { index, outputs: plan.outputs });
-  if (why === undefined) return new LocalResults(number, parameters, results);
-  return new LocalResults(number, parameters, undefined, {
+  if (why === undefined) {
+    return new LocalResults(number, { rows: n, columns: 1, data: index }, results);
+  }
+  return new LocalResults(number, ownRows(), undefined, {
     name: REFUSED,
     message: `the worker's results for these rows were refused: ${why}`,
   });
