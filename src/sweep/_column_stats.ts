@@ -39,8 +39,10 @@ export class ColumnStats {
         this.#n = 0;
         return;
       }
-      // The rounding error of hi, exactly (Fast2Sum on the larger and the smaller).
-      const lo = Math.abs(x) < Math.abs(y) ? x - (hi - y) : y - (hi - x);
+      // The rounding error of hi, exactly (Knuth's TwoSum: no comparison of magnitudes, which
+      // made this loop about a third slower).
+      const back = hi - x;
+      const lo = (x - (hi - back)) + (y - back);
       if (lo !== 0) p[i++] = lo;
       x = hi;
     }
