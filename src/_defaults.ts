@@ -106,8 +106,13 @@ export const RESULTS_FILE_DEFAULTS = {
   holdMs: 250,
   /** How many bytes of such chunks may wait in all, so that memory stays flat. */
   holdBytes: 32 * 2 ** 20,
-  /** Encoded rows waiting to be written (bytes) beyond which the sweep stops sending work. */
+  /**
+   * Rows waiting to be written (bytes: their values, and for each text file their text, counted
+   * at `textFieldBytes` a field plus JSON Lines' keys) beyond which the sweep stops sending work.
+   */
   backlogBytes: 32 * 2 ** 20,
+  /** A field's text, as the backlog counts it: a double's is at most 24 bytes, a grid's often 10. */
+  textFieldBytes: 20,
   /**
    * Bytes a CSV or JSON Lines writer writes between flushes it starts while writing on, so that
    * the flush at the end (a sweep's file is flushed to the disk before the sweep returns) waits

@@ -74,6 +74,33 @@ Deno.test("a model that patches its worker's encoder cannot reach the files: the
   });
 });
 
+Deno.test("results a model leaves on shared memory are refused: it cannot change them after the check", async () => {
+  // shared_results.ts makes the driver's copies of a chunk's index and outputs views of shared
+  // memory and rewrites them later. Those chunks' rows fail, named; rows the pool took from
+  // the worker's shared memory itself (copied there) stand. No row is written under another's
+  // parameters, or twice.
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/out.csv`;
+    const result = await parameterSweep({
+      model: hostile("shared_results.ts"),
+      params: { x: linearSample(0, 199, 200) },
+      workers: 1,
+      csv,
+      keepResult: false,
+    });
+    assert(result.stats.failed > 0, "no chunk was refused");
+    assertMatch(result.firstError!.message, /lie in memory its worker can still write/);
+    const lines = (await Deno.readTextFile(csv)).trim().split("\n").slice(1);
+    assertEquals(lines.length, 200);
+    lines.forEach((line, r) => {
+      const [x, y, success] = line.split(",");
+      assertEquals(Number(x), r, line);
+      if (success === "true") assertEquals(Number(y), 10 * r, line);
+      else assertEquals([y, success], ["NaN", "false"], line);
+    });
+  });
+});
+
 Deno.test("a row that ends its worker mid-chunk fails alone: the chunk's other rows are retried", async () => {
   await using manager = new DenoWorkerManager({ workers: 1, chunkSize: 4 });
   const result = await parameterSweep({

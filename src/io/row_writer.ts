@@ -196,15 +196,20 @@ export class RowWriter implements AsyncDisposable {
   // rather than for every byte of a long run at once. A failure fails the writer.
   #syncAhead(written: number): void {
     this.#unsynced += written;
-    if (this.#sync || this.#syncing || this.#unsynced < RESULTS_FILE_DEFAULTS.syncAheadBytes) {
+    if (
+      this.#sync || this.#syncing || this.#syncFile === null ||
+      this.#unsynced < RESULTS_FILE_DEFAULTS.syncAheadBytes
+    ) {
       return;
     }
     this.#unsynced = 0;
     // On a second handle of the file: Deno runs one operation at a time on a handle, so a flush
     // on the writing one would hold up the writes behind it. (Flushing the file's data from any
-    // handle flushes it all.) Without read access to the file, no flush goes ahead.
+    // handle flushes it all; the handle is opened for writing, as Windows requires to flush,
+    // though nothing is written through it.) Where it cannot be opened (null), no flush goes
+    // ahead: the one at close does it all.
     this.#syncing = (async () => {
-      this.#syncFile ??= await Deno.open(this.#path, { read: true }).catch(() => null);
+      this.#syncFile ??= await Deno.open(this.#path, { write: true }).catch(() => null);
       await this.#syncFile?.syncData();
     })().catch((error) => {
       this.#syncError ??= error;
@@ -347,7 +352,8 @@ export class RowWriter implements AsyncDisposable {
    *
    * @param bytes Complete lines, as {@linkcode RowWriter.write} would write them, or a promise
    * of them: the write keeps its place in the queue while they are made, and a promise that
-   * rejects fails the writer (as a failed write does), so that no later rows land after a gap.
+   * rejects, or whose bytes are not complete lines, fails the writer (as a failed write does),
+   * so that no later rows land after a gap.
    * @param rows How many rows the bytes hold.
    * @returns Where the bytes lie in the file, once they are there.
    * @throws {Error} When the writer is closed or an earlier write failed.
@@ -530,7 +536,11 @@ export class RowWriter implements AsyncDisposable {
           { cause: this.#syncError },
         );
       }
-      if (this.#failure === undefined) await this.#flush();
+      // Rows written before a failure are flushed too; only a flush failing after none is
+      // this close's error (an earlier one was its write's).
+      await this.#flush().catch((error) => {
+        if (this.#failure === undefined) throw error;
+      });
     } finally {
       this.#syncFile?.close();
       this.#file.close();

@@ -758,6 +758,8 @@ function vetChunk(
     : chunk.results;
   const why = checkChunkOutput(results, { index, outputs: plan.outputs });
   if (why === undefined) {
+    // This thread's own index from here on: the rows are placed and written by it.
+    (results as ChunkOutput).index = index;
     return new LocalResults(number, { rows: n, columns: 1, data: index }, results);
   }
   return new LocalResults(number, ownRows(), undefined, {

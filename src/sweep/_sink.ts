@@ -3,6 +3,7 @@
 // (_ordered_files.ts), and, on resume, the rows a previous run left on disk (_sink_resume.ts);
 // and it reports progress as rows reach disk.
 import { CHUNK_ERROR_NAMES, type LocalResults } from "../parallel/parallel_manager.ts";
+import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { ProgressTracker } from "../io/progress.ts";
 import type { ChunkOutput } from "./_driver.ts";
 import { OrderedFiles } from "./_ordered_files.ts";
@@ -19,14 +20,12 @@ export class SweepSink {
   readonly #columns: ResultColumns;
   readonly #files: OrderedFiles;
   #tracker: ProgressTracker | undefined;
-  readonly #paramCount: number;
-  readonly #textFiles: number;
+  readonly #o: SinkOptions;
 
   private constructor(o: SinkOptions, columns: ResultColumns, files: OrderedFiles) {
+    this.#o = o;
     this.#columns = columns;
     this.#files = files;
-    this.#paramCount = o.paramNames.length;
-    this.#textFiles = (o.csv === undefined ? 0 : 1) + (o.jsonl === undefined ? 0 : 1);
   }
 
   /** Opens the sink: with `resume`, reads the rows already on disk. */
@@ -65,21 +64,33 @@ export class SweepSink {
   }
 
   /**
-   * Whether more than 32 MiB of encoded rows wait to be written: the sweep then holds the
-   * workers back until the disk catches up, so that memory stays flat.
+   * Whether more rows wait to be written than the backlog allows (32 MiB of their values and
+   * text, by default): the sweep then holds the workers back until the text is made and on
+   * disk, so that memory stays flat.
    */
   get backlogged(): boolean {
     return this.#files.backlogged;
   }
 
   // What a chunk on its way to disk holds, the workers waiting past the backlog: its values, and
-  // for each text file the lines made from them, counted at TEXT_FIELD_BYTES a field (a double's
-  // text is at most 24 bytes; a grid's are often under 10) until they are written.
+  // for each text file the lines made from them until they are written (see backlogBytes).
   #pendingBytes(out: ChunkOutput | undefined): number {
     if (!out) return 0;
     const rows = out.index.length;
-    const fields = this.#paramCount + out.values.length + 1;
-    return rows * (8 * (out.values.length + 2) + this.#textFiles * fields * TEXT_FIELD_BYTES);
+    const fieldBytes = RESULTS_FILE_DEFAULTS.textFieldBytes;
+    let text = 0;
+    if (this.#o.csv !== undefined || this.#o.jsonl !== undefined) {
+      const fields = (this.#o.extra?.names.length ?? 0) + this.#o.paramNames.length +
+        out.values.length + 1;
+      const line = fields * fieldBytes;
+      if (this.#o.csv !== undefined) text += line;
+      if (this.#o.jsonl !== undefined) {
+        // Each field's key ("name":), the keys of the groups around them.
+        text += line + 40 + out.names.reduce((n, name) => n + name.length + 4, 0) +
+          this.#o.paramNames.reduce((n, name) => n + name.length + 4, 0);
+      }
+    }
+    return rows * (8 * (out.values.length + 2) + text);
   }
 
   #add(chunk: LocalResults<ChunkOutput>): Promise<void> {
@@ -166,4 +177,3 @@ export class SweepSink {
 }
 
 const EMPTY = new Float64Array(0);
-const TEXT_FIELD_BYTES = 20;
