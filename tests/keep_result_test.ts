@@ -385,6 +385,12 @@ Deno.test("a grid's rows computed by index are buildCombinations' rows", () => {
   grid.copyRow(97, row, 1);
   assertEquals([...row.subarray(1)], [...combos.data.subarray(97 * 3, 98 * 3)]);
   assert(Object.is(grid.value(10, 1), -0) && Object.is(combos.data[10 * 3 + 1], -0));
+  // Runs of consecutive rows (slice, counting along each column's strides) from anywhere.
+  for (const [first, n] of [[0, combos.rows], [1, 20], [19, 41], [combos.rows - 3, 3], [60, 0]]) {
+    const rows = grid.slice(first, n);
+    const want = combos.data.subarray(first * 3, (first + n) * 3);
+    assert(rows.every((v, i) => Object.is(v, want[i])), `rows ${first}..${first + n}`);
+  }
   // Random samplers draw in an order by their first column: no grid.
   assertEquals(gridRows({ a: uniformSample(0, 1, 3) }), undefined);
 });
@@ -396,8 +402,10 @@ Deno.test("long spaced ranges are computed value by value, the same bits as buil
   const combos = buildCombinations(params);
   assertEquals([grid.rows, grid.columns], [combos.rows, 2]);
   const held = grid.held();
+  const sliced = grid.slice(0, grid.rows);
   for (let i = 0; i < combos.data.length; i++) {
     assert(Object.is(held[i], combos.data[i]), `value ${i}: ${held[i]} vs ${combos.data[i]}`);
+    assert(Object.is(sliced[i], combos.data[i]), `sliced ${i}: ${sliced[i]} vs ${combos.data[i]}`);
   }
   for (const [lower, upper, n] of [[0, 1, 4097], [5, 5, 5000], [1, 1 + 2 ** -1060, 4100]]) {
     const one = gridRows({ x: linearSample(lower, upper, n) })!;

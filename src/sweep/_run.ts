@@ -559,11 +559,22 @@ export async function runRows(
       for (let base = 0; base < count && !signal.aborted; base += window) {
         const n = Math.min(window, count - base);
         const work = shared.subarray(0, n * (P + 1));
-        for (let i = 0, w = 0; i < n; i++) {
-          const r = todo ? todo[base + i] : base + i;
-          work[w] = r;
-          data.copyRow(r, work, w + 1);
-          w += P + 1;
+        if (todo) {
+          for (let i = 0, w = 0; i < n; i++, w += P + 1) {
+            work[w] = todo[base + i];
+            data.copyRow(todo[base + i], work, w + 1);
+          }
+        } else {
+          // Consecutive rows, a block at a time (a grid's rows are then counted along, not
+          // computed one by one).
+          for (let from = 0; from < n; from += FILL_BLOCK_ROWS) {
+            const m = Math.min(FILL_BLOCK_ROWS, n - from);
+            const rows = data.slice(base + from, m);
+            for (let i = 0, w = from * (P + 1), k = 0; i < m; i++) {
+              work[w++] = base + from + i;
+              for (let c = 0; c < P; c++) work[w++] = rows[k++];
+            }
+          }
         }
         const seen = new Set<number>();
         // What a worker returns is checked against what only this thread holds, and the chunk's
@@ -692,6 +703,9 @@ function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSi
     overwrite: false,
   });
 }
+
+// Rows copied into the shared buffer a block at a time (see runRows).
+const FILL_BLOCK_ROWS = 8192;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
