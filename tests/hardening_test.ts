@@ -89,7 +89,12 @@ Deno.test("results a model leaves on shared memory are refused: it cannot change
       keepResult: false,
     });
     assert(result.stats.failed > 0, "no chunk was refused");
-    assertMatch(result.firstError!.message, /lie in memory its worker can still write/);
+    // (Refused as on shared memory, or, had the model rewritten an index before the check, as
+    // claiming other rows: which comes first is the timers'.)
+    assertMatch(
+      result.firstError!.message,
+      /refused: its (results lie in memory its worker can still write|row \d+ claims index)/,
+    );
     const lines = (await Deno.readTextFile(csv)).trim().split("\n").slice(1);
     assertEquals(lines.length, 200);
     lines.forEach((line, r) => {

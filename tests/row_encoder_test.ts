@@ -94,7 +94,7 @@ Deno.test("RowEncoder answers in the order it is asked and moves the rows' array
 
 Deno.test("RowEncoder encodes on the calling thread when its worker cannot load", async () => {
   const missing = new URL("./fixtures/no_such_encoder.ts", import.meta.url).href;
-  const encoder = RowEncoder.open(missing)!;
+  const encoder = RowEncoder.open(2, missing)!;
   try {
     // Asked before the worker failed and after: both answered, the same bytes.
     const first = encoder.encode(["csv"], HEADER, rows(true));

@@ -1,13 +1,16 @@
-// Internal: CSV and JSON Lines text made off the calling thread, by a worker of psweep's own.
+// Internal: CSV and JSON Lines text made off the calling thread, by workers of psweep's own.
 //
 // Text costs more than anything else a sweep does with its rows (a trivial model's CSV sweep
 // spends about two thirds of its time formatting numbers). Model workers could encode their own
 // rows, but what they send was made where model code runs, so the main thread would then have to
-// check every byte against what only it holds (as long as encoding them itself). This worker
-// runs no model code: it gets the main thread's own rows and returns the text, which is trusted
-// as the main thread's own would be. One worker, answering in the order it is asked: each
-// file's writes stay in order while they wait for their text. Where the worker cannot start (its
-// module cannot be loaded, say), the rows are encoded on the calling thread instead.
+// check every byte against what only it holds (as long as encoding them itself). These workers
+// run no model code: they get the main thread's own rows and return the text, which is trusted
+// as the main thread's own would be. Batches go to the workers in turn (`lanes`), so that text
+// keeps up with the model workers and the last batches of a run are made side by side; each
+// file's writes stay in order while they wait for their text (RowWriter.writeEncoded). Where a
+// worker cannot start (its module cannot be loaded, say), its batches are encoded on the calling
+// thread instead.
+import { ENCODER_DEFAULTS } from "../_defaults.ts";
 import type { RowFormat, RowHeader } from "./row_types.ts";
 import type { EncodeReply, EncodeRequest, EncodeRows } from "./_row_encoder_protocol.ts";
 import { encodeRows } from "./_rows.ts";
@@ -16,18 +19,74 @@ export type { EncodeRows };
 
 const WORKER_URL = new URL("./_row_encoder_worker.ts", import.meta.url).href;
 
-/** Encodes row batches in a worker; see the module comment. */
+type Waiting = PromiseWithResolvers<Uint8Array[]>;
+
+/** Encodes row batches in workers; see the module comment. */
 export class RowEncoder {
+  readonly #lanes: Lane[];
+  #next = 0;
+
+  private constructor(lanes: Lane[]) {
+    this.#lanes = lanes;
+  }
+
+  /**
+   * A new encoder, or `undefined` where no worker can start at all (then the caller encodes
+   * itself). Its workers inherit this thread's permissions: they load psweep's own modules and
+   * nothing else. (`workerUrl` is for tests: a worker that cannot load.)
+   */
+  static open(
+    lanes: number = ENCODER_DEFAULTS.workers,
+    workerUrl: string = WORKER_URL,
+  ): RowEncoder | undefined {
+    const made: Lane[] = [];
+    try {
+      for (let i = 0; i < lanes; i++) made.push(new Lane(workerUrl));
+    } catch {
+      for (const lane of made) lane.close();
+      return undefined;
+    }
+    return new RowEncoder(made);
+  }
+
+  /**
+   * The rows as complete lines of each format, in that order. The rows' arrays move to a
+   * worker (their buffers are detached here): give arrays of their own, as
+   * `ResultColumns.textRows` makes them.
+   */
+  encode(formats: RowFormat[], header: RowHeader, batch: EncodeRows): Promise<Uint8Array[]> {
+    const id = this.#next++;
+    const request: EncodeRequest = {
+      id,
+      formats,
+      header: {
+        extraNames: [...(header.extraNames ?? [])],
+        paramNames: [...header.paramNames],
+        outputNames: [...header.outputNames],
+      },
+      batch,
+    };
+    return this.#lanes[id % this.#lanes.length].encode(request);
+  }
+
+  /** Ends the workers; encodings not yet returned fail. */
+  close(): void {
+    for (const lane of this.#lanes) lane.close();
+  }
+}
+
+// One worker and the requests it was given.
+class Lane {
   readonly #worker: Worker;
   // "starting" until the worker says it is ready (requests wait here, unsent), "ready" after,
-  // "local" when it could not start (every request is then encoded on this thread).
+  // "local" when it could not start (its requests are then encoded on this thread).
   #state: "starting" | "ready" | "local" = "starting";
-  readonly #unsent: [EncodeRequest, PromiseWithResolvers<Uint8Array[]>][] = [];
-  readonly #waiting = new Map<number, PromiseWithResolvers<Uint8Array[]>>();
-  #next = 0;
+  readonly #unsent: [EncodeRequest, Waiting][] = [];
+  readonly #waiting = new Map<number, Waiting>();
   #failure: Error | undefined;
 
-  private constructor(worker: Worker) {
+  constructor(url: string) {
+    const worker = new Worker(url, { type: "module", name: "psweep-encoder" });
     this.#worker = worker;
     worker.onmessage = (e: MessageEvent<EncodeReply | "ready">) => {
       if (e.data === "ready") {
@@ -58,44 +117,16 @@ export class RowEncoder {
       this.#fail(new Error("Cannot encode rows as a reply of the encoder was unreadable"));
   }
 
-  /**
-   * A new encoder, or `undefined` where no worker can start at all (then the caller encodes
-   * itself). It inherits this thread's permissions: it loads psweep's own modules and nothing
-   * else. (`workerUrl` is for tests: a worker that cannot load.)
-   */
-  static open(workerUrl: string = WORKER_URL): RowEncoder | undefined {
-    try {
-      return new RowEncoder(new Worker(workerUrl, { type: "module", name: "psweep-encoder" }));
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * The rows as complete lines of each format, in that order. The rows' arrays move to the
-   * worker (their buffers are detached here): give arrays of their own, as
-   * `ResultColumns.textRows` makes them.
-   */
-  encode(formats: RowFormat[], header: RowHeader, batch: EncodeRows): Promise<Uint8Array[]> {
+  encode(request: EncodeRequest): Promise<Uint8Array[]> {
     if (this.#failure) return Promise.reject(this.#failure);
     const waiting = Promise.withResolvers<Uint8Array[]>();
-    const request: EncodeRequest = {
-      id: this.#next++,
-      formats,
-      header: {
-        extraNames: [...(header.extraNames ?? [])],
-        paramNames: [...header.paramNames],
-        outputNames: [...header.outputNames],
-      },
-      batch,
-    };
     if (this.#state === "ready") this.#post(request, waiting);
     else if (this.#state === "local") this.#local(request, waiting);
     else this.#unsent.push([request, waiting]);
     return waiting.promise;
   }
 
-  #post(request: EncodeRequest, waiting: PromiseWithResolvers<Uint8Array[]>): void {
+  #post(request: EncodeRequest, waiting: Waiting): void {
     const { batch } = request;
     const arrays = [
       batch.params,
@@ -113,7 +144,7 @@ export class RowEncoder {
     }
   }
 
-  #local(request: EncodeRequest, waiting: PromiseWithResolvers<Uint8Array[]>): void {
+  #local(request: EncodeRequest, waiting: Waiting): void {
     try {
       waiting.resolve(encodeRows(request.formats, request.header, request.batch));
     } catch (error) {
@@ -128,7 +159,6 @@ export class RowEncoder {
     for (const [, waiting] of this.#unsent.splice(0)) waiting.reject(error);
   }
 
-  /** Ends the worker; encodings not yet returned fail. */
   close(): void {
     this.#fail(new Error("Cannot encode rows as the encoder is closed"));
     this.#worker.terminate();
