@@ -177,8 +177,8 @@ export const STREAM_DEFAULTS = {
   /** Bytes of chunks that arrived ahead of their turn that may wait in memory in all. */
   holdBytes: 8 * 2 ** 20,
   /**
-   * Rows waiting to be written (bytes: their text, or for Arrow, HDF5 and Parquet's stream, their
-   * values) beyond which the sweep stops sending work.
+   * Rows waiting to be written (bytes: their values, and their text as
+   * `RESULTS_FILE_DEFAULTS.backlogBytes` counts it) beyond which the sweep stops sending work.
    */
   backlogBytes: 8 * 2 ** 20,
 } as const;
