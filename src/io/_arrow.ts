@@ -13,7 +13,8 @@ import { describe } from "../_describe.ts";
 import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import { blockBytes, pathExists, syncDirectory } from "./_fs.ts";
-import { checkBatch, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
+import { checkBatch, freeBytes, type NormalizedHeader, normalizeHeader } from "./_rows.ts";
+import { FlushAhead } from "./_flush_ahead.ts";
 import {
   type ColumnBatch,
   columnGroups,
@@ -84,6 +85,8 @@ class ArrowWriter implements ResultsWriter {
   #newIn: string | undefined;
   // Where the next batch goes: the stream's length so far.
   #end: number;
+  // The stream's data flushed ahead while it is written (unless every write is flushed).
+  readonly #ahead: FlushAhead | undefined;
 
   constructor(
     readonly path: string,
@@ -95,6 +98,7 @@ class ArrowWriter implements ResultsWriter {
   ) {
     if (created) this.#newIn = dirname(path);
     this.#end = end;
+    this.#ahead = sync ? undefined : new FlushAhead(path);
   }
 
   get rowsWritten(): number {
@@ -128,6 +132,8 @@ class ArrowWriter implements ResultsWriter {
   // One write per batch, queued, so that batches never interleave; resolves to where it lies.
   #append(bytes: Uint8Array, rows: number): Promise<WrittenBlock> {
     const done = this.#tail.then(async (): Promise<WrittenBlock> => {
+      // A flush ahead that failed fails the writer: the rows may not be on the disk.
+      this.#failure ??= this.#ahead?.error;
       if (this.#failure !== undefined) {
         throw new Error(`Cannot write rows as an earlier write to ${describe(this.path)} failed`, {
           cause: this.#failure,
@@ -148,6 +154,10 @@ class ArrowWriter implements ResultsWriter {
       this.#rowsWritten += rows;
       const block = { offset: this.#end, bytes: bytes.length };
       this.#end += bytes.length;
+      this.#ahead?.wrote(bytes.length);
+      // The batch's bytes (made for this write alone) go back now, not when this thread next
+      // collects garbage (see freeBytes).
+      freeBytes(bytes);
       return block;
     });
     this.#tail = done.then(() => {}, () => {});
@@ -167,11 +177,20 @@ class ArrowWriter implements ResultsWriter {
     this.#closed = true;
     await this.#tail;
     try {
+      await this.#ahead?.close();
+      const failed = this.#ahead?.error;
+      if (failed !== undefined) {
+        throw new Error(
+          `Cannot flush ${describe(this.path)} to the disk: ${(failed as Error)?.message}`,
+          { cause: failed },
+        );
+      }
       if (this.#failure === undefined) {
         await writeAll(this.file, EOS);
         await this.#flush();
       }
     } finally {
+      await this.#ahead?.close();
       this.file.close();
     }
   }

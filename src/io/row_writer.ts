@@ -34,7 +34,6 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe } from "../_describe.ts";
-import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import {
   checkBatch,
   csvColumnNames,
@@ -47,6 +46,7 @@ import {
   resolveFormat,
 } from "./_rows.ts";
 import { pathExists, syncDirectory } from "./_fs.ts";
+import { FlushAhead } from "./_flush_ahead.ts";
 import type { RowBatch, RowFormat, RowHeader } from "./row_types.ts";
 
 /**
@@ -161,11 +161,8 @@ export class RowWriter implements AsyncDisposable {
   readonly #header: NormalizedHeader;
   readonly #sync: boolean;
   #tail: Promise<void> = Promise.resolve();
-  // Bytes written since the last flush began, and the flush under way (see #syncAhead).
-  #unsynced = 0;
-  #syncing: Promise<void> | undefined;
-  #syncError: unknown = undefined;
-  #syncFile: Deno.FsFile | null | undefined;
+  // The file's data flushed ahead while it is written (unless every write is flushed).
+  readonly #ahead: FlushAhead | undefined;
   #rowsWritten = 0;
   // Where the next batch starts in the file, so callers can find their rows again.
   #offset = 0;
@@ -188,35 +185,8 @@ export class RowWriter implements AsyncDisposable {
     this.#format = format;
     this.#header = header;
     this.#sync = sync;
+    this.#ahead = sync ? undefined : new FlushAhead(path);
     if (created) this.#newIn = dirname(path instanceof URL ? fileURLToPath(path) : path);
-  }
-
-  // Every RESULTS_FILE_DEFAULTS.syncAheadBytes written, the data so far starts on its way to the disk while writes
-  // go on (one flush at a time, not awaited): the flush at close then waits only for the rest,
-  // rather than for every byte of a long run at once. A failure fails the writer.
-  #syncAhead(written: number): void {
-    this.#unsynced += written;
-    if (
-      this.#sync || this.#syncing || this.#syncFile === null ||
-      this.#unsynced < RESULTS_FILE_DEFAULTS.syncAheadBytes
-    ) {
-      return;
-    }
-    this.#unsynced = 0;
-    // On a second handle of the file: Deno runs one operation at a time on a handle, so a flush
-    // on the writing one would hold up the writes behind it. (Flushing the file's data from any
-    // handle flushes it all; the handle is opened for writing, as Windows requires to flush,
-    // though nothing is written through it.) Where it cannot be opened (null), no flush goes
-    // ahead: the one at close does it all.
-    this.#syncing = (async () => {
-      this.#syncFile ??= await Deno.open(this.#path, { write: true }).catch(() => null);
-      await this.#syncFile?.syncData();
-    })().catch((error) => {
-      this.#syncError ??= error;
-      this.#failure ??= error;
-    }).finally(() => {
-      this.#syncing = undefined;
-    });
   }
 
   // Flushes the file's data, and the first time, the directory entry of a file it created.
@@ -459,6 +429,8 @@ export class RowWriter implements AsyncDisposable {
       );
     }
     const done = this.#tail.then(async (): Promise<WrittenBlock> => {
+      // A flush ahead that failed fails the writer: the rows may not be on the disk.
+      this.#failure ??= this.#ahead?.error;
       if (this.#failure !== undefined) {
         throw new Error(
           `Cannot ${action} as an earlier write to ${describe(String(this.#path))} failed`,
@@ -491,7 +463,7 @@ export class RowWriter implements AsyncDisposable {
       this.#rowsWritten += rows;
       const block = { offset: this.#offset, bytes: bytes.length };
       this.#offset += bytes.length;
-      this.#syncAhead(bytes.length);
+      this.#ahead?.wrote(bytes.length);
       return block;
     });
     this.#tail = done.then(() => {}, () => {});
@@ -526,14 +498,13 @@ export class RowWriter implements AsyncDisposable {
     this.#closed = true;
     await this.#tail;
     try {
-      await this.#syncing;
+      await this.#ahead?.close();
       // A flush that failed while rows were still being written: the rows may not be on disk.
-      if (this.#syncError !== undefined) {
+      const failed = this.#ahead?.error;
+      if (failed !== undefined) {
         throw new Error(
-          `Cannot flush ${describe(String(this.#path))} to the disk: ${
-            (this.#syncError as Error)?.message
-          }`,
-          { cause: this.#syncError },
+          `Cannot flush ${describe(String(this.#path))} to the disk: ${(failed as Error)?.message}`,
+          { cause: failed },
         );
       }
       // Rows written before a failure are flushed too; only a flush failing after none is
@@ -542,7 +513,7 @@ export class RowWriter implements AsyncDisposable {
         if (this.#failure === undefined) throw error;
       });
     } finally {
-      this.#syncFile?.close();
+      await this.#ahead?.close();
       this.#file.close();
     }
   }
