@@ -8,6 +8,7 @@ import { encodeBatch, normalizeHeader } from "../src/io/_rows.ts";
 import { RowWriter } from "../src/io/row_writer.ts";
 import { assert, assertEquals, assertRejects, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
+import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
 
 const HEADER = {
   extraNames: ["nominalIndex"],
@@ -131,4 +132,37 @@ Deno.test("RowEncoder refuses work once closed, and a writer waiting on its text
     const lines = (await Deno.readTextFile(path)).split("\n");
     assertEquals(lines.length, 5); // the header, three rows, the final line break
   });
+});
+
+Deno.test("a sweep's CSV and JSON Lines made by the encoder worker are the bytes the main thread makes", async () => {
+  // Chunks of 4,096 rows go to the encoder; chunks of 512 are encoded on the main thread. The
+  // model returns -0, NaN, tiny and huge numbers, and fails some rows with messages that need
+  // escaping.
+  const source = `export function evaluate(_, { x, y }) {
+    if (x % 97 === 3) throw new Error('row "' + x + '"\\n fails, é');
+    return { a: x === 0 ? -0 : x / 7, b: y % 5 === 0 ? NaN : y * 1e-310, c: x * 1e300 };
+  }`;
+  const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  try {
+    await withTempDir(async (dir) => {
+      const files: Record<number, [string, string]> = {};
+      for (const chunkSize of [4096, 512]) {
+        await using manager = new DenoWorkerManager({ workers: 2, chunkSize });
+        const csv = `${dir}/r${chunkSize}.csv`;
+        const jsonl = `${dir}/r${chunkSize}.jsonl`;
+        await parameterSweep({
+          model,
+          params: { x: linearSample(0, 999, 1000), y: linearSample(0, 19, 20) },
+          manager,
+          csv,
+          jsonl,
+        });
+        files[chunkSize] = [await Deno.readTextFile(csv), await Deno.readTextFile(jsonl)];
+      }
+      assertEquals(files[4096][0].split("\n").length, 20_002);
+      assertEquals(files[4096], files[512]);
+    });
+  } finally {
+    URL.revokeObjectURL(model);
+  }
 });

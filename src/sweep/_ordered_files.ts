@@ -7,7 +7,7 @@
 // writing it, letting the next held one follow and the final rewrite all read and change the
 // same state (the next row due, whether every file is still in row order, where each batch
 // lies), and split apart they would have to share it.
-import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
+import { ENCODER_DEFAULTS, RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import {
   type ColumnBatch,
   formatOfPath,
@@ -70,6 +70,7 @@ export class OrderedFiles {
   // The worker that makes the text files' lines (see io/_row_encoder.ts) while the files are
   // open, the header they were opened with, and their formats.
   #encoder: RowEncoder | undefined;
+  #encoderFailed = false;
   #writerHeader: RowHeader | undefined;
   #textFormats: RowFormat[] = [];
 
@@ -93,13 +94,6 @@ export class OrderedFiles {
       for (const path of files.#paths) files.#locks.push(await lockResults(path));
       for (const path of files.#paths) {
         files.#formatOf.set(path, await resultsFormat(formatOfPath(path) ?? "csv"));
-      }
-      // The text files' encoder starts now, so that its start overlaps the workers' and the
-      // first rows find it ready.
-      if (
-        [...files.#formatOf.values()].some(({ format }) => format === "csv" || format === "jsonl")
-      ) {
-        files.#encoder = RowEncoder.open();
       }
       for (const path of files.#paths) {
         if (await files.#formatOf.get(path)!.exists(path)) {
@@ -204,13 +198,12 @@ export class OrderedFiles {
           const file = writer.streamPath ?? path;
           this.#identity.set(file, await fileIdentity(file));
         }
-        // The text files' lines are made by a worker of psweep's own (see io/_row_encoder.ts).
+        // The text files' lines are made by a worker of psweep's own (see io/_row_encoder.ts),
+        // started for the first batch large enough to need it.
         this.#textFormats = [];
         for (const { format } of writers) {
           if (format === "csv" || format === "jsonl") this.#textFormats.push(format);
         }
-        if (this.#textFormats.length > 0) this.#encoder ??= RowEncoder.open();
-        else this.#closeEncoder();
       } catch (error) {
         // A file that could not be opened: the ones that could are closed, not left open.
         await Promise.allSettled(writers.map((w) => w.close()));
@@ -276,7 +269,15 @@ export class OrderedFiles {
     // the order on disk.
     const writes = writers.map((writer) => {
       const text = writer.format === "csv" || writer.format === "jsonl";
-      if (text && writer.writeEncoded && this.#encoder) {
+      // A small batch is encoded here (it costs less than a message), as are all of them where
+      // no encoder can start.
+      if (text && writer.writeEncoded && n >= ENCODER_DEFAULTS.minRows) {
+        if (this.#encoder === undefined && !this.#encoderFailed) {
+          this.#encoder = RowEncoder.open();
+          this.#encoderFailed = this.#encoder === undefined;
+        }
+      }
+      if (text && writer.writeEncoded && this.#encoder && n >= ENCODER_DEFAULTS.minRows) {
         // The text is made off this thread, once for every text file; each write keeps its
         // place in its file's queue meanwhile.
         const formats = this.#textFormats;
