@@ -1,11 +1,12 @@
 // Results files flushed to the disk while they are written (src/io/_flush_ahead.ts): the CSV and
-// JSON Lines writer and the Arrow stream start a flush on a second handle every 16 MiB, close
+// JSON Lines writer (RowWriter) and the Arrow stream start a flush on a second handle every 16 MiB, close
 // waits for it and closes that handle, and a file that cannot be opened again is only flushed at
 // close. A file's open handles are found in /proc/self/fd (Linux), by where each one leads: other
 // test files may open and close their own meanwhile.
 import { FlushAhead } from "../src/io/_flush_ahead.ts";
 import { RESULTS_FILE_DEFAULTS } from "../src/_defaults.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
+import { RowWriter } from "../src/io/row_writer.ts";
 import { assertEquals, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 
@@ -79,6 +80,29 @@ Deno.test({
         3 * rows - 1,
         2 * (3 * rows - 1),
       ]);
+    });
+  },
+});
+
+Deno.test({
+  name: "a CSV file past the threshold is whole when closed, and its handles all closed",
+  ignore: !linux,
+  fn: async () => {
+    // Writes of 10 MiB each: the second starts a flush on a handle of its own while the writer
+    // goes on; close waits for it and closes that handle too.
+    await withTempDir(async (dir) => {
+      const path = `${dir}/r.csv`;
+      const writer = await RowWriter.open(path, { paramNames: ["x"], outputNames: [] });
+      const line = new TextEncoder().encode("0.5,true\n");
+      const rows = Math.ceil((10 * 2 ** 20) / line.length);
+      const bytes = new Uint8Array(rows * line.length);
+      for (let at = 0; at < bytes.length; at += line.length) bytes.set(line, at);
+      for (let k = 0; k < 3; k++) await writer.writeEncoded(bytes, rows);
+      await writer.close();
+      assertStrictEquals(handlesOf(path), 0);
+      const text = await Deno.readTextFile(path);
+      assertStrictEquals(text.length, "x,success\n".length + 3 * bytes.length);
+      assertStrictEquals(writer.rowsWritten, 3 * rows);
     });
   },
 });

@@ -439,37 +439,3 @@ Deno.test("RowWriter's header is a copy, and writeEncoded checks what it is give
     assertEquals(w.rowsWritten, 1);
   });
 });
-
-Deno.test({
-  name:
-    "RowWriter flushes ahead while writing on: a file past syncAheadBytes is whole, and its handles all closed",
-  ignore: Deno.build.os !== "linux",
-}, async () => {
-  // Writes of 10 MiB each: the second starts a flush on a handle of its own while the writer
-  // goes on; close waits for it and closes that handle too (the file's handles found in
-  // /proc/self/fd by where they lead: other test files open their own meanwhile).
-  const handlesOf = (path: string) => {
-    const real = Deno.realPathSync(path);
-    return [...Deno.readDirSync("/proc/self/fd")].filter((fd) => {
-      try {
-        return Deno.readLinkSync(`/proc/self/fd/${fd.name}`) === real;
-      } catch {
-        return false; // closed since it was listed
-      }
-    }).length;
-  };
-  await withTempDir(async (dir) => {
-    const path = `${dir}/r.csv`;
-    const writer = await RowWriter.open(path, { paramNames: ["x"], outputNames: [] });
-    const line = new TextEncoder().encode("0.5,true\n");
-    const rows = Math.ceil((10 * 2 ** 20) / line.length);
-    const bytes = new Uint8Array(rows * line.length);
-    for (let at = 0; at < bytes.length; at += line.length) bytes.set(line, at);
-    for (let k = 0; k < 3; k++) await writer.writeEncoded(bytes, rows);
-    await writer.close();
-    assertStrictEquals(handlesOf(path), 0);
-    const text = await Deno.readTextFile(path);
-    assertStrictEquals(text.length, "x,success\n".length + 3 * bytes.length);
-    assertStrictEquals(writer.rowsWritten, 3 * rows);
-  });
-});
