@@ -138,6 +138,15 @@ export class OrderedFiles {
     this.#closeEncoder();
   }
 
+  // The encoder, started for the first batch that needs it; undefined where none can start.
+  #startEncoder(): RowEncoder | undefined {
+    if (this.#encoder === undefined && !this.#encoderFailed) {
+      this.#encoder = RowEncoder.open();
+      this.#encoderFailed = this.#encoder === undefined;
+    }
+    return this.#encoder;
+  }
+
   #closeEncoder(): void {
     this.#encoder?.close();
     this.#encoder = undefined;
@@ -268,25 +277,22 @@ export class OrderedFiles {
     // Every file's write is queued before anything is awaited, so that the order of calls is
     // the order on disk.
     const writes = writers.map((writer) => {
-      const text = writer.format === "csv" || writer.format === "jsonl";
+      const text = writer.format === "csv" || writer.format === "jsonl" ? writer.format : undefined;
       // A small batch is encoded here (it costs less than a message), as are all of them where
       // no encoder can start.
-      if (text && writer.writeEncoded && n >= ENCODER_DEFAULTS.minRows) {
-        if (this.#encoder === undefined && !this.#encoderFailed) {
-          this.#encoder = RowEncoder.open();
-          this.#encoderFailed = this.#encoder === undefined;
-        }
-      }
-      if (text && writer.writeEncoded && this.#encoder && n >= ENCODER_DEFAULTS.minRows) {
+      const encoder = text && writer.writeEncoded && n >= ENCODER_DEFAULTS.minRows
+        ? this.#startEncoder()
+        : undefined;
+      if (encoder && writer.writeEncoded) {
         // The text is made off this thread, once for every text file; each write keeps its
         // place in its file's queue meanwhile.
         const formats = this.#textFormats;
-        texts ??= this.#encoder.encode(
+        texts ??= encoder.encode(
           formats,
           this.#writerHeader!,
           this.#columns.textRows(index, names),
         );
-        const k = formats.indexOf(writer.format);
+        const k = formats.indexOf(text!);
         const bytes = texts.then((t) => t[k]);
         // Written, the text's memory goes back at once (see freeBytes).
         return writer.writeEncoded(bytes, n).finally(() => bytes.then(freeBytes, () => {}));

@@ -374,7 +374,8 @@ export class ResultColumns {
         outputs: b.outputs,
         success: b.success,
         failures,
-        ...extraOwn(b.extra),
+        // (extraOf made each column on a buffer of its own.)
+        ...(b.extra ? { extra: { ...b.extra } } : {}),
       };
     }
     const params = this.#paramRows.slice(first, n);
@@ -667,11 +668,4 @@ function oddWarnings(odd: Map<string, [number, string]>, names: readonly string[
       JSON.stringify(name)
     } is not a number in some successful rows (first row ${row}: ${kind}); those rows record NaN for it. Return a number (NaN where there is none; booleans are recorded as 1/0), or name it in 'outputs' to make such rows fail`;
   });
-}
-
-// A batch's extra columns, each on a buffer of its own (extraOf makes them so).
-function extraOwn(
-  extra: Readonly<Record<string, Float64Array>> | undefined,
-): { extra?: Record<string, Float64Array> } {
-  return extra ? { extra: { ...extra } } : {};
 }

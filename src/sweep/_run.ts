@@ -765,8 +765,7 @@ function vetChunk(
     return new LocalResults(number, ownRows(), undefined, chunk.error);
   }
   // Rows the pool took from the worker's shared memory: laid out as a chunk's results here, with
-  // this thread's own index, every row a success (the pool takes no other), and no text (the
-  // sink encodes them).
+  // this thread's own index and every row a success (the pool takes no other).
   const results = chunk.results instanceof SharedRowsPart
     ? sharedOutput(chunk.results, index)
     : chunk.results;
