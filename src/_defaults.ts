@@ -112,6 +112,12 @@ export const ENCODER_DEFAULTS = {
    * 10-row sweep to CSV about a third of its time.
    */
   minRows: 2048,
+  /**
+   * A sweep of at least this many rows with a text file starts the encoder as its files open,
+   * so that the worker has loaded (in parallel with the model workers) before the first large
+   * batch; a smaller one starts it only for the first batch of `minRows` rows, if any.
+   */
+  startRows: 16384,
 } as const;
 
 export const RESULTS_FILE_DEFAULTS = {

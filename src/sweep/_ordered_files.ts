@@ -106,6 +106,9 @@ export class OrderedFiles {
           }
         }
       }
+      if ((o.csv !== undefined || o.jsonl !== undefined) && o.rows >= ENCODER_DEFAULTS.startRows) {
+        files.#startEncoder();
+      }
       return files;
     } catch (error) {
       files.release();
@@ -138,7 +141,8 @@ export class OrderedFiles {
     this.#closeEncoder();
   }
 
-  // The encoder, started for the first batch that needs it; undefined where none can start.
+  // The encoder, started as a large sweep's files open or for the first batch that needs it;
+  // undefined where none can start.
   #startEncoder(): RowEncoder | undefined {
     if (this.#encoder === undefined && !this.#encoderFailed) {
       this.#encoder = RowEncoder.open();
