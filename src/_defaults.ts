@@ -118,6 +118,11 @@ export const ENCODER_DEFAULTS = {
    * batch; a smaller one starts it only for the first batch of `minRows` rows, if any.
    */
   startRows: 16384,
+  /**
+   * A grid's parameters are sent to the encoder as their values, each formatted once (not once
+   * per row), when they have at most this many values in all.
+   */
+  gridValues: 65536,
 } as const;
 
 export const RESULTS_FILE_DEFAULTS = {

@@ -8,7 +8,8 @@ import { encodeBatch, normalizeHeader } from "../src/io/_rows.ts";
 import { RowWriter } from "../src/io/row_writer.ts";
 import { assert, assertEquals, assertRejects, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
-import { DenoWorkerManager, linearSample, parameterSweep } from "../mod.ts";
+import { DenoWorkerManager, fixedSample, linearSample, parameterSweep } from "../mod.ts";
+import { encodeRows } from "../src/io/_rows.ts";
 
 const HEADER = {
   extraNames: ["nominalIndex"],
@@ -37,7 +38,7 @@ function expected(format: "csv" | "jsonl"): string {
   const r = rows(false);
   const bytes = encodeBatch(format, normalizeHeader(HEADER, "encode"), {
     rows: r.rows,
-    params: r.params,
+    params: r.params as Float64Array,
     outputs: r.outputs as Float64Array,
     success: r.success,
     errors: [undefined, r.failures[0][1], undefined],
@@ -93,6 +94,65 @@ Deno.test("RowEncoder answers in the order it is asked and moves the rows' array
   }
 });
 
+// A grid of odd values: -0 (not 0), NaN, infinities, a subnormal, a huge and a long number.
+const GRID = {
+  values: [Float64Array.of(-0, 0, 5e-324), Float64Array.of(NaN, -Infinity, 1e21, 0.1 + 0.2)],
+  strides: [4, 1],
+};
+
+// The grid's rows from `first` on, row-major, as the sweep's own rows would be.
+function gridRows(first: number, n: number, values = GRID.values): Float64Array {
+  const out = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const r = first + i;
+    out[2 * i] = values[0][Math.floor(r / 4) % 3];
+    out[2 * i + 1] = values[1][r % 4];
+  }
+  return out;
+}
+
+function gridBatch(first: number, n: number, params: EncodeRows["params"]): EncodeRows {
+  return {
+    rows: n,
+    params,
+    outputs: [Float64Array.from({ length: n }, (_, i) => (first + i) / 3), new Float64Array(n)],
+    success: new Uint8Array(n).fill(1),
+    failures: [],
+  };
+}
+
+const GRID_HEADER = { paramNames: ["x", "y"], outputNames: ["a", "b"] };
+
+Deno.test("a grid's rows sent as its values encode as the rows themselves, from any row and past a 16 MiB piece", async () => {
+  const encoder = RowEncoder.open()!;
+  try {
+    // Starting at the grid's first row, inside a value's run, and in a batch whose text passes
+    // the encoder's 16 MiB piece (so that the grid's place is found again for the next piece).
+    for (const [first, n] of [[0, 12], [5, 31], [7, 500_000]]) {
+      const slice = { first, ...GRID };
+      for (const format of ["csv", "jsonl"] as const) {
+        const [want] = encodeRows([format], GRID_HEADER, gridBatch(first, n, gridRows(first, n)));
+        const [local] = encodeRows([format], GRID_HEADER, gridBatch(first, n, slice));
+        const [worker] = await encoder.encode([format], GRID_HEADER, gridBatch(first, n, slice));
+        if (n > 100_000) assert(want.length > 2 ** 24, `only ${want.length} bytes`);
+        assertEquals(local, want);
+        assertEquals(worker, want);
+      }
+    }
+    // The grid's values stay the caller's: copied to the worker, not moved.
+    assertStrictEquals(GRID.values[1].length, 4);
+    // Another grid of the same shape: its own text, not the last grid's.
+    const other = [GRID.values[0], Float64Array.of(NaN, -Infinity, 1e21, 0.25)];
+    const [want] = encodeRows(["csv"], GRID_HEADER, gridBatch(0, 8, gridRows(0, 8, other)));
+    const slice = { first: 0, values: other, strides: GRID.strides };
+    const [worker] = await encoder.encode(["csv"], GRID_HEADER, gridBatch(0, 8, slice));
+    assertEquals(worker, want);
+    assertStrictEquals(new TextDecoder().decode(worker).split("\n")[3], "-0,0.25,1,0,true");
+  } finally {
+    encoder.close();
+  }
+});
+
 Deno.test("RowEncoder encodes on the calling thread when its worker cannot load", async () => {
   const missing = new URL("./fixtures/no_such_encoder.ts", import.meta.url).href;
   const encoder = RowEncoder.open(2, missing)!;
@@ -138,9 +198,9 @@ Deno.test("a sweep's CSV and JSON Lines made by the encoder worker are the bytes
   // Chunks of 4,096 rows go to the encoder; chunks of 512 are encoded on the main thread. The
   // model returns -0, NaN, tiny and huge numbers, and fails some rows with messages that need
   // escaping.
-  const source = `export function evaluate(_, { x, y }) {
+  const source = `export function evaluate(_, { x, y, z }) {
     if (x % 97 === 3) throw new Error('row "' + x + '"\\n fails, é');
-    return { a: x === 0 ? -0 : x / 7, b: y % 5 === 0 ? NaN : y * 1e-310, c: x * 1e300 };
+    return { a: x === 0 ? -0 : x / 7, b: y % 5 === 0 ? NaN : y * 1e-310, c: x * 1e300 + z };
   }`;
   const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   try {
@@ -152,14 +212,19 @@ Deno.test("a sweep's CSV and JSON Lines made by the encoder worker are the bytes
         const jsonl = `${dir}/r${chunkSize}.jsonl`;
         await parameterSweep({
           model,
-          params: { x: linearSample(0, 999, 1000), y: linearSample(0, 19, 20) },
+          params: {
+            x: linearSample(0, 999, 1000),
+            y: linearSample(0, 19, 20),
+            // A grid's values are formatted once each by the encoder: odd ones too.
+            z: fixedSample([-0, 5e-324, 0.1 + 0.2]),
+          },
           manager,
           csv,
           jsonl,
         });
         files[chunkSize] = [await Deno.readTextFile(csv), await Deno.readTextFile(jsonl)];
       }
-      assertEquals(files[4096][0].split("\n").length, 20_002);
+      assertEquals(files[4096][0].split("\n").length, 60_002);
       assertEquals(files[4096], files[512]);
     });
   } finally {

@@ -128,8 +128,9 @@ class Lane {
 
   #post(request: EncodeRequest, waiting: Waiting): void {
     const { batch } = request;
+    // (A grid's values are the grid's own: copied, not moved.)
     const arrays = [
-      batch.params,
+      ...(batch.params instanceof Float64Array ? [batch.params] : []),
       batch.success,
       ...(Array.isArray(batch.outputs) ? batch.outputs : [batch.outputs]),
       ...Object.values(batch.extra ?? {}),

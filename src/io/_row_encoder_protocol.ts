@@ -3,12 +3,25 @@
 import type { RowFormat } from "./row_types.ts";
 
 /**
+ * Consecutive rows of a grid, from row `first`: parameter `c`'s value in row `r` is
+ * `values[c][Math.floor(r / strides[c]) % values[c].length]`. Its text is made once per value,
+ * not once per row (see GridText in ./_rows.ts). The arrays are the grid's own: copied to the
+ * worker, never moved.
+ */
+export interface GridSlice {
+  first: number;
+  values: Float64Array[];
+  strides: number[];
+}
+
+/**
  * Rows to encode, each array on a buffer of its own (they move to the worker, not copied): the
- * parameters row-major, the outputs row-major or as one column per output name.
+ * parameters row-major (or as a slice of a grid), the outputs row-major or as one column per
+ * output name.
  */
 export interface EncodeRows {
   rows: number;
-  params: Float64Array;
+  params: Float64Array | GridSlice;
   outputs: Float64Array | Float64Array[];
   success: Uint8Array;
   /** The failed rows' messages: [row within the batch, message]. */

@@ -21,7 +21,8 @@ self.onmessage = (e: MessageEvent<EncodeRequest>) => {
   // The rows are done with: their memory goes back now, not when this thread next collects
   // garbage, which a thread that makes few objects seldom does (see freeBytes).
   const outputs = Array.isArray(batch.outputs) ? batch.outputs : [batch.outputs];
-  for (const array of [batch.params, batch.success, ...outputs]) freeBytes(array);
+  for (const array of [batch.success, ...outputs]) freeBytes(array);
+  if (batch.params instanceof Float64Array) freeBytes(batch.params);
   for (const array of Object.values(batch.extra ?? {})) freeBytes(array);
   self.postMessage(reply, transfer);
 };

@@ -7,7 +7,7 @@ import { describe } from "../_describe.ts";
 import type { RowBatch, RowFormat, RowHeader } from "./row_types.ts";
 import { createNumberText, type NumberText } from "./_number_text.ts";
 import { toRows } from "../_columns.ts";
-import type { EncodeRows } from "./_row_encoder_protocol.ts";
+import type { EncodeRows, GridSlice } from "./_row_encoder_protocol.ts";
 
 /** Parses like `parseNumber` but returns `undefined` for text that is not a number. */
 export function tryParseNumber(text: string): number | undefined {
@@ -254,6 +254,7 @@ export function encodeBatch(
   format: RowFormat,
   header: NormalizedHeader,
   batch: RowBatch,
+  grid?: GridSlice,
 ): Uint8Array {
   if (batch.rows === 0) return new Uint8Array(0);
   if (memory === undefined) {
@@ -261,10 +262,11 @@ export function encodeBatch(
     formatNumber = memory.format;
   }
   const encode = format === "csv" ? encodeCsv : encodeJsonl;
+  const text = grid && gridText(format, grid, header.paramNames.length);
   const pieces: Uint8Array[] = [];
   try {
     for (let from = 0; from < batch.rows; from = pieceEnd) {
-      pieces.push(encode(header, batch, from));
+      pieces.push(encode(header, batch, from, text && gridCursor(text, grid!.first + from)));
     }
   } finally {
     if (memory.bytes.length > KEEP_MEMORY_BYTES) memory = undefined;
@@ -291,13 +293,20 @@ export function encodeRows(
   header: RowHeader,
   batch: EncodeRows,
 ): Uint8Array[] {
-  const { rows, params, success, failures, extra } = batch;
+  const { rows, success, failures, extra } = batch;
+  const grid = batch.params instanceof Float64Array ? undefined : batch.params;
+  const params = grid ? NO_PARAMS : batch.params as Float64Array;
   const errors: (string | undefined)[] = new Array(rows);
   for (const [i, message] of failures) errors[i] = message;
   const outputs = Array.isArray(batch.outputs) ? toRows(batch.outputs, rows) : batch.outputs;
   const normalized = normalizeHeader(header, "encode rows");
   const texts = formats.map((format) => {
-    const text = encodeBatch(format, normalized, { rows, params, outputs, success, errors, extra });
+    const text = encodeBatch(
+      format,
+      normalized,
+      { rows, params, outputs, success, errors, extra },
+      grid,
+    );
     return text.byteOffset === 0 && text.byteLength === text.buffer.byteLength
       ? text
       : text.slice();
@@ -320,6 +329,96 @@ export function freeBytes(bytes: ArrayBufferView): void {
   ) {
     buffer.transfer(0);
   }
+}
+
+const NO_PARAMS = new Float64Array(0);
+
+// A grid's parameters as text (see GridSlice): each value of each parameter formatted once, as
+// the format writes it; `ends[c][k]` is where value k's text ends in `bytes[c]`. A grid's rows
+// repeat each value many times (a 1000 x 1000 grid formats 2,000 numbers instead of 2,000,000).
+interface GridText {
+  readonly format: RowFormat;
+  readonly values: Float64Array[];
+  readonly bytes: Uint8Array[];
+  readonly ends: Int32Array[];
+  readonly strides: number[];
+}
+
+// Where rows are in the grid as an encoder walks them: per parameter, the value's position and
+// how many more rows it lasts.
+interface GridCursor {
+  readonly text: GridText;
+  readonly at: Int32Array;
+  readonly left: Float64Array;
+}
+
+// The text of the latest grid (a sweep sends the same grid with every batch).
+let lastGrid: GridText | undefined;
+
+function gridText(format: RowFormat, grid: GridSlice, columns: number): GridText {
+  const { values, strides } = grid;
+  if (values.length !== columns || strides.length !== columns) {
+    throw new RangeError(
+      `Cannot encode rows as the grid has ${values.length} parameters for ${columns} names`,
+    );
+  }
+  if (
+    lastGrid !== undefined && lastGrid.format === format && lastGrid.values.length === columns &&
+    lastGrid.values.every((v, c) => sameBits(v, values[c]) && lastGrid!.strides[c] === strides[c])
+  ) {
+    return lastGrid;
+  }
+  const put = format === "csv" ? putNumber : putJsonNumber;
+  const bytes: Uint8Array[] = [];
+  const ends: Int32Array[] = [];
+  const base = memory!.base;
+  for (const column of values) {
+    if (column.length === 0) throw new RangeError("Cannot encode rows of a grid with no values");
+    const end = new Int32Array(column.length);
+    let at = base;
+    for (let k = 0; k < column.length; k++) {
+      at = put(reserve(at, NUMBER_BYTES + 2), at, column[k]);
+      end[k] = at - base;
+    }
+    bytes.push(memory!.bytes.slice(base, at));
+    ends.push(end);
+  }
+  lastGrid = { format, values: values.map((v) => v.slice()), bytes, ends, strides: [...strides] };
+  return lastGrid;
+}
+
+// Whether two arrays hold the same values bit for bit (-0 is not 0; NaNs by their bits).
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Int32Array(a.buffer, a.byteOffset, 2 * a.length);
+  const y = new Int32Array(b.buffer, b.byteOffset, 2 * b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function gridCursor(text: GridText, row: number): GridCursor {
+  const columns = text.strides.length;
+  const at = new Int32Array(columns);
+  const left = new Float64Array(columns);
+  for (let c = 0; c < columns; c++) {
+    const stride = text.strides[c];
+    at[c] = Math.floor(row / stride) % text.ends[c].length;
+    left[c] = stride - (row % stride);
+  }
+  return { text, at, left };
+}
+
+// Writes parameter c's text for the cursor's row and moves the cursor on for that parameter.
+function putGridValue(buf: Uint8Array, at: number, grid: GridCursor, c: number): number {
+  const ends = grid.text.ends[c];
+  const bytes = grid.text.bytes[c];
+  const k = grid.at[c];
+  for (let i = k === 0 ? 0 : ends[k - 1], end = ends[k]; i < end; i++) buf[at++] = bytes[i];
+  if (--grid.left[c] === 0) {
+    grid.left[c] = grid.text.strides[c];
+    grid.at[c] = k + 1 === ends.length ? 0 : k + 1;
+  }
+  return at;
 }
 
 function noFormat(): number {
@@ -420,7 +519,12 @@ function putField(
 }
 
 // Rows from `from` on, until the piece passes PIECE_BYTES; sets pieceEnd.
-function encodeCsv(header: NormalizedHeader, batch: RowBatch, from: number): Uint8Array {
+function encodeCsv(
+  header: NormalizedHeader,
+  batch: RowBatch,
+  from: number,
+  grid?: GridCursor,
+): Uint8Array {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
   const extras = header.extraNames.map((n) => batch.extra![n]);
@@ -437,9 +541,16 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch, from: number): Uin
       at = putField(buf, at, extras[e][r], runs, e, putNumber);
       buf[at++] = 44;
     }
-    for (let j = 0, p = r * P; j < P; j++) {
-      at = putField(buf, at, params[p + j], runs, E + j, putNumber);
-      buf[at++] = 44;
+    if (grid !== undefined) {
+      for (let j = 0; j < P; j++) {
+        at = putGridValue(buf, at, grid, j);
+        buf[at++] = 44;
+      }
+    } else {
+      for (let j = 0, p = r * P; j < P; j++) {
+        at = putField(buf, at, params[p + j], runs, E + j, putNumber);
+        buf[at++] = 44;
+      }
     }
     for (let j = 0, o = r * O; j < O; j++) {
       at = putField(buf, at, outputs[o + j], runs, E + P + j, putNumber);
@@ -451,7 +562,12 @@ function encodeCsv(header: NormalizedHeader, batch: RowBatch, from: number): Uin
   return memory!.bytes.slice(base, at);
 }
 
-function encodeJsonl(header: NormalizedHeader, batch: RowBatch, from: number): Uint8Array {
+function encodeJsonl(
+  header: NormalizedHeader,
+  batch: RowBatch,
+  from: number,
+  grid?: GridCursor,
+): Uint8Array {
   const P = header.paramNames.length;
   const O = header.outputNames.length;
   // Each key with what precedes it: `{"params":{"a":`, `,"b":`, `},"outputs":{"y":`, ...
@@ -481,7 +597,9 @@ function encodeJsonl(header: NormalizedHeader, batch: RowBatch, from: number): U
     }
     for (let j = 0, p = r * P; j < P; j++) {
       at = putAscii(buf, at, paramKeys[j]);
-      at = putField(buf, at, params[p + j], runs, E + j, putJsonNumber);
+      at = grid !== undefined
+        ? putGridValue(buf, at, grid, j)
+        : putField(buf, at, params[p + j], runs, E + j, putJsonNumber);
     }
     if (O === 0) at = putAscii(buf, at, noOutputs);
     for (let j = 0, o = r * O; j < O; j++) {

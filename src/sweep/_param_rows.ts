@@ -7,6 +7,7 @@ import { buildCombinations } from "../sampling/build_combinations.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { MAX_ROWS } from "../_limits.ts";
 import { spaceAt } from "../sampling/_spaces.ts";
+import { ENCODER_DEFAULTS } from "../_defaults.ts";
 
 // Spaced ranges longer than this are computed value by value rather than held.
 const SPACED = 4096;
@@ -23,6 +24,13 @@ export interface ParamRows {
   slice(first: number, n: number): Float64Array;
   /** Every row, row-major: the rows held, or made now (each call makes them again). */
   held(): Float64Array;
+  /**
+   * For a grid: each parameter's values, and how many rows each value lasts (the first
+   * parameter varies slowest), so that text can be made once per value (see GridSlice).
+   * Undefined for rows held as they are, and for a grid with a parameter computed value by
+   * value or more values in all than ENCODER_DEFAULTS.gridValues.
+   */
+  readonly grid?: { readonly values: Float64Array[]; readonly strides: number[] };
 }
 
 /** The rows of `data`, row-major, `columns` values a row. */
@@ -117,6 +125,10 @@ export function gridRows(params: Readonly<Record<string, Sampler>>): ParamRows |
   // How many rows each value of a parameter lasts for.
   const strides = new Float64Array(columns);
   for (let c = columns - 1, s = 1; c >= 0; s *= lengths[c], c--) strides[c] = s;
+  const values = held.every((v) => v !== undefined) &&
+      lengths.reduce((sum, n) => sum + n, 0) <= ENCODER_DEFAULTS.gridValues
+    ? held as Float64Array[]
+    : undefined;
   const value = (r: number, c: number) => {
     const i = Math.floor(r / strides[c]) % lengths[c];
     const values = held[c];
@@ -125,6 +137,7 @@ export function gridRows(params: Readonly<Record<string, Sampler>>): ParamRows |
   return {
     rows,
     columns,
+    ...(values ? { grid: { values, strides: [...strides] } } : {}),
     value,
     copyRow: (r, out, at) => {
       for (let c = 0; c < columns; c++) out[at + c] = value(r, c);

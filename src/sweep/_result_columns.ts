@@ -378,7 +378,10 @@ export class ResultColumns {
         ...(b.extra ? { extra: { ...b.extra } } : {}),
       };
     }
-    const params = this.#paramRows.slice(first, n);
+    const grid = this.#paramRows.grid;
+    const params = grid
+      ? { first, values: grid.values, strides: grid.strides }
+      : this.#paramRows.slice(first, n);
     const failures: [number, string][] = [];
     let outputs: Float64Array[];
     let success: Uint8Array;

@@ -19,7 +19,7 @@ import { MAX_ROWS } from "../_limits.ts";
 import type { StreamedSweepOptions, SweepOptions } from "./sweep_options.ts";
 import type { Progress } from "../io/progress.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
-import { columnRows, gridRows } from "./_param_rows.ts";
+import { columnRows, gridRows, heldRows } from "./_param_rows.ts";
 import {
   type KeptStats,
   openRecursiveFiles,
@@ -106,7 +106,14 @@ export async function parameterSweep(
   const grid = streamed ? gridRows(options.params) : undefined;
   const source = () => {
     if (grid) return { data: grid, rows: grid.rows, seed: undefined };
-    if (!streamed) return buildCombinations(options.params, { seed });
+    if (!streamed) {
+      const made = buildCombinations(options.params, { seed });
+      // A grid's rows are held for the result; its values go with them, so that its text is
+      // made once per value (see _param_rows.ts).
+      const values = gridRows(options.params)?.grid;
+      if (!values) return made;
+      return { ...made, data: { ...heldRows(made.data, made.rows, made.columns), grid: values } };
+    }
     const made = combine(options.params, { seed }, "columns");
     return "cols" in made ? { ...made, data: columnRows(made.cols) } : made;
   };
