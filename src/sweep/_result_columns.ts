@@ -498,10 +498,20 @@ export class ResultColumns {
     // perturbations) are made once each, not once a parameter.
     const P = o.paramNames.length;
     const stats = o.paramNames.map(() => new ColumnStats());
-    const row = new Float64Array(P);
-    for (let r = 0; r < o.rows; r++) {
-      this.#paramRows.copyRow(r, row, 0);
-      for (let j = 0; j < P; j++) stats[j].add(row[j]);
+    const grid = this.#paramRows.grid;
+    if (grid && this.#paramRows.rows === o.rows) {
+      // A grid holds each value of a parameter in as many rows as the others' values make:
+      // taken once each, so many times over (the same statistics, bit for bit).
+      grid.values.forEach((values, j) => {
+        const times = o.rows / values.length;
+        for (let k = 0; k < values.length; k++) stats[j].addRepeated(values[k], times);
+      });
+    } else {
+      const row = new Float64Array(P);
+      for (let r = 0; r < o.rows; r++) {
+        this.#paramRows.copyRow(r, row, 0);
+        for (let j = 0; j < P; j++) stats[j].add(row[j]);
+      }
     }
     const params: Record<string, ColumnSummary> = {};
     o.paramNames.forEach((name, j) => (params[name] = stats[j].summary()));
