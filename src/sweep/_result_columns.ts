@@ -260,6 +260,7 @@ export class ResultColumns {
   release(index: ArrayLike<number>): void {
     if (this.#keep || index.length === 0) return;
     this.#live.delete(index[0]);
+    if (this.#liveFailed.size === 0) return;
     for (let i = 0; i < index.length; i++) this.#liveFailed.delete(index[i]);
   }
 
