@@ -119,6 +119,12 @@ export const ENCODER_DEFAULTS = {
    */
   startRows: 16384,
   /**
+   * Once the encoder has started, batches of at least this many rows go to it too, so that the
+   * main thread stays free for the sweep's own work (the windows of a sweep that keeps no rows
+   * start with small chunks).
+   */
+  minRowsStarted: 64,
+  /**
    * A grid's parameters are sent to the encoder as their values, each formatted once (not once
    * per row), when they have at most this many values in all.
    */

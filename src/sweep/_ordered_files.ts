@@ -282,11 +282,11 @@ export class OrderedFiles {
     // the order on disk.
     const writes = writers.map((writer) => {
       const text = writer.format === "csv" || writer.format === "jsonl" ? writer.format : undefined;
-      // A small batch is encoded here (it costs less than a message), as are all of them where
-      // no encoder can start.
-      const encoder = text && writer.writeEncoded && n >= ENCODER_DEFAULTS.minRows
-        ? this.#startEncoder()
-        : undefined;
+      // A small batch is encoded here (it costs less than a message, or than starting the
+      // encoder), as are all of them where no encoder can start.
+      const large = n >= ENCODER_DEFAULTS.minRows ||
+        (this.#encoder !== undefined && n >= ENCODER_DEFAULTS.minRowsStarted);
+      const encoder = text && writer.writeEncoded && large ? this.#startEncoder() : undefined;
       if (encoder && writer.writeEncoded) {
         // The text is made off this thread, once for every text file; each write keeps its
         // place in its file's queue meanwhile.
