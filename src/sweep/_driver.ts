@@ -325,13 +325,15 @@ class ChunkRun {
     this.stale = outlet !== undefined;
   }
 
-  // An output column, NaN throughout; on shared memory when the pool may read it.
-  #column(): Float64Array {
+  // An output column (on shared memory when the pool may read it), NaN in the rows before
+  // `from`: those that ran before it appeared. Every row from `from` on writes it as it runs (a
+  // value, or NaN where the row has none or failed), so it is not filled first.
+  #column(from = 0): Float64Array {
     const rows = this.#rows;
     const col = this.#outlet
       ? new Float64Array(new SharedArrayBuffer(rows * 8))
       : new Float64Array(rows);
-    return col.fill(NaN);
+    return from > 0 ? col.fill(NaN, 0, from) : col;
   }
 
   /** Tells the pool where the finished rows lie, as they are now laid out. */
@@ -473,7 +475,7 @@ class ChunkRun {
           if (this.#slots.has(key)) continue;
           // Read first: a getter that throws leaves the names and columns as they were.
           const v = out[key];
-          const col = this.#column();
+          const col = this.#column(r);
           col[r] = numeric(v);
           this.#slots.set(key, names.length);
           names.push(key);
