@@ -22,6 +22,8 @@ export interface ParamRows {
   copyRow(r: number, out: Float64Array, at: number): void;
   /** Rows `first` to `first + n`, row-major, in an array of their own. */
   slice(first: number, n: number): Float64Array;
+  /** For rows held as they are: the same rows as `slice`, a view of them (to read, not keep). */
+  view?(first: number, n: number): Float64Array;
   /** Every row, row-major: the rows held, or made now (each call makes them again). */
   held(): Float64Array;
   /**
@@ -43,6 +45,7 @@ export function heldRows(data: Float64Array, rows: number, columns: number): Par
       for (let c = 0, d = r * columns; c < columns; c++) out[at + c] = data[d + c];
     },
     slice: (first, n) => data.slice(first * columns, (first + n) * columns),
+    view: (first, n) => data.subarray(first * columns, (first + n) * columns),
     held: () => data,
   };
 }

@@ -569,7 +569,7 @@ export async function runRows(
           // computed one by one).
           for (let from = 0; from < n; from += FILL_BLOCK_ROWS) {
             const m = Math.min(FILL_BLOCK_ROWS, n - from);
-            const rows = data.slice(base + from, m);
+            const rows = data.view?.(base + from, m) ?? data.slice(base + from, m);
             for (let i = 0, w = from * (P + 1), k = 0; i < m; i++) {
               work[w++] = base + from + i;
               for (let c = 0; c < P; c++) work[w++] = rows[k++];
