@@ -417,6 +417,37 @@ Deno.test("long spaced ranges are computed value by value, the same bits as buil
     const made = buildCombinations({ x: sampler }).data;
     for (let i = 0; i < made.length; i++) assert(Object.is(one.value(i, 0), made[i]), `${i}`);
   }
+  // A grid with a parameter computed value by value gives no values to make its text from,
+  // whichever place that parameter has; one whose values are all held gives them all.
+  assertEquals(grid.grid, undefined);
+  assertEquals(gridRows({ c: params.c, a: params.a })!.grid, undefined);
+  const small = gridRows({ a: params.a, b: linearSample(0, 1, 5) })!.grid!;
+  assertEquals(small.values.map((v) => v.length), [3, 5]);
+  assertEquals(small.strides, [5, 1]);
+});
+
+Deno.test("keepResult false: a grid with a long spaced range: the same files and summary as a kept result", async () => {
+  await withTempDir(async (dir) => {
+    const r = await both(dir, {
+      model: analytic,
+      buildOptions: { limit: 1.5 },
+      // Spaced first and last: each parameter of such a grid is computed from the row index.
+      params: { a: linearSample(0, 1, 4500), b: fixedSample([0.25, -0, 1]) },
+      workers: 2,
+      permissions,
+    }, 5000);
+    assertSame(r);
+    const s = r.streamed;
+    assertEquals(s.rows, 13_500);
+    assertEquals(s.params.a.count, 13_500);
+    assertEquals(s.params.b.count, 13_500);
+    assertEquals(s.params.a.max, 1);
+    assertEquals(
+      s.params.b.mean,
+      (Math as unknown as { sumPrecise(v: number[]): number })
+        .sumPrecise([0.25, -0, 1]) / 3,
+    );
+  });
 });
 
 Deno.test("keepResult false: named outputs, one window, CSV only", async () => {

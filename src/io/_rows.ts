@@ -352,8 +352,9 @@ interface GridCursor {
   readonly left: Float64Array;
 }
 
-// The text of the latest grid (a sweep sends the same grid with every batch).
-let lastGrid: GridText | undefined;
+// The text of the latest grid, per format (a sweep sends the same grid with every batch, and
+// encodes a batch for each of its text files).
+const lastGrid = new Map<RowFormat, GridText>();
 
 function gridText(format: RowFormat, grid: GridSlice, columns: number): GridText {
   const { values, strides } = grid;
@@ -362,11 +363,12 @@ function gridText(format: RowFormat, grid: GridSlice, columns: number): GridText
       `Cannot encode rows as the grid has ${values.length} parameters for ${columns} names`,
     );
   }
+  const last = lastGrid.get(format);
   if (
-    lastGrid !== undefined && lastGrid.format === format && lastGrid.values.length === columns &&
-    lastGrid.values.every((v, c) => sameBits(v, values[c]) && lastGrid!.strides[c] === strides[c])
+    last !== undefined && last.values.length === columns &&
+    last.values.every((v, c) => sameBits(v, values[c]) && last.strides[c] === strides[c])
   ) {
-    return lastGrid;
+    return last;
   }
   const put = format === "csv" ? putNumber : putJsonNumber;
   const bytes: Uint8Array[] = [];
@@ -383,8 +385,9 @@ function gridText(format: RowFormat, grid: GridSlice, columns: number): GridText
     bytes.push(memory!.bytes.slice(base, at));
     ends.push(end);
   }
-  lastGrid = { format, values: values.map((v) => v.slice()), bytes, ends, strides: [...strides] };
-  return lastGrid;
+  const text = { format, values: values.map((v) => v.slice()), bytes, ends, strides: [...strides] };
+  lastGrid.set(format, text);
+  return text;
 }
 
 // Whether two arrays hold the same values bit for bit (-0 is not 0; NaNs by their bits).

@@ -17,7 +17,9 @@
 // The digit the lowest piece of a value goes to is floor((e + 1088) / 32): 0 .. 64. Two more
 // above it for its other pieces, and room for carries above those.
 const LIMBS = 72;
-// Pieces a digit takes between two carries: each is under 2^32, so a digit stays under 2^52.
+// Pieces a digit takes before the carries are moved: fewer than 2^21 between two carries (up to
+// 2^20 - 1, then at most 2^20 at once from addRepeated), each under 2^32, on a digit under 2^32:
+// the digit stays under 2^53, where a double holds every integer.
 const CARRY_EVERY = 2 ** 20;
 const TWO32 = 2 ** 32;
 const TWO_MINUS32 = 2 ** -32;

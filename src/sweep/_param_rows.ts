@@ -128,7 +128,8 @@ export function gridRows(params: Readonly<Record<string, Sampler>>): ParamRows |
   // How many rows each value of a parameter lasts for.
   const strides = new Float64Array(columns);
   for (let c = columns - 1, s = 1; c >= 0; s *= lengths[c], c--) strides[c] = s;
-  const values = held.every((v) => v !== undefined) &&
+  // (`held` has a hole for each spaced parameter: `every` would skip it.)
+  const values = lengths.every((_, c) => held[c] !== undefined) &&
       lengths.reduce((sum, n) => sum + n, 0) <= ENCODER_DEFAULTS.gridValues
     ? held as Float64Array[]
     : undefined;

@@ -379,8 +379,10 @@ export class ResultColumns {
         ...(b.extra ? { extra: { ...b.extra } } : {}),
       };
     }
+    // A grid's values go instead of the rows when they are fewer: they are copied to the
+    // encoder with every batch (and compared there with the last grid's).
     const grid = this.#paramRows.grid;
-    const params = grid
+    const params = grid && grid.values.reduce((sum, v) => sum + v.length, 0) <= n
       ? { first, values: grid.values, strides: grid.strides }
       : this.#paramRows.slice(first, n);
     const failures: [number, string][] = [];
