@@ -113,18 +113,6 @@ export const ENCODER_DEFAULTS = {
    */
   minRows: 2048,
   /**
-   * A sweep of at least this many rows with a text file starts the encoder as its files open,
-   * so that the worker has loaded (in parallel with the model workers) before the first large
-   * batch; a smaller one starts it only for the first batch of `minRows` rows, if any.
-   */
-  startRows: 16384,
-  /**
-   * Once the encoder has started, batches of at least this many rows go to it too, so that the
-   * main thread stays free for the sweep's own work (the windows of a sweep that keeps no rows
-   * start with small chunks).
-   */
-  minRowsStarted: 64,
-  /**
    * A grid's parameters are sent to the encoder as their values, each formatted once (not once
    * per row), when they have at most this many values in all.
    */

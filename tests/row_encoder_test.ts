@@ -195,8 +195,7 @@ Deno.test("RowEncoder refuses work once closed, and a writer waiting on its text
 });
 
 Deno.test("a sweep's CSV and JSON Lines made by the encoder worker are the bytes the main thread makes", async () => {
-  // Chunks of 4,096 rows go to the encoder; chunks of 512 are encoded on the main thread (the
-  // sweep is too small to start the encoder before a batch of 2,048 rows needs it). The
+  // Chunks of 4,096 rows go to the encoder; chunks of 512 are encoded on the main thread. The
   // model returns -0, NaN, tiny and huge numbers, and fails some rows with messages that need
   // escaping.
   const source = `export function evaluate(_, { x, y, z }) {

@@ -106,9 +106,6 @@ export class OrderedFiles {
           }
         }
       }
-      if ((o.csv !== undefined || o.jsonl !== undefined) && o.rows >= ENCODER_DEFAULTS.startRows) {
-        files.#startEncoder();
-      }
       return files;
     } catch (error) {
       files.release();
@@ -141,8 +138,7 @@ export class OrderedFiles {
     this.#closeEncoder();
   }
 
-  // The encoder, started as a large sweep's files open or for the first batch that needs it;
-  // undefined where none can start.
+  // The encoder, started for the first batch that needs it; undefined where none can start.
   #startEncoder(): RowEncoder | undefined {
     if (this.#encoder === undefined && !this.#encoderFailed) {
       this.#encoder = RowEncoder.open();
@@ -282,11 +278,11 @@ export class OrderedFiles {
     // the order on disk.
     const writes = writers.map((writer) => {
       const text = writer.format === "csv" || writer.format === "jsonl" ? writer.format : undefined;
-      // A small batch is encoded here (it costs less than a message, or than starting the
-      // encoder), as are all of them where no encoder can start.
-      const large = n >= ENCODER_DEFAULTS.minRows ||
-        (this.#encoder !== undefined && n >= ENCODER_DEFAULTS.minRowsStarted);
-      const encoder = text && writer.writeEncoded && large ? this.#startEncoder() : undefined;
+      // A small batch is encoded here (it costs less than a message, and the main thread
+      // encoding it works beside the encoder), as are all of them where no encoder can start.
+      const encoder = text && writer.writeEncoded && n >= ENCODER_DEFAULTS.minRows
+        ? this.#startEncoder()
+        : undefined;
       if (encoder && writer.writeEncoded) {
         // The text is made off this thread, once for every text file; each write keeps its
         // place in its file's queue meanwhile.
