@@ -599,10 +599,17 @@ export class ResultColumns {
     const P = this.#o.paramNames.length;
     const n = index.length;
     const params: Float64Array[] = [];
-    for (let j = 0; j < P; j++) {
-      const column = new Float64Array(n);
-      for (let i = 0; i < n; i++) column[i] = this.#paramRows.value(index[i], j);
-      params.push(column);
+    if (n > 0 && index[n - 1] === index[0] + n - 1) {
+      // Consecutive rows (every chunk of a fresh sweep): made a run at a time (a grid counts
+      // along its strides), then split into columns.
+      const rows = this.#paramRows.view?.(index[0], n) ?? this.#paramRows.slice(index[0], n);
+      for (let j = 0; j < P; j++) params.push(columnOf(rows, P, j, n));
+    } else {
+      for (let j = 0; j < P; j++) {
+        const column = new Float64Array(n);
+        for (let i = 0; i < n; i++) column[i] = this.#paramRows.value(index[i], j);
+        params.push(column);
+      }
     }
     const chunk = n > 0 ? this.#live.get(index[0]) : undefined;
     if (chunk === undefined || chunk.index.length !== n) {
