@@ -419,11 +419,15 @@ export class ResultColumns {
   #liveBatch(index: ArrayLike<number>, names: string[]): RowBatch {
     const P = this.#o.paramNames.length;
     const n = index.length;
-    const params = new Float64Array(n * P);
+    // Consecutive rows (every chunk of a fresh sweep) a run at a time, else row by row.
+    const consecutive = n > 0 && index[n - 1] === index[0] + n - 1;
+    const params = consecutive ? this.#paramRows.slice(index[0], n) : new Float64Array(n * P);
     const outputs = new Float64Array(n * names.length).fill(NaN);
     const success = new Uint8Array(n);
     const messages: (string | undefined)[] = new Array(n);
-    for (let i = 0; i < n; i++) this.#paramRows.copyRow(index[i], params, i * P);
+    if (!consecutive) {
+      for (let i = 0; i < n; i++) this.#paramRows.copyRow(index[i], params, i * P);
+    }
     const chunk = n > 0 ? this.#live.get(index[0]) : undefined;
     if (chunk !== undefined && chunk.index.length === n) {
       chunk.names.forEach((name, c) => {
