@@ -114,7 +114,8 @@ export const ENCODER_DEFAULTS = {
   minRows: 2048,
   /**
    * A grid's parameters are sent to the encoder as their values, each formatted once (not once
-   * per row), when they have at most this many values in all.
+   * per row), when they have at most this many values in all (and only with batches of at least
+   * as many rows as they have values).
    */
   gridValues: 65536,
 } as const;

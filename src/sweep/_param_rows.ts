@@ -29,8 +29,9 @@ export interface ParamRows {
   /**
    * For a grid: each parameter's values, and how many rows each value lasts (the first
    * parameter varies slowest), so that text can be made once per value (see GridSlice).
-   * Undefined for rows held as they are, and for a grid with a parameter computed value by
-   * value or more values in all than ENCODER_DEFAULTS.gridValues.
+   * Undefined for rows that are not a grid's, and for a grid with a parameter computed value by
+   * value or more values in all than ENCODER_DEFAULTS.gridValues. (A grid's rows held for a kept
+   * result carry it too: see parameterSweep.)
    */
   readonly grid?: { readonly values: Float64Array[]; readonly strides: number[] };
 }
