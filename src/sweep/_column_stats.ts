@@ -69,42 +69,9 @@ export class ColumnStats {
     }
   }
 
-  /** Takes every value of a column: as add for each, in one loop on local state. */
+  /** Takes every value of a column. */
   addAll(values: ArrayLike<number>): void {
-    const limbs = this.#limbs;
-    let min = this.#min;
-    let max = this.#max;
-    let count = this.#count;
-    let notNegativeZero = this.#notNegativeZero;
-    let special = this.#special;
-    let pieces = this.#pieces;
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i];
-      if (x !== x) continue;
-      if (x < min) min = x;
-      if (x > max) max = x;
-      count++;
-      if (x === 0) {
-        if (1 / x > 0) notNegativeZero = true;
-        continue;
-      }
-      notNegativeZero = true;
-      if (x - x !== 0) {
-        special += x;
-        continue;
-      }
-      addPieces(limbs, x, 1);
-      if (++pieces >= CARRY_EVERY) {
-        carry(limbs);
-        pieces = 0;
-      }
-    }
-    this.#min = min;
-    this.#max = max;
-    this.#count = count;
-    this.#notNegativeZero = notNegativeZero;
-    this.#special = special;
-    this.#pieces = pieces;
+    for (let i = 0; i < values.length; i++) this.add(values[i]);
   }
 
   // Adds `times` (at most CARRY_EVERY) x to the sum.
