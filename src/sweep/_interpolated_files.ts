@@ -50,16 +50,20 @@ export async function checkInterpolation(
   }
 }
 
-/** Writes `interpolated_<name>` beside each results file, in the results file's format. */
+/**
+ * Writes `interpolated_<name>` beside each results file, in the results file's format.
+ * @returns The interpolation's warnings (outputs with too few rows to interpolate from).
+ */
 export async function writeInterpolated(
   paths: string[],
   result: SweepResult,
   extra: ExtraColumns | undefined,
-): Promise<void> {
+): Promise<string[]> {
   const filled = await interpolateNanOutputs(result);
   // The success column still says which rows were interpolated: the ones that failed.
   const table = resultTable(filled, extra && extraColumns(extra, result.rows));
   for (const path of paths) {
     await finalizeRows(interpolatedPath(path), table, { overwrite: true });
   }
+  return filled.warnings.slice(result.warnings.length);
 }

@@ -649,7 +649,8 @@ export async function runRows(
     if (!keepRows) return await open.finishSummary(seed, elapsedMs);
     const result = await open.finish(seed, elapsedMs);
     if (options.interpolateNanOutputs && root) {
-      await writeInterpolated(files, result, context.extra);
+      const warnings = await writeInterpolated(files, result, context.extra);
+      if (warnings.length > 0) return { ...result, warnings: [...result.warnings, ...warnings] };
     }
     return result;
   };

@@ -8,6 +8,7 @@
 import { describe } from "../_describe.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { delaunay } from "./_delaunay.ts";
+import { locateInDelaunay } from "./_lifted_delaunay.ts";
 
 /**
  * The most parameters that vary that {@linkcode interpolateNanOutputs} interpolates over. The
@@ -15,6 +16,13 @@ import { delaunay } from "./_delaunay.ts";
  * vary 2 or 3.
  */
 export const MAX_INTERPOLATION_DIMENSIONS = 4;
+
+/**
+ * The fewest successful rows (with a value for the output) that {@linkcode interpolateNanOutputs}
+ * interpolates an output from, as WaterTAP's `interpolate_nan_outputs`: with fewer, the output's
+ * failed rows stay NaN and the result gets a warning.
+ */
+export const MIN_INTERPOLATION_ROWS = 4;
 
 /**
  * Fills the outputs of failed rows by linear interpolation from the rows that
@@ -27,9 +35,11 @@ export const MAX_INTERPOLATION_DIMENSIONS = 4;
  * `rescale=True`, and a failed row takes the value of the linear function on the simplex
  * of their Delaunay triangulation (with one parameter: the segment) that holds it. A
  * failed row outside the successful rows' convex hull, or without enough successful rows
- * around it, stays NaN, as in scipy. Where the triangulation is not unique (points on a
- * common sphere, as on a regular grid) the simplex chosen may differ from Qhull's; the
- * value then differs only where the outputs are not linear.
+ * around it, stays NaN, as in scipy; so do all the failed rows of an output with fewer than
+ * {@linkcode MIN_INTERPOLATION_ROWS} successful rows, as in WaterTAP, with a warning in the
+ * result's `warnings`. Where the triangulation is not unique (points on a common sphere, as on
+ * a regular grid) the simplex chosen may differ from Qhull's; the value then differs only
+ * where the outputs are not linear.
  *
  * Only the outputs change: `success` and `errors` still tell which rows failed. An output
  * a successful row has as NaN does not take part in that output's interpolation.
@@ -73,24 +83,57 @@ export async function interpolateNanOutputs(result: SweepResult): Promise<SweepR
   const outputs: Record<string, Float64Array> = {};
   for (const name of result.outputNames) outputs[name] = Float64Array.from(result.outputs[name]);
   if (failed.length === 0) return { ...result, outputs };
+  // Outputs known in the same rows share where each failed row lies (locating is the costly part).
+  let shared: { known: number[]; at: Locator } | undefined;
+  const warnings: string[] = [];
   for (const name of result.outputNames) {
     const values = result.outputs[name];
     const known: number[] = [];
     for (let r = 0; r < rows; r++) if (success[r] && Number.isFinite(values[r])) known.push(r);
-    const at = await interpolator(result, paramNames, known, values);
-    for (const r of failed) outputs[name][r] = at(r);
+    if (known.length < MIN_INTERPOLATION_ROWS) {
+      // As WaterTAP, which interpolates nothing from fewer than 4 rows ("Too few points to
+      // perform interpolation."): the failed rows stay NaN, said once per output.
+      warnings.push(
+        `Cannot interpolate output ${
+          describe(name)
+        } as it needs at least ${MIN_INTERPOLATION_ROWS} successful rows with a value: current value is ${known.length}; its failed rows stay NaN`,
+      );
+      continue;
+    }
+    if (!shared || !sameRows(shared.known, known)) {
+      shared = { known, at: memoized(await locator(result, paramNames, known)) };
+    }
+    for (const r of failed) {
+      const value = shared.at(r);
+      outputs[name][r] = value === undefined ? NaN : value(values);
+    }
   }
-  return { ...result, outputs };
+  return { ...result, outputs, warnings: [...result.warnings, ...warnings] };
 }
 
-// Linear interpolation over the rows `known`: a function of a row index.
-async function interpolator(
+// Where a row lies among the known rows: how to make its value from a column of outputs, or
+// undefined where it lies outside them.
+type Locator = (row: number) => ((values: Float64Array) => number) | undefined;
+
+function memoized(at: Locator): Locator {
+  const seen = new Map<number, ReturnType<Locator>>();
+  return (row) => {
+    if (!seen.has(row)) seen.set(row, at(row));
+    return seen.get(row);
+  };
+}
+
+function sameRows(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
+// Linear interpolation over the rows `known`.
+async function locator(
   result: SweepResult,
   paramNames: readonly string[],
   known: number[],
-  values: Float64Array,
-): Promise<(row: number) => number> {
-  if (known.length === 0) return () => NaN;
+): Promise<Locator> {
+  if (known.length === 0) return () => undefined;
   // Parameters that vary: the others must match exactly, or the row lies outside.
   const varying: Float64Array[] = [];
   const fixed: [Float64Array, number][] = [];
@@ -112,8 +155,8 @@ async function interpolator(
   }
   const inside = (row: number) => fixed.every(([col, v]) => col[row] === v);
   if (d === 0) {
-    const v = values[known[0]];
-    return (row) => (inside(row) ? v : NaN);
+    const r0 = known[0];
+    return (row) => (inside(row) ? (v) => v[r0] : undefined);
   }
   // scipy's rescale: centred on the mean and divided by the range of the known points.
   const offset = varying.map((col) => known.reduce((s, r) => s + col[r], 0) / known.length);
@@ -126,32 +169,42 @@ async function interpolator(
     return hi - lo;
   });
   const point = (row: number) => varying.map((col, k) => (col[row] - offset[k]) / scale[k]);
-  // One value per distinct point: the first row's.
+  // One point per distinct place, standing for the first known row there.
   const seen = new Map<string, number>();
   const pts: number[][] = [];
-  const ys: number[] = [];
+  const rep: number[] = [];
   for (const r of known) {
     const p = point(r);
     const key = p.join(",");
     if (seen.has(key)) continue;
     seen.set(key, pts.length);
     pts.push(p);
-    ys.push(values[r]);
+    rep.push(r);
   }
-  if (d === 1) return linear1d(pts.map((p) => p[0]), ys, point, inside);
-  if (pts.length < d + 1) return () => NaN;
+  const combine = (vertices: readonly number[], weights: readonly number[]) => (v: Float64Array) =>
+    weights.reduce((sum, wi, i) => sum + wi * v[rep[vertices[i]]], 0);
+  if (d === 1) return linear1d(pts.map((p) => p[0]), rep, point, inside);
+  if (pts.length < d + 1) return () => undefined;
+  if (d > 2) {
+    const flat = Float64Array.from(pts.flat());
+    return (row) => {
+      if (!inside(row)) return undefined;
+      const at = locateInDelaunay(flat, pts.length, d, point(row));
+      return at && combine(at.vertices, at.weights);
+    };
+  }
   const simplices = (await delaunay(pts)).map((s) => simplex(s, pts)).filter((s) =>
     s !== undefined
   );
   const locate = gridIndex(simplices, pts, d);
   return (row) => {
-    if (!inside(row)) return NaN;
+    if (!inside(row)) return undefined;
     const q = point(row);
     for (const s of locate(q)) {
       const w = s.weights(q);
-      if (w !== undefined) return w.reduce((sum, wi, i) => sum + wi * ys[s.vertices[i]], 0);
+      if (w !== undefined) return combine(s.vertices, w);
     }
-    return NaN;
+    return undefined;
   };
 }
 
@@ -207,17 +260,17 @@ function gridIndex(
 
 function linear1d(
   xs: number[],
-  ys: number[],
+  rep: number[],
   point: (row: number) => number[],
   inside: (row: number) => boolean,
-): (row: number) => number {
+): Locator {
   const order = xs.map((_, i) => i).sort((a, b) => xs[a] - xs[b]);
   const x = order.map((i) => xs[i]);
-  const y = order.map((i) => ys[i]);
+  const r = order.map((i) => rep[i]);
   return (row) => {
-    if (!inside(row)) return NaN;
+    if (!inside(row)) return undefined;
     const q = point(row)[0];
-    if (!(q >= x[0] && q <= x[x.length - 1])) return NaN;
+    if (!(q >= x[0] && q <= x[x.length - 1])) return undefined;
     // The first knot at or above q.
     let lo = 0, hi = x.length - 1;
     while (lo < hi) {
@@ -225,9 +278,11 @@ function linear1d(
       if (x[mid] < q) lo = mid + 1;
       else hi = mid;
     }
-    if (x[lo] === q) return y[lo];
+    const r1 = r[lo];
+    if (x[lo] === q) return (v) => v[r1];
+    const r0 = r[lo - 1];
     const t = (q - x[lo - 1]) / (x[lo] - x[lo - 1]);
-    return y[lo - 1] + t * (y[lo] - y[lo - 1]);
+    return (v) => v[r0] + t * (v[r1] - v[r0]);
   };
 }
 
