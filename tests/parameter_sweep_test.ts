@@ -128,6 +128,29 @@ Deno.test("a probe that always fails records every row as failed", async () => {
   assertEquals([...r.errors.values()], Array(4).fill("probe returned false"));
 });
 
+Deno.test("a point the probe rejects fails without a rebuild, as in WaterTAP; a failed point rebuilds", async () => {
+  // build counts the builds; probe rejects x < 0; evaluate throws at x = 5.
+  const model = URL.createObjectURL(
+    new Blob([
+      `let builds = 0;
+      export const build = () => ({ build: ++builds });
+      export const probe = (_, p) => p.x >= 0;
+      export const evaluate = (m, p) => {
+        if (p.x === 5) throw new Error("no solution");
+        return { build: m.build };
+      };`,
+    ], { type: "text/javascript" }),
+  );
+  const r = await parameterSweep({
+    model,
+    params: { x: fixedSample([1, -1, 2, 5, 3]) },
+    workers: 1,
+  });
+  assertEquals([...r.success], [1, 0, 1, 0, 1]);
+  assertEquals(r.errors.get(1), "probe returned false");
+  assertEquals([...r.outputs.build], [1, NaN, 1, NaN, 2]);
+});
+
 Deno.test("a requested output that no row produces fails every row, naming it", async () => {
   const r = await parameterSweep({
     model: analytic,

@@ -405,11 +405,11 @@ class ChunkRun {
       const accepted = Reflect.apply(probe, this.#model, [this.#ctx.state, point]);
       if (isThenable(accepted)) {
         return accepted.then(
-          (ok) => (ok ? this.#evaluate(r, point) : this.#fail(r, PROBE_FALSE)),
+          (ok) => (ok ? this.#evaluate(r, point) : this.#fail(r, PROBE_FALSE, false)),
           (e) => this.#fail(r, e),
         );
       }
-      return accepted ? this.#evaluate(r, point) : this.#fail(r, PROBE_FALSE);
+      return accepted ? this.#evaluate(r, point) : this.#fail(r, PROBE_FALSE, false);
     } catch (error) {
       return this.#fail(r, error);
     }

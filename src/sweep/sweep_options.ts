@@ -92,7 +92,12 @@ export interface SweepOptions {
    * @default {Infinity}
    */
   readonly timeout?: number;
-  /** Rebuild the model after a failed point, as WaterTAP does. @default {true} */
+  /**
+   * Rebuild the model after a failed point, as WaterTAP does (not after a point its `probe`
+   * rejected: that leaves the model as it was, as in WaterTAP). Unlike WaterTAP, the failed point
+   * is not solved again on the rebuilt model: it is recorded as failed, and the next point runs
+   * on the rebuilt model. @default {true}
+   */
   readonly rebuildOnFailure?: boolean;
   /**
    * Build and initialize the model afresh before every point, so that no point starts from the
