@@ -87,12 +87,23 @@ Deno.test("a publishAddress whose server is down neither blocks nor fails the sw
     });
     assertEquals([...r.outputs.y], [0, 10, NaN, 30, 40]);
     assertEquals([...r.success], [1, 1, 0, 1, 1]);
+    // The result says how many were lost and why (the CLI prints it, and --json lists it).
+    assertEquals(r.warnings.length, 1);
+    assert(
+      r.warnings[0].startsWith(
+        `Cannot publish all progress to http://127.0.0.1:${port}/: 5 of 5 messages were not delivered (first: `,
+      ),
+      r.warnings[0],
+    );
   } finally {
     console.warn = warn;
   }
-  // One warning, whatever the number of points.
+  // One warning as it happens, whatever the number of points.
   assertEquals(warnings.length, 1);
-  assert(warnings[0].includes(`cannot publish progress to http://127.0.0.1:${port}/`), warnings[0]);
+  assert(
+    warnings[0].includes(`psweep: warning: cannot publish progress to http://127.0.0.1:${port}/`),
+    warnings[0],
+  );
   await assertRejects(
     () =>
       parameterSweep({
@@ -125,6 +136,13 @@ Deno.test("a publishAddress whose server never answers does not hold the sweep b
     });
     assertEquals([...r.success], [1, 1, 0, 1, 1]);
     assert(requests >= 1, "the server was asked");
+    // Nothing was answered: every message is counted as lost, with the reason.
+    assertEquals(r.warnings.length, 1);
+    assert(
+      r.warnings[0].includes("5 of 5 messages were not delivered") &&
+        r.warnings[0].includes("had not answered 2 s after the sweep ended"),
+      r.warnings[0],
+    );
   } finally {
     release.resolve();
     await server.shutdown();

@@ -55,6 +55,8 @@ export class ProgressPublisher {
   #pausedUntil = 0;
   #warned = false;
   #closed = false;
+  // Why the first message that was not delivered was not.
+  #why: string | undefined;
   /** Messages dropped (queue full, server failing, or given up at the end). */
   dropped = 0;
   /** Messages the server accepted (a 2xx answer). */
@@ -81,6 +83,7 @@ export class ProgressPublisher {
     if (this.#queue.length >= QUEUE) {
       this.#queue.shift();
       this.dropped++;
+      this.#why ??= `more than ${QUEUE} messages waited for the server`;
     }
     this.#queue.push(body);
     this.#pump();
@@ -112,7 +115,11 @@ export class ProgressPublisher {
       this.sent++;
     } catch (error) {
       this.dropped++;
-      if (this.#abort.signal.aborted) return;
+      if (this.#abort.signal.aborted) {
+        this.#why ??= `the server had not answered ${GRACE_MS / 1000} s after the sweep ended`;
+        return;
+      }
+      this.#why ??= (error as Error).message;
       // A failing server is not asked again for a while: messages meanwhile are dropped.
       this.#pausedUntil = performance.now() + BACKOFF_MS;
       this.dropped += this.#queue.length;
@@ -120,7 +127,7 @@ export class ProgressPublisher {
       if (!this.#warned) {
         this.#warned = true;
         console.warn(
-          `psweep: cannot publish progress to ${this.#url} (${
+          `psweep: warning: cannot publish progress to ${this.#url} (${
             (error as Error).message
           }); the sweep goes on without it`,
         );
@@ -140,9 +147,23 @@ export class ProgressPublisher {
     } finally {
       clearTimeout(timer);
       this.#closed = true;
+      if (this.#queue.length > 0) {
+        this.#why ??= `the server had not answered ${GRACE_MS / 1000} s after the sweep ended`;
+      }
       this.dropped += this.#queue.length;
       this.#queue.length = 0;
       this.#abort.abort();
     }
+  }
+
+  /**
+   * After `close`: a warning for the sweep's result when some messages were not delivered
+   * (a server that was down, failing, or too slow to answer), else undefined.
+   */
+  warning(): string | undefined {
+    if (this.dropped === 0) return undefined;
+    return `Cannot publish all progress to ${this.#url}: ${this.dropped} of ${
+      this.dropped + this.sent
+    } messages were not delivered (first: ${this.#why ?? "unknown"})`;
   }
 }

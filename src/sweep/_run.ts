@@ -646,13 +646,24 @@ export async function runRows(
       );
     }
     const elapsedMs = performance.now() - t0;
-    if (!keepRows) return await open.finishSummary(seed, elapsedMs);
-    const result = await open.finish(seed, elapsedMs);
-    if (options.interpolateNanOutputs && root) {
-      const warnings = await writeInterpolated(files, result, context.extra);
-      if (warnings.length > 0) return { ...result, warnings: [...result.warnings, ...warnings] };
+    const warnings: string[] = [];
+    let result: SweepResult | SweepSummary;
+    if (!keepRows) {
+      result = await open.finishSummary(seed, elapsedMs);
+    } else {
+      result = await open.finish(seed, elapsedMs);
+      if (options.interpolateNanOutputs && root) {
+        warnings.push(...await writeInterpolated(files, result, context.extra));
+      }
     }
-    return result;
+    // Progress messages still on their way get their grace now, so that the result can say
+    // which were not delivered.
+    await publisher?.close();
+    const unpublished = publisher?.warning();
+    if (unpublished !== undefined) warnings.push(unpublished);
+    return warnings.length > 0
+      ? { ...result, warnings: [...result.warnings, ...warnings] }
+      : result;
   };
   try {
     if (!spmd) return await body();
