@@ -488,6 +488,15 @@ Deno.test("h5: a name HDF5 cannot hold is refused, naming it", async () => {
       () => module.open(`${dir}/x.h5`, { paramNames: ["a/b"], outputNames: [] }),
       /HDF5 cannot name a group "a\/b"/,
     );
+    // A NUL would cut the name short (here into "y", the other output's group).
+    await assertRejects(
+      () => module.open(`${dir}/y.h5`, { paramNames: ["a"], outputNames: ["y", "y\0z"] }),
+      /HDF5 cannot name a group .*: a name must not contain '\/' or a NUL character/,
+    );
+    assertEquals(
+      [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.startsWith("y")),
+      [],
+    );
   });
 });
 

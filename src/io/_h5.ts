@@ -79,11 +79,12 @@ function datasetPaths(header: NormalizedHeader): string[] {
 function checkH5Names(header: NormalizedHeader, path: string): void {
   const all = [...header.extraNames, ...header.paramNames, ...header.outputNames];
   for (const name of all) {
-    if (name.includes("/") || name === "." || name === "..") {
+    // HDF5 names are C strings: one with a NUL would be cut there, and could collide.
+    if (name.includes("/") || name.includes("\0") || name === "." || name === "..") {
       throw new TypeError(
         `Cannot write results to ${describe(path)} as HDF5 cannot name a group ${
           describe(name)
-        }: a name must not contain '/' or be '.' or '..'`,
+        }: a name must not contain '/' or a NUL character, or be '.' or '..'`,
       );
     }
   }
