@@ -133,7 +133,6 @@ async function locator(
   paramNames: readonly string[],
   known: number[],
 ): Promise<Locator> {
-  if (known.length === 0) return () => undefined;
   // Parameters that vary: the others must match exactly, or the row lies outside.
   const varying: Float64Array[] = [];
   const fixed: [Float64Array, number][] = [];
