@@ -285,3 +285,51 @@ Deno.test("resume refuses other build options than the file's sweep", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a stopped sweep whose rows on disk lack an output found later is not resumed as complete", async () => {
+  // The model returns `late` from x = 100 on: rows written after it appeared go to disk without
+  // it (the header was fixed by the first rows), and only the final rewrite adds it.
+  const model = URL.createObjectURL(
+    new Blob([
+      `export const evaluate = (_, p) => p.x < 100 ? { y: p.x } : { y: p.x, late: -p.x };`,
+    ], { type: "text/javascript" }),
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await using pool = new DenoWorkerManager({ workers: 1, chunkSize: 10 });
+    const params = { x: linearSample(0, 399, 400) };
+    for (const format of ["csv", "jsonl", "arrow"] as const) {
+      const path = `${dir}/r.${format}`;
+      await stopAfter(250, { model, params, manager: pool, [format]: path });
+      await assertRejects(
+        () => parameterSweep({ model, params, manager: pool, [format]: path, resume: true }),
+        Error,
+        `as the run that wrote it found the output "late" after its first rows were written`,
+      );
+      // Computed again, every row has what the model returned.
+      const r = await parameterSweep({
+        model,
+        params,
+        manager: pool,
+        [format]: path,
+        overwrite: true,
+      });
+      assertEquals(
+        [...r.outputs.late].every((v, x) => x < 100 ? Number.isNaN(v) : v === -x),
+        true,
+      );
+      if (format !== "arrow") assertEquals((await readRows(path)).outputNames, ["y", "late"]);
+      // A finished run's metadata no longer says its rows lack anything: it resumes.
+      const again = await parameterSweep({
+        model,
+        params,
+        manager: pool,
+        [format]: path,
+        resume: true,
+      });
+      assertEquals(again.stats.resumed, 400);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

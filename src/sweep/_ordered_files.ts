@@ -73,6 +73,10 @@ export class OrderedFiles {
   #encoderFailed = false;
   #writerHeader: RowHeader | undefined;
   #textFormats: RowFormat[] = [];
+  // Output names that appeared after the files' header was fixed, as the open files' metadata
+  // records them (see #markLate), and the write of that metadata.
+  #late: string[] = [];
+  #marking: Promise<void> = Promise.resolve();
 
   private constructor(o: SinkOptions, columns: ResultColumns) {
     this.#o = o;
@@ -243,10 +247,32 @@ export class OrderedFiles {
       }
     }
     const writers = await this.#open(this.#columns.outputNames());
+    await this.#markLate();
     // Not awaited: those rows may lie after this chunk's, and so wait for it to be written.
     this.#flushDeferred();
     await this.#place(writers, index);
     onDisk?.();
+  }
+
+  // Rows written under a header that lacks an output name found since go to disk without that
+  // output's values, which only the final rewrite adds (from memory). Before any such row is
+  // written, each open file's metadata says which names its rows may lack, so that a run that
+  // stops before that rewrite is not resumed as if its rows were complete (resumeSink refuses
+  // it). Every write awaits the same promise, so their order on disk is kept; the final rewrite
+  // writes the metadata without them.
+  #markLate(): Promise<void> {
+    const header = this.#header!;
+    const known = new Set(header);
+    const late = this.#columns.outputNames().filter((name) => !known.has(name));
+    if (late.length > this.#late.length) {
+      this.#late = late;
+      const meta = { ...sinkMeta(this.#o, header), [LATE_OUTPUTS]: late };
+      const paths = [...this.#writerOf.keys()];
+      this.#marking = this.#marking.then(() =>
+        Promise.all(paths.map((path) => writeSweepMeta(path, meta))).then(() => {})
+      );
+    }
+    return this.#marking;
   }
 
   async #place(writers: ResultsWriter[], index: ArrayLike<number>): Promise<void> {
@@ -540,6 +566,12 @@ export class OrderedFiles {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 }
+
+/**
+ * The metadata field that lists the output names a stopped run's rows on disk may lack (see
+ * OrderedFiles.#markLate).
+ */
+export const LATE_OUTPUTS = "outputsMissingFromRows";
 
 /** What a failed row read back from a file of this format records, as it keeps no message. */
 export function unrecordedMessage(format: ResultsFormatName): string {

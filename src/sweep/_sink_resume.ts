@@ -2,7 +2,7 @@
 // results file, checks its metadata names the same sweep, and matches its rows to this sweep's.
 import { matchRows } from "../io/match_rows.ts";
 import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
-import { type OrderedFiles, unrecordedMessage } from "./_ordered_files.ts";
+import { LATE_OUTPUTS, type OrderedFiles, unrecordedMessage } from "./_ordered_files.ts";
 import { paramRowsOf } from "./_param_rows.ts";
 import type { ResultColumns } from "./_result_columns.ts";
 import { sinkMeta, type SinkOptions } from "./_sink_options.ts";
@@ -39,7 +39,9 @@ async function readBack(
     meta = await readSweepMeta(path, {
       expected: sinkMeta(o, o.outputs ?? []),
       // Output names found in the rows may differ from run to run; named ones must not.
-      ignore: o.outputs === undefined ? ["outputNames", "version"] : ["version"],
+      ignore: o.outputs === undefined
+        ? ["outputNames", "version", LATE_OUTPUTS]
+        : ["version", LATE_OUTPUTS],
     });
   } catch (e) {
     const message = (e as Error).message;
@@ -49,6 +51,22 @@ async function readBack(
         ? message
         : `Cannot resume from ${JSON.stringify(path)}: ${message}`,
       { cause: e },
+    );
+  }
+  const late = meta[LATE_OUTPUTS];
+  if (Array.isArray(late) && late.length > 0) {
+    // Rows written after these outputs appeared lack their values, and nothing tells which
+    // rows those are: resuming would record them as successful without those outputs.
+    throw new Error(
+      `Cannot resume ${JSON.stringify(path)} as the run that wrote it found the output${
+        late.length > 1 ? "s" : ""
+      } ${
+        late.map((n) => JSON.stringify(n)).join(", ")
+      } after its first rows were written and stopped before adding ${
+        late.length > 1 ? "them" : "it"
+      } to the rows written since: those rows lack ${
+        late.length > 1 ? "their values" : "its values"
+      }; run the sweep again with overwrite (--overwrite) to compute every row`,
     );
   }
   const disk = await files.formatOf(path).read(
