@@ -2,7 +2,13 @@
 // Parquet. Each round-trips: written by a sweep, read back by psweep (resume, the report) and by
 // Python's readers where this machine has them; a sweep killed with kill -9 leaves every row it
 // reported done readable, and a resume completes it.
-import { fixedSample, linearSample, parameterSweep, type SweepResult } from "../mod.ts";
+import {
+  differentialParameterSweep,
+  fixedSample,
+  linearSample,
+  parameterSweep,
+  type SweepResult,
+} from "../mod.ts";
 import { resultsFormat, type ResultsFormatName } from "../src/io/_formats.ts";
 import { partialPath } from "../src/io/_parquet.ts";
 import { EOS } from "../src/io/_arrow_ipc.ts";
@@ -505,24 +511,50 @@ Deno.test("columnar files name an output that has a parameter's name apart", asy
     for (const format of ["arrow", "parquet"] as const) {
       const path = fileOf(dir, format);
       const module = await resultsFormat(format);
-      const header = { paramNames: ["x"], outputNames: ["x", "y"] };
+      // An output named `outputs.x` too: prefixed again, as in CSV, so that no two columns
+      // share a name (pyarrow, pandas and polars refuse such files).
+      const header = { paramNames: ["x"], outputNames: ["x", "y", "outputs.x"] };
       const table = {
         ...header,
         rows: 1,
         params: Float64Array.of(2),
-        outputs: Float64Array.of(4, 5),
+        outputs: Float64Array.of(4, 5, 6),
         success: Uint8Array.of(1),
       };
       await module.finalize(path, table);
       const back = await module.read(path);
-      assertEquals(back.outputNames, ["x", "y"]);
-      assertEquals([...back.outputs], [4, 5]);
+      assertEquals(back.outputNames, ["x", "y", "outputs.x"]);
+      assertEquals([...back.params, ...back.outputs], [2, 4, 5, 6]);
       const text = await py(PY_READ, path, format);
       if (text !== undefined) {
-        assertEquals(Object.keys(JSON.parse(text)), ["x", "outputs.x", "y", "success"]);
+        assertEquals(Object.keys(JSON.parse(text)), [
+          "x",
+          "outputs.x",
+          "y",
+          "outputs.outputs.x",
+          "success",
+        ]);
       }
     }
   });
+});
+
+Deno.test("no parameter may take a name a results file gives its own columns", async () => {
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params: { "outputs.a": fixedSample([1]) } }),
+    RangeError,
+    `must name its parameters with names that do not start with "outputs." (the results files' prefix for an output that has a parameter's name): current value is "outputs.a"`,
+  );
+  await assertRejects(
+    () =>
+      differentialParameterSweep({
+        model: analytic,
+        params: { nominalIndex: fixedSample([1]) },
+        differential: { nominalIndex: { mode: "sum", sample: "normal", sd: 0.01 } },
+      }),
+    RangeError,
+    `'params' names "nominalIndex", a column this sweep writes itself (nominalIndex, differentialIndex)`,
+  );
 });
 
 Deno.test("a results path must carry its option's extension", async () => {

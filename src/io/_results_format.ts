@@ -6,6 +6,7 @@
 // module. Also the helpers the columnar formats share.
 
 import { describe } from "../_describe.ts";
+import { OUTPUT_PREFIX } from "./_rows.ts";
 import type { ReadRowsOptions, ReadRowsResult } from "./read_rows.ts";
 import type { RowBatch, RowHeader, RowTable } from "./row_types.ts";
 import type { WrittenBlock } from "./row_writer.ts";
@@ -162,10 +163,11 @@ export function columnsOf(
 }
 
 /**
- * The column names of a columnar file: extra, parameter and output names, then `success`. An
- * output that has a parameter's (or an extra column's) name is named `outputs.<name>`, so that
- * pandas and polars, which refuse two columns of one name, read the file; the file's metadata
- * keeps the names as they are.
+ * The column names of a columnar file: extra, parameter and output names, then `success`. As in
+ * CSV (csvColumnNames), an output that has a parameter's (or an extra column's) name is named
+ * `outputs.<name>`, and so is one whose name starts with `outputs.` already, so that no two
+ * columns share a name (pandas, polars and pyarrow refuse such files; no parameter may start
+ * with `outputs.`); the file's metadata keeps the names as they are.
  */
 export function columnNames(header: {
   extraNames: readonly string[];
@@ -176,7 +178,9 @@ export function columnNames(header: {
   return [
     ...header.extraNames,
     ...header.paramNames,
-    ...header.outputNames.map((name) => before.has(name) ? `outputs.${name}` : name),
+    ...header.outputNames.map((name) =>
+      before.has(name) || name.startsWith(OUTPUT_PREFIX) ? OUTPUT_PREFIX + name : name
+    ),
     "success",
   ];
 }

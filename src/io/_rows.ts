@@ -209,7 +209,7 @@ export function csvHeaderLine(header: NormalizedHeader): string {
 // An output may have a parameter's name (WaterTAP records the swept inputs among the outputs).
 // A CSV header has one namespace: such an output's column is `outputs.<name>`, and so is that of
 // an output whose name starts with `outputs.` already, so that readers strip exactly one prefix.
-const OUTPUT_PREFIX = "outputs.";
+export const OUTPUT_PREFIX = "outputs.";
 
 /** The CSV column names of a header, outputs that need it prefixed (see OUTPUT_PREFIX). */
 export function csvColumnNames(header: NormalizedHeader): string[] {

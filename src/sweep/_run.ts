@@ -25,6 +25,7 @@ import { SharedRowsPart } from "../parallel/_partial_results.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
 import { type ParamRows, paramRowsOf } from "./_param_rows.ts";
+import { OUTPUT_PREFIX } from "../io/_rows.ts";
 import { STREAM_DEFAULTS } from "../_defaults.ts";
 import { type SinkOptions, SweepSink } from "./_sink.ts";
 import {
@@ -59,7 +60,11 @@ export interface Plan {
   label: string;
 }
 
-export function planSweep(options: SweepOptions, extraKeys: readonly string[] = []): Plan {
+export function planSweep(
+  options: SweepOptions,
+  extraKeys: readonly string[] = [],
+  extraColumns: readonly string[] = [],
+): Plan {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `Cannot run a sweep as 'options' must be an object: current value is ${describe(options)}`,
@@ -83,6 +88,22 @@ export function planSweep(options: SweepOptions, extraKeys: readonly string[] = 
         `Cannot run a sweep as 'params' must name its parameters with non-empty names other than "${RESERVED}" (a column of the results files) and "__proto__": current value is ${
           describe(name)
         }`,
+      );
+    }
+    // The results files name an output that shares a parameter's name `outputs.<name>`, so a
+    // parameter of that shape could share a column's name with an output.
+    if (name.startsWith(OUTPUT_PREFIX)) {
+      throw new RangeError(
+        `Cannot run a sweep as 'params' must name its parameters with names that do not start with "${OUTPUT_PREFIX}" (the results files' prefix for an output that has a parameter's name): current value is ${
+          describe(name)
+        }`,
+      );
+    }
+    if (extraColumns.includes(name)) {
+      throw new RangeError(
+        `Cannot run a sweep as 'params' names ${
+          describe(name)
+        }, a column this sweep writes itself (${extraColumns.join(", ")})`,
       );
     }
   }

@@ -21,6 +21,9 @@ import type { ExtraColumns } from "./_extra_columns.ts";
 import type { ParamRows } from "./_param_rows.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
 
+// The columns a differential sweep writes before the parameters; no parameter may take their names.
+const INDEX_COLUMNS = ["nominalIndex", "differentialIndex"];
+
 /**
  * How one swept parameter is perturbed around each nominal value `v`
  * (WaterTAP's `differential_sweep_specs` entry; the WaterTAP names are given
@@ -543,7 +546,7 @@ export async function differentialParameterSweep(
     | DifferentialSweepOptions
     | Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
 ): Promise<SweepResult | SweepSummary> {
-  const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS));
+  const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS), INDEX_COLUMNS);
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;
   if (typeof n !== "number") {
@@ -600,7 +603,7 @@ export async function differentialParameterSweep(
   // Files carry the index columns first, as WaterTAP's nominal_idx and differential_idx,
   // computed from the row index (a sweep that keeps no rows holds none of them).
   const extra: ExtraColumns = {
-    names: ["nominalIndex", "differentialIndex"],
+    names: [...INDEX_COLUMNS],
     value: (r, c) => {
       if (c === 0) return r < N ? r : NaN;
       return r < N ? NaN : Math.floor((r - N) / count);
