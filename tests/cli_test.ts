@@ -143,6 +143,16 @@ Deno.test("malformed sweep files name the file, the field and the fix", async ()
         /Invalid sweep file .*huge\.yaml: .*'params\.x\.n' of the linear sampler asks for 1000000000000 rows, more than a sweep holds in memory/,
       ],
       [
+        "interp_h5.yaml",
+        "model: ./m.js\nparams: { x: [0, 1, 3] }\nh5: r.h5\ninterpolateNanOutputs: true\n",
+        /Invalid sweep file .*interp_h5\.yaml: Cannot run a sweep with 'interpolateNanOutputs' as neither 'csv' nor 'jsonl'/,
+      ],
+      [
+        "interp5.yaml",
+        "model: ./m.js\nparams: { a: [0, 1, 2], b: [0, 1, 2], c: [0, 1, 2], d: [0, 1, 2], e: [0, 1, 2] }\ncsv: r5.csv\ninterpolateNanOutputs: true\n",
+        /Invalid sweep file .*interp5\.yaml: Cannot run a sweep with 'interpolateNanOutputs' as linear interpolation supports up to 4 varying parameters: current value is 5/,
+      ],
+      [
         "mixed.yaml",
         "model: ./m.js\nparams:\n  x: [0, 1, 3]\n  z: { sampler: uniform, lower: 0, upper: 1, n: 3 }\n",
         /Invalid sweep file .*mixed\.yaml: .*types cannot be mixed/,

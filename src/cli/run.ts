@@ -445,7 +445,9 @@ export function cliWording(e: unknown, sweepFile?: string): unknown {
   // (out of memory, say) is not the user's typing.
   if (
     (e instanceof TypeError || e instanceof RangeError || e instanceof Deno.errors.NotFound) &&
-    /^Cannot (run a (recursive |differential )?sweep|build combinations) as /.test(e.message)
+    /^Cannot (run a (recursive |differential )?sweep( with '\w+')?|build combinations) as /.test(
+      e.message,
+    )
   ) {
     return new UsageError(sweepFile ? `Invalid sweep file ${sweepFile}: ${message}` : message, {
       cause: e,
