@@ -557,6 +557,36 @@ Deno.test("no parameter may take a name a results file gives its own columns", a
   );
 });
 
+Deno.test("a name with a lone surrogate, which has no UTF-8 form, is refused", async () => {
+  await assertRejects(
+    () => parameterSweep({ model: analytic, params: { "a\ud800": fixedSample([1]) } }),
+    RangeError,
+    `'params' must name its parameters with well-formed Unicode`,
+  );
+  await assertRejects(
+    () =>
+      parameterSweep({
+        model: analytic,
+        params: { a: fixedSample([1]), b: fixedSample([1]) },
+        outputs: ["y\udc00"],
+      }),
+    RangeError,
+    `'outputs' must hold well-formed Unicode`,
+  );
+  const model = URL.createObjectURL(
+    new Blob([`export const evaluate = () => ({ "y\\ud800": 1 });`], {
+      type: "text/javascript",
+    }),
+  );
+  await withTempDir(async (dir) => {
+    await assertRejects(
+      () => parameterSweep({ model, params: { x: fixedSample([1]) }, csv: `${dir}/r.csv` }),
+      RangeError,
+      "its name is not well-formed Unicode",
+    );
+  });
+});
+
 Deno.test("a results path must carry its option's extension", async () => {
   for (const [field, path] of [["arrow", "r.csv"], ["h5", "r.arrow"], ["parquet", "r.h5"]]) {
     await assertRejects(

@@ -286,12 +286,15 @@ export class ResultColumns {
   #column(name: string): Float64Array {
     let col = this.#outputs.get(name);
     if (!col) {
-      if (name === "success" || name === "__proto__") {
-        // The results' column of outcomes has that name; and "__proto__" is no key of the
-        // result's object of columns. (A parameter's name is fine: see csvColumnNames.)
+      if (name === "success" || name === "__proto__" || !name.isWellFormed()) {
+        // The results' column of outcomes has that name; "__proto__" is no key of the result's
+        // object of columns; and a lone surrogate has no UTF-8 form, so files would hold
+        // another name than their metadata. (A parameter's name is fine: see csvColumnNames.)
         const taken = name === "__proto__"
           ? "no object can hold it as a key"
-          : "the results' success column has that name";
+          : name === "success"
+          ? "the results' success column has that name"
+          : "its name is not well-formed Unicode (it holds a lone surrogate), which files cannot hold";
         throw new RangeError(
           `Cannot record the model's output ${
             describe(name)

@@ -90,6 +90,13 @@ export function planSweep(
         }`,
       );
     }
+    if (!name.isWellFormed()) {
+      throw new RangeError(
+        `Cannot run a sweep as 'params' must name its parameters with well-formed Unicode (results files hold names as UTF-8, which a lone surrogate has no form in): current value is ${
+          describe(name)
+        }`,
+      );
+    }
     // The results files name an output that shares a parameter's name `outputs.<name>`, so a
     // parameter of that shape could share a column's name with an output.
     if (name.startsWith(OUTPUT_PREFIX)) {
@@ -127,6 +134,13 @@ export function planSweep(
       }
       if (seen.has(name)) {
         throw new RangeError(`Cannot run a sweep as 'outputs' names ${describe(name)} twice`);
+      }
+      if (!name.isWellFormed()) {
+        throw new RangeError(
+          `Cannot run a sweep as 'outputs' must hold well-formed Unicode (results files hold names as UTF-8, which a lone surrogate has no form in): current value is ${
+            describe(name)
+          }`,
+        );
       }
       if (name === RESERVED || name === "__proto__") {
         throw new RangeError(
