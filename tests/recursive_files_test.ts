@@ -110,6 +110,29 @@ Deno.test("a recursive sweep stopped in its second round resumes to the same row
   });
 });
 
+Deno.test("a recursive sweep that keeps no rows removes what a killed run left of its pending Parquet file", async () => {
+  await withTempDir(async (dir) => {
+    // The Parquet file is written to a pending copy, itself written through a temporary file:
+    // a run killed then leaves that temporary file, which the next run removes.
+    const stray = `${dir}/..r.parquet.final.parquet.0123456789ab.tmp`;
+    await Deno.writeTextFile(stray, "half");
+    const summary = await recursiveParameterSweep({
+      model,
+      params: { a_val: uniformSample(0, 1, 10) },
+      outputs: ["x_val"],
+      numSamples: 10,
+      seed: 0,
+      workers: 1,
+      keepResult: false,
+      csv: `${dir}/r.csv`,
+      parquet: `${dir}/r.parquet`,
+    });
+    assertEquals(summary.rows, 10);
+    assert(!(await exists(stray)), "a stray temporary file of the pending Parquet file is left");
+    assertEquals((await (await resultsFormat("parquet")).read(`${dir}/r.parquet`)).rows, 10);
+  });
+});
+
 Deno.test("a recursive sweep writes Arrow, HDF5 and Parquet once it completes, beside its CSV", async () => {
   await withTempDir(async (dir) => {
     const options: RecursiveSweepOptions = {

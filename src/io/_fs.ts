@@ -45,6 +45,27 @@ export function isTemporaryOf(entry: string, name: string): boolean {
   return m !== null && m[1] === name;
 }
 
+/**
+ * Removes the temporary files (see temporaryPath) of each of `paths`, all in one directory: what
+ * a run killed mid-rewrite left. Only for a caller that alone may write those files now (it holds
+ * their results file's lock). An unreadable directory is left for the write itself to report.
+ */
+export async function removeTemporaries(paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  const dir = dirname(paths[0]);
+  const names = paths.map((path) => basename(path));
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile) continue;
+      if (names.some((name) => isTemporaryOf(entry.name, name))) {
+        await Deno.remove(join(dir, entry.name)).catch(() => {});
+      }
+    }
+  } catch {
+    // An unreadable directory: the write itself will say so.
+  }
+}
+
 /** Where a batch of rows lies in a file: its first byte and its length. */
 export interface ByteRange {
   readonly offset: number;

@@ -4,8 +4,8 @@
 // gets. The OS drops the lock when its holder dies, however it dies (kill -9 included), so a
 // lock file left behind blocks nothing. Holding the lock, a run also removes what an earlier
 // run killed mid-rewrite left beside the file (its `.tmp` files).
-import { basename, dirname, join } from "node:path";
-import { isTemporaryOf } from "./_fs.ts";
+import { dirname } from "node:path";
+import { removeTemporaries } from "./_fs.ts";
 
 /** The path of the lock file of a results file. */
 export function resultsLockPath(path: string): string {
@@ -112,19 +112,8 @@ async function readPid(lockPath: string): Promise<number | undefined> {
 
 // Temporary files of the results file and of its metadata file, named by the one rule every
 // writer follows (temporaryPath in _fs.ts). Only the holder of the lock writes them, so any found
-// now were left by a run that died mid-rewrite.
-async function removeStrayTemps(path: string): Promise<void> {
-  const dir = dirname(path);
-  // (And of Parquet's stream, rewritten in row order before the file is written from it.)
-  const names = [basename(path), `${basename(path)}.meta.json`, `${basename(path)}.partial.arrow`];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile) continue;
-      if (names.some((name) => isTemporaryOf(entry.name, name))) {
-        await Deno.remove(join(dir, entry.name)).catch(() => {});
-      }
-    }
-  } catch {
-    // An unreadable directory: the write itself will say so.
-  }
+// now were left by a run that died mid-rewrite. (And of Parquet's stream, rewritten in row order
+// before the file is written from it.)
+function removeStrayTemps(path: string): Promise<void> {
+  return removeTemporaries([path, `${path}.meta.json`, `${path}.partial.arrow`]);
 }

@@ -9,7 +9,7 @@
 // statistics taken as the rows pass. From the first look at the files to the last write, the sweep holds the lock of each
 // results file (see _results_lock.ts): a second run on them fails at once, touching nothing.
 import { basename, dirname, extname, join } from "node:path";
-import { pathExists } from "../io/_fs.ts";
+import { pathExists, removeTemporaries } from "../io/_fs.ts";
 import { formatOfPath, resultsFormat } from "../io/_formats.ts";
 import { lockResults, type ResultsLock } from "../io/_results_lock.ts";
 import { readRowBatches, readRows } from "../io/read_rows.ts";
@@ -211,6 +211,9 @@ async function writeFromParts(
   try {
     for (const path of paths) {
       const format = await resultsFormat(formatOfPath(path)!);
+      // What a run killed while it wrote the pending file left beside it goes first (this run
+      // holds the results file's lock).
+      await removeTemporaries([pendingPath(path)]);
       const writer = await format.open(pendingPath(path), header, { overwrite: true });
       targets.push({ path, format, writer });
     }
