@@ -143,6 +143,11 @@ Deno.test("malformed sweep files name the file, the field and the fix", async ()
         /Invalid sweep file .*huge\.yaml: .*'params\.x\.n' of the linear sampler asks for 1000000000000 rows, more than a sweep holds in memory/,
       ],
       [
+        "samples.yaml",
+        "model: ./m.js\nparams: { x: { sampler: uniform, lower: 0, upper: 1, n: 10 } }\nnumSamples: 200000000\n",
+        /'numSamples' must be an integer from 1 to 100000000: current value is 200000000/,
+      ],
+      [
         "interp_h5.yaml",
         "model: ./m.js\nparams: { x: [0, 1, 3] }\nh5: r.h5\ninterpolateNanOutputs: true\n",
         /Invalid sweep file .*interp_h5\.yaml: Cannot run a sweep with 'interpolateNanOutputs' as neither 'csv' nor 'jsonl'/,

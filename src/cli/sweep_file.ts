@@ -7,6 +7,7 @@ import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { UsageError } from "./_errors.ts";
 import {
   isPermissionKind,
+  MAX_ROWS,
   MAX_SEED,
   MAX_SWEEP_FILE_BYTES,
   MAX_TIMEOUT_MS,
@@ -247,10 +248,13 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
     if (v === undefined) continue;
     const min = field === "seed" ? 0 : 1;
     // Seeds are numpy's: 32-bit unsigned integers.
+    // (numSamples counts rows kept in memory: at most MAX_ROWS, as the library checks too.)
     const max = field === "seed"
       ? MAX_SEED
       : field === "workers"
       ? MAX_WORKERS
+      : field === "numSamples"
+      ? MAX_ROWS
       : Number.MAX_SAFE_INTEGER;
     if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) {
       fail(field, `must be an integer from ${min} to ${max}: current value is ${describe(v)}`);
