@@ -148,3 +148,31 @@ Deno.test("a publishAddress whose server never answers does not hold the sweep b
     await server.shutdown();
   }
 });
+
+Deno.test("a point over its time limit is published with that limit as its solve time", async () => {
+  // The point x = 2 never finishes: the sweep's timeout (0.3 s) fails it.
+  const hangs = URL.createObjectURL(
+    new Blob([
+      `export const evaluate = (_, p) => p.x === 2 ? new Promise(() => {}) : { y: p.x };`,
+    ], { type: "text/javascript" }),
+  );
+  const received: Record<string, string>[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    received.push(Object.fromEntries(new URLSearchParams(await req.text())));
+    return new Response("ok");
+  });
+  try {
+    const r = await parameterSweep({
+      model: hangs,
+      params: { x: linearSample(0, 4, 5) },
+      workers: 1,
+      timeout: 300,
+      publishAddress: `http://127.0.0.1:${server.addr.port}/`,
+    });
+    assertEquals([...r.success], [1, 1, 0, 1, 1]);
+    const timedOut = received.find((m) => m.iteration === "2");
+    assertEquals([timedOut?.solve_status, timedOut?.solve_time], ["False", "0.3"]);
+  } finally {
+    await server.shutdown();
+  }
+});

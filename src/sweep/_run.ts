@@ -640,7 +640,9 @@ export async function runRows(
                 abort.abort(new Error(`the model could not be built: ${chunk.error.message}`));
                 return;
               }
-              if (publisher) publishChunk(publisher, rank, chunk as LocalResults<ChunkOutput>);
+              if (publisher) {
+                publishChunk(publisher, rank, chunk as LocalResults<ChunkOutput>, options.timeout);
+              }
               const added = take(chunk);
               // Workers that outrun the disk wait for it, rather than text piling up in memory.
               return open.backlogged ? added : undefined;
@@ -854,17 +856,23 @@ function publishChunk(
   publisher: ProgressPublisher,
   rank: number,
   chunk: LocalResults<ChunkOutput>,
+  timeoutMs: number | undefined,
 ): void {
   const out = chunk.results;
   if (chunk.error || !out) {
-    // A chunk that failed whole (timeout, dead worker): its rows failed, in no measured time.
+    // A chunk that failed whole: its rows failed. A point over its time limit (such points run
+    // one per chunk) ran for that limit, which WaterTAP would have sent as its solve time; a
+    // dead worker's rows ran for no time that was measured.
     const p = chunk.parameters;
+    const seconds = chunk.error?.name === CHUNK_ERROR_NAMES.timeout && timeoutMs !== undefined
+      ? timeoutMs / 1000
+      : NaN;
     for (let i = 0; i < p.rows; i++) {
       publisher.publish({
         workerNumber: rank,
         iteration: p.data[i * p.columns],
         solveStatus: false,
-        solveTime: NaN,
+        solveTime: seconds,
       });
     }
     return;
