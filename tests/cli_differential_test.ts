@@ -50,13 +50,13 @@ csv: diff.csv
     // Mistakes name the field.
     await Deno.writeTextFile(
       `${dir}/bad.yaml`,
-      `model: ${model}\nparams:\n  a: [0, 1, 2]\ndifferential:\n  a: { diff_sample_type: LinearSample, diff_mode: sum, relative_lb: 0, relative_ub: 1 }\n`,
+      `model: ${model}\nparams:\n  a: [0, 1, 2]\ndifferential:\n  a: { diff_sample_type: LinSample, diff_mode: sum, relative_lb: 0, relative_ub: 1 }\n`,
     );
     const bad = await psweep(["run", `${dir}/bad.yaml`, "--quiet"]);
     assertEquals(bad.code, 2);
     assertMatch(
       bad.stderr,
-      /'differential\.a\.diff_sample_type' must be one of UniformSample, NormalSample, GeomSample, ReverseGeomSample: current value is "LinearSample"/,
+      /'differential\.a\.diff_sample_type' must be one of UniformSample, NormalSample, LinearSample, GeomSample, ReverseGeomSample: current value is "LinSample"/,
     );
   });
 });

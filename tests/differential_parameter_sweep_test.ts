@@ -191,6 +191,28 @@ Deno.test("geom and reverseGeom samples make every combination, for negative nom
   assertEquals(r.seed, undefined);
 });
 
+Deno.test("linear samples (WaterTAP's LinearSample) are np.linspace of the range, combined with the others", async () => {
+  const r = await differentialParameterSweep({
+    model,
+    params: { a: fixedSample([10, -2]), b: fixedSample([3]) },
+    differential: {
+      // sum: 10 * (1 - 0.5) to 10 * (1 + 1); a range through zero is fine for linear samples.
+      a: { mode: "sum", sample: "linear", relativeLower: 0.5, relativeUpper: 1 },
+      b: { mode: "product", sample: "linear", relativeLower: -1, relativeUpper: 1 },
+    },
+    numDiffSamples: 3,
+    workers: 1,
+  });
+  assertEquals(r.rows, 2 + 18);
+  // np.linspace(5, 20, 3), np.linspace(-1, -4, 3) and np.linspace(-3, 3, 3).
+  assertEquals([...r.params.a], [
+    ...[10, -2, 5, 5, 5, 12.5, 12.5, 12.5, 20, 20, 20],
+    ...[-1, -1, -1, -2.5, -2.5, -2.5, -4, -4, -4],
+  ]);
+  assertEquals([...r.params.b], [3, 3, ...Array(6).fill([-3, 0, 3]).flat()]);
+  assertEquals(r.seed, undefined);
+});
+
 Deno.test("random nominal rows are those of parameterSweep, and each is perturbed from the seed afresh", async () => {
   const params = { a: uniformSample(0, 1, 4), b: uniformSample(0, 1, 4) };
   const r = await differentialParameterSweep({
@@ -356,9 +378,9 @@ Deno.test("bad numDiffSamples and differential specs are rejected, naming the fi
     `as 'differential.a.mode' must be "sum", "product" or "percentile": current value is undefined`,
   );
   await rejects(
-    { differential: spec({ mode: "sum", sample: "linear", relativeLower: 0, relativeUpper: 1 }) },
+    { differential: spec({ mode: "sum", sample: "lin", relativeLower: 0, relativeUpper: 1 }) },
     RangeError,
-    `as 'differential.a.sample' must be "uniform", "normal", "geom" or "reverseGeom": current value is "linear"`,
+    `as 'differential.a.sample' must be "uniform", "normal", "linear", "geom" or "reverseGeom": current value is "lin"`,
   );
   await rejects(
     { differential: spec({ mode: "sum", sample: "normal" }) },

@@ -67,6 +67,7 @@ export function fromWaterTapSampler(value: unknown, field: string): unknown {
 const DIFF_TYPES: Readonly<Record<string, string>> = {
   UniformSample: "uniform",
   NormalSample: "normal",
+  LinearSample: "linear",
   GeomSample: "geom",
   ReverseGeomSample: "reverseGeom",
 };

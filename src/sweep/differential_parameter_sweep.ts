@@ -10,7 +10,7 @@ import { describe, invalid } from "../_describe.ts";
 import { MAX_ROWS } from "../_limits.ts";
 import { STREAM_DEFAULTS } from "../_defaults.ts";
 import { argsortStable } from "../sampling/_argsort.ts";
-import { geomspace } from "../sampling/_spaces.ts";
+import { geomspace, linspace } from "../sampling/_spaces.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./sweep_options.ts";
@@ -29,7 +29,7 @@ const INDEX_COLUMNS = ["nominalIndex", "differentialIndex"];
  * (WaterTAP's `differential_sweep_specs` entry; the WaterTAP names are given
  * in brackets).
  *
- * For `sample` `"uniform"`, `"geom"` and `"reverseGeom"` the perturbations
+ * For `sample` `"uniform"`, `"linear"`, `"geom"` and `"reverseGeom"` the perturbations
  * span a range from `lower` to `upper` that `mode` makes of `v`:
  *
  * - `"sum"`: `v * (1 - relativeLower)` to `v * (1 + relativeUpper)`;
@@ -72,12 +72,12 @@ export interface DifferentialSpec {
   readonly mode?: "sum" | "product" | "percentile";
   /**
    * How the perturbations are drawn (`diff_sample_type`): uniform or normal
-   * draws, one row per sample, or geometrically spaced values (crowding
-   * towards `lower`, or towards `upper` for `"reverseGeom"`) combined with
-   * the other perturbed parameters' values. Random and spaced samples cannot
-   * be mixed in one sweep.
+   * draws, one row per sample, or evenly (`"linear"`, WaterTAP's `LinearSample`) or
+   * geometrically spaced values (crowding towards `lower`, or towards `upper` for
+   * `"reverseGeom"`) combined with the other perturbed parameters' values. Random and spaced
+   * samples cannot be mixed in one sweep.
    */
-  readonly sample: "uniform" | "normal" | "geom" | "reverseGeom";
+  readonly sample: "uniform" | "normal" | "linear" | "geom" | "reverseGeom";
   /** The lower end of the range, relative to the nominal value as `mode` says (`relative_lb`). */
   readonly relativeLower?: number;
   /** The upper end of the range, relative to the nominal value as `mode` says (`relative_ub`). */
@@ -130,14 +130,14 @@ export interface DifferentialSweepOptions extends SweepOptions {
   /**
    * Samples per perturbed parameter around each nominal row (`num_diff_samples`):
    * the number of perturbation rows of random samples, and the number of values
-   * of each parameter in the grid of `"geom"` and `"reverseGeom"` samples.
+   * of each parameter in the grid of `"linear"`, `"geom"` and `"reverseGeom"` samples.
    * @default {1}
    */
   readonly numDiffSamples?: number;
 }
 
 const MODES = ["sum", "product", "percentile"] as const;
-const SAMPLES = ["uniform", "normal", "geom", "reverseGeom"] as const;
+const SAMPLES = ["uniform", "normal", "linear", "geom", "reverseGeom"] as const;
 const FIELDS = [
   "mode",
   "sample",
@@ -305,10 +305,11 @@ function rangeOf(p: Perturbation, nominal: number, row: number): [number, number
   return [lower, upper];
 }
 
-// `np.geomspace(lower, upper, n)` for bounds of one sign, in either order, or its mirror image
-// (WaterTAP's ReverseGeomSample).
+// `np.linspace(lower, upper, n)` (WaterTAP's LinearSample), or `np.geomspace(lower, upper, n)` for
+// bounds of one sign, in either order, or its mirror image (WaterTAP's ReverseGeomSample).
 function spaced(p: Perturbation, nominal: number, row: number, n: number): Float64Array {
   const [lower, upper] = rangeOf(p, nominal, row);
+  if (p.sample === "linear") return linspace(lower, upper, n);
   if (lower === 0 || Math.sign(lower) !== Math.sign(upper)) {
     throw new RangeError(
       `Cannot run a differential sweep as 'differential.${p.name}' makes the geometric range ${lower} to ${upper} of nominal row ${row} (${p.name} = ${nominal}), which must not include or cross zero`,
