@@ -79,9 +79,18 @@ Deno.test("WaterTAP sampler names: mistakes name the field", () => {
     "{ type: LinearSample, lower_limit: 0, lower: 0, upper_limit: 1, num_samples: 2 }",
     "'params.a' gives 'lower' twice (once as 'lower_limit')",
   );
+  // Fields are named as the file wrote them, or would have: WaterTAP's names with its 'type'.
   bad(
     "{ type: LinearSample, lower_limit: 0, upper_limit: 1 }",
-    "'params.a.n' must be a number: current value is undefined",
+    "'params.a.num_samples' must be a number: current value is undefined",
+  );
+  bad(
+    "{ type: LinearSample, lower_limit: 0, upper_limit: 1, num_samples: -2 }",
+    "'params.a.num_samples' must be",
+  );
+  bad(
+    "{ type: UniformSample, lower_limit: 1, upper_limit: .nan, num_samples: 2 }",
+    "'params.a.upper_limit'",
   );
   bad(
     "{ type: NormalSample, mean: 0, std: 1, num_samples: 2, set_mode: set_lb }",
@@ -121,4 +130,31 @@ csv: r.csv
     Error,
     "'initializeBeforeSweep' must be true or false",
   );
+});
+
+Deno.test("WaterTAP differential specs: nominal_lb and nominal_ub count only with diff_mode percentile, as its reader", () => {
+  // WaterTAP's own test_dict_to_diff gives them with diff_mode sum, and its reader drops them.
+  const spec = validateSweep(
+    parseYaml(`
+model: m.ts
+params:
+  a: [1, 2, 3]
+  b: [1, 2, 3]
+differential:
+  a: { diff_mode: sum, diff_sample_type: UniformSample, relative_lb: 0.1, relative_ub: 0.2, nominal_lb: 0, nominal_ub: 5 }
+  b: { diff_mode: percentile, diff_sample_type: UniformSample, relative_lb: 0.1, relative_ub: 0.2, nominal_lb: 0, nominal_ub: 5 }
+`),
+    "/tmp/s.yaml",
+  );
+  assertEquals(spec.differential, {
+    a: { mode: "sum", sample: "uniform", relativeLower: 0.1, relativeUpper: 0.2 },
+    b: {
+      mode: "percentile",
+      sample: "uniform",
+      relativeLower: 0.1,
+      relativeUpper: 0.2,
+      nominalLower: 0,
+      nominalUpper: 5,
+    },
+  });
 });

@@ -84,14 +84,38 @@ const DIFF_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * An error about a sampler that `value` wrote with WaterTAP's names, naming the fields as written
+ * (`'params.a.lower_limit'`, not psweep's `'params.a.lower'`).
+ */
+export function waterTapWording(message: string, value: unknown, field: string): string {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return message;
+  const o = value as Record<string, unknown>;
+  if (o.type === undefined) return message;
+  let out = message;
+  // A field given by WaterTAP's name, or missing while psweep's name is not given either.
+  for (const [key, name] of Object.entries(FIELDS)) {
+    if (Object.hasOwn(o, key) || !Object.hasOwn(o, name)) {
+      out = out.replaceAll(`'${field}.${name}'`, `'${field}.${key}'`);
+    }
+  }
+  return out;
+}
+
+/**
  * A differential spec written with WaterTAP's names (`diff_mode`, `diff_sample_type:
- * UniformSample`, `relative_lb`, ...), in psweep's; psweep's own names pass as they are.
+ * UniformSample`, `relative_lb`, ...), in psweep's; psweep's own names pass as they are. As
+ * WaterTAP's reader, `nominal_lb` and `nominal_ub` are read only with `diff_mode: percentile`
+ * (its own tests give them with `sum`); psweep's `nominalLower` and `nominalUpper` are refused
+ * with other modes, as ever.
  */
 export function fromWaterTapDiffSpec(value: unknown, field: string): unknown {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+  const spec = value as Record<string, unknown>;
+  const ignoresNominal = spec.diff_mode !== undefined && spec.diff_mode !== "percentile";
+  for (const [key, v] of Object.entries(spec)) {
     if (key === "param") continue;
+    if (ignoresNominal && (key === "nominal_lb" || key === "nominal_ub")) continue;
     const name = Object.hasOwn(DIFF_FIELDS, key) ? DIFF_FIELDS[key] : key;
     let given = v;
     if (key === "diff_sample_type") {

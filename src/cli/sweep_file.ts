@@ -16,7 +16,7 @@ import {
   PERMISSION_KINDS,
 } from "../_limits.ts";
 import { parseYaml } from "./_yaml.ts";
-import { fromWaterTapDiffSpec, fromWaterTapSampler } from "./_watertap_names.ts";
+import { fromWaterTapDiffSpec, fromWaterTapSampler, waterTapWording } from "./_watertap_names.ts";
 import type { DifferentialSpec } from "../sweep/differential_parameter_sweep.ts";
 import type { CommandModel } from "../command/command_model.ts";
 import { checkCommandModel, isCommandModel } from "../command/_command_model.ts";
@@ -201,11 +201,13 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
   const params = o.params as Record<string, unknown>;
   if (Object.keys(params).length === 0) fail("params", "must name at least one parameter");
   for (const [name, value] of Object.entries(params)) {
+    const field = `params.${name}`;
     try {
-      const field = `params.${name}`;
       spec.params[name] = parseSampler(fromWaterTapSampler(value, field), field);
     } catch (e) {
-      throw new UsageError(`Invalid sweep file ${path}: ${(e as Error).message}`);
+      // Named as the file wrote them: WaterTAP's field names where it used them.
+      const message = waterTapWording((e as Error).message, value, field);
+      throw new UsageError(`Invalid sweep file ${path}: ${message}`);
     }
   }
   if (o.outputs !== undefined) {
