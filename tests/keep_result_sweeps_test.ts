@@ -248,13 +248,21 @@ Deno.test("keepResult false: a recursive sweep stopped in a round resumes to the
       await Deno.readTextFile(`${dir}/streamed/r.csv`),
       await Deno.readTextFile(`${dir}/whole/r.csv`),
     );
-    // Where each run stopped may differ: the rows resumed, and the stacks (of the rows computed,
-    // not those read back), are not compared.
+    // Where each run stopped may differ: the rows resumed, the stacks (of the rows computed,
+    // not those read back), and whether a round's rows on disk lacked the output `ratio` (which
+    // appears only where a > 0.5) and were computed again, are not compared.
     const plain = (s: SweepSummary) =>
-      timeless({ ...s, stacks: undefined, stats: { ...s.stats, resumed: 0 } });
+      timeless({
+        ...s,
+        stacks: undefined,
+        stats: { ...s.stats, resumed: 0 },
+        warnings: s.warnings.filter((w) => !/^The rows in .* lacked the output "ratio"/.test(w)),
+      });
     assertEquals(plain(r.streamed), plain(r.held));
     assertEquals(plain(r.streamed), plain(whole));
-    assert(r.streamed.stats.resumed >= 60, `resumed ${r.streamed.stats.resumed}`);
+    // Round 0 (40 rows) was done when the run stopped at 60 rows, and is taken back; round 1's
+    // rows are too, unless its file's rows lacked `ratio` and were computed again.
+    assert(r.streamed.stats.resumed >= 40, `resumed ${r.streamed.stats.resumed}`);
     // A resume of the finished sweep reads it back, and summarizes it.
     const again = await recursiveParameterSweep({
       ...recursive,

@@ -286,7 +286,7 @@ Deno.test("resume refuses other build options than the file's sweep", async () =
   }
 });
 
-Deno.test("a stopped sweep whose rows on disk lack an output found later is not resumed as complete", async () => {
+Deno.test("a stopped sweep whose rows on disk lack an output found later is computed again on resume", async () => {
   // The model returns `late` from x = 100 on: rows written after it appeared go to disk without
   // it (the header was fixed by the first rows), and only the final rewrite adds it.
   const model = URL.createObjectURL(
@@ -301,24 +301,28 @@ Deno.test("a stopped sweep whose rows on disk lack an output found later is not 
     for (const format of ["csv", "jsonl", "arrow"] as const) {
       const path = `${dir}/r.${format}`;
       await stopAfter(250, { model, params, manager: pool, [format]: path });
-      await assertRejects(
-        () => parameterSweep({ model, params, manager: pool, [format]: path, resume: true }),
-        Error,
-        `as the run that wrote it found the output "late" after its first rows were written`,
-      );
-      // Computed again, every row has what the model returned.
+      const meta = JSON.parse(await Deno.readTextFile(`${path}.meta.json`));
+      assertEquals(meta.outputsMissingFromRows, ["late"]);
+      // Not taken back as complete: every row is computed again, and the result says so.
       const r = await parameterSweep({
         model,
         params,
         manager: pool,
         [format]: path,
-        overwrite: true,
+        resume: true,
       });
+      assertEquals(r.stats.resumed, 0);
+      assertEquals(r.warnings.length, 1);
+      assertMatch(r.warnings[0], /lacked the output "late", which appeared after its first rows/);
       assertEquals(
         [...r.outputs.late].every((v, x) => x < 100 ? Number.isNaN(v) : v === -x),
         true,
       );
-      if (format !== "arrow") assertEquals((await readRows(path)).outputNames, ["y", "late"]);
+      if (format !== "arrow") {
+        const back = await readRows(path);
+        assertEquals(back.outputNames, ["y", "late"]);
+        assertEquals(back.rows, 400);
+      }
       // A finished run's metadata no longer says its rows lack anything: it resumes.
       const again = await parameterSweep({
         model,
@@ -327,7 +331,7 @@ Deno.test("a stopped sweep whose rows on disk lack an output found later is not 
         [format]: path,
         resume: true,
       });
-      assertEquals(again.stats.resumed, 400);
+      assertEquals([again.stats.resumed, again.warnings.length], [400, 0]);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -76,6 +76,8 @@ export class OrderedFiles {
   // Output names that appeared after the files' header was fixed, as the open files' metadata
   // records them (see #markLate), and the write of that metadata.
   #late: string[] = [];
+  // Whether an existing file is replaced although the run resumes (see restart).
+  #restart = false;
   #marking: Promise<void> = Promise.resolve();
 
   private constructor(o: SinkOptions, columns: ResultColumns) {
@@ -126,6 +128,14 @@ export class OrderedFiles {
    * Continues the file a resumed run read back, under its output names: the one file written
    * while the run goes on; the others are rewritten from the result at the end.
    */
+  /**
+   * On resume, replaces the files rather than continuing one: their rows could not be taken
+   * back (see resumeSink), so every row is computed again.
+   */
+  restart(): void {
+    this.#restart = true;
+  }
+
   continueFrom(path: string, names: string[]): void {
     this.#header = names;
     this.#continued = path;
@@ -204,7 +214,7 @@ export class OrderedFiles {
           if (!append) await writeSweepMeta(path, sinkMeta(this.#o, this.#header));
           const writer = await format.open(path, header, {
             append,
-            overwrite: !append && this.#o.overwrite,
+            overwrite: !append && (this.#o.overwrite || this.#restart),
           });
           writers.push(writer);
           this.#writerOf.set(path, writer);

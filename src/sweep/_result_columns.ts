@@ -64,6 +64,8 @@ export class ResultColumns {
   readonly #live = new Map<number, Live>();
   readonly #liveFailed = new Map<number, string>();
   readonly #late = new Set<Live>();
+  // Warnings of the sink's own (see note).
+  readonly #notes: string[] = [];
 
   // The parameters by row.
   readonly #paramRows: ParamRows;
@@ -539,12 +541,17 @@ export class ResultColumns {
     };
   }
 
+  /** Adds a warning for the result (or summary) to carry, before the model's own. */
+  note(warning: string): void {
+    this.#notes.push(warning);
+  }
+
   // What a result and a summary both end with: warnings, stacks, seed, rows and statistics.
   #ending(names: string[], seed: number | undefined, elapsedMs: number) {
     const rows = this.#o.rows;
     const failed = this.#failed;
     return {
-      warnings: oddWarnings(this.#odd, names),
+      warnings: [...this.#notes, ...oddWarnings(this.#odd, names)],
       stacks: new Map([...this.#stacks.values()].sort((a, b) => a[0] - b[0])),
       seed,
       rows,

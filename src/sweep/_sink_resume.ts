@@ -20,20 +20,21 @@ export async function resumeSink(
 ): Promise<void> {
   for (const path of [o.jsonl, o.csv, o.arrow, o.h5, o.parquet]) {
     if (path !== undefined && await files.formatOf(path).exists(path)) {
-      files.continueFrom(path, await readBack(o, path, files, columns));
+      const names = await readBack(o, path, files, columns);
+      if (names) files.continueFrom(path, names);
       return;
     }
   }
 }
 
 // Takes the rows a previous run of the same sweep left on disk, after checking it is the same;
-// returns the file's output names.
+// returns the file's output names, or undefined where its rows cannot be taken (see below).
 async function readBack(
   o: SinkOptions,
   path: string,
   files: OrderedFiles,
   columns: ResultColumns,
-): Promise<string[]> {
+): Promise<string[] | undefined> {
   let meta: SweepMeta;
   try {
     meta = await readSweepMeta(path, {
@@ -55,19 +56,18 @@ async function readBack(
   }
   const late = meta[LATE_OUTPUTS];
   if (Array.isArray(late) && late.length > 0) {
-    // Rows written after these outputs appeared lack their values, and nothing tells which
-    // rows those are: resuming would record them as successful without those outputs.
-    throw new Error(
-      `Cannot resume ${JSON.stringify(path)} as the run that wrote it found the output${
-        late.length > 1 ? "s" : ""
-      } ${
+    // Rows written after these outputs appeared lack their values, and nothing tells which rows
+    // those are: taken back, they would count as successful without them. So none is taken:
+    // the files start afresh and every row is computed again, which the result says.
+    files.restart();
+    columns.note(
+      `The rows in ${JSON.stringify(path)} lacked the output${late.length > 1 ? "s" : ""} ${
         late.map((n) => JSON.stringify(n)).join(", ")
-      } after its first rows were written and stopped before adding ${
+      }, which appeared after its first rows were written, as the run that wrote them stopped before adding ${
         late.length > 1 ? "them" : "it"
-      } to the rows written since: those rows lack ${
-        late.length > 1 ? "their values" : "its values"
-      }; run the sweep again with overwrite (--overwrite) to compute every row`,
+      }: every row was computed again`,
     );
+    return undefined;
   }
   const disk = await files.formatOf(path).read(
     path,
