@@ -29,15 +29,20 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
+// WaterTAP's recursive test case: 10 successful rows of a_val, drawn 10 at a time, seed 0.
+const tenRows = {
+  model,
+  params: { a_val: uniformSample(0, 1, 10) },
+  outputs: ["x_val"],
+  numSamples: 10,
+  seed: 0,
+  workers: 1,
+};
+
 Deno.test("recursiveParameterSweep writes the rows it keeps to CSV/JSONL, WaterTAP's rows for seed 0", async () => {
   await withTempDir(async (dir) => {
     const options: RecursiveSweepOptions = {
-      model,
-      params: { a_val: uniformSample(0, 1, 10) },
-      outputs: ["x_val"],
-      numSamples: 10,
-      seed: 0,
-      workers: 1,
+      ...tenRows,
       csv: `${dir}/r.csv`,
       jsonl: `${dir}/r.jsonl`,
     };
@@ -70,12 +75,7 @@ Deno.test("recursiveParameterSweep writes the rows it keeps to CSV/JSONL, WaterT
 Deno.test("a recursive sweep stopped in its second round resumes to the same rows", async () => {
   await withTempDir(async (dir) => {
     const options: RecursiveSweepOptions = {
-      model,
-      params: { a_val: uniformSample(0, 1, 10) },
-      outputs: ["x_val"],
-      numSamples: 10,
-      seed: 0,
-      workers: 1,
+      ...tenRows,
       csv: `${dir}/r.csv`,
     };
     const whole = await recursiveParameterSweep({ ...options, csv: `${dir}/whole.csv` });
@@ -117,12 +117,7 @@ Deno.test("a recursive sweep that keeps no rows removes what a killed run left o
     const stray = `${dir}/..r.parquet.final.parquet.0123456789ab.tmp`;
     await Deno.writeTextFile(stray, "half");
     const summary = await recursiveParameterSweep({
-      model,
-      params: { a_val: uniformSample(0, 1, 10) },
-      outputs: ["x_val"],
-      numSamples: 10,
-      seed: 0,
-      workers: 1,
+      ...tenRows,
       keepResult: false,
       csv: `${dir}/r.csv`,
       parquet: `${dir}/r.parquet`,
@@ -136,12 +131,7 @@ Deno.test("a recursive sweep that keeps no rows removes what a killed run left o
 Deno.test("a recursive sweep writes Arrow, HDF5 and Parquet once it completes, beside its CSV", async () => {
   await withTempDir(async (dir) => {
     const options: RecursiveSweepOptions = {
-      model,
-      params: { a_val: uniformSample(0, 1, 10) },
-      outputs: ["x_val"],
-      numSamples: 10,
-      seed: 0,
-      workers: 1,
+      ...tenRows,
       csv: `${dir}/r.csv`,
       arrow: `${dir}/r.arrow`,
       h5: `${dir}/r.h5`,
@@ -194,12 +184,7 @@ Deno.test("a recursive sweep takes its results files' locks before it reads, rem
   await withTempDir(async (dir) => {
     const csv = `${dir}/r.csv`;
     const options: RecursiveSweepOptions = {
-      model,
-      params: { a_val: uniformSample(0, 1, 10) },
-      outputs: ["x_val"],
-      numSamples: 10,
-      seed: 0,
-      workers: 1,
+      ...tenRows,
       csv,
       h5: `${dir}/r.h5`,
     };
