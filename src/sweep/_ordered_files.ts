@@ -125,10 +125,6 @@ export class OrderedFiles {
   }
 
   /**
-   * Continues the file a resumed run read back, under its output names: the one file written
-   * while the run goes on; the others are rewritten from the result at the end.
-   */
-  /**
    * On resume, replaces the files rather than continuing one: their rows could not be taken
    * back (see resumeSink), so every row is computed again.
    */
@@ -136,6 +132,10 @@ export class OrderedFiles {
     this.#restart = true;
   }
 
+  /**
+   * Continues the file a resumed run read back, under its output names: the one file written
+   * while the run goes on; the others are rewritten from the result at the end.
+   */
   continueFrom(path: string, names: string[]): void {
     this.#header = names;
     this.#continued = path;
@@ -267,8 +267,8 @@ export class OrderedFiles {
   // Rows written under a header that lacks an output name found since go to disk without that
   // output's values, which only the final rewrite adds (from memory). Before any such row is
   // written, each open file's metadata says which names its rows may lack, so that a run that
-  // stops before that rewrite is not resumed as if its rows were complete (resumeSink refuses
-  // it). Every write awaits the same promise, so their order on disk is kept; the final rewrite
+  // stops before that rewrite is not resumed as if its rows were complete (resumeSink takes
+  // none of them back). Every write awaits the same promise, so their order on disk is kept; the final rewrite
   // writes the metadata without them.
   #markLate(): Promise<void> {
     const header = this.#header!;
