@@ -150,8 +150,22 @@ export const RESULTS_FILE_DEFAULTS = {
      */
     flushRows: 65_536,
     flushMs: 250,
+    /** The most bytes of rows buffered: fewer rows per append where there are many outputs. */
+    flushBytes: 64 * 2 ** 20,
     /** HDF5 chunk length of the extendable datasets (128 KiB of doubles). */
     chunkRows: 16_384,
+    /**
+     * Files of at most this many rows are put in order a dataset at a time, each read whole
+     * (32 MiB of doubles): copying block by block costs every dataset a read and a write per
+     * block, which for a thousand outputs and rows out of order took minutes.
+     */
+    reorderWholeRows: 1 << 22,
+    /**
+     * An append waits at least this many times as long as the last one took: with a thousand
+     * outputs an append takes longer than `flushMs`, and at most a fifth of the main thread then
+     * goes to appends.
+     */
+    flushSpacing: 4,
   },
   parquet: {
     /** Rows per row group: large enough for compression, small enough for readers to skip. */

@@ -48,8 +48,14 @@ import type { WrittenBlock } from "./row_writer.ts";
 
 // Rows buffered before an append, the longest a row waits, and the datasets' chunk length: see
 // src/_defaults.ts for why.
-const { flushRows: FLUSH_ROWS, flushMs: FLUSH_MS, chunkRows: CHUNK_ROWS } =
-  RESULTS_FILE_DEFAULTS.h5;
+const {
+  flushRows: FLUSH_ROWS,
+  flushMs: FLUSH_MS,
+  chunkRows: CHUNK_ROWS,
+  reorderWholeRows: REORDER_WHOLE_ROWS,
+  flushSpacing: FLUSH_SPACING,
+  flushBytes: FLUSH_BYTES,
+} = RESULTS_FILE_DEFAULTS.h5;
 const META_ATTRIBUTE = "psweep";
 const SUCCESS = "solve_successful/solve_successful";
 // WaterTAP's placeholders for a component with no units and no bounds (see the module comment).
@@ -231,6 +237,8 @@ class H5Writer implements ResultsWriter {
   #buffered = 0;
   #waiting: PromiseWithResolvers<void>[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  // How long the last append took (ms): see writeColumns.
+  #lastFlushMs = 0;
   #failure: unknown = undefined;
   #closed = false;
 
@@ -284,8 +292,16 @@ class H5Writer implements ResultsWriter {
     this.#buffered += batch.rows;
     const done = Promise.withResolvers<void>();
     this.#waiting.push(done);
-    if (this.#buffered >= FLUSH_ROWS) this.#flush();
-    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+    const most = Math.min(FLUSH_ROWS, Math.floor(FLUSH_BYTES / (8 * this.#datasets.length)));
+    if (this.#buffered >= Math.max(1, most)) this.#flush();
+    // An append costs each dataset its own resize and write, on this thread: with a thousand
+    // outputs it takes longer than FLUSH_MS (see FLUSH_SPACING).
+    else {
+      this.#timer ??= setTimeout(
+        () => this.#flush(),
+        Math.max(FLUSH_MS, FLUSH_SPACING * this.#lastFlushMs),
+      );
+    }
     return done.promise.then(() => block);
   }
 
@@ -308,6 +324,7 @@ class H5Writer implements ResultsWriter {
     this.#waiting = [];
     this.#buffered = 0;
     if (rows === 0) return;
+    const t0 = performance.now();
     try {
       if (this.#failure !== undefined) throw this.#failed();
       const from = this.#length;
@@ -327,6 +344,7 @@ class H5Writer implements ResultsWriter {
       this.#length = to;
       this.#rowsWritten += rows;
       for (const w of waiting) w.resolve();
+      this.#lastFlushMs = performance.now() - t0;
     } catch (error) {
       this.#failure ??= error;
       const failure = new Error(
@@ -527,13 +545,15 @@ async function replaceFile(full: string, temporary: string, write: () => void): 
 
 /**
  * Rewrites an HDF5 results file, atomically, with its rows taken in the order of `blocks` (ranges
- * of its datasets' rows; see `ResultsFormatModule.finalizeFromBlocks`), copying at most
- * `FLUSH_ROWS` rows at a time.
+ * of its datasets' rows; see `ResultsFormatModule.finalizeFromBlocks`): a dataset at a time, read
+ * whole, when the file has at most `wholeRows` rows, else copying at most `FLUSH_ROWS` rows at a
+ * time.
  */
 export async function reorderH5(
   path: string,
   header: RowHeader,
   blocks: readonly WrittenBlock[],
+  wholeRows: number = REORDER_WHOLE_ROWS,
 ): Promise<void> {
   const names = normalizeHeader(header, "finalize results file");
   checkH5Names(names, path);
@@ -549,6 +569,25 @@ export async function reorderH5(
         const from = datasetPaths(names).map((p) => source.get(p) as H5Dataset);
         const to = datasetPaths(names).map((p) => target.get(p) as H5Dataset);
         let length = 0;
+        const total = blocks.reduce((n, block) => n + block.bytes, 0);
+        if (total <= wholeRows) {
+          // A dataset at a time, read whole: one read and one write per dataset.
+          const end = blocks.reduce((n, block) => Math.max(n, block.offset + block.bytes), 0);
+          from.forEach((dataset, d) => {
+            const all = dataset.slice([[0, end]]) as Float64Array | Uint8Array;
+            const ordered = all instanceof Uint8Array
+              ? new Uint8Array(total)
+              : new Float64Array(total);
+            let at = 0;
+            for (const block of blocks) {
+              ordered.set(all.subarray(block.offset, block.offset + block.bytes), at);
+              at += block.bytes;
+            }
+            to[d].resize([total]);
+            to[d].write_slice([[0, total]], ordered);
+          });
+          return;
+        }
         const copy = (offset: number, rows: number) => {
           from.forEach((dataset, d) => {
             const values = dataset.slice([[offset, offset + rows]]) as Float64Array | Uint8Array;

@@ -315,25 +315,31 @@ class ChunkRun {
     this.#names = this.#requested ? [...this.#requested] : [];
     this.#slots = new Map(this.#names.map((n, i) => [n, i]));
     // Values grow by column when new names appear (only without requested outputs).
-    this.#columns = this.#names.map(() => this.#column());
+    this.#columns = this.#newColumns(this.#names.length);
     this.#makePoint = ctx.makePoint ??= pointFactory(ctx.options.paramNames);
     this.index = new Float64Array(chunk.rows);
     this.success = outlet
       ? new Uint8Array(new SharedArrayBuffer(chunk.rows))
       : new Uint8Array(chunk.rows);
-    if (outlet && ctx.options.timeRows) this.seconds = this.#column();
+    if (outlet && ctx.options.timeRows) this.seconds = this.#newColumns(1)[0];
     this.stale = outlet !== undefined;
   }
 
-  // An output column (on shared memory when the pool may read it), NaN in the rows before
-  // `from`: those that ran before it appeared. Every row from `from` on writes it as it runs (a
-  // value, or NaN where the row has none or failed), so it is not filled first.
-  #column(from = 0): Float64Array {
+  // `count` output columns (on shared memory when the pool may read it), NaN in the rows before
+  // `from`: those that ran before they appeared. Every row from `from` on writes them as it runs
+  // (a value, or NaN where the row has none or failed), so they are not filled first. They lie
+  // on one buffer: a buffer per column cost a model of a thousand outputs more in allocations
+  // and messages (each buffer is a separate object to clone or share) than in its own rows.
+  #newColumns(count: number, from = 0): Float64Array[] {
     const rows = this.#rows;
-    const col = this.#outlet
-      ? new Float64Array(new SharedArrayBuffer(rows * 8))
-      : new Float64Array(rows);
-    return from > 0 ? col.fill(NaN, 0, from) : col;
+    const bytes = rows * 8 * count;
+    const buffer = this.#outlet ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const columns: Float64Array[] = [];
+    for (let j = 0; j < count; j++) {
+      const col = new Float64Array(buffer, j * rows * 8, rows);
+      columns.push(from > 0 ? col.fill(NaN, 0, from) : col);
+    }
+    return columns;
   }
 
   /** Tells the pool where the finished rows lie, as they are now laid out. */
@@ -471,11 +477,19 @@ class ChunkRun {
             ),
           );
         }
+        // (Columns for all of them at once; those of names a throwing getter left out are
+        // dropped.)
+        const fresh = this.#newColumns(added, r);
+        let next = 0;
         for (const key in out) {
           if (this.#slots.has(key)) continue;
           // Read first: a getter that throws leaves the names and columns as they were.
           const v = out[key];
-          const col = this.#column(r);
+          // (Only a Proxy lists other keys the second time.)
+          if (next === fresh.length) {
+            throw new TypeError("the row's output names changed as they were read");
+          }
+          const col = fresh[next++];
           col[r] = numeric(v);
           this.#slots.set(key, names.length);
           names.push(key);
@@ -640,7 +654,7 @@ class ChunkRun {
       }
     }
     const names = whole ? this.#names : [...this.#names];
-    const values = this.#columns.map(part);
+    const values = whole ? this.#columns : packColumns(this.#columns, from, to);
     const odd = [...this.#odd.values()].slice(this.#oddSent);
     const stacks = [...this.#stacks.values()].slice(this.#stacksSent);
     return {
@@ -654,6 +668,17 @@ class ChunkRun {
       ...(stacks.length ? { stacks } : {}),
     };
   }
+}
+
+// Rows from..to of each column, copied onto one new buffer (see ChunkRun's #newColumns).
+function packColumns(columns: Float64Array[], from: number, to: number): Float64Array[] {
+  const n = to - from;
+  const slab = new ArrayBuffer(columns.length * n * 8);
+  return columns.map((column, j) => {
+    const part = new Float64Array(slab, j * n * 8, n);
+    part.set(column.subarray(from, to));
+    return part;
+  });
 }
 
 // Points built key by key from a list of names become slow dictionary objects, and the model's

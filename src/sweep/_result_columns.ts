@@ -61,6 +61,8 @@ export class ResultColumns {
   // their outputs (kept for the final rewrite, which restores those outputs).
   readonly #stats = new Map<string, ColumnStats>();
   #firstError: { row: number; message: string } | undefined;
+  // Whether #firstError's message is the model's (not a file's "does not record messages").
+  #firstRecorded = false;
   readonly #live = new Map<number, Live>();
   readonly #liveFailed = new Map<number, string>();
   readonly #late = new Set<Live>();
@@ -98,9 +100,16 @@ export class ResultColumns {
     return stats;
   }
 
-  #noteError(row: number, message: string): void {
-    if (this.#firstError === undefined || row < this.#firstError.row) {
+  // The first failure is the first row's whose message is known, if any is: a resumed CSV's
+  // failed rows have none, and "the file does not record messages" tells a user nothing.
+  #noteError(row: number, message: string, recorded = true): void {
+    const first = this.#firstError;
+    if (
+      first === undefined || (recorded && !this.#firstRecorded) ||
+      (recorded === this.#firstRecorded && row < first.row)
+    ) {
       this.#firstError = { row, message };
+      this.#firstRecorded = recorded;
     }
   }
 
@@ -151,7 +160,8 @@ export class ResultColumns {
       const r = index[i];
       this.#done[r] = 1;
       if (!disk.success[i]) {
-        this.#noteError(r, disk.errors[i] ?? unrecorded);
+        const message = disk.errors[i];
+        this.#noteError(r, message ?? unrecorded, message !== undefined);
         this.#failed++;
       }
       this.#finished++;
@@ -313,8 +323,9 @@ export class ResultColumns {
 
   // Rows that finished without some existing outputs hold NaN in those columns.
   #blankOthers(names: readonly string[], rows: ArrayLike<number>): void {
+    const given = new Set(names);
     for (const [name, col] of this.#outputs) {
-      if (names.includes(name)) continue;
+      if (given.has(name)) continue;
       for (let i = 0; i < rows.length; i++) col[rows[i]] = NaN;
     }
   }
@@ -327,7 +338,8 @@ export class ResultColumns {
   defaultOutputNames(): string[] {
     const first = this.#firstNames?.names ?? [];
     const at = (name: string) => this.#firstSeen.get(name) ?? [-1, 0];
-    const rest = [...this.#outputs.keys()].filter((n) => !first.includes(n));
+    const firstSet = new Set(first);
+    const rest = [...this.#outputs.keys()].filter((n) => !firstSet.has(n));
     rest.sort((a, b) => at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]);
     return [...first, ...rest];
   }
@@ -395,17 +407,20 @@ export class ResultColumns {
     let success: Uint8Array;
     if (live !== undefined) {
       // A chunk on its way to disk: its own columns, copied (the other files may read them).
-      outputs = names.map((name) => {
-        const c = live.names.indexOf(name);
-        return c >= 0 ? live.values[c].slice() : new Float64Array(n).fill(NaN);
+      const at = positions(live.names);
+      outputs = onOneBuffer(names.length, n, (j) => {
+        const c = at.get(names[j]);
+        return c === undefined ? undefined : live.values[c];
       });
       success = live.success.slice();
       for (const [r, message] of live.errors) failures.push([r - first, message]);
       failures.sort((a, b) => a[0] - b[0]);
-      if (live.names.some((name) => !names.includes(name))) this.#late.add(live);
+      if (lacksAny(names, live.names)) this.#late.add(live);
     } else {
-      outputs = names.map((name) =>
-        this.#outputs.get(name)?.slice(first, first + n) ?? new Float64Array(n).fill(NaN)
+      outputs = onOneBuffer(
+        names.length,
+        n,
+        (j) => this.#outputs.get(names[j])?.subarray(first, first + n),
       );
       success = this.#success.slice(first, first + n);
       if (this.#errors.size > 0) {
@@ -435,15 +450,16 @@ export class ResultColumns {
     }
     const chunk = n > 0 ? this.#live.get(index[0]) : undefined;
     if (chunk !== undefined && chunk.index.length === n) {
+      const at = positions(names);
       chunk.names.forEach((name, c) => {
-        const j = names.indexOf(name);
-        if (j < 0) return;
+        const j = at.get(name);
+        if (j === undefined) return;
         const col = chunk.values[c];
         for (let i = 0; i < n; i++) outputs[i * names.length + j] = col[i];
       });
       success.set(chunk.success);
       for (let i = 0; i < n; i++) messages[i] = chunk.errors.get(index[i]);
-      if (chunk.names.some((name) => !names.includes(name))) this.#late.add(chunk);
+      if (lacksAny(names, chunk.names)) this.#late.add(chunk);
     } else {
       for (let i = 0; i < n; i++) messages[i] = this.#liveFailed.get(index[i]);
     }
@@ -469,7 +485,8 @@ export class ResultColumns {
     const success = new Uint8Array(o.rows);
     const errors: (string | undefined)[] = new Array(o.rows);
     const D = disk.outputNames.length;
-    const at = disk.outputNames.map((name) => names.indexOf(name));
+    const where = positions(names);
+    const at = disk.outputNames.map((name) => where.get(name) ?? -1);
     for (let i = 0; i < disk.rows; i++) {
       const r = index[i];
       for (let d = 0; d < D; d++) if (at[d] >= 0) outputs[r * K + at[d]] = disk.outputs[i * D + d];
@@ -478,8 +495,8 @@ export class ResultColumns {
     }
     for (const chunk of this.#late) {
       chunk.names.forEach((name, c) => {
-        const j = names.indexOf(name);
-        if (j < 0) return;
+        const j = where.get(name);
+        if (j === undefined) return;
         for (let i = 0; i < chunk.index.length; i++) {
           outputs[chunk.index[i] * K + j] = chunk.values[c][i];
         }
@@ -637,11 +654,12 @@ export class ResultColumns {
         success: new Uint8Array(n),
       };
     }
+    const at = positions(chunk.names);
     const outputs = names.map((name) => {
-      const c = chunk.names.indexOf(name);
-      return c < 0 ? new Float64Array(n).fill(NaN) : chunk.values[c];
+      const c = at.get(name);
+      return c === undefined ? new Float64Array(n).fill(NaN) : chunk.values[c];
     });
-    if (chunk.names.some((name) => !names.includes(name))) this.#late.add(chunk);
+    if (lacksAny(names, chunk.names)) this.#late.add(chunk);
     return { rows: n, extra: [], params, outputs, success: chunk.success };
   }
 
@@ -705,4 +723,36 @@ function oddWarnings(odd: Map<string, [number, string]>, names: readonly string[
       JSON.stringify(name)
     } is not a number in some successful rows (first row ${row}: ${kind}); those rows record NaN for it. Return a number (NaN where there is none; booleans are recorded as 1/0), or name it in 'outputs' to make such rows fail`;
   });
+}
+
+// Each name's place in `names`. (Lists of a thousand outputs are common: a lookup per name in
+// the list would cost a million comparisons per batch.)
+function positions(names: readonly string[]): Map<string, number> {
+  return new Map(names.map((name, i) => [name, i]));
+}
+
+// Whether `names` lacks any of `others`.
+function lacksAny(names: readonly string[], others: readonly string[]): boolean {
+  if (others.length === 0) return false;
+  const has = new Set(names);
+  return others.some((name) => !has.has(name));
+}
+
+// `count` columns of `rows` values on one new buffer (so that they move to another thread as
+// one buffer, see io/_row_encoder.ts): column j copied from `source(j)`, NaN where it gives none.
+function onOneBuffer(
+  count: number,
+  rows: number,
+  source: (j: number) => Float64Array | undefined,
+): Float64Array[] {
+  const buffer = new ArrayBuffer(count * rows * 8);
+  const columns: Float64Array[] = [];
+  for (let j = 0; j < count; j++) {
+    const column = new Float64Array(buffer, j * rows * 8, rows);
+    const from = source(j);
+    if (from === undefined) column.fill(NaN);
+    else column.set(from);
+    columns.push(column);
+  }
+  return columns;
 }

@@ -1,0 +1,147 @@
+// Models of many outputs (WaterTAP flowsheets often record hundreds): a chunk's columns travel on
+// one buffer, not one each, and every format records them all. (A buffer per column made 2,000 rows
+// of 1,023 outputs take seconds in messages alone; the time itself is the benchmark's,
+// bench/many_outputs.ts.)
+import { linearSample, parameterSweep } from "../mod.ts";
+import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
+import { claimPartialOutlet, COUNTS, HANDED } from "../src/parallel/_partial_results.ts";
+import { resultsFormat } from "../src/io/_formats.ts";
+import { openH5, readH5, reorderH5 } from "../src/io/_h5.ts";
+import type { WrittenBlock } from "../src/io/row_writer.ts";
+import { assert, assertEquals, assertSameBits } from "./_assert.ts";
+import { withTempDir } from "./_temp.ts";
+
+const OUTPUTS = 300;
+// Outputs o0..o299 from the first row on, and `late` from row 2 on.
+const SOURCE = `
+  export function evaluate(_, p) {
+    const out = {};
+    for (let k = 0; k < ${OUTPUTS}; k++) out["o" + k] = p.x * 1000 + k;
+    if (p.x >= 2) out.late = -p.x;
+    return out;
+  }`;
+
+function buffersOf(out: ChunkOutput): Set<ArrayBufferLike> {
+  return new Set(out.values.map((v) => v.buffer));
+}
+
+Deno.test("a chunk's output columns lie on one buffer, in parts sent ahead and in the whole chunk, whatever its outputs", async () => {
+  const open = claimPartialOutlet();
+  const model = URL.createObjectURL(new Blob([SOURCE], { type: "text/javascript" }));
+  try {
+    const [ctx] = await buildSweep({ model, paramNames: ["x"], rebuildOnFailure: false });
+    const data = Float64Array.from([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    // No outlet: the chunk returns its own columns, one buffer per time new names appeared.
+    const whole = await executeSweep({ rows: 5, columns: 2, data }, ctx);
+    assertEquals(whole.names.length, OUTPUTS + 1);
+    assertEquals(buffersOf(whole).size, 2);
+    // An outlet that takes every row as soon as it is due: each part is copied onto one buffer.
+    const parts: ChunkOutput[] = [];
+    const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
+    open({
+      holdMs: 0,
+      counts,
+      share() {},
+      claim(to) {
+        const from = Atomics.load(counts, HANDED);
+        if (from >= to) return -1;
+        Atomics.store(counts, HANDED, to);
+        return from;
+      },
+      deliver(_from, _to, results) {
+        parts.push(results as ChunkOutput);
+        return true;
+      },
+    });
+    // (With holdMs 0 the driver sends what finished whenever it reads the clock: at rows 1, 3.)
+    const rest = await executeSweep({ rows: 5, columns: 2, data }, ctx);
+    assert(parts.length >= 1, "rows went ahead of the chunk");
+    for (const out of [...parts, rest]) {
+      assertEquals(buffersOf(out).size, 1, `the part of rows ${[...out.index]} lies on one buffer`);
+      assertEquals(out.values.length, out.names.length);
+    }
+    // Every row's values, whichever way it went, under its names.
+    const all = [...parts, rest];
+    assertEquals(all.flatMap((out) => [...out.index]), [0, 1, 2, 3, 4]);
+    for (const out of all) {
+      out.index.forEach((x, i) => {
+        out.names.forEach((name, c) => {
+          const want = name === "late" ? (x >= 2 ? -x : NaN) : x * 1000 + Number(name.slice(1));
+          assertSameBits([out.values[c][i]], [want], `${name} of row ${x}`);
+        });
+      });
+    }
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});
+
+for (const format of ["csv", "jsonl", "arrow", "h5", "parquet"] as const) {
+  for (const keepResult of [true, false]) {
+    Deno.test(`${format}: a sweep of ${OUTPUTS} outputs records every one of them${keepResult ? "" : ", keeping no rows"}`, async () => {
+      await withTempDir(async (dir) => {
+        const model = `${dir}/model.js`;
+        await Deno.writeTextFile(model, SOURCE);
+        const path = `${dir}/r.${format}`;
+        const options = {
+          model: new URL(`file://${model}`),
+          params: { x: linearSample(0, 59, 60) },
+          workers: 2,
+          [format]: path,
+        };
+        const result = keepResult
+          ? await parameterSweep(options)
+          : await parameterSweep({ ...options, keepResult: false });
+        assertEquals(result.rows, 60);
+        const back = await (await resultsFormat(format)).read(path);
+        assertEquals(back.rows, 60);
+        assertEquals(back.outputNames.length, OUTPUTS + 1);
+        const K = back.outputNames.length;
+        for (let r = 0; r < back.rows; r++) {
+          const x = back.params[r];
+          assertEquals(x, r, "rows in order");
+          back.outputNames.forEach((name, c) => {
+            const want = name === "late" ? (x >= 2 ? -x : NaN) : x * 1000 + Number(name.slice(1));
+            assertSameBits([back.outputs[r * K + c]], [want], `${name} of row ${r}`);
+          });
+        }
+      });
+    });
+  }
+}
+
+Deno.test("h5: rows put in order a dataset at a time equal rows copied block by block", async () => {
+  await withTempDir(async (dir) => {
+    const header = { extraNames: [], paramNames: ["x"], outputNames: ["a", "b"] };
+    const writer = await openH5(`${dir}/r.h5`, header);
+    const blocks: WrittenBlock[] = [];
+    // Runs of rows out of order: 6..9, 0..2, 3..5 (x is the row's place).
+    for (const [from, to] of [[6, 10], [0, 3], [3, 6]]) {
+      const rows = to - from;
+      const params = Float64Array.from({ length: rows }, (_, i) => from + i);
+      const outputs = new Float64Array(rows * 2);
+      params.forEach((x, i) => {
+        outputs[2 * i] = x === 4 ? NaN : 10 * x;
+        outputs[2 * i + 1] = -0 - x;
+      });
+      const success = Uint8Array.from(params, (x) => (x === 4 ? 0 : 1));
+      blocks.push((await writer.write({ rows, params, outputs, success }))!);
+    }
+    await writer.close();
+    const order = [blocks[1], blocks[2], blocks[0]];
+    await Deno.copyFile(`${dir}/r.h5`, `${dir}/s.h5`);
+    await reorderH5(`${dir}/r.h5`, header, order);
+    await reorderH5(`${dir}/s.h5`, header, order, 0);
+    const whole = await readH5(`${dir}/r.h5`);
+    const byBlock = await readH5(`${dir}/s.h5`);
+    assertEquals([...whole.params], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assertSameBits(whole.outputs, [...byBlock.outputs], "outputs");
+    assertEquals([...whole.success], [...byBlock.success]);
+    assertEquals([...whole.success], [1, 1, 1, 1, 0, 1, 1, 1, 1, 1]);
+    assertSameBits(
+      [whole.outputs[8], whole.outputs[9], whole.outputs[1]],
+      [NaN, -4, -0],
+      "row 4, row 0",
+    );
+  });
+});
