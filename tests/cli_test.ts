@@ -630,3 +630,30 @@ Deno.test("the README's sweep file example is a valid sweep file", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the summary table labels an output named like a parameter as its CSV column, outputs.<name>", async () => {
+  const { parameterSweep, fixedSample } = await import("../mod.ts");
+  const { summarizeResult } = await import("../src/sweep/sweep_summary.ts");
+  const { summaryTable } = await import("../src/cli/_summary.ts");
+  const model = URL.createObjectURL(
+    new Blob(["export const evaluate = (_, p) => ({ x: 10 * p.x, y: 1 });"], {
+      type: "text/javascript",
+    }),
+  );
+  try {
+    const result = await parameterSweep({
+      model,
+      params: { x: fixedSample([1, 2]) },
+      workers: 1,
+    });
+    const table = summaryTable(summarizeResult(result), undefined).split("\n");
+    assertMatch(table.find((line) => /^\s+x\s/.test(line)) ?? "", /^\s+x\s+1\s+1\.5\s+2$/);
+    assertMatch(
+      table.find((line) => line.includes("outputs.x")) ?? "",
+      /outputs\.x\s+10\s+15\s+20$/,
+    );
+    assertMatch(table.find((line) => /^\s+y\s/.test(line)) ?? "", /^\s+y\s+1\s+1\s+1$/);
+  } finally {
+    URL.revokeObjectURL(model);
+  }
+});

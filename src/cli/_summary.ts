@@ -2,6 +2,7 @@
 // It reads a SweepSummary: the same whether the sweep kept its rows (summarizeResult) or
 // computed it as they streamed to disk (keepResult: false).
 import type { ColumnSummary, SweepSummary } from "../sweep/sweep_summary.ts";
+import { csvColumnNames } from "../io/_rows.ts";
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -28,10 +29,16 @@ export function summaryTable(r: SweepSummary, where: string | undefined): string
       }`,
     );
   }
+  // Outputs labelled as their CSV columns are: `outputs.x` beside a parameter `x`.
+  const labels = csvColumnNames({
+    extraNames: [],
+    paramNames: r.paramNames,
+    outputNames: r.outputNames,
+  }).slice(r.paramNames.length, r.paramNames.length + r.outputNames.length);
   const rows = [
     ["", "min", "mean", "max"],
     ...r.paramNames.map((n) => [n, ...minMeanMax(r.params[n])]),
-    ...r.outputNames.map((n) => [n, ...minMeanMax(r.outputs[n])]),
+    ...r.outputNames.map((n, i) => [labels[i], ...minMeanMax(r.outputs[n])]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   for (const row of rows) {
