@@ -62,6 +62,17 @@ Deno.test("interpolateNanOutputs: 1-D and 2-D, outside the hull stays NaN, fewer
   );
   assertEquals([...one.outputs.y], [0, 2, 4, 6, 8, NaN]);
   assertEquals(one.warnings, []);
+  // A parameter value that two successful rows share (a model that is not a function of its
+  // parameters): scipy's griddata gives [20, 5, 25] at 1, 0.5 and 1.5 (np.interp: the last of
+  // the repeated knots at them, each side's nearest beyond them).
+  const repeated = await interpolateNanOutputs(
+    result(
+      [[0], [1], [2], [1], [1], [0.5], [1.5]],
+      [0, 10, 30, 20, NaN, NaN, NaN],
+      ["x"],
+    ),
+  );
+  assertEquals([...repeated.outputs.y].slice(4), [20, 5, 25]);
   // Fewer than 4 successful rows: nothing is interpolated, as in WaterTAP, and a warning says so.
   const three = await interpolateNanOutputs(
     result([[0], [1], [2], [3], [4]], [0, NaN, 4, 6, NaN], ["x"]),

@@ -182,7 +182,10 @@ async function locator(
   }
   const combine = (vertices: readonly number[], weights: readonly number[]) => (v: Float64Array) =>
     weights.reduce((sum, wi, i) => sum + wi * v[rep[vertices[i]]], 0);
-  if (d === 1) return linear1d(pts.map((p) => p[0]), rep, point, inside);
+  // In 1-D every known row is a knot, repeated places too: scipy's 1-D griddata is np.interp
+  // over them all (sorted, which keeps repeated places in row order for up to 16 rows, numpy's
+  // insertion sort; an unstable sort beyond), not a triangulation that keeps one of them.
+  if (d === 1) return linear1d(known.map((r) => point(r)[0]), known, point, inside);
   if (pts.length < d + 1) return () => undefined;
   if (d > 2) {
     const flat = Float64Array.from(pts.flat());
@@ -270,16 +273,18 @@ function linear1d(
     if (!inside(row)) return undefined;
     const q = point(row)[0];
     if (!(q >= x[0] && q <= x[x.length - 1])) return undefined;
-    // The first knot at or above q.
-    let lo = 0, hi = x.length - 1;
+    // The first knot above q (x.length when none is), so that q lies from the last knot at or
+    // below it: as np.interp (scipy's 1-D griddata) takes it, the last of repeated values of the
+    // parameter gives the value at them, and the one before and after them each its side.
+    let lo = 0, hi = x.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (x[mid] < q) lo = mid + 1;
+      if (x[mid] <= q) lo = mid + 1;
       else hi = mid;
     }
-    const r1 = r[lo];
-    if (x[lo] === q) return (v) => v[r1];
     const r0 = r[lo - 1];
+    if (x[lo - 1] === q) return (v) => v[r0];
+    const r1 = r[lo];
     const t = (q - x[lo - 1]) / (x[lo] - x[lo - 1]);
     return (v) => v[r0] + t * (v[r1] - v[r0]);
   };
