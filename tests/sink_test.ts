@@ -343,3 +343,34 @@ for (const keepRows of [true, false]) {
     });
   });
 }
+
+Deno.test("a resumed sweep's first failure is the first whose message is known, not a CSV row that records none", async () => {
+  const { linearSample, parameterSweep } = await import("../mod.ts");
+  await withTempDir(async (dir) => {
+    const model = `${dir}/model.js`;
+    await Deno.writeTextFile(
+      model,
+      `export const evaluate = (_, p) => {
+        if (p.x === 1 || p.x === 4) throw new Error("no solution at " + p.x);
+        return { y: p.x };
+      };`,
+    );
+    const options = {
+      model: new URL(`file://${model}`),
+      params: { x: linearSample(0, 5, 6) },
+      workers: 1,
+      csv: `${dir}/r.csv`,
+      keepResult: false as const,
+    };
+    const first = await parameterSweep(options);
+    assertEquals(first.firstError, { row: 1, message: "Error: no solution at 1" });
+    // An interrupted run: the rows of x = 0, 1, 2 reached the file (x = 1 failed, without its
+    // message, which CSV does not keep).
+    const lines = (await Deno.readTextFile(`${dir}/r.csv`)).split("\n");
+    await Deno.writeTextFile(`${dir}/r.csv`, lines.slice(0, 4).join("\n") + "\n");
+    const resumed = await parameterSweep({ ...options, resume: true });
+    assertEquals(resumed.stats.resumed, 3);
+    assertEquals(resumed.stats.failed, 2);
+    assertEquals(resumed.firstError, { row: 4, message: "Error: no solution at 4" });
+  });
+});
