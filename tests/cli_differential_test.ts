@@ -60,3 +60,59 @@ csv: diff.csv
     );
   });
 });
+
+Deno.test("psweep run: a differential spec's num_samples, as WaterTAP's loop tool writes it, is the perturbations per nominal row; errors name WaterTAP's fields", async () => {
+  await withTempDir(async (dir) => {
+    const file = (differential: string, more = "") =>
+      Deno.writeTextFile(
+        `${dir}/diff.yaml`,
+        `model: ${model}
+params:
+  a: { type: LinearSample, lower_limit: 0.1, upper_limit: 0.9, num_samples: 2 }
+  b: { type: LinearSample, lower_limit: 0, upper_limit: 0.5, num_samples: 2 }
+differential:
+${differential}
+seed: 0
+workers: 1
+csv: diff.csv
+${more}`,
+      );
+    // The loop tool's test_diff.yaml: num_samples in each spec, no num_diff_samples.
+    await file(
+      `  a: { diff_mode: sum, diff_sample_type: UniformSample, relative_lb: 0.01, relative_ub: 0.01, num_samples: 3 }
+  b: { diff_mode: product, diff_sample_type: UniformSample, relative_lb: 0.01, relative_ub: 0.01, num_samples: 3 }`,
+    );
+    const ok = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(ok.code, 0, ok.stderr);
+    const lines = (await Deno.readTextFile(`${dir}/diff.csv`)).trimEnd().split("\n");
+    // 4 nominal rows, then 3 perturbed rows (both parameters drawn) for each.
+    assertEquals(lines.length - 1, 4 + 4 * 3);
+    // Specs that disagree, with each other or with num_diff_samples, are refused, naming both.
+    await file(
+      `  a: { diff_mode: sum, diff_sample_type: UniformSample, relative_lb: 0.01, relative_ub: 0.01, num_samples: 3 }
+  b: { diff_mode: product, diff_sample_type: UniformSample, relative_lb: 0.01, relative_ub: 0.01, num_samples: 2 }`,
+    );
+    const split = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(split.code, 2);
+    assertMatch(
+      split.stderr,
+      /'differential\.b\.num_samples' must equal 'differential\.a\.num_samples' \(the perturbations per nominal row\): current value is 2, 'differential\.a\.num_samples' is 3/,
+    );
+    await file(
+      `  a: { diff_mode: sum, diff_sample_type: UniformSample, relative_lb: 0.01, relative_ub: 0.01, num_samples: 3 }`,
+      "num_diff_samples: 1\n",
+    );
+    const other = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(other.code, 2);
+    assertMatch(other.stderr, /'differential\.a\.num_samples' must equal 'numDiffSamples'/);
+    // A spec in WaterTAP's names hears of its fields by those names, given or missing.
+    await file(`  a: { diff_mode: sum, diff_sample_type: UniformSample, relative_ub: 0.01 }`);
+    const missing = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(missing.code, 2);
+    assertMatch(missing.stderr, /'differential\.a\.relative_lb' must be a number/);
+    await file(`  a: { diff_sample_type: NormalSample, std_dev: -1 }`);
+    const negative = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);
+    assertEquals(negative.code, 2);
+    assertMatch(negative.stderr, /'differential\.a\.std_dev' must be at least 0/);
+  });
+});

@@ -114,7 +114,8 @@ export function fromWaterTapDiffSpec(value: unknown, field: string): unknown {
   const spec = value as Record<string, unknown>;
   const ignoresNominal = spec.diff_mode !== undefined && spec.diff_mode !== "percentile";
   for (const [key, v] of Object.entries(spec)) {
-    if (key === "param") continue;
+    // (`num_samples` is the sweep's numDiffSamples: see diffSpecSamples.)
+    if (key === "param" || key === "num_samples") continue;
     if (ignoresNominal && (key === "nominal_lb" || key === "nominal_ub")) continue;
     const name = Object.hasOwn(DIFF_FIELDS, key) ? DIFF_FIELDS[key] : key;
     let given = v;
@@ -136,6 +137,47 @@ export function fromWaterTapDiffSpec(value: unknown, field: string): unknown {
       );
     }
     out[name] = given;
+  }
+  return out;
+}
+
+/**
+ * The `num_samples` that WaterTAP's loop tool reads from a differential spec (its
+ * `num_diff_samples`, the last spec's winning there): each spec's, by its field name.
+ */
+export function diffSpecSamples(
+  differential: Readonly<Record<string, unknown>>,
+): [field: string, value: unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [name, spec] of Object.entries(differential)) {
+    if (typeof spec !== "object" || spec === null || Array.isArray(spec)) continue;
+    if (Object.hasOwn(spec, "num_samples")) {
+      out.push([`differential.${name}.num_samples`, (spec as Record<string, unknown>).num_samples]);
+    }
+  }
+  return out;
+}
+
+/**
+ * An error about differential specs as the sweep file wrote them: a spec written with WaterTAP's
+ * names (`diff_mode`, `diff_sample_type`) has its fields named so (`'differential.a.relative_lb'`,
+ * not psweep's `'differential.a.relativeLower'`), those it gave and those it lacks.
+ */
+export function waterTapDiffWording(
+  message: string,
+  differential: Readonly<Record<string, unknown>>,
+): string {
+  let out = message;
+  for (const [name, value] of Object.entries(differential)) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) continue;
+    const o = value as Record<string, unknown>;
+    if (o.diff_mode === undefined && o.diff_sample_type === undefined) continue;
+    const field = `differential.${name}`;
+    for (const [key, psweep] of Object.entries(DIFF_FIELDS)) {
+      if (Object.hasOwn(o, key) || !Object.hasOwn(o, psweep)) {
+        out = out.replaceAll(`'${field}.${psweep}'`, `'${field}.${key}'`);
+      }
+    }
   }
   return out;
 }

@@ -21,6 +21,7 @@ import {
   PERMISSION_KINDS,
 } from "../_limits.ts";
 import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
+import { waterTapDiffWording } from "./_watertap_names.ts";
 import { asInvoked, invocationText, shellWord } from "./_invocation.ts";
 import { launcherRank, underMpiLauncher } from "../parallel/_mpi_ffi.ts";
 import { DEMO_HELP, RUN_HELP } from "./_help.ts";
@@ -316,7 +317,12 @@ async function execute(
       );
       return 130;
     }
-    throw cliWording(e, source === "demo" ? undefined : source);
+    throw cliWording(
+      spec.differentialAsWritten && e instanceof Error
+        ? reworded(e, waterTapDiffWording(e.message, spec.differentialAsWritten))
+        : e,
+      source === "demo" ? undefined : source,
+    );
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
     await manager?.close();
@@ -421,6 +427,14 @@ function widen(
     }
   }
   return Object.keys(out).length ? out as Deno.PermissionOptionsObject : base;
+}
+
+// The same error with another message (its class and cause kept, for cliWording).
+function reworded(e: Error, message: string): Error {
+  if (message === e.message) return e;
+  const copy = new (e.constructor as ErrorConstructor)(message, { cause: e.cause ?? e });
+  copy.name = e.name;
+  return copy;
 }
 
 // Library errors speak of options; on the command line they are flags. A file in the way and

@@ -16,7 +16,12 @@ import {
   PERMISSION_KINDS,
 } from "../_limits.ts";
 import { parseYaml } from "./_yaml.ts";
-import { fromWaterTapDiffSpec, fromWaterTapSampler, waterTapWording } from "./_watertap_names.ts";
+import {
+  diffSpecSamples,
+  fromWaterTapDiffSpec,
+  fromWaterTapSampler,
+  waterTapWording,
+} from "./_watertap_names.ts";
 import type { DifferentialSpec } from "../sweep/differential_parameter_sweep.ts";
 import type { CommandModel } from "../command/command_model.ts";
 import { checkCommandModel, isCommandModel } from "../command/_command_model.ts";
@@ -37,6 +42,8 @@ export interface SweepSpec {
   differential?: Record<string, DifferentialSpec>;
   /** A differential sweep's samples per perturbed parameter. */
   numDiffSamples?: number;
+  /** The differential specs as the file wrote them (for errors in its own words). */
+  differentialAsWritten?: Record<string, unknown>;
   workers?: number;
   permissions?: WorkerPermissions;
   /** Milliseconds per point. */
@@ -233,6 +240,25 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
         "and 'numSamples' exclude each other: a sweep is differential or recursive",
       );
     }
+    // WaterTAP's loop tool reads the perturbations per nominal row from each spec's
+    // `num_samples`: they must agree with each other and with numDiffSamples.
+    const given = diffSpecSamples(d as Record<string, unknown>);
+    if (o.numDiffSamples !== undefined) given.unshift(["numDiffSamples", o.numDiffSamples]);
+    for (const [field, v] of given) {
+      if (!Number.isSafeInteger(v) || (v as number) < 1) {
+        fail(field, `must be an integer of at least 1: current value is ${describe(v)}`);
+      }
+      if (v !== given[0][1]) {
+        fail(
+          field,
+          `must equal '${given[0][0]}' (the perturbations per nominal row): current value is ${
+            describe(v)
+          }, '${given[0][0]}' is ${describe(given[0][1])}`,
+        );
+      }
+    }
+    if (given.length > 0) o.numDiffSamples = given[0][1];
+    spec.differentialAsWritten = d as Record<string, unknown>;
     try {
       spec.differential = Object.fromEntries(
         Object.entries(d as Record<string, unknown>).map((
