@@ -13,11 +13,11 @@ import {
   formatOfPath,
   resultsFormat,
   type ResultsFormatModule,
-  type ResultsFormatName,
   type ResultsWriter,
 } from "../io/_formats.ts";
 import { writeSweepMeta } from "../io/sweep_meta.ts";
 import { RowEncoder } from "../io/_row_encoder.ts";
+import { unrecordedMessage } from "./_first_failure.ts";
 import { freeBytes } from "../io/_rows.ts";
 import type { RowBatch, RowFormat, RowHeader, RowTable } from "../io/row_types.ts";
 import { matchRows } from "../io/match_rows.ts";
@@ -582,19 +582,6 @@ export class OrderedFiles {
  * OrderedFiles.#markLate).
  */
 export const LATE_OUTPUTS = "outputsMissingFromRows";
-
-/** What a failed row read back from a file of this format records, as it keeps no message. */
-export function unrecordedMessage(format: ResultsFormatName): string {
-  return `failed (the ${FORMAT_WORDS[format]} file does not record messages)`;
-}
-
-const FORMAT_WORDS: Record<ResultsFormatName, string> = {
-  csv: "CSV",
-  jsonl: "JSON Lines",
-  arrow: "Arrow",
-  h5: "HDF5",
-  parquet: "Parquet",
-};
 
 /** Rows that finished before the files' header was known. */
 interface Deferred {

@@ -18,6 +18,7 @@ import type { ChunkOutput } from "./_driver.ts";
 import type { SinkOptions } from "./_sink_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import { ColumnStats } from "./_column_stats.ts";
+import { goesFirst } from "./_first_failure.ts";
 import type { ColumnSummary, SweepSummary } from "./sweep_summary.ts";
 
 /** Rows a previous run left on disk, matched to this sweep's rows. */
@@ -61,8 +62,6 @@ export class ResultColumns {
   // their outputs (kept for the final rewrite, which restores those outputs).
   readonly #stats = new Map<string, ColumnStats>();
   #firstError: { row: number; message: string } | undefined;
-  // Whether #firstError's message is the model's (not a file's "does not record messages").
-  #firstRecorded = false;
   readonly #live = new Map<number, Live>();
   readonly #liveFailed = new Map<number, string>();
   readonly #late = new Set<Live>();
@@ -100,17 +99,8 @@ export class ResultColumns {
     return stats;
   }
 
-  // The first failure is the first row's whose message is known, if any is: a resumed CSV's
-  // failed rows have none, and "the file does not record messages" tells a user nothing.
-  #noteError(row: number, message: string, recorded = true): void {
-    const first = this.#firstError;
-    if (
-      first === undefined || (recorded && !this.#firstRecorded) ||
-      (recorded === this.#firstRecorded && row < first.row)
-    ) {
-      this.#firstError = { row, message };
-      this.#firstRecorded = recorded;
-    }
+  #noteError(row: number, message: string): void {
+    if (goesFirst(this.#firstError, row, message)) this.#firstError = { row, message };
   }
 
   /** Rows finished so far (resumed ones included). */
@@ -160,8 +150,7 @@ export class ResultColumns {
       const r = index[i];
       this.#done[r] = 1;
       if (!disk.success[i]) {
-        const message = disk.errors[i];
-        this.#noteError(r, message ?? unrecorded, message !== undefined);
+        this.#noteError(r, disk.errors[i] ?? unrecorded);
         this.#failed++;
       }
       this.#finished++;

@@ -2,7 +2,8 @@
 // results file, checks its metadata names the same sweep, and matches its rows to this sweep's.
 import { matchRows } from "../io/match_rows.ts";
 import { readSweepMeta, type SweepMeta } from "../io/sweep_meta.ts";
-import { LATE_OUTPUTS, type OrderedFiles, unrecordedMessage } from "./_ordered_files.ts";
+import { LATE_OUTPUTS, type OrderedFiles } from "./_ordered_files.ts";
+import { unrecordedMessage } from "./_first_failure.ts";
 import { paramRowsOf } from "./_param_rows.ts";
 import type { ResultColumns } from "./_result_columns.ts";
 import { sinkMeta, type SinkOptions } from "./_sink_options.ts";

@@ -6,6 +6,7 @@
  */
 
 import { ColumnStats } from "./_column_stats.ts";
+import { goesFirst } from "./_first_failure.ts";
 import type { SweepResult, SweepStats } from "./sweep_result.ts";
 
 /**
@@ -113,7 +114,7 @@ export function summarizeResult(result: SweepResult): SweepSummary {
   };
   let firstError: SweepSummary["firstError"];
   for (const [row, message] of result.errors) {
-    if (firstError === undefined || row < firstError.row) firstError = { row, message };
+    if (goesFirst(firstError, row, message)) firstError = { row, message };
   }
   return {
     paramNames: result.paramNames,
