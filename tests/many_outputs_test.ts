@@ -7,6 +7,7 @@ import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver
 import { claimPartialOutlet, COUNTS, HANDED } from "../src/parallel/_partial_results.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 import { openH5, readH5, reorderH5 } from "../src/io/_h5.ts";
+import { type BatchHeader, plainBatch } from "../src/io/_arrow_batches.ts";
 import type { WrittenBlock } from "../src/io/row_writer.ts";
 import { assert, assertEquals, assertSameBits } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
@@ -144,4 +145,63 @@ Deno.test("h5: rows put in order a dataset at a time equal rows copied block by 
       "row 4, row 0",
     );
   });
+});
+
+Deno.test("arrow: psweep's own batch reader gives what apache-arrow reads, and a stream it does not take (nulls) is read by apache-arrow", async () => {
+  const A = await import("apache-arrow");
+  const { decodeArrow } = await import("../src/io/_arrow.ts");
+  const header = { extraNames: [], paramNames: ["x"], outputNames: ["y"] };
+  const fields = [
+    new A.Field("x", new A.Float64(), true),
+    new A.Field("y", new A.Float64(), true),
+    new A.Field("success", new A.Bool(), true),
+  ];
+  const schema = new A.Schema(fields, new Map([["psweep", JSON.stringify(header)]]));
+  // Two batches of 3 and 70 rows (a success bitmap over more than a byte), with -0 and NaN.
+  const batchOf = (x: number[], y: number[], nulls?: Uint8Array) => {
+    const n = x.length;
+    const bits = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) if (i % 3 !== 1) bits[i >> 3] |= 1 << (i & 7);
+    const children = [
+      A.makeData({ type: new A.Float64(), length: n, nullCount: 0, data: Float64Array.from(x) }),
+      A.makeData({
+        type: new A.Float64(),
+        length: n,
+        nullCount: nulls ? 1 : 0,
+        data: Float64Array.from(y),
+        ...(nulls ? { nullBitmap: nulls } : {}),
+      }),
+      A.makeData({ type: new A.Bool(), length: n, nullCount: 0, data: bits }),
+    ];
+    return new A.RecordBatch(
+      schema,
+      A.makeData({ type: new A.Struct(fields), length: n, nullCount: 0, children }),
+    );
+  };
+  const xs = Array.from({ length: 70 }, (_, i) => i + 3);
+  for (
+    const nulls of [undefined, Uint8Array.of(0b11111110, 255, 255, 255, 255, 255, 255, 255, 255)]
+  ) {
+    const writer = new A.RecordBatchStreamWriter();
+    writer.write(batchOf([0, 1, 2], [-0, NaN, 2.5]));
+    writer.write(batchOf(xs, xs.map((x) => x / 7), nulls));
+    writer.finish();
+    const bytes = writer.toUint8Array(true);
+    const mine = await decodeArrow("t.arrow", bytes);
+    const theirs = A.tableFromIPC(bytes);
+    assertEquals(mine.rows, 73);
+    assertSameBits(mine.params, [...theirs.getChild("x")!.toArray()], "x");
+    assertSameBits(mine.outputs, [...theirs.getChild("y")!.toArray()], "y");
+    assertEquals([...mine.success], [...theirs.getChild("success")!].map((b) => (b ? 1 : 0)));
+    assertSameBits(mine.outputs.subarray(0, 2), [-0, NaN], "-0 and NaN");
+    // Which batches psweep's reader takes itself: all of them, unless one holds a null.
+    const reader = new A.MessageReader(bytes);
+    reader.readSchema();
+    const taken: boolean[] = [];
+    for (let m = reader.readMessage(); m !== null; m = reader.readMessage()) {
+      const body = reader.readMessageBody(m.bodyLength);
+      taken.push(plainBatch(m.header() as unknown as BatchHeader, body, 2) !== undefined);
+    }
+    assertEquals(taken, [true, nulls === undefined]);
+  }
 });

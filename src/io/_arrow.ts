@@ -8,7 +8,8 @@
 // (`{"extraNames":[],"paramNames":[...],"outputNames":[...]}`), so that a reader tells
 // parameters from outputs without the `.meta.json` file.
 
-import type { Float, Table } from "npm:apache-arrow@21.2.0";
+import type { Float, Schema, Table } from "npm:apache-arrow@21.2.0";
+import { type BatchHeader, isPlainSchema, type PlainBatch, plainBatch } from "./_arrow_batches.ts";
 import { describe } from "../_describe.ts";
 import { RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
 import { writeFileAtomic } from "./atomic.ts";
@@ -332,50 +333,31 @@ export async function decodeArrow(
   // message is a batch cut by a crash.
   const truncated = keep < bytes.length && !(keep + EOS.length === bytes.length &&
     sameBytes(bytes.subarray(keep), EOS));
-  const table: Table = (await arrowLibrary()).tableFromIPC(bytes.subarray(0, keep));
-  const fields = table.schema.fields;
+  const arrow = await arrowLibrary();
+  const read = readPlain(path, arrow, bytes.subarray(0, keep)) ??
+    readTable(path, arrow.tableFromIPC(bytes.subarray(0, keep)));
+  const fields = read.schema.fields;
   const names = columnGroups(
     path,
-    table.schema.metadata.get(ARROW_META_KEY),
+    read.schema.metadata.get(ARROW_META_KEY),
     fields.map((f) => f.name),
     options,
   );
   const E = names.extraNames.length;
   const P = names.paramNames.length;
   const O = names.outputNames.length;
-  const rows = table.numRows;
-  const column = (i: number): Float64Array => {
-    const vector = table.getChildAt(i);
-    if (vector === null || !isDouble(fields[i]?.type)) {
-      throw new SyntaxError(
-        `Cannot read results file ${describe(path)} as its column ${
-          describe(fields[i]?.name)
-        } is not a float64 column`,
-      );
-    }
-    const values = vector.toArray() as Float64Array;
-    return values instanceof Float64Array ? values : Float64Array.from(values);
-  };
-  const extra: Record<string, Float64Array> = {};
-  names.extraNames.forEach((name, i) => (extra[name] = column(i)));
-  const params = rowsOf(names.paramNames.map((_, j) => column(E + j)), rows);
-  const outputs = rowsOf(names.outputNames.map((_, j) => column(E + P + j)), rows);
+  const rows = read.rows;
   const successAt = E + P + O;
-  const successVector = table.getChildAt(successAt);
-  if (successVector === null || fields[successAt].name !== "success") {
+  if (fields[successAt]?.name !== "success") {
     throw new SyntaxError(
       `Cannot read results file ${describe(path)} as its column ${successAt} must be 'success'`,
     );
   }
-  const success = new Uint8Array(rows);
-  let r = 0;
-  for (const data of successVector.data) {
-    const bits = data.values as Uint8Array;
-    for (let i = 0; i < data.length; i++, r++) {
-      const at = data.offset + i;
-      success[r] = (bits[at >> 3] >> (at & 7)) & 1;
-    }
-  }
+  const extra: Record<string, Float64Array> = {};
+  names.extraNames.forEach((name, i) => (extra[name] = read.column(i)));
+  const params = rowsOf(names.paramNames.map((_, j) => read.column(E + j)), rows);
+  const outputs = rowsOf(names.outputNames.map((_, j) => read.column(E + P + j)), rows);
+  const success = read.success(successAt);
   return {
     format: "arrow",
     truncated,
@@ -388,6 +370,102 @@ export async function decodeArrow(
     outputs,
     success,
     errors: new Array(rows).fill(undefined),
+  };
+}
+
+/** A stream's schema and rows, as `decodeArrow` takes them. */
+interface ReadStream {
+  readonly schema: Schema;
+  readonly rows: number;
+  column(i: number): Float64Array;
+  success(i: number): Uint8Array;
+}
+
+// The stream as psweep writes it, read batch by batch without apache-arrow's RecordBatch (see
+// _arrow_batches.ts); undefined when it is not (its batches are then read by apache-arrow).
+function readPlain(
+  path: string,
+  arrow: typeof import("npm:apache-arrow@21.2.0"),
+  bytes: Uint8Array,
+): ReadStream | undefined {
+  const reader = new arrow.MessageReader(bytes);
+  const schema = reader.readSchema();
+  if (!schema) return undefined;
+  const width = schema.fields.length - 1;
+  if (!isPlainSchema(schema, width)) return undefined;
+  const batches: PlainBatch[] = [];
+  for (let message = reader.readMessage(); message !== null; message = reader.readMessage()) {
+    if (message.headerType !== arrow.MessageHeader.RecordBatch) return undefined;
+    const body = reader.readMessageBody(message.bodyLength);
+    const batch = plainBatch(message.header() as unknown as BatchHeader, body, width);
+    if (batch === undefined) return undefined;
+    batches.push(batch);
+  }
+  const rows = batches.reduce((n, b) => n + b.rows, 0);
+  const joined = <T extends Float64Array | Uint8Array>(
+    make: (n: number) => T,
+    of: (b: PlainBatch) => T,
+  ) => {
+    const out = make(rows);
+    let at = 0;
+    for (const b of batches) {
+      out.set(of(b), at);
+      at += b.rows;
+    }
+    return out;
+  };
+  return {
+    schema,
+    rows,
+    column: (i) => {
+      if (i >= width) return notDouble(path, schema, i);
+      return joined((n) => new Float64Array(n), (b) => b.columns[i]);
+    },
+    success: (i) => {
+      if (i !== width) return notDouble(path, schema, width);
+      return joined((n) => new Uint8Array(n), (b) => b.success);
+    },
+  };
+}
+
+function notDouble(path: string, schema: Schema, i: number): never {
+  throw new SyntaxError(
+    `Cannot read results file ${describe(path)} as its column ${
+      describe(schema.fields[i]?.name)
+    } is not a float64 column`,
+  );
+}
+
+// Any Arrow stream, read by apache-arrow.
+function readTable(path: string, table: Table): ReadStream {
+  const fields = table.schema.fields;
+  return {
+    schema: table.schema,
+    rows: table.numRows,
+    column: (i) => {
+      const vector = table.getChildAt(i);
+      if (vector === null || !isDouble(fields[i]?.type)) {
+        throw new SyntaxError(
+          `Cannot read results file ${describe(path)} as its column ${
+            describe(fields[i]?.name)
+          } is not a float64 column`,
+        );
+      }
+      const values = vector.toArray() as Float64Array;
+      return values instanceof Float64Array ? values : Float64Array.from(values);
+    },
+    success: (i) => {
+      const out = new Uint8Array(table.numRows);
+      let r = 0;
+      for (const data of table.getChildAt(i)!.data) {
+        const bits = data.values as Uint8Array;
+        for (let k = 0; k < data.length; k++, r++) {
+          const at = data.offset + k;
+          out[r] = (bits[at >> 3] >> (at & 7)) & 1;
+        }
+      }
+      return out;
+    },
   };
 }
 

@@ -20,6 +20,7 @@ import { writeFileAtomic } from "./atomic.ts";
 import { pathExists } from "./_fs.ts";
 import { type NormalizedHeader, normalizeHeader } from "./_rows.ts";
 import { ARROW_META_KEY, openArrow, readArrow, reorderArrow } from "./_arrow.ts";
+import { type BatchHeader, isPlainSchema, plainBatch } from "./_arrow_batches.ts";
 import {
   columnGroups,
   columnNames,
@@ -155,7 +156,7 @@ async function* streamGroups(
   header: NormalizedHeader,
   rows: number,
 ): AsyncGenerator<ParquetGroup> {
-  const { RecordBatchReader } = await import("npm:apache-arrow@21.2.0");
+  const { AsyncMessageReader, MessageHeader } = await import("npm:apache-arrow@21.2.0");
   const width = header.extraNames.length + header.paramNames.length + header.outputNames.length;
   const file = await Deno.open(path, { read: true });
   const fail = (why: string) =>
@@ -166,31 +167,31 @@ async function* streamGroups(
   let filled = 0;
   let seen = 0;
   try {
-    const reader = await RecordBatchReader.from(file.readable);
-    await reader.open();
-    const stored = reader.schema.metadata.get(ARROW_META_KEY);
+    // Batch by batch, as psweep writes them (see _arrow_batches.ts: apache-arrow's own reader
+    // costs fields² a batch).
+    const reader = new AsyncMessageReader(file.readable);
+    const schema = await reader.readSchema();
+    const stored = schema?.metadata.get(ARROW_META_KEY);
     const expected = JSON.stringify({
       extraNames: header.extraNames,
       paramNames: header.paramNames,
       outputNames: header.outputNames,
     });
     if (stored !== expected) throw fail(`its columns ${stored} are not ${expected}`);
-    for await (const batch of reader) {
-      const n = batch.numRows;
-      if (seen + n > rows) throw fail(`it holds more than the ${rows} rows of the sweep`);
-      const columns = Array.from({ length: width }, (_, i) => {
-        const values = batch.getChildAt(i)!.toArray();
-        return values instanceof Float64Array ? values : Float64Array.from(values);
-      });
-      const success = new Uint8Array(n);
-      let r = 0;
-      for (const data of batch.getChildAt(width)!.data) {
-        const bits = data.values as Uint8Array;
-        for (let i = 0; i < data.length; i++, r++) {
-          const at = data.offset + i;
-          success[r] = (bits[at >> 3] >> (at & 7)) & 1;
-        }
+    if (!isPlainSchema(schema!, width)) throw fail("its columns are not float64 and a bool");
+    for (
+      let message = await reader.readMessage();
+      message !== null;
+      message = await reader.readMessage()
+    ) {
+      if (message.headerType !== MessageHeader.RecordBatch) {
+        throw fail("it holds a message other than record batches");
       }
+      const body = await reader.readMessageBody(message.bodyLength);
+      const batch = plainBatch(message.header() as unknown as BatchHeader, body, width);
+      if (batch === undefined) throw fail("a batch holds nulls or compressed columns");
+      const { rows: n, columns, success } = batch;
+      if (seen + n > rows) throw fail(`it holds more than the ${rows} rows of the sweep`);
       let at = 0;
       while (at < n) {
         const take = Math.min(n - at, group.rows - filled);
