@@ -150,7 +150,11 @@ export const RESULTS_FILE_DEFAULTS = {
      */
     flushRows: 65_536,
     flushMs: 250,
-    /** The most bytes of rows buffered: fewer rows per append where there are many outputs. */
+    /**
+     * The most bytes of rows buffered, fewer rows per append where there are many outputs. A
+     * sweep gives its writer half its backlog instead (see `backlogBytes`; 4 MiB for a sweep
+     * that keeps no rows), so that the workers never wait for an append's timer.
+     */
     flushBytes: 64 * 2 ** 20,
     /** HDF5 chunk length of the extendable datasets (128 KiB of doubles). */
     chunkRows: 16_384,

@@ -104,7 +104,7 @@ ${more}`,
     );
     const other = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);
     assertEquals(other.code, 2);
-    assertMatch(other.stderr, /'differential\.a\.num_samples' must equal 'numDiffSamples'/);
+    assertMatch(other.stderr, /'differential\.a\.num_samples' must equal 'num_diff_samples'/);
     // A spec in WaterTAP's names hears of its fields by those names, given or missing.
     await file(`  a: { diff_mode: sum, diff_sample_type: UniformSample, relative_ub: 0.01 }`);
     const missing = await psweep(["run", `${dir}/diff.yaml`, "--quiet", "--overwrite"]);

@@ -9,7 +9,7 @@ import { resultsFormat } from "../src/io/_formats.ts";
 import { openH5, readH5, reorderH5 } from "../src/io/_h5.ts";
 import { type BatchHeader, plainBatch } from "../src/io/_arrow_batches.ts";
 import type { WrittenBlock } from "../src/io/row_writer.ts";
-import { assert, assertEquals, assertSameBits } from "./_assert.ts";
+import { assert, assertEquals, assertRejects, assertSameBits } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 
 const OUTPUTS = 300;
@@ -204,4 +204,48 @@ Deno.test("arrow: psweep's own batch reader gives what apache-arrow reads, and a
     }
     assertEquals(taken, [true, nulls === undefined]);
   }
+});
+
+Deno.test("h5: a writer appends once its buffer holds bufferBytes of rows, without waiting for its timer", async () => {
+  await withTempDir(async (dir) => {
+    const outputNames = Array.from({ length: 98 }, (_, i) => `o${i}`);
+    const header = { extraNames: [], paramNames: ["x"], outputNames };
+    // 100 datasets (x, 98 outputs, success): 10 rows of them are 8,000 bytes.
+    const writer = await openH5(`${dir}/r.h5`, header, { bufferBytes: 8000 });
+    const rows = (n: number, from: number) => ({
+      rows: n,
+      params: Float64Array.from({ length: n }, (_, i) => from + i),
+      outputs: new Float64Array(n * 98).fill(1),
+      success: new Uint8Array(n).fill(1),
+    });
+    const nine = writer.write(rows(9, 0));
+    assertEquals(writer.rowsWritten, 0, "9 rows wait in the buffer");
+    const tenth = writer.write(rows(1, 9));
+    assertEquals(writer.rowsWritten, 10, "the 10th row made an append at once");
+    await Promise.all([nine, tenth]);
+    await writer.close();
+    assertEquals((await readH5(`${dir}/r.h5`)).rows, 10);
+  });
+});
+
+Deno.test("h5: putting rows in order refuses blocks past the datasets' end, either way", async () => {
+  await withTempDir(async (dir) => {
+    const header = { extraNames: [], paramNames: ["x"], outputNames: ["a"] };
+    const writer = await openH5(`${dir}/r.h5`, header);
+    const block = await writer.write({
+      rows: 3,
+      params: Float64Array.of(0, 1, 2),
+      outputs: Float64Array.of(0, 10, 20),
+      success: Uint8Array.of(1, 1, 1),
+    });
+    await writer.close();
+    const blocks = [block!, { offset: 3, bytes: 2 }];
+    await assertRejects(
+      () => reorderH5(`${dir}/r.h5`, header, blocks),
+      RangeError,
+      "holds 3 rows where the blocks reach row 5",
+    );
+    await assertRejects(() => reorderH5(`${dir}/r.h5`, header, blocks, 0));
+    assertEquals([...(await readH5(`${dir}/r.h5`)).params], [0, 1, 2], "the file is as it was");
+  });
 });

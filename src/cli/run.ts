@@ -429,11 +429,12 @@ function widen(
   return Object.keys(out).length ? out as Deno.PermissionOptionsObject : base;
 }
 
-// The same error with another message (its class and cause kept, for cliWording).
+// The same error with another message: its class (its prototype, whatever its constructor
+// takes) and name kept, for cliWording.
 function reworded(e: Error, message: string): Error {
   if (message === e.message) return e;
-  const copy = new (e.constructor as ErrorConstructor)(message, { cause: e.cause ?? e });
-  copy.name = e.name;
+  const copy = Object.setPrototypeOf(new Error(message, { cause: e }), Object.getPrototypeOf(e));
+  Object.defineProperty(copy, "name", { value: e.name, configurable: true, writable: true });
   return copy;
 }
 

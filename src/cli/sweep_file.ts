@@ -145,8 +145,10 @@ async function readSweepText(path: string): Promise<string> {
 
 /** Validates a parsed sweep file; `path` names it in errors and anchors relative paths. */
 export function validateSweep(raw: unknown, path: string): SweepSpec {
+  // Settings the file gave by WaterTAP's names: errors name them so.
+  const written = new Map<string, string>();
   const fail = (field: string, message: string): never => {
-    throw new UsageError(`Invalid sweep file ${path}: '${field}' ${message}`);
+    throw new UsageError(`Invalid sweep file ${path}: '${written.get(field) ?? field}' ${message}`);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UsageError(
@@ -166,6 +168,7 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
   ) {
     if (o[watertap] === undefined) continue;
     if (o[name] !== undefined) fail(watertap, `gives ${name} twice: keep one`);
+    written.set(name, watertap);
     o[name] = o[watertap];
     delete o[watertap];
   }
@@ -251,9 +254,11 @@ export function validateSweep(raw: unknown, path: string): SweepSpec {
       if (v !== given[0][1]) {
         fail(
           field,
-          `must equal '${given[0][0]}' (the perturbations per nominal row): current value is ${
-            describe(v)
-          }, '${given[0][0]}' is ${describe(given[0][1])}`,
+          `must equal '${
+            written.get(given[0][0]) ?? given[0][0]
+          }' (the perturbations per nominal row): current value is ${describe(v)}, '${
+            written.get(given[0][0]) ?? given[0][0]
+          }' is ${describe(given[0][1])}`,
         );
       }
     }

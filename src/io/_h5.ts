@@ -239,6 +239,8 @@ class H5Writer implements ResultsWriter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   // How long the last append took (ms): see writeColumns.
   #lastFlushMs = 0;
+  // Rows buffered that make an append (FLUSH_ROWS, fewer for many outputs: see bufferBytes).
+  readonly #flushAt: number;
   #failure: unknown = undefined;
   #closed = false;
 
@@ -248,9 +250,14 @@ class H5Writer implements ResultsWriter {
     readonly header: NormalizedHeader,
     length: number,
     readonly newIn: string | undefined,
+    bufferBytes: number,
   ) {
     this.#datasets = datasetPaths(header).map((p) => file.get(p) as H5Dataset);
     this.#length = length;
+    this.#flushAt = Math.max(
+      1,
+      Math.min(FLUSH_ROWS, Math.floor(bufferBytes / (8 * this.#datasets.length))),
+    );
   }
 
   get rowsWritten(): number {
@@ -292,8 +299,7 @@ class H5Writer implements ResultsWriter {
     this.#buffered += batch.rows;
     const done = Promise.withResolvers<void>();
     this.#waiting.push(done);
-    const most = Math.min(FLUSH_ROWS, Math.floor(FLUSH_BYTES / (8 * this.#datasets.length)));
-    if (this.#buffered >= Math.max(1, most)) this.#flush();
+    if (this.#buffered >= this.#flushAt) this.#flush();
     // An append costs each dataset its own resize and write, on this thread: with a thousand
     // outputs it takes longer than FLUSH_MS (see FLUSH_SPACING).
     else {
@@ -375,7 +381,7 @@ export async function openH5(
   checkH5Names(names, path);
   await loadH5();
   const full = resolve(path);
-  const { append = false, overwrite = false } = options;
+  const { append = false, overwrite = false, bufferBytes = FLUSH_BYTES } = options;
   const exists = await pathExists(full);
   if (exists && !append && !overwrite) {
     throw new Deno.errors.AlreadyExists(
@@ -407,7 +413,7 @@ export async function openH5(
       // A file from an older psweep, or one WaterTAP wrote without them, gains the scalars.
       addComponentScalars(file, names);
       file.flush();
-      return new H5Writer(path, file, names, length, undefined);
+      return new H5Writer(path, file, names, length, undefined, bufferBytes);
     } catch (error) {
       file.close();
       throw error;
@@ -421,7 +427,7 @@ export async function openH5(
     file.close();
     throw error;
   }
-  return new H5Writer(path, file, names, 0, dirname(full));
+  return new H5Writer(path, file, names, 0, dirname(full), bufferBytes);
 }
 
 /** Reads an HDF5 results file (see `ResultsFormatModule.read`). */
@@ -570,11 +576,19 @@ export async function reorderH5(
         const to = datasetPaths(names).map((p) => target.get(p) as H5Dataset);
         let length = 0;
         const total = blocks.reduce((n, block) => n + block.bytes, 0);
-        if (total <= wholeRows) {
+        // (As many rows as the blocks reach are read.)
+        const end = blocks.reduce((n, block) => Math.max(n, block.offset + block.bytes), 0);
+        if (end <= wholeRows) {
           // A dataset at a time, read whole: one read and one write per dataset.
-          const end = blocks.reduce((n, block) => Math.max(n, block.offset + block.bytes), 0);
           from.forEach((dataset, d) => {
             const all = dataset.slice([[0, end]]) as Float64Array | Uint8Array;
+            if (all.length < end) {
+              throw new RangeError(
+                `Cannot put the rows of ${describe(path)} in order as its dataset ${
+                  describe(dataset.path)
+                } holds ${all.length} rows where the blocks reach row ${end}`,
+              );
+            }
             const ordered = all instanceof Uint8Array
               ? new Uint8Array(total)
               : new Float64Array(total);

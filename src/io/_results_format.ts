@@ -68,6 +68,12 @@ export interface OpenResultsOptions {
   readonly overwrite?: boolean;
   /** Flush every batch to the disk. */
   readonly sync?: boolean;
+  /**
+   * The most bytes of rows a writer that buffers them (HDF5) holds before it writes them. A sweep
+   * passes half the backlog at which it stops sending work, so that its workers never wait on a
+   * buffer that only a timer empties. @default {RESULTS_FILE_DEFAULTS.h5.flushBytes}
+   */
+  readonly bufferBytes?: number;
 }
 
 /** A results file being written. */

@@ -215,6 +215,7 @@ export class OrderedFiles {
           const writer = await format.open(path, header, {
             append,
             overwrite: !append && (this.#o.overwrite || this.#restart),
+            bufferBytes: (this.#o.backlogBytes ?? RESULTS_FILE_DEFAULTS.backlogBytes) / 2,
           });
           writers.push(writer);
           this.#writerOf.set(path, writer);
