@@ -14,6 +14,7 @@
  * @module
  */
 
+import { childArgs } from "./_child.ts";
 const FORMATS = ["csv", "jsonl", "arrow", "h5", "parquet"] as const;
 const rows = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 2000);
 const CASES = ["none", ...FORMATS.flatMap((f) => [f, `${f} stream`])];
@@ -42,16 +43,7 @@ if (Deno.args[0] === "--child") {
   for (let round = 0; round < 3; round++) {
     for (const which of CASES) {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "--unstable-worker-options",
-          "--no-prompt",
-          new URL(import.meta.url).pathname,
-          "--child",
-          which,
-          String(rows),
-        ],
+        args: childArgs(import.meta.url, "--child", which, String(rows)),
         stderr: "inherit",
       }).output();
       if (!out.success) throw new Error(`case ${which} failed`);

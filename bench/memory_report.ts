@@ -29,6 +29,7 @@
  * @module
  */
 
+import { childArgs } from "./_child.ts";
 import {
   differentialParameterSweep,
   linearSample,
@@ -145,18 +146,14 @@ if (args[0] === "--child") {
       for (const run of RUNS) {
         const keep = run === "kept";
         const out = await new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "-A",
-            "--unstable-worker-options",
-            "--no-prompt",
-            new URL(import.meta.url).pathname,
+          args: childArgs(
+            import.meta.url,
             "--child",
             String(rows),
             keep ? "keep" : "stream",
             format,
             ...(mode ? [mode] : []),
-          ],
+          ),
           // The CLI's settings on top of this environment, as the CLI adds them.
           env: run === "cli env" ? relaunchEnv((name) => Deno.env.get(name)) : {},
           stdout: "piped",

@@ -35,6 +35,7 @@
  * @module
  */
 
+import { childArgs } from "./_child.ts";
 import process from "node:process";
 import { DenoWorkerManager, linearSample, parameterSweep, type SweepOptions } from "../mod.ts";
 import { buildCombinations } from "../src/sampling/mod.ts";
@@ -171,16 +172,7 @@ function textFloorMs(): number {
 /** Runs one case in a fresh process. */
 async function child(which: Case, ...flags: string[]): Promise<Run> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--unstable-worker-options",
-      "--no-prompt",
-      new URL(import.meta.url).pathname,
-      "--case",
-      which,
-      ...flags,
-    ],
+    args: childArgs(import.meta.url, "--case", which, ...flags),
     stdout: "piped",
     stderr: "inherit",
   }).output();

@@ -4,7 +4,8 @@
 // bench/many_outputs.ts.)
 import { linearSample, parameterSweep } from "../mod.ts";
 import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
-import { claimPartialOutlet, COUNTS, HANDED } from "../src/parallel/_partial_results.ts";
+import { claimPartialOutlet } from "../src/parallel/_partial_results.ts";
+import { takeParts } from "./_outlet.ts";
 import { resultsFormat } from "../src/io/_formats.ts";
 import { openH5, readH5, reorderH5 } from "../src/io/_h5.ts";
 import { type BatchHeader, plainBatch } from "../src/io/_arrow_batches.ts";
@@ -37,23 +38,7 @@ Deno.test("a chunk's output columns lie on one buffer, in parts sent ahead and i
     assertEquals(whole.names.length, OUTPUTS + 1);
     assertEquals(buffersOf(whole).size, 2);
     // An outlet that takes every row as soon as it is due: each part is copied onto one buffer.
-    const parts: ChunkOutput[] = [];
-    const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
-    open({
-      holdMs: 0,
-      counts,
-      share() {},
-      claim(to) {
-        const from = Atomics.load(counts, HANDED);
-        if (from >= to) return -1;
-        Atomics.store(counts, HANDED, to);
-        return from;
-      },
-      deliver(_from, _to, results) {
-        parts.push(results as ChunkOutput);
-        return true;
-      },
-    });
+    const parts = takeParts(open);
     // (With holdMs 0 the driver sends what finished whenever it reads the clock: at rows 1, 3.)
     const rest = await executeSweep({ rows: 5, columns: 2, data }, ctx);
     assert(parts.length >= 1, "rows went ahead of the chunk");

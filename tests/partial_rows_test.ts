@@ -8,8 +8,9 @@ import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
 import { expected, killWhileRowWaits, lines, mpiRowWaits, range } from "./_slow_row.ts";
 import { skipWithout } from "./_mpi.ts";
-import { buildSweep, type ChunkOutput, executeSweep } from "../src/sweep/_driver.ts";
-import { claimPartialOutlet, COUNTS, HANDED } from "../src/parallel/_partial_results.ts";
+import { buildSweep, executeSweep } from "../src/sweep/_driver.ts";
+import { claimPartialOutlet } from "../src/parallel/_partial_results.ts";
+import { takeParts } from "./_outlet.ts";
 
 const waitsForDisk = new URL("./fixtures/models/waits_for_disk.ts", import.meta.url).pathname;
 
@@ -166,25 +167,9 @@ Deno.test("the driver sends the rows before an awaited row ahead, with their own
   const gate = Promise.withResolvers<{ y: number }>();
   (globalThis as Record<string, unknown>).psweepTestGate = gate;
   try {
-    const parts: ChunkOutput[] = [];
-    const counts = new Int32Array(new SharedArrayBuffer(4 * COUNTS));
-    open({
-      // Every row is due at once: what goes ahead when depends only on where the driver looks.
-      holdMs: 0,
-      counts,
-      share() {},
-      claim(to) {
-        const from = Atomics.load(counts, HANDED);
-        if (from >= to) return -1;
-        Atomics.store(counts, HANDED, to);
-        return from;
-      },
-      deliver(_from, to, results) {
-        parts.push(results as ChunkOutput);
-        // Row 3 returns only once the rows before it went ahead.
-        if (to === 3) gate.resolve({ y: 6 });
-        return true;
-      },
+    // Row 3 returns only once the rows before it went ahead.
+    const parts = takeParts(open, (to) => {
+      if (to === 3) gate.resolve({ y: 6 });
     });
     const [ctx] = await buildSweep({
       model,
