@@ -191,7 +191,7 @@ Deno.test("arrow: psweep's own batch reader gives what apache-arrow reads, and a
   }
 });
 
-Deno.test("h5: a writer appends once its buffer holds bufferBytes of rows, without waiting for its timer", async () => {
+Deno.test("h5: a writer appends once its buffer holds bufferBytes of rows, or at the end of rows, without waiting for its timer", async () => {
   await withTempDir(async (dir) => {
     const outputNames = Array.from({ length: 98 }, (_, i) => `o${i}`);
     const header = { extraNames: [], paramNames: ["x"], outputNames };
@@ -208,8 +208,16 @@ Deno.test("h5: a writer appends once its buffer holds bufferBytes of rows, witho
     const tenth = writer.write(rows(1, 9));
     assertEquals(writer.rowsWritten, 10, "the 10th row made an append at once");
     await Promise.all([nine, tenth]);
+    // The run's end: what is buffered goes now, and so does every later write.
+    const three = writer.write(rows(3, 10));
+    assertEquals(writer.rowsWritten, 10);
+    writer.endOfRows!();
+    assertEquals(writer.rowsWritten, 13);
+    const last = writer.write(rows(1, 13));
+    assertEquals(writer.rowsWritten, 14);
+    await Promise.all([three, last]);
     await writer.close();
-    assertEquals((await readH5(`${dir}/r.h5`)).rows, 10);
+    assertEquals([...(await readH5(`${dir}/r.h5`)).params], [...Array(14).keys()]);
   });
 });
 

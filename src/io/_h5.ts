@@ -239,8 +239,9 @@ class H5Writer implements ResultsWriter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   // How long the last append took (ms): see writeColumns.
   #lastFlushMs = 0;
-  // Rows buffered that make an append (FLUSH_ROWS, fewer for many outputs: see bufferBytes).
-  readonly #flushAt: number;
+  // Rows buffered that make an append (FLUSH_ROWS, fewer for many outputs: see bufferBytes);
+  // 1 once no more rows are coming (endOfRows).
+  #flushAt: number;
   #failure: unknown = undefined;
   #closed = false;
 
@@ -309,6 +310,11 @@ class H5Writer implements ResultsWriter {
       );
     }
     return done.promise.then(() => block);
+  }
+
+  endOfRows(): void {
+    this.#flushAt = 1;
+    this.#flush();
   }
 
   #failed(): Error {

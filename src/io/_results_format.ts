@@ -99,6 +99,11 @@ export interface ResultsWriter {
   writeColumns?(batch: ColumnBatch): Promise<WrittenBlock | undefined>;
   /** Appends rows a worker already encoded for this format (text formats). */
   writeEncoded?(bytes: Uint8Array | Promise<Uint8Array>, rows: number): Promise<WrittenBlock>;
+  /**
+   * No rows are coming but those on their way: a writer that buffers rows (HDF5) writes what it
+   * holds now, and each later write at once, rather than at its timer.
+   */
+  endOfRows?(): void;
   /** Writes what is buffered, flushes and closes the file; rows written stay. */
   close(): Promise<void>;
 }

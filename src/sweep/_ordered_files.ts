@@ -426,6 +426,9 @@ export class OrderedFiles {
     if (this.#header !== undefined || this.#columns.defaultOutputNames().length > 0) {
       this.#flushDeferred();
     }
+    // (A run's last rows would otherwise wait for HDF5's append timer, spaced by the last
+    // append's length: seconds, with a thousand outputs.)
+    for (const writer of this.#writerOf.values()) writer.endOfRows?.();
   }
 
   // Writes rows that waited for the files' header (see write). Tracked like chunks, so that
