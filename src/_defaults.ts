@@ -159,6 +159,12 @@ export const RESULTS_FILE_DEFAULTS = {
     /** HDF5 chunk length of the extendable datasets (128 KiB of doubles). */
     chunkRows: 16_384,
     /**
+     * With many outputs, chunks shorter than `chunkRows` (not below `minChunkRows`) so that one
+     * chunk of every dataset holds at most `chunkBudget` bytes: HDF5 stores whole chunks.
+     */
+    minChunkRows: 512,
+    chunkBudget: 16 * 2 ** 20,
+    /**
      * Files of at most this many rows are put in order a dataset at a time, each read whole
      * (32 MiB of doubles): copying block by block costs every dataset a read and a write per
      * block, which for a thousand outputs and rows out of order took minutes.

@@ -52,6 +52,8 @@ const {
   flushRows: FLUSH_ROWS,
   flushMs: FLUSH_MS,
   chunkRows: CHUNK_ROWS,
+  minChunkRows: MIN_CHUNK_ROWS,
+  chunkBudget: CHUNK_BUDGET,
   reorderWholeRows: REORDER_WHOLE_ROWS,
   flushSpacing: FLUSH_SPACING,
   flushBytes: FLUSH_BYTES,
@@ -147,6 +149,13 @@ function createLayout(
 ): void {
   file.create_attribute(META_ATTRIBUTE, metaText(header));
   const paths = datasetPaths(header);
+  // HDF5 stores whole chunks, even for the first rows: a file's chunks together hold at most
+  // CHUNK_BUDGET bytes, so that a model of a thousand outputs does not make a 300-row sweep a
+  // file of 130 MB.
+  const chunkRows = Math.max(
+    MIN_CHUNK_ROWS,
+    Math.min(CHUNK_ROWS, Math.floor(CHUNK_BUDGET / (8 * paths.length))),
+  );
   paths.forEach((path, i) => {
     const parts = path.split("/");
     let group = file as unknown as InstanceType<typeof h5wasm.Group>;
@@ -161,7 +170,7 @@ function createLayout(
       data,
       shape: [data.length],
       maxshape: [null],
-      chunks: [CHUNK_ROWS],
+      chunks: [chunkRows],
       dtype: isSuccess ? "<B" : "<d",
     });
   });
