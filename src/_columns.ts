@@ -70,3 +70,25 @@ export function intoColumns(
     for (let i = 0, at = c; i < index.length; i++, at += width) column[index[i]] = data[at];
   }
 }
+
+/**
+ * `count` columns of `rows` values on one new buffer, column j copied from `source(j)`, NaN where
+ * it gives none: so that they go to another thread as one buffer, not one each (a model of a
+ * thousand outputs made messages of a thousand buffers).
+ */
+export function columnsOnOneBuffer(
+  count: number,
+  rows: number,
+  source: (j: number) => Float64Array | undefined,
+): Float64Array[] {
+  const buffer = new ArrayBuffer(count * rows * 8);
+  const columns: Float64Array[] = [];
+  for (let j = 0; j < count; j++) {
+    const column = new Float64Array(buffer, j * rows * 8, rows);
+    const from = source(j);
+    if (from === undefined) column.fill(NaN);
+    else column.set(from);
+    columns.push(column);
+  }
+  return columns;
+}

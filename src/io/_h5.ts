@@ -567,8 +567,8 @@ async function replaceFile(full: string, temporary: string, write: () => void): 
 /**
  * Rewrites an HDF5 results file, atomically, with its rows taken in the order of `blocks` (ranges
  * of its datasets' rows; see `ResultsFormatModule.finalizeFromBlocks`): a dataset at a time, read
- * whole, when the file has at most `wholeRows` rows, else copying at most `FLUSH_ROWS` rows at a
- * time.
+ * whole, when the blocks reach no row past `wholeRows`, else copying at most `FLUSH_ROWS` rows at
+ * a time.
  */
 export async function reorderH5(
   path: string,

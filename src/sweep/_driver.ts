@@ -8,6 +8,7 @@ import { toErrorInfo } from "../parallel/_errors.ts";
 import type { Matrix } from "../parallel/matrix.ts";
 import type { Outputs, Point, SweepModel } from "./model.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
+import { columnsOnOneBuffer } from "../_columns.ts";
 import {
   FINISHED,
   type PartialOutlet,
@@ -654,7 +655,10 @@ class ChunkRun {
       }
     }
     const names = whole ? this.#names : [...this.#names];
-    const values = whole ? this.#columns : packColumns(this.#columns, from, to);
+    const values = whole
+      ? this.#columns
+      : columnsOnOneBuffer(this.#columns.length, to - from, (j) =>
+        this.#columns[j].subarray(from, to));
     const odd = [...this.#odd.values()].slice(this.#oddSent);
     const stacks = [...this.#stacks.values()].slice(this.#stacksSent);
     return {
@@ -668,17 +672,6 @@ class ChunkRun {
       ...(stacks.length ? { stacks } : {}),
     };
   }
-}
-
-// Rows from..to of each column, copied onto one new buffer (see ChunkRun's #newColumns).
-function packColumns(columns: Float64Array[], from: number, to: number): Float64Array[] {
-  const n = to - from;
-  const slab = new ArrayBuffer(columns.length * n * 8);
-  return columns.map((column, j) => {
-    const part = new Float64Array(slab, j * n * 8, n);
-    part.set(column.subarray(from, to));
-    return part;
-  });
 }
 
 // Points built key by key from a list of names become slow dictionary objects, and the model's

@@ -5,7 +5,7 @@
 // A sweep that does not keep its rows (SinkOptions.keepRows false) holds only the rows on their
 // way to disk and each column's statistics; its files are rewritten, when they must be, from the
 // rows read back (see fromDisk), and it returns a SweepSummary.
-import { columnOf, intoColumns, toRows } from "../_columns.ts";
+import { columnOf, columnsOnOneBuffer, intoColumns, toRows } from "../_columns.ts";
 import { describe } from "../_describe.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
 import type { ColumnBatch } from "../io/_formats.ts";
@@ -397,7 +397,7 @@ export class ResultColumns {
     if (live !== undefined) {
       // A chunk on its way to disk: its own columns, copied (the other files may read them).
       const at = positions(live.names);
-      outputs = onOneBuffer(names.length, n, (j) => {
+      outputs = columnsOnOneBuffer(names.length, n, (j) => {
         const c = at.get(names[j]);
         return c === undefined ? undefined : live.values[c];
       });
@@ -406,7 +406,7 @@ export class ResultColumns {
       failures.sort((a, b) => a[0] - b[0]);
       if (lacksAny(names, live.names)) this.#late.add(live);
     } else {
-      outputs = onOneBuffer(
+      outputs = columnsOnOneBuffer(
         names.length,
         n,
         (j) => this.#outputs.get(names[j])?.subarray(first, first + n),
@@ -725,23 +725,4 @@ function lacksAny(names: readonly string[], others: readonly string[]): boolean 
   if (others.length === 0) return false;
   const has = new Set(names);
   return others.some((name) => !has.has(name));
-}
-
-// `count` columns of `rows` values on one new buffer (so that they move to another thread as
-// one buffer, see io/_row_encoder.ts): column j copied from `source(j)`, NaN where it gives none.
-function onOneBuffer(
-  count: number,
-  rows: number,
-  source: (j: number) => Float64Array | undefined,
-): Float64Array[] {
-  const buffer = new ArrayBuffer(count * rows * 8);
-  const columns: Float64Array[] = [];
-  for (let j = 0; j < count; j++) {
-    const column = new Float64Array(buffer, j * rows * 8, rows);
-    const from = source(j);
-    if (from === undefined) column.fill(NaN);
-    else column.set(from);
-    columns.push(column);
-  }
-  return columns;
 }
