@@ -7,6 +7,7 @@
 // Workers send numbers only: the results files' text is made from the main thread's own
 // parameters and these checked columns by a worker that runs no model code (io/_row_encoder.ts).
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
+import { countOnes, firstDifference } from "../_hot_loops.ts";
 import type { ChunkOutput } from "./_driver.ts";
 
 /** What the main thread knows of a chunk it sent. */
@@ -36,10 +37,9 @@ function check(out: ChunkOutput, e: ChunkExpectation): string | undefined {
   if (!(index instanceof Float64Array) || index.length !== n) {
     return `it returned ${rowCount(index)} rows where ${n} were sent`;
   }
-  for (let i = 0; i < n; i++) {
-    if (index[i] !== e.index[i]) {
-      return `its row ${i} claims index ${index[i]} where row ${e.index[i]} was sent`;
-    }
+  const wrong = firstDifference(index, e.index, n);
+  if (wrong >= 0) {
+    return `its row ${wrong} claims index ${index[wrong]} where row ${e.index[wrong]} was sent`;
   }
   if (!Array.isArray(names) || !names.every((name) => typeof name === "string")) {
     return "its output names are not a list of strings";
@@ -73,11 +73,8 @@ function check(out: ChunkOutput, e: ChunkExpectation): string | undefined {
   if ([index, success, ...values].some((a) => a.buffer instanceof SharedArrayBuffer)) {
     return "its results lie in memory its worker can still write";
   }
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    if (success[i] > 1) return "its success flags are not 0 or 1";
-    ok += success[i];
-  }
+  const ok = countOnes(success);
+  if (ok < 0) return "its success flags are not 0 or 1";
   if (!Array.isArray(errors)) return "its failure messages are not a list";
   // (The rows with a message, as a set: most chunks have none, and a list as long as the chunk
   // would be made for nothing.)

@@ -99,6 +99,11 @@ interface Context {
   state: unknown;
   fresh: boolean;
   makePoint?: (data: Float64Array, offset: number) => Point;
+  /**
+   * The output reader of the latest names, kept from chunk to chunk: a new one per chunk would
+   * be a new function each time, compiled afresh, and would undo what V8 had optimized around it.
+   */
+  reader?: { names: readonly string[]; read: OutputReader };
   /** Why the last rebuild failed; rows fail with it until a rebuild succeeds. */
   rebuildError?: string;
 }
@@ -244,16 +249,18 @@ async function runInParts(
           atomicStore(counts, FINISHED, r + 1);
         }
       } else {
-        for (; r < stop; r++) {
-          const pending = each.row(r);
-          if (pending !== undefined) {
-            due(r);
-            awaiting = r;
-            await pending;
-            awaiting = -1;
-          }
+        while (r < stop) {
+          r = runRows(each, r, stop, counts);
+          const pending = each.pending;
+          if (pending === undefined) continue;
+          each.pending = undefined;
+          due(r);
+          awaiting = r;
+          await pending;
+          awaiting = -1;
           if (each.stale) each.share();
           atomicStore(counts, FINISHED, r + 1);
+          r++;
         }
       }
     }
@@ -261,6 +268,25 @@ async function runInParts(
     if (timer !== undefined) stopTimer(timer);
   }
   return run.finish(outlet);
+}
+
+/**
+ * Runs rows `r` up to `stop` while each finishes synchronously, counting each as finished.
+ * Returns the row it stopped at: `stop`, or a row that returned a promise, left in `run.pending`
+ * for the caller to await and count. (A function of its own, small: V8 compiles the loop that
+ * runs every row without the rest of runInParts.)
+ */
+function runRows(run: ChunkRun, r: number, stop: number, counts: Int32Array): number {
+  for (; r < stop; r++) {
+    const pending = run.row(r);
+    if (pending !== undefined) {
+      run.pending = pending;
+      return r;
+    }
+    if (run.stale) run.share();
+    atomicStore(counts, FINISHED, r + 1);
+  }
+  return r;
 }
 
 type Step = void | Promise<void>;
@@ -292,6 +318,8 @@ class ChunkRun {
   readonly seconds: Float64Array | undefined;
   /** Rows sent ahead of the chunk (`runInParts`): the first ones, which `finish` leaves out. */
   sent = 0;
+  /** The promise of the row `runRows` stopped at, for runInParts to await. */
+  pending: Promise<void> | undefined;
   // Where the pool may take finished rows from (columns, success and seconds on shared memory),
   // when the chunk runs in parts; `stale` when the layout grew since the pool was last told.
   readonly #outlet: PartialOutlet | undefined;
@@ -451,7 +479,7 @@ class ChunkRun {
       );
     }
     const names = this.#names;
-    this.#reader ??= outputReader(names);
+    this.#reader ??= readerFor(this.#ctx, names);
     const status = this.#status;
     const seen = this.#reader(out, this.#columns, r, status);
     if (this.#requested) {
@@ -698,6 +726,20 @@ type OutputReader = (
   row: number,
   status: Int32Array,
 ) => number;
+
+// The context's reader when it reads these names, else a new one, kept in the context.
+function readerFor(ctx: Context, names: readonly string[]): OutputReader {
+  const kept = ctx.reader;
+  if (
+    kept !== undefined && kept.names.length === names.length &&
+    kept.names.every((name, i) => name === names[i])
+  ) {
+    return kept.read;
+  }
+  const read = outputReader(names);
+  ctx.reader = { names: [...names], read };
+  return read;
+}
 
 // Like pointFactory: reading outputs by names spelled out keeps the property loads fast.
 function outputReader(names: readonly string[]): OutputReader {

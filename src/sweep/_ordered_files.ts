@@ -8,6 +8,7 @@
 // same state (the next row due, whether every file is still in row order, where each batch
 // lies), and split apart they would have to share it.
 import { ENCODER_DEFAULTS, RESULTS_FILE_DEFAULTS } from "../_defaults.ts";
+import { isConsecutive } from "../_hot_loops.ts";
 import {
   type ColumnBatch,
   formatOfPath,
@@ -112,6 +113,10 @@ export class OrderedFiles {
           }
         }
       }
+      // The encoder starts now, beside the model's workers, rather than for the first batch.
+      if (files.#encodesAway && (o.csv !== undefined || o.jsonl !== undefined)) {
+        files.#startEncoder();
+      }
       return files;
     } catch (error) {
       files.release();
@@ -152,7 +157,12 @@ export class OrderedFiles {
     this.#closeEncoder();
   }
 
-  // The encoder, started for the first batch that needs it; undefined where none can start.
+  // Whether the text files' lines are made by the encoder (see ENCODER_DEFAULTS.minRows).
+  get #encodesAway(): boolean {
+    return this.#o.rows >= ENCODER_DEFAULTS.minRows;
+  }
+
+  // The encoder, started once; undefined where none can start.
   #startEncoder(): RowEncoder | undefined {
     if (this.#encoder === undefined && !this.#encoderFailed) {
       this.#encoder = RowEncoder.open();
@@ -288,8 +298,7 @@ export class OrderedFiles {
 
   async #place(writers: ResultsWriter[], index: ArrayLike<number>): Promise<void> {
     const n = index.length;
-    let consecutive = true;
-    for (let i = 1; i < n && consecutive; i++) consecutive = index[i] === index[0] + i;
+    const consecutive = isConsecutive(index);
     if (this.#inOrder && consecutive && index[0] > this.#nextRow && !this.#draining) {
       // What it costs in memory, roughly: its rows' numbers.
       return this.#hold({ index, bytes: n * 64 });
@@ -315,9 +324,9 @@ export class OrderedFiles {
     // the order on disk.
     const writes = writers.map((writer) => {
       const text = writer.format === "csv" || writer.format === "jsonl" ? writer.format : undefined;
-      // A small batch is encoded here (it costs less than a message, and the main thread
-      // encoding it works beside the encoder), as are all of them where no encoder can start.
-      const encoder = text && writer.writeEncoded && n >= ENCODER_DEFAULTS.minRows
+      // A small sweep's batches are encoded here (a worker's start would cost more), as are
+      // all of them where no encoder can start.
+      const encoder = text && writer.writeEncoded && this.#encodesAway
         ? this.#startEncoder()
         : undefined;
       if (encoder && writer.writeEncoded) {

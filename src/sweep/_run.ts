@@ -7,6 +7,8 @@ import { resolve } from "node:path";
 import { describe, knownKeys } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
 import { MAX_OUTPUT_NAMES } from "../_limits.ts";
+import { fillIndex } from "../_hot_loops.ts";
+import { columnOf } from "../_columns.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import { assertSeed } from "../sampling/_seed.ts";
@@ -594,23 +596,7 @@ export async function runRows(
       for (let base = 0; base < count && !signal.aborted; base += window) {
         const n = Math.min(window, count - base);
         const work = shared.subarray(0, n * (P + 1));
-        if (todo) {
-          for (let i = 0, w = 0; i < n; i++, w += P + 1) {
-            work[w] = todo[base + i];
-            data.copyRow(todo[base + i], work, w + 1);
-          }
-        } else {
-          // Consecutive rows, a block at a time (a grid's rows are then counted along, not
-          // computed one by one).
-          for (let from = 0; from < n; from += FILL_BLOCK_ROWS) {
-            const m = Math.min(FILL_BLOCK_ROWS, n - from);
-            const rows = data.view?.(base + from, m) ?? data.slice(base + from, m);
-            for (let i = 0, w = from * (P + 1), k = 0; i < m; i++) {
-              work[w++] = base + from + i;
-              for (let c = 0; c < P; c++) work[w++] = rows[k++];
-            }
-          }
-        }
+        fillWork(work, data, base, n, todo);
         const seen = new Set<number>();
         // What a worker returns is checked against what only this thread holds, and the chunk's
         // parameters are this thread's copy: workers can write the shared rows they read.
@@ -753,8 +739,40 @@ function openSink(root: boolean, spmd: boolean, o: SinkOptions): Promise<SweepSi
   });
 }
 
-// Rows copied into the shared buffer a block at a time (see runRows).
+// Rows copied into the shared buffer a block at a time (see fillWork).
 const FILL_BLOCK_ROWS = 8192;
+
+/**
+ * Lays out `n` rows of a window for the workers, from row `base` of the rows to compute (`todo`,
+ * else every row): each row's global index, then its parameters. (A function of its own: see
+ * _hot_loops.ts.)
+ */
+function fillWork(
+  work: Float64Array,
+  data: ParamRows,
+  base: number,
+  n: number,
+  todo: Int32Array | undefined,
+): void {
+  const P = data.columns;
+  if (todo) {
+    for (let i = 0, w = 0; i < n; i++, w += P + 1) {
+      work[w] = todo[base + i];
+      data.copyRow(todo[base + i], work, w + 1);
+    }
+    return;
+  }
+  // Consecutive rows, a block at a time (a grid's rows are then counted along, not computed one
+  // by one).
+  for (let from = 0; from < n; from += FILL_BLOCK_ROWS) {
+    const m = Math.min(FILL_BLOCK_ROWS, n - from);
+    const rows = data.view?.(base + from, m) ?? data.slice(base + from, m);
+    for (let i = 0, w = from * (P + 1), k = 0; i < m; i++) {
+      work[w++] = base + from + i;
+      for (let c = 0; c < P; c++) work[w++] = rows[k++];
+    }
+  }
+}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -793,9 +811,9 @@ function vetChunk(
   const index = new Float64Array(n);
   if (given.data.buffer === work.buffer) {
     const start = given.data.byteOffset / 8 / (P + 1);
-    for (let i = 0; i < n; i++) index[i] = todo ? todo[base + start + i] : base + start + i;
+    fillIndex(index, base + start, todo);
   } else {
-    for (let i = 0; i < n; i++) index[i] = given.data[i * given.columns];
+    index.set(columnOf(given.data, given.columns, 0, n));
   }
   // The chunk's rows from this thread's own copy, for a chunk that failed whole (its rows'
   // failures name their parameters). A chunk with results is known by its index alone: nothing
