@@ -4,7 +4,9 @@
 // that refuses further work.
 import { RowEncoder } from "../src/io/_row_encoder.ts";
 import type { EncodeRows } from "../src/io/_row_encoder_protocol.ts";
-import { encodeBatch, normalizeHeader } from "../src/io/_rows.ts";
+import { csvHeaderLine, encodeBatch, normalizeHeader } from "../src/io/_rows.ts";
+import { toRows } from "../src/_columns.ts";
+import { ENCODER_DEFAULTS } from "../src/_defaults.ts";
 import { RowWriter } from "../src/io/row_writer.ts";
 import { assert, assertEquals, assertRejects, assertStrictEquals } from "./_assert.ts";
 import { withTempDir } from "./_temp.ts";
@@ -195,9 +197,10 @@ Deno.test("RowEncoder refuses work once closed, and a writer waiting on its text
 });
 
 Deno.test("a sweep's CSV and JSON Lines made by the encoder worker are the bytes the main thread makes", async () => {
-  // Chunks of 4,096 rows go to the encoder; chunks of 512 are encoded on the main thread. The
-  // model returns -0, NaN, tiny and huge numbers, and fails some rows with messages that need
-  // escaping.
+  // A sweep of at least ENCODER_DEFAULTS.minRows rows sends every batch to the encoder, its
+  // first small ones too (chunks of 512 rows here); the same rows encoded on this thread, from
+  // the result, must give the same bytes. The model returns -0, NaN, tiny and huge numbers, and
+  // fails some rows with messages that need escaping.
   const source = `export function evaluate(_, { x, y, z }) {
     if (x % 97 === 3) throw new Error('row "' + x + '"\\n fails, é');
     return { a: x === 0 ? -0 : x / 7, b: y % 5 === 0 ? NaN : y * 1e-310, c: x * 1e300 + z };
@@ -205,27 +208,41 @@ Deno.test("a sweep's CSV and JSON Lines made by the encoder worker are the bytes
   const model = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
   try {
     await withTempDir(async (dir) => {
-      const files: Record<number, [string, string]> = {};
-      for (const chunkSize of [4096, 512]) {
-        await using manager = new DenoWorkerManager({ workers: 2, chunkSize });
-        const csv = `${dir}/r${chunkSize}.csv`;
-        const jsonl = `${dir}/r${chunkSize}.jsonl`;
-        await parameterSweep({
-          model,
-          params: {
-            x: linearSample(0, 199, 200),
-            y: linearSample(0, 19, 20),
-            // A grid's values are formatted once each by the encoder: odd ones too.
-            z: fixedSample([-0, 5e-324, 0.1 + 0.2]),
-          },
-          manager,
-          csv,
-          jsonl,
-        });
-        files[chunkSize] = [await Deno.readTextFile(csv), await Deno.readTextFile(jsonl)];
-      }
-      assertEquals(files[4096][0].split("\n").length, 12_002);
-      assertEquals(files[4096], files[512]);
+      await using manager = new DenoWorkerManager({ workers: 2, chunkSize: 512 });
+      const csv = `${dir}/r.csv`;
+      const jsonl = `${dir}/r.jsonl`;
+      const result = await parameterSweep({
+        model,
+        params: {
+          x: linearSample(0, 199, 200),
+          y: linearSample(0, 19, 20),
+          // A grid's values are formatted once each by the encoder: odd ones too.
+          z: fixedSample([-0, 5e-324, 0.1 + 0.2]),
+        },
+        manager,
+        csv,
+        jsonl,
+      });
+      assert(result.rows >= ENCODER_DEFAULTS.minRows);
+      assert(result.errors.size > 0);
+      const header = normalizeHeader({
+        paramNames: [...result.paramNames],
+        outputNames: [...result.outputNames],
+      }, "encode");
+      const errors = Array.from({ length: result.rows }, (_, r) => result.errors.get(r));
+      const batch = {
+        rows: result.rows,
+        params: toRows(result.paramNames.map((n) => result.params[n]), result.rows),
+        outputs: toRows(result.outputNames.map((n) => result.outputs[n]), result.rows),
+        success: result.success,
+        errors,
+      };
+      const text = (format: "csv" | "jsonl") =>
+        new TextDecoder().decode(encodeBatch(format, header, batch));
+      const written = await Deno.readTextFile(csv);
+      assertEquals(written.split("\n").length, 12_002);
+      assertEquals(written, csvHeaderLine(header) + text("csv"));
+      assertEquals(await Deno.readTextFile(jsonl), text("jsonl"));
     });
   } finally {
     URL.revokeObjectURL(model);

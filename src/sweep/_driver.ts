@@ -729,6 +729,8 @@ type OutputReader = (
 
 // The context's reader when it reads these names, else a new one, kept in the context.
 function readerFor(ctx: Context, names: readonly string[]): OutputReader {
+  // (A chunk that finds its outputs starts with none: the reader of the names it will find stays.)
+  if (names.length === 0) return readNothing;
   const kept = ctx.reader;
   if (
     kept !== undefined && kept.names.length === names.length &&
@@ -739,6 +741,13 @@ function readerFor(ctx: Context, names: readonly string[]): OutputReader {
   const read = outputReader(names);
   ctx.reader = { names: [...names], read };
   return read;
+}
+
+// The reader of no names.
+function readNothing(_out: Outputs, _columns: Float64Array[], _row: number, status: Int32Array) {
+  status[0] = -1;
+  status[1] = -1;
+  return 0;
 }
 
 // Like pointFactory: reading outputs by names spelled out keeps the property loads fast.
