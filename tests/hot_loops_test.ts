@@ -63,3 +63,48 @@ Deno.test("the driver's output reader, kept from chunk to chunk, reads each chun
     assertEquals([...out.success], xs.map(() => 1));
   }
 });
+
+Deno.test("a kept reader is rebuilt once a name it reads becomes one every object inherits", async () => {
+  // The model defines Object.prototype.y on row 3: from then on a row's own y counts, not the
+  // inherited one (as within a chunk), in the chunks after it too.
+  const model = `data:text/javascript,${
+    encodeURIComponent(`export function evaluate(_s, { x }) {
+      if (x === 3 && !("y" in Object.prototype)) {
+        Object.defineProperty(Object.prototype, "y", { value: 5, configurable: true });
+      }
+      return x < 4 ? { a: x, y: x } : { a: x };
+    }`)
+  }`;
+  try {
+    const [ctx] = await buildSweep({ model, paramNames: ["x"], rebuildOnFailure: false });
+    const run = (xs: number[]) =>
+      executeSweep({
+        rows: xs.length,
+        columns: 2,
+        data: Float64Array.from(xs.flatMap((x, i) => [i, x])),
+      }, ctx);
+    await run([0, 1, 2, 3]);
+    assertEquals(byName(await run([0, 1, 4, 5])), { a: [0, 1, 4, 5], y: [0, 1, NaN, NaN] });
+  } finally {
+    delete (Object.prototype as Record<string, unknown>).y;
+  }
+});
+
+Deno.test("without code generation from strings, kept readers read the names of each chunk", async () => {
+  // The readers are then closures over their names: one kept from a chunk whose names grew
+  // after it was made must not read the grown list in the next chunk.
+  const script = new URL("./fixtures/readers_without_codegen.ts", import.meta.url).pathname;
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--disallow-code-generation-from-strings", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(success, true, new TextDecoder().decode(stderr));
+  const { codegen, chunks } = JSON.parse(new TextDecoder().decode(stdout));
+  assertEquals(codegen, false);
+  assertEquals(chunks, [
+    { names: ["a", "b"], values: [[0, 1, 2], ["NaN", "NaN", 1]], success: [1, 1, 1] },
+    { names: ["a"], values: [[0, 1, 1]], success: [1, 1, 1] },
+    { names: ["a"], values: [[3, 4]], success: [1, 1] },
+  ]);
+});

@@ -103,7 +103,7 @@ interface Context {
    * The output reader of the latest names, kept from chunk to chunk: a new one per chunk would
    * be a new function each time, compiled afresh, and would undo what V8 had optimized around it.
    */
-  reader?: { names: readonly string[]; read: OutputReader };
+  reader?: { names: readonly string[]; inherited: readonly boolean[]; read: OutputReader };
   /** Why the last rebuild failed; rows fail with it until a rebuild succeeds. */
   rebuildError?: string;
 }
@@ -727,19 +727,25 @@ type OutputReader = (
   status: Int32Array,
 ) => number;
 
-// The context's reader when it reads these names, else a new one, kept in the context.
+// The context's reader when it reads these names, else a new one, kept in the context. A reader
+// also depends on which names every object inherits (see outputReader), which a model may change.
 function readerFor(ctx: Context, names: readonly string[]): OutputReader {
   // (A chunk that finds its outputs starts with none: the reader of the names it will find stays.)
   if (names.length === 0) return readNothing;
   const kept = ctx.reader;
   if (
     kept !== undefined && kept.names.length === names.length &&
-    kept.names.every((name, i) => name === names[i])
+    kept.names.every((name, i) =>
+      name === names[i] && (name in Object.prototype) === kept.inherited[i]
+    )
   ) {
     return kept.read;
   }
-  const read = outputReader(names);
-  ctx.reader = { names: [...names], read };
+  // Made from a copy: the chunk's own list grows as it finds names, and a reader that kept it
+  // (outputReader's fallback does) would read names its key does not list.
+  const own = [...names];
+  const read = outputReader(own);
+  ctx.reader = { names: own, inherited: own.map((name) => name in Object.prototype), read };
   return read;
 }
 
