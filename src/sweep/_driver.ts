@@ -305,7 +305,7 @@ class ChunkRun {
   readonly #slots: Map<string, number>;
   readonly #columns: Float64Array[];
   readonly #makePoint: (data: Float64Array, offset: number) => Point;
-  #reader: OutputReader | undefined;
+  #reader: OutputReader;
   // The reader's findings for the current row: [first odd value's column, first missing one's].
   readonly #status = new Int32Array(2);
   readonly #odd = new Map<string, [string, number, string]>();
@@ -346,6 +346,7 @@ class ChunkRun {
     // Values grow by column when new names appear (only without requested outputs).
     this.#columns = this.#newColumns(this.#names.length);
     this.#makePoint = ctx.makePoint ??= pointFactory(ctx.options.paramNames);
+    this.#reader = readerFor(ctx, this.#names);
     this.index = new Float64Array(chunk.rows);
     this.success = outlet
       ? new Uint8Array(new SharedArrayBuffer(chunk.rows))
@@ -479,7 +480,6 @@ class ChunkRun {
       );
     }
     const names = this.#names;
-    this.#reader ??= readerFor(this.#ctx, names);
     const status = this.#status;
     const seen = this.#reader(out, this.#columns, r, status);
     if (this.#requested) {
@@ -490,44 +490,10 @@ class ChunkRun {
     } else {
       // Found outputs are recorded whatever they are; one that is not a number is NaN, said once.
       if (status[0] >= 0) this.#noteOdd(r, out);
+      // Only a row with keys not seen before pays for walking its keys.
       if (seen !== countKeys(out)) {
-        // Only a row with keys not seen before pays for walking its keys.
-        let added = 0;
-        for (const key in out) if (!this.#slots.has(key)) added++;
-        if (names.length + added > MAX_OUTPUT_NAMES) {
-          // Every name is a column of every row: a model that makes up names as it goes would
-          // make each row cost more than the last.
-          return this.#fail(
-            r,
-            new RangeError(
-              `the row's outputs would make ${
-                names.length + added
-              } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`,
-            ),
-          );
-        }
-        // (Columns for all of them at once; those of names a throwing getter left out are
-        // dropped.)
-        const fresh = this.#newColumns(added, r);
-        let next = 0;
-        for (const key in out) {
-          if (this.#slots.has(key)) continue;
-          // Read first: a getter that throws leaves the names and columns as they were.
-          const v = out[key];
-          // (Only a Proxy lists other keys the second time.)
-          if (next === fresh.length) {
-            throw new TypeError("the row's output names changed as they were read");
-          }
-          const col = fresh[next++];
-          col[r] = numeric(v);
-          this.#slots.set(key, names.length);
-          names.push(key);
-          this.#columns.push(col);
-          if (Number.isNaN(col[r]) && typeof v !== "number") this.#odd1(key, r, v);
-          // Stale from here on, even if a later key's getter throws.
-          this.#reader = undefined;
-          this.stale = this.#outlet !== undefined;
-        }
+        const over = this.#addNames(r, out);
+        if (over) return this.#fail(r, over);
       }
     }
     if (this.#firstNames === undefined) {
@@ -535,6 +501,50 @@ class ChunkRun {
       this.stale = this.#outlet !== undefined;
     }
     this.success[r] = 1;
+  }
+
+  // Takes the row's outputs not seen before as new names, with their columns; or returns why it
+  // cannot. A method of its own, called at most a few times a chunk: inside #take, its paths
+  // (each chunk that finds its outputs starts with none) undid #take's optimized code again and
+  // again (measured: #take compiled four times in each worker).
+  #addNames(r: number, out: Outputs): RangeError | undefined {
+    const names = this.#names;
+    let added = 0;
+    for (const key in out) if (!this.#slots.has(key)) added++;
+    if (names.length + added > MAX_OUTPUT_NAMES) {
+      // Every name is a column of every row: a model that makes up names as it goes would make
+      // each row cost more than the last.
+      return new RangeError(
+        `the row's outputs would make ${
+          names.length + added
+        } distinct output names, over the limit of ${MAX_OUTPUT_NAMES}`,
+      );
+    }
+    // (Columns for all of them at once; those of names a throwing getter left out are dropped.)
+    const fresh = this.#newColumns(added, r);
+    let next = 0;
+    try {
+      for (const key in out) {
+        if (this.#slots.has(key)) continue;
+        // Read first: a getter that throws leaves the names and columns as they were.
+        const v = out[key];
+        // (Only a Proxy lists other keys the second time.)
+        if (next === fresh.length) {
+          throw new TypeError("the row's output names changed as they were read");
+        }
+        const col = fresh[next++];
+        col[r] = numeric(v);
+        this.#slots.set(key, names.length);
+        names.push(key);
+        this.#columns.push(col);
+        if (Number.isNaN(col[r]) && typeof v !== "number") this.#odd1(key, r, v);
+        this.stale = this.#outlet !== undefined;
+      }
+    } finally {
+      // The names taken so far, even if a later key's getter threw.
+      if (next > 0) this.#reader = readerFor(this.#ctx, names);
+    }
+    return undefined;
   }
 
   // Every known output of the row that is neither a number nor a boolean.
