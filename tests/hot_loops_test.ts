@@ -30,23 +30,27 @@ function byName(out: ChunkOutput): Record<string, number[]> {
   return Object.fromEntries(out.names.map((name, c) => [name, [...out.values[c]]]));
 }
 
-Deno.test("the driver's output reader, kept from chunk to chunk, reads each chunk's own names", async () => {
-  // Rows below 10 return a then b, rows from 10 on b then a (a new order of the same names), rows
-  // from 20 on a new name too: each chunk's first row sets the order of its names.
-  const model = `data:text/javascript,${
-    encodeURIComponent(`export function evaluate(_s, { x }) {
-      if (x < 10) return { a: x, b: -x };
-      if (x < 20) return { b: -x, a: x };
-      return { a: x, b: -x, c: 2 * x };
-    }`)
-  }`;
+// A one-parameter model from its source, and a function that runs a chunk of its x values on
+// one worker context (as a worker runs its chunks, one after another).
+async function chunksOf(source: string): Promise<(xs: number[]) => Promise<ChunkOutput>> {
+  const model = `data:text/javascript,${encodeURIComponent(source)}`;
   const [ctx] = await buildSweep({ model, paramNames: ["x"], rebuildOnFailure: false });
-  const run = (xs: number[]) =>
+  return (xs) =>
     executeSweep({
       rows: xs.length,
       columns: 2,
       data: Float64Array.from(xs.flatMap((x, i) => [i, x])),
     }, ctx);
+}
+
+Deno.test("the driver's output reader, kept from chunk to chunk, reads each chunk's own names", async () => {
+  // Rows below 10 return a then b, rows from 10 on b then a (a new order of the same names), rows
+  // from 20 on a new name too: each chunk's first row sets the order of its names.
+  const run = await chunksOf(`export function evaluate(_s, { x }) {
+    if (x < 10) return { a: x, b: -x };
+    if (x < 20) return { b: -x, a: x };
+    return { a: x, b: -x, c: 2 * x };
+  }`);
   const cases: [number[], string[]][] = [
     [[1, 2], ["a", "b"]],
     [[11, 12], ["b", "a"]],
@@ -67,22 +71,13 @@ Deno.test("the driver's output reader, kept from chunk to chunk, reads each chun
 Deno.test("a kept reader is rebuilt once a name it reads becomes one every object inherits", async () => {
   // The model defines Object.prototype.y on row 3: from then on a row's own y counts, not the
   // inherited one (as within a chunk), in the chunks after it too.
-  const model = `data:text/javascript,${
-    encodeURIComponent(`export function evaluate(_s, { x }) {
+  try {
+    const run = await chunksOf(`export function evaluate(_s, { x }) {
       if (x === 3 && !("y" in Object.prototype)) {
         Object.defineProperty(Object.prototype, "y", { value: 5, configurable: true });
       }
       return x < 4 ? { a: x, y: x } : { a: x };
-    }`)
-  }`;
-  try {
-    const [ctx] = await buildSweep({ model, paramNames: ["x"], rebuildOnFailure: false });
-    const run = (xs: number[]) =>
-      executeSweep({
-        rows: xs.length,
-        columns: 2,
-        data: Float64Array.from(xs.flatMap((x, i) => [i, x])),
-      }, ctx);
+    }`);
     await run([0, 1, 2, 3]);
     assertEquals(byName(await run([0, 1, 4, 5])), { a: [0, 1, 4, 5], y: [0, 1, NaN, NaN] });
   } finally {
