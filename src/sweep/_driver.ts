@@ -506,7 +506,7 @@ class ChunkRun {
   // Takes the row's outputs not seen before as new names, with their columns; or returns why it
   // cannot. A method of its own, called at most a few times a chunk: inside #take, its paths
   // (each chunk that finds its outputs starts with none) undid #take's optimized code again and
-  // again (measured: #take compiled four times in each worker).
+  // again (measured in one thread: #take compiled four times, now twice).
   #addNames(r: number, out: Outputs): RangeError | undefined {
     const names = this.#names;
     let added = 0;

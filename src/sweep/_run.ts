@@ -808,12 +808,12 @@ function vetChunk(
   const P = plan.paramNames.length;
   const given = chunk.parameters;
   const n = given.rows;
-  const index = new Float64Array(n);
+  let index: Float64Array;
   if (given.data.buffer === work.buffer) {
-    const start = given.data.byteOffset / 8 / (P + 1);
-    fillIndex(index, base + start, todo);
+    index = new Float64Array(n);
+    fillIndex(index, base + given.data.byteOffset / 8 / (P + 1), todo);
   } else {
-    index.set(columnOf(given.data, given.columns, 0, n));
+    index = columnOf(given.data, given.columns, 0, n);
   }
   // The chunk's rows from this thread's own copy, for a chunk that failed whole (its rows'
   // failures name their parameters). A chunk with results is known by its index alone: nothing
