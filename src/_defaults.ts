@@ -97,6 +97,18 @@ export const REDIS_DEFAULTS = {
   keyTtlMs: 7 * 24 * 3600 * 1000,
 } as const;
 
+/** Defaults of command models (command/_process.ts). */
+export const COMMAND_DEFAULTS = {
+  /**
+   * The longest line (bytes) a model program may write to psweep: a reply of 1,024 outputs with
+   * names of 16 KiB each fits. A longer one fails its point and the process is stopped, rather
+   * than psweep holding an endless line in memory.
+   */
+  maxLineBytes: 16 * 2 ** 20,
+  /** Lines a program prints before it greets psweep that are kept for a message (the last ones). */
+  chatterLines: 5,
+} as const;
+
 /** Defaults of how a sweep writes its results files. */
 /**
  * The workers that make CSV and JSON Lines text (io/_row_encoder.ts), taking batches in turn. One:

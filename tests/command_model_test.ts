@@ -10,6 +10,8 @@ import {
 } from "../mod.ts";
 import { build, closeCommandProcesses, evaluate } from "../src/command/_command_driver.ts";
 import { withRunPermission } from "../src/command/_command_model.ts";
+import { LineReader, LineTooLongError } from "../src/command/_process.ts";
+import { COMMAND_DEFAULTS } from "../src/_defaults.ts";
 import {
   formatNumber,
   jsonText,
@@ -105,6 +107,8 @@ Deno.test("protocol: replies parse into outputs or the model's failure", () => {
   assertMatch(parseOutputs(`y 1`, {})!, /expected a quoted output name/);
   assertMatch(parseOutputs(`"y"`, {})!, /has no value/);
   assertMatch(parseOutputs(`"__proto__" 1`, {})!, /__proto__/);
+  // A name given twice is a malformed reply, not "the last one wins".
+  assertMatch(parseOutputs(`"y" 1 "z" 2 "y" 3`, {})!, /output "y" appears twice/);
   assertEquals(parseReply(`error "bad x" "ValueError" "Traceback..."`), {
     ok: false,
     message: "bad x",
@@ -239,7 +243,7 @@ Deno.test({
   fn: async () => {
     await withTempDir(async (dir) => {
       const counter = `${dir}/builds.txt`;
-      const xs = [0, 1, 5, 2, 6, 3, 7, 4, 8];
+      const xs = [0, 1, 5, 2, 6, 3, 7, 4, 8, 9];
       const result = await parameterSweep({
         model: { command: ["python3", `${fixtures}failures.py`] },
         buildOptions: { counter },
@@ -248,9 +252,10 @@ Deno.test({
         workers: 1,
         timeout: 2000,
       });
-      const expected = xs.map((x) => [1, 2, 3, 4].includes(x) ? NaN : 10 * x);
+      const failing = [1, 2, 3, 4, 9];
+      const expected = xs.map((x) => failing.includes(x) ? NaN : 10 * x);
       assertSameBits(result.outputs.y, expected, "y");
-      assertEquals([...result.success], xs.map((x) => [1, 2, 3, 4].includes(x) ? 0 : 1));
+      assertEquals([...result.success], xs.map((x) => failing.includes(x) ? 0 : 1));
       const error = (x: number) => result.errors.get(xs.indexOf(x))!;
       assertMatch(error(1), /^ZeroDivisionError: x = 1 is not allowed\nTraceback/);
       assertMatch(error(1), /failures\.py", line \d+, in evaluate/);
@@ -259,11 +264,13 @@ Deno.test({
         /^ProcessEndedError: .*failures\.py exited with code 7 during evaluate/,
       );
       assertMatch(error(3), /^TimeoutError: evaluate ran past the 2000 ms timeout/);
-      assertMatch(error(4), /^TypeError: output 'y' is 'four', not a number/);
+      assertMatch(error(4), /^TypeError: output 'y' is 'four', a string, not a number/);
+      // Text that float() would read is refused too, as a module model's named output.
+      assertMatch(error(9), /^TypeError: output 'y' is '1\.5', a string, not a number/);
       // Each failure rebuilds (WaterTAP's rebuildOnFailure), in a new process after a crash or
-      // a timeout: the first build and 4 rebuilds, in 3 processes.
+      // a timeout: the first build and 5 rebuilds, in 3 processes.
       const builds = (await Deno.readTextFile(counter)).trim().split("\n");
-      assertEquals(builds.length, 5, builds.join(","));
+      assertEquals(builds.length, 6, builds.join(","));
       assertEquals(new Set(builds).size, 3, builds.join(","));
     });
   },
@@ -285,6 +292,49 @@ Deno.test({
       assertSameBits(result.outputs.y, [0, NaN, 50, NaN, 60], "y");
     });
   },
+});
+
+Deno.test({
+  name:
+    "a reply that names an output twice or runs past COMMAND_DEFAULTS.maxLineBytes fails its point alone",
+  ...python,
+  fn: async () => {
+    const result = await parameterSweep({
+      model: { command: ["python3", `${fixtures}raw_replies.py`] },
+      params: { x: fixedSample([0, 1, 2, 3]) },
+      workers: 1,
+    });
+    assertEquals([...result.success], [1, 0, 0, 1]);
+    assertSameBits(result.outputs.y, [0, NaN, NaN, 30], "y");
+    assertMatch(result.errors.get(1)!, /output "y" appears twice/);
+    assertMatch(
+      result.errors.get(2)!,
+      new RegExp(
+        `^ProcessEndedError: .*wrote a line longer than ${COMMAND_DEFAULTS.maxLineBytes} bytes during evaluate`,
+      ),
+    );
+  },
+});
+
+Deno.test("LineReader reads lines split across chunks, and refuses one over its limit", async () => {
+  const text = ["a", "", "b\r", "x".repeat(5000), "tail"].join("\n");
+  const bytes = new TextEncoder().encode(text);
+  // Chunks of 1, 7 and 3 bytes in turn: every line is split, some at "\r\n".
+  const chunks: Uint8Array[] = [];
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const size = [1, 7, 3][k % 3];
+    chunks.push(bytes.slice(at, at + size));
+    at += size;
+  }
+  const stream = () => ReadableStream.from(chunks);
+  const lines = new LineReader(stream(), 6000);
+  const read: (string | null)[] = [];
+  for (let line = await lines.next(); line !== null; line = await lines.next()) read.push(line);
+  assertEquals(read, ["a", "", "b", "x".repeat(5000), "tail"]);
+  const short = new LineReader(stream(), 4000);
+  assertEquals([await short.next(), await short.next(), await short.next()], ["a", "", "b"]);
+  await assertRejects(() => short.next(), LineTooLongError, "longer than 4000 bytes");
+  await short.drain();
 });
 
 Deno.test({

@@ -1,6 +1,7 @@
 // Internal: one running model command, spoken to over its stdin and stdout (see _protocol.ts).
 // Requests go one at a time; each may carry a time limit, past which the process is killed
 // (unlike a Web Worker in a CPU loop, a process can always be stopped).
+import { COMMAND_DEFAULTS } from "../_defaults.ts";
 import {
   type Greeting,
   parseGreeting,
@@ -117,22 +118,33 @@ export class CommandProcess {
   async #greet(): Promise<void> {
     this.#ref();
     try {
+      // The last few lines printed before the greeting, cut short, for a message.
       const chatter: string[] = [];
       for (;;) {
-        const line = await this.#lines.next();
+        let line: string | null;
+        try {
+          line = await this.#lines.next();
+        } catch (error) {
+          if (!(error instanceof LineTooLongError)) throw error;
+          this.kill();
+          throw new CommandStartError(
+            `The model command ${this.label} wrote ${error.message} before it greeted psweep${this.#tail()}`,
+          );
+        }
         if (line === null) {
           const status = await this.#status;
           throw new CommandStartError(
             `The model command ${this.label} ${exitText(status)} before it greeted psweep ` +
               `(a Python model must call psweep_model.serve)${
-                chatter.length ? `; it printed: ${chatter.slice(-5).join(" | ")}` : ""
+                chatter.length ? `; it printed: ${chatter.join(" | ")}` : ""
               }${this.#tail()}`,
           );
         }
         const greeting = parseGreeting(line);
         if (!greeting) {
           // What a program prints before it starts serving (import-time prints) is not a reply.
-          chatter.push(line);
+          chatter.push(line.length > 200 ? `${line.slice(0, 200)}...` : line);
+          if (chatter.length > COMMAND_DEFAULTS.chatterLines) chatter.shift();
           continue;
         }
         if (greeting.version !== PROTOCOL_VERSION) {
@@ -199,6 +211,13 @@ export class CommandProcess {
           ));
       } catch (error) {
         if (error instanceof CommandTimeoutError) throw error;
+        if (error instanceof LineTooLongError) {
+          // The rest of the line would be read as replies: the process cannot go on.
+          this.kill();
+          throw new ProcessEndedError(
+            `The model process ${this.label} wrote ${error.message} during ${what}, more than a reply may hold (COMMAND_DEFAULTS.maxLineBytes); psweep stopped it`,
+          );
+        }
         text = null;
       }
       if (text === null) {
@@ -313,32 +332,50 @@ function exitText(status: Deno.CommandStatus): string {
   return status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
 }
 
-/** Lines of a byte stream, without their "\n" (and a trailing "\r"). */
-class LineReader {
+/** A line longer than the reader's limit: the stream can no longer be trusted. */
+export class LineTooLongError extends Error {
+  override name = "LineTooLongError";
+}
+
+/**
+ * Lines of a byte stream, without their "\n" (and a trailing "\r"). Bytes are appended to one
+ * buffer that grows by doubling and are scanned once, so a long line costs time in proportion to
+ * its length; one over `maxLine` bytes throws {@linkcode LineTooLongError}.
+ */
+export class LineReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #decoder = new TextDecoder();
+  readonly #maxLine: number;
+  // The unread bytes are #buffer[#start, #end); those before #scanned hold no "\n".
   #buffer: Uint8Array = new Uint8Array(0);
   #start = 0;
+  #end = 0;
+  #scanned = 0;
   #done = false;
 
-  constructor(stream: ReadableStream<Uint8Array>) {
+  constructor(stream: ReadableStream<Uint8Array>, maxLine: number = COMMAND_DEFAULTS.maxLineBytes) {
     this.#reader = stream.getReader();
+    this.#maxLine = maxLine;
   }
 
   /** The next line, or null at the end of the stream (a last unterminated line counts). */
   async next(): Promise<string | null> {
     for (;;) {
-      const end = this.#buffer.indexOf(10, this.#start);
+      const end = this.#buffer.subarray(0, this.#end).indexOf(10, this.#scanned);
       if (end >= 0) {
         const stop = end > this.#start && this.#buffer[end - 1] === 13 ? end - 1 : end;
         const line = this.#decoder.decode(this.#buffer.subarray(this.#start, stop));
-        this.#start = end + 1;
+        this.#start = this.#scanned = end + 1;
         return line;
       }
+      this.#scanned = this.#end;
+      if (this.#end - this.#start > this.#maxLine) {
+        throw new LineTooLongError(`a line longer than ${this.#maxLine} bytes`);
+      }
       if (this.#done) {
-        if (this.#start >= this.#buffer.length) return null;
-        const line = this.#decoder.decode(this.#buffer.subarray(this.#start));
-        this.#start = this.#buffer.length;
+        if (this.#start >= this.#end) return null;
+        const line = this.#decoder.decode(this.#buffer.subarray(this.#start, this.#end));
+        this.#start = this.#scanned = this.#end;
         return line;
       }
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -351,17 +388,31 @@ class LineReader {
         this.#done = true;
         continue;
       }
-      const rest = this.#buffer.subarray(this.#start);
-      if (rest.length === 0) {
-        this.#buffer = chunk.value;
-      } else {
-        const joined = new Uint8Array(rest.length + chunk.value.length);
-        joined.set(rest);
-        joined.set(chunk.value, rest.length);
-        this.#buffer = joined;
-      }
-      this.#start = 0;
+      this.#append(chunk.value);
     }
+  }
+
+  #append(bytes: Uint8Array): void {
+    const unread = this.#end - this.#start;
+    if (unread === 0) {
+      // The common case, a reply that came whole: its bytes are used where they are.
+      this.#buffer = bytes;
+      this.#start = this.#scanned = 0;
+      this.#end = bytes.length;
+      return;
+    }
+    if (this.#end + bytes.length > this.#buffer.length) {
+      // The unread bytes move to the front of a buffer twice the size they need, so that a long
+      // line's bytes are copied a few times in all, not once for every chunk that follows them.
+      const next = new Uint8Array(Math.max(2 * (unread + bytes.length), 1024));
+      next.set(this.#buffer.subarray(this.#start, this.#end));
+      this.#scanned -= this.#start;
+      this.#start = 0;
+      this.#end = unread;
+      this.#buffer = next;
+    }
+    this.#buffer.set(bytes, this.#end);
+    this.#end += bytes.length;
   }
 
   /** Reads to the end of the stream, so that it is released. */

@@ -92,8 +92,9 @@ export function parseReply(line: string): Reply | undefined {
 }
 
 /**
- * Reads evaluate's reply fields, `"name" number "name" number ...`, into `out`; returns why it
- * cannot (a message), or undefined when all is well.
+ * Reads evaluate's reply fields, `"name" number "name" number ...`, into `out` (which starts
+ * empty); returns why it cannot (a message, also for a name given twice), or undefined when all
+ * is well.
  */
 export function parseOutputs(rest: string, out: Record<string, number>): string | undefined {
   let i = 0;
@@ -126,6 +127,8 @@ export function parseOutputs(rest: string, out: Record<string, number>): string 
     const value = parseNumber(token);
     if (value === undefined) return `output ${describe(name)} is ${describe(token)}, not a number`;
     if (name === "__proto__") return `an output may not be named "__proto__"`;
+    // Which of two values is the output would be a guess: the reply is malformed.
+    if (Object.hasOwn(out, name)) return `output ${describe(name)} appears twice`;
     out[name] = value;
     i = j;
   }

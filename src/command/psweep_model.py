@@ -120,6 +120,10 @@ def _outputs(out, encoded):
             if not isinstance(name, str):
                 raise TypeError("output names must be strings: %r is not" % (name,))
             key = encoded[name] = b" " + json.dumps(name).encode()
+        # float() would also read text ("1.5", " 7 ", "nan"): a string is not a number, as for
+        # module models, whose named outputs fail on one.
+        if isinstance(value, (str, bytes, bytearray)):
+            raise TypeError("output %r is %r, a string, not a number" % (name, value))
         try:
             number = float(value)
         except (TypeError, ValueError):
