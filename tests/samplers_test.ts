@@ -60,6 +60,9 @@ Deno.test("value samplers copy their values and accept typed arrays", () => {
   assertEquals(normalSample(1, 0, 2).sd, 0);
 });
 
+const WIDTH =
+  "'upper' - 'lower' must be a finite number \\(at most 1\\.7976931348623157e\\+308\\): current value is Infinity$";
+
 Deno.test("sampler constructors refuse bad arguments with the field and value", () => {
   const prefix = "^Cannot create sampler as ";
   const cases: [() => unknown, new (...args: never[]) => Error, string][] = [
@@ -123,6 +126,10 @@ Deno.test("sampler constructors refuse bad arguments with the field and value", 
       RangeError,
       "'upper' must be a finite number: current value is Infinity$",
     ],
+    // A width past the largest double would make NaN and Infinity values (numpy's own do).
+    [() => linearSample(-1e308, 1e308, 3), RangeError, WIDTH],
+    [() => uniformSample(-1e308, 1e308, 3), RangeError, WIDTH],
+    [() => latinHypercubeSample(-1e308, 1e308, 3), RangeError, WIDTH],
     [
       () => linearSample(null as unknown as number, 1, 3),
       TypeError,

@@ -344,7 +344,17 @@ function range<S extends "linear" | "geom" | "reverseGeom" | "uniform" | "lhs">(
   n: unknown,
   prefix: string,
 ) {
-  const [lo, hi] = bounds(lower, upper, prefix, sampler === "geom" || sampler === "reverseGeom");
+  const geometric = sampler === "geom" || sampler === "reverseGeom";
+  const [lo, hi] = bounds(lower, upper, prefix, geometric);
+  // Values are lower + t (upper - lower): a width past the largest double would make NaN and
+  // Infinity values (numpy's linspace and uniform make them too, with a warning at most).
+  if (!geometric && !Number.isFinite(hi - lo)) {
+    fail(
+      "range",
+      `'${path(prefix, "upper")}' - '${path(prefix, "lower")}' must be a finite number (at most ${Number.MAX_VALUE})`,
+      hi - lo,
+    );
+  }
   const count_ = count(n, path(prefix, "n"), sampler);
   return Object.freeze({ kind: KINDS[sampler], sampler, lower: lo, upper: hi, n: count_ });
 }
