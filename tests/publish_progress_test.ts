@@ -15,6 +15,7 @@ const model = URL.createObjectURL(
 interface Received {
   method: string;
   type: string | null;
+  authorization: string | null;
   fields: Record<string, string>;
 }
 
@@ -24,6 +25,7 @@ Deno.test("publishAddress PUTs WaterTAP's fields for every point", async () => {
     received.push({
       method: req.method,
       type: req.headers.get("content-type"),
+      authorization: req.headers.get("authorization"),
       fields: Object.fromEntries(new URLSearchParams(await req.text())),
     });
     return new Response("ok");
@@ -35,7 +37,10 @@ Deno.test("publishAddress PUTs WaterTAP's fields for every point", async () => {
         model,
         params: { x: linearSample(0, 4, 5) },
         workers,
-        publishAddress: `http://127.0.0.1:${server.addr.port}/progress`,
+        // With a user and password in the address, as requests.put sends them (basic auth).
+        publishAddress: workers === 2
+          ? `http://sweeper:s3cret@127.0.0.1:${server.addr.port}/progress`
+          : `http://127.0.0.1:${server.addr.port}/progress`,
       });
       assertEquals([...r.success], [1, 1, 0, 1, 1]);
       // Every point's message has arrived by the time the sweep returns (the server is up).
@@ -43,6 +48,7 @@ Deno.test("publishAddress PUTs WaterTAP's fields for every point", async () => {
       for (const m of received) {
         assertEquals(m.method, "PUT");
         assertEquals(m.type, "application/x-www-form-urlencoded");
+        assertEquals(m.authorization, workers === 2 ? `Basic ${btoa("sweeper:s3cret")}` : null);
         assertEquals(Object.keys(m.fields).sort(), [
           "iteration",
           "solve_status",
@@ -83,7 +89,8 @@ Deno.test("a publishAddress whose server is down neither blocks nor fails the sw
       model,
       params: { x: linearSample(0, 4, 5) },
       workers: 1,
-      publishAddress: `http://127.0.0.1:${port}/`,
+      // A password in the address is not repeated in the warnings.
+      publishAddress: `http://sweeper:s3cret@127.0.0.1:${port}/`,
     });
     assertEquals([...r.outputs.y], [0, 10, NaN, 30, 40]);
     assertEquals([...r.success], [1, 1, 0, 1, 1]);
@@ -91,19 +98,23 @@ Deno.test("a publishAddress whose server is down neither blocks nor fails the sw
     assertEquals(r.warnings.length, 1);
     assert(
       r.warnings[0].startsWith(
-        `Cannot publish all progress to http://127.0.0.1:${port}/: 5 of 5 messages were not delivered (first: `,
+        `Cannot publish all progress to http://sweeper:***@127.0.0.1:${port}/: 5 of 5 messages were not delivered (first: `,
       ),
       r.warnings[0],
     );
+    assert(!r.warnings[0].includes("s3cret"), "password shown");
   } finally {
     console.warn = warn;
   }
   // One warning as it happens, whatever the number of points.
   assertEquals(warnings.length, 1);
   assert(
-    warnings[0].includes(`psweep: warning: cannot publish progress to http://127.0.0.1:${port}/`),
+    warnings[0].includes(
+      `psweep: warning: cannot publish progress to http://sweeper:***@127.0.0.1:${port}/`,
+    ),
     warnings[0],
   );
+  assert(!warnings.some((w) => w.includes("s3cret")), "password shown");
   await assertRejects(
     () =>
       parameterSweep({

@@ -49,6 +49,8 @@ export function checkPublishAddress(value: unknown): URL | undefined {
 /** Publishes points in the background; see the module comment. */
 export class ProgressPublisher {
   readonly #url: string;
+  // The address as messages show it: a password in it is not repeated.
+  readonly #shown: string;
   readonly #abort = new AbortController();
   readonly #queue: string[] = [];
   readonly #inflight = new Set<Promise<void>>();
@@ -64,6 +66,9 @@ export class ProgressPublisher {
 
   constructor(url: URL) {
     this.#url = url.href;
+    const shown = new URL(url.href);
+    if (shown.password) shown.password = "***";
+    this.#shown = shown.href;
   }
 
   /** Queues one point's message; returns at once. */
@@ -127,7 +132,7 @@ export class ProgressPublisher {
       if (!this.#warned) {
         this.#warned = true;
         console.warn(
-          `psweep: warning: cannot publish progress to ${this.#url} (${
+          `psweep: warning: cannot publish progress to ${this.#shown} (${
             (error as Error).message
           }); the sweep goes on without it`,
         );
@@ -162,7 +167,7 @@ export class ProgressPublisher {
    */
   warning(): string | undefined {
     if (this.dropped === 0) return undefined;
-    return `Cannot publish all progress to ${this.#url}: ${this.dropped} of ${
+    return `Cannot publish all progress to ${this.#shown}: ${this.dropped} of ${
       this.dropped + this.sent
     } messages were not delivered (first: ${this.#why ?? "unknown"})`;
   }
