@@ -74,6 +74,11 @@ Deno.test("usage errors exit 2 with one line and no stack trace", async () => {
       [["run", "--seed", "99999999999", `${dir}/x.yaml`], /--seed must be an integer from 0/],
       [["run", "--out", "r.txt", `${dir}/x.yaml`], /--out must name a \.csv or \.jsonl/],
       [["run", "--resume", "--overwrite", `${dir}/x.yaml`], /exclude each other/],
+      // A results file that could not be written, found before any work.
+      [
+        ["run", "--out", `${dir}/no/such/r.csv`, `${dir}/x.yaml`],
+        /Cannot write results to ".*no\/such\/r\.csv" as its directory ".*no\/such" does not exist/,
+      ],
       // Past what the pool takes: too many threads, a timer the platform cannot hold.
       [
         ["run", "--workers", "2000", `${dir}/x.yaml`],
@@ -87,6 +92,7 @@ Deno.test("usage errors exit 2 with one line and no stack trace", async () => {
     for (const [args, pattern] of cases) {
       if (args.includes(`${dir}/x.yaml`)) {
         await Deno.writeTextFile(`${dir}/x.yaml`, "model: ./m.js\nparams: { x: [0, 1, 3] }\n");
+        await Deno.writeTextFile(`${dir}/m.js`, "export const evaluate = (_, p) => ({ y: p.x });");
       }
       const r = await psweep(args);
       assertEquals(r.code, 2, `${args}: ${r.stderr}`);

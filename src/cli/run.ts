@@ -438,8 +438,8 @@ function reworded(e: Error, message: string): Error {
   return copy;
 }
 
-// Library errors speak of options; on the command line they are flags. A file in the way and
-// invalid settings (the library's TypeError and RangeError, raised before any work starts) are
+// Library errors speak of options; on the command line they are flags. A file in the way, a
+// results file's missing directory and invalid settings (the library's TypeError and RangeError, raised before any work starts) are
 // usage errors, prefixed with the sweep file's name when there is one.
 export function cliWording(e: unknown, sweepFile?: string): unknown {
   if (!(e instanceof Error)) return e;
@@ -451,6 +451,13 @@ export function cliWording(e: unknown, sweepFile?: string): unknown {
     .replace("pass { overwrite: true } to replace it", "pass --overwrite to replace it");
   // A results file in the way, or held by another run (its lock).
   if (e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.Busy) {
+    return new UsageError(message, { cause: e });
+  }
+  // A results file whose directory is missing (or not a directory): found before any work.
+  if (
+    (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) &&
+    /^Cannot write results to /.test(message)
+  ) {
     return new UsageError(message, { cause: e });
   }
   // A results file that cannot be resumed (another sweep's, changed settings, no metadata) is
