@@ -335,6 +335,9 @@ Deno.test("LineReader reads lines split across chunks, and refuses one over its 
   assertEquals([await short.next(), await short.next(), await short.next()], ["a", "", "b"]);
   await assertRejects(() => short.next(), LineTooLongError, "longer than 4000 bytes");
   await short.drain();
+  const readme = (await Deno.readTextFile(new URL("../README.md", import.meta.url)))
+    .replace(/\s+/g, " ");
+  assert(readme.includes(`a line longer than ${COMMAND_DEFAULTS.maxLineBytes / 2 ** 20} MiB`));
 });
 
 Deno.test({
