@@ -429,11 +429,12 @@ Deno.test("buildCombinations refuses bad parameters and options", () => {
     RangeError,
     /'n' of the uniform sampler asks for 1000000000 rows/,
   );
-  // A range too wide to draw from is the sampler's own error, not taken for lack of memory.
+  // A range too wide to draw from is the sampler's own error (refused as it is made), not taken
+  // for lack of memory.
   assertThrowsWith(
     () => buildCombinations({ x: uniformSample(-1e308, 1e308, 3) }, { seed: 0 }),
     RangeError,
-    /'high - low' must be finite/,
+    /'upper' - 'lower' must be a finite number/,
   );
   // Samplers are validated, naming the parameter.
   assertThrowsWith(
