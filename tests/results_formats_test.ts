@@ -119,6 +119,21 @@ elif fmt == "h5":
         if key in f:
             cols[key] = list(f[key][key][()])
     f.close()
+elif fmt == "csv":
+    import pandas as pd
+    frame = pd.read_csv(path, float_precision="round_trip")
+    cols = {n: frame[n].tolist() for n in frame.columns}
+elif fmt == "jsonl":
+    # The README's lines: pandas through json, polars' own reader (which reads a column holding
+    # "NaN" or "Infinity" as text, so float() reads it here).
+    import numpy as np, pandas as pd, polars as pl
+    frame = pd.json_normalize([json.loads(l) for l in open(path)]).replace(
+        {"NaN": np.nan, "Infinity": np.inf, "-Infinity": -np.inf}).infer_objects()
+    cols = {n.split(".", 1)[-1]: frame[n].tolist() for n in frame.columns}
+    polar = pl.read_ndjson(path).unnest("params", "outputs")
+    for n in polar.columns:
+        if n != "success":
+            assert [show(v) for v in polar[n].to_list()] == [show(v) for v in cols[n]], n
 out = {n: ([bool(v) for v in c] if n == "success" else [show(v) for v in c]) for n, c in cols.items()}
 print(json.dumps(out))
 `;
@@ -150,6 +165,29 @@ async function pythonSees(path: string, format: Binary, result: SweepResult): Pr
 function fileOf(dir: string, format: Binary, name = "r"): string {
   return `${dir}/${name}.${format}`;
 }
+
+Deno.test("csv and jsonl: Python reads a sweep's file exactly, -0 and NaN included (pandas, polars)", async () => {
+  await withTempDir(async (dir) => {
+    // -0 as a parameter and as an output (a product), NaN (a ratio), infinity (an overflow).
+    const params = {
+      a: fixedSample([-0, 1e-310, 0.1 + 0.2, 1.7976931348623157e308]),
+      b: fixedSample([0, 3]),
+    };
+    const csv = `${dir}/r.csv`, jsonl = `${dir}/r.jsonl`;
+    const result = await parameterSweep({ model: analytic, params, workers: 1, csv, jsonl });
+    assert(result.outputs.product.some((x) => Object.is(x, -0)), "a -0 output");
+    assert(result.outputs.product.some((x) => x === Infinity), "an infinite output");
+    for (const [path, format] of [[csv, "csv"], [jsonl, "jsonl"]] as const) {
+      const text = await py(PY_READ, path, format);
+      if (text === undefined) return;
+      const cols = JSON.parse(text) as Record<string, unknown[]>;
+      for (const [name, column] of Object.entries({ ...result.params, ...result.outputs })) {
+        assertEquals(cols[name], [...column].map(pyRepr), `${format}: ${name}`);
+      }
+      assertEquals(cols.success, [...result.success].map((s) => s === 1), format);
+    }
+  });
+});
 
 for (const format of FORMATS) {
   Deno.test(`${format}: a sweep's file reads back exactly, in psweep and in Python`, async () => {

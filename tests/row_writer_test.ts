@@ -68,7 +68,7 @@ Deno.test("RowWriter writes JSON Lines: NaN and infinities as strings, errors ke
     const text = await Deno.readTextFile(path);
     assertEquals(
       text,
-      '{"extra":{"nominalIndex":3},"params":{"a":-0,"q\\"uote":0.1},"outputs":{"y":5e-324},"success":true}\n' +
+      '{"extra":{"nominalIndex":3},"params":{"a":-0.0,"q\\"uote":0.1},"outputs":{"y":5e-324},"success":true}\n' +
         '{"extra":{"nominalIndex":4},"params":{"a":"Infinity","q\\"uote":"-Infinity"},"outputs":{"y":"NaN"},"success":false,"error":"failed: \\"solver\\"\\nline 2"}\n',
     );
     const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
@@ -318,7 +318,9 @@ Deno.test("RowWriter writes a value repeated down a column exactly as it writes 
       errors.push(i % 11 === 0 ? `failed, row ${i}: ${"x".repeat(i % 4000)}` : undefined);
     }
     const text = (x: number) => (Object.is(x, -0) ? "-0" : String(x));
-    const json = (x: number) => (Number.isFinite(x) ? text(x) : `"${text(x)}"`);
+    // JSON Lines writes -0 as -0.0 (Python's json reads "-0" as the integer 0).
+    const json = (x: number) =>
+      Object.is(x, -0) ? "-0.0" : Number.isFinite(x) ? text(x) : `"${text(x)}"`;
     let csv = "a,b,y,success\n";
     let jsonl = "";
     for (let i = 0; i < N; i++) {

@@ -465,8 +465,13 @@ function putString(buf: Uint8Array, at: number, x: number): number {
   return at + text.length;
 }
 
-// Writes a JSON value for x: finite numbers as numbers, NaN and infinities as strings.
+const NEGATIVE_ZERO_JSON = new TextEncoder().encode("-0.0");
+
+// Writes a JSON value for x: finite numbers as numbers, NaN and infinities as strings. Negative
+// zero is "-0.0": JSON readers that make integers of "-0" (Python's json, so pandas and polars)
+// would lose its sign.
 function putJsonNumber(buf: Uint8Array, at: number, x: number): number {
+  if (x === 0 && 1 / x < 0) return putAscii(buf, at, NEGATIVE_ZERO_JSON);
   if (Number.isFinite(x)) return putNumber(buf, at, x);
   buf[at] = 34;
   at = putNumber(buf, at + 1, x);
