@@ -12,6 +12,7 @@ import {
 import { resultsFormat, type ResultsFormatName } from "../src/io/_formats.ts";
 import { partialPath } from "../src/io/_parquet.ts";
 import { EOS } from "../src/io/_arrow_ipc.ts";
+import { isTemporaryOf, removeTemporaries } from "../src/io/_fs.ts";
 import { readResults } from "../src/report/report.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertSameBits } from "./_assert.ts";
 
@@ -839,6 +840,81 @@ const WT_TRUTH = {
   },
   solve_successful: [true, true, false, true, true, false, false, false, false],
 };
+
+Deno.test("h5: kill -9 while a new file's layout is made leaves the whole file or none, never a cut one", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/r.h5`;
+    const watcher = Deno.watchFs(dir);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./fixtures/h5_create.ts", import.meta.url).pathname, path],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      // Killed as soon as a file appears: the layout's temporary (or, were it made in place, the
+      // results file itself).
+      for await (const event of watcher) {
+        if (event.kind === "create") break;
+      }
+      child.kill("SIGKILL");
+    } finally {
+      watcher.close();
+      await child.status;
+    }
+    const h5 = await resultsFormat("h5");
+    // The fixture's header.
+    const header = {
+      paramNames: ["x"],
+      outputNames: Array.from({ length: 1023 }, (_, i) => `o${i}`),
+    };
+    // The layout takes about a second, so the kill lands while it is made and the path is
+    // empty; a machine slow to deliver the kill may let it finish, and then the file is whole.
+    if (await exists(path)) assertEquals((await h5.read(path)).rows, 0);
+    // What is left is a temporary, which the next run's lock removes.
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.name !== "r.h5") assert(isTemporaryOf(entry.name, "r.h5"), entry.name);
+    }
+    await removeTemporaries([path]);
+    // A resume (append) starts the file, or continues the whole one.
+    const writer = await h5.open(path, header, { append: true });
+    await writer.write({
+      rows: 1,
+      params: Float64Array.of(1),
+      outputs: Float64Array.from({ length: 1023 }, (_, i) => i / 3),
+      success: Uint8Array.of(1),
+    });
+    await writer.close();
+    const back = await h5.read(path);
+    assertEquals([back.rows, back.params[0], back.outputs[1022]], [1, 1, 1022 / 3]);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["r.h5"]);
+  });
+});
+
+Deno.test("h5: a file HDF5 opens but cannot read is refused in one line naming it", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/r.h5`;
+    await Deno.copyFile(
+      new URL("./fixtures/reference/h5_cut_layout.h5", import.meta.url).pathname,
+      path,
+    );
+    const h5 = await resultsFormat("h5");
+    const header = { paramNames: ["x"], outputNames: ["y"] };
+    const oneLine = (what: string) => (error: unknown) => {
+      const message = (error as Error).message;
+      assertMatch(
+        message,
+        new RegExp(
+          `^Cannot ${what} as HDF5 cannot read ".*r\\.h5" \\(cut by a crash, or not a results file\\): `,
+        ),
+      );
+      assert(!message.includes("\n"), message);
+    };
+    oneLine("read results file")(await h5.read(path).catch((e) => e));
+    oneLine("append to results file")(
+      await h5.open(path, header, { append: true }).catch((e) => e),
+    );
+  });
+});
 
 Deno.test("h5: WaterTAP test_parameter_sweep's file, checked as its test checks it", async () => {
   await withTempDir(async (dir) => {

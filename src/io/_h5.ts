@@ -128,13 +128,29 @@ function openFile(full: string, mode: "r" | "a" | "w", path: string, action: str
   try {
     return new h5wasm.File(full, mode);
   } catch (error) {
-    const text = String((error as Error)?.message ?? error);
-    const why = /in \w+\(\): (.+)/.exec(text)?.[1] ?? text.split("\n")[0];
     throw new SyntaxError(
-      `Cannot ${action} as HDF5 cannot open ${describe(path)}: ${why}`,
+      `Cannot ${action} as HDF5 cannot open ${describe(path)}: ${hdf5Why(error)}`,
       { cause: error },
     );
   }
+}
+
+// The first line of HDF5's own account of an error that says what failed (its message is a
+// stack of dozens of lines).
+function hdf5Why(error: unknown): string {
+  const text = String((error as Error)?.message ?? error);
+  return /in \w+\(\): (.+)/.exec(text)?.[1] ?? text.split("\n")[0];
+}
+
+// An error met reading a file HDF5 opened: psweep's own messages as they are, HDF5's named.
+function unreadable(error: unknown, action: string, path: string): unknown {
+  if (error instanceof Error && error.message.startsWith("Cannot ")) return error;
+  return new SyntaxError(
+    `Cannot ${action} as HDF5 cannot read ${
+      describe(path)
+    } (cut by a crash, or not a results file): ${hdf5Why(error)}`,
+    { cause: error },
+  );
 }
 
 type H5File = InstanceType<typeof h5wasm.File>;
@@ -259,7 +275,6 @@ class H5Writer implements ResultsWriter {
     readonly file: H5File,
     readonly header: NormalizedHeader,
     length: number,
-    readonly newIn: string | undefined,
     bufferBytes: number,
   ) {
     this.#datasets = datasetPaths(header).map((p) => file.get(p) as H5Dataset);
@@ -376,12 +391,16 @@ class H5Writer implements ResultsWriter {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
-    this.#flush();
-    this.file.close();
-    if (this.newIn !== undefined) await syncDirectory(this.newIn);
+    try {
+      this.#flush();
+      this.file.close();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve();
   }
 }
 
@@ -428,21 +447,25 @@ export async function openH5(
       // A file from an older psweep, or one WaterTAP wrote without them, gains the scalars.
       addComponentScalars(file, names);
       file.flush();
-      return new H5Writer(path, file, names, length, undefined, bufferBytes);
+      return new H5Writer(path, file, names, length, bufferBytes);
     } catch (error) {
       file.close();
-      throw error;
+      throw unreadable(error, "append to results file", path);
     }
   }
-  const file = openFile(full, "w", path, action);
-  try {
-    createLayout(file, names);
-    file.flush();
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  return new H5Writer(path, file, names, 0, dirname(full), bufferBytes);
+  // The empty layout is made in a temporary file and renamed into place: a process killed while
+  // it is made (a model of many outputs takes a while) leaves the path as it was, not a file that
+  // neither resume nor h5py can open.
+  const temporary = temporaryPath(full);
+  await replaceFile(full, temporary, () => {
+    const made = openFile(temporary, "w", path, action);
+    try {
+      createLayout(made, names);
+    } finally {
+      made.close();
+    }
+  });
+  return new H5Writer(path, openFile(full, "a", path, action), names, 0, bufferBytes);
 }
 
 /** Reads an HDF5 results file (see `ResultsFormatModule.read`). */
@@ -510,6 +533,8 @@ export async function readH5(
       success,
       errors: new Array(rows).fill(undefined),
     };
+  } catch (error) {
+    throw unreadable(error, "read results file", path);
   } finally {
     file.close();
   }
