@@ -87,6 +87,101 @@ Deno.test({
   },
 });
 
+// Runs a sweep whose row x = 3 waits for a gate file; once the root holds its lock in Redis,
+// `meddle` changes that lock as another root (or its expiry) would, then the gate opens.
+async function withMeddledLock(
+  meddle: (client: ReturnType<typeof connectRedis>, root: string) => Promise<unknown>,
+  check: (sweep: Promise<SweepResult>, csv: string, root: string) => Promise<void>,
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const prefix = freshPrefix();
+    const gate = join(dir, "gate");
+    const csv = join(dir, "out.csv");
+    const client = connectRedis(REDIS_URL);
+    try {
+      await withDaemons([{ prefix, name: "a", args: [`--allow-read=${dir}`] }], async () => {
+        await using manager = new RedisManager({ url: REDIS_URL, prefix, chunkSize: 2 });
+        const sweep = parameterSweep({
+          model: MODEL,
+          params: { x: linearSample(1, 20, 20) },
+          buildOptions: { gate, gateX: 3 },
+          manager,
+          csv,
+        });
+        sweep.catch(() => {});
+        const root = await until(async () => {
+          const [id] = await client.smembers(`${prefix}:jobs`);
+          return id && await client.exists(`${prefix}:job:${id}:root`)
+            ? `${prefix}:job:${id}:root`
+            : undefined;
+        }, sweep);
+        await meddle(client, root);
+        await Deno.writeTextFile(gate, "");
+        await check(sweep, csv, root);
+      });
+    } finally {
+      const left = await client.keys(`${prefix}:*`);
+      if (left.length > 0) await client.del(...left);
+      await closeRedis(client);
+    }
+  });
+}
+
+Deno.test({
+  name:
+    "Redis: a root whose sweep another root took over stops at once, its rows right, the other's lock left",
+  ignore,
+  async fn() {
+    const takeovers: [
+      string,
+      (c: ReturnType<typeof connectRedis>, root: string) => Promise<unknown>,
+    ][] = [
+      // Another root holds the lock now (this one was stopped past it, and the sweep started again).
+      ["held", (c, root) => c.set(root, "another root", "PX", 60_000)],
+      // The lock expired, and another root published chunks and ended meanwhile.
+      ["published", async (c, root) => {
+        await c.del(root);
+        await c.hset(root.slice(0, -":root".length), "next", "18");
+      }],
+    ];
+    for (const [what, meddle] of takeovers) {
+      await withMeddledLock(meddle, async (sweep, csv, root) => {
+        await assert.rejects(
+          sweep,
+          /as another root took it over: this one did not renew its lock/,
+        );
+        const client = connectRedis(REDIS_URL);
+        try {
+          assert.equal(await client.get(root), what === "held" ? "another root" : null, what);
+        } finally {
+          await closeRedis(client);
+        }
+        // Rows before the takeover reached the file (which opens with the first rows), and are
+        // the model's.
+        const text = await Deno.readTextFile(csv).catch(() => "");
+        const lines = text.trim().split("\n").slice(1).filter((l) => l !== "");
+        assert.ok(lines.length < 20, what);
+        for (const line of lines) {
+          const [x, y] = line.split(",").map(Number);
+          assert.equal(y, 2 * x, line);
+        }
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "Redis: a root whose lock expired while nobody took the sweep carries on and finishes it",
+  ignore,
+  async fn() {
+    // (A root busy for longer than the lock, writing a slow disk say, with no second root.)
+    await withMeddledLock((c, root) => c.del(root), async (sweep, csv) => {
+      assertComplete(await sweep, 20);
+      assert.deepEqual(await csvXs(csv), Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+  },
+});
+
 Deno.test({
   name:
     "Redis: a worker frozen (SIGSTOP) past its lease, then resumed: its late result is discarded",

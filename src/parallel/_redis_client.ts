@@ -45,6 +45,34 @@ interface RedisScripts {
     total: number,
     payload: Buffer,
   ): Promise<number>;
+  /**
+   * Renews a root's lock for `ms` if it holds `token` (or the lock expired and the sweep's next
+   * row is still `next`: no other root published); 1 when renewed, 0 when it is another's.
+   */
+  psweepHold(root: string, meta: string, token: string, ms: number, next: string): Promise<number>;
+  /**
+   * Publishes chunks (each `c s n d`: number, first row, rows, row bytes), appends `packed` to
+   * the ranges and sets the next row to `newNext`, if the lock is the root's (as psweepHold);
+   * 1 when published, 0 when another root holds the sweep.
+   */
+  psweepPublish(
+    root: string,
+    tasks: string,
+    ranges: string,
+    meta: string,
+    token: string,
+    ms: number,
+    next: string,
+    newNext: string,
+    packed: Buffer,
+    ...chunks: (string | Buffer)[]
+  ): Promise<number>;
+  /**
+   * With `numberOfKeys` keys: the root lock, the set of sweeps, then keys to delete (the lock
+   * among them), and the arguments `token` and a sweep id (or ""): deletes those keys and takes
+   * the id off the set, only if the lock holds `token`; 1 when done, 0 when another root holds it.
+   */
+  psweepRelease(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
   /** Renews the leases `owner` still holds; returns the ids it no longer holds. */
   psweepRenew(tasks: string, group: string, owner: string, ...ids: string[]): Promise<string[]>;
   /** Takes chunks idle past the lease and delivered fewer than `max` times. */
@@ -140,6 +168,37 @@ redis.call('ZADD', KEYS[1], ms, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return ms`;
 
+// The root lock (KEYS[1]) is this root's (token ARGV[1]), or it expired unclaimed and no other
+// root published since (the sweep's next row, KEYS[meta]'s "next", is still this root's ARGV[3]):
+// then it is this root's again, for ARGV[2] ms.
+const HELD = `
+local function held(meta)
+  local v = redis.call('GET', KEYS[1])
+  if v ~= ARGV[1] and (v or redis.call('HGET', meta, 'next') ~= ARGV[3]) then return false end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return true
+end`;
+
+const HOLD = `${HELD}
+if held(KEYS[2]) then return 1 end
+return 0`;
+
+const PUBLISH = `${HELD}
+if not held(KEYS[4]) then return 0 end
+for i = 6, #ARGV, 4 do
+  redis.call('XADD', KEYS[2], '*', 'c', ARGV[i], 's', ARGV[i + 1], 'n', ARGV[i + 2], 'd', ARGV[i + 3])
+end
+redis.call('APPEND', KEYS[3], ARGV[5])
+redis.call('HSET', KEYS[4], 'next', ARGV[4])
+return 1`;
+
+// KEYS[1] the root lock, KEYS[2] the set of sweeps, then the keys to delete (the lock too).
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('SREM', KEYS[2], ARGV[2]) end
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1`;
+
 const NOW = `
 local t = redis.call('TIME')
 return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -170,6 +229,10 @@ export function connectRedis(
   client.defineCommand("psweepClaim", { numberOfKeys: 1, lua: CLAIM });
   client.defineCommand("psweepHeartbeat", { numberOfKeys: 2, lua: HEARTBEAT });
   client.defineCommand("psweepNow", { numberOfKeys: 0, lua: NOW });
+  client.defineCommand("psweepHold", { numberOfKeys: 2, lua: HOLD });
+  client.defineCommand("psweepPublish", { numberOfKeys: 4, lua: PUBLISH });
+  // (Its number of keys varies: ioredis then takes it as the first argument.)
+  client.defineCommand("psweepRelease", { lua: RELEASE });
   return client as RedisConnection;
 }
 

@@ -262,6 +262,9 @@ export interface RootConnection {
   disconnect(): void;
   psweepNow(): Promise<number>;
   psweepFill(...args: Arg[]): Promise<number>;
+  psweepHold(root: string, meta: string, token: string, ms: number, next: string): Promise<number>;
+  psweepPublish(...args: Arg[]): Promise<number>;
+  psweepRelease(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number>;
 }
 /** The client module, as the root loads it. */
 export interface RootClient {

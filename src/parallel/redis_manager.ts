@@ -116,6 +116,8 @@ const REDIS_OPTION_FIELDS: Record<keyof RedisManagerOptions, true> = {
 
 interface Job {
   id: string;
+  /** This root's value of the sweep's lock: it acts on the sweep only while the lock holds it. */
+  token: string;
   k: ReturnType<ReturnType<typeof keys>["job"]>;
   matrix: Matrix;
   spec: JobSpec;
@@ -405,6 +407,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     }
     const job: Job = {
       id,
+      token,
       k,
       matrix,
       spec,
@@ -498,18 +501,20 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     this.#blk = undefined;
   }
 
+  #keysGone(cause?: unknown): Error {
+    return new Error(
+      `Cannot finish the sweep on Redis at ${
+        redactUrl(this.#url)
+      }: its keys are gone (Redis restarted without persistence, or they were deleted). Rows already in its results files are kept; run it again with resume (--resume on the command line) to compute the rest`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
   #redisError(e: unknown): Error {
     const message = e instanceof Error ? e.message : String(e);
     // A stream or group that vanished: Redis lost the sweep's keys (a restart without
     // persistence), whichever command met it first.
-    if (/^NOGROUP\b/.test(message)) {
-      return new Error(
-        `Cannot finish the sweep on Redis at ${
-          redactUrl(this.#url)
-        }: its keys are gone (Redis restarted without persistence, or they were deleted). Rows recorded so far are kept; run the sweep again`,
-        { cause: e },
-      );
-    }
+    if (/^NOGROUP\b/.test(message)) return this.#keysGone(e);
     return new Error(`Cannot run the sweep on Redis at ${redactUrl(this.#url)}: ${message}`, {
       cause: e,
     });
@@ -553,15 +558,10 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       if (job.aborted || job.failure) {
         // Left for a resume; the lock goes, so that the resume starts at once.
         if (job.aborted) this.#finishAborted(job);
-        await this.#cmd?.del(job.k.root).catch(() => {});
+        await this.#release(job, [job.k.root], "").catch(() => {});
       } else {
         // Done: the sweep's keys go (a rerun computes afresh).
-        const cmd = this.#cmd!;
-        const all = keys(this.#prefix);
-        await cmd.multi()
-          .srem(all.jobs, job.id)
-          .del(...Object.values(job.k))
-          .exec();
+        await this.#release(job, Object.values(job.k), job.id);
       }
     } catch (e) {
       if (job.aborted) this.#finishAborted(job);
@@ -574,6 +574,9 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const fresh = [...new Set(fields)].filter((f) => !job.seen.has(f));
     if (fresh.length === 0) return;
     const payloads = await this.#cmd!.hmgetBuffer(job.k.results, ...fresh);
+    // Still this root's sweep after the read, so no other root published the chunks these
+    // fields name (a lock once lost is never this root's again).
+    if (!await this.#hold(job)) return;
     for (let i = 0; i < fresh.length; i++) {
       const bytes = payloads[i];
       if (!bytes || job.aborted) continue;
@@ -632,13 +635,10 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const cmd = this.#cmd!;
     const all = keys(this.#prefix);
     if (!await cmd.hexists(job.k.meta, "spec")) {
-      job.failure = new Error(
-        `Cannot finish the sweep on Redis at ${
-          redactUrl(this.#url)
-        }: its keys are gone (Redis restarted without persistence, or they were deleted). Rows recorded so far are kept; run the sweep again`,
-      );
+      job.failure = this.#keysGone();
       return;
     }
+    if (!await this.#hold(job)) return;
     const now = await cmd.psweepNow();
     const ttl = REDIS_DEFAULTS.keyTtlMs;
     const live = await cmd.zrangebyscore(all.workers, now - 3 * REDIS_DEFAULTS.heartbeatMs, "+inf");
@@ -651,10 +651,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const m = cmd.multi()
       // Daemons that vanished without a goodbye, an hour ago or more.
       .zremrangebyscore(all.workers, "-inf", now - 3_600_000)
-      .hset(job.k.meta, "rootSeen", String(now)).pexpire(
-        job.k.root,
-        this.#lockMs,
-      );
+      .hset(job.k.meta, "rootSeen", String(now));
     for (const key of Object.values(job.k)) if (key !== job.k.root) m.pexpire(key, ttl);
     await m.exec();
     if (running.length === 0) {
@@ -672,7 +669,7 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
               : live.length === 0
               ? "None is alive: start one on each machine with `psweep worker --redis URL --models DIR`"
               : "The workers alive do not take it (started with --sweep for another name?)"
-          }. Rows recorded so far are kept; run the same sweep again to continue it.`,
+          }. Rows recorded so far are kept; run the same sweep again to continue it (with resume, --resume on the command line, when it writes results files).`,
         );
         return;
       }
@@ -700,6 +697,8 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
       if (entry.length === 0) continue;
       const fields = entry[0][1];
       const chunk = Number(fields[fields.indexOf("c") + 1]);
+      // (Only chunks this root published: the lock check above makes them all its own.)
+      if (!(chunk < job.ranges.length / 2)) continue;
       const start = job.ranges[2 * chunk];
       const end = job.ranges[2 * chunk + 1];
       const payload: ChunkPayload = {
@@ -739,31 +738,70 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     const published = job.ranges.length / 2;
     const want = Math.min(2 * capacity, total) - (published - job.complete);
     if (want <= 0 || job.next >= total || job.aborted || job.failure) return;
-    const m = this.#cmd!.multi();
+    const chunks: (string | Buffer)[] = [];
     const packed: number[] = [];
-    for (let i = 0; i < want && job.next < total; i++) {
-      const chunk = job.ranges.length / 2;
-      const start = job.next;
+    let next = job.next;
+    for (let i = 0; i < want && next < total; i++) {
+      const chunk = job.ranges.length / 2 + i;
+      const start = next;
       const end = start + job.sizer.next(total - start);
-      m.xadd(
-        job.k.tasks,
-        "*",
-        "c",
+      chunks.push(
         String(chunk),
-        "s",
         String(start),
-        "n",
         String(end - start),
-        "d",
         rowBytes(job.matrix.data, start, end, job.matrix.columns),
       );
-      job.ranges.push(start, end);
       packed.push(start, end);
-      job.next = end;
+      next = end;
     }
-    m.append(job.k.ranges, Buffer.from(new Uint32Array(packed).buffer));
-    m.hset(job.k.meta, "next", String(job.next));
-    await m.exec();
+    // Published only while this root holds the sweep: chunk numbers are its own.
+    const done = await this.#cmd!.psweepPublish(
+      job.k.root,
+      job.k.tasks,
+      job.k.ranges,
+      job.k.meta,
+      job.token,
+      this.#lockMs,
+      String(job.next),
+      String(next),
+      Buffer.from(new Uint32Array(packed).buffer),
+      ...chunks,
+    );
+    if (done !== 1) {
+      job.failure ??= await this.#lostLock(job);
+      return;
+    }
+    job.ranges.push(...packed);
+    job.next = next;
+  }
+
+  // Deletes `doomed` (the lock among them) and takes `id` (unless "") off the set of sweeps, if
+  // this root still holds the sweep: one that another root took over is left to that root.
+  async #release(job: Job, doomed: string[], id: string): Promise<void> {
+    const all = keys(this.#prefix);
+    const keyList = [job.k.root, all.jobs, ...doomed];
+    await this.#cmd?.psweepRelease(keyList.length, ...keyList, job.token, id);
+  }
+
+  // Renews this root's lock on the sweep; false (and the sweep fails) when another root holds it.
+  async #hold(job: Job): Promise<boolean> {
+    const cmd = this.#cmd!;
+    if (await cmd.psweepHold(job.k.root, job.k.meta, job.token, this.#lockMs, String(job.next))) {
+      return true;
+    }
+    job.failure ??= await this.#lostLock(job);
+    return false;
+  }
+
+  async #lostLock(job: Job): Promise<Error> {
+    if (!await this.#cmd!.hexists(job.k.meta, "spec")) return this.#keysGone();
+    return new Error(
+      `Cannot finish the sweep on Redis at ${
+        redactUrl(this.#url)
+      } as another root took it over: this one did not renew its lock for ${
+        this.#lockMs / 1000
+      } s (it was stopped, or cut off from Redis) and the same sweep was started again meanwhile. Rows recorded so far are kept; the other root carries the sweep on`,
+    );
   }
 
   // Chunks not recorded when the scatter was stopped are reported as aborted, as the pool does.
