@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "./_temp.ts";
 import { MODEL_DIR, REDIS_URL, SKIP_REDIS, withDaemons } from "./_redis.ts";
+import { redisFailure } from "../src/parallel/_redis_protocol.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -29,6 +30,38 @@ Deno.test("psweep worker refuses to start without --models, or with a bad URL (e
   const help = await psweep(["worker", "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /psweep worker --redis <url> --models/);
+});
+
+Deno.test({
+  name:
+    "psweep worker with a wrong password says Redis refused the credentials, the password hidden",
+  ignore: SKIP_REDIS,
+  async fn() {
+    const url = new URL(REDIS_URL);
+    url.password = "not-the-password";
+    const r = await psweep(["worker", "--redis", url.href, "--models", MODEL_DIR]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^psweep: Cannot start the worker on Redis at redis:\/\/.*\*\*\*@.*: Redis refused the credentials \((WRONGPASS|NOAUTH)\b.*give the password in the URL/,
+    );
+    assert.ok(!r.stderr.includes("not-the-password"), r.stderr);
+  },
+});
+
+Deno.test("the Redis client's usual connection failures are said plainly", () => {
+  assert.match(
+    redisFailure(
+      new Error("Reached the max retries per request limit (which is 20). Refer to ..."),
+    ),
+    /^cannot reach Redis \(Reached the max retries.*\): is redis-server running there/,
+  );
+  assert.match(redisFailure(new Error("Command timed out")), /^cannot reach Redis/);
+  assert.match(
+    redisFailure(new Error("NOAUTH HELLO must be called")),
+    /^Redis refused the credentials/,
+  );
+  assert.equal(redisFailure(new Error("ERR something else")), "ERR something else");
 });
 
 Deno.test("psweep run --redis refuses local-only flags (exit 2)", async () => {

@@ -214,6 +214,25 @@ export function bytesToRows(bytes: Uint8Array): Float64Array {
 }
 
 /** The URL with its password hidden, for messages. */
+/**
+ * The client's error message, said plainly where it is one of the usual ways a connection fails
+ * (the client speaks of its own options, which psweep's users do not set).
+ */
+export function redisFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/^(WRONGPASS|NOAUTH)\b/.test(message)) {
+    return `Redis refused the credentials (${message}): give the password in the URL, redis://:PASSWORD@host:port, or redis://USER:PASSWORD@host:port for an ACL user`;
+  }
+  if (
+    /max retries per request|Command timed out|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH/.test(
+      message,
+    )
+  ) {
+    return `cannot reach Redis (${message}): is redis-server running there, and is its port open to this machine?`;
+  }
+  return message;
+}
+
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -24,6 +24,7 @@ import {
   missingRuns,
   recordedRuns,
   redactUrl,
+  redisFailure,
 } from "./_redis_protocol.ts";
 
 /** Options of a daemon. */
@@ -133,7 +134,14 @@ class RedisWorker {
     let heartbeat: ReturnType<typeof setInterval> | undefined;
     let renewal: ReturnType<typeof setInterval> | undefined;
     try {
-      await this.#heartbeat();
+      try {
+        await this.#heartbeat();
+      } catch (e) {
+        throw new Error(
+          `Cannot start the worker on Redis at ${redactUrl(this.#o.url)}: ${redisFailure(e)}`,
+          { cause: e },
+        );
+      }
       this.#log(
         `psweep worker ${this.#me}: ${this.#o.workers} worker(s), waiting for sweeps on ${
           redactUrl(this.#o.url)
@@ -147,7 +155,7 @@ class RedisWorker {
         } catch (e) {
           if (this.#stopping) break;
           // Redis restarted or unreachable for a while: say so, and try again shortly.
-          this.#log(`psweep worker ${this.#me}: ${e instanceof Error ? e.message : e}; retrying`);
+          this.#log(`psweep worker ${this.#me}: ${redisFailure(e)}; retrying`);
           await this.#pause(500);
         }
       }

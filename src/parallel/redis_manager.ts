@@ -49,6 +49,7 @@ import {
   keys,
   missingRuns,
   redactUrl,
+  redisFailure,
   type RootClient,
   type RootConnection,
   rowBytes,
@@ -515,9 +516,12 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
     // A stream or group that vanished: Redis lost the sweep's keys (a restart without
     // persistence), whichever command met it first.
     if (/^NOGROUP\b/.test(message)) return this.#keysGone(e);
-    return new Error(`Cannot run the sweep on Redis at ${redactUrl(this.#url)}: ${message}`, {
-      cause: e,
-    });
+    return new Error(
+      `Cannot run the sweep on Redis at ${redactUrl(this.#url)}: ${redisFailure(e)}`,
+      {
+        cause: e,
+      },
+    );
   }
 
   async #run(job: Job): Promise<void> {
