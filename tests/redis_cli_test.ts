@@ -35,7 +35,8 @@ Deno.test("psweep worker refuses to start without --models, or with a bad URL (e
 Deno.test({
   name:
     "psweep worker with a wrong password says Redis refused the credentials, the password hidden",
-  ignore: SKIP_REDIS,
+  // (Against a server that asks for one, as CI's does.)
+  ignore: SKIP_REDIS || new URL(REDIS_URL).password === "",
   async fn() {
     const url = new URL(REDIS_URL);
     url.password = "not-the-password";
