@@ -351,7 +351,9 @@ function range<S extends "linear" | "geom" | "reverseGeom" | "uniform" | "lhs">(
   if (!geometric && !Number.isFinite(hi - lo)) {
     fail(
       "range",
-      `'${path(prefix, "upper")}' - '${path(prefix, "lower")}' must be a finite number (at most ${Number.MAX_VALUE})`,
+      `'${path(prefix, "upper")}' - '${
+        path(prefix, "lower")
+      }' must be a finite number (at most ${Number.MAX_VALUE})`,
       hi - lo,
     );
   }
