@@ -181,6 +181,25 @@ Deno.test("control characters of a model's names and messages reach the terminal
   });
 });
 
+Deno.test("what a model prints goes to stderr escaped, and --json's stdout holds the summary alone", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/s.yaml`,
+      `model: ${hostile("prints.ts")}\nparams:\n  x: [1, 2, 2]\n`,
+    );
+    const r = await psweep(["run", `${dir}/s.yaml`, "--json"], dir);
+    assertEquals(r.code, 0, r.stderr);
+    // deno-lint-ignore no-control-regex
+    assert(!/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.stdout + r.stderr), JSON.stringify(r));
+    const summary = JSON.parse(r.stdout);
+    assertEquals([summary.rows, summary.forged], [2, undefined]);
+    for (const what of ["log 1", "error { x: 1 }", "stderr"]) {
+      assertMatch(r.stderr, new RegExp(`\\\\x1b\\]0;pwned\\\\x07\\\\x1b\\[2J\\\\x0d${what}`));
+    }
+    assertMatch(r.stderr, /\{"rows":99,"forged":true\}/);
+  });
+});
+
 Deno.test("a model's npm import neither rewrites the project's lock file nor reaches the registry unless granted the network", async () => {
   // A project of its own, with a lock file; with "unstable" on, psweep could run its workers in
   // this process, but starts itself again under --frozen all the same.

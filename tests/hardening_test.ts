@@ -40,7 +40,7 @@ Deno.test("workers: 1 runs the model in a scoped worker: every probe is refused"
         `probe '${name}' got past the sandbox (workers: ${workers})`,
       );
     }
-    assertEquals(Object.keys(result.outputs).length, 7);
+    assertEquals(Object.keys(result.outputs).length, 8);
   }
 });
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { withTempDir } from "./_temp.ts";
 import { MODEL_DIR, REDIS_URL, SKIP_REDIS, withDaemons } from "./_redis.ts";
 import { redisFailure } from "../src/parallel/_redis_protocol.ts";
+import { hidePassword } from "../src/cli/run.ts";
 
 const mod = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -63,6 +64,18 @@ Deno.test("the Redis client's usual connection failures are said plainly", () =>
     /^Redis refused the credentials/,
   );
   assert.equal(redisFailure(new Error("ERR something else")), "ERR something else");
+});
+
+Deno.test("the resume command printed after a stop hides a Redis password", () => {
+  assert.equal(hidePassword("redis://:s3cret@host:6390"), "redis://:***@host:6390");
+  assert.equal(
+    hidePassword("--redis=rediss://user:s3cret@host/"),
+    "--redis=rediss://user:***@host/",
+  );
+  assert.equal(hidePassword("redis://host:6390"), "redis://host:6390");
+  for (const word of ["sweep.yaml", "--seed", "5", "a redis://:x@h in a path"]) {
+    assert.equal(hidePassword(word), word);
+  }
 });
 
 Deno.test("psweep run --redis refuses local-only flags (exit 2)", async () => {

@@ -4,7 +4,7 @@ import { pathExists } from "../io/_fs.ts";
 import { describe } from "../_describe.ts";
 import { parseFlags } from "./_args.ts";
 import { UsageError } from "./_errors.ts";
-import { terminalSafe } from "./_terminal_text.ts";
+import { terminalSafe } from "../_terminal_text.ts";
 import { canRunHere, followParent, relaunch, RELAUNCHED } from "./_relaunch.ts";
 import { VERSION } from "./_version.ts";
 import { writeInit } from "./init.ts";

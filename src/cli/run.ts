@@ -12,7 +12,7 @@ import { differentialParameterSweep } from "../sweep/differential_parameter_swee
 import { roundPath } from "../sweep/_recursive_files.ts";
 import { ALLOW_FLAGS, type FlagSpec, parseFlags } from "./_args.ts";
 import { RunError, UsageError } from "./_errors.ts";
-import { terminalSafe } from "./_terminal_text.ts";
+import { terminalSafe } from "../_terminal_text.ts";
 import {
   MAX_SEED,
   MAX_TIMEOUT_MS,
@@ -24,6 +24,7 @@ import { loadSweepFile, type SweepSpec } from "./sweep_file.ts";
 import { waterTapDiffWording } from "./_watertap_names.ts";
 import { asInvoked, invocationText, shellWord } from "./_invocation.ts";
 import { launcherRank, underMpiLauncher } from "../parallel/_mpi_ffi.ts";
+import { redactUrl } from "../parallel/_redis_protocol.ts";
 import { DEMO_HELP, RUN_HELP } from "./_help.ts";
 import { summaryJson, summaryTable } from "./_summary.ts";
 import { ProgressView } from "./_progress_view.ts";
@@ -303,16 +304,16 @@ async function execute(
       }
       // The command as typed, so that the same flags (permissions, seed, timeout...) apply; a
       // sweep drawn with a fresh seed resumes with the one its file recorded.
-      const again = [
-        invocationText(),
-        ...argv.filter((a) => a !== "--resume" && a !== "--overwrite").map(shellWord),
-        "--resume",
-      ].join(" ");
+      // A Redis password is not repeated on stderr (logs keep it): the user types it again.
+      const typed = argv.filter((a) => a !== "--resume" && a !== "--overwrite");
+      const words = typed.map(hidePassword);
+      const again = [invocationText(), ...words.map(shellWord), "--resume"].join(" ");
+      const hidden = words.some((w, i) => w !== typed[i]);
       console.error(
         terminalSafe(
           `psweep: stopped. Every finished row is in ${
             recursive ? `the round files beside ${part}` : where
-          }; resume with: ${again}`,
+          }; resume with: ${again}${hidden ? " (with the Redis password in place of ***)" : ""}`,
         ),
       );
       return 130;
@@ -479,6 +480,13 @@ export function cliWording(e: unknown, sweepFile?: string): unknown {
   const copy = new Error(message, { cause: e });
   copy.name = e.name;
   return copy;
+}
+
+// A redis:// or rediss:// URL (alone or as --redis=URL) with its password as ***.
+export function hidePassword(word: string): string {
+  const at = word.search(/rediss?:\/\//);
+  if (at < 0 || (at > 0 && !word.startsWith("--redis="))) return word;
+  return word.slice(0, at) + redactUrl(word.slice(at));
 }
 
 async function refuseExisting(path: string, overwrite: boolean): Promise<void> {

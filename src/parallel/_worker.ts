@@ -6,6 +6,7 @@ import { toErrorInfo } from "./_errors.ts";
 import { PeerGroupManager } from "./_peer_group.ts";
 import type { FromWorker, JobMessage, PeerMessage, PortMessage, ToWorker } from "./_protocol.ts";
 import { ParallelActor, resolveCallable } from "./build_and_execute.ts";
+import { confineOutput } from "./_worker_output.ts";
 import {
   claimPartialOutlet,
   COUNTS,
@@ -38,6 +39,12 @@ const compareExchange = Atomics.compareExchange;
 const post = (message: FromWorker, transfer: Transferable[] = []) => send?.(message, transfer);
 // Claimed before any model code runs: a model can then neither claim it nor open it elsewhere.
 const openOutlet = claimPartialOutlet();
+// What a model prints goes to stderr, made safe for a terminal (see _worker_output.ts).
+confineOutput();
+// The Cache API needs no permission in Deno, yet stores what it is given on the disk
+// (~/.cache/deno/location_data), unbounded and kept across sweeps: a model could fill the disk,
+// or leave data for a later model granted the network. No model gets it.
+delete (globalThis as { caches?: unknown }).caches;
 
 // The listener goes in first: messages sent before it exists would be lost. Only the very
 // first message is taken, and only if it carries the port.
