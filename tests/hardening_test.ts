@@ -44,6 +44,21 @@ Deno.test("workers: 1 runs the model in a scoped worker: every probe is refused"
   }
 });
 
+Deno.test("names a model forges for its first evaluation make no columns: the files hold what it returned", async () => {
+  await withTempDir(async (dir) => {
+    const csv = `${dir}/out.csv`;
+    const result = await parameterSweep({
+      model: hostile("forge_names.ts"),
+      params: { x: fixedSample([1, 2, 3]) },
+      workers: 1,
+      csv,
+    });
+    assertEquals(result.outputNames, ["y"]);
+    assertEquals([...result.outputs.y], [10, 20, 30]);
+    assertEquals((await Deno.readTextFile(csv)).split("\n")[0], "x,y,success");
+  });
+});
+
 Deno.test("a model's forged protocol messages reach nothing: its timeout fires, other rows stand", async () => {
   const result = await parameterSweep({
     model: hostile("forge_message.ts"),

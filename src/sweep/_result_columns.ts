@@ -325,7 +325,14 @@ export class ResultColumns {
    * produced is dropped.
    */
   defaultOutputNames(): string[] {
-    const first = this.#firstNames?.names ?? [];
+    const named = this.#firstNames;
+    // A chunk's first names come from its worker, where model code runs: only names the rows
+    // hold count (a model could name others, "success" say). Names a resume read stand as read.
+    const first = named === undefined
+      ? []
+      : named.chunk < 0
+      ? named.names
+      : [...new Set(named.names)].filter((name) => this.#outputs.has(name));
     const at = (name: string) => this.#firstSeen.get(name) ?? [-1, 0];
     const firstSet = new Set(first);
     const rest = [...this.#outputs.keys()].filter((n) => !firstSet.has(n));
