@@ -445,6 +445,12 @@ Deno.test("whatever a model throws or returns fails only its row, alike on one w
       if (p.x === 2) throw Object.create(null);
       if (p.x === 3) throw { toString() { throw new Error("no text"); } };
       if (p.x === 4) return { y: 4, get z() { throw new Error("late key"); } };
+      if (p.x === 6) { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); throw proxy; }
+      if (p.x === 7) {
+        const e = new Error("x");
+        Object.defineProperty(e, "message", { get() { throw new Error("no message"); } });
+        throw e;
+      }
       return { y: p.x };
     };`);
   try {
@@ -454,14 +460,18 @@ Deno.test("whatever a model throws or returns fails only its row, alike on one w
     for (const manager of [undefined, pool]) {
       const r = await parameterSweep({
         model,
-        params: { x: linearSample(0, 5, 6) },
+        params: { x: linearSample(0, 7, 8) },
         ...(manager ? { manager } : { workers: 1 }),
       });
-      assertEquals([...r.success], [1, 0, 0, 0, 0, 1]);
+      // (A revoked Proxy and an Error whose message getter throws, rows 6 and 7, failed the
+      // whole sweep as a build failure: describing them threw.)
+      assertEquals([...r.success], [1, 0, 0, 0, 0, 1, 0, 0]);
       assertEquals(r.outputNames, ["y"]);
       assertMatch(r.errors.get(1)!, /getter/);
       assertMatch(r.errors.get(2)!, /\[object Object\]/);
       assertMatch(r.errors.get(4)!, /late key/);
+      assertMatch(r.errors.get(6)!, /cannot be described \(a revoked Proxy\?\)/);
+      assertMatch(r.errors.get(7)!, /^Error: \[object Error\]/);
       runs.push(plainResult(r));
     }
     assertEquals(runs[1], runs[0]);

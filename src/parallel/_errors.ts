@@ -1,22 +1,36 @@
 // Internal: errors flattened for posting between threads, and raised again on the other side.
 import { CHUNK_ERROR_NAMES, type ErrorInfo } from "./parallel_manager.ts";
 
-/** Flattens any thrown value to `{ name, message, stack }`. */
+/** Flattens any thrown value to `{ name, message, stack }`; never throws itself. */
 export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) {
-    return { name: String(error.name), message: String(error.message), stack: error.stack };
+  try {
+    if (error instanceof Error) {
+      const stack = error.stack;
+      return {
+        name: String(error.name),
+        message: String(error.message),
+        ...(stack === undefined ? {} : { stack: String(stack) }),
+      };
+    }
+  } catch {
+    // A revoked Proxy (instanceof throws on it), a getter of name or message that throws:
+    // described as a value below.
   }
   return { name: "Error", message: textOf(error) };
 }
 
 // String(value), or what Object.prototype.toString says of a value that String cannot convert
-// (an object without a prototype, or whose toString throws): a thrown value is never a reason
-// to fail more than its own row.
+// (an object without a prototype, or whose toString throws), or a plain word for one that
+// neither can (a revoked Proxy): a thrown value is never a reason to fail more than its own row.
 function textOf(value: unknown): string {
   try {
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "a value that cannot be described (a revoked Proxy?)";
+    }
   }
 }
 
