@@ -600,8 +600,13 @@ Deno.test("failure messages are grouped with their numbers masked, names with di
     ["value NaN, Infinity", "value #, #"],
     ["(residual 1e-08)\n  at solve (model.ts:12:5)", "(residual #)"],
     ["Error: pressure 85.5 bar > 80", "Error: pressure # bar > #"],
+    ["x = -Infinity, y = Infinity", "x = #, y = #"],
   ];
   for (const [message, masked] of cases) assertStrictEquals(maskNumbers(message), masked);
+  // Long messages that differ only in a number's length are masked before they are cut, so
+  // they fall in one group.
+  const tail = " solver status: ".padEnd(300, "z");
+  assertStrictEquals(maskNumbers(`p=1.5${tail}`), maskNumbers(`p=0.123456789${tail}`));
 });
 
 /** A random sweep's CSV (no metadata file): `k` uniform parameters, then outputs depending on them. */
@@ -622,7 +627,8 @@ function randomCsv(rows: number, k: number, failEvery = 0): string {
 Deno.test("readResultsCsv infers a random sweep's parameters, a differential sweep's columns, and takes --params", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/r.csv`;
-    for (const failEvery of [0, 7]) {
+    // (1: every row failed, its outputs blank.)
+    for (const failEvery of [0, 7, 1]) {
       await Deno.writeTextFile(path, randomCsv(400, 4, failEvery));
       const input = await readResultsCsv(path);
       assertEquals([input.paramNames, input.outputNames], [["p0", "p1", "p2", "p3"], [
@@ -648,6 +654,12 @@ Deno.test("readResultsCsv infers a random sweep's parameters, a differential swe
     assertMatch(
       html,
       /<h2>Differential sweep<\/h2><p class="note">4 nominal points, 8 perturbed rows\./,
+    );
+    // Relative changes of 21% (four pairs) and 44% (four): the median is 32.5%, interpolated
+    // as numpy's (the lower middle value, 21%, was shown).
+    assertMatch(
+      html,
+      /<th scope="row">y<\/th><td class="num">8<\/td><td class="num">32\.5%<\/td><td class="num">44%<\/td>/,
     );
     const data = pageData(html);
     assertEquals(

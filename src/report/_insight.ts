@@ -126,17 +126,23 @@ export function sensitivity(cols: Columns, params: readonly string[]): Sensitivi
 
 /** A number in a message: masked to group messages that differ only in their numbers. */
 const NUMBER =
-  /(?<![A-Za-z_\d.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_\d])|\b(?:NaN|-?Infinity|0x[0-9a-fA-F]+)\b/g;
+  /(?<![A-Za-z_\d.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z_\d])|(?<![A-Za-z_\d])[-+]?Infinity\b|\b(?:NaN|0x[0-9a-fA-F]+)\b/g;
 
-/** The first line of a message, numbers masked with `#`. */
+/**
+ * The first line of a message, numbers masked with `#`, then shortened: masked first, so that
+ * messages differing only in their numbers (of any length) are cut alike.
+ */
 export function maskNumbers(message: string): string {
-  return firstLine(message).replace(NUMBER, "#");
+  return shorten(message.split("\n", 1)[0].replace(NUMBER, "#"));
 }
 
 /** The first line of a message, shortened (stack traces and model dumps would swamp a table). */
 export function firstLine(message: string): string {
-  const first = message.split("\n", 1)[0];
-  return first.length > 240 ? `${first.slice(0, 239)}…` : first;
+  return shorten(message.split("\n", 1)[0]);
+}
+
+function shorten(line: string): string {
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }
 
 /** Failures that share a message once its numbers are masked. */

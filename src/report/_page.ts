@@ -38,6 +38,7 @@ import {
   finiteSorted,
   formatStat,
   type OutputStats,
+  quantile,
   statsOfSorted,
 } from "./_stats.ts";
 
@@ -376,9 +377,10 @@ function diffData(
         rel.push(Math.abs(v[r] - v[n]) / Math.abs(v[n]));
       }
     }
-    rel.sort((a, b) => a - b);
-    const med = rel.length ? rel[Math.floor((rel.length - 1) / 2)] : NaN;
-    const max = rel.length ? rel[rel.length - 1] : NaN;
+    const sorted = Float64Array.from(rel).sort();
+    // Interpolated, as the Outputs table's percentiles (numpy's median).
+    const med = quantile(sorted, 0.5);
+    const max = sorted.length ? sorted[sorted.length - 1] : NaN;
     return `<tr><th scope="row">${
       escapeHtml(name)
     }</th><td class="num">${rel.length}</td><td class="num">${

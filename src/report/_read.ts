@@ -102,7 +102,8 @@ export function inferParams(columns: readonly Float64Array[], success: Uint8Arra
   const rows = success.length;
   const failed: number[] = [];
   for (let r = 0; r < rows; r++) if (!success[r]) failed.push(r);
-  if (failed.length > 0 && failed.length < rows) {
+  // (Every row failed: the rule holds all the more.)
+  if (failed.length > 0) {
     let k = 0;
     while (k < candidates && !failed.every((r) => Number.isNaN(columns[k][r]))) k++;
     // Only when what follows is all blank on failed rows does the rule hold.
