@@ -9,7 +9,14 @@ import {
   uniformSample,
 } from "../mod.ts";
 import { type PlainResult, plainResult } from "./_sweep_result.ts";
-import { assert, assertEquals, assertMatch, assertRejects, assertStrictEquals } from "./_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "./_assert.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const models = new URL("./fixtures/models/", import.meta.url);
@@ -437,6 +444,30 @@ Deno.test("a sweep stopped with a reason of one's own rejects with that reason, 
 function inlineModel(source: string): string {
   return URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
 }
+
+Deno.test("a sweep starts no more workers than it has rows", async () => {
+  const { sweepManager } = await import("../src/sweep/_run.ts");
+  const { rowsOf } = await import("../src/sampling/_combinations.ts");
+  const params = { a: linearSample(0, 1, 3), b: fixedSample([5]) };
+  assertEquals(rowsOf(params), 3);
+  assertEquals(rowsOf({ u: uniformSample(0, 1, 7), v: uniformSample(0, 1, 7) }), 7);
+  assertEquals(rowsOf({ a: "no sampler" }), undefined);
+  const options = { model: "file:///nowhere.ts", params, workers: 64 };
+  for (const [rows, expected] of [[3, 3], [100, 64], [undefined, 64]] as const) {
+    const manager = sweepManager(options, rows);
+    try {
+      assertEquals(manager.numberOfWorkerProcesses(), expected);
+    } finally {
+      await manager.close();
+    }
+  }
+  // A value the pool refuses is still refused, whatever the rows.
+  assertThrows(
+    () => sweepManager({ ...options, workers: 2000 }, 3),
+    RangeError,
+    "'workers' must be at most 1024: current value is 2000",
+  );
+});
 
 Deno.test("whatever a model throws or returns fails only its row, alike on one worker and two", async () => {
   const model = inlineModel(`

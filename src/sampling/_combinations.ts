@@ -203,6 +203,21 @@ function sameCount(names: readonly string[], samplers: readonly Sampler[]): numb
 }
 
 /**
+ * How many rows `params` make (a grid's product of sizes, else the samplers' common count),
+ * without making them; undefined where the parameters are not valid (combine says why).
+ */
+export function rowsOf(params: Record<string, unknown>): number | undefined {
+  try {
+    const samplers = Object.keys(params).map((name) => parseSampler(params[name], name));
+    if (samplers.length === 0) return undefined;
+    if (samplers[0].kind === "fixed") return samplers.reduce((n, s) => n * countOf(s), 1);
+    return countOf(samplers[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * buildCombinations' work; with layout "columns", drawn combinations (random, lhs) come as
  * their sorted columns (`cols`) and a grid as rows (`data`).
  */

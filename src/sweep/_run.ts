@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import { describe, knownKeys } from "../_describe.ts";
 import { checkCloneable } from "../_cloneable.ts";
-import { MAX_OUTPUT_NAMES } from "../_limits.ts";
+import { MAX_OUTPUT_NAMES, MAX_WORKERS } from "../_limits.ts";
 import { fillIndex } from "../_hot_loops.ts";
 import { columnOf } from "../_columns.ts";
 import { createParallelManager } from "../parallel/create_parallel_manager.ts";
@@ -392,6 +392,8 @@ export interface RunContext {
   extra?: ExtraColumns;
   /** More of what identifies the sweep on disk (checked on resume). */
   meta?: Record<string, unknown>;
+  /** How many rows the sweep makes, where known before they are made (see sweepManager). */
+  rows?: number;
 }
 
 /**
@@ -409,10 +411,19 @@ export interface SweepRows {
  * workers, one included. Model code never runs on this thread unless the caller passes an
  * unscoped manager (a `SingleProcessManager`) itself.
  */
-export function sweepManager(options: SweepOptions): ParallelManager & { close(): Promise<void> } {
+export function sweepManager(
+  options: SweepOptions,
+  rows?: number,
+): ParallelManager & { close(): Promise<void> } {
   // Under an MPI launcher each rank's pool defaults to its share of the machine's cores.
-  const workers = options.workers ??
+  const wanted = options.workers ??
     (underMpiLauncher() ? undefined : navigator.hardwareConcurrency);
+  // No more workers than rows: the others would only start and stop (a 3-row sweep took 50 s
+  // on 1,000 workers, and the default is every core). A value the pool refuses is left to it.
+  const workers = wanted !== undefined && Number.isSafeInteger(wanted) && wanted >= 1 &&
+      wanted <= MAX_WORKERS && rows !== undefined && rows >= 1
+    ? Math.min(wanted, rows)
+    : wanted;
   const command = isCommandModel(options.model) ? options.model.command : undefined;
   // Infinity, as no timeout at all. A command model's worker enforces the timeout itself, point
   // by point (it waits on a process it can kill), so its chunks need not be single points.
@@ -466,7 +477,7 @@ export async function runRows(
   let manager: (ParallelManager & { close?(): Promise<void> }) | undefined = options.manager;
   let owned = false;
   if (!manager) {
-    manager = sweepManager(options);
+    manager = sweepManager(options, context.rows);
     owned = true;
   }
   // The ranks of an MPI job all run this; the root alone writes files and reports progress,

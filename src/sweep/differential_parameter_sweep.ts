@@ -615,6 +615,7 @@ export async function differentialParameterSweep(
     extra,
     // What else makes the rows: a resume checks it is the same sweep.
     meta: { differential: options.differential, numDiffSamples: n },
+    rows,
   });
   if (options.keepResult === false) return done as SweepSummary;
   const nominalIndex = new Float64Array(rows);

@@ -7,7 +7,7 @@
 
 import { describe } from "../_describe.ts";
 import { buildCombinations } from "../sampling/build_combinations.ts";
-import { combine } from "../sampling/_combinations.ts";
+import { combine, rowsOf } from "../sampling/_combinations.ts";
 import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
@@ -119,6 +119,7 @@ export async function parameterSweep(
   };
   return await runRows(plan, source, {
     sampling: { params: options.params },
+    rows: rowsOf(options.params),
   });
 }
 
