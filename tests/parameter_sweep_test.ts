@@ -9,6 +9,7 @@ import {
   uniformSample,
 } from "../mod.ts";
 import { type PlainResult, plainResult } from "./_sweep_result.ts";
+import { withTempDir } from "./_temp.ts";
 import {
   assert,
   assertEquals,
@@ -444,6 +445,28 @@ Deno.test("a sweep stopped with a reason of one's own rejects with that reason, 
 function inlineModel(source: string): string {
   return URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
 }
+
+Deno.test("a getter in params is read once: the rows and the metadata file agree", async () => {
+  await withTempDir(async (dir) => {
+    let reads = 0;
+    const params = {
+      get a() {
+        return ++reads === 1 ? linearSample(0, 1, 2) : linearSample(5, 6, 4);
+      },
+    };
+    const model = inlineModel("export const evaluate = (_, p) => ({ y: p.a });");
+    try {
+      const csv = `${dir}/r.csv`;
+      const r = await parameterSweep({ model, params, workers: 1, csv });
+      assertEquals([...r.params.a], [0, 1]);
+      assertEquals(reads, 1);
+      const meta = JSON.parse(await Deno.readTextFile(`${csv}.meta.json`));
+      assertEquals([meta.params.a.lower, meta.params.a.upper, meta.params.a.n], [0, 1, 2]);
+    } finally {
+      URL.revokeObjectURL(model);
+    }
+  });
+});
 
 Deno.test("a sweep starts no more workers than it has rows", async () => {
   const { sweepManager } = await import("../src/sweep/_run.ts");

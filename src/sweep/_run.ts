@@ -62,6 +62,29 @@ export interface Plan {
   label: string;
 }
 
+/**
+ * The options as read once: their own fields, `params`' own fields and each plain sampler
+ * object's, copied, so that a getter (or a Proxy) gives the sweep one value rather than one each
+ * time it is read (the rows from one, the metadata file from another). Anything else is returned
+ * as it is, for planSweep to refuse.
+ */
+export function settleOptions<T>(options: T): T {
+  if (typeof options !== "object" || options === null) return options;
+  const copy = { ...options } as Record<string, unknown>;
+  const params = copy.params;
+  if (typeof params === "object" && params !== null && !Array.isArray(params)) {
+    copy.params = Object.fromEntries(
+      Object.keys(params).map((name) => {
+        const value = (params as Record<string, unknown>)[name];
+        const plain = typeof value === "object" && value !== null &&
+          Object.getPrototypeOf(value) === Object.prototype;
+        return [name, plain ? { ...value } : value];
+      }),
+    );
+  }
+  return copy as T;
+}
+
 export function planSweep(
   options: SweepOptions,
   extraKeys: readonly string[] = [],

@@ -16,7 +16,7 @@ import { RandomState } from "../sampling/random_state.ts";
 import type { SweepOptions } from "./sweep_options.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
-import { planSweep, runRows, sweepSeed } from "./_run.ts";
+import { planSweep, runRows, settleOptions, sweepSeed } from "./_run.ts";
 import type { ExtraColumns } from "./_extra_columns.ts";
 import type { ParamRows } from "./_param_rows.ts";
 import { recordedSeed } from "./_recorded_seed.ts";
@@ -547,6 +547,7 @@ export async function differentialParameterSweep(
     | DifferentialSweepOptions
     | Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
 ): Promise<SweepResult | SweepSummary> {
+  options = settleOptions(options);
   const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS), INDEX_COLUMNS);
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;

@@ -12,7 +12,7 @@ import { parseSampler, type Sampler } from "../sampling/samplers.ts";
 import { RandomState } from "../sampling/random_state.ts";
 import type { SweepResult } from "./sweep_result.ts";
 import type { SweepSummary } from "./sweep_summary.ts";
-import { planSweep, runRows, sweepManager, sweepSeed } from "./_run.ts";
+import { planSweep, runRows, settleOptions, sweepManager, sweepSeed } from "./_run.ts";
 import { underMpiLauncher, worldPeers } from "../parallel/_mpi_ffi.ts";
 import { RECURSIVE_MAX_ROUNDS } from "../_defaults.ts";
 import { MAX_ROWS } from "../_limits.ts";
@@ -92,6 +92,8 @@ export async function parameterSweep(options: SweepOptions): Promise<SweepResult
 export async function parameterSweep(
   options: SweepOptions | StreamedSweepOptions,
 ): Promise<SweepResult | SweepSummary> {
+  // Read once: see settleOptions.
+  options = settleOptions(options);
   const plan = planSweep(options);
   // Resumed without a seed, the sweep draws the rows again with the seed its file recorded.
   const seed = await sweepSeed(
@@ -253,6 +255,7 @@ export async function recursiveParameterSweep(
     | RecursiveSweepOptions
     | Omit<RecursiveSweepOptions, "keepResult"> & { readonly keepResult: false },
 ): Promise<SweepResult | SweepSummary> {
+  options = settleOptions(options);
   const plan = planSweep(options, Object.keys(RECURSIVE_FIELDS));
   const target = options.numSamples;
   if (!Number.isSafeInteger(target) || target < 1) {
