@@ -626,17 +626,22 @@ Deno.test("outputs that appear after the first row are ordered by where they fir
 });
 
 Deno.test("a named output that is not a finite number fails its row; a found one is recorded as NaN", async () => {
-  const model = inlineModel(`export const evaluate = (_, p) => ({ y: p.x === 1 ? "5" : p.x });`);
+  const model = inlineModel(
+    `export const evaluate = (_, p) => ({ y: p.x === 1 ? "5" : p.x === 3 ? 10n : p.x === 4 ? new Number(3) : p.x });`,
+  );
   try {
     const named = await parameterSweep({
       model,
-      params: { x: linearSample(0, 2, 3) },
+      params: { x: linearSample(0, 4, 5) },
       outputs: ["y"],
       workers: 1,
     });
-    assertEquals([...named.success], [1, 0, 1]);
-    // Quoted: the string "5", not the number 5.
-    assertEquals(named.errors.get(1), `output 'y' is "5"`);
+    assertEquals([...named.success], [1, 0, 1, 0, 0]);
+    // Quoted: the string "5", not the number 5; and what each value is.
+    const why = ": return numbers (Number(...) of other values)";
+    assertEquals(named.errors.get(1), `output 'y' is "5" (a string), not a number${why}`);
+    assertEquals(named.errors.get(3), `output 'y' is 10n (a bigint), not a number${why}`);
+    assertEquals(named.errors.get(4), `output 'y' is 3 (an object), not a number${why}`);
     // Found outputs (a flag such as converged: true, say) do not fail their rows.
     const found = await parameterSweep({ model, params: { x: linearSample(0, 2, 3) }, workers: 1 });
     assertEquals([...found.success], [1, 1, 1]);

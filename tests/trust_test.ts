@@ -114,7 +114,10 @@ Deno.test("found outputs that are not numbers warn once each, naming the first r
     });
     assertEquals([...named.success], [1, 0, 0, 0]);
     assertEquals([...named.outputs.converged], [1, NaN, NaN, NaN]);
-    assertEquals(named.errors.get(1), `output 'text' is "1.5"`);
+    assertEquals(
+      named.errors.get(1),
+      `output 'text' is "1.5" (a string), not a number: return numbers (Number(...) of other values)`,
+    );
     assertEquals(named.warnings, []);
   } finally {
     URL.revokeObjectURL(model);

@@ -840,9 +840,27 @@ function missingOutput(name: string, out: Outputs): string {
   }`;
 }
 
-// Why a row fails for an output's value: strings quoted, so that "5" does not read as 5.
+// Why a row fails for an output's value: strings quoted, so that "5" does not read as 5, and
+// what it is (a bigint 10n or a boxed Number(3) print as numbers).
 function badOutput(name: string, value: unknown): string {
-  return `output '${name}' is ${typeof value === "string" ? JSON.stringify(value) : String(value)}`;
+  let shown: string;
+  try {
+    shown = typeof value === "string"
+      ? JSON.stringify(value)
+      : typeof value === "bigint"
+      ? `${value}n`
+      : String(value);
+  } catch {
+    shown = "a value String() cannot convert";
+  }
+  const kind = value === null
+    ? "null"
+    : Array.isArray(value)
+    ? "an array"
+    : typeof value === "object"
+    ? "an object"
+    : `a ${typeof value}`;
+  return `output '${name}' is ${shown} (${kind}), not a number: return numbers (Number(...) of other values)`;
 }
 
 // psweep's own source: its frames below the model's say nothing about where the model failed.
