@@ -307,6 +307,15 @@ Deno.test("init writes a model and sweep file that run accepts as they are, with
     const twice = await psweep(["report", `${dir}/starter/results.csv`, "--out", `${dir}/r.html`]);
     assertEquals(twice.code, 2);
     assertMatch(twice.stderr, /pass --overwrite to replace it/);
+    // A directory is no page's path, --overwrite or not.
+    const intoDir = await psweep(
+      ["report", `${dir}/starter/results.csv`, "--out", `${dir}/half`, "--overwrite"],
+    );
+    assertEquals(intoDir.code, 2);
+    assertMatch(
+      intoDir.stderr,
+      /^psweep: Cannot write report as ".*half" is a directory: name the page's file/,
+    );
     // A report in the way is found before the sweep runs.
     await Deno.mkdir(`${dir}/again`);
     await Deno.copyFile(`${dir}/starter/model.js`, `${dir}/again/model.js`);

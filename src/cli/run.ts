@@ -454,10 +454,12 @@ export function cliWording(e: unknown, sweepFile?: string): unknown {
   if (e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.Busy) {
     return new UsageError(message, { cause: e });
   }
-  // A results file whose directory is missing (or not a directory): found before any work.
+  // A results file whose directory is missing (or not a directory), a report's path that is a
+  // directory: found before any work.
   if (
-    (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) &&
-    /^Cannot write results to /.test(message)
+    (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+      e instanceof Deno.errors.IsADirectory) &&
+    /^Cannot write (results to|report as) /.test(message)
   ) {
     return new UsageError(message, { cause: e });
   }

@@ -587,6 +587,13 @@ export async function writeReport(
     );
   }
   const out = htmlPath ?? reportPath(source as string);
+  if ((await Deno.stat(out).catch(() => undefined))?.isDirectory) {
+    throw new Deno.errors.IsADirectory(
+      `Cannot write report as ${
+        JSON.stringify(out)
+      } is a directory: name the page's file (report.html, say)`,
+    );
+  }
   if (!options.overwrite) {
     // Fail before the work of rendering, and again at the write (createNew) in case of a race.
     if (await pathExists(out)) {
