@@ -335,6 +335,16 @@ Deno.test("LineReader reads lines split across chunks, and refuses one over its 
   assertEquals([await short.next(), await short.next(), await short.next()], ["a", "", "b"]);
   await assertRejects(() => short.next(), LineTooLongError, "longer than 4000 bytes");
   await short.drain();
+  // The limit is the line's, exact whatever the chunks: 5000 bytes in one chunk with its line
+  // break are refused; 5000 bytes and "\r" | "\n" split across chunks are not.
+  const whole = new LineReader(ReadableStream.from([bytes.slice()]), 4999);
+  assertEquals([await whole.next(), await whole.next(), await whole.next()], ["a", "", "b"]);
+  await assertRejects(() => whole.next(), LineTooLongError, "longer than 4999 bytes");
+  await whole.drain();
+  const crlf = new TextEncoder().encode(`${"y".repeat(5000)}\r`);
+  const exact = new LineReader(ReadableStream.from([crlf, Uint8Array.of(10)]), 5000);
+  assertEquals(await exact.next(), "y".repeat(5000));
+  await exact.drain();
   const readme = (await Deno.readTextFile(new URL("../README.md", import.meta.url)))
     .replace(/\s+/g, " ");
   assert(readme.includes(`a line longer than ${COMMAND_DEFAULTS.maxLineBytes / 2 ** 20} MiB`));

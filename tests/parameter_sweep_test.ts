@@ -6,6 +6,7 @@ import {
   randomSample,
   recursiveParameterSweep,
   SingleProcessManager,
+  type SweepOptions,
   uniformSample,
 } from "../mod.ts";
 import { type PlainResult, plainResult } from "./_sweep_result.ts";
@@ -462,6 +463,25 @@ Deno.test("a getter in params is read once: the rows and the metadata file agree
       assertEquals(reads, 1);
       const meta = JSON.parse(await Deno.readTextFile(`${csv}.meta.json`));
       assertEquals([meta.params.a.lower, meta.params.a.upper, meta.params.a.n], [0, 1, 2]);
+      // Options inherited (Object.create(defaults)) or on a class's prototype are read too.
+      const inherited = Object.assign(Object.create({ model, workers: 1 }), {
+        params: { a: linearSample(0, 1, 3) },
+        csv: `${dir}/inherited.csv`,
+      });
+      assertEquals([...(await parameterSweep(inherited as SweepOptions)).params.a], [0, 0.5, 1]);
+      class Options {
+        model = model;
+        get params() {
+          return { a: linearSample(0, 1, 2) };
+        }
+        get csv() {
+          return `${dir}/class.csv`;
+        }
+      }
+      assertEquals((await parameterSweep(new Options())).rows, 2);
+      for (const name of ["inherited", "class"]) {
+        assert((await Deno.stat(`${dir}/${name}.csv`)).isFile, `${name}.csv written`);
+      }
     } finally {
       URL.revokeObjectURL(model);
     }

@@ -890,6 +890,27 @@ Deno.test("h5: kill -9 while a new file's layout is made leaves the whole file o
   });
 });
 
+Deno.test("h5: a results path that is a symbolic link is written through, its file's permissions kept", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/real`);
+    const real = `${dir}/real/r.h5`;
+    await Deno.writeTextFile(real, "old");
+    await Deno.chmod(real, 0o600);
+    await Deno.symlink(real, `${dir}/r.h5`);
+    const params = { x: linearSample(0, 1, 3) };
+    await parameterSweep({
+      model: analytic,
+      params,
+      workers: 1,
+      h5: `${dir}/r.h5`,
+      overwrite: true,
+    });
+    assert((await Deno.lstat(`${dir}/r.h5`)).isSymlink, "the link stays a link");
+    assertEquals((await Deno.stat(real)).mode! & 0o777, 0o600);
+    assertEquals((await (await resultsFormat("h5")).read(`${dir}/r.h5`)).rows, 3);
+  });
+});
+
 Deno.test("h5: a file HDF5 opens but cannot read is refused in one line naming it", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/r.h5`;

@@ -364,14 +364,15 @@ export class LineReader {
       const end = this.#buffer.subarray(0, this.#end).indexOf(10, this.#scanned);
       if (end >= 0) {
         const stop = end > this.#start && this.#buffer[end - 1] === 13 ? end - 1 : end;
+        if (stop - this.#start > this.#maxLine) this.#tooLong();
         const line = this.#decoder.decode(this.#buffer.subarray(this.#start, stop));
         this.#start = this.#scanned = end + 1;
         return line;
       }
       this.#scanned = this.#end;
-      if (this.#end - this.#start > this.#maxLine) {
-        throw new LineTooLongError(`a line longer than ${this.#maxLine} bytes`);
-      }
+      // (A last "\r" may be the start of the line's "\r\n".)
+      const cr = this.#end > this.#start && this.#buffer[this.#end - 1] === 13 ? 1 : 0;
+      if (this.#end - this.#start - cr > this.#maxLine) this.#tooLong();
       if (this.#done) {
         if (this.#start >= this.#end) return null;
         const line = this.#decoder.decode(this.#buffer.subarray(this.#start, this.#end));
@@ -390,6 +391,10 @@ export class LineReader {
       }
       this.#append(chunk.value);
     }
+  }
+
+  #tooLong(): never {
+    throw new LineTooLongError(`a line longer than ${this.#maxLine} bytes`);
   }
 
   #append(bytes: Uint8Array): void {

@@ -456,8 +456,7 @@ export async function openH5(
   // The empty layout is made in a temporary file and renamed into place: a process killed while
   // it is made (a model of many outputs takes a while) leaves the path as it was, not a file that
   // neither resume nor h5py can open.
-  const temporary = temporaryPath(full);
-  await replaceFile(full, temporary, () => {
+  await replaceFile(full, (temporary) => {
     const made = openFile(temporary, "w", path, action);
     try {
       createLayout(made, names);
@@ -546,8 +545,6 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
   checkH5Names(names, path);
   await loadH5();
   const full = resolve(path);
-  // Named as every writer names its temporaries, so that one a killed rewrite left is removed.
-  const temporary = temporaryPath(full);
   const P = names.paramNames.length;
   const O = names.outputNames.length;
   const column = (matrix: Float64Array, width: number, j: number) => {
@@ -560,7 +557,7 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
     ...names.paramNames.map((_, j) => column(table.params, P, j)),
     ...names.outputNames.map((_, j) => column(table.outputs, O, j)),
   ];
-  await replaceFile(full, temporary, () => {
+  await replaceFile(full, (temporary) => {
     const file = openFile(temporary, "w", path, "finalize results file");
     try {
       createLayout(file, names, columns, table.success.slice(0, table.rows));
@@ -570,19 +567,32 @@ export async function finalizeH5(path: string, table: RowTable): Promise<void> {
   });
 }
 
-// Writes `temporary` (by `write`), flushes it to the disk and puts it in place of `full`, with the
-// directory flushed too; a failure removes the temporary and leaves `full` as it was.
-async function replaceFile(full: string, temporary: string, write: () => void): Promise<void> {
+// Writes a temporary (by `write`, given its path; named as every writer names its temporaries, so
+// that one a killed rewrite left is removed), flushes it to the disk and puts it in place of
+// `full`, with the directory flushed too; a failure removes the temporary and leaves `full` as it
+// was. A `full` that is a symbolic link keeps it: the file it names is replaced, beside which the
+// temporary is made; an existing file's permissions carry over.
+async function replaceFile(full: string, write: (temporary: string) => void): Promise<void> {
+  let target = full;
+  let mode: number | null = null;
   try {
-    write();
+    target = await Deno.realPath(full);
+    mode = (await Deno.stat(target)).mode;
+  } catch {
+    // Not there yet: made where it is named.
+  }
+  const temporary = temporaryPath(target);
+  try {
+    write(temporary);
+    if (mode !== null) await Deno.chmod(temporary, mode & 0o7777);
     const handle = await Deno.open(temporary, { read: true, write: true });
     try {
       await handle.syncData();
     } finally {
       handle.close();
     }
-    await Deno.rename(temporary, full);
-    await syncDirectory(dirname(full));
+    await Deno.rename(temporary, target);
+    await syncDirectory(dirname(target));
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
     throw error;
@@ -605,8 +615,7 @@ export async function reorderH5(
   checkH5Names(names, path);
   await loadH5();
   const full = resolve(path);
-  const temporary = temporaryPath(full);
-  await replaceFile(full, temporary, () => {
+  await replaceFile(full, (temporary) => {
     const source = openFile(full, "r", path, "finalize results file");
     try {
       const target = openFile(temporary, "w", path, "finalize results file");

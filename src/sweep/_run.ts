@@ -68,9 +68,16 @@ export interface Plan {
  * time it is read (the rows from one, the metadata file from another). Anything else is returned
  * as it is, for planSweep to refuse.
  */
-export function settleOptions<T>(options: T): T {
+export function settleOptions<T>(options: T, extraKeys: readonly string[] = []): T {
   if (typeof options !== "object" || options === null) return options;
+  // Own fields (unknown ones too, for planSweep to name), and known options found anywhere on
+  // the prototype chain (a class's getters, Object.create(defaults)).
   const copy = { ...options } as Record<string, unknown>;
+  for (const key of [...SWEEP_OPTION_KEYS, ...extraKeys]) {
+    if (!Object.hasOwn(copy, key) && key in options) {
+      copy[key] = (options as Record<string, unknown>)[key];
+    }
+  }
   const params = copy.params;
   if (typeof params === "object" && params !== null && !Array.isArray(params)) {
     copy.params = Object.fromEntries(

@@ -547,7 +547,7 @@ export async function differentialParameterSweep(
     | DifferentialSweepOptions
     | Omit<DifferentialSweepOptions, "keepResult"> & { readonly keepResult: false },
 ): Promise<SweepResult | SweepSummary> {
-  options = settleOptions(options);
+  options = settleOptions(options, Object.keys(DIFFERENTIAL_FIELDS));
   const plan = planSweep(options, Object.keys(DIFFERENTIAL_FIELDS), INDEX_COLUMNS);
   // WaterTAP's num_diff_samples defaults to 1.
   const n = options.numDiffSamples === undefined ? 1 : options.numDiffSamples;

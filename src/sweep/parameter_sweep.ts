@@ -255,7 +255,7 @@ export async function recursiveParameterSweep(
     | RecursiveSweepOptions
     | Omit<RecursiveSweepOptions, "keepResult"> & { readonly keepResult: false },
 ): Promise<SweepResult | SweepSummary> {
-  options = settleOptions(options);
+  options = settleOptions(options, Object.keys(RECURSIVE_FIELDS));
   const plan = planSweep(options, Object.keys(RECURSIVE_FIELDS));
   const target = options.numSamples;
   if (!Number.isSafeInteger(target) || target < 1) {
