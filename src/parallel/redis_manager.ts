@@ -798,7 +798,18 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
   }
 
   async #lostLock(job: Job): Promise<Error> {
-    if (!await this.#cmd!.hexists(job.k.meta, "spec")) return this.#keysGone();
+    const cmd = this.#cmd!;
+    if (!await cmd.hexists(job.k.meta, "spec")) return this.#keysGone();
+    // Behind what this root published, with no other root holding it: Redis went back in time
+    // (restarted from a snapshot older than the last publish), not another root's doing.
+    const next = Number(await cmd.hget(job.k.meta, "next"));
+    if (next < job.next && await cmd.getBuffer(job.k.root) === null) {
+      return new Error(
+        `Cannot finish the sweep on Redis at ${
+          redactUrl(this.#url)
+        }: its state went back (row ${next} is next in Redis, ${job.next} here: Redis restarted from an older snapshot?). Rows already in its results files are kept; run it again with resume (--resume on the command line) to compute the rest`,
+      );
+    }
     return new Error(
       `Cannot finish the sweep on Redis at ${
         redactUrl(this.#url)
