@@ -361,8 +361,9 @@ export class LineReader {
   /** The next line, or null at the end of the stream (a last unterminated line counts). */
   async next(): Promise<string | null> {
     for (;;) {
-      const end = this.#buffer.subarray(0, this.#end).indexOf(10, this.#scanned);
-      if (end >= 0) {
+      // (Bytes past #end are stale: a line break found there is none.)
+      const end = this.#buffer.indexOf(10, this.#scanned);
+      if (end >= 0 && end < this.#end) {
         const stop = end > this.#start && this.#buffer[end - 1] === 13 ? end - 1 : end;
         if (stop - this.#start > this.#maxLine) this.#tooLong();
         const line = this.#decoder.decode(this.#buffer.subarray(this.#start, stop));

@@ -88,16 +88,20 @@ export function confineOutput(): void {
     writable: true,
     configurable: true,
   });
+  // (What is made only when a model uses it: a worker's start is on every sweep's path.)
   const stream = () => {
-    const decoder = new TextDecoder();
+    let decoder: TextDecoder | undefined;
+    let writable: WritableStream<Uint8Array> | undefined;
     const write = (bytes: Uint8Array) => {
-      emit(decoder.decode(bytes, { stream: true }));
+      emit((decoder ??= new TextDecoder()).decode(bytes, { stream: true }));
       return bytes.length;
     };
     return {
       write: (bytes: Uint8Array) => Promise.resolve(write(bytes)),
       writeSync: write,
-      writable: new WritableStream<Uint8Array>({ write: (bytes) => void write(bytes) }),
+      get writable() {
+        return writable ??= new WritableStream<Uint8Array>({ write: (bytes) => void write(bytes) });
+      },
       isTerminal: () => false,
       close: () => {},
     };
