@@ -1,6 +1,7 @@
 // What happens to a RedisManager sweep when machines fail: real `psweep worker` processes,
 // real signals, a real Redis server.
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { linearSample, parameterSweep, RedisManager, type SweepResult } from "../mod.ts";
 import { withTempDir } from "./_temp.ts";
@@ -175,6 +176,48 @@ Deno.test({
           assert.equal(y, 2 * x, line);
         }
       });
+    }
+  },
+});
+
+Deno.test({
+  name: "Redis: a publish the client sends again (after a lost connection) adds its chunks once",
+  ignore,
+  async fn() {
+    const client = connectRedis(REDIS_URL);
+    const prefix = freshPrefix();
+    const k = (name: string) => `${prefix}:${name}`;
+    try {
+      await client.set(k("root"), "me", "PX", 60_000);
+      await client.hset(k("meta"), "next", "0");
+      const publish = (token: string) =>
+        client.psweepPublish(
+          k("root"),
+          k("tasks"),
+          k("ranges"),
+          k("meta"),
+          token,
+          60_000,
+          "0",
+          "2",
+          Buffer.from(new Uint32Array([0, 2]).buffer),
+          "0",
+          "0",
+          "2",
+          Buffer.from([1, 2, 3]),
+        );
+      assert.equal(await publish("me"), 1);
+      assert.equal(await publish("me"), 1);
+      assert.equal(await client.xlen(k("tasks")), 1);
+      assert.equal((await client.getBuffer(k("ranges")))!.length, 8);
+      assert.equal(await client.hget(k("meta"), "next"), "2");
+      // Another root's token publishes nothing.
+      assert.equal(await publish("another root"), 0);
+      assert.equal(await client.xlen(k("tasks")), 1);
+    } finally {
+      const left = await client.keys(`${prefix}:*`);
+      if (left.length > 0) await client.del(...left);
+      await closeRedis(client);
     }
   },
 });

@@ -183,8 +183,14 @@ const HOLD = `${HELD}
 if held(KEYS[2]) then return 1 end
 return 0`;
 
+// Published once: a command the client sends again after a lost connection finds its chunks
+// there already (the next row moved on to ARGV[4]); the next row anywhere else is not this
+// root's view of the sweep.
 const PUBLISH = `${HELD}
 if not held(KEYS[4]) then return 0 end
+local at = redis.call('HGET', KEYS[4], 'next')
+if at == ARGV[4] then return 1 end
+if at ~= ARGV[3] then return 0 end
 for i = 6, #ARGV, 4 do
   redis.call('XADD', KEYS[2], '*', 'c', ARGV[i], 's', ARGV[i + 1], 'n', ARGV[i + 2], 'd', ARGV[i + 3])
 end

@@ -800,10 +800,10 @@ export class RedisManager implements ParallelManager, AsyncDisposable {
   async #lostLock(job: Job): Promise<Error> {
     const cmd = this.#cmd!;
     if (!await cmd.hexists(job.k.meta, "spec")) return this.#keysGone();
-    // Behind what this root published, with no other root holding it: Redis went back in time
-    // (restarted from a snapshot older than the last publish), not another root's doing.
+    // Behind what this root published: Redis went back in time (restarted from a snapshot older
+    // than the last publish), not another root's doing (which moves it on).
     const next = Number(await cmd.hget(job.k.meta, "next"));
-    if (next < job.next && await cmd.getBuffer(job.k.root) === null) {
+    if (next < job.next) {
       return new Error(
         `Cannot finish the sweep on Redis at ${
           redactUrl(this.#url)
