@@ -138,17 +138,17 @@ Deno.test("sampler constructors refuse bad arguments with the field and value", 
     [
       () => geomSample(0, 10, 3),
       RangeError,
-      "'lower' must be greater than 0 for a geometric sampler: current value is 0$",
+      "'lower' must not be 0 for a geometric sampler: current value is 0$",
     ],
     [
-      () => geomSample(-10, -1, 3),
+      () => geomSample(-10, 1, 3),
       RangeError,
-      "'lower' must be greater than 0 for a geometric sampler: current value is -10$",
+      "'upper' must be below 0, as 'lower' \\(-10\\) is, for a geometric sampler: a geometric sequence cannot cross 0: current value is 1$",
     ],
     [
       () => reverseGeomSample(0, 10, 3),
       RangeError,
-      "'lower' must be greater than 0 for a geometric sampler: current value is 0$",
+      "'lower' must not be 0 for a geometric sampler: current value is 0$",
     ],
     [() => normalSample(0, -1, 3), RangeError, "'sd' must be at least 0: current value is -1$"],
     [
@@ -233,7 +233,7 @@ Deno.test("parseSampler names the field in its errors", () => {
     [
       { sampler: "geom", lower: 0, upper: 2, n: 4 },
       RangeError,
-      `'${p}.lower' must be greater than 0 for a geometric sampler: current value is 0$`,
+      `'${p}.lower' must not be 0 for a geometric sampler: current value is 0$`,
     ],
     [
       { sampler: "normal", mean: 1, sd: -2, n: 4 },
@@ -316,4 +316,24 @@ Deno.test("fixed and random samplers take any array-like of numbers, as their ty
   const values = { length: 2, 0: 1.5, 1: 2.5 };
   assertEquals(fixedSample(values).values, [1.5, 2.5]);
   assertEquals(randomSample(values).values, [1.5, 2.5]);
+});
+
+Deno.test("geometric samplers of negative bounds are numpy's geomspace, as WaterTAP's GeomSample", async () => {
+  const { buildCombinations } = await import("../src/sampling/mod.ts");
+  const values = (
+    sampler: ReturnType<typeof geomSample>,
+  ) => [...buildCombinations({ x: sampler }).data];
+  // np.geomspace(-100, -1, 3), and WaterTAP's ReverseGeomSample of it.
+  assertEquals(values(geomSample(-100, -1, 3)), [-100, -10, -1]);
+  assertEquals(values(reverseGeomSample(-100, -1, 3)), [-100, -91, -1]);
+  // np.geomspace(-7, -0.3, 5) (numpy 2.4 on x86-64): equal to within the last bit, as positive
+  // bounds are (the powers come from JavaScript's Math, see geomSample).
+  const numpy = [-7.0, -3.184958982833626, -1.449137674618944, -0.6593491505914626, -0.3];
+  values(geomSample(-7, -0.3, 5)).forEach((v, i) => {
+    assert(Math.abs(v - numpy[i]) <= Math.abs(numpy[i]) * 2 ** -52, `${v} vs ${numpy[i]}`);
+  });
+  // The values of a grid that keeps no rows, computed one by one, are the same.
+  const { spaceAt } = await import("../src/sampling/_spaces.ts");
+  const whole = values(geomSample(-7, -0.3, 5));
+  assertEquals(whole.map((_, i) => spaceAt("geom", -7, -0.3, 5, i)), whole);
 });

@@ -22,12 +22,14 @@ export function linspace(start: number, stop: number, num: number): Float64Array
 }
 
 /**
- * `np.geomspace(start, stop, num)` for positive bounds: powers of ten of a linspace of the
- * base-10 logarithms, with both ends then set to exactly `start` and `stop`.
+ * `np.geomspace(start, stop, num)` for bounds of one sign (both positive or both negative):
+ * powers of ten of a linspace of the base-10 logarithms of their magnitudes, with that sign, and
+ * both ends then set to exactly `start` and `stop`.
  */
 export function geomspace(start: number, stop: number, num: number): Float64Array {
-  const out = linspace(Math.log10(start), Math.log10(stop), num);
-  for (let i = 0; i < num; i++) out[i] = 10 ** out[i];
+  const sign = start < 0 ? -1 : 1;
+  const out = linspace(Math.log10(sign * start), Math.log10(sign * stop), num);
+  for (let i = 0; i < num; i++) out[i] = sign * 10 ** out[i];
   out[0] = start;
   if (num > 1) out[num - 1] = stop;
   return out;
@@ -58,7 +60,9 @@ export function spaceAt(
   if (kind === "geom") {
     if (i === 0) return start;
     if (num > 1 && i === num - 1) return stop;
-    return 10 ** spaceAt("linear", Math.log10(start), Math.log10(stop), num, i);
+    const sign = start < 0 ? -1 : 1;
+    return sign *
+      10 ** spaceAt("linear", Math.log10(sign * start), Math.log10(sign * stop), num, i);
   }
   const div = num - 1;
   const delta = stop - start;

@@ -308,8 +308,19 @@ function bounds(
 ): [number, number] {
   const lo = finite(lower, path(prefix, "lower"));
   const hi = finite(upper, path(prefix, "upper"));
-  if (positive && !(lo > 0)) {
-    fail("range", `'${path(prefix, "lower")}' must be greater than 0 for a geometric sampler`, lo);
+  // A geometric sequence cannot include or cross zero (numpy's geomspace refuses it too); one of
+  // negative numbers is numpy's, sign and all.
+  if (positive && !(lo > 0 || hi < 0)) {
+    if (lo === 0) {
+      fail("range", `'${path(prefix, "lower")}' must not be 0 for a geometric sampler`, lo);
+    }
+    fail(
+      "range",
+      `'${path(prefix, "upper")}' must be below 0, as '${
+        path(prefix, "lower")
+      }' (${lo}) is, for a geometric sampler: a geometric sequence cannot cross 0`,
+      hi,
+    );
   }
   if (lo > hi) {
     fail(
@@ -404,12 +415,12 @@ export function linearSample(lower: number, upper: number, n: number): FixedRang
  * last bit from the platform's math library (numpy itself differs between
  * machines here, as it uses SIMD versions on some processors).
  *
- * @param lower The first value, finite and greater than 0.
+ * @param lower The first value, finite and not 0 (of the sign of `upper`).
  * @param upper The last value, finite and at least `lower`.
  * @param n How many values, a positive integer.
  * @returns A fixed sampler.
  * @throws {TypeError} When an argument is not a number.
- * @throws {RangeError} When a bound is not finite, `lower` is not greater than 0,
+ * @throws {RangeError} When a bound is not finite, the bounds' signs differ or one is 0,
  * `lower > upper`, or `n` is not a positive integer.
  *
  * @example Usage
@@ -431,12 +442,12 @@ export function geomSample(lower: number, upper: number, n: number): FixedRangeS
  * image of {@linkcode geomSample}, `((upper + lower) - geomspace)` reversed
  * (WaterTAP's `ReverseGeomSample`).
  *
- * @param lower The first value, finite and greater than 0.
+ * @param lower The first value, finite and not 0 (of the sign of `upper`).
  * @param upper The last value, finite and at least `lower`.
  * @param n How many values, a positive integer.
  * @returns A fixed sampler.
  * @throws {TypeError} When an argument is not a number.
- * @throws {RangeError} When a bound is not finite, `lower` is not greater than 0,
+ * @throws {RangeError} When a bound is not finite, the bounds' signs differ or one is 0,
  * `lower > upper`, or `n` is not a positive integer.
  *
  * @example Usage
