@@ -488,6 +488,46 @@ Deno.test("a getter in params is read once: the rows and the metadata file agree
   });
 });
 
+Deno.test("work its manager stopped (another rank's stop, a manager closed by its owner) fails the sweep, its rows left to a resume", async () => {
+  // Under MPI a rank stopped alone posts its chunks as aborted to the root, whose own signal is
+  // not aborted: the root recorded those rows as failed and counted them as succeeded. A pool
+  // closed by its owner mid-sweep does the same here.
+  await withTempDir(async (dir) => {
+    const model = inlineModel(
+      "export const evaluate = (_, p) => { const t = performance.now(); while (performance.now() - t < 2); return { y: p.x }; };",
+    );
+    const pm = new DenoWorkerManager({ workers: 1, chunkSize: 4 });
+    try {
+      const csv = `${dir}/r.csv`;
+      let closed = false;
+      await assertRejects(
+        () =>
+          parameterSweep({
+            model,
+            params: { x: linearSample(0, 99, 100) },
+            manager: pm,
+            csv,
+            progressIntervalMs: 0,
+            onProgress: (p) => {
+              if (!closed && p.done >= 20) {
+                closed = true;
+                void pm.close();
+              }
+            },
+          }),
+        Error,
+        "Cannot finish the sweep as its manager stopped part of the work (The pool was closed): the rows it did not compute are missing from the results",
+      );
+      const lines = (await Deno.readTextFile(csv)).trim().split("\n").slice(1);
+      assert(lines.length >= 20 && lines.length < 100, `${lines.length} rows on disk`);
+      for (const line of lines) assertMatch(line, /,true$/);
+    } finally {
+      await pm.close();
+      URL.revokeObjectURL(model);
+    }
+  });
+});
+
 Deno.test("a sweep starts no more workers than it has rows", async () => {
   const { sweepManager } = await import("../src/sweep/_run.ts");
   const { rowsOf } = await import("../src/sampling/_combinations.ts");

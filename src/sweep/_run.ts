@@ -522,6 +522,9 @@ export async function runRows(
   let buildError: string | undefined;
   // The worker's own stack of the failed build, kept as the error's cause (shown by --debug).
   let buildStack: string | undefined;
+  // Work the manager stopped though this sweep was not stopped (another MPI rank's signal, a
+  // manager closed by its owner): its rows were never computed, so the sweep cannot finish.
+  let stoppedElsewhere: string | undefined;
   const body = async (): Promise<SweepResult | SweepSummary> => {
     // The same modules as the scatter below imports, so that the workers serve it.
     if (owned) startWorkers(manager, [DRIVER, plan.command ? COMMAND_DRIVER : DRIVER, plan.model]);
@@ -659,6 +662,9 @@ export async function runRows(
               // A stopped run's unfinished chunks stay missing, so that a resume computes them,
               // whatever the reason the signal carries.
               if (chunk.error && signal.aborted) return;
+              if (chunk.error?.name === CHUNK_ERROR_NAMES.aborted) {
+                stoppedElsewhere ??= chunk.error.message;
+              }
               // Rows fail one by one inside the driver; a whole chunk fails only when its worker
               // timed out, died or was aborted, or when the model could not be built.
               if (chunk.error && !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name)) {
@@ -680,6 +686,9 @@ export async function runRows(
         for (const received of manager.resultsFromLocalTree(await manager.gather())) {
           const chunk = seen.has(received.processNumber) ? received : vet(received);
           if (chunk.error && signal.aborted) continue;
+          if (chunk.error?.name === CHUNK_ERROR_NAMES.aborted) {
+            stoppedElsewhere ??= chunk.error.message;
+          }
           // Chunks whose model could not be built stay missing, so that a resume computes them.
           const unbuilt = chunk.error !== undefined &&
             !ROW_LEVEL_CHUNK_ERRORS.has(chunk.error.name);
@@ -697,6 +706,13 @@ export async function runRows(
     }
     // A stop, whatever its reason, is reported as such, not as what the stop left undone.
     options.signal?.throwIfAborted();
+    if (stoppedElsewhere !== undefined && buildError === undefined) {
+      // Its rows stay missing (the sink leaves aborted chunks out), for a resume to compute:
+      // finishing would record them as failed rows.
+      throw new Error(
+        `Cannot finish the sweep as its manager stopped part of the work (${stoppedElsewhere}): the rows it did not compute are missing from the results; resume the sweep to compute them`,
+      );
+    }
     if (buildError !== undefined) {
       let cause: Error | undefined;
       if (buildStack) {
