@@ -33,6 +33,12 @@ export const MPI_DEFAULTS = {
    * workers on a 2-core machine; with 20 ms, at 0.96x to 0.98x (bench/mpi_report.ts).
    */
   chunkTargetMs: 20,
+  /**
+   * How long (ms) a relaunched rank whose launcher process died gets to stop as SIGTERM stops it
+   * (the root writes what it has) before it is killed: the other ranks may be gone too, and a
+   * rank waiting on them in a collective would wait for ever (MPICH left such ranks running).
+   */
+  orphanGraceMs: 3000,
 } as const;
 
 /** Limits of the report page (`psweep report`, `writeReport`): what keeps it small and quick. */

@@ -4,7 +4,8 @@
 import { commandLine, detectWorkerOptions, promptsDisabled } from "../parallel/_permissions.ts";
 import { invocation, INVOCATION_ENV } from "./_invocation.ts";
 import { PERMISSION_KINDS as KINDS } from "../_limits.ts";
-import { RELAUNCH_ENV } from "../_defaults.ts";
+import { MPI_DEFAULTS, RELAUNCH_ENV } from "../_defaults.ts";
+import { underMpiLauncher } from "../parallel/_mpi_ffi.ts";
 
 /** The hidden first argument that marks the relaunched process. */
 export const RELAUNCHED = "--psweep-relaunched";
@@ -171,6 +172,12 @@ export function followParent(): void {
     if (Deno.ppid === parent) return;
     clearInterval(timer);
     Deno.kill(Deno.pid, Deno.build.os === "windows" ? "SIGINT" : "SIGTERM");
+    if (underMpiLauncher() && Deno.build.os !== "windows") {
+      // An MPI rank may wait for ranks that went with the launcher: a stop that has not ended
+      // this process in time ends it (unref'd: a stop that ends sooner is not held up).
+      const kill = setTimeout(() => Deno.kill(Deno.pid, "SIGKILL"), MPI_DEFAULTS.orphanGraceMs);
+      Deno.unrefTimer(kill);
+    }
   }, 250);
   Deno.unrefTimer(timer);
 }
