@@ -130,6 +130,7 @@ for (const [name, ranks] of [["openmpi", 3], ["mpich", 2]] as const) {
           "gather across types",
           "gather between views",
           "sum of bytes",
+          "sums of unlike arrays",
           "unsendable values",
           "empty share",
           "second manager",

@@ -378,6 +378,23 @@ export class MpiManager implements ParallelManager, AsyncDisposable {
     return this.#run("sum values", () => {
       checkSumBuffers(sendbuf, recvbuf);
       const n = sendbuf.length;
+      // Every rank's length and kind of sum first (MPI would add a longer array's head to a
+      // shorter one's, or integers' bits as doubles, silently): the same error on every rank, and
+      // the ranks stay in step for the next collective.
+      const exact = sendbuf instanceof BigInt64Array || sendbuf instanceof BigUint64Array;
+      const lengths = this.#world.allgatherInt(n);
+      const kinds = this.#world.allgatherInt(
+        exact ? (sendbuf instanceof BigInt64Array ? 1 : 2) : 0,
+      );
+      if (lengths.some((m) => m !== n) || kinds.some((k) => k !== kinds[0])) {
+        throw new RangeError(
+          `Cannot sum values as every rank must pass an array of the same length and kind (64-bit integers, or any other, summed as doubles): current value is lengths ${
+            [...lengths].join(", ")
+          } and kinds ${
+            [...kinds].map((k) => ["double", "int64", "uint64"][k]).join(", ")
+          } by rank`,
+        );
+      }
       if (sendbuf instanceof BigInt64Array || sendbuf instanceof BigUint64Array) {
         const type = sendbuf instanceof BigInt64Array ? "int64" : "uint64";
         const out = new (sendbuf.constructor as BigInt64ArrayConstructor)(n);
