@@ -309,11 +309,15 @@ async function execute(
       const words = typed.map(hidePassword);
       const again = [invocationText(), ...words.map(shellWord), "--resume"].join(" ");
       const hidden = words.some((w, i) => w !== typed[i]);
+      // (Under MPI the launcher's command comes first, which this process cannot see.)
+      const how = underMpiLauncher()
+        ? `run the same mpirun (or srun) command, each rank running: ${again}`
+        : `resume with: ${again}`;
       console.error(
         terminalSafe(
           `psweep: stopped. Every finished row is in ${
             recursive ? `the round files beside ${part}` : where
-          }; resume with: ${again}${hidden ? " (with the Redis password in place of ***)" : ""}`,
+          }; ${how}${hidden ? " (with the Redis password in place of ***)" : ""}`,
         ),
       );
       return 130;
