@@ -361,9 +361,13 @@ export class LineReader {
   /** The next line, or null at the end of the stream (a last unterminated line counts). */
   async next(): Promise<string | null> {
     for (;;) {
-      // (Bytes past #end are stale: a line break found there is none.)
-      const end = this.#buffer.indexOf(10, this.#scanned);
-      if (end >= 0 && end < this.#end) {
+      // Bytes past #end are stale (a grown buffer's room): only [#scanned, #end) is looked at,
+      // through a view where there is such room.
+      const live = this.#end === this.#buffer.length
+        ? this.#buffer
+        : this.#buffer.subarray(0, this.#end);
+      const end = live.indexOf(10, this.#scanned);
+      if (end >= 0) {
         const stop = end > this.#start && this.#buffer[end - 1] === 13 ? end - 1 : end;
         if (stop - this.#start > this.#maxLine) this.#tooLong();
         const line = this.#decoder.decode(this.#buffer.subarray(this.#start, stop));
