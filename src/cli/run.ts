@@ -444,8 +444,9 @@ function reworded(e: Error, message: string): Error {
 }
 
 // Library errors speak of options; on the command line they are flags. A file in the way, a
-// results file's missing directory and invalid settings (the library's TypeError and RangeError, raised before any work starts) are
-// usage errors, prefixed with the sweep file's name when there is one.
+// results file's missing directory and invalid settings (the library's TypeError and RangeError,
+// raised before any work starts) are usage errors, prefixed with the sweep file's name when there
+// is one.
 export function cliWording(e: unknown, sweepFile?: string): unknown {
   if (!(e instanceof Error)) return e;
   const message = e.message

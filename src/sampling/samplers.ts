@@ -304,13 +304,13 @@ function bounds(
   lower: unknown,
   upper: unknown,
   prefix: string,
-  positive: boolean,
+  geometric: boolean,
 ): [number, number] {
   const lo = finite(lower, path(prefix, "lower"));
   const hi = finite(upper, path(prefix, "upper"));
   // A geometric sequence cannot include or cross zero (numpy's geomspace refuses it too); one of
   // negative numbers is numpy's, sign and all.
-  if (positive && !(lo > 0 || hi < 0)) {
+  if (geometric && !(lo > 0 || hi < 0)) {
     if (lo === 0) {
       fail("range", `'${path(prefix, "lower")}' must not be 0 for a geometric sampler`, lo);
     }
